@@ -1,0 +1,80 @@
+//! The command line as the user types it (clap derive structs only; validation is in
+//! `settings`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wtfcb",
+    version,
+    about = "WTF CodeBot: a fast tree-sitter code analyzer"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Count files, lines, functions and classes per language (like tokei, from syntax trees).
+    Scan(ScanArgs),
+}
+
+/// Which files to look at: shared by every command that walks a tree.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Files or directories to look at (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only files matching this glob (repeatable; `*.py`, `src/**`).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore, .ignore or .git/info/exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Also walk hidden files and directories (and .git).
+    #[arg(long)]
+    pub hidden: bool,
+    /// Follow symbolic links (symlink loops are reported and skipped).
+    #[arg(long)]
+    pub follow_links: bool,
+    /// Skip files larger than this (`1M`, `512KiB`, `2000000`).
+    #[arg(long, value_name = "SIZE", default_value = "1MiB")]
+    pub max_file_size: String,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// How chatty a run is on stderr.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// List skipped files and phase times on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Print only errors on stderr.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+}

@@ -1,0 +1,50 @@
+//! `wtfcb scan`: walk, read, parse, count; a table or JSON on stdout.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::cli::ScanFormat;
+use crate::engine::{self, PhaseTimes};
+use crate::report::{self, ScanReport};
+use crate::settings::{ScanSettings, Verbosity};
+use crate::walk;
+
+use super::ExitStatus;
+
+pub fn run(
+    settings: &ScanSettings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let walked = walk::walk(&settings.walk.paths, &settings.walk.options)?;
+    let walk_time = started.elapsed();
+    let times = PhaseTimes::default();
+    let outcomes = engine::process_all(
+        &walked.files,
+        settings.walk.options.max_file_size,
+        settings.walk.jobs,
+        &times,
+    )?;
+    let report = ScanReport::new(walked, outcomes);
+    match settings.format {
+        ScanFormat::Table => report::table::write_scan(out, &report)?,
+        ScanFormat::Json => report::json::write(out, &report)?,
+    }
+    out.flush()?;
+    super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
+    if settings.verbosity == Verbosity::Verbose {
+        writeln!(
+            err,
+            "wtfcb: {} files in {:.3}s on {} thread(s): walk {:.3}s; summed over threads: read {:.3}s, parse {:.3}s, facts {:.3}s",
+            report.summary.total.files,
+            started.elapsed().as_secs_f64(),
+            settings.walk.jobs,
+            walk_time.as_secs_f64(),
+            times.read().as_secs_f64(),
+            times.parse().as_secs_f64(),
+            times.facts().as_secs_f64(),
+        )?;
+    }
+    Ok(ExitStatus::Success)
+}

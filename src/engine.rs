@@ -1,0 +1,137 @@
+//! The per-file pipeline: read once, parse once, extract every fact in one pass; run over all
+//! files in a rayon pool of the requested size, results in input (sorted) order.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{self, FileFacts};
+use crate::lang::Language;
+use crate::parse;
+use crate::source::{ReadError, Source};
+use crate::walk::{Candidate, Diagnostic, Skipped};
+
+/// What `scan` reports for one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub language: Language,
+    pub bytes: u64,
+    /// Set when bad UTF-8 sequences were replaced before parsing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invalid_utf8: bool,
+    #[serde(flatten)]
+    pub facts: FileFacts,
+}
+
+/// How one candidate ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Analyzed(FileRecord),
+    Skipped(Skipped),
+    Failed(Diagnostic),
+}
+
+/// Time spent per phase, summed over worker threads (CPU-side time, not wall time).
+#[derive(Debug, Default)]
+pub struct PhaseTimes {
+    read_ns: AtomicU64,
+    parse_ns: AtomicU64,
+    facts_ns: AtomicU64,
+}
+
+impl PhaseTimes {
+    fn add(counter: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    pub fn read(&self) -> Duration {
+        Duration::from_nanos(self.read_ns.load(Ordering::Relaxed))
+    }
+    pub fn parse(&self) -> Duration {
+        Duration::from_nanos(self.parse_ns.load(Ordering::Relaxed))
+    }
+    pub fn facts(&self) -> Duration {
+        Duration::from_nanos(self.facts_ns.load(Ordering::Relaxed))
+    }
+}
+
+/// Reads, parses and measures one file.
+pub fn process(candidate: &Candidate, max_size: u64, times: &PhaseTimes) -> Outcome {
+    let start = Instant::now();
+    let source = match Source::read(&candidate.path, max_size) {
+        Ok(source) => source,
+        Err(err) => return read_failure(candidate, err),
+    };
+    let parsed = PhaseTimes::add(&times.read_ns, start);
+    let tree = match parse::parse(candidate.language, &source.text) {
+        Ok(tree) => tree,
+        Err(err) => {
+            return Outcome::Failed(Diagnostic {
+                path: candidate.display.clone(),
+                message: err.to_string(),
+            })
+        }
+    };
+    let extracted = PhaseTimes::add(&times.parse_ns, parsed);
+    let facts = facts::extract(&tree, &source.text, candidate.language);
+    // Dropping a big tree is real work; count it with the pass that needed the tree.
+    drop(tree);
+    PhaseTimes::add(&times.facts_ns, extracted);
+    Outcome::Analyzed(FileRecord {
+        path: candidate.display.clone(),
+        language: candidate.language,
+        bytes: source.bytes,
+        invalid_utf8: source.invalid_utf8,
+        facts,
+    })
+}
+
+fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
+    let path = candidate.display.clone();
+    match err {
+        ReadError::Binary => Outcome::Skipped(Skipped {
+            path,
+            reason: err.to_string(),
+        }),
+        ReadError::TooLarge { size, limit } => Outcome::Skipped(Skipped {
+            path,
+            reason: format!("too large ({size} bytes > --max-file-size {limit})"),
+        }),
+        ReadError::NotRegular => Outcome::Skipped(Skipped {
+            path,
+            reason: "not a regular file (FIFO, socket or device)".into(),
+        }),
+        ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            Outcome::Failed(Diagnostic {
+                path,
+                message: "vanished before it could be read".into(),
+            })
+        }
+        ReadError::Io(io) => Outcome::Failed(Diagnostic {
+            path,
+            message: io.to_string(),
+        }),
+    }
+}
+
+/// Processes every candidate on `jobs` threads; outcomes come back in candidate order.
+pub fn process_all(
+    candidates: &[Candidate],
+    max_size: u64,
+    jobs: usize,
+    times: &PhaseTimes,
+) -> anyhow::Result<Vec<Outcome>> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    Ok(pool.install(|| {
+        candidates
+            .par_iter()
+            .with_max_len(1)
+            .map(|c| process(c, max_size, times))
+            .collect()
+    }))
+}

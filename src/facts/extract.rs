@@ -1,0 +1,528 @@
+//! The single pass over a syntax tree. A `TreeCursor` walk with enter/leave events and explicit
+//! stacks, so 5,000-deep nesting costs memory, never the call stack.
+
+use tree_sitter::{Node, Tree};
+
+use super::names;
+use super::{Class, FileFacts, Function, LineCounts, Position};
+use crate::lang::{Language, Role};
+
+const LINE_CODE: u8 = 1;
+const LINE_COMMENT: u8 = 2;
+
+enum ScopeKind {
+    Function,
+    Class(usize),
+}
+
+/// An open definition on the path from the root: its node, its qualified name and what it is.
+struct Scope {
+    node_id: usize,
+    qualified: String,
+    kind: ScopeKind,
+}
+
+struct Extractor<'a> {
+    lang: Language,
+    src: &'a str,
+    roles: &'static [Role],
+    marks: Vec<u8>,
+    facts: FileFacts,
+    scopes: Vec<Scope>,
+    /// Go methods and their receiver type, matched to structs once the file is read.
+    go_methods: Vec<String>,
+}
+
+/// Reads every fact of one file off its tree, in one walk.
+pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
+    let total = count_lines(src);
+    let mut ex = Extractor {
+        lang,
+        src,
+        roles: lang.roles(),
+        marks: vec![0; total],
+        facts: FileFacts::default(),
+        scopes: Vec::new(),
+        go_methods: Vec::new(),
+    };
+    let has_errors = tree.root_node().has_error();
+    let mut cursor = tree.walk();
+    // The path from the root to the cursor; parents without `Node::parent`'s walk from the root.
+    let mut path: Vec<Node> = Vec::new();
+    'walk: loop {
+        let node = cursor.node();
+        let descend = ex.enter(node, &path, has_errors);
+        path.push(node);
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if let Some(done) = path.pop() {
+                ex.leave(done);
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    ex.finish()
+}
+
+/// Lines as an editor numbers them: a final line without a newline still counts.
+fn count_lines(src: &str) -> usize {
+    let newlines = src.bytes().filter(|&b| b == b'\n').count();
+    newlines + usize::from(!src.is_empty() && !src.ends_with('\n'))
+}
+
+/// The last row a node really occupies: a token that swallows its newline ends at column 0
+/// of the next row.
+fn last_row(node: Node) -> usize {
+    let (start, end) = (node.start_position(), node.end_position());
+    if end.column == 0 && end.row > start.row {
+        end.row - 1
+    } else {
+        end.row
+    }
+}
+
+impl Extractor<'_> {
+    fn mark(&mut self, row: usize, flag: u8) {
+        if let Some(m) = self.marks.get_mut(row) {
+            *m |= flag;
+        }
+    }
+
+    fn mark_range(&mut self, node: Node, flag: u8) {
+        let (first, last) = (node.start_position().row, last_row(node));
+        let end = (last + 1).min(self.marks.len());
+        for m in self.marks.get_mut(first..end).into_iter().flatten() {
+            *m |= flag;
+        }
+    }
+
+    /// Handles a node on the way down; returns whether to visit its children.
+    fn enter(&mut self, node: Node, path: &[Node], has_errors: bool) -> bool {
+        if has_errors && (node.is_error() || node.is_missing()) {
+            let errors = &mut self.facts.syntax_errors;
+            errors.count += 1;
+            errors
+                .first
+                .get_or_insert(Position::from_point(node.start_position()));
+        }
+        let role = self
+            .roles
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(Role::Other);
+        match role {
+            Role::Comment => {
+                self.mark_range(node, LINE_COMMENT);
+                return false;
+            }
+            Role::StringStatement if is_docstring(node) => {
+                self.mark_range(node, LINE_COMMENT);
+                return false;
+            }
+            Role::Function => self.open_function(node, None),
+            Role::Lambda => {
+                let parent = path.last().copied();
+                let grandparent = path.len().checked_sub(2).map(|i| path[i]);
+                if let Some(name) = names::binding_name(parent, grandparent, self.src) {
+                    self.open_function(node, Some(name));
+                }
+            }
+            Role::Class => self.open_class(node, path),
+            Role::Import => names::imports(node, self.lang, self.src, &mut self.facts.imports),
+            Role::StringStatement | Role::Other => {}
+        }
+        if node.child_count() == 0 && node.start_byte() < node.end_byte() {
+            self.mark(node.start_position().row, LINE_CODE);
+            self.mark(last_row(node), LINE_CODE);
+        }
+        true
+    }
+
+    fn leave(&mut self, node: Node) {
+        if self.scopes.last().is_some_and(|s| s.node_id == node.id()) {
+            self.scopes.pop();
+        }
+    }
+
+    fn qualify(&self, name: &str) -> String {
+        match self.scopes.last() {
+            Some(scope) => format!("{}{}{}", scope.qualified, self.lang.scope_separator(), name),
+            None => name.to_string(),
+        }
+    }
+
+    fn open_function(&mut self, node: Node, bound_name: Option<String>) {
+        let written = bound_name
+            .or_else(|| names::function_name(node, self.lang, self.src))
+            .unwrap_or_else(|| "<anonymous>".to_string());
+        // `A::f` defined out of line, `obj.handler = ...`: the last segment is the name.
+        let name = written
+            .rsplit([':', '.'])
+            .find(|s| !s.is_empty())
+            .unwrap_or(&written)
+            .to_string();
+        let mut qualified = self.qualify(&written);
+        if self.lang == Language::Go && node.kind() == "method_declaration" {
+            if let Some(receiver) = names::go_receiver(node, self.src) {
+                qualified = format!("{receiver}.{written}");
+                self.go_methods.push(receiver);
+            }
+        }
+        if let Some(Scope {
+            kind: ScopeKind::Class(idx),
+            ..
+        }) = self.scopes.last()
+        {
+            self.facts.classes[*idx].methods += 1;
+        }
+        self.facts.functions.push(Function {
+            name,
+            qualified_name: qualified.clone(),
+            start_line: node.start_position().row as u32 + 1,
+            end_line: last_row(node) as u32 + 1,
+            parameters: names::parameter_count(node, self.lang, self.src),
+            code_lines: 0,
+        });
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Function,
+        });
+    }
+
+    fn open_class(&mut self, node: Node, path: &[Node]) {
+        let Some((mut name, kind)) = names::class_name(node, self.lang, self.src) else {
+            return;
+        };
+        if name == "<anonymous>" {
+            let parent = path.last().copied();
+            let grandparent = path.len().checked_sub(2).map(|i| path[i]);
+            if let Some(bound) = names::binding_name(parent, grandparent, self.src) {
+                name = bound;
+            }
+        }
+        let qualified = self.qualify(&name);
+        self.facts.classes.push(Class {
+            name,
+            kind: kind.to_string(),
+            start_line: node.start_position().row as u32 + 1,
+            end_line: last_row(node) as u32 + 1,
+            methods: 0,
+        });
+        let idx = self.facts.classes.len() - 1;
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Class(idx),
+        });
+    }
+
+    fn finish(mut self) -> FileFacts {
+        // Line kinds: blank by text; else code if any token lies on it, comment if only
+        // comments do; text no token covers (inside a multi-line string) is code.
+        let mut lines = LineCounts {
+            total: self.marks.len() as u32,
+            ..LineCounts::default()
+        };
+        let mut code_prefix = Vec::with_capacity(self.marks.len() + 1);
+        code_prefix.push(0u32);
+        for (row, text) in self.src.split('\n').take(self.marks.len()).enumerate() {
+            let mark = self.marks[row];
+            let is_code = if text.trim().is_empty() {
+                lines.blank += 1;
+                false
+            } else if mark & LINE_CODE == 0 && mark & LINE_COMMENT != 0 {
+                lines.comment += 1;
+                false
+            } else {
+                lines.code += 1;
+                true
+            };
+            code_prefix.push(code_prefix[row] + u32::from(is_code));
+        }
+        self.facts.lines = lines;
+        let rows = code_prefix.len() - 1;
+        for f in &mut self.facts.functions {
+            let first = (f.start_line as usize - 1).min(rows);
+            let last = (f.end_line as usize).min(rows);
+            f.code_lines = code_prefix[last] - code_prefix[first];
+        }
+        for receiver in self.go_methods {
+            if let Some(class) = self.facts.classes.iter_mut().find(|c| c.name == receiver) {
+                class.methods += 1;
+            }
+        }
+        self.facts
+    }
+}
+
+/// A Python statement that is only a string literal: a docstring (tokei counts these as
+/// comments wherever they stand).
+fn is_docstring(node: Node) -> bool {
+    node.named_child_count() == 1
+        && node
+            .named_child(0)
+            .is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(lang: Language, src: &str) -> FileFacts {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        extract(&tree, src, lang)
+    }
+
+    #[test]
+    fn python_lines_functions_classes_imports() {
+        let src = "\
+#!/usr/bin/env python3
+\"\"\"Module doc.
+
+More.
+\"\"\"
+import os, sys as system
+from .pkg import thing
+
+class Greeter:
+    def hello(self, name, *args, greeting=\"hi\", **kw):
+        # say it
+        def inner():
+            return 1
+        text = \"\"\"a
+b\"\"\"
+        return inner()
+
+    handler = lambda self: 0
+
+f = lambda x, y: x + y
+";
+        let f = facts(Language::Python, src);
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 20,
+                code: 11,
+                comment: 5,
+                blank: 4
+            }
+        );
+        assert_eq!(f.imports, ["os", "sys", ".pkg"]);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(
+            q,
+            [
+                "Greeter.hello",
+                "Greeter.hello.inner",
+                "Greeter.handler",
+                "f"
+            ]
+        );
+        assert_eq!(f.functions[0].parameters, 5);
+        assert_eq!(
+            (f.functions[0].start_line, f.functions[0].end_line),
+            (10, 16)
+        );
+        assert_eq!(f.functions[0].code_lines, 6);
+        assert_eq!(f.functions[3].parameters, 2);
+        assert_eq!(f.classes.len(), 1);
+        assert_eq!(f.classes[0].methods, 2);
+        assert_eq!(f.syntax_errors.count, 0);
+    }
+
+    #[test]
+    fn javascript_bound_and_anonymous_functions() {
+        let src = "\
+import x from './x.js';
+const fs = require('fs');
+// helper
+const f = (a, b) => a + b;
+function g() { return [1].map(v => v * 2); }
+class A { m() {} static s(a) {} }
+obj.handler = function () {};
+/* block
+   comment */
+";
+        let f = facts(Language::JavaScript, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["f", "g", "A.m", "A.s", "obj.handler"]);
+        assert_eq!(f.functions[4].name, "handler");
+        assert_eq!(f.imports, ["./x.js", "fs"]);
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 9,
+                code: 6,
+                comment: 3,
+                blank: 0
+            }
+        );
+        assert_eq!(f.classes[0].methods, 2);
+    }
+
+    #[test]
+    fn rust_impl_methods_are_qualified_by_type() {
+        let src = "\
+use std::collections::{HashMap,
+    HashSet};
+struct S;
+impl<T> Wrap<T> {
+    fn new(x: T) -> Self { let c = |y: u8| y; Wrap(x) }
+}
+fn free(&self, a: u8) {}
+";
+        let f = facts(Language::Rust, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["Wrap::new", "Wrap::new::c", "free"]);
+        assert_eq!(f.imports, ["std::collections::{HashMap,HashSet}"]);
+        let kinds: Vec<_> = f
+            .classes
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind.as_str(), c.methods))
+            .collect();
+        assert_eq!(kinds, [("S", "struct", 0), ("Wrap", "impl", 1)]);
+        assert_eq!(f.functions[2].parameters, 2);
+    }
+
+    #[test]
+    fn go_methods_attach_to_their_struct() {
+        let src = "\
+package main
+import (
+\t\"fmt\"
+\tstr \"strings\"
+)
+type Server struct{ n int }
+type ID int
+func (s *Server) Run(a, b int, c string) error { return nil }
+func main() { f := func() {}; f() }
+";
+        let f = facts(Language::Go, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["Server.Run", "main", "main.f"]);
+        assert_eq!(f.functions[0].parameters, 3);
+        assert_eq!(f.imports, ["fmt", "strings"]);
+        assert_eq!(f.classes.len(), 1);
+        assert_eq!(f.classes[0].methods, 1);
+    }
+
+    #[test]
+    fn c_and_cpp_declarators() {
+        let c = facts(Language::C, "#include <stdio.h>\nstatic int *f(void) { return 0; }\nstruct p { int x; };\nstruct p g(struct p a, int b) { return a; }\n");
+        let q: Vec<_> = c
+            .functions
+            .iter()
+            .map(|f| (f.qualified_name.as_str(), f.parameters))
+            .collect();
+        assert_eq!(q, [("f", 0), ("g", 2)]);
+        assert_eq!(c.imports, ["stdio.h"]);
+        assert_eq!(c.classes.len(), 1);
+        let cpp = facts(Language::Cpp, "namespace n {\nclass A { public: void m(int x) {} };\n}\nvoid A::out() {}\nauto l = [](int a) { return a; };\n");
+        let q: Vec<_> = cpp
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["A::m", "A::out", "l"]);
+        assert_eq!(cpp.functions[1].name, "out");
+        assert_eq!(cpp.classes[0].methods, 1);
+    }
+
+    #[test]
+    fn java_and_ruby() {
+        let java = facts(Language::Java, "import java.util.List;\nimport static a.B.*;\nclass A {\n  A() {}\n  void m(int a, String b) { Runnable r = () -> {}; }\n}\n");
+        let q: Vec<_> = java
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["A.A", "A.m", "A.m.r"]);
+        assert_eq!(java.imports, ["java.util.List", "a.B.*"]);
+        let ruby = facts(Language::Ruby, "require 'json'\nmodule M\n  class C\n    def go(a, b = 1)\n      x = 1\n    end\n    def self.make; end\n  end\nend\n=begin\ndoc\n=end\n");
+        let q: Vec<_> = ruby
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["M.C.go", "M.C.make"]);
+        assert_eq!(ruby.imports, ["json"]);
+        assert_eq!(ruby.lines.comment, 3);
+        assert_eq!(
+            ruby.classes.iter().map(|c| c.methods).collect::<Vec<_>>(),
+            [0, 2]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_counted_with_first_location() {
+        let f = facts(
+            Language::Python,
+            "def ok():\n    return 1\n\ndef broken(:\n    pass\n",
+        );
+        assert!(f.syntax_errors.count >= 1);
+        assert_eq!(f.syntax_errors.first.map(|p| p.line), Some(4));
+    }
+
+    #[test]
+    fn empty_and_comment_only() {
+        assert_eq!(facts(Language::Rust, "").lines, LineCounts::default());
+        let f = facts(Language::Rust, "// a\n\n/* b\nc */");
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 4,
+                code: 0,
+                comment: 3,
+                blank: 1
+            }
+        );
+    }
+
+    #[test]
+    fn crlf_and_no_trailing_newline() {
+        let f = facts(Language::JavaScript, "let a = 1;\r\n\r\n// c\r\nlet b = 2;");
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 4,
+                code: 2,
+                comment: 1,
+                blank: 1
+            }
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 5_000;
+        let src = format!("x = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        let f = facts(Language::Python, &src);
+        assert_eq!(f.lines.code, 1);
+    }
+}

@@ -1,0 +1,302 @@
+//! Reading names, parameter lists and import targets off definition nodes, per language.
+//! Each helper looks at a node and a bounded number of its descendants: no recursion.
+
+use tree_sitter::Node;
+
+use crate::lang::Language;
+
+/// Longest name kept; minified code can bind enormous expressions.
+const MAX_NAME: usize = 200;
+
+pub fn text<'a>(node: Node, src: &'a str) -> &'a str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+fn clip(name: &str) -> String {
+    let name = name.trim();
+    if name.len() <= MAX_NAME {
+        return name.to_string();
+    }
+    let mut end = MAX_NAME;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
+}
+
+/// Collapses white space, for names and paths written across lines (`use a::{b,\n c}`).
+fn squash(s: &str) -> String {
+    clip(&s.split_whitespace().collect::<String>())
+}
+
+fn unquote(s: &str) -> String {
+    clip(
+        s.trim()
+            .trim_matches(|c| matches!(c, '"' | '\'' | '`' | '<' | '>')),
+    )
+}
+
+/// In C and C++ the name of a function hides in a chain of declarators
+/// (`int *(*f)(int)`): follow `declarator` fields down to the function declarator.
+pub fn c_function_declarator(node: Node) -> Option<Node> {
+    let mut current = node.child_by_field_name("declarator");
+    while let Some(n) = current {
+        if n.kind() == "function_declarator" || n.kind() == "abstract_function_declarator" {
+            return Some(n);
+        }
+        current = n.child_by_field_name("declarator");
+    }
+    None
+}
+
+/// The declared name of a function-like node, as written (may be qualified: `A::f`).
+pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
+    let name = match lang {
+        Language::C | Language::Cpp => {
+            c_function_declarator(node).and_then(|d| d.child_by_field_name("declarator"))
+        }
+        _ => node.child_by_field_name("name"),
+    }?;
+    Some(clip(text(name, src)))
+}
+
+/// The type a Go method is declared on: `func (s *Server) Run()` gives `Server`.
+pub fn go_receiver(node: Node, src: &str) -> Option<String> {
+    let receiver = node.child_by_field_name("receiver")?;
+    let mut cursor = receiver.walk();
+    let param = receiver
+        .named_children(&mut cursor)
+        .find(|c| c.kind() == "parameter_declaration")?;
+    let mut ty = param.child_by_field_name("type")?;
+    // `*T`, `T[K]`: the base type identifier.
+    for _ in 0..4 {
+        match ty.kind() {
+            "pointer_type" => ty = ty.named_child(0)?,
+            "generic_type" => ty = ty.child_by_field_name("type")?,
+            _ => break,
+        }
+    }
+    Some(clip(text(ty, src)))
+}
+
+/// The name a class-like node declares, or `None` when it is not a definition at all (a C
+/// `struct s` used as a type, a Go `type` that is not a struct or interface).
+pub fn class_name(node: Node, lang: Language, src: &str) -> Option<(String, &'static str)> {
+    let kind = class_kind(node, lang)?;
+    let name = match (lang, node.kind()) {
+        (Language::Rust, "impl_item") => node.child_by_field_name("type").map(|t| {
+            let full = text(t, src);
+            full.split('<').next().unwrap_or(full).to_string()
+        }),
+        _ => node
+            .child_by_field_name("name")
+            .map(|n| text(n, src).to_string()),
+    };
+    Some((
+        name.map(|n| clip(&n))
+            .unwrap_or_else(|| "<anonymous>".into()),
+        kind,
+    ))
+}
+
+fn class_kind(node: Node, lang: Language) -> Option<&'static str> {
+    let kind = match (lang, node.kind()) {
+        (Language::Go, "type_spec") => match node.child_by_field_name("type")?.kind() {
+            "struct_type" => "struct",
+            "interface_type" => "interface",
+            _ => return None,
+        },
+        (Language::C | Language::Cpp, k) => {
+            node.child_by_field_name("body")?;
+            match k {
+                "struct_specifier" => "struct",
+                "union_specifier" => "union",
+                _ => "class",
+            }
+        }
+        (_, "struct_item") => "struct",
+        (_, "enum_item" | "enum_declaration") => "enum",
+        (_, "union_item") => "union",
+        (_, "trait_item") => "trait",
+        (_, "impl_item") => "impl",
+        (_, "interface_declaration") => "interface",
+        (_, "record_declaration") => "record",
+        (_, "annotation_type_declaration") => "annotation",
+        (_, "module") => "module",
+        _ => "class",
+    };
+    Some(kind)
+}
+
+/// The name an anonymous function is bound to: `const f = () => {}`, `f = lambda: 0`,
+/// `let f = |x| x`, `f := func() {}`, `obj.handler = function () {}`, `{ key: () => {} }`.
+/// `parent` and `grandparent` are the lambda's ancestors.
+pub fn binding_name(parent: Option<Node>, grandparent: Option<Node>, src: &str) -> Option<String> {
+    let mut holder = parent?;
+    if holder.kind() == "expression_list" {
+        if holder.named_child_count() != 1 {
+            return None;
+        }
+        holder = grandparent?;
+    }
+    let target = ["name", "left", "pattern", "key", "property", "declarator"]
+        .iter()
+        .find_map(|field| holder.child_by_field_name(field))?;
+    let target = if target.kind() == "expression_list" {
+        if target.named_child_count() != 1 {
+            return None;
+        }
+        target.named_child(0)?
+    } else {
+        target
+    };
+    let kind = target.kind();
+    let bindable = kind.ends_with("identifier")
+        || kind == "member_expression"
+        || kind == "attribute"
+        || kind == "string"
+        || kind == "constant";
+    bindable.then(|| unquote(text(target, src)))
+}
+
+/// Number of declared parameters of a function-like node.
+pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
+    let params = match lang {
+        Language::C | Language::Cpp => {
+            c_function_declarator(node).and_then(|d| d.child_by_field_name("parameters"))
+        }
+        _ => node
+            .child_by_field_name("parameters")
+            .or_else(|| node.child_by_field_name("parameter")),
+    };
+    let Some(params) = params else { return 0 };
+    if params.kind() == "identifier" {
+        return 1;
+    }
+    let mut cursor = params.walk();
+    let mut count = 0;
+    for child in params.named_children(&mut cursor) {
+        count += match child.kind() {
+            "comment"
+            | "line_comment"
+            | "block_comment"
+            | "keyword_separator"
+            | "positional_separator" => 0,
+            "parameter_declaration" if lang == Language::Go => {
+                let mut inner = child.walk();
+                child
+                    .children_by_field_name("name", &mut inner)
+                    .count()
+                    .max(1) as u32
+            }
+            // `f(void)` declares no parameter.
+            "parameter_declaration"
+                if matches!(lang, Language::C | Language::Cpp)
+                    && text(child, src).trim() == "void" =>
+            {
+                0
+            }
+            _ => 1,
+        };
+    }
+    count
+}
+
+/// The modules an import-like node names (empty when it is not an import after all, as for a
+/// JavaScript call that is not `require`).
+pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
+    match (lang, node.kind()) {
+        (Language::Python, "import_statement") => {
+            let mut cursor = node.walk();
+            for name in node.children_by_field_name("name", &mut cursor) {
+                let module = if name.kind() == "aliased_import" {
+                    name.child_by_field_name("name")
+                } else {
+                    Some(name)
+                };
+                if let Some(m) = module {
+                    out.push(squash(text(m, src)));
+                }
+            }
+        }
+        (Language::Python, "import_from_statement") => {
+            if let Some(m) = node.child_by_field_name("module_name") {
+                out.push(squash(text(m, src)));
+            }
+        }
+        (
+            Language::JavaScript | Language::TypeScript | Language::Tsx,
+            "import_statement" | "export_statement",
+        ) => {
+            if let Some(s) = node.child_by_field_name("source") {
+                out.push(unquote(text(s, src)));
+            }
+        }
+        (Language::JavaScript | Language::TypeScript | Language::Tsx, "call_expression") => {
+            let Some(function) = node.child_by_field_name("function") else {
+                return;
+            };
+            let is_import = match function.kind() {
+                "import" => true,
+                "identifier" => text(function, src) == "require",
+                _ => false,
+            };
+            if is_import {
+                if let Some(arg) = node
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                {
+                    if arg.kind() == "string" {
+                        out.push(unquote(text(arg, src)));
+                    }
+                }
+            }
+        }
+        (Language::Rust, "use_declaration") => {
+            if let Some(arg) = node.child_by_field_name("argument") {
+                out.push(squash(text(arg, src)));
+            }
+        }
+        (Language::Rust, "extern_crate_declaration") => {
+            if let Some(name) = node.child_by_field_name("name") {
+                out.push(squash(text(name, src)));
+            }
+        }
+        (Language::Go, "import_spec") => {
+            if let Some(path) = node.child_by_field_name("path") {
+                out.push(unquote(text(path, src)));
+            }
+        }
+        (Language::Java, "import_declaration") => {
+            let body = text(node, src).trim();
+            let body = body.strip_prefix("import").unwrap_or(body).trim_start();
+            let body = body.strip_prefix("static").unwrap_or(body);
+            out.push(squash(body.trim_end_matches(';')));
+        }
+        (Language::C | Language::Cpp, "preproc_include") => {
+            if let Some(path) = node.child_by_field_name("path") {
+                out.push(unquote(text(path, src)));
+            }
+        }
+        (Language::Ruby, "call") => {
+            if node.child_by_field_name("receiver").is_some() {
+                return;
+            }
+            let Some(method) = node.child_by_field_name("method") else {
+                return;
+            };
+            if !matches!(text(method, src), "require" | "require_relative") {
+                return;
+            }
+            if let Some(arg) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+            {
+                if arg.kind() == "string" {
+                    out.push(unquote(text(arg, src)));
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,302 @@
+//! The supported languages and every per-language fact: extensions, shebangs, grammar and the
+//! syntactic role of each node kind. Adding a language is a compile error until each `match`
+//! below covers it.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// A language wtfcb parses. The order is the order of report tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Python,
+    JavaScript,
+    TypeScript,
+    Tsx,
+    Rust,
+    Go,
+    Java,
+    C,
+    Cpp,
+    Ruby,
+}
+
+/// What a node kind means to the fact extractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Other,
+    /// A comment token: its lines are comment lines and it is not descended into.
+    Comment,
+    /// A named function or method definition.
+    Function,
+    /// An anonymous function: a function only when bound to a name.
+    Lambda,
+    /// A class-like definition (class, struct, interface, trait, impl, module).
+    Class,
+    /// A node that may carry an import (`import`, `use`, `#include`, `require(...)`).
+    Import,
+    /// A Python expression statement: a docstring when it holds nothing but a string.
+    StringStatement,
+}
+
+impl Language {
+    pub const ALL: [Language; 10] = [
+        Language::Python,
+        Language::JavaScript,
+        Language::TypeScript,
+        Language::Tsx,
+        Language::Rust,
+        Language::Go,
+        Language::Java,
+        Language::C,
+        Language::Cpp,
+        Language::Ruby,
+    ];
+
+    /// Human-readable name, as printed in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Python => "Python",
+            Language::JavaScript => "JavaScript",
+            Language::TypeScript => "TypeScript",
+            Language::Tsx => "TSX",
+            Language::Rust => "Rust",
+            Language::Go => "Go",
+            Language::Java => "Java",
+            Language::C => "C",
+            Language::Cpp => "C++",
+            Language::Ruby => "Ruby",
+        }
+    }
+
+    /// Dense index, for per-language arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_extension(ext: &str) -> Option<Language> {
+        let lang = match ext {
+            "py" | "pyi" => Language::Python,
+            "js" | "mjs" | "cjs" | "jsx" => Language::JavaScript,
+            "ts" | "mts" | "cts" => Language::TypeScript,
+            "tsx" => Language::Tsx,
+            "rs" => Language::Rust,
+            "go" => Language::Go,
+            "java" => Language::Java,
+            "c" | "h" => Language::C,
+            "cc" | "cpp" | "cxx" | "hpp" | "hh" | "hxx" => Language::Cpp,
+            "rb" => Language::Ruby,
+            _ => return None,
+        };
+        Some(lang)
+    }
+
+    /// Language from a path's extension (case-sensitive, as `.C` vs `.c` matter to some).
+    pub fn from_path(path: &Path) -> Option<Language> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(Language::from_extension)
+    }
+
+    /// Language from the first line of a file, if it is a shebang naming a known interpreter
+    /// (`#!/usr/bin/env python3`, `#!/usr/bin/node`, `#!/usr/bin/env -S ruby -w`).
+    pub fn from_shebang(head: &[u8]) -> Option<Language> {
+        let rest = head.strip_prefix(b"#!")?;
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let line = std::str::from_utf8(&rest[..end]).ok()?;
+        let mut words = line.split_whitespace();
+        let mut interp = words.next()?.rsplit('/').next()?;
+        if interp == "env" {
+            interp = words.find(|w| !w.starts_with('-'))?;
+        }
+        let base = interp.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        match base {
+            "python" | "pypy" => Some(Language::Python),
+            "node" | "nodejs" => Some(Language::JavaScript),
+            "ruby" => Some(Language::Ruby),
+            _ => None,
+        }
+    }
+
+    pub fn grammar(self) -> tree_sitter::Language {
+        match self {
+            Language::Python => tree_sitter_python::LANGUAGE.into(),
+            Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Language::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Language::Go => tree_sitter_go::LANGUAGE.into(),
+            Language::Java => tree_sitter_java::LANGUAGE.into(),
+            Language::C => tree_sitter_c::LANGUAGE.into(),
+            Language::Cpp => tree_sitter_cpp::LANGUAGE.into(),
+            Language::Ruby => tree_sitter_ruby::LANGUAGE.into(),
+        }
+    }
+
+    /// Separator of qualified names (`Class.method`, `Type::method`).
+    pub fn scope_separator(self) -> &'static str {
+        match self {
+            Language::Rust | Language::Cpp => "::",
+            Language::Python
+            | Language::JavaScript
+            | Language::TypeScript
+            | Language::Tsx
+            | Language::Go
+            | Language::Java
+            | Language::C
+            | Language::Ruby => ".",
+        }
+    }
+
+    /// The role of a named node kind in this language's grammar.
+    fn role_of(self, kind: &str) -> Role {
+        match self {
+            Language::Python => match kind {
+                "comment" => Role::Comment,
+                "function_definition" => Role::Function,
+                "lambda" => Role::Lambda,
+                "class_definition" => Role::Class,
+                "import_statement" | "import_from_statement" => Role::Import,
+                "expression_statement" => Role::StringStatement,
+                _ => Role::Other,
+            },
+            Language::JavaScript | Language::TypeScript | Language::Tsx => match kind {
+                "comment" | "html_comment" => Role::Comment,
+                "function_declaration" | "generator_function_declaration" | "method_definition" => {
+                    Role::Function
+                }
+                "function_expression" | "function" | "generator_function" | "arrow_function" => {
+                    Role::Lambda
+                }
+                "class_declaration"
+                | "class"
+                | "abstract_class_declaration"
+                | "interface_declaration" => Role::Class,
+                "import_statement" | "export_statement" | "call_expression" => Role::Import,
+                _ => Role::Other,
+            },
+            Language::Rust => match kind {
+                "line_comment" | "block_comment" => Role::Comment,
+                "function_item" => Role::Function,
+                "closure_expression" => Role::Lambda,
+                "struct_item" | "enum_item" | "union_item" | "trait_item" | "impl_item" => {
+                    Role::Class
+                }
+                "use_declaration" | "extern_crate_declaration" => Role::Import,
+                _ => Role::Other,
+            },
+            Language::Go => match kind {
+                "comment" => Role::Comment,
+                "function_declaration" | "method_declaration" => Role::Function,
+                "func_literal" => Role::Lambda,
+                "type_spec" => Role::Class,
+                "import_spec" => Role::Import,
+                _ => Role::Other,
+            },
+            Language::Java => match kind {
+                "line_comment" | "block_comment" => Role::Comment,
+                "method_declaration"
+                | "constructor_declaration"
+                | "compact_constructor_declaration" => Role::Function,
+                "lambda_expression" => Role::Lambda,
+                "class_declaration"
+                | "interface_declaration"
+                | "enum_declaration"
+                | "record_declaration"
+                | "annotation_type_declaration" => Role::Class,
+                "import_declaration" => Role::Import,
+                _ => Role::Other,
+            },
+            Language::C | Language::Cpp => match kind {
+                "comment" => Role::Comment,
+                "function_definition" => Role::Function,
+                "lambda_expression" => Role::Lambda,
+                "struct_specifier" | "union_specifier" | "class_specifier" => Role::Class,
+                "preproc_include" => Role::Import,
+                _ => Role::Other,
+            },
+            Language::Ruby => match kind {
+                "comment" => Role::Comment,
+                "method" | "singleton_method" => Role::Function,
+                "lambda" => Role::Lambda,
+                "class" | "module" => Role::Class,
+                "call" => Role::Import,
+                _ => Role::Other,
+            },
+        }
+    }
+
+    /// The role table of this language, indexed by node kind id (built once per process).
+    pub fn roles(self) -> &'static [Role] {
+        static TABLES: [OnceLock<Vec<Role>>; 10] = [const { OnceLock::new() }; 10];
+        TABLES[self.index()].get_or_init(|| {
+            let grammar = self.grammar();
+            (0..grammar.node_kind_count())
+                .map(|id| {
+                    let id = id as u16;
+                    match grammar.node_kind_for_id(id) {
+                        Some(kind) if grammar.node_kind_is_named(id) => self.role_of(kind),
+                        _ => Role::Other,
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_map_to_languages() {
+        assert_eq!(Language::from_extension("pyi"), Some(Language::Python));
+        assert_eq!(Language::from_extension("cjs"), Some(Language::JavaScript));
+        assert_eq!(Language::from_extension("mts"), Some(Language::TypeScript));
+        assert_eq!(Language::from_extension("tsx"), Some(Language::Tsx));
+        assert_eq!(Language::from_extension("hxx"), Some(Language::Cpp));
+        assert_eq!(Language::from_extension("h"), Some(Language::C));
+        assert_eq!(Language::from_extension("md"), None);
+    }
+
+    #[test]
+    fn shebangs_map_to_languages() {
+        assert_eq!(
+            Language::from_shebang(b"#!/usr/bin/env python3\nprint()"),
+            Some(Language::Python)
+        );
+        assert_eq!(
+            Language::from_shebang(b"#!/usr/bin/python3.11"),
+            Some(Language::Python)
+        );
+        assert_eq!(
+            Language::from_shebang(b"#!/usr/local/bin/node"),
+            Some(Language::JavaScript)
+        );
+        assert_eq!(
+            Language::from_shebang(b"#!/usr/bin/env -S ruby -w"),
+            Some(Language::Ruby)
+        );
+        assert_eq!(Language::from_shebang(b"#!/bin/sh"), None);
+        assert_eq!(Language::from_shebang(b"print()"), None);
+    }
+
+    #[test]
+    fn every_language_loads_and_names_its_roles() {
+        for lang in Language::ALL {
+            let roles = lang.roles();
+            assert!(
+                roles.contains(&Role::Comment),
+                "{lang:?} has no comment kind"
+            );
+            assert!(
+                roles.contains(&Role::Function),
+                "{lang:?} has no function kind"
+            );
+            assert!(roles.contains(&Role::Class), "{lang:?} has no class kind");
+            assert!(roles.contains(&Role::Import), "{lang:?} has no import kind");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! wtfcb — WTF CodeBot: walks a source tree, parses every file with tree-sitter in a rayon
+//! pool and reports what it finds.
+//!
+//! The pipeline: [`walk`] picks the files, [`source`] reads each once, [`parse`] builds its
+//! tree once, [`facts`] reads every per-file fact off that tree in one pass, [`engine`] runs
+//! this over all files in parallel, [`report`] renders the result.
+
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod facts;
+pub mod lang;
+pub mod parse;
+pub mod report;
+pub mod settings;
+pub mod source;
+pub mod walk;
+
+use std::io::Write;
+
+use commands::ExitStatus;
+
+/// Runs a parsed command line, writing results to `out` and diagnostics to `err`.
+pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        cli::Command::Scan(args) => {
+            let settings = settings::ScanSettings::from_args(&args)?;
+            commands::scan::run(&settings, out, err)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Reports: the data every renderer reads, and one module per output format. Renderers write
+//! to a `&mut dyn Write` and never print directly.
+
+pub mod json;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::{FileRecord, Outcome};
+use crate::facts::LineCounts;
+use crate::lang::Language;
+use crate::walk::{Diagnostic, Skipped, WalkResult};
+
+/// Totals for one language (or for all of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    pub lines: LineCounts,
+    pub functions: u64,
+    pub classes: u64,
+}
+
+impl Totals {
+    fn add(&mut self, file: &FileRecord) {
+        self.files += 1;
+        self.bytes += file.bytes;
+        self.lines.add(&file.facts.lines);
+        self.functions += file.facts.functions.len() as u64;
+        self.classes += file.facts.classes.len() as u64;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScanSummary {
+    pub total: Totals,
+    pub languages: BTreeMap<Language, Totals>,
+    /// Files with at least one ERROR or MISSING node.
+    pub files_with_syntax_errors: u64,
+    pub files_with_invalid_utf8: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    /// Files of languages wtfcb does not parse.
+    pub other_files: u64,
+}
+
+/// Everything `wtfcb scan` found, in a deterministic order.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub summary: ScanSummary,
+    pub files: Vec<FileRecord>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl ScanReport {
+    /// Joins the walk's findings with the per-file outcomes (which are in walk order).
+    pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> ScanReport {
+        let WalkResult {
+            mut skipped,
+            mut errors,
+            other_files,
+            ..
+        } = walk;
+        let mut files = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Analyzed(record) => files.push(record),
+                Outcome::Skipped(skip) => skipped.push(skip),
+                Outcome::Failed(diag) => errors.push(diag),
+            }
+        }
+        skipped.sort();
+        errors.sort();
+        let mut summary = ScanSummary {
+            skipped: skipped.len() as u64,
+            errors: errors.len() as u64,
+            other_files: other_files as u64,
+            ..ScanSummary::default()
+        };
+        for file in &files {
+            summary.total.add(file);
+            summary
+                .languages
+                .entry(file.language)
+                .or_default()
+                .add(file);
+            summary.files_with_syntax_errors += u64::from(file.facts.syntax_errors.count > 0);
+            summary.files_with_invalid_utf8 += u64::from(file.invalid_utf8);
+        }
+        ScanReport {
+            tool: "wtfcb",
+            version: env!("CARGO_PKG_VERSION"),
+            summary,
+            files,
+            skipped,
+            errors,
+        }
+    }
+}

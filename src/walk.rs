@@ -1,0 +1,312 @@
+//! Which files a run looks at: the `ignore` walker (built on walkdir) with git's ignore rules,
+//! include/exclude globs, hidden and symlink policy, sorted, with a reason for each skip.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::lang::Language;
+use crate::source;
+
+/// What the user asked to walk and how.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    pub hidden: bool,
+    pub follow_links: bool,
+    pub max_file_size: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            no_ignore: false,
+            hidden: false,
+            follow_links: false,
+            max_file_size: 1024 * 1024,
+        }
+    }
+}
+
+/// A file to read and parse.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// The path as shown in reports (`./` stripped).
+    pub display: String,
+    /// The path to open.
+    pub path: PathBuf,
+    pub language: Language,
+}
+
+/// A file that was seen and deliberately not analyzed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A problem with one path that did not stop the run (unreadable, vanished, symlink loop).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct WalkResult {
+    pub files: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<Diagnostic>,
+    /// Regular files of languages wtfcb does not parse (not listed one by one).
+    pub other_files: usize,
+}
+
+/// Compiled include/exclude globs. A glob without `/` matches a name at any depth, as in
+/// `.gitignore`; one with `/` matches the path relative to the walked root.
+#[derive(Clone)]
+struct Filters {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+        let full = if trimmed.contains('/') {
+            trimmed.to_string()
+        } else {
+            format!("**/{trimmed}")
+        };
+        let glob = Glob::new(&full).with_context(|| format!("invalid glob {pattern:?}"))?;
+        builder.add(glob);
+        // A directory pattern also covers everything under it.
+        builder.add(
+            Glob::new(&format!("{full}/**"))
+                .with_context(|| format!("invalid glob {pattern:?}"))?,
+        );
+    }
+    Ok(builder.build()?)
+}
+
+impl Filters {
+    fn new(opts: &WalkOptions) -> anyhow::Result<Filters> {
+        let include = if opts.include.is_empty() {
+            None
+        } else {
+            Some(glob_set(&opts.include)?)
+        };
+        Ok(Filters {
+            include,
+            exclude: glob_set(&opts.exclude)?,
+        })
+    }
+
+    fn excluded(&self, rel: &Path) -> bool {
+        !rel.as_os_str().is_empty() && self.exclude.is_match(rel)
+    }
+
+    fn included(&self, rel: &Path) -> bool {
+        self.include.as_ref().is_none_or(|set| set.is_match(rel))
+    }
+}
+
+/// The path as a user reads it: `./src/a.py` becomes `src/a.py`.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.strip_prefix(".").unwrap_or(path);
+    let text = shown.to_string_lossy();
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text.into_owned()
+    }
+}
+
+/// The language of a file by extension, else by shebang for files without an extension.
+fn detect_language(path: &Path) -> Option<Language> {
+    match path.extension() {
+        Some(_) => Language::from_path(path),
+        None => Language::from_shebang(&source::read_head(path, 256)),
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symlink loop back to {}", display_path(ancestor))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Walks every path. A path that does not exist is an error for the whole run (the user typed
+/// it); everything found below it that cannot be used is a skip or a diagnostic.
+pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> anyhow::Result<WalkResult> {
+    for path in paths {
+        if let Err(err) = std::fs::metadata(path) {
+            bail!("{}: {}", path.display(), err);
+        }
+    }
+    let filters = Filters::new(opts)?;
+    let mut out = WalkResult::default();
+    for root in paths {
+        walk_root(root, opts, &filters, &mut out);
+    }
+    out.files.sort();
+    out.files.dedup_by(|a, b| a.path == b.path);
+    out.skipped.sort();
+    out.skipped.dedup();
+    out.errors.sort();
+    out.errors.dedup();
+    Ok(out)
+}
+
+fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkResult) {
+    let respect = !opts.no_ignore;
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(!opts.hidden)
+        .parents(respect)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .require_git(false)
+        .follow_links(opts.follow_links);
+    let show_hidden = opts.hidden;
+    let walk_root = root.to_path_buf();
+    let prune = filters.clone();
+    builder.filter_entry(move |entry| {
+        if entry.depth() == 0 {
+            return true;
+        }
+        if !show_hidden && entry.file_name() == ".git" {
+            return false;
+        }
+        !prune.excluded(
+            entry
+                .path()
+                .strip_prefix(&walk_root)
+                .unwrap_or(entry.path()),
+        )
+    });
+
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = error_path(&err)
+                    .map(display_path)
+                    .unwrap_or_else(|| display_path(root));
+                out.errors.push(Diagnostic {
+                    path,
+                    message: error_message(&err),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let explicit = entry.depth() == 0;
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            continue;
+        }
+        let display = display_path(path);
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        // Excluded entries were pruned by `filter_entry`; an explicit file is always taken.
+        if !explicit && !filters.included(rel) {
+            continue;
+        }
+        if file_type.is_symlink() {
+            // Only reached without --follow-links: the walker reports links as links.
+            out.skipped.push(Skipped {
+                path: display,
+                reason: "symlink (not followed)".into(),
+            });
+            continue;
+        }
+        if !file_type.is_file() {
+            out.skipped.push(Skipped {
+                path: display,
+                reason: "not a regular file (FIFO, socket or device)".into(),
+            });
+            continue;
+        }
+        let Some(language) = detect_language(path) else {
+            if explicit {
+                out.skipped.push(Skipped {
+                    path: display,
+                    reason: "unsupported language".into(),
+                });
+            } else {
+                out.other_files += 1;
+            }
+            continue;
+        };
+        match entry.metadata() {
+            Ok(meta) if meta.len() > opts.max_file_size => out.skipped.push(Skipped {
+                path: display,
+                reason: format!(
+                    "too large ({} bytes > --max-file-size {})",
+                    meta.len(),
+                    opts.max_file_size
+                ),
+            }),
+            Ok(_) => out.files.push(Candidate {
+                display,
+                path: path.to_path_buf(),
+                language,
+            }),
+            Err(err) => out.errors.push(Diagnostic {
+                path: display,
+                message: error_message(&err),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_strips_dot_prefix() {
+        assert_eq!(display_path(Path::new("./src/a.py")), "src/a.py");
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("src/a.py")), "src/a.py");
+    }
+
+    #[test]
+    fn globs_without_slash_match_at_any_depth() {
+        let set = glob_set(&["vendor".to_string(), "*.min.js".to_string()]).unwrap();
+        assert!(set.is_match("vendor"));
+        assert!(set.is_match("a/vendor/x.js"));
+        assert!(set.is_match("web/app.min.js"));
+        assert!(!set.is_match("web/app.js"));
+        let rooted = glob_set(&["src/gen/**".to_string()]).unwrap();
+        assert!(rooted.is_match("src/gen/a.rs"));
+        assert!(!rooted.is_match("lib/src/gen/a.rs"));
+    }
+}
