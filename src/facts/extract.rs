@@ -126,7 +126,7 @@ impl Extractor<'_> {
                 self.mark_range(node, LINE_COMMENT);
                 return false;
             }
-            Role::Function => self.open_function(node, None),
+            Role::Function if names::has_body(node, self.lang) => self.open_function(node, None),
             Role::Lambda => {
                 let parent = path.last().copied();
                 let grandparent = path.len().checked_sub(2).map(|i| path[i]);
@@ -136,7 +136,7 @@ impl Extractor<'_> {
             }
             Role::Class => self.open_class(node, path),
             Role::Import => names::imports(node, self.lang, self.src, &mut self.facts.imports),
-            Role::StringStatement | Role::Other => {}
+            Role::Function | Role::StringStatement | Role::Other => {}
         }
         if node.child_count() == 0 && node.start_byte() < node.end_byte() {
             self.mark(node.start_position().row, LINE_CODE);

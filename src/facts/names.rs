@@ -49,6 +49,12 @@ pub fn c_function_declarator(node: Node) -> Option<Node> {
     None
 }
 
+/// False for a declaration without a body (a Java abstract or interface method), which is not
+/// a function to measure.
+pub fn has_body(node: Node, lang: Language) -> bool {
+    lang != Language::Java || node.child_by_field_name("body").is_some()
+}
+
 /// The declared name of a function-like node, as written (may be qualified: `A::f`).
 pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
     let name = match lang {

@@ -1,0 +1,4 @@
+//! CLI tests: the real `wtfcb` binary on fixtures and on temporary projects.
+
+mod scan;
+mod support;

@@ -1,0 +1,86 @@
+//! Helpers shared by the CLI tests: the binary with a clean environment, temporary projects.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The `wtfcb` binary with a cleared environment, run in `dir`.
+pub fn wtfcb(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("wtfcb").expect("binary built");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(dir);
+    cmd.timeout(std::time::Duration::from_secs(120));
+    cmd
+}
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// A throwaway project directory.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, content).expect("write");
+        path
+    }
+
+    pub fn cmd(&self) -> Command {
+        wtfcb(self.path())
+    }
+}
+
+/// Runs the command, expects exit 0, and parses stdout as JSON.
+pub fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("stdout is JSON")
+}
+
+/// The paths of the analyzed files in a scan report.
+pub fn file_paths(report: &Value) -> Vec<String> {
+    report["files"]
+        .as_array()
+        .expect("files array")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path").to_string())
+        .collect()
+}
+
+/// The record of one file in a scan report.
+pub fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .expect("files array")
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in report"))
+}
+
+/// The skip reason recorded for a path, if any.
+pub fn skip_reason(report: &Value, path: &str) -> Option<String> {
+    report["skipped"]
+        .as_array()?
+        .iter()
+        .find(|s| s["path"] == path)
+        .map(|s| s["reason"].as_str().unwrap_or_default().to_string())
+}
