@@ -135,3 +135,45 @@ pub fn process_all(
             .collect()
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(dir: &std::path::Path, name: &str) -> Candidate {
+        Candidate {
+            display: name.to_string(),
+            path: dir.join(name),
+            language: Language::Python,
+        }
+    }
+
+    #[test]
+    fn file_deleted_between_walk_and_read_is_a_diagnostic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kept.py"), "x = 1\n").unwrap();
+        std::fs::write(dir.path().join("gone.py"), "y = 2\n").unwrap();
+        let listed = vec![
+            candidate(dir.path(), "gone.py"),
+            candidate(dir.path(), "kept.py"),
+        ];
+        std::fs::remove_file(dir.path().join("gone.py")).unwrap();
+        let outcomes = process_all(&listed, 1 << 20, 2, &PhaseTimes::default()).unwrap();
+        match &outcomes[0] {
+            Outcome::Failed(d) => {
+                assert_eq!(d.path, "gone.py");
+                assert!(d.message.contains("vanished"), "{}", d.message);
+            }
+            other => panic!("expected a diagnostic, got {other:?}"),
+        }
+        assert!(matches!(&outcomes[1], Outcome::Analyzed(r) if r.path == "kept.py"));
+    }
+
+    #[test]
+    fn file_grown_past_the_limit_after_the_walk_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big.py"), "x = 1\n".repeat(100)).unwrap();
+        let outcome = process(&candidate(dir.path(), "big.py"), 10, &PhaseTimes::default());
+        assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));
+    }
+}
