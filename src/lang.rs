@@ -39,6 +39,38 @@ pub enum Role {
     Import,
     /// A Python expression statement: a docstring when it holds nothing but a string.
     StringStatement,
+    /// `if` (and `else if`, which is an `if` inside an else branch), `unless`, `if` modifiers.
+    If,
+    /// A separate else-if clause node: Python `elif`, Ruby `elsif`.
+    ElseIf,
+    /// An `else` clause node (its parent decides whether it belongs to an `if`).
+    Else,
+    /// `for`, `while`, `do`, `loop`, `until`.
+    Loop,
+    /// `switch`, `match`, `select`, Ruby `case`.
+    Switch,
+    /// A case or match arm (the default or wildcard arm is recognised and not counted).
+    Case,
+    /// `catch`, `except`, `rescue`.
+    Catch,
+    /// `c ? a : b`, `a if c else b`.
+    Ternary,
+    /// A binary expression that may be `&&`, `||`, `and`, `or`.
+    Logical,
+    /// A comprehension's `for` clause.
+    ComprehensionFor,
+    /// A comprehension's `if` clause.
+    ComprehensionIf,
+    /// A call (recursion; in some languages also `require`).
+    Call,
+    /// `return`.
+    Return,
+    /// `try` (nesting depth only).
+    Try,
+    /// `break` / `continue`, which may carry a label.
+    Jump,
+    /// `goto`.
+    Goto,
 }
 
 impl Language {
@@ -160,6 +192,20 @@ impl Language {
                 "class_definition" => Role::Class,
                 "import_statement" | "import_from_statement" => Role::Import,
                 "expression_statement" => Role::StringStatement,
+                "if_statement" => Role::If,
+                "elif_clause" => Role::ElseIf,
+                "else_clause" => Role::Else,
+                "for_statement" | "while_statement" => Role::Loop,
+                "match_statement" => Role::Switch,
+                "case_clause" => Role::Case,
+                "except_clause" | "except_group_clause" => Role::Catch,
+                "conditional_expression" => Role::Ternary,
+                "boolean_operator" => Role::Logical,
+                "for_in_clause" => Role::ComprehensionFor,
+                "if_clause" => Role::ComprehensionIf,
+                "call" => Role::Call,
+                "return_statement" => Role::Return,
+                "try_statement" => Role::Try,
                 _ => Role::Other,
             },
             Language::JavaScript | Language::TypeScript | Language::Tsx => match kind {
@@ -174,7 +220,21 @@ impl Language {
                 | "class"
                 | "abstract_class_declaration"
                 | "interface_declaration" => Role::Class,
-                "import_statement" | "export_statement" | "call_expression" => Role::Import,
+                "import_statement" | "export_statement" => Role::Import,
+                "call_expression" => Role::Call,
+                "if_statement" => Role::If,
+                "else_clause" => Role::Else,
+                "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
+                    Role::Loop
+                }
+                "switch_statement" => Role::Switch,
+                "switch_case" => Role::Case,
+                "catch_clause" => Role::Catch,
+                "ternary_expression" => Role::Ternary,
+                "binary_expression" => Role::Logical,
+                "return_statement" => Role::Return,
+                "try_statement" => Role::Try,
+                "break_statement" | "continue_statement" => Role::Jump,
                 _ => Role::Other,
             },
             Language::Rust => match kind {
@@ -185,6 +245,15 @@ impl Language {
                     Role::Class
                 }
                 "use_declaration" | "extern_crate_declaration" => Role::Import,
+                "if_expression" => Role::If,
+                "else_clause" => Role::Else,
+                "while_expression" | "loop_expression" | "for_expression" => Role::Loop,
+                "match_expression" => Role::Switch,
+                "match_arm" => Role::Case,
+                "binary_expression" => Role::Logical,
+                "call_expression" => Role::Call,
+                "return_expression" => Role::Return,
+                "break_expression" | "continue_expression" => Role::Jump,
                 _ => Role::Other,
             },
             Language::Go => match kind {
@@ -193,6 +262,17 @@ impl Language {
                 "func_literal" => Role::Lambda,
                 "type_spec" => Role::Class,
                 "import_spec" => Role::Import,
+                "if_statement" => Role::If,
+                "for_statement" => Role::Loop,
+                "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+                    Role::Switch
+                }
+                "expression_case" | "type_case" | "communication_case" => Role::Case,
+                "binary_expression" => Role::Logical,
+                "call_expression" => Role::Call,
+                "return_statement" => Role::Return,
+                "break_statement" | "continue_statement" => Role::Jump,
+                "goto_statement" => Role::Goto,
                 _ => Role::Other,
             },
             Language::Java => match kind {
@@ -207,6 +287,19 @@ impl Language {
                 | "record_declaration"
                 | "annotation_type_declaration" => Role::Class,
                 "import_declaration" => Role::Import,
+                "if_statement" => Role::If,
+                "for_statement" | "enhanced_for_statement" | "while_statement" | "do_statement" => {
+                    Role::Loop
+                }
+                "switch_expression" | "switch_statement" => Role::Switch,
+                "switch_label" => Role::Case,
+                "catch_clause" => Role::Catch,
+                "ternary_expression" => Role::Ternary,
+                "binary_expression" => Role::Logical,
+                "method_invocation" => Role::Call,
+                "return_statement" => Role::Return,
+                "try_statement" | "try_with_resources_statement" => Role::Try,
+                "break_statement" | "continue_statement" => Role::Jump,
                 _ => Role::Other,
             },
             Language::C | Language::Cpp => match kind {
@@ -215,14 +308,40 @@ impl Language {
                 "lambda_expression" => Role::Lambda,
                 "struct_specifier" | "union_specifier" | "class_specifier" => Role::Class,
                 "preproc_include" => Role::Import,
+                "if_statement" => Role::If,
+                "else_clause" => Role::Else,
+                "for_statement" | "for_range_loop" | "while_statement" | "do_statement" => {
+                    Role::Loop
+                }
+                "switch_statement" => Role::Switch,
+                "case_statement" => Role::Case,
+                "catch_clause" => Role::Catch,
+                "conditional_expression" => Role::Ternary,
+                "binary_expression" => Role::Logical,
+                "call_expression" => Role::Call,
+                "return_statement" => Role::Return,
+                "try_statement" => Role::Try,
+                "goto_statement" => Role::Goto,
                 _ => Role::Other,
             },
             Language::Ruby => match kind {
                 "comment" => Role::Comment,
                 "method" | "singleton_method" => Role::Function,
-                "lambda" => Role::Lambda,
+                // Blocks are Ruby's closures: part of the method, one nesting level deeper.
+                "lambda" | "block" | "do_block" => Role::Lambda,
                 "class" | "module" => Role::Class,
-                "call" => Role::Import,
+                "call" => Role::Call,
+                "if" | "unless" | "if_modifier" | "unless_modifier" => Role::If,
+                "elsif" => Role::ElseIf,
+                "else" => Role::Else,
+                "while" | "until" | "for" | "while_modifier" | "until_modifier" => Role::Loop,
+                "case" | "case_match" => Role::Switch,
+                "when" | "in_clause" => Role::Case,
+                "rescue" => Role::Catch,
+                "conditional" => Role::Ternary,
+                "binary" => Role::Logical,
+                "return" => Role::Return,
+                "begin" => Role::Try,
                 _ => Role::Other,
             },
         }
@@ -296,7 +415,19 @@ mod tests {
                 "{lang:?} has no function kind"
             );
             assert!(roles.contains(&Role::Class), "{lang:?} has no class kind");
-            assert!(roles.contains(&Role::Import), "{lang:?} has no import kind");
+            assert!(
+                roles.contains(&Role::Import) || roles.contains(&Role::Call),
+                "{lang:?} has no import kind"
+            );
+            for role in [
+                Role::If,
+                Role::Loop,
+                Role::Logical,
+                Role::Return,
+                Role::Case,
+            ] {
+                assert!(roles.contains(&role), "{lang:?} has no {role:?} kind");
+            }
         }
     }
 }

@@ -22,6 +22,28 @@ struct Scope {
     kind: ScopeKind,
 }
 
+/// The running state of a function being measured.
+struct Measured {
+    /// Index into `facts.functions`.
+    idx: usize,
+    name: String,
+    /// Cognitive-complexity nesting level.
+    nesting: u32,
+    /// Structural nesting depth (`if`, loops, `switch`, `try`).
+    depth: u32,
+    /// How many anonymous functions we are inside (their `return`s are not this function's).
+    lambdas: u32,
+}
+
+/// What to give back when the walk leaves a node that raised a level.
+#[derive(Clone, Copy, Default)]
+struct Undo {
+    node_id: usize,
+    nesting: bool,
+    depth: bool,
+    lambda: bool,
+}
+
 struct Extractor<'a> {
     lang: Language,
     src: &'a str,
@@ -29,6 +51,8 @@ struct Extractor<'a> {
     marks: Vec<u8>,
     facts: FileFacts,
     scopes: Vec<Scope>,
+    measured: Vec<Measured>,
+    undo: Vec<Undo>,
     /// Go methods and their receiver type, matched to structs once the file is read.
     go_methods: Vec<String>,
 }
@@ -43,6 +67,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         marks: vec![0; total],
         facts: FileFacts::default(),
         scopes: Vec::new(),
+        measured: Vec::new(),
+        undo: Vec::new(),
         go_methods: Vec::new(),
     };
     let has_errors = tree.root_node().has_error();
@@ -130,13 +156,20 @@ impl Extractor<'_> {
             Role::Lambda => {
                 let parent = path.last().copied();
                 let grandparent = path.len().checked_sub(2).map(|i| path[i]);
-                if let Some(name) = names::binding_name(parent, grandparent, self.src) {
-                    self.open_function(node, Some(name));
+                match names::binding_name(parent, grandparent, self.src) {
+                    Some(name) => self.open_function(node, Some(name)),
+                    // An anonymous function is part of the function around it, one level deeper.
+                    None => self.raise(node, true, false, true),
                 }
             }
             Role::Class => self.open_class(node, path),
             Role::Import => names::imports(node, self.lang, self.src, &mut self.facts.imports),
+            Role::Call => {
+                names::imports(node, self.lang, self.src, &mut self.facts.imports);
+                self.measure(node, role, path);
+            }
             Role::Function | Role::StringStatement | Role::Other => {}
+            _ => self.measure(node, role, path),
         }
         if node.child_count() == 0 && node.start_byte() < node.end_byte() {
             self.mark(node.start_position().row, LINE_CODE);
@@ -146,8 +179,144 @@ impl Extractor<'_> {
     }
 
     fn leave(&mut self, node: Node) {
+        if self.undo.last().is_some_and(|u| u.node_id == node.id()) {
+            if let (Some(u), Some(m)) = (self.undo.pop(), self.measured.last_mut()) {
+                m.nesting -= u32::from(u.nesting);
+                m.depth -= u32::from(u.depth);
+                m.lambdas -= u32::from(u.lambda);
+            }
+        }
         if self.scopes.last().is_some_and(|s| s.node_id == node.id()) {
-            self.scopes.pop();
+            if let Some(Scope {
+                kind: ScopeKind::Function,
+                ..
+            }) = self.scopes.pop()
+            {
+                self.measured.pop();
+            }
+        }
+    }
+
+    /// Raises the current function's nesting levels until the walk leaves `node`.
+    fn raise(&mut self, node: Node, nesting: bool, depth: bool, lambda: bool) {
+        let Some(m) = self.measured.last_mut() else {
+            return;
+        };
+        m.nesting += u32::from(nesting);
+        m.depth += u32::from(depth);
+        m.lambdas += u32::from(lambda);
+        let f = &mut self.facts.functions[m.idx];
+        f.max_nesting = f.max_nesting.max(m.depth);
+        self.undo.push(Undo {
+            node_id: node.id(),
+            nesting,
+            depth,
+            lambda,
+        });
+    }
+
+    fn role_of(&self, node: Node) -> Role {
+        self.roles
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(Role::Other)
+    }
+
+    /// Adds what a control-flow node contributes to the function it is in: cyclomatic
+    /// decisions, cognitive increments (structural + nesting, or flat), depth and returns.
+    fn measure(&mut self, node: Node, role: Role, path: &[Node]) {
+        let Some(m) = self.measured.last() else {
+            return;
+        };
+        let (idx, nesting) = (m.idx, m.nesting);
+        let parent = path.last().copied();
+        let (mut cyclomatic, mut cognitive) = (0, 0);
+        let (mut raise_nesting, mut raise_depth) = (false, false);
+        match role {
+            Role::If => {
+                cyclomatic = 1;
+                if self.is_else_if(node, parent) {
+                    cognitive = 1;
+                } else {
+                    cognitive = 1 + nesting;
+                    (raise_nesting, raise_depth) = (true, true);
+                }
+                // Go and Java hang a plain `else` block straight off the `if`.
+                if matches!(self.lang, Language::Go | Language::Java) {
+                    let alt = node.child_by_field_name("alternative");
+                    if alt.is_some_and(|a| a.kind() != "if_statement") {
+                        cognitive += 1;
+                    }
+                }
+            }
+            Role::ElseIf => (cyclomatic, cognitive) = (1, 1),
+            Role::Else => {
+                let of_if = parent.is_some_and(|p| self.role_of(p) == Role::If);
+                let holds_if = node
+                    .named_child(0)
+                    .is_some_and(|c| self.role_of(c) == Role::If)
+                    && node.named_child_count() == 1;
+                cognitive = u32::from(of_if && !holds_if);
+            }
+            Role::Loop => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                (raise_nesting, raise_depth) = (true, true);
+            }
+            Role::Switch => {
+                cognitive = 1 + nesting;
+                (raise_nesting, raise_depth) = (true, true);
+            }
+            Role::Case => {
+                cyclomatic = u32::from(!names::is_default_case(node, self.lang, self.src))
+            }
+            Role::Catch => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                raise_nesting = true;
+            }
+            Role::Ternary => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                raise_nesting = true;
+            }
+            Role::Logical => {
+                if let Some(op) = names::logical_operator(node) {
+                    cyclomatic = 1;
+                    // One increment per run of like operators: `a && b && c` is one.
+                    let same_as_parent = parent.is_some_and(|p| {
+                        self.role_of(p) == Role::Logical && names::logical_operator(p) == Some(op)
+                    });
+                    cognitive = u32::from(!same_as_parent);
+                }
+            }
+            Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
+            Role::Call => {
+                let name = &self.measured.last().map(|m| m.name.as_str()).unwrap_or("");
+                cognitive = u32::from(names::calls_itself(node, self.lang, self.src, name));
+            }
+            Role::Return if self.measured.last().is_some_and(|m| m.lambdas == 0) => {
+                self.facts.functions[idx].returns += 1;
+            }
+            Role::Try => raise_depth = true,
+            Role::Jump => cognitive = u32::from(names::has_label(node)),
+            Role::Goto => cognitive = 1,
+            _ => {}
+        }
+        let f = &mut self.facts.functions[idx];
+        f.cyclomatic += cyclomatic;
+        f.cognitive += cognitive;
+        if raise_nesting || raise_depth {
+            self.raise(node, raise_nesting, raise_depth, false);
+        }
+    }
+
+    /// An `if` that is the whole else branch of another `if`.
+    fn is_else_if(&self, node: Node, parent: Option<Node>) -> bool {
+        let Some(parent) = parent else { return false };
+        match self.role_of(parent) {
+            Role::Else => parent.named_child_count() == 1,
+            Role::If => parent
+                .child_by_field_name("alternative")
+                .is_some_and(|a| a.id() == node.id()),
+            _ => false,
         }
     }
 
@@ -183,12 +352,24 @@ impl Extractor<'_> {
             self.facts.classes[*idx].methods += 1;
         }
         self.facts.functions.push(Function {
-            name,
+            name: name.clone(),
             qualified_name: qualified.clone(),
             start_line: node.start_position().row as u32 + 1,
             end_line: last_row(node) as u32 + 1,
             parameters: names::parameter_count(node, self.lang, self.src),
             code_lines: 0,
+            cyclomatic: 1,
+            cognitive: 0,
+            max_nesting: 0,
+            returns: 0,
+        });
+        let idx = self.facts.functions.len() - 1;
+        self.measured.push(Measured {
+            idx,
+            name,
+            nesting: 0,
+            depth: 0,
+            lambdas: 0,
         });
         self.scopes.push(Scope {
             node_id: node.id(),

@@ -4,6 +4,9 @@
 mod extract;
 mod names;
 
+#[cfg(test)]
+mod complexity_tests;
+
 use serde::{Deserialize, Serialize};
 
 pub use extract::extract;
@@ -53,6 +56,14 @@ pub struct Function {
     pub end_line: u32,
     pub parameters: u32,
     pub code_lines: u32,
+    /// McCabe cyclomatic complexity: 1 + decision points.
+    pub cyclomatic: u32,
+    /// SonarSource cognitive complexity.
+    pub cognitive: u32,
+    /// Deepest nesting of control structures (`if`, loops, `switch`, `try`) in the body.
+    pub max_nesting: u32,
+    /// Explicit `return` statements.
+    pub returns: u32,
 }
 
 /// A class-like definition: class, struct, enum, union, interface, trait, impl block, module.

@@ -306,3 +306,80 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The operator of a short-circuit boolean expression (`&&`, `||`, `and`, `or`), or `None`
+/// for any other binary expression.
+pub fn logical_operator(node: Node) -> Option<&'static str> {
+    let op = node.child_by_field_name("operator")?.kind();
+    matches!(op, "&&" | "||" | "and" | "or").then_some(op)
+}
+
+/// A default or wildcard arm, which is no decision of its own.
+pub fn is_default_case(node: Node, lang: Language, src: &str) -> bool {
+    match lang {
+        Language::Python => node
+            .named_child(0)
+            .is_some_and(|p| text(p, src).trim() == "_"),
+        Language::Rust => node
+            .child_by_field_name("pattern")
+            .is_some_and(|p| text(p, src).trim() == "_"),
+        Language::Java => text(node, src).trim_start().starts_with("default"),
+        Language::C | Language::Cpp => node.child_by_field_name("value").is_none(),
+        _ => false,
+    }
+}
+
+/// A direct call of the function we are in, by its bare name or through `this`/`self`.
+pub fn calls_itself(node: Node, lang: Language, src: &str, function: &str) -> bool {
+    if function.is_empty() {
+        return false;
+    }
+    let callee = match lang {
+        Language::Java => node.child_by_field_name("name"),
+        Language::Ruby => node.child_by_field_name("method"),
+        _ => node.child_by_field_name("function"),
+    };
+    let Some(callee) = callee else { return false };
+    if callee.kind().ends_with("identifier") {
+        let receiver = match lang {
+            Language::Java => node.child_by_field_name("object"),
+            Language::Ruby => node.child_by_field_name("receiver"),
+            _ => None,
+        };
+        let own = receiver.is_none_or(|r| matches!(text(r, src), "this" | "self"));
+        return own && text(callee, src) == function;
+    }
+    let (object, member) = match callee.kind() {
+        "member_expression" => (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("property"),
+        ),
+        "attribute" => (
+            callee.child_by_field_name("object"),
+            callee.child_by_field_name("attribute"),
+        ),
+        "field_expression" => (
+            callee
+                .child_by_field_name("value")
+                .or_else(|| callee.child_by_field_name("argument")),
+            callee.child_by_field_name("field"),
+        ),
+        _ => (None, None),
+    };
+    match (object, member) {
+        (Some(o), Some(m)) => matches!(text(o, src), "this" | "self") && text(m, src) == function,
+        _ => false,
+    }
+}
+
+/// `break label` / `continue label`: a jump that breaks linear flow further than a plain one.
+pub fn has_label(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let found = node.named_children(&mut cursor).any(|c| {
+        matches!(
+            c.kind(),
+            "statement_identifier" | "label_name" | "label" | "identifier"
+        )
+    });
+    found
+}

@@ -1,0 +1,245 @@
+//! Hand-checked cyclomatic and cognitive complexity, nesting and returns, per language.
+//! The Java cases are the worked examples of SonarSource's Cognitive Complexity paper.
+
+use super::{extract, Function};
+use crate::lang::Language;
+
+fn functions(lang: Language, src: &str) -> Vec<Function> {
+    let tree = crate::parse::parse(lang, src).expect("parse");
+    extract(&tree, src, lang).functions
+}
+
+/// (qualified name, cyclomatic, cognitive, max nesting, returns) of every function.
+fn metrics(lang: Language, src: &str) -> Vec<(String, u32, u32, u32, u32)> {
+    functions(lang, src)
+        .into_iter()
+        .map(|f| {
+            (
+                f.qualified_name,
+                f.cyclomatic,
+                f.cognitive,
+                f.max_nesting,
+                f.returns,
+            )
+        })
+        .collect()
+}
+
+fn one(lang: Language, src: &str) -> (u32, u32, u32, u32) {
+    let m = metrics(lang, src);
+    assert_eq!(m.len(), 1, "{m:?}");
+    (m[0].1, m[0].2, m[0].3, m[0].4)
+}
+
+#[test]
+fn sonar_sum_of_primes() {
+    let src = "class A {
+  int sumOfPrimes(int max) {
+    int total = 0;
+    OUT: for (int i = 1; i <= max; ++i) {   // +1
+      for (int j = 2; j < i; ++j) {         // +2
+        if (i % j == 0) {                   // +3
+          continue OUT;                     // +1
+        }
+      }
+      total += i;
+    }
+    return total;
+  }
+}";
+    assert_eq!(one(Language::Java, src), (4, 7, 3, 1));
+}
+
+#[test]
+fn sonar_get_words_switch_is_one() {
+    let src = "class A {
+  String getWords(int number) {
+    switch (number) {
+      case 1: return \"one\";
+      case 2: return \"a couple\";
+      case 3: return \"a few\";
+      default: return \"lots\";
+    }
+  }
+}";
+    assert_eq!(one(Language::Java, src), (4, 1, 1, 4));
+}
+
+#[test]
+fn sonar_nesting_with_try_and_catch() {
+    let src = "class A {
+  void myMethod() {
+    try {
+      if (condition1) {                        // +1
+        for (int i = 0; i < 10; i++) {         // +2
+          while (condition2) { }               // +3
+        }
+      }
+    } catch (ExcepType1 | ExcepType2 e) {      // +1
+      if (condition2) { }                      // +2
+    }
+  }
+}";
+    let (cyclomatic, cognitive, nesting, _) = one(Language::Java, src);
+    assert_eq!((cyclomatic, cognitive, nesting), (6, 9, 4));
+}
+
+#[test]
+fn sonar_boolean_sequences() {
+    let src = "class A { boolean m() {
+  if (a && b && c || d || e && f) { return true; }
+  return false;
+} }";
+    // if +1; `&& &&` +1; `|| ||` +1; `&&` +1. Cyclomatic: 1 + if + five operators.
+    assert_eq!(one(Language::Java, src), (7, 4, 1, 2));
+}
+
+#[test]
+fn else_if_else_and_recursion_are_flat_increments() {
+    let src = "function f(x) {
+  if (x > 0) {          // +1
+    f(x - 1);           // +1 recursion
+  } else if (x < 0) {   // +1
+    return 1;
+  } else {              // +1
+    return 2;
+  }
+}";
+    assert_eq!(one(Language::JavaScript, src), (3, 4, 1, 2));
+    let java =
+        "class A { void f(int x) { if (x > 0) { f(x - 1); } else if (x < 0) { } else { } } }";
+    assert_eq!(one(Language::Java, java), (3, 4, 1, 0));
+    let go = "package p\nfunc f(x int) { if x > 0 { f(x - 1) } else if x < 0 { } else { } }";
+    assert_eq!(one(Language::Go, go), (3, 4, 1, 0));
+    let c = "void f(int x) { if (x > 0) { f(x - 1); } else if (x < 0) { } else { } }";
+    assert_eq!(one(Language::C, c), (3, 4, 1, 0));
+    let rust = "fn f(x: i32) { if x > 0 { f(x - 1) } else if x < 0 { } else { } }";
+    assert_eq!(one(Language::Rust, rust), (3, 4, 1, 0));
+}
+
+#[test]
+fn python_comprehensions_elif_else_and_ternary() {
+    let src = "
+def f(a, b):
+    if a and b:                          # cog +1, +1 for `and`
+        for x in a:                      # +2
+            if x:                        # +3
+                return [y for y in x if y]
+    elif b or a:                         # +1, +1 for `or`
+        pass
+    else:                                # +1
+        return 1 if a else 2             # +2 (nested in the if)
+";
+    // cyclomatic: 1 + if + and + for + if + comprehension for + comprehension if + elif + or + ternary
+    assert_eq!(one(Language::Python, src), (10, 12, 3, 2));
+}
+
+#[test]
+fn python_try_except_and_nested_functions_are_separate() {
+    let src = "
+def outer(xs):
+    def inner(x):
+        if x:
+            return 1
+    try:
+        return inner(xs)
+    except ValueError:       # +1 (nesting 0)
+        return None
+    except (KeyError, TypeError):
+        raise
+";
+    assert_eq!(
+        metrics(Language::Python, src),
+        [
+            ("outer".to_string(), 3, 2, 1, 2),
+            ("outer.inner".to_string(), 2, 1, 1, 1)
+        ]
+    );
+}
+
+#[test]
+fn anonymous_functions_nest_and_keep_their_returns() {
+    let src = "function outer(xs) {
+  return xs.map(x => {
+    if (x) { return 1; }   // +2: inside the arrow function
+    return 0;
+  });
+}";
+    assert_eq!(one(Language::JavaScript, src), (2, 2, 1, 1));
+}
+
+#[test]
+fn go_switch_cases_and_rust_match_wildcards() {
+    let go = "package p
+func g(x int) int {
+	switch {
+	case x > 0 && x < 10:
+		return 1
+	case x < 0:
+		return 2
+	default:
+		return 3
+	}
+}";
+    assert_eq!(one(Language::Go, go), (4, 2, 1, 3));
+    let rust = "fn h(x: Option<u8>) -> u8 {
+    match x { Some(0) => 1, Some(_) => 2, _ => 3 }
+}";
+    assert_eq!(one(Language::Rust, rust), (3, 1, 1, 0));
+    let labelled =
+        "fn l(v: &[u8]) { 'outer: loop { for x in v { if *x == 0 { break 'outer; } } } }";
+    // loop +1, for +2, if +3, labelled break +1
+    assert_eq!(one(Language::Rust, labelled), (4, 7, 3, 0));
+}
+
+#[test]
+fn c_goto_default_and_ternary() {
+    let src = "int k(int x) {
+    switch (x) { case 1: return 1; case 2: goto out; default: break; }
+out:
+    return x > 0 ? 1 : 0;
+}";
+    assert_eq!(one(Language::C, src), (4, 3, 1, 2));
+}
+
+#[test]
+fn ruby_modifiers_blocks_and_case() {
+    let src = "def r(x)
+  return 0 unless x
+  x.each do |y|
+    puts y if y > 1 && y < 5
+  end
+  case x
+  when 1 then 1
+  else 2
+  end
+end";
+    assert_eq!(one(Language::Ruby, src), (5, 5, 1, 1));
+}
+
+#[test]
+fn typescript_and_cpp_lambdas_bound_to_names_are_functions() {
+    let ts = "const pick = (a: number, b?: number): number => a > 0 ? a : b ?? 0;";
+    assert_eq!(one(Language::TypeScript, ts), (2, 1, 0, 0));
+    let cpp = "int main() { auto f = [](int a) { return a > 0 || a < -5; }; return f(1); }";
+    assert_eq!(
+        metrics(Language::Cpp, cpp),
+        [
+            ("main".to_string(), 1, 0, 0, 1),
+            ("main::f".to_string(), 2, 1, 0, 1)
+        ]
+    );
+}
+
+#[test]
+fn deep_nesting_is_measured_without_recursion() {
+    let depth = 5_000;
+    let src = format!(
+        "function f(x) {{ {} return x; {} }}",
+        "if (x) {".repeat(depth),
+        "}".repeat(depth)
+    );
+    let f = &functions(Language::JavaScript, &src)[0];
+    assert_eq!(f.cyclomatic, depth as u32 + 1);
+    assert_eq!(f.max_nesting, depth as u32);
+}
