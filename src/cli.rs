@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::findings::Severity;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wtfcb",
@@ -20,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Count files, lines, functions and classes per language (like tokei, from syntax trees).
     Scan(ScanArgs),
+    /// Measure every function and run the rules; exit 1 on findings at or above --fail-on.
+    Analyze(AnalyzeArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules(RulesArgs),
 }
 
 /// Which files to look at: shared by every command that walks a tree.
@@ -77,4 +83,55 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    Text,
+    Json,
+}
+
+/// `--fail-on`: a severity, or `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Never,
+    At(Severity),
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "never" {
+        return Ok(FailOn::Never);
+    }
+    Severity::from_str(s, true)
+        .map(FailOn::At)
+        .map_err(|_| format!("expected never, info, low, medium, high or critical, got {s:?}"))
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
+    /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
+    #[arg(long, value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Do not run these rules or categories.
+    #[arg(long, value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Show only findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
+    pub min_severity: Severity,
+    /// Exit 1 when an unsuppressed finding is at or above this severity (or `never`).
+    #[arg(long, value_parser = parse_fail_on, default_value = "high", value_name = "SEVERITY|never")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule id: print its full documentation.
+    pub id: Option<String>,
 }

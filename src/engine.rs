@@ -8,8 +8,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{self, FileFacts};
+use crate::findings::Finding;
 use crate::lang::Language;
 use crate::parse;
+use crate::rules::{self, FileContext, Selection};
 use crate::source::{ReadError, Source};
 use crate::walk::{Candidate, Diagnostic, Skipped};
 
@@ -24,6 +26,9 @@ pub struct FileRecord {
     pub invalid_utf8: bool,
     #[serde(flatten)]
     pub facts: FileFacts,
+    /// Set by `analyze`: the rules' findings, suppressed ones included, in line order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<Finding>>,
 }
 
 /// How one candidate ended.
@@ -40,6 +45,7 @@ pub struct PhaseTimes {
     read_ns: AtomicU64,
     parse_ns: AtomicU64,
     facts_ns: AtomicU64,
+    rules_ns: AtomicU64,
 }
 
 impl PhaseTimes {
@@ -58,10 +64,18 @@ impl PhaseTimes {
     pub fn facts(&self) -> Duration {
         Duration::from_nanos(self.facts_ns.load(Ordering::Relaxed))
     }
+    pub fn rules(&self) -> Duration {
+        Duration::from_nanos(self.rules_ns.load(Ordering::Relaxed))
+    }
 }
 
-/// Reads, parses and measures one file.
-pub fn process(candidate: &Candidate, max_size: u64, times: &PhaseTimes) -> Outcome {
+/// Reads, parses and measures one file; with `rules`, also checks it.
+pub fn process(
+    candidate: &Candidate,
+    max_size: u64,
+    rules: Option<&Selection>,
+    times: &PhaseTimes,
+) -> Outcome {
     let start = Instant::now();
     let source = match Source::read(&candidate.path, max_size) {
         Ok(source) => source,
@@ -81,13 +95,26 @@ pub fn process(candidate: &Candidate, max_size: u64, times: &PhaseTimes) -> Outc
     let facts = facts::extract(&tree, &source.text, candidate.language);
     // Dropping a big tree is real work; count it with the pass that needed the tree.
     drop(tree);
-    PhaseTimes::add(&times.facts_ns, extracted);
+    let checked = PhaseTimes::add(&times.facts_ns, extracted);
+    let findings = rules.map(|selection| {
+        let file = FileContext {
+            path: &candidate.display,
+            language: candidate.language,
+            text: &source.text,
+            facts: &facts,
+            is_test: rules::is_test_path(&candidate.display),
+        };
+        let findings = selection.check(&file);
+        PhaseTimes::add(&times.rules_ns, checked);
+        findings
+    });
     Outcome::Analyzed(FileRecord {
         path: candidate.display.clone(),
         language: candidate.language,
         bytes: source.bytes,
         invalid_utf8: source.invalid_utf8,
         facts,
+        findings,
     })
 }
 
@@ -124,6 +151,7 @@ pub fn process_all(
     candidates: &[Candidate],
     max_size: u64,
     jobs: usize,
+    rules: Option<&Selection>,
     times: &PhaseTimes,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
@@ -131,7 +159,7 @@ pub fn process_all(
         candidates
             .par_iter()
             .with_max_len(1)
-            .map(|c| process(c, max_size, times))
+            .map(|c| process(c, max_size, rules, times))
             .collect()
     }))
 }
@@ -158,7 +186,7 @@ mod tests {
             candidate(dir.path(), "kept.py"),
         ];
         std::fs::remove_file(dir.path().join("gone.py")).unwrap();
-        let outcomes = process_all(&listed, 1 << 20, 2, &PhaseTimes::default()).unwrap();
+        let outcomes = process_all(&listed, 1 << 20, 2, None, &PhaseTimes::default()).unwrap();
         match &outcomes[0] {
             Outcome::Failed(d) => {
                 assert_eq!(d.path, "gone.py");
@@ -173,7 +201,12 @@ mod tests {
     fn file_grown_past_the_limit_after_the_walk_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("big.py"), "x = 1\n".repeat(100)).unwrap();
-        let outcome = process(&candidate(dir.path(), "big.py"), 10, &PhaseTimes::default());
+        let outcome = process(
+            &candidate(dir.path(), "big.py"),
+            10,
+            None,
+            &PhaseTimes::default(),
+        );
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));
     }
 }

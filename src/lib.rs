@@ -9,9 +9,11 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod facts;
+pub mod findings;
 pub mod lang;
 pub mod parse;
 pub mod report;
+pub mod rules;
 pub mod settings;
 pub mod source;
 pub mod walk;
@@ -27,5 +29,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             let settings = settings::ScanSettings::from_args(&args)?;
             commands::scan::run(&settings, out, err)
         }
+        cli::Command::Analyze(args) => {
+            let settings = settings::AnalyzeSettings::from_args(&args)?;
+            commands::analyze::run(&settings, out, err)
+        }
+        cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
     }
 }

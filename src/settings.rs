@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cli::{OutputArgs, ScanArgs, ScanFormat, WalkArgs};
+use crate::cli::{AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
+use crate::findings::Severity;
+use crate::rules::Selection;
 use crate::walk::WalkOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +85,29 @@ impl ScanSettings {
     }
 }
 
+#[derive(Debug, Clone)]
+pub struct AnalyzeSettings {
+    pub walk: WalkSettings,
+    pub format: AnalyzeFormat,
+    pub verbosity: Verbosity,
+    pub rules: Selection,
+    pub min_severity: Severity,
+    pub fail_on: FailOn,
+}
+
+impl AnalyzeSettings {
+    pub fn from_args(args: &AnalyzeArgs) -> anyhow::Result<AnalyzeSettings> {
+        Ok(AnalyzeSettings {
+            walk: WalkSettings::from_args(&args.walk)?,
+            format: args.format,
+            verbosity: Verbosity::from(&args.output),
+            rules: Selection::new(&args.select, &args.ignore)?,
+            min_severity: args.min_severity,
+            fail_on: args.fail_on,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,8 +115,10 @@ mod tests {
 
     fn walk_settings(args: &[&str]) -> anyhow::Result<WalkSettings> {
         let cli = crate::cli::Cli::try_parse_from(args)?;
-        let crate::cli::Command::Scan(scan) = cli.command;
-        WalkSettings::from_args(&scan.walk)
+        match cli.command {
+            crate::cli::Command::Scan(scan) => WalkSettings::from_args(&scan.walk),
+            other => panic!("not scan: {other:?}"),
+        }
     }
 
     #[test]

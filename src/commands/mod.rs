@@ -1,5 +1,7 @@
 //! One orchestrator per subcommand: settings in, exit status out.
 
+pub mod analyze;
+pub mod rules;
 pub mod scan;
 
 use std::io::Write;

@@ -24,6 +24,7 @@ pub fn run(
         &walked.files,
         settings.walk.options.max_file_size,
         settings.walk.jobs,
+        None,
         &times,
     )?;
     let report = ScanReport::new(walked, outcomes);

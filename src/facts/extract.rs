@@ -146,6 +146,12 @@ impl Extractor<'_> {
         match role {
             Role::Comment => {
                 self.mark_range(node, LINE_COMMENT);
+                names::comment_markers(
+                    node,
+                    self.src,
+                    &mut self.facts.todos,
+                    &mut self.facts.suppressions,
+                );
                 return false;
             }
             Role::StringStatement if is_docstring(node) => {
@@ -396,6 +402,7 @@ impl Extractor<'_> {
             start_line: node.start_position().row as u32 + 1,
             end_line: last_row(node) as u32 + 1,
             methods: 0,
+            code_lines: 0,
         });
         let idx = self.facts.classes.len() - 1;
         self.scopes.push(Scope {
@@ -430,10 +437,16 @@ impl Extractor<'_> {
         }
         self.facts.lines = lines;
         let rows = code_prefix.len() - 1;
+        let code_between = |start: u32, end: u32| {
+            let first = (start as usize - 1).min(rows);
+            let last = (end as usize).min(rows);
+            code_prefix[last] - code_prefix[first]
+        };
         for f in &mut self.facts.functions {
-            let first = (f.start_line as usize - 1).min(rows);
-            let last = (f.end_line as usize).min(rows);
-            f.code_lines = code_prefix[last] - code_prefix[first];
+            f.code_lines = code_between(f.start_line, f.end_line);
+        }
+        for c in &mut self.facts.classes {
+            c.code_lines = code_between(c.start_line, c.end_line);
         }
         for receiver in self.go_methods {
             if let Some(class) = self.facts.classes.iter_mut().find(|c| c.name == receiver) {

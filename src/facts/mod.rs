@@ -74,6 +74,7 @@ pub struct Class {
     pub start_line: u32,
     pub end_line: u32,
     pub methods: u32,
+    pub code_lines: u32,
 }
 
 /// ERROR and MISSING nodes of the tree; a file with any is still counted.
@@ -84,6 +85,25 @@ pub struct SyntaxErrors {
     pub first: Option<Position>,
 }
 
+/// A TODO / FIXME / XXX / HACK marker in a comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Todo {
+    pub line: u32,
+    pub column: u32,
+    pub tag: String,
+    /// The comment line from the tag on, trimmed.
+    pub text: String,
+}
+
+/// A `wtfcb: ignore[...]` or `wtfcb: ignore-file[...]` comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub line: u32,
+    pub file_wide: bool,
+    /// Rule ids; empty means every rule.
+    pub rules: Vec<String>,
+}
+
 /// Everything `scan` knows about one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -92,4 +112,8 @@ pub struct FileFacts {
     pub classes: Vec<Class>,
     pub imports: Vec<String>,
     pub syntax_errors: SyntaxErrors,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub todos: Vec<Todo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }

@@ -3,6 +3,7 @@
 
 use tree_sitter::Node;
 
+use super::{Suppression, Todo};
 use crate::lang::Language;
 
 /// Longest name kept; minified code can bind enormous expressions.
@@ -382,4 +383,124 @@ pub fn has_label(node: Node) -> bool {
         )
     });
     found
+}
+
+const TODO_TAGS: [&str; 4] = ["TODO", "FIXME", "XXX", "HACK"];
+
+/// Finds TODO-style tags and `wtfcb:` directives in a comment, one per comment line.
+pub fn comment_markers(
+    node: Node,
+    src: &str,
+    todos: &mut Vec<Todo>,
+    suppressions: &mut Vec<Suppression>,
+) {
+    let body = text(node, src);
+    let first_row = node.start_position().row;
+    let first_col = node.start_position().column;
+    for (i, line) in body.split('\n').enumerate() {
+        let row = (first_row + i) as u32 + 1;
+        if let Some((at, tag)) = find_tag(line) {
+            let column = if i == 0 { first_col + at } else { at } as u32 + 1;
+            let text = clip(line[at..].trim_end_matches("*/").trim());
+            todos.push(Todo {
+                line: row,
+                column,
+                tag: tag.to_string(),
+                text,
+            });
+        }
+        if let Some(at) = line.find("wtfcb:") {
+            if let Some(s) = parse_directive(&line[at + "wtfcb:".len()..], row) {
+                suppressions.push(s);
+            }
+        }
+    }
+}
+
+/// The first tag that stands as a word of its own (`TODO:` yes, `TODOS` or `xTODO` no).
+fn find_tag(line: &str) -> Option<(usize, &'static str)> {
+    let bytes = line.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    TODO_TAGS
+        .iter()
+        .flat_map(|tag| line.match_indices(tag).map(move |(at, _)| (at, *tag)))
+        .filter(|(at, tag)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(at + tag.len()).copied();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
+        .min_by_key(|(at, _)| *at)
+}
+
+/// Parses ` ignore`, ` ignore[a, b]`, ` ignore-file[a]` after `wtfcb:`.
+fn parse_directive(rest: &str, line: u32) -> Option<Suppression> {
+    let rest = rest.trim_start();
+    let (file_wide, after) = if let Some(a) = rest.strip_prefix("ignore-file") {
+        (true, a)
+    } else {
+        (false, rest.strip_prefix("ignore")?)
+    };
+    let rules = match after.strip_prefix('[') {
+        Some(list) => {
+            let list = &list[..list.find(']')?];
+            list.split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect()
+        }
+        None if after.is_empty()
+            || after.starts_with(char::is_whitespace)
+            || after.starts_with("*/") =>
+        {
+            Vec::new()
+        }
+        None => return None,
+    };
+    Some(Suppression {
+        line,
+        file_wide,
+        rules,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_must_be_words() {
+        assert_eq!(find_tag("# TODO: fix"), Some((2, "TODO")));
+        assert_eq!(find_tag("// see FIXME and TODO"), Some((7, "FIXME")));
+        assert_eq!(find_tag("# TODOS are not tags, nor xHACK"), None);
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(
+            parse_directive(" ignore", 3),
+            Some(Suppression {
+                line: 3,
+                file_wide: false,
+                rules: vec![]
+            })
+        );
+        assert_eq!(
+            parse_directive(" ignore[a-b, c ] why", 1),
+            Some(Suppression {
+                line: 1,
+                file_wide: false,
+                rules: vec!["a-b".into(), "c".into()]
+            })
+        );
+        assert_eq!(
+            parse_directive(" ignore-file[x]", 1),
+            Some(Suppression {
+                line: 1,
+                file_wide: true,
+                rules: vec!["x".into()]
+            })
+        );
+        assert_eq!(parse_directive(" ignored", 1), None);
+        assert_eq!(parse_directive(" ignore[unclosed", 1), None);
+    }
 }

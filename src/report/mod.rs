@@ -1,6 +1,7 @@
 //! Reports: the data every renderer reads, and one module per output format. Renderers write
 //! to a `&mut dyn Write` and never print directly.
 
+pub mod analyze;
 pub mod json;
 pub mod table;
 

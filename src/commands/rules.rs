@@ -1,0 +1,67 @@
+//! `wtfcb rules`: the rule table, or one rule's documentation.
+
+use std::io::Write;
+
+use anyhow::bail;
+
+use crate::rules;
+
+use super::ExitStatus;
+
+pub fn run(id: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match id {
+        None => {
+            writeln!(
+                out,
+                "{:<22} {:<12} {:<9} {:<28} {:<12} summary",
+                "id", "category", "severity", "thresholds", "languages"
+            )?;
+            for rule in rules::registry() {
+                let m = rule.meta();
+                let langs = if m.languages.is_empty() {
+                    "all".to_string()
+                } else {
+                    m.languages
+                        .iter()
+                        .map(|l| l.name())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                writeln!(
+                    out,
+                    "{:<22} {:<12} {:<9} {:<28} {:<12} {}",
+                    m.id,
+                    m.category.as_str(),
+                    m.severity.as_str(),
+                    if m.thresholds.is_empty() {
+                        "-"
+                    } else {
+                        m.thresholds
+                    },
+                    langs,
+                    m.summary
+                )?;
+            }
+        }
+        Some(id) => {
+            let Some(rule) = rules::find(id) else {
+                bail!("unknown rule {id:?} (see `wtfcb rules`)");
+            };
+            let m = rule.meta();
+            writeln!(
+                out,
+                "{} ({}, default severity {})",
+                m.id,
+                m.category.as_str(),
+                m.severity.as_str()
+            )?;
+            writeln!(out, "{}", m.summary)?;
+            if !m.thresholds.is_empty() {
+                writeln!(out, "Thresholds: {}", m.thresholds)?;
+            }
+            writeln!(out)?;
+            writeln!(out, "{}", m.doc)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}

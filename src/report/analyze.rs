@@ -1,0 +1,211 @@
+//! The `analyze` report: files with their metrics and findings, and a summary.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::cli::FailOn;
+use crate::engine::{FileRecord, Outcome};
+use crate::findings::{Finding, Severity};
+use crate::walk::{Diagnostic, Skipped, WalkResult};
+
+/// One of the most complex functions of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hotspot {
+    pub path: String,
+    pub function: String,
+    pub line: u32,
+    pub cyclomatic: u32,
+    pub cognitive: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnalyzeSummary {
+    pub files: u64,
+    pub functions: u64,
+    /// Unsuppressed findings per severity (all severities listed).
+    pub by_severity: BTreeMap<Severity, u64>,
+    /// Unsuppressed findings per rule.
+    pub by_rule: BTreeMap<String, u64>,
+    pub suppressed: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    /// The ten functions of highest cyclomatic complexity (then cognitive, path, line).
+    pub most_complex: Vec<Hotspot>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyzeReport {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub summary: AnalyzeSummary,
+    pub files: Vec<FileRecord>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl AnalyzeReport {
+    pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> AnalyzeReport {
+        let WalkResult {
+            mut skipped,
+            mut errors,
+            ..
+        } = walk;
+        let mut files = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Analyzed(record) => files.push(record),
+                Outcome::Skipped(s) => skipped.push(s),
+                Outcome::Failed(d) => errors.push(d),
+            }
+        }
+        skipped.sort();
+        errors.sort();
+        let mut summary = AnalyzeSummary {
+            files: files.len() as u64,
+            skipped: skipped.len() as u64,
+            errors: errors.len() as u64,
+            by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
+            ..AnalyzeSummary::default()
+        };
+        let mut hotspots = Vec::new();
+        for file in &files {
+            summary.functions += file.facts.functions.len() as u64;
+            for f in &file.facts.functions {
+                hotspots.push(Hotspot {
+                    path: file.path.clone(),
+                    function: f.qualified_name.clone(),
+                    line: f.start_line,
+                    cyclomatic: f.cyclomatic,
+                    cognitive: f.cognitive,
+                });
+            }
+            for finding in file.findings.iter().flatten() {
+                if finding.suppressed {
+                    summary.suppressed += 1;
+                } else {
+                    *summary.by_severity.entry(finding.severity).or_default() += 1;
+                    *summary.by_rule.entry(finding.rule.clone()).or_default() += 1;
+                }
+            }
+        }
+        hotspots.sort_by(|a, b| {
+            (b.cyclomatic, b.cognitive, &a.path, a.line).cmp(&(
+                a.cyclomatic,
+                a.cognitive,
+                &b.path,
+                b.line,
+            ))
+        });
+        hotspots.truncate(10);
+        summary.most_complex = hotspots;
+        AnalyzeReport {
+            tool: "wtfcb",
+            version: env!("CARGO_PKG_VERSION"),
+            summary,
+            files,
+            skipped,
+            errors,
+        }
+    }
+
+    /// Drops findings below `min` from what is shown (the summary keeps counting them).
+    pub fn hide_below(&mut self, min: Severity) {
+        for file in &mut self.files {
+            if let Some(findings) = &mut file.findings {
+                findings.retain(|f| f.severity >= min);
+            }
+        }
+    }
+
+    /// Whether an unsuppressed finding reaches the failure threshold.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        match fail_on {
+            FailOn::Never => false,
+            FailOn::At(threshold) => self
+                .summary
+                .by_severity
+                .iter()
+                .any(|(s, n)| *s >= threshold && *n > 0),
+        }
+    }
+
+    fn findings(&self) -> impl Iterator<Item = (&FileRecord, &Finding)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().flatten().map(move |x| (f, x)))
+    }
+}
+
+/// Findings grouped by file, then the summary.
+pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()> {
+    let mut current: Option<&str> = None;
+    for (file, finding) in report.findings() {
+        if current != Some(file.path.as_str()) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", file.path)?;
+            current = Some(&file.path);
+        }
+        let note = if finding.suppressed {
+            " (suppressed)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {:>5}:{:<4} {:<8} {:<22} {}{note}",
+            finding.start_line,
+            finding.start_column,
+            finding.severity.as_str(),
+            finding.rule,
+            finding.message
+        )?;
+    }
+    if current.is_some() {
+        writeln!(out)?;
+    }
+    let s = &report.summary;
+    let total: u64 = s.by_severity.values().sum();
+    let by_severity: Vec<String> = s
+        .by_severity
+        .iter()
+        .rev()
+        .filter(|(_, n)| **n > 0)
+        .map(|(sev, n)| format!("{n} {}", sev.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "{} files, {} functions, {} findings{}{}",
+        s.files,
+        s.functions,
+        total,
+        if by_severity.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_severity.join(", "))
+        },
+        if s.suppressed > 0 {
+            format!(", {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
+    )?;
+    if !s.by_rule.is_empty() {
+        let rules: Vec<String> = s.by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        writeln!(out, "by rule: {}", rules.join(", "))?;
+    }
+    if !s.most_complex.is_empty() {
+        writeln!(out, "most complex functions (cyclomatic / cognitive):")?;
+        for h in &s.most_complex {
+            writeln!(
+                out,
+                "  {:>4} / {:<4} {}:{} {}",
+                h.cyclomatic, h.cognitive, h.path, h.line, h.function
+            )?;
+        }
+    }
+    Ok(())
+}

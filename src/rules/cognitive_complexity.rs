@@ -1,0 +1,42 @@
+//! `cognitive-complexity`: SonarSource cognitive complexity over the limit.
+
+use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct CognitiveComplexity;
+
+const STEPS: [(Severity, u32); 2] = [(Severity::High, 30), (Severity::Medium, 15)];
+
+static META: RuleMeta = RuleMeta {
+    id: "cognitive-complexity",
+    category: Category::Complexity,
+    severity: Severity::Medium,
+    summary: "Function that is hard to read (cognitive complexity)",
+    thresholds: "medium > 15, high > 30",
+    languages: &[],
+    doc: "What: cognitive complexity (SonarSource) adds 1 for each break in linear flow (if, \
+else if, else, loop, switch, catch, ternary, labelled jump, recursion, each run of like boolean \
+operators) plus the nesting level for structures inside other structures.\n\
+Why: deeply nested logic costs readers far more than flat logic; this metric tracks that cost.\n\
+Example: an if inside a for inside an if adds 1 + 2 + 3 = 6.\n\
+Fix: extract nested blocks into named functions, invert conditions to return early, merge \
+conditions.",
+};
+
+impl Rule for CognitiveComplexity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        for f in &file.facts.functions {
+            if let Some((severity, limit)) = graded(f.cognitive, &STEPS) {
+                let message = format!(
+                    "`{}` has cognitive complexity {} (limit {limit})",
+                    f.qualified_name, f.cognitive
+                );
+                out.on_function(&META, severity, message, f);
+            }
+        }
+    }
+}

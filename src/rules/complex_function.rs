@@ -1,0 +1,42 @@
+//! `complex-function`: cyclomatic complexity over the limit.
+
+use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct ComplexFunction;
+
+const STEPS: [(Severity, u32); 2] = [(Severity::High, 20), (Severity::Medium, 10)];
+
+static META: RuleMeta = RuleMeta {
+    id: "complex-function",
+    category: Category::Complexity,
+    severity: Severity::Medium,
+    summary: "Function with too many independent paths (cyclomatic complexity)",
+    thresholds: "medium > 10, high > 20",
+    languages: &[],
+    doc: "What: cyclomatic complexity (McCabe) counts the independent paths through a function: \
+1 plus one for each if, elif/else if, loop, non-default case, catch, conditional expression, \
+&&/|| and comprehension clause.\n\
+Why: every path needs a test; past 10 a function is hard to test completely and to change safely.\n\
+Example: a 40-line validation function with 15 if/elif branches scores 16.\n\
+Fix: split the function by responsibility, replace branch ladders with a lookup table or \
+polymorphism, return early.",
+};
+
+impl Rule for ComplexFunction {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        for f in &file.facts.functions {
+            if let Some((severity, limit)) = graded(f.cyclomatic, &STEPS) {
+                let message = format!(
+                    "`{}` has cyclomatic complexity {} (limit {limit})",
+                    f.qualified_name, f.cyclomatic
+                );
+                out.on_function(&META, severity, message, f);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! `deep-nesting`: control structures nested too deeply.
+
+use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct DeepNesting;
+
+const STEPS: [(Severity, u32); 1] = [(Severity::Medium, 4)];
+
+static META: RuleMeta = RuleMeta {
+    id: "deep-nesting",
+    category: Category::Complexity,
+    severity: Severity::Medium,
+    summary: "Control structures nested too deeply",
+    thresholds: "medium > 4 levels",
+    languages: &[],
+    doc: "What: the deepest nesting of if, loop, switch and try blocks inside a function.\n\
+Why: each level is one more condition a reader must hold in mind.\n\
+Example: `for` > `if` > `try` > `for` > `if` is five levels.\n\
+Fix: return or continue early, extract the inner levels into a function.",
+};
+
+impl Rule for DeepNesting {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        for f in &file.facts.functions {
+            if let Some((severity, limit)) = graded(f.max_nesting, &STEPS) {
+                let message = format!(
+                    "`{}` nests control structures {} levels deep (limit {limit})",
+                    f.qualified_name, f.max_nesting
+                );
+                out.on_function(&META, severity, message, f);
+            }
+        }
+    }
+}

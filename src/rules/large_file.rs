@@ -1,0 +1,42 @@
+//! `large-file`: a file with too many code lines.
+
+use super::{Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct LargeFile;
+
+const LIMIT: u32 = 1000;
+
+static META: RuleMeta = RuleMeta {
+    id: "large-file",
+    category: Category::Size,
+    severity: Severity::Low,
+    summary: "File with too many lines of code",
+    thresholds: "low > 1000 code lines",
+    languages: &[],
+    doc: "What: counts the code lines of a file (not blank, not comment-only).\n\
+Why: very large files mix concerns and are slow to navigate and review.\n\
+Example: a 3,000-line `utils.py`.\n\
+Fix: split the file into modules by topic.",
+};
+
+impl Rule for LargeFile {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        let code = file.facts.lines.code;
+        if code > LIMIT {
+            let message = format!("file has {code} code lines (limit {LIMIT})");
+            out.emit(
+                &META,
+                META.severity,
+                message,
+                (1, 1),
+                (file.facts.lines.total.max(1), 1),
+                None,
+            );
+        }
+    }
+}

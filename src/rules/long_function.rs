@@ -1,0 +1,39 @@
+//! `long-function`: too many code lines in one function.
+
+use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct LongFunction;
+
+const STEPS: [(Severity, u32); 2] = [(Severity::High, 100), (Severity::Medium, 50)];
+
+static META: RuleMeta = RuleMeta {
+    id: "long-function",
+    category: Category::Size,
+    severity: Severity::Medium,
+    summary: "Function with too many lines of code",
+    thresholds: "medium > 50, high > 100 code lines",
+    languages: &[],
+    doc: "What: counts the code lines (not blank, not comment-only) of a function.\n\
+Why: long functions do several things; they are hard to name, test and reuse.\n\
+Example: a 120-line request handler that parses, validates, stores and renders.\n\
+Fix: extract each step into a function with a name that says what it does.",
+};
+
+impl Rule for LongFunction {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        for f in &file.facts.functions {
+            if let Some((severity, limit)) = graded(f.code_lines, &STEPS) {
+                let message = format!(
+                    "`{}` has {} code lines (limit {limit})",
+                    f.qualified_name, f.code_lines
+                );
+                out.on_function(&META, severity, message, f);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `too-many-parameters`: a function that takes too many parameters.
+
+use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+pub struct TooManyParameters;
+
+const STEPS: [(Severity, u32); 2] = [(Severity::Medium, 8), (Severity::Low, 5)];
+
+static META: RuleMeta = RuleMeta {
+    id: "too-many-parameters",
+    category: Category::Design,
+    severity: Severity::Low,
+    summary: "Function with too many parameters",
+    thresholds: "low > 5, medium > 8",
+    languages: &[],
+    doc:
+        "What: counts declared parameters, including `self`/`this` receivers written in the list.\n\
+Why: long parameter lists are easy to call wrongly and signal a missing abstraction.\n\
+Example: `def connect(host, port, user, password, timeout, retries, tls)`.\n\
+Fix: group related parameters into a struct, class or options object.",
+};
+
+impl Rule for TooManyParameters {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileContext, out: &mut Emitter) {
+        for f in &file.facts.functions {
+            if let Some((severity, limit)) = graded(f.parameters, &STEPS) {
+                let message = format!(
+                    "`{}` takes {} parameters (limit {limit})",
+                    f.qualified_name, f.parameters
+                );
+                out.on_function(&META, severity, message, f);
+            }
+        }
+    }
+}
