@@ -1,4 +1,5 @@
 //! CLI tests: the real `wtfcb` binary on fixtures and on temporary projects.
 
+mod analyze;
 mod scan;
 mod support;

@@ -1,0 +1,198 @@
+//! `wtfcb analyze` and `wtfcb rules`: per-rule fixture snapshots, suppressions, selection,
+//! exit codes, determinism.
+
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::support::{fixtures, wtfcb, Project};
+
+/// One line per finding: `path:line:col severity rule message [suppressed]`.
+fn finding_lines(report: &Value) -> String {
+    let mut lines = Vec::new();
+    for file in report["files"].as_array().expect("files") {
+        for f in file["findings"].as_array().expect("findings") {
+            lines.push(format!(
+                "{}:{}:{} {} {} {}{}",
+                f["path"].as_str().unwrap(),
+                f["start_line"],
+                f["start_column"],
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+                if f["suppressed"] == true {
+                    " [suppressed]"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn analyze_json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let out = wtfcb(dir)
+        .args(["analyze", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
+}
+
+#[test]
+fn every_rule_fixture_snapshot() {
+    let rules_dir = fixtures().join("rules");
+    let mut ids: Vec<String> = std::fs::read_dir(&rules_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids.len(), 9);
+    for id in ids {
+        let report = analyze_json(&rules_dir, &["--select", &id, &id]);
+        let lines = finding_lines(&report);
+        assert!(!lines.is_empty(), "fixture for {id} finds nothing");
+        insta::assert_snapshot!(format!("rule_{id}"), lines);
+    }
+}
+
+#[test]
+fn suppressions_are_kept_marked_and_do_not_fail() {
+    let dir = fixtures().join("projects/suppress");
+    let report = analyze_json(&dir, &[]);
+    insta::assert_snapshot!("suppressions", finding_lines(&report));
+    assert_eq!(report["summary"]["suppressed"], 3);
+    assert_eq!(report["summary"]["by_rule"]["too-many-parameters"], 1);
+    // The one unsuppressed finding is low: failing on low exits 1, on medium 0.
+    wtfcb(&dir)
+        .args(["analyze", "--fail-on", "low"])
+        .assert()
+        .code(1);
+    wtfcb(&dir)
+        .args(["analyze", "--fail-on", "medium"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let p = Project::new();
+    p.write("broken.py", "def f(:\n    pass\n");
+    p.cmd()
+        .args(["analyze"])
+        .assert()
+        .code(1)
+        .stdout(contains("syntax-error"));
+    p.cmd()
+        .args(["analyze", "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    p.cmd()
+        .args(["analyze", "--fail-on", "never"])
+        .assert()
+        .code(0);
+    p.cmd()
+        .args(["analyze", "--ignore", "syntax-error"])
+        .assert()
+        .code(0);
+    p.cmd()
+        .args(["analyze", "--fail-on", "sometimes"])
+        .assert()
+        .code(2);
+    p.cmd()
+        .args(["analyze", "--select", "no-such-rule"])
+        .assert()
+        .code(2)
+        .stderr(contains("no-such-rule"));
+    p.cmd().args(["analyze", "missing-dir"]).assert().code(2);
+    let clean = Project::new();
+    clean.write("ok.py", "def f(x):\n    return x\n");
+    clean
+        .cmd()
+        .args(["analyze"])
+        .assert()
+        .code(0)
+        .stdout(contains("0 findings"));
+}
+
+#[test]
+fn min_severity_hides_but_fail_on_still_counts() {
+    let dir = fixtures().join("rules");
+    let report = analyze_json(&dir, &["--min-severity", "high", "."]);
+    let lines = finding_lines(&report);
+    assert!(
+        lines
+            .lines()
+            .all(|l| l.contains(" high ") || l.contains(" critical ")),
+        "{lines}"
+    );
+    assert!(report["summary"]["by_severity"]["info"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn select_by_category() {
+    let dir = fixtures().join("rules");
+    let report = analyze_json(&dir, &["--select", "size", "."]);
+    let rules: std::collections::BTreeSet<String> = report["summary"]["by_rule"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        rules.into_iter().collect::<Vec<_>>(),
+        ["large-file", "long-function"]
+    );
+}
+
+#[test]
+fn parallel_analyze_equals_sequential() {
+    let run = |j: &str| {
+        wtfcb(&fixtures())
+            .args([
+                "analyze",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "-j",
+                j,
+                ".",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run("1"), run("2"));
+    assert_eq!(run("1"), run("3"));
+}
+
+#[test]
+fn fingerprints_survive_moving_code_down() {
+    let p = Project::new();
+    let body = "def f(a, b, c, d, e, g):\n    return a\n";
+    p.write("m.py", body);
+    let before = analyze_json(p.path(), &[]);
+    p.write("m.py", format!("import os\n\n\n{body}"));
+    let after = analyze_json(p.path(), &[]);
+    let fp = |r: &Value| r["files"][0]["findings"][0]["fingerprint"].clone();
+    assert_eq!(before["files"][0]["findings"][0]["start_line"], 1);
+    assert_eq!(after["files"][0]["findings"][0]["start_line"], 4);
+    assert_eq!(fp(&before), fp(&after));
+}
+
+#[test]
+fn rules_lists_and_documents() {
+    let out = wtfcb(&fixtures()).args(["rules"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 10, "header + nine rules");
+    wtfcb(&fixtures())
+        .args(["rules", "complex-function"])
+        .assert()
+        .success()
+        .stdout(contains("Fix:"))
+        .stdout(contains("medium > 10, high > 20"));
+    wtfcb(&fixtures()).args(["rules", "nope"]).assert().code(2);
+}
