@@ -1,6 +1,6 @@
 //! `cognitive-complexity`: SonarSource cognitive complexity over the limit.
 
-use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct CognitiveComplexity;
@@ -29,14 +29,18 @@ impl Rule for CognitiveComplexity {
     }
 
     fn check(&self, file: &FileContext, out: &mut Emitter) {
-        for f in &file.facts.functions {
-            if let Some((severity, limit)) = graded(f.cognitive, &STEPS) {
-                let message = format!(
-                    "`{}` has cognitive complexity {} (limit {limit})",
-                    f.qualified_name, f.cognitive
-                );
-                out.on_function(&META, severity, message, f);
-            }
-        }
+        check_function_metric(
+            &META,
+            file,
+            out,
+            &STEPS,
+            |f| f.cognitive,
+            |f, value, limit| {
+                format!(
+                    "`{}` has cognitive complexity {value} (limit {limit})",
+                    f.qualified_name
+                )
+            },
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! `complex-function`: cyclomatic complexity over the limit.
 
-use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct ComplexFunction;
@@ -29,14 +29,18 @@ impl Rule for ComplexFunction {
     }
 
     fn check(&self, file: &FileContext, out: &mut Emitter) {
-        for f in &file.facts.functions {
-            if let Some((severity, limit)) = graded(f.cyclomatic, &STEPS) {
-                let message = format!(
-                    "`{}` has cyclomatic complexity {} (limit {limit})",
-                    f.qualified_name, f.cyclomatic
-                );
-                out.on_function(&META, severity, message, f);
-            }
-        }
+        check_function_metric(
+            &META,
+            file,
+            out,
+            &STEPS,
+            |f| f.cyclomatic,
+            |f, value, limit| {
+                format!(
+                    "`{}` has cyclomatic complexity {value} (limit {limit})",
+                    f.qualified_name
+                )
+            },
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! `deep-nesting`: control structures nested too deeply.
 
-use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct DeepNesting;
@@ -26,14 +26,18 @@ impl Rule for DeepNesting {
     }
 
     fn check(&self, file: &FileContext, out: &mut Emitter) {
-        for f in &file.facts.functions {
-            if let Some((severity, limit)) = graded(f.max_nesting, &STEPS) {
-                let message = format!(
-                    "`{}` nests control structures {} levels deep (limit {limit})",
-                    f.qualified_name, f.max_nesting
-                );
-                out.on_function(&META, severity, message, f);
-            }
-        }
+        check_function_metric(
+            &META,
+            file,
+            out,
+            &STEPS,
+            |f| f.max_nesting,
+            |f, value, limit| {
+                format!(
+                    "`{}` nests control structures {value} levels deep (limit {limit})",
+                    f.qualified_name
+                )
+            },
+        );
     }
 }

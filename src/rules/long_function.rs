@@ -1,6 +1,6 @@
 //! `long-function`: too many code lines in one function.
 
-use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct LongFunction;
@@ -26,14 +26,18 @@ impl Rule for LongFunction {
     }
 
     fn check(&self, file: &FileContext, out: &mut Emitter) {
-        for f in &file.facts.functions {
-            if let Some((severity, limit)) = graded(f.code_lines, &STEPS) {
-                let message = format!(
-                    "`{}` has {} code lines (limit {limit})",
-                    f.qualified_name, f.code_lines
-                );
-                out.on_function(&META, severity, message, f);
-            }
-        }
+        check_function_metric(
+            &META,
+            file,
+            out,
+            &STEPS,
+            |f| f.code_lines,
+            |f, value, limit| {
+                format!(
+                    "`{}` has {value} code lines (limit {limit})",
+                    f.qualified_name
+                )
+            },
+        );
     }
 }

@@ -156,6 +156,24 @@ impl<'a> Emitter<'a> {
     }
 }
 
+/// The common shape of the per-function metric rules: grade one metric of every function
+/// against `steps` and report each function over a limit.
+pub fn check_function_metric(
+    meta: &RuleMeta,
+    file: &FileContext,
+    out: &mut Emitter,
+    steps: &[(Severity, u32)],
+    metric: impl Fn(&Function) -> u32,
+    describe: impl Fn(&Function, u32, u32) -> String,
+) {
+    for f in &file.facts.functions {
+        let value = metric(f);
+        if let Some((severity, limit)) = graded(value, steps) {
+            out.on_function(meta, severity, describe(f, value, limit), f);
+        }
+    }
+}
+
 /// The severity for a measured value against `(severity, limit)` steps, highest first:
 /// the first step whose limit the value exceeds.
 pub fn graded(value: u32, steps: &[(Severity, u32)]) -> Option<(Severity, u32)> {

@@ -1,6 +1,6 @@
 //! `too-many-parameters`: a function that takes too many parameters.
 
-use super::{graded, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct TooManyParameters;
@@ -27,14 +27,18 @@ impl Rule for TooManyParameters {
     }
 
     fn check(&self, file: &FileContext, out: &mut Emitter) {
-        for f in &file.facts.functions {
-            if let Some((severity, limit)) = graded(f.parameters, &STEPS) {
-                let message = format!(
-                    "`{}` takes {} parameters (limit {limit})",
-                    f.qualified_name, f.parameters
-                );
-                out.on_function(&META, severity, message, f);
-            }
-        }
+        check_function_metric(
+            &META,
+            file,
+            out,
+            &STEPS,
+            |f| f.parameters,
+            |f, value, limit| {
+                format!(
+                    "`{}` takes {value} parameters (limit {limit})",
+                    f.qualified_name
+                )
+            },
+        );
     }
 }
