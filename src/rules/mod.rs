@@ -69,6 +69,9 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)
 }
 
+/// Longest snippet kept, in characters.
+const SNIPPET_CHARS: usize = 120;
+
 /// Collects findings for one file, filling in snippet and fingerprint.
 pub struct Emitter<'a> {
     file: &'a FileContext<'a>,
@@ -109,15 +112,12 @@ impl<'a> Emitter<'a> {
         (end_line, end_column): (u32, u32),
         symbol: Option<&str>,
     ) {
-        let mut snippet = self.line(start_line).trim().to_string();
-        if snippet.len() > 120 {
-            let mut cut = 120;
-            while !snippet.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            snippet.truncate(cut);
-            snippet.push('…');
-        }
+        // Cut before copying: a minified file's line can be a megabyte.
+        let line = self.line(start_line).trim();
+        let snippet = match line.char_indices().nth(SNIPPET_CHARS) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        };
         let fingerprint = fingerprint(meta.id, self.file.path, symbol, &snippet);
         self.findings.push(Finding {
             rule: meta.id.to_string(),
@@ -325,6 +325,31 @@ mod tests {
         assert!(cx.enabled.contains("complex-function") && !cx.enabled.contains("deep-nesting"));
         assert!(!cx.enabled.contains("large-file"));
         assert!(Selection::new(&["no-such-rule".into()], &[]).is_err());
+    }
+
+    // Regression: snippets were copied whole, then truncated, keeping each minified line's
+    // megabyte of capacity alive per finding (1.1 GB peak RSS on the npm corpus).
+    #[test]
+    fn snippet_of_a_huge_line_is_cut_before_copying() {
+        let text = format!(
+            "function f(a, b, c, d, e, g) {{ {} }}",
+            "x;".repeat(500_000)
+        );
+        let tree = crate::parse::parse(Language::JavaScript, &text).unwrap();
+        let facts = crate::facts::extract(&tree, &text, Language::JavaScript);
+        let file = FileContext {
+            path: "m.js",
+            language: Language::JavaScript,
+            text: &text,
+            facts: &facts,
+            is_test: false,
+        };
+        let findings = Selection::new(&["too-many-parameters".into()], &[])
+            .unwrap()
+            .check(&file);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].snippet.chars().count(), SNIPPET_CHARS + 1);
+        assert!(findings[0].snippet.capacity() < 1024);
     }
 
     #[test]
