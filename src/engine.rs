@@ -12,8 +12,9 @@ use crate::findings::Finding;
 use crate::lang::Language;
 use crate::parse;
 use crate::rules::{self, FileContext, Selection};
+use crate::settings::WalkSettings;
 use crate::source::{ReadError, Source};
-use crate::walk::{Candidate, Diagnostic, Skipped};
+use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
 
 /// What `scan` reports for one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,8 @@ pub enum Outcome {
 /// Time spent per phase, summed over worker threads (CPU-side time, not wall time).
 #[derive(Debug, Default)]
 pub struct PhaseTimes {
+    /// Wall time of the walk (it runs on one thread).
+    walk_ns: AtomicU64,
     read_ns: AtomicU64,
     parse_ns: AtomicU64,
     facts_ns: AtomicU64,
@@ -55,6 +58,9 @@ impl PhaseTimes {
         now
     }
 
+    pub fn walk(&self) -> Duration {
+        Duration::from_nanos(self.walk_ns.load(Ordering::Relaxed))
+    }
     pub fn read(&self) -> Duration {
         Duration::from_nanos(self.read_ns.load(Ordering::Relaxed))
     }
@@ -81,7 +87,7 @@ pub fn process(
         Ok(source) => source,
         Err(err) => return read_failure(candidate, err),
     };
-    let parsed = PhaseTimes::add(&times.read_ns, start);
+    let read_done = PhaseTimes::add(&times.read_ns, start);
     let tree = match parse::parse(candidate.language, &source.text) {
         Ok(tree) => tree,
         Err(err) => {
@@ -91,11 +97,11 @@ pub fn process(
             })
         }
     };
-    let extracted = PhaseTimes::add(&times.parse_ns, parsed);
+    let parse_done = PhaseTimes::add(&times.parse_ns, read_done);
     let facts = facts::extract(&tree, &source.text, candidate.language);
     // Dropping a big tree is real work; count it with the pass that needed the tree.
     drop(tree);
-    let checked = PhaseTimes::add(&times.facts_ns, extracted);
+    let facts_done = PhaseTimes::add(&times.facts_ns, parse_done);
     let findings = rules.map(|selection| {
         let file = FileContext {
             path: &candidate.display,
@@ -105,7 +111,7 @@ pub fn process(
             is_test: rules::is_test_path(&candidate.display),
         };
         let findings = selection.check(&file);
-        PhaseTimes::add(&times.rules_ns, checked);
+        PhaseTimes::add(&times.rules_ns, facts_done);
         findings
     });
     Outcome::Analyzed(FileRecord {
@@ -162,6 +168,25 @@ pub fn process_all(
             .map(|c| process(c, max_size, rules, times))
             .collect()
     }))
+}
+
+/// The whole pipeline: walk, then process every file found (with `rules`, check it too).
+pub fn run(
+    settings: &WalkSettings,
+    rules: Option<&Selection>,
+    times: &PhaseTimes,
+) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
+    let start = Instant::now();
+    let walked = walk::walk(&settings.paths, &settings.options)?;
+    PhaseTimes::add(&times.walk_ns, start);
+    let outcomes = process_all(
+        &walked.files,
+        settings.options.max_file_size,
+        settings.jobs,
+        rules,
+        times,
+    )?;
+    Ok((walked, outcomes))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use crate::engine::{self, PhaseTimes};
 use crate::report::analyze::{self, AnalyzeReport};
 use crate::report::json;
 use crate::settings::{AnalyzeSettings, Verbosity};
-use crate::walk;
 
 use super::ExitStatus;
 
@@ -19,15 +18,8 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let walked = walk::walk(&settings.walk.paths, &settings.walk.options)?;
     let times = PhaseTimes::default();
-    let outcomes = engine::process_all(
-        &walked.files,
-        settings.walk.options.max_file_size,
-        settings.walk.jobs,
-        Some(&settings.rules),
-        &times,
-    )?;
+    let (walked, outcomes) = engine::run(&settings.walk, Some(&settings.rules), &times)?;
     let mut report = AnalyzeReport::new(walked, outcomes);
     let failed = report.fails(settings.fail_on);
     report.hide_below(settings.min_severity);
@@ -40,10 +32,11 @@ pub fn run(
     if settings.verbosity == Verbosity::Verbose {
         writeln!(
             err,
-            "wtfcb: {} files in {:.3}s on {} thread(s); summed over threads: read {:.3}s, parse {:.3}s, facts {:.3}s, rules {:.3}s",
+            "wtfcb: {} files in {:.3}s on {} thread(s): walk {:.3}s; summed over threads: read {:.3}s, parse {:.3}s, facts {:.3}s, rules {:.3}s",
             report.summary.files,
             started.elapsed().as_secs_f64(),
             settings.walk.jobs,
+            times.walk().as_secs_f64(),
             times.read().as_secs_f64(),
             times.parse().as_secs_f64(),
             times.facts().as_secs_f64(),

@@ -7,7 +7,6 @@ use crate::cli::ScanFormat;
 use crate::engine::{self, PhaseTimes};
 use crate::report::{self, ScanReport};
 use crate::settings::{ScanSettings, Verbosity};
-use crate::walk;
 
 use super::ExitStatus;
 
@@ -17,16 +16,8 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let walked = walk::walk(&settings.walk.paths, &settings.walk.options)?;
-    let walk_time = started.elapsed();
     let times = PhaseTimes::default();
-    let outcomes = engine::process_all(
-        &walked.files,
-        settings.walk.options.max_file_size,
-        settings.walk.jobs,
-        None,
-        &times,
-    )?;
+    let (walked, outcomes) = engine::run(&settings.walk, None, &times)?;
     let report = ScanReport::new(walked, outcomes);
     match settings.format {
         ScanFormat::Table => report::table::write_scan(out, &report)?,
@@ -41,7 +32,7 @@ pub fn run(
             report.summary.total.files,
             started.elapsed().as_secs_f64(),
             settings.walk.jobs,
-            walk_time.as_secs_f64(),
+            times.walk().as_secs_f64(),
             times.read().as_secs_f64(),
             times.parse().as_secs_f64(),
             times.facts().as_secs_f64(),

@@ -234,7 +234,7 @@ impl Extractor<'_> {
         let Some(m) = self.measured.last() else {
             return;
         };
-        let (idx, nesting) = (m.idx, m.nesting);
+        let (idx, nesting, in_lambda) = (m.idx, m.nesting, m.lambdas > 0);
         let parent = path.last().copied();
         let (mut cyclomatic, mut cognitive) = (0, 0);
         let (mut raise_nesting, mut raise_depth) = (false, false);
@@ -295,10 +295,9 @@ impl Extractor<'_> {
             }
             Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
             Role::Call => {
-                let name = &self.measured.last().map(|m| m.name.as_str()).unwrap_or("");
-                cognitive = u32::from(names::calls_itself(node, self.lang, self.src, name));
+                cognitive = u32::from(names::calls_itself(node, self.lang, self.src, &m.name));
             }
-            Role::Return if self.measured.last().is_some_and(|m| m.lambdas == 0) => {
+            Role::Return if !in_lambda => {
                 self.facts.functions[idx].returns += 1;
             }
             Role::Try => raise_depth = true,

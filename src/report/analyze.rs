@@ -47,21 +47,12 @@ pub struct AnalyzeReport {
 
 impl AnalyzeReport {
     pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> AnalyzeReport {
-        let WalkResult {
-            mut skipped,
-            mut errors,
+        let super::Gathered {
+            files,
+            skipped,
+            errors,
             ..
-        } = walk;
-        let mut files = Vec::new();
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Analyzed(record) => files.push(record),
-                Outcome::Skipped(s) => skipped.push(s),
-                Outcome::Failed(d) => errors.push(d),
-            }
-        }
-        skipped.sort();
-        errors.sort();
+        } = super::gather(walk, outcomes);
         let mut summary = AnalyzeSummary {
             files: files.len() as u64,
             skipped: skipped.len() as u64,

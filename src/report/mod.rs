@@ -58,25 +58,48 @@ pub struct ScanReport {
     pub errors: Vec<Diagnostic>,
 }
 
-impl ScanReport {
-    /// Joins the walk's findings with the per-file outcomes (which are in walk order).
-    pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> ScanReport {
-        let WalkResult {
-            mut skipped,
-            mut errors,
-            other_files,
-            ..
-        } = walk;
-        let mut files = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Analyzed(record) => files.push(record),
-                Outcome::Skipped(skip) => skipped.push(skip),
-                Outcome::Failed(diag) => errors.push(diag),
-            }
+/// The analyzed files, and every skip and error of the walk and of the per-file work, sorted.
+pub struct Gathered {
+    pub files: Vec<FileRecord>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<Diagnostic>,
+    pub other_files: usize,
+}
+
+/// Joins the walk's skips and errors with the per-file outcomes (which are in walk order).
+pub fn gather(walk: WalkResult, outcomes: Vec<Outcome>) -> Gathered {
+    let WalkResult {
+        mut skipped,
+        mut errors,
+        other_files,
+        ..
+    } = walk;
+    let mut files = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Analyzed(record) => files.push(record),
+            Outcome::Skipped(skip) => skipped.push(skip),
+            Outcome::Failed(diag) => errors.push(diag),
         }
-        skipped.sort();
-        errors.sort();
+    }
+    skipped.sort();
+    errors.sort();
+    Gathered {
+        files,
+        skipped,
+        errors,
+        other_files,
+    }
+}
+
+impl ScanReport {
+    pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> ScanReport {
+        let Gathered {
+            files,
+            skipped,
+            errors,
+            other_files,
+        } = gather(walk, outcomes);
         let mut summary = ScanSummary {
             skipped: skipped.len() as u64,
             errors: errors.len() as u64,
