@@ -11,7 +11,7 @@ use crate::facts::{self, FileFacts};
 use crate::findings::Finding;
 use crate::lang::Language;
 use crate::parse;
-use crate::rules::{self, FileContext, Selection};
+use crate::rules::{self, FileContext, Ruleset};
 use crate::settings::WalkSettings;
 use crate::source::{ReadError, Source};
 use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
@@ -79,7 +79,7 @@ impl PhaseTimes {
 pub fn process(
     candidate: &Candidate,
     max_size: u64,
-    rules: Option<&Selection>,
+    rules: Option<&Ruleset>,
     times: &PhaseTimes,
 ) -> Outcome {
     let start = Instant::now();
@@ -102,7 +102,8 @@ pub fn process(
     // Dropping a big tree is real work; count it with the pass that needed the tree.
     drop(tree);
     let facts_done = PhaseTimes::add(&times.facts_ns, parse_done);
-    let findings = rules.map(|selection| {
+    let mut facts = facts;
+    let findings = rules.map(|ruleset| {
         let file = FileContext {
             path: &candidate.display,
             language: candidate.language,
@@ -110,10 +111,11 @@ pub fn process(
             facts: &facts,
             is_test: rules::is_test_path(&candidate.display),
         };
-        let findings = selection.check(&file);
+        let findings = ruleset.profile_for(&candidate.display).check(&file);
         PhaseTimes::add(&times.rules_ns, facts_done);
         findings
     });
+    facts.hits = Vec::new();
     Outcome::Analyzed(FileRecord {
         path: candidate.display.clone(),
         language: candidate.language,
@@ -157,7 +159,7 @@ pub fn process_all(
     candidates: &[Candidate],
     max_size: u64,
     jobs: usize,
-    rules: Option<&Selection>,
+    rules: Option<&Ruleset>,
     times: &PhaseTimes,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
@@ -173,7 +175,7 @@ pub fn process_all(
 /// The whole pipeline: walk, then process every file found (with `rules`, check it too).
 pub fn run(
     settings: &WalkSettings,
-    rules: Option<&Selection>,
+    rules: Option<&Ruleset>,
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let start = Instant::now();

@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 
 use crate::cli::{AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
 use crate::findings::Severity;
-use crate::rules::Selection;
+use crate::rules::{Layer, Ruleset};
 use crate::walk::WalkOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,12 +85,12 @@ impl ScanSettings {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AnalyzeSettings {
     pub walk: WalkSettings,
     pub format: AnalyzeFormat,
     pub verbosity: Verbosity,
-    pub rules: Selection,
+    pub rules: Ruleset,
     pub min_severity: Severity,
     pub fail_on: FailOn,
 }
@@ -101,10 +101,28 @@ impl AnalyzeSettings {
             walk: WalkSettings::from_args(&args.walk)?,
             format: args.format,
             verbosity: Verbosity::from(&args.output),
-            rules: Selection::new(&args.select, &args.ignore)?,
+            rules: Ruleset::from_cli(cli_layer(&args.select, &args.ignore))?,
             min_severity: args.min_severity,
             fail_on: args.fail_on,
         })
+    }
+}
+
+/// `--select` / `--ignore` as a rule layer (comma-separated or repeated).
+fn cli_layer(select: &[String], ignore: &[String]) -> Layer {
+    let tokens = |values: &[String]| -> Vec<String> {
+        values
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    Layer {
+        select: (!select.is_empty()).then(|| tokens(select)),
+        ignore: tokens(ignore),
+        rules: Vec::new(),
     }
 }
 

@@ -34,9 +34,9 @@ pub fn run(id: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
                     m.category.as_str(),
                     m.severity.as_str(),
                     if m.thresholds.is_empty() {
-                        "-"
+                        "-".to_string()
                     } else {
-                        m.thresholds
+                        m.thresholds_text()
                     },
                     langs,
                     m.summary
@@ -57,7 +57,10 @@ pub fn run(id: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
             )?;
             writeln!(out, "{}", m.summary)?;
             if !m.thresholds.is_empty() {
-                writeln!(out, "Thresholds: {}", m.thresholds)?;
+                writeln!(out, "Thresholds: {}", m.thresholds_text())?;
+            }
+            if m.skips_tests {
+                writeln!(out, "Skips test code.")?;
             }
             writeln!(out)?;
             writeln!(out, "{}", m.doc)?;

@@ -6,6 +6,7 @@ use tree_sitter::{Node, Tree};
 use super::names;
 use super::{Class, FileFacts, Function, LineCounts, Position};
 use crate::lang::{Language, Role};
+use crate::rules::{self, NodeView};
 
 const LINE_CODE: u8 = 1;
 const LINE_COMMENT: u8 = 2;
@@ -48,6 +49,8 @@ struct Extractor<'a> {
     lang: Language,
     src: &'a str,
     roles: &'static [Role],
+    /// Syntactic rules per node kind id.
+    checks: &'static [Vec<u16>],
     marks: Vec<u8>,
     facts: FileFacts,
     scopes: Vec<Scope>,
@@ -64,6 +67,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         lang,
         src,
         roles: lang.roles(),
+        checks: rules::dispatch(lang),
         marks: vec![0; total],
         facts: FileFacts::default(),
         scopes: Vec::new(),
@@ -138,11 +142,23 @@ impl Extractor<'_> {
                 .first
                 .get_or_insert(Position::from_point(node.start_position()));
         }
-        let role = self
-            .roles
-            .get(node.kind_id() as usize)
-            .copied()
-            .unwrap_or(Role::Other);
+        let kind = node.kind_id() as usize;
+        if self.checks.get(kind).is_some_and(|c| !c.is_empty()) {
+            let view = NodeView {
+                node,
+                path,
+                lang: self.lang,
+                src: self.src,
+            };
+            let scopes = &self.scopes;
+            rules::inspect_node(
+                self.checks,
+                &view,
+                || scopes.last().map(|s| s.qualified.clone()),
+                &mut self.facts.hits,
+            );
+        }
+        let role = self.roles.get(kind).copied().unwrap_or(Role::Other);
         match role {
             Role::Comment => {
                 self.mark_range(node, LINE_COMMENT);

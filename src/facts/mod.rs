@@ -104,6 +104,19 @@ pub struct Suppression {
     pub rules: Vec<String>,
 }
 
+/// A node a syntactic rule flagged during the single pass; `analyze` turns it into a finding
+/// when the rule is enabled for the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in `rules::registry()`.
+    pub rule: u16,
+    pub start: Position,
+    pub end: Position,
+    /// The enclosing function or class.
+    pub symbol: Option<String>,
+    pub message: String,
+}
+
 /// Everything `scan` knows about one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileFacts {
@@ -116,4 +129,7 @@ pub struct FileFacts {
     pub todos: Vec<Todo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
+    /// Syntactic rules' hits; consumed by the rules, never reported as they are.
+    #[serde(skip)]
+    pub hits: Vec<Hit>,
 }

@@ -1,19 +1,20 @@
 //! `cognitive-complexity`: SonarSource cognitive complexity over the limit.
 
-use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct CognitiveComplexity;
-
-const STEPS: [(Severity, u32); 2] = [(Severity::High, 30), (Severity::Medium, 15)];
 
 static META: RuleMeta = RuleMeta {
     id: "cognitive-complexity",
     category: Category::Complexity,
     severity: Severity::Medium,
     summary: "Function that is hard to read (cognitive complexity)",
-    thresholds: "medium > 15, high > 30",
+    thresholds: &[("medium", 15), ("high", 30)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: cognitive complexity (SonarSource) adds 1 for each break in linear flow (if, \
 else if, else, loop, switch, catch, ternary, labelled jump, recursion, each run of like boolean \
 operators) plus the nesting level for structures inside other structures.\n\
@@ -28,12 +29,12 @@ impl Rule for CognitiveComplexity {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         check_function_metric(
             &META,
             file,
             out,
-            &STEPS,
+            &params.steps(),
             |f| f.cognitive,
             |f, value, limit| {
                 format!(

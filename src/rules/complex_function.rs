@@ -1,19 +1,20 @@
 //! `complex-function`: cyclomatic complexity over the limit.
 
-use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct ComplexFunction;
-
-const STEPS: [(Severity, u32); 2] = [(Severity::High, 20), (Severity::Medium, 10)];
 
 static META: RuleMeta = RuleMeta {
     id: "complex-function",
     category: Category::Complexity,
     severity: Severity::Medium,
     summary: "Function with too many independent paths (cyclomatic complexity)",
-    thresholds: "medium > 10, high > 20",
+    thresholds: &[("medium", 10), ("high", 20)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: cyclomatic complexity (McCabe) counts the independent paths through a function: \
 1 plus one for each if, elif/else if, loop, non-default case, catch, conditional expression, \
 &&/|| and comprehension clause.\n\
@@ -28,12 +29,12 @@ impl Rule for ComplexFunction {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         check_function_metric(
             &META,
             file,
             out,
-            &STEPS,
+            &params.steps(),
             |f| f.cyclomatic,
             |f, value, limit| {
                 format!(

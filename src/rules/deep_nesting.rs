@@ -1,19 +1,20 @@
 //! `deep-nesting`: control structures nested too deeply.
 
-use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct DeepNesting;
-
-const STEPS: [(Severity, u32); 1] = [(Severity::Medium, 4)];
 
 static META: RuleMeta = RuleMeta {
     id: "deep-nesting",
     category: Category::Complexity,
     severity: Severity::Medium,
     summary: "Control structures nested too deeply",
-    thresholds: "medium > 4 levels",
+    thresholds: &[("medium", 4)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: the deepest nesting of if, loop, switch and try blocks inside a function.\n\
 Why: each level is one more condition a reader must hold in mind.\n\
 Example: `for` > `if` > `try` > `for` > `if` is five levels.\n\
@@ -25,12 +26,12 @@ impl Rule for DeepNesting {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         check_function_metric(
             &META,
             file,
             out,
-            &STEPS,
+            &params.steps(),
             |f| f.max_nesting,
             |f, value, limit| {
                 format!(

@@ -1,20 +1,20 @@
 //! `god-class`: a class with too many methods or too much code.
 
-use super::{Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct GodClass;
-
-const MAX_METHODS: u32 = 20;
-const MAX_CODE_LINES: u32 = 500;
 
 static META: RuleMeta = RuleMeta {
     id: "god-class",
     category: Category::Design,
     severity: Severity::Medium,
     summary: "Class with too many methods or lines of code",
-    thresholds: "medium > 20 methods or > 500 code lines",
+    thresholds: &[("methods", 20), ("code-lines", 500)],
+    graded: false,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: a class, struct, trait or impl block with more than 20 methods or more than 500 \
 code lines.\n\
 Why: such classes gather unrelated responsibilities and become the place every change lands.\n\
@@ -27,16 +27,17 @@ impl Rule for GodClass {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
+        let (max_methods, max_lines) = (params.limit("methods"), params.limit("code-lines"));
         for class in &file.facts.classes {
-            let message = if class.methods > MAX_METHODS {
+            let message = if class.methods > max_methods {
                 format!(
-                    "`{}` has {} methods (limit {MAX_METHODS})",
+                    "`{}` has {} methods (limit {max_methods})",
                     class.name, class.methods
                 )
-            } else if class.code_lines > MAX_CODE_LINES {
+            } else if class.code_lines > max_lines {
                 format!(
-                    "`{}` has {} code lines (limit {MAX_CODE_LINES})",
+                    "`{}` has {} code lines (limit {max_lines})",
                     class.name, class.code_lines
                 )
             } else {
@@ -44,7 +45,7 @@ impl Rule for GodClass {
             };
             out.emit(
                 &META,
-                META.severity,
+                params.severity,
                 message,
                 (class.start_line, 1),
                 (class.end_line, 1),

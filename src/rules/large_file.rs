@@ -1,19 +1,20 @@
 //! `large-file`: a file with too many code lines.
 
-use super::{Emitter, FileContext, Rule, RuleMeta};
+use super::{graded, RuleParams, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct LargeFile;
-
-const LIMIT: u32 = 1000;
 
 static META: RuleMeta = RuleMeta {
     id: "large-file",
     category: Category::Size,
     severity: Severity::Low,
     summary: "File with too many lines of code",
-    thresholds: "low > 1000 code lines",
+    thresholds: &[("low", 1000)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: counts the code lines of a file (not blank, not comment-only).\n\
 Why: very large files mix concerns and are slow to navigate and review.\n\
 Example: a 3,000-line `utils.py`.\n\
@@ -25,13 +26,13 @@ impl Rule for LargeFile {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         let code = file.facts.lines.code;
-        if code > LIMIT {
-            let message = format!("file has {code} code lines (limit {LIMIT})");
+        if let Some((severity, limit)) = graded(code, &params.steps()) {
+            let message = format!("file has {code} code lines (limit {limit})");
             out.emit(
                 &META,
-                META.severity,
+                severity,
                 message,
                 (1, 1),
                 (file.facts.lines.total.max(1), 1),

@@ -1,19 +1,20 @@
 //! `long-function`: too many code lines in one function.
 
-use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct LongFunction;
-
-const STEPS: [(Severity, u32); 2] = [(Severity::High, 100), (Severity::Medium, 50)];
 
 static META: RuleMeta = RuleMeta {
     id: "long-function",
     category: Category::Size,
     severity: Severity::Medium,
     summary: "Function with too many lines of code",
-    thresholds: "medium > 50, high > 100 code lines",
+    thresholds: &[("medium", 50), ("high", 100)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: counts the code lines (not blank, not comment-only) of a function.\n\
 Why: long functions do several things; they are hard to name, test and reuse.\n\
 Example: a 120-line request handler that parses, validates, stores and renders.\n\
@@ -25,12 +26,12 @@ impl Rule for LongFunction {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         check_function_metric(
             &META,
             file,
             out,
-            &STEPS,
+            &params.steps(),
             |f| f.code_lines,
             |f, value, limit| {
                 format!(

@@ -11,15 +11,19 @@ mod syntax_error;
 mod todo_comment;
 mod too_many_parameters;
 
-use std::collections::BTreeSet;
+mod profile;
 
-use anyhow::bail;
+pub use profile::{Layer, Profile, RuleParams, RuleSetting, Ruleset};
 
-use crate::facts::{FileFacts, Function};
+use std::sync::OnceLock;
+
+use tree_sitter::Node;
+
+use crate::facts::{FileFacts, Function, Hit};
 use crate::findings::{fingerprint, Category, Finding, Severity};
 use crate::lang::Language;
 
-/// What a rule is, for `wtfcb rules`, reports and selection.
+/// What a rule is, for `wtfcb rules`, reports, selection and configuration.
 #[derive(Debug)]
 pub struct RuleMeta {
     pub id: &'static str,
@@ -27,12 +31,35 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// One line: what the rule finds.
     pub summary: &'static str,
-    /// Thresholds, as text (`medium > 10, high > 20`), or empty.
-    pub thresholds: &'static str,
+    /// Default thresholds, by name. A graded rule names them by severity (`medium`, `high`):
+    /// a value over a step's limit is reported at that step's severity.
+    pub thresholds: &'static [(&'static str, u32)],
+    /// Whether the thresholds are severity steps (see `thresholds`).
+    pub graded: bool,
+    /// Whether the rule stays silent in test code (`tests/`, `test_*.py`, `#[cfg(test)]`...).
+    pub skips_tests: bool,
     /// Languages it applies to; empty means all.
     pub languages: &'static [Language],
+    /// For syntactic rules: the node kinds, per language, handed to [`Rule::inspect`] during
+    /// the single pass over each tree.
+    pub kinds: &'static [(Language, &'static [&'static str])],
     /// What, why, example, fix.
     pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The default thresholds as text: `medium > 10, high > 20`.
+    pub fn thresholds_text(&self) -> String {
+        self.thresholds
+            .iter()
+            .map(|(name, value)| format!("{name} > {value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn applies_to(&self, lang: Language) -> bool {
+        self.languages.is_empty() || self.languages.contains(&lang)
+    }
 }
 
 /// A file as the rules see it.
@@ -44,9 +71,49 @@ pub struct FileContext<'a> {
     pub is_test: bool,
 }
 
+/// A node handed to a syntactic rule, with its ancestors (root first).
+pub struct NodeView<'t, 's> {
+    pub node: Node<'t>,
+    pub path: &'s [Node<'t>],
+    pub lang: Language,
+    pub src: &'s str,
+}
+
+impl<'t> NodeView<'t, '_> {
+    /// The source text of a node.
+    pub fn text(&self, node: Node) -> &str {
+        self.src.get(node.byte_range()).unwrap_or("")
+    }
+
+    pub fn parent(&self) -> Option<Node<'t>> {
+        self.path.last().copied()
+    }
+
+    pub fn field(&self, name: &str) -> Option<Node<'t>> {
+        self.node.child_by_field_name(name)
+    }
+
+    /// Named children other than comments.
+    pub fn code_children(&self, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.named_children(&mut cursor).collect();
+        children
+            .into_iter()
+            .filter(|c| !c.kind().contains("comment"))
+    }
+}
+
 pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, file: &FileContext, out: &mut Emitter);
+
+    /// Checks a file from its facts (the metric rules).
+    fn check(&self, _file: &FileContext, _params: &RuleParams, _out: &mut Emitter) {}
+
+    /// Looks at one node of a kind listed in `meta().kinds`, during the single pass; returns
+    /// the finding's message when the node breaks the rule.
+    fn inspect(&self, _view: &NodeView) -> Option<String> {
+        None
+    }
 }
 
 /// Every rule wtfcb has, in id order.
@@ -67,6 +134,64 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)
+}
+
+pub fn index_of(id: &str) -> Option<usize> {
+    registry().iter().position(|r| r.meta().id == id)
+}
+
+/// For each node kind id of a language, the registry indices of the syntactic rules that
+/// inspect it (built once per process).
+pub fn dispatch(lang: Language) -> &'static [Vec<u16>] {
+    static TABLES: [OnceLock<Vec<Vec<u16>>>; 10] = [const { OnceLock::new() }; 10];
+    TABLES[lang.index()].get_or_init(|| {
+        let grammar = lang.grammar();
+        (0..grammar.node_kind_count())
+            .map(|id| {
+                let id = id as u16;
+                let Some(kind) = grammar.node_kind_for_id(id) else {
+                    return Vec::new();
+                };
+                if !grammar.node_kind_is_named(id) {
+                    return Vec::new();
+                }
+                registry()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| {
+                        rule.meta()
+                            .kinds
+                            .iter()
+                            .any(|(l, kinds)| *l == lang && kinds.contains(&kind))
+                    })
+                    .map(|(i, _)| i as u16)
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// Runs the syntactic rules registered for `view.node`'s kind; records what they find.
+pub fn inspect_node(
+    table: &[Vec<u16>],
+    view: &NodeView,
+    symbol: impl Fn() -> Option<String>,
+    hits: &mut Vec<Hit>,
+) {
+    let Some(rules) = table.get(view.node.kind_id() as usize) else {
+        return;
+    };
+    for &idx in rules {
+        if let Some(message) = registry()[idx as usize].inspect(view) {
+            hits.push(Hit {
+                rule: idx,
+                start: crate::facts::Position::from_point(view.node.start_position()),
+                end: crate::facts::Position::from_point(view.node.end_position()),
+                symbol: symbol(),
+                message,
+            });
+        }
+    }
 }
 
 /// Longest snippet kept, in characters.
@@ -200,83 +325,10 @@ pub fn is_test_path(path: &str) -> bool {
         || name.ends_with("Tests.java")
 }
 
-/// Which rules run, from `--select` / `--ignore` (rule ids or category names).
-#[derive(Debug, Clone)]
-pub struct Selection {
-    pub enabled: BTreeSet<&'static str>,
-}
-
-impl Selection {
-    pub fn new(select: &[String], ignore: &[String]) -> anyhow::Result<Selection> {
-        let matching = |token: &str| -> anyhow::Result<Vec<&'static str>> {
-            let ids: Vec<_> = registry()
-                .iter()
-                .map(|r| r.meta())
-                .filter(|m| m.id == token || m.category.as_str() == token || token == "ALL")
-                .map(|m| m.id)
-                .collect();
-            if ids.is_empty() {
-                bail!("unknown rule or category {token:?} (see `wtfcb rules`)");
-            }
-            Ok(ids)
-        };
-        let mut enabled = BTreeSet::new();
-        if select.is_empty() {
-            enabled.extend(registry().iter().map(|r| r.meta().id));
-        }
-        for token in select
-            .iter()
-            .flat_map(|s| s.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            enabled.extend(matching(token)?);
-        }
-        for token in ignore
-            .iter()
-            .flat_map(|s| s.split(','))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            for id in matching(token)? {
-                enabled.remove(id);
-            }
-        }
-        Ok(Selection { enabled })
-    }
-
-    /// Runs the enabled rules that apply to the file; marks suppressed findings; sorts.
-    pub fn check(&self, file: &FileContext) -> Vec<Finding> {
-        let mut emitter = Emitter::new(file);
-        for rule in registry() {
-            let meta = rule.meta();
-            let applies = meta.languages.is_empty() || meta.languages.contains(&file.language);
-            if applies && self.enabled.contains(meta.id) {
-                rule.check(file, &mut emitter);
-            }
-        }
-        let mut findings = emitter.findings;
-        for f in &mut findings {
-            f.suppressed = file.facts.suppressions.iter().any(|s| {
-                let names_rule = s.rules.is_empty() || s.rules.iter().any(|r| r == &f.rule);
-                let reaches = s.file_wide || s.line == f.start_line || s.line + 1 == f.start_line;
-                names_rule && reaches
-            });
-        }
-        findings.sort_by(|a, b| {
-            (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
-                b.start_line,
-                b.start_column,
-                &b.rule,
-                &b.message,
-            ))
-        });
-        findings
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -317,16 +369,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn selection_by_id_category_and_ignore() {
-        let all = Selection::new(&[], &[]).unwrap();
-        assert_eq!(all.enabled.len(), registry().len());
-        let cx = Selection::new(&["complexity".into()], &["deep-nesting".into()]).unwrap();
-        assert!(cx.enabled.contains("complex-function") && !cx.enabled.contains("deep-nesting"));
-        assert!(!cx.enabled.contains("large-file"));
-        assert!(Selection::new(&["no-such-rule".into()], &[]).is_err());
-    }
-
     // Regression: snippets were copied whole, then truncated, keeping each minified line's
     // megabyte of capacity alive per finding (1.1 GB peak RSS on the npm corpus).
     #[test]
@@ -344,9 +386,14 @@ mod tests {
             facts: &facts,
             is_test: false,
         };
-        let findings = Selection::new(&["too-many-parameters".into()], &[])
-            .unwrap()
-            .check(&file);
+        let mut profile = Profile::default();
+        profile
+            .apply(&Layer {
+                select: Some(vec!["too-many-parameters".into()]),
+                ..Layer::default()
+            })
+            .unwrap();
+        let findings = profile.check(&file);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].snippet.chars().count(), SNIPPET_CHARS + 1);
         assert!(findings[0].snippet.capacity() < 1024);

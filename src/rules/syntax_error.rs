@@ -1,6 +1,6 @@
 //! `syntax-error`: the parser could not make sense of part of the file.
 
-use super::{Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct SyntaxError;
@@ -10,8 +10,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::ErrorProne,
     severity: Severity::High,
     summary: "File that does not parse",
-    thresholds: "",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: the tree-sitter grammar found ERROR or MISSING nodes; the first one is reported \
 with the total count.\n\
 Why: code that does not parse will not run, and every metric of the file is approximate.\n\
@@ -25,12 +28,12 @@ impl Rule for SyntaxError {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         let errors = file.facts.syntax_errors;
         if let Some(first) = errors.first {
             let message = format!("{} syntax error(s); the first is here", errors.count);
             let at = (first.line, first.column);
-            out.emit(&META, META.severity, message, at, at, None);
+            out.emit(&META, params.severity, message, at, at, None);
         }
     }
 }

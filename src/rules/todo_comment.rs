@@ -1,6 +1,6 @@
 //! `todo-comment`: TODO, FIXME, XXX and HACK markers.
 
-use super::{Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct TodoComment;
@@ -10,8 +10,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::Docs,
     severity: Severity::Info,
     summary: "TODO / FIXME / XXX / HACK comment",
-    thresholds: "",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc: "What: a comment with a TODO, FIXME, XXX or HACK tag as a word of its own.\n\
 Why: such notes record known debt; listing them keeps it visible.\n\
 Example: `# TODO: handle timeouts`.\n\
@@ -23,12 +26,12 @@ impl Rule for TodoComment {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         for todo in &file.facts.todos {
             let end = todo.column + todo.text.len() as u32;
             out.emit(
                 &META,
-                META.severity,
+                params.severity,
                 format!("{} comment: {}", todo.tag, todo.text),
                 (todo.line, todo.column),
                 (todo.line, end),

@@ -1,19 +1,20 @@
 //! `too-many-parameters`: a function that takes too many parameters.
 
-use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
 use crate::findings::{Category, Severity};
 
 pub struct TooManyParameters;
-
-const STEPS: [(Severity, u32); 2] = [(Severity::Medium, 8), (Severity::Low, 5)];
 
 static META: RuleMeta = RuleMeta {
     id: "too-many-parameters",
     category: Category::Design,
     severity: Severity::Low,
     summary: "Function with too many parameters",
-    thresholds: "low > 5, medium > 8",
+    thresholds: &[("low", 5), ("medium", 8)],
+    graded: true,
+    skips_tests: false,
     languages: &[],
+    kinds: &[],
     doc:
         "What: counts declared parameters, including `self`/`this` receivers written in the list.\n\
 Why: long parameter lists are easy to call wrongly and signal a missing abstraction.\n\
@@ -26,12 +27,12 @@ impl Rule for TooManyParameters {
         &META
     }
 
-    fn check(&self, file: &FileContext, out: &mut Emitter) {
+    fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
         check_function_metric(
             &META,
             file,
             out,
-            &STEPS,
+            &params.steps(),
             |f| f.parameters,
             |f, value, limit| {
                 format!(

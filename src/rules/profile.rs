@@ -1,0 +1,450 @@
+//! Effective rule settings: which rules run, at what severity, with what thresholds. Built
+//! from layers (the defaults, a config file's top level, its per-path overrides, the command
+//! line) and fingerprinted, so a cache can tell when a result would change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::bail;
+use globset::GlobSet;
+use md5::{Digest, Md5};
+
+use super::{registry, Emitter, FileContext};
+use crate::findings::{Finding, Severity};
+
+/// One rule's effective settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleParams {
+    pub enabled: bool,
+    /// The severity of a non-graded rule's findings.
+    pub severity: Severity,
+    /// Thresholds by name (for graded rules the names are severities).
+    pub thresholds: Vec<(String, u32)>,
+}
+
+impl RuleParams {
+    /// A named threshold (0 if the rule has no such threshold, which validation prevents).
+    pub fn limit(&self, name: &str) -> u32 {
+        self.thresholds
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |&(_, v)| v)
+    }
+
+    /// A graded rule's steps, highest severity first.
+    pub fn steps(&self) -> Vec<(Severity, u32)> {
+        let mut steps: Vec<_> = self
+            .thresholds
+            .iter()
+            .filter_map(|(name, v)| {
+                Severity::ALL
+                    .iter()
+                    .find(|s| s.as_str() == name)
+                    .map(|&s| (s, *v))
+            })
+            .collect();
+        steps.sort_by(|a, b| b.0.cmp(&a.0));
+        steps
+    }
+}
+
+/// What one layer of configuration says about one rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleSetting {
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+    /// Replaces a graded rule's steps; merges into a plain rule's named thresholds.
+    pub thresholds: Option<Vec<(String, u32)>>,
+}
+
+/// One layer of rule configuration, applied over the layers before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layer {
+    /// Rule ids, categories or `ALL`: when given, only these run (then `ignore` applies).
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub rules: Vec<(String, RuleSetting)>,
+}
+
+/// The rule ids a `--select` / `--ignore` token names: an id, a category or `ALL`.
+pub fn resolve_token(token: &str) -> anyhow::Result<Vec<&'static str>> {
+    let ids: Vec<_> = registry()
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| m.id == token || m.category.as_str() == token || token == "ALL")
+        .map(|m| m.id)
+        .collect();
+    if ids.is_empty() {
+        bail!("unknown rule or category {token:?} (see `wtfcb rules`)");
+    }
+    Ok(ids)
+}
+
+/// Checks one rule's setting against what the rule accepts; the error names the problem.
+pub fn validate_setting(id: &str, setting: &RuleSetting) -> Result<(), String> {
+    let Some(rule) = super::find(id) else {
+        return Err(format!("unknown rule {id:?} (see `wtfcb rules`)"));
+    };
+    let meta = rule.meta();
+    if meta.graded && setting.severity.is_some() {
+        return Err(format!(
+            "{id} grades its findings by `thresholds` (e.g. {{ {} }}); it has no single `severity`",
+            meta.thresholds
+                .iter()
+                .map(|(n, v)| format!("{n} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for (name, _) in setting.thresholds.iter().flatten() {
+        let known = if meta.graded {
+            Severity::ALL.iter().any(|s| s.as_str() == name)
+        } else {
+            meta.thresholds.iter().any(|(n, _)| n == name)
+        };
+        if !known {
+            let expected = if meta.graded {
+                "a severity: info, low, medium, high or critical".to_string()
+            } else if meta.thresholds.is_empty() {
+                "none: this rule has no thresholds".to_string()
+            } else {
+                meta.thresholds
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(format!(
+                "{id} has no threshold {name:?} (expected {expected})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Effective settings of every rule, indexed like [`registry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub rules: Vec<RuleParams>,
+    /// MD5 of the settings, in registry order: equal profiles, equal fingerprints.
+    pub fingerprint: String,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        let mut profile = Profile {
+            rules: registry()
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    RuleParams {
+                        enabled: true,
+                        severity: m.severity,
+                        thresholds: m
+                            .thresholds
+                            .iter()
+                            .map(|&(n, v)| (n.to_string(), v))
+                            .collect(),
+                    }
+                })
+                .collect(),
+            fingerprint: String::new(),
+        };
+        profile.fingerprint = profile.compute_fingerprint();
+        profile
+    }
+}
+
+impl Profile {
+    /// Applies a layer over this profile. Errors name an unknown rule, token or threshold.
+    pub fn apply(&mut self, layer: &Layer) -> anyhow::Result<()> {
+        if let Some(select) = &layer.select {
+            for p in &mut self.rules {
+                p.enabled = false;
+            }
+            for token in select {
+                for id in resolve_token(token)? {
+                    self.rules[index(id)].enabled = true;
+                }
+            }
+        }
+        for token in &layer.ignore {
+            for id in resolve_token(token)? {
+                self.rules[index(id)].enabled = false;
+            }
+        }
+        for (id, setting) in &layer.rules {
+            validate_setting(id, setting).map_err(anyhow::Error::msg)?;
+            let graded = registry()[index(id)].meta().graded;
+            let params = &mut self.rules[index(id)];
+            if let Some(enabled) = setting.enabled {
+                params.enabled = enabled;
+            }
+            if let Some(severity) = setting.severity {
+                params.severity = severity;
+            }
+            if let Some(thresholds) = &setting.thresholds {
+                if graded {
+                    params.thresholds = thresholds.clone();
+                } else {
+                    for (name, value) in thresholds {
+                        if let Some(t) = params.thresholds.iter_mut().find(|(n, _)| n == name) {
+                            t.1 = *value;
+                        }
+                    }
+                }
+                params.thresholds.sort();
+            }
+        }
+        self.fingerprint = self.compute_fingerprint();
+        Ok(())
+    }
+
+    fn compute_fingerprint(&self) -> String {
+        let mut hasher = Md5::new();
+        for (rule, p) in registry().iter().zip(&self.rules) {
+            let mut thresholds = p.thresholds.clone();
+            thresholds.sort();
+            hasher.update(format!(
+                "{}|{}|{}|{:?}\n",
+                rule.meta().id,
+                p.enabled,
+                p.severity.as_str(),
+                thresholds
+            ));
+        }
+        hex(&hasher.finalize())
+    }
+
+    pub fn enabled_ids(&self) -> Vec<&'static str> {
+        registry()
+            .iter()
+            .zip(&self.rules)
+            .filter(|(_, p)| p.enabled)
+            .map(|(r, _)| r.meta().id)
+            .collect()
+    }
+
+    /// Runs the enabled rules that apply to the file, including the syntactic rules' hits
+    /// from the single pass; marks suppressed findings; sorts.
+    pub fn check(&self, file: &FileContext) -> Vec<Finding> {
+        let mut out = Emitter::new(file);
+        let runs = |idx: usize| {
+            let meta = registry()[idx].meta();
+            self.rules[idx].enabled
+                && meta.applies_to(file.language)
+                && !(meta.skips_tests && file.is_test)
+        };
+        for (idx, rule) in registry().iter().enumerate() {
+            if runs(idx) {
+                rule.check(file, &self.rules[idx], &mut out);
+            }
+        }
+        for hit in &file.facts.hits {
+            let idx = usize::from(hit.rule);
+            if runs(idx) {
+                out.emit(
+                    registry()[idx].meta(),
+                    self.rules[idx].severity,
+                    hit.message.clone(),
+                    (hit.start.line, hit.start.column),
+                    (hit.end.line, hit.end.column),
+                    hit.symbol.as_deref(),
+                );
+            }
+        }
+        let mut findings = out.findings;
+        for f in &mut findings {
+            f.suppressed = file.facts.suppressions.iter().any(|s| {
+                let names_rule = s.rules.is_empty() || s.rules.iter().any(|r| r == &f.rule);
+                let reaches = s.file_wide || s.line == f.start_line || s.line + 1 == f.start_line;
+                names_rule && reaches
+            });
+        }
+        findings.sort_by(|a, b| {
+            (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
+                b.start_line,
+                b.start_column,
+                &b.rule,
+                &b.message,
+            ))
+        });
+        findings
+    }
+}
+
+fn index(id: &str) -> usize {
+    super::index_of(id).unwrap_or_else(|| unreachable!("resolved ids are registered: {id}"))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A per-path override: files whose project-relative path matches get its layer.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub paths: Vec<String>,
+    pub globs: GlobSet,
+    pub layer: Layer,
+}
+
+/// The rule settings of a run: config layers, per-path overrides and the command line,
+/// resolved per file (and memoised per set of matching overrides).
+#[derive(Debug)]
+pub struct Ruleset {
+    config: Layer,
+    overrides: Vec<Override>,
+    cli: Layer,
+    base: Arc<Profile>,
+    memo: Mutex<HashMap<Vec<usize>, Arc<Profile>>>,
+    /// MD5 over every layer: what the JSON report calls the settings fingerprint.
+    pub fingerprint: String,
+}
+
+impl Ruleset {
+    pub fn new(config: Layer, overrides: Vec<Override>, cli: Layer) -> anyhow::Result<Ruleset> {
+        let mut base = Profile::default();
+        base.apply(&config)?;
+        for o in &overrides {
+            Profile::default().apply(&o.layer)?;
+        }
+        base.apply(&cli)?;
+        let mut hasher = Md5::new();
+        hasher.update(base.fingerprint.as_bytes());
+        for o in &overrides {
+            let mut p = Profile::default();
+            p.apply(&o.layer)?;
+            hasher.update(format!("|{:?}={}", o.paths, p.fingerprint));
+        }
+        Ok(Ruleset {
+            config,
+            overrides,
+            cli,
+            base: Arc::new(base),
+            memo: Mutex::new(HashMap::new()),
+            fingerprint: hex(&hasher.finalize()),
+        })
+    }
+
+    /// Defaults and command-line flags only.
+    pub fn from_cli(cli: Layer) -> anyhow::Result<Ruleset> {
+        Ruleset::new(Layer::default(), Vec::new(), cli)
+    }
+
+    /// The profile for a file, by its path relative to the project root.
+    pub fn profile_for(&self, rel_path: &str) -> Arc<Profile> {
+        let matched: Vec<usize> = self
+            .overrides
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.globs.is_match(rel_path))
+            .map(|(i, _)| i)
+            .collect();
+        if matched.is_empty() {
+            return Arc::clone(&self.base);
+        }
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(memo.entry(matched).or_insert_with_key(|matched| {
+            let mut p = Profile::default();
+            // Validated in `new`, so applying cannot fail here.
+            let _ = p.apply(&self.config);
+            for &i in matched {
+                let _ = p.apply(&self.overrides[i].layer);
+            }
+            let _ = p.apply(&self.cli);
+            Arc::new(p)
+        }))
+    }
+
+    pub fn base(&self) -> &Profile {
+        &self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(select: Option<&[&str]>, ignore: &[&str]) -> Layer {
+        Layer {
+            select: select.map(|s| s.iter().map(|t| t.to_string()).collect()),
+            ignore: ignore.iter().map(|t| t.to_string()).collect(),
+            rules: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn selection_by_id_category_and_ignore() {
+        let all = Profile::default();
+        assert_eq!(all.enabled_ids().len(), registry().len());
+        let mut cx = Profile::default();
+        cx.apply(&layer(Some(&["complexity"]), &["deep-nesting"]))
+            .unwrap();
+        let ids = cx.enabled_ids();
+        assert!(ids.contains(&"complex-function") && !ids.contains(&"deep-nesting"));
+        assert!(!ids.contains(&"large-file"));
+        assert!(Profile::default()
+            .apply(&layer(Some(&["no-such-rule"]), &[]))
+            .is_err());
+    }
+
+    #[test]
+    fn thresholds_replace_steps_or_merge_and_change_the_fingerprint() {
+        let mut p = Profile::default();
+        let before = p.fingerprint.clone();
+        p.apply(&Layer {
+            rules: vec![
+                (
+                    "complex-function".into(),
+                    RuleSetting {
+                        thresholds: Some(vec![("critical".into(), 50), ("low".into(), 5)]),
+                        ..RuleSetting::default()
+                    },
+                ),
+                (
+                    "god-class".into(),
+                    RuleSetting {
+                        thresholds: Some(vec![("methods".into(), 30)]),
+                        severity: Some(Severity::High),
+                        ..RuleSetting::default()
+                    },
+                ),
+            ],
+            ..Layer::default()
+        })
+        .unwrap();
+        assert_ne!(p.fingerprint, before);
+        let cf = &p.rules[super::super::index_of("complex-function").unwrap()];
+        assert_eq!(
+            cf.steps(),
+            [(Severity::Critical, 50), (Severity::Low, 5)]
+        );
+        let gc = &p.rules[super::super::index_of("god-class").unwrap()];
+        assert_eq!((gc.limit("methods"), gc.limit("code-lines")), (30, 500));
+        assert_eq!(gc.severity, Severity::High);
+        assert_eq!(Profile::default().fingerprint, before, "deterministic");
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let bad = |id: &str, s: RuleSetting| validate_setting(id, &s).unwrap_err();
+        assert!(bad("nope", RuleSetting::default()).contains("unknown rule"));
+        let e = bad(
+            "god-class",
+            RuleSetting {
+                thresholds: Some(vec![("lines".into(), 1)]),
+                ..RuleSetting::default()
+            },
+        );
+        assert!(e.contains("methods, code-lines"), "{e}");
+        let e = bad(
+            "complex-function",
+            RuleSetting {
+                severity: Some(Severity::Low),
+                ..RuleSetting::default()
+            },
+        );
+        assert!(e.contains("thresholds"), "{e}");
+    }
+}
