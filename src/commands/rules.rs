@@ -13,7 +13,7 @@ pub fn run(id: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
         None => {
             writeln!(
                 out,
-                "{:<22} {:<12} {:<9} {:<28} {:<12} summary",
+                "{:<25} {:<12} {:<9} {:<31} {:<38} summary",
                 "id", "category", "severity", "thresholds", "languages"
             )?;
             for rule in rules::registry() {
@@ -29,7 +29,7 @@ pub fn run(id: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
                 };
                 writeln!(
                     out,
-                    "{:<22} {:<12} {:<9} {:<28} {:<12} {}",
+                    "{:<25} {:<12} {:<9} {:<31} {:<38} {}",
                     m.id,
                     m.category.as_str(),
                     m.severity.as_str(),

@@ -1,6 +1,6 @@
 //! `complex-function`: cyclomatic complexity over the limit.
 
-use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct ComplexFunction;

@@ -1,6 +1,6 @@
 //! `deep-nesting`: control structures nested too deeply.
 
-use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct DeepNesting;

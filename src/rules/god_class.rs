@@ -1,6 +1,6 @@
 //! `god-class`: a class with too many methods or too much code.
 
-use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
+use super::{Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct GodClass;

@@ -1,6 +1,6 @@
 //! `large-file`: a file with too many code lines.
 
-use super::{graded, RuleParams, Emitter, FileContext, Rule, RuleMeta};
+use super::{graded, Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct LargeFile;

@@ -1,6 +1,6 @@
 //! `long-function`: too many code lines in one function.
 
-use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct LongFunction;

@@ -1,15 +1,37 @@
 //! The rule engine: rule metadata, the `Rule` trait, the registry, selection and suppression.
 //! One file per rule.
 
+mod assert_outside_tests;
+mod bare_except;
+mod broad_except;
+mod catch_generic_exception;
 mod cognitive_complexity;
 mod complex_function;
+mod console_call;
+mod debugger_statement;
 mod deep_nesting;
+mod empty_block;
+mod eval_exec;
+mod explicit_any;
 mod god_class;
+mod goto_statement;
+mod ignored_error;
 mod large_file;
 mod long_function;
+mod loose_equality;
+mod mutable_default_argument;
+mod non_null_assertion;
+mod panic_call;
+mod print_call;
+mod star_import;
 mod syntax_error;
 mod todo_comment;
+mod todo_macro;
 mod too_many_parameters;
+mod unsafe_block;
+mod unsafe_libc_call;
+mod unwrap_call;
+mod var_declaration;
 
 mod profile;
 
@@ -118,16 +140,38 @@ pub trait Rule: Send + Sync {
 
 /// Every rule wtfcb has, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static RULES: [&dyn Rule; 9] = [
+    static RULES: [&dyn Rule; 31] = [
+        &assert_outside_tests::AssertOutsideTests,
+        &bare_except::BareExcept,
+        &broad_except::BroadExcept,
+        &catch_generic_exception::CatchGenericException,
         &cognitive_complexity::CognitiveComplexity,
         &complex_function::ComplexFunction,
+        &console_call::ConsoleCall,
+        &debugger_statement::DebuggerStatement,
         &deep_nesting::DeepNesting,
+        &empty_block::EmptyBlock,
+        &eval_exec::EvalExec,
+        &explicit_any::ExplicitAny,
         &god_class::GodClass,
+        &goto_statement::GotoStatement,
+        &ignored_error::IgnoredError,
         &large_file::LargeFile,
         &long_function::LongFunction,
+        &loose_equality::LooseEquality,
+        &mutable_default_argument::MutableDefaultArgument,
+        &non_null_assertion::NonNullAssertion,
+        &panic_call::PanicCall,
+        &print_call::PrintCall,
+        &star_import::StarImport,
         &syntax_error::SyntaxError,
         &todo_comment::TodoComment,
+        &todo_macro::TodoMacro,
         &too_many_parameters::TooManyParameters,
+        &unsafe_block::UnsafeBlock,
+        &unsafe_libc_call::UnsafeLibcCall,
+        &unwrap_call::UnwrapCall,
+        &var_declaration::VarDeclaration,
     ];
     &RULES
 }
@@ -357,6 +401,22 @@ mod tests {
         assert_eq!(ids, sorted, "registry in id order");
     }
 
+    fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        files
+    }
+
     #[test]
     fn every_rule_has_a_fixture() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
@@ -366,6 +426,13 @@ mod tests {
                 .map(|mut d| d.next().is_some())
                 .unwrap_or(false);
             assert!(has, "fixtures/rules/{id}/ is missing or empty");
+            // A syntactic rule has a fixture in every language it inspects.
+            for (lang, _) in rule.meta().kinds {
+                let covered = walk_files(&dir.join(id))
+                    .iter()
+                    .any(|p| Language::from_path(p) == Some(*lang));
+                assert!(covered, "fixtures/rules/{id}/ has no {} file", lang.name());
+            }
         }
     }
 

@@ -416,10 +416,7 @@ mod tests {
         .unwrap();
         assert_ne!(p.fingerprint, before);
         let cf = &p.rules[super::super::index_of("complex-function").unwrap()];
-        assert_eq!(
-            cf.steps(),
-            [(Severity::Critical, 50), (Severity::Low, 5)]
-        );
+        assert_eq!(cf.steps(), [(Severity::Critical, 50), (Severity::Low, 5)]);
         let gc = &p.rules[super::super::index_of("god-class").unwrap()];
         assert_eq!((gc.limit("methods"), gc.limit("code-lines")), (30, 500));
         assert_eq!(gc.severity, Severity::High);

@@ -1,6 +1,6 @@
 //! `syntax-error`: the parser could not make sense of part of the file.
 
-use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
+use super::{Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct SyntaxError;

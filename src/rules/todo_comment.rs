@@ -1,6 +1,6 @@
 //! `todo-comment`: TODO, FIXME, XXX and HACK markers.
 
-use super::{RuleParams, Emitter, FileContext, Rule, RuleMeta};
+use super::{Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct TodoComment;

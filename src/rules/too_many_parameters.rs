@@ -1,6 +1,6 @@
 //! `too-many-parameters`: a function that takes too many parameters.
 
-use super::{RuleParams, check_function_metric, Emitter, FileContext, Rule, RuleMeta};
+use super::{check_function_metric, Emitter, FileContext, Rule, RuleMeta, RuleParams};
 use crate::findings::{Category, Severity};
 
 pub struct TooManyParameters;

@@ -47,7 +47,7 @@ fn every_rule_fixture_snapshot() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     ids.sort();
-    assert_eq!(ids.len(), 9);
+    assert_eq!(ids.len(), wtfcb::rules::registry().len());
     for id in ids {
         let report = analyze_json(&rules_dir, &["--select", &id, &id]);
         let lines = finding_lines(&report);
@@ -187,12 +187,22 @@ fn fingerprints_survive_moving_code_down() {
 fn rules_lists_and_documents() {
     let out = wtfcb(&fixtures()).args(["rules"]).assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert_eq!(text.lines().count(), 10, "header + nine rules");
+    assert_eq!(
+        text.lines().count(),
+        1 + wtfcb::rules::registry().len(),
+        "header + one line per rule"
+    );
+    assert!(text.contains("unwrap-call"), "{text}");
     wtfcb(&fixtures())
         .args(["rules", "complex-function"])
         .assert()
         .success()
         .stdout(contains("Fix:"))
         .stdout(contains("medium > 10, high > 20"));
+    wtfcb(&fixtures())
+        .args(["rules", "unwrap-call"])
+        .assert()
+        .success()
+        .stdout(contains("Skips test code."));
     wtfcb(&fixtures()).args(["rules", "nope"]).assert().code(2);
 }

@@ -1,0 +1,56 @@
+//! `broad-except`: python `except Exception` / `except BaseException` that does not re-raise.
+
+use super::{NodeView, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+use crate::lang::Language;
+
+pub struct BroadExcept;
+
+static META: RuleMeta = RuleMeta {
+    id: "broad-except",
+    category: Category::ErrorProne,
+    severity: Severity::Low,
+    summary: "Python `except Exception` / `except BaseException` that does not re-raise",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
+    languages: &[Language::Python],
+    kinds: &[
+        (Language::Python, &["except_clause"]),
+    ],
+    doc: "What: an except clause that catches `Exception` or `BaseException` (alone, with `as`, or in a tuple) and does not re-raise.\n\
+Why: it swallows every error, including the bugs you did not anticipate, and hides them from callers and logs.\n\
+Example: `except Exception: return None`.\n\
+Fix: catch the specific exceptions the block can raise; or re-raise (`raise`) after logging.",
+};
+
+impl Rule for BroadExcept {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn inspect(&self, view: &NodeView) -> Option<String> {
+        let caught = view
+            .field("value")
+            .or_else(|| view.code_children(view.node).find(|c| c.kind() != "block"))?;
+        let caught = match caught.kind() {
+            "as_pattern" => caught.named_child(0)?,
+            _ => caught,
+        };
+        let mut names = vec![caught];
+        if matches!(caught.kind(), "tuple" | "parenthesized_expression") {
+            names = view.code_children(caught).collect();
+        }
+        let broad = names
+            .iter()
+            .map(|n| view.text(*n))
+            .find(|t| matches!(*t, "Exception" | "BaseException"))?;
+        let body = view
+            .code_children(view.node)
+            .find(|c| c.kind() == "block")?;
+        let reraises = view
+            .code_children(body)
+            .any(|s| s.kind() == "raise_statement");
+        (!reraises).then(|| format!("`except {broad}` catches every error and does not re-raise"))
+    }
+}

@@ -1,0 +1,40 @@
+//! `console-call`: `console.*` call in JavaScript or TypeScript.
+
+use super::{NodeView, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+use crate::lang::Language;
+
+pub struct ConsoleCall;
+
+static META: RuleMeta = RuleMeta {
+    id: "console-call",
+    category: Category::Style,
+    severity: Severity::Low,
+    summary: "`console.*` call in JavaScript or TypeScript",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
+    languages: &[Language::JavaScript, Language::TypeScript, Language::Tsx],
+    kinds: &[
+        (Language::JavaScript, &["call_expression"]),
+        (Language::TypeScript, &["call_expression"]),
+        (Language::Tsx, &["call_expression"]),
+    ],
+    doc: "What: a call of `console.log`, `console.debug` or any other `console` method.\n\
+Why: debugging output left in shipped code clutters users' consoles and can leak data.\n\
+Example: `console.log(user)`.\n\
+Fix: remove it, or use the project's logger.",
+};
+
+impl Rule for ConsoleCall {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn inspect(&self, view: &NodeView) -> Option<String> {
+        let f = view.field("function")?;
+        let object = f.child_by_field_name("object")?;
+        (f.kind() == "member_expression" && view.text(object) == "console")
+            .then(|| format!("`{}` call", view.text(f)))
+    }
+}

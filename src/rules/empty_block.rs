@@ -1,0 +1,115 @@
+//! `empty-block`: empty function body or catch/except/rescue block without a comment.
+
+use super::{NodeView, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+use tree_sitter::Node;
+
+use crate::lang::Language;
+
+fn has_comment(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let found = node
+        .named_children(&mut cursor)
+        .any(|c| c.kind() == "comment");
+    found
+}
+
+pub struct EmptyBlock;
+
+static META: RuleMeta = RuleMeta {
+    id: "empty-block",
+    category: Category::ErrorProne,
+    severity: Severity::Low,
+    summary: "Empty function body or catch/except/rescue block without a comment",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
+    languages: &[],
+    kinds: &[
+        (Language::Python, &["function_definition", "except_clause"]),
+        (Language::JavaScript, &["function_declaration", "function_expression", "method_definition", "generator_function_declaration", "catch_clause"]),
+        (Language::TypeScript, &["function_declaration", "function_expression", "method_definition", "generator_function_declaration", "catch_clause"]),
+        (Language::Tsx, &["function_declaration", "function_expression", "method_definition", "generator_function_declaration", "catch_clause"]),
+        (Language::Rust, &["function_item"]),
+        (Language::Go, &["function_declaration", "method_declaration"]),
+        (Language::Java, &["method_declaration", "catch_clause"]),
+        (Language::C, &["function_definition"]),
+        (Language::Cpp, &["function_definition", "catch_clause"]),
+        (Language::Ruby, &["method", "singleton_method", "rescue"]),
+    ],
+    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside. Arrow functions and lambdas (often deliberate no-ops) and constructors are not reported.\n\
+Why: an empty handler swallows errors silently; an empty function is either unfinished or a deliberate no-op that deserves a comment saying so.\n\
+Example: `try { save(); } catch (e) {}`.\n\
+Fix: handle or log the error, or write a comment that explains why nothing needs to happen.",
+};
+
+impl Rule for EmptyBlock {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn inspect(&self, view: &NodeView) -> Option<String> {
+        let node = view.node;
+        let (what, empty) = match (view.lang, node.kind()) {
+            (Language::Python, kind) => {
+                let block = view.code_children(node).find(|c| c.kind() == "block")?;
+                let only_pass = view
+                    .code_children(block)
+                    .all(|s| s.kind() == "pass_statement");
+                // A comment before the first statement belongs to the clause, not the block.
+                let commented = has_comment(node) || has_comment(block);
+                let what = if kind == "except_clause" {
+                    "except block"
+                } else {
+                    "function body"
+                };
+                (what, only_pass && !commented)
+            }
+            (Language::Ruby, "rescue") => (
+                "rescue block",
+                node.child_by_field_name("body").is_none() && !has_comment(node),
+            ),
+            (Language::Ruby, _) => {
+                let body = view.code_children(node).any(|c| {
+                    !matches!(
+                        c.kind(),
+                        "identifier"
+                            | "method_parameters"
+                            | "constant"
+                            | "self"
+                            | "operator"
+                            | "setter"
+                    )
+                });
+                ("method body", !body && !has_comment(node))
+            }
+            (_, "catch_clause") => {
+                let body = node
+                    .child_by_field_name("body")
+                    .or_else(|| node.named_child(node.named_child_count().checked_sub(1)?))?;
+                ("catch block", body.named_child_count() == 0)
+            }
+            (_, _) => {
+                let body = node.child_by_field_name("body")?;
+                let declarator = node
+                    .child_by_field_name("declarator")
+                    .map_or("", |d| view.text(d));
+                let constructor = matches!(
+                    view.field("name").map(|n| view.text(n)),
+                    Some("constructor")
+                ) || declarator.contains('~');
+                if constructor
+                    || !matches!(
+                        body.kind(),
+                        "statement_block" | "block" | "compound_statement"
+                    )
+                {
+                    return None;
+                }
+                ("function body", body.named_child_count() == 0)
+            }
+        };
+        empty.then(|| format!("empty {what} without a comment"))
+    }
+}

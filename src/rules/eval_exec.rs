@@ -1,0 +1,67 @@
+//! `eval-exec`: code built from strings at run time: eval, exec, new Function, instance_eval.
+
+use super::{NodeView, Rule, RuleMeta};
+use crate::findings::{Category, Severity};
+
+use crate::lang::Language;
+
+pub struct EvalExec;
+
+static META: RuleMeta = RuleMeta {
+    id: "eval-exec",
+    category: Category::Security,
+    severity: Severity::High,
+    summary: "Code built from strings at run time: eval, exec, new Function, instance_eval",
+    thresholds: &[],
+    graded: false,
+    skips_tests: false,
+    languages: &[Language::Python, Language::JavaScript, Language::TypeScript, Language::Tsx, Language::Ruby],
+    kinds: &[
+        (Language::Python, &["call"]),
+        (Language::JavaScript, &["call_expression", "new_expression"]),
+        (Language::TypeScript, &["call_expression", "new_expression"]),
+        (Language::Tsx, &["call_expression", "new_expression"]),
+        (Language::Ruby, &["call"]),
+    ],
+    doc: "What: Python `eval()`/`exec()`, JavaScript/TypeScript `eval()` and `new Function(...)`, Ruby `eval`, and `instance_eval`/`class_eval`/`module_eval` given a string.\n\
+Why: running text as code invites code injection when any part of the text comes from outside, and defeats every static check.\n\
+Example: `eval(request.args[\"expr\"])`.\n\
+Fix: parse the data instead (`ast.literal_eval`, `JSON.parse`), dispatch through a table of allowed operations, or use a block instead of a string in Ruby.",
+};
+
+impl Rule for EvalExec {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn inspect(&self, view: &NodeView) -> Option<String> {
+        let (lang, node) = (view.lang, view.node);
+        match (lang, node.kind()) {
+            (Language::Python, "call") => {
+                let f = view.text(view.field("function")?);
+                matches!(f, "eval" | "exec").then(|| format!("`{f}()` runs a string as code"))
+            }
+            (_, "call_expression") => {
+                let f = view.field("function")?;
+                (f.kind() == "identifier" && view.text(f) == "eval")
+                    .then(|| "`eval()` runs a string as code".to_string())
+            }
+            (_, "new_expression") => {
+                let c = view.field("constructor")?;
+                (view.text(c) == "Function")
+                    .then(|| "`new Function(...)` compiles a string as code".to_string())
+            }
+            (Language::Ruby, "call") => {
+                let method = view.text(view.field("method")?);
+                let with_args = view.field("arguments").is_some();
+                let evals = match method {
+                    "eval" => true,
+                    "instance_eval" | "class_eval" | "module_eval" => view.field("block").is_none(),
+                    _ => false,
+                };
+                (evals && with_args).then(|| format!("`{method}` runs a string as code"))
+            }
+            _ => None,
+        }
+    }
+}
