@@ -49,9 +49,12 @@ pub struct WalkArgs {
     /// Follow symbolic links (symlink loops are reported and skipped).
     #[arg(long)]
     pub follow_links: bool,
-    /// Skip files larger than this (`1M`, `512KiB`, `2000000`).
-    #[arg(long, value_name = "SIZE", default_value = "1MiB")]
-    pub max_file_size: String,
+    /// Skip files larger than this (`1M`, `512KiB`, `2000000`) [default: 1MiB, or the config's].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    /// Use this config file instead of searching for wtfcb.toml, .wtfcb.toml or pyproject.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -98,7 +101,7 @@ pub enum FailOn {
     At(Severity),
 }
 
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s == "never" {
         return Ok(FailOn::Never);
     }
@@ -125,9 +128,10 @@ pub struct AnalyzeArgs {
     /// Show only findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
     pub min_severity: Severity,
-    /// Exit 1 when an unsuppressed finding is at or above this severity (or `never`).
-    #[arg(long, value_parser = parse_fail_on, default_value = "high", value_name = "SEVERITY|never")]
-    pub fail_on: FailOn,
+    /// Exit 1 when an unsuppressed finding is at or above this severity (or `never`)
+    /// [default: high, or the config's].
+    #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY|never")]
+    pub fail_on: Option<FailOn>,
 }
 
 #[derive(Debug, Args)]

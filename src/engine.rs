@@ -111,7 +111,7 @@ pub fn process(
             facts: &facts,
             is_test: rules::is_test_path(&candidate.display),
         };
-        let findings = ruleset.profile_for(&candidate.display).check(&file);
+        let findings = ruleset.profile_for(&candidate.rel).check(&file);
         PhaseTimes::add(&times.rules_ns, facts_done);
         findings
     });
@@ -200,6 +200,9 @@ mod tests {
             display: name.to_string(),
             path: dir.join(name),
             language: Language::Python,
+            rel: name.to_string(),
+            size: 0,
+            mtime_ns: 0,
         }
     }
 

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cli::{AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
+use crate::cli::{
+    parse_fail_on, AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs,
+};
+use crate::config::{self, Config};
 use crate::findings::Severity;
 use crate::rules::{Layer, Ruleset};
 use crate::walk::WalkOptions;
@@ -29,29 +32,93 @@ impl From<&OutputArgs> for Verbosity {
     }
 }
 
+/// The project a run belongs to: its root and its configuration.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The directory holding the config file, else the repository root, else the deepest
+    /// directory that contains every path (canonical).
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl Project {
+    pub fn locate(
+        paths: &[PathBuf],
+        explicit: Option<&std::path::Path>,
+    ) -> anyhow::Result<Project> {
+        let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let config_path = match explicit {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("--config {}: no such file", path.display());
+                }
+                Some(path.to_path_buf())
+            }
+            None => config::discover(&first),
+        };
+        let config = match &config_path {
+            Some(path) => config::load(path)?,
+            None => Config::default(),
+        };
+        let from_config = config_path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .and_then(|p| p.parent().map(PathBuf::from));
+        let root = from_config
+            .or_else(|| config::repository_root(&first))
+            .or_else(|| common_ancestor(paths))
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Project { root, config })
+    }
+}
+
+/// The deepest directory containing every path (canonical), if they exist.
+fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
+    let mut dirs = paths.iter().filter_map(|p| {
+        let c = std::fs::canonicalize(p).ok()?;
+        Some(if c.is_dir() {
+            c
+        } else {
+            c.parent()?.to_path_buf()
+        })
+    });
+    let mut common = dirs.next()?;
+    for d in dirs {
+        while !d.starts_with(&common) {
+            common = common.parent()?.to_path_buf();
+        }
+    }
+    Some(common)
+}
+
 /// Where and how to walk, and how many threads to use.
 #[derive(Debug, Clone)]
 pub struct WalkSettings {
     pub paths: Vec<PathBuf>,
     pub options: WalkOptions,
     pub jobs: usize,
+    pub project: Project,
 }
 
 impl WalkSettings {
     pub fn from_args(args: &WalkArgs) -> anyhow::Result<WalkSettings> {
-        let max_file_size = parse_size::Config::new()
-            .with_binary()
-            .parse_size(args.max_file_size.trim())
-            .with_context(|| format!("invalid --max-file-size {:?}", args.max_file_size))?;
-        let jobs = match args.jobs {
-            Some(0) => bail!("--jobs must be at least 1"),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
             args.paths.clone()
+        };
+        let project = Project::locate(&paths, args.config.as_deref())?;
+        let max_file_size = match &args.max_file_size {
+            Some(text) => parse_size::Config::new()
+                .with_binary()
+                .parse_size(text.trim())
+                .with_context(|| format!("invalid --max-file-size {text:?}"))?,
+            None => project.config.max_file_size.unwrap_or(1024 * 1024),
+        };
+        let jobs = match args.jobs {
+            Some(0) => bail!("--jobs must be at least 1"),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(WalkSettings {
             paths,
@@ -62,8 +129,12 @@ impl WalkSettings {
                 hidden: args.hidden,
                 follow_links: args.follow_links,
                 max_file_size,
+                project_root: Some(project.root.clone()),
+                project_include: project.config.include.clone(),
+                project_exclude: project.config.exclude.clone(),
             },
             jobs,
+            project,
         })
     }
 }
@@ -97,13 +168,25 @@ pub struct AnalyzeSettings {
 
 impl AnalyzeSettings {
     pub fn from_args(args: &AnalyzeArgs) -> anyhow::Result<AnalyzeSettings> {
+        let walk = WalkSettings::from_args(&args.walk)?;
+        let config = &walk.project.config;
+        let fail_on = match (args.fail_on, &config.fail_on) {
+            (Some(f), _) => f,
+            (None, Some(text)) => parse_fail_on(text).map_err(anyhow::Error::msg)?,
+            (None, None) => FailOn::At(Severity::High),
+        };
+        let rules = Ruleset::new(
+            config.rules.clone(),
+            config.overrides.clone(),
+            cli_layer(&args.select, &args.ignore),
+        )?;
         Ok(AnalyzeSettings {
-            walk: WalkSettings::from_args(&args.walk)?,
             format: args.format,
             verbosity: Verbosity::from(&args.output),
-            rules: Ruleset::from_cli(cli_layer(&args.select, &args.ignore))?,
+            rules,
             min_severity: args.min_severity,
-            fail_on: args.fail_on,
+            fail_on,
+            walk,
         })
     }
 }

@@ -19,6 +19,13 @@ pub struct WalkOptions {
     pub hidden: bool,
     pub follow_links: bool,
     pub max_file_size: u64,
+    /// The project root (canonical): where the config file or `.git` is. Paths relative to
+    /// it name files in overrides and in the cache.
+    pub project_root: Option<PathBuf>,
+    /// Globs from the config file, matched against project-relative paths; the excludes
+    /// also apply to files named on the command line.
+    pub project_include: Vec<String>,
+    pub project_exclude: Vec<String>,
 }
 
 impl Default for WalkOptions {
@@ -30,6 +37,9 @@ impl Default for WalkOptions {
             hidden: false,
             follow_links: false,
             max_file_size: 1024 * 1024,
+            project_root: None,
+            project_include: Vec::new(),
+            project_exclude: Vec::new(),
         }
     }
 }
@@ -42,6 +52,11 @@ pub struct Candidate {
     /// The path to open.
     pub path: PathBuf,
     pub language: Language,
+    /// The path relative to the project root (`/`-separated), or `display` outside it.
+    pub rel: String,
+    /// Size and modification time (ns since the epoch) as the walk saw them.
+    pub size: u64,
+    pub mtime_ns: i64,
 }
 
 /// A file that was seen and deliberately not analyzed.
@@ -73,24 +88,29 @@ pub struct WalkResult {
 struct Filters {
     include: Option<GlobSet>,
     exclude: GlobSet,
+    project_include: Option<GlobSet>,
+    project_exclude: GlobSet,
+}
+
+/// The globs a user pattern stands for: without `/` it matches a name at any depth, and a
+/// directory pattern also covers everything under it.
+pub fn glob_variants(pattern: &str) -> [String; 2] {
+    let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+    let full = if trimmed.contains('/') {
+        trimmed.to_string()
+    } else {
+        format!("**/{trimmed}")
+    };
+    let under = format!("{full}/**");
+    [full, under]
 }
 
 fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
-        let full = if trimmed.contains('/') {
-            trimmed.to_string()
-        } else {
-            format!("**/{trimmed}")
-        };
-        let glob = Glob::new(&full).with_context(|| format!("invalid glob {pattern:?}"))?;
-        builder.add(glob);
-        // A directory pattern also covers everything under it.
-        builder.add(
-            Glob::new(&format!("{full}/**"))
-                .with_context(|| format!("invalid glob {pattern:?}"))?,
-        );
+        for glob in glob_variants(pattern) {
+            builder.add(Glob::new(&glob).with_context(|| format!("invalid glob {pattern:?}"))?);
+        }
     }
     Ok(builder.build()?)
 }
@@ -102,19 +122,50 @@ impl Filters {
         } else {
             Some(glob_set(&opts.include)?)
         };
+        let project_include = if opts.project_include.is_empty() {
+            None
+        } else {
+            Some(glob_set(&opts.project_include)?)
+        };
         Ok(Filters {
             include,
             exclude: glob_set(&opts.exclude)?,
+            project_include,
+            project_exclude: glob_set(&opts.project_exclude)?,
         })
     }
 
-    fn excluded(&self, rel: &Path) -> bool {
-        !rel.as_os_str().is_empty() && self.exclude.is_match(rel)
+    /// `rel` is relative to the walked root, `project_rel` to the project root.
+    fn excluded(&self, rel: &Path, project_rel: Option<&Path>) -> bool {
+        (!rel.as_os_str().is_empty() && self.exclude.is_match(rel))
+            || project_rel
+                .is_some_and(|p| !p.as_os_str().is_empty() && self.project_exclude.is_match(p))
     }
 
-    fn included(&self, rel: &Path) -> bool {
+    fn included(&self, rel: &Path, project_rel: Option<&Path>) -> bool {
         self.include.as_ref().is_none_or(|set| set.is_match(rel))
+            && match (&self.project_include, project_rel) {
+                (Some(set), Some(p)) => set.is_match(p),
+                _ => true,
+            }
     }
+}
+
+/// A relative path with `/` separators, as stored and matched.
+fn slash_path(p: &Path) -> String {
+    let parts: Vec<_> = p
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
+}
+
+/// Modification time in nanoseconds since the epoch (0 if the platform has none).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
 }
 
 /// The path as a user reads it: `./src/a.py` becomes `src/a.py`.
@@ -196,6 +247,21 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
     let show_hidden = opts.hidden;
     let walk_root = root.to_path_buf();
     let prune = filters.clone();
+    // Where the walked root sits in the project: `src` for `wtfcb analyze src`.
+    let base: Option<PathBuf> = opts.project_root.as_ref().and_then(|project| {
+        let canonical = std::fs::canonicalize(root).ok()?;
+        canonical.strip_prefix(project).ok().map(Path::to_path_buf)
+    });
+    let project_rel = move |rel: &Path| {
+        base.as_ref().map(|b| {
+            if rel.as_os_str().is_empty() {
+                b.clone()
+            } else {
+                b.join(rel)
+            }
+        })
+    };
+    let prune_rel = project_rel.clone();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
             return true;
@@ -203,12 +269,11 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
         if !show_hidden && entry.file_name() == ".git" {
             return false;
         }
-        !prune.excluded(
-            entry
-                .path()
-                .strip_prefix(&walk_root)
-                .unwrap_or(entry.path()),
-        )
+        let rel = entry
+            .path()
+            .strip_prefix(&walk_root)
+            .unwrap_or(entry.path());
+        !prune.excluded(rel, prune_rel(rel).as_deref())
     });
 
     for result in builder.build() {
@@ -235,8 +300,13 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
         }
         let display = display_path(path);
         let rel = path.strip_prefix(root).unwrap_or(path);
-        // Excluded entries were pruned by `filter_entry`; an explicit file is always taken.
-        if !explicit && !filters.included(rel) {
+        let in_project = project_rel(rel);
+        // Excluded entries were pruned by `filter_entry`; an explicit file is always taken,
+        // unless the project's config excludes it.
+        if explicit && filters.excluded(Path::new(""), in_project.as_deref()) {
+            continue;
+        }
+        if !explicit && !filters.included(rel, in_project.as_deref()) {
             continue;
         }
         if file_type.is_symlink() {
@@ -274,10 +344,15 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                     opts.max_file_size
                 ),
             }),
-            Ok(_) => out.files.push(Candidate {
+            Ok(meta) => out.files.push(Candidate {
+                rel: in_project
+                    .map(|p| slash_path(&p))
+                    .unwrap_or_else(|| display.clone()),
                 display,
                 path: path.to_path_buf(),
                 language,
+                size: meta.len(),
+                mtime_ns: mtime_ns(&meta),
             }),
             Err(err) => out.errors.push(Diagnostic {
                 path: display,

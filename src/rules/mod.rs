@@ -33,9 +33,9 @@ mod unsafe_libc_call;
 mod unwrap_call;
 mod var_declaration;
 
-mod profile;
+pub mod profile;
 
-pub use profile::{Layer, Profile, RuleParams, RuleSetting, Ruleset};
+pub use profile::{Layer, Override, Profile, RuleParams, RuleSetting, Ruleset};
 
 use std::sync::OnceLock;
 

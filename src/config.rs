@@ -1,0 +1,433 @@
+//! Configuration files: `wtfcb.toml`, `.wtfcb.toml` or `[tool.wtfcb]` in `pyproject.toml`,
+//! found from the analyzed path upward (stopping at the repository root), or named with
+//! `--config`. Every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::findings::Severity;
+use crate::rules::profile::{resolve_token, validate_setting};
+use crate::rules::{Layer, Override, RuleSetting};
+
+/// File names tried in each directory, in order.
+pub const NAMES: [&str; 3] = ["wtfcb.toml", ".wtfcb.toml", "pyproject.toml"];
+
+/// A configuration problem, located in its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// A size: `"2MiB"`, `"500K"` or a number of bytes.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    thresholds: Option<BTreeMap<String, Spanned<u32>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    paths: Spanned<Vec<Spanned<String>>>,
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCache {
+    max_age_days: Option<u32>,
+    max_size: Option<Spanned<Size>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    include: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    max_file_size: Option<Spanned<Size>>,
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+    cache: Option<RawCache>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pyproject {
+    tool: Option<PyTool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PyTool {
+    wtfcb: Option<RawConfig>,
+}
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from (none: defaults only).
+    pub path: Option<PathBuf>,
+    pub rules: Layer,
+    pub overrides: Vec<Override>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: Option<u64>,
+    /// `fail-on`: a severity name or `never`.
+    pub fail_on: Option<String>,
+    pub cache_max_age_days: Option<u32>,
+    pub cache_max_size: Option<u64>,
+}
+
+/// Looks for a configuration file from `start` upward; stops after the directory that holds
+/// `.git` (the repository root). A `pyproject.toml` counts only with a `[tool.wtfcb]` table.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        start
+    } else {
+        start.parent()?.to_path_buf()
+    };
+    loop {
+        for name in NAMES {
+            let candidate = dir.join(name);
+            if !candidate.is_file() {
+                continue;
+            }
+            if name != "pyproject.toml" {
+                return Some(candidate);
+            }
+            let text = std::fs::read_to_string(&candidate).unwrap_or_default();
+            if text.contains("[tool.wtfcb") {
+                return Some(candidate);
+            }
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+        dir = dir.parent()?.to_path_buf();
+    }
+}
+
+/// The repository root above `start` (the directory holding `.git`), if any.
+pub fn repository_root(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: shown.clone(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(
+        &shown,
+        &text,
+        path.file_name().is_some_and(|n| n == "pyproject.toml"),
+    )
+    .map(|mut c| {
+        c.path = Some(path.to_path_buf());
+        c
+    })
+}
+
+/// Parses configuration text; `pyproject` reads the `[tool.wtfcb]` table.
+pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigError> {
+    let at = |span: Range<usize>, message: String| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ConfigError {
+            path: shown.to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let toml_error = |e: toml::de::Error| {
+        let message = e.message().trim().to_string();
+        at(e.span().unwrap_or(0..0), message)
+    };
+    let raw = if pyproject {
+        let py: Pyproject = toml::from_str(text).map_err(toml_error)?;
+        match py.tool.and_then(|t| t.wtfcb) {
+            Some(raw) => raw,
+            None => return Ok(Config::default()),
+        }
+    } else {
+        toml::from_str::<RawConfig>(text).map_err(toml_error)?
+    };
+
+    let tokens = |list: &Option<Vec<Spanned<String>>>, key: &str| {
+        let mut out = Vec::new();
+        for t in list.iter().flatten() {
+            resolve_token(t.get_ref()).map_err(|e| at(t.span(), format!("`{key}`: {e}")))?;
+            out.push(t.get_ref().clone());
+        }
+        Ok::<_, ConfigError>(out)
+    };
+    let rule_settings = |rules: &BTreeMap<Spanned<String>, Spanned<RawRule>>, prefix: &str| {
+        let mut out = Vec::new();
+        for (id, rule) in rules {
+            let raw = rule.get_ref();
+            let thresholds = raw.thresholds.as_ref().map(|t| {
+                t.iter()
+                    .map(|(k, v)| (k.clone(), *v.get_ref()))
+                    .collect::<Vec<_>>()
+            });
+            let setting = RuleSetting {
+                enabled: raw.enabled,
+                severity: raw.severity,
+                thresholds,
+            };
+            let key = format!("{prefix}rules.{}", id.get_ref());
+            validate_setting(id.get_ref(), &setting)
+                .map_err(|e| at(id.span(), format!("`{key}`: {e}")))?;
+            out.push((id.get_ref().clone(), setting));
+        }
+        Ok::<_, ConfigError>(out)
+    };
+    let size = |s: &Spanned<Size>, key: &str| match s.get_ref() {
+        Size::Bytes(n) => Ok(*n),
+        Size::Text(t) => parse_size::Config::new()
+            .with_binary()
+            .parse_size(t.trim())
+            .map_err(|e| at(s.span(), format!("`{key}`: invalid size {t:?}: {e}"))),
+    };
+
+    let mut config = Config {
+        rules: Layer {
+            select: raw
+                .select
+                .is_some()
+                .then(|| tokens(&raw.select, "select"))
+                .transpose()?,
+            ignore: tokens(&raw.ignore, "ignore")?,
+            rules: rule_settings(&raw.rules, "")?,
+        },
+        ..Config::default()
+    };
+    for (list, out, key) in [
+        (&raw.include, &mut config.include, "include"),
+        (&raw.exclude, &mut config.exclude, "exclude"),
+    ] {
+        for g in list.iter().flatten() {
+            Glob::new(g.get_ref())
+                .map_err(|e| at(g.span(), format!("`{key}`: invalid glob: {e}")))?;
+            out.push(g.get_ref().clone());
+        }
+    }
+    if let Some(s) = &raw.max_file_size {
+        config.max_file_size = Some(size(s, "max-file-size")?);
+    }
+    if let Some(f) = &raw.fail_on {
+        let value = f.get_ref();
+        if value != "never" && !Severity::ALL.iter().any(|s| s.as_str() == value) {
+            return Err(at(
+                f.span(),
+                format!(
+                    "`fail-on`: expected never, info, low, medium, high or critical, got {value:?}"
+                ),
+            ));
+        }
+        config.fail_on = Some(value.clone());
+    }
+    if let Some(cache) = &raw.cache {
+        config.cache_max_age_days = cache.max_age_days;
+        if let Some(s) = &cache.max_size {
+            config.cache_max_size = Some(size(s, "cache.max-size")?);
+        }
+    }
+    for (i, o) in raw.overrides.iter().enumerate() {
+        let prefix = format!("overrides[{i}].");
+        if o.paths.get_ref().is_empty() {
+            return Err(at(
+                o.paths.span(),
+                format!("`{prefix}paths`: give at least one glob"),
+            ));
+        }
+        let mut builder = GlobSetBuilder::new();
+        let mut paths = Vec::new();
+        for p in o.paths.get_ref() {
+            for glob in crate::walk::glob_variants(p.get_ref()) {
+                let glob = Glob::new(&glob)
+                    .map_err(|e| at(p.span(), format!("`{prefix}paths`: invalid glob: {e}")))?;
+                builder.add(glob);
+            }
+            paths.push(p.get_ref().clone());
+        }
+        let globs = builder
+            .build()
+            .map_err(|e| at(o.paths.span(), format!("`{prefix}paths`: {e}")))?;
+        config.overrides.push(Override {
+            paths,
+            globs,
+            layer: Layer {
+                select: o
+                    .select
+                    .is_some()
+                    .then(|| tokens(&o.select, &format!("{prefix}select")))
+                    .transpose()?,
+                ignore: tokens(&o.ignore, &format!("{prefix}ignore"))?,
+                rules: rule_settings(&o.rules, &prefix)?,
+            },
+        });
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> ConfigError {
+        parse("wtfcb.toml", text, false).unwrap_err()
+    }
+
+    #[test]
+    fn full_config_is_read() {
+        let c = parse(
+            "wtfcb.toml",
+            r#"
+select = ["ALL"]
+ignore = ["style"]
+include = ["src/**"]
+exclude = ["vendor"]
+max-file-size = "2MiB"
+fail-on = "medium"
+
+[rules.complex-function]
+thresholds = { medium = 12, high = 25 }
+
+[rules.todo-comment]
+enabled = false
+
+[rules.god-class]
+severity = "high"
+thresholds = { methods = 30 }
+
+[[overrides]]
+paths = ["tests/**"]
+ignore = ["empty-block"]
+[overrides.rules.long-function]
+thresholds = { medium = 200 }
+
+[cache]
+max-age-days = 7
+max-size = "64MiB"
+"#,
+            false,
+        )
+        .unwrap();
+        assert_eq!(c.rules.select.as_deref(), Some(&["ALL".to_string()][..]));
+        assert_eq!(c.rules.rules.len(), 3);
+        assert_eq!(c.max_file_size, Some(2 * 1024 * 1024));
+        assert_eq!(c.overrides.len(), 1);
+        assert!(c.overrides[0].globs.is_match("tests/a/b.py"));
+        assert!(!c.overrides[0].globs.is_match("src/tests.py"));
+        assert_eq!(c.cache_max_size, Some(64 * 1024 * 1024));
+        assert_eq!(c.fail_on.as_deref(), Some("medium"));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = err("select = [\"ALL\"]\nunknown-key = 1\n");
+        assert_eq!((e.line, e.path.as_str()), (2, "wtfcb.toml"));
+        assert!(e.message.contains("unknown-key"), "{e}");
+
+        let e = err("[rules.complex-function]\nthresholds = { medium = \"ten\" }\n");
+        assert_eq!(e.line, 2, "{e}");
+
+        let e = err("\n[rules.no-such-rule]\nenabled = false\n");
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("rules.no-such-rule"), "{e}");
+
+        let e = err("[rules.god-class]\nthresholds = { lines = 3 }\n");
+        assert!(e.message.contains("methods, code-lines"), "{e}");
+
+        let e = err("[rules.bare-except]\nseverity = \"huge\"\n");
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("huge"), "{e}");
+
+        let e = err("ignore = [\"style\", \"nope\"]\n");
+        assert!(
+            e.message.contains("`ignore`") && e.message.contains("nope"),
+            "{e}"
+        );
+        assert_eq!((e.line, e.column), (1, 20));
+
+        let e = err("max-file-size = \"lots\"\n");
+        assert!(e.message.contains("max-file-size"), "{e}");
+
+        let e = err("[[overrides]]\npaths = [\"[\"]\n");
+        assert!(e.message.contains("overrides[0].paths"), "{e}");
+
+        let e = err("fail-on = \"sometimes\"\n");
+        assert!(e.message.contains("fail-on"), "{e}");
+    }
+
+    #[test]
+    fn pyproject_reads_only_its_table() {
+        let text = "[project]\nname = \"x\"\n\n[tool.wtfcb]\nignore = [\"todo-comment\"]\n";
+        let c = parse("pyproject.toml", text, true).unwrap();
+        assert_eq!(c.rules.ignore, ["todo-comment"]);
+        let e = parse(
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n[tool.wtfcb]\nbogus = 1\n",
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+    }
+
+    #[test]
+    fn discovery_walks_up_and_stops_at_the_repository_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outer = tmp.path();
+        std::fs::write(outer.join("wtfcb.toml"), "").unwrap();
+        let repo = outer.join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+        // Inside the repo with no config: the search stops at the repo root.
+        assert_eq!(discover(&repo.join("src/deep")), None);
+        std::fs::write(repo.join("pyproject.toml"), "[project]\n").unwrap();
+        assert_eq!(discover(&repo.join("src/deep")), None, "no [tool.wtfcb]");
+        std::fs::write(repo.join(".wtfcb.toml"), "").unwrap();
+        let found = discover(&repo.join("src/deep")).unwrap();
+        assert!(found.ends_with("repo/.wtfcb.toml"), "{found:?}");
+        std::fs::write(repo.join("src/wtfcb.toml"), "").unwrap();
+        assert!(discover(&repo.join("src/deep"))
+            .unwrap()
+            .ends_with("src/wtfcb.toml"));
+    }
+}
