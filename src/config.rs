@@ -174,9 +174,14 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
             message,
         }
     };
+    // Serde's messages name the expected type, not the key: quote the line, which does.
     let toml_error = |e: toml::de::Error| {
-        let message = e.message().trim().to_string();
-        at(e.span().unwrap_or(0..0), message)
+        let span = e.span().unwrap_or(0..0);
+        let mut err = at(span, e.message().trim().to_string());
+        if let Some(line) = text.lines().nth(err.line.saturating_sub(1)) {
+            err.message = format!("{} (in `{}`)", err.message, line.trim());
+        }
+        err
     };
     let raw = if pyproject {
         let py: Pyproject = toml::from_str(text).map_err(toml_error)?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{self, FileFacts};
+use crate::facts::{self, FileFacts, FileMetrics};
 use crate::findings::Finding;
 use crate::lang::Language;
 use crate::parse;
@@ -17,7 +17,7 @@ use crate::source::{ReadError, Source};
 use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
 
 /// What `scan` reports for one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileRecord {
     pub path: String,
     pub language: Language,
@@ -27,6 +27,9 @@ pub struct FileRecord {
     pub invalid_utf8: bool,
     #[serde(flatten)]
     pub facts: FileFacts,
+    /// Set by `analyze`: per-file aggregates of the function metrics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<FileMetrics>,
     /// Set by `analyze`: the rules' findings, suppressed ones included, in line order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub findings: Option<Vec<Finding>>,
@@ -35,7 +38,7 @@ pub struct FileRecord {
 /// How one candidate ended.
 #[derive(Debug)]
 pub enum Outcome {
-    Analyzed(FileRecord),
+    Analyzed(Box<FileRecord>),
     Skipped(Skipped),
     Failed(Diagnostic),
 }
@@ -116,14 +119,15 @@ pub fn process(
         findings
     });
     facts.hits = Vec::new();
-    Outcome::Analyzed(FileRecord {
+    Outcome::Analyzed(Box::new(FileRecord {
         path: candidate.display.clone(),
         language: candidate.language,
         bytes: source.bytes,
         invalid_utf8: source.invalid_utf8,
+        metrics: findings.as_ref().map(|_| FileMetrics::of(&facts)),
         facts,
         findings,
-    })
+    }))
 }
 
 fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {

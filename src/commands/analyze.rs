@@ -20,7 +20,17 @@ pub fn run(
     let started = Instant::now();
     let times = PhaseTimes::default();
     let (walked, outcomes) = engine::run(&settings.walk, Some(&settings.rules), &times)?;
-    let mut report = AnalyzeReport::new(walked, outcomes);
+    let project = &settings.walk.project;
+    let config = project.config.path.as_ref().map(|p| {
+        let canonical = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        canonical
+            .strip_prefix(&project.root)
+            .unwrap_or(&canonical)
+            .display()
+            .to_string()
+    });
+    let mut report =
+        AnalyzeReport::new(walked, outcomes, settings.rules.fingerprint.clone(), config);
     let failed = report.fails(settings.fail_on);
     report.hide_below(settings.min_severity);
     match settings.format {

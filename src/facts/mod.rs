@@ -104,6 +104,60 @@ pub struct Suppression {
     pub rules: Vec<String>,
 }
 
+/// Average and maximum of one metric over a file's functions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Rounded to two decimals, so reports are stable.
+    pub avg: f64,
+    pub max: u32,
+}
+
+/// Per-file aggregates of the per-function metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileMetrics {
+    pub functions: u32,
+    /// Comment lines / (code + comment lines), rounded to three decimals.
+    pub comment_ratio: f64,
+    pub cyclomatic: Stat,
+    pub cognitive: Stat,
+    pub max_nesting: Stat,
+    pub parameters: Stat,
+    pub code_lines: Stat,
+    pub returns: Stat,
+}
+
+impl FileMetrics {
+    pub fn of(facts: &FileFacts) -> FileMetrics {
+        let stat = |metric: fn(&Function) -> u32| {
+            let n = facts.functions.len();
+            if n == 0 {
+                return Stat::default();
+            }
+            let sum: u64 = facts.functions.iter().map(|f| u64::from(metric(f))).sum();
+            Stat {
+                avg: (sum as f64 / n as f64 * 100.0).round() / 100.0,
+                max: facts.functions.iter().map(metric).max().unwrap_or(0),
+            }
+        };
+        let lines = facts.lines;
+        let written = lines.code + lines.comment;
+        FileMetrics {
+            functions: facts.functions.len() as u32,
+            comment_ratio: if written == 0 {
+                0.0
+            } else {
+                (f64::from(lines.comment) / f64::from(written) * 1000.0).round() / 1000.0
+            },
+            cyclomatic: stat(|f| f.cyclomatic),
+            cognitive: stat(|f| f.cognitive),
+            max_nesting: stat(|f| f.max_nesting),
+            parameters: stat(|f| f.parameters),
+            code_lines: stat(|f| f.code_lines),
+            returns: stat(|f| f.returns),
+        }
+    }
+}
+
 /// A node a syntactic rule flagged during the single pass; `analyze` turns it into a finding
 /// when the rule is enabled for the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

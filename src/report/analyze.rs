@@ -10,6 +10,9 @@ use crate::engine::{FileRecord, Outcome};
 use crate::findings::{Finding, Severity};
 use crate::walk::{Diagnostic, Skipped, WalkResult};
 
+/// Version of the JSON report layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// One of the most complex functions of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hotspot {
@@ -39,6 +42,13 @@ pub struct AnalyzeSummary {
 pub struct AnalyzeReport {
     pub tool: &'static str,
     pub version: &'static str,
+    /// Version of this JSON layout; bumped on any incompatible change.
+    pub schema_version: u32,
+    /// MD5 of every effective rule setting (defaults, config, overrides, flags).
+    pub settings_fingerprint: String,
+    /// The config file used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
     pub summary: AnalyzeSummary,
     pub files: Vec<FileRecord>,
     pub skipped: Vec<Skipped>,
@@ -46,7 +56,12 @@ pub struct AnalyzeReport {
 }
 
 impl AnalyzeReport {
-    pub fn new(walk: WalkResult, outcomes: Vec<Outcome>) -> AnalyzeReport {
+    pub fn new(
+        walk: WalkResult,
+        outcomes: Vec<Outcome>,
+        settings_fingerprint: String,
+        config: Option<String>,
+    ) -> AnalyzeReport {
         let super::Gathered {
             files,
             skipped,
@@ -94,6 +109,9 @@ impl AnalyzeReport {
         AnalyzeReport {
             tool: "wtfcb",
             version: env!("CARGO_PKG_VERSION"),
+            schema_version: SCHEMA_VERSION,
+            settings_fingerprint,
+            config,
             summary,
             files,
             skipped,

@@ -77,7 +77,7 @@ pub fn gather(walk: WalkResult, outcomes: Vec<Outcome>) -> Gathered {
     let mut files = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
-            Outcome::Analyzed(record) => files.push(record),
+            Outcome::Analyzed(record) => files.push(*record),
             Outcome::Skipped(skip) => skipped.push(skip),
             Outcome::Failed(diag) => errors.push(diag),
         }

@@ -43,7 +43,7 @@ impl RuleParams {
                     .map(|&s| (s, *v))
             })
             .collect();
-        steps.sort_by(|a, b| b.0.cmp(&a.0));
+        steps.sort_by_key(|s| std::cmp::Reverse(s.0));
         steps
     }
 }
