@@ -26,6 +26,56 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Inspect or manage the analysis cache (.wtfcb-cache/ at the project root).
+    Cache(CacheArgs),
+}
+
+/// Where the cache is: shared by `analyze` and `cache`.
+#[derive(Debug, Args)]
+pub struct CacheDirArgs {
+    /// Cache directory [default: .wtfcb-cache/ at the project root].
+    #[arg(long, value_name = "DIR", env = "WTFCB_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// How `analyze` uses the cache.
+#[derive(Debug, Args)]
+pub struct CacheUseArgs {
+    #[command(flatten)]
+    pub dir: CacheDirArgs,
+    /// Do not read or write the cache.
+    #[arg(long, env = "WTFCB_NO_CACHE")]
+    pub no_cache: bool,
+    /// Hash every file even when its size and mtime are unchanged.
+    #[arg(long)]
+    pub verify_hashes: bool,
+    /// Results kept in memory in front of SQLite (entries).
+    #[arg(long, value_name = "ENTRIES", default_value_t = 16_384)]
+    pub cache_memory: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum CacheAction {
+    /// Where the cache is, what it holds, and how the last run used it.
+    Stats,
+    /// Delete the cache.
+    Clear,
+    /// Remove entries unseen for `cache.max-age-days` and trim to `cache.max-size` now.
+    Prune,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+    /// A path inside the project (default: the current directory).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub project: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: CacheDirArgs,
+    /// Output format of `stats`.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text, global = true)]
+    pub format: AnalyzeFormat,
 }
 
 /// Which files to look at: shared by every command that walks a tree.
@@ -132,6 +182,8 @@ pub struct AnalyzeArgs {
     /// [default: high, or the config's].
     #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY|never")]
     pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    pub cache: CacheUseArgs,
 }
 
 #[derive(Debug, Args)]

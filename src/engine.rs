@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::cache::{self, Cache, CachedFile, Lookup};
 use crate::facts::{self, FileFacts, FileMetrics};
 use crate::findings::Finding;
 use crate::lang::Language;
 use crate::parse;
-use crate::rules::{self, FileContext, Ruleset};
+use crate::rules::{self, FileContext, Profile, Ruleset};
 use crate::settings::WalkSettings;
-use crate::source::{ReadError, Source};
+use crate::source::{self, ReadError, Source};
 use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
 
 /// What `scan` reports for one file.
@@ -52,6 +53,8 @@ pub struct PhaseTimes {
     parse_ns: AtomicU64,
     facts_ns: AtomicU64,
     rules_ns: AtomicU64,
+    /// Stat checks, cache lookups and hashing.
+    cache_ns: AtomicU64,
 }
 
 impl PhaseTimes {
@@ -76,37 +79,134 @@ impl PhaseTimes {
     pub fn rules(&self) -> Duration {
         Duration::from_nanos(self.rules_ns.load(Ordering::Relaxed))
     }
+    pub fn cache(&self) -> Duration {
+        Duration::from_nanos(self.cache_ns.load(Ordering::Relaxed))
+    }
 }
 
-/// Reads, parses and measures one file; with `rules`, also checks it.
-pub fn process(
+/// What every file of a run goes through, and where it reports its times.
+pub struct Pipeline<'a> {
+    pub max_size: u64,
+    /// Set by `analyze`: run the rules.
+    pub rules: Option<&'a Ruleset>,
+    /// Set by `analyze` unless `--no-cache`.
+    pub cache: Option<&'a Cache>,
+    pub times: &'a PhaseTimes,
+}
+
+/// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
+/// unchanged files from it and stores new results.
+pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
+    match (pipeline.rules, pipeline.cache) {
+        (Some(rules), Some(cache)) => process_cached(candidate, pipeline, rules, cache),
+        _ => {
+            let start = Instant::now();
+            let source = match Source::read(&candidate.path, pipeline.max_size) {
+                Ok(source) => source,
+                Err(err) => return read_failure(candidate, err),
+            };
+            PhaseTimes::add(&pipeline.times.read_ns, start);
+            let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
+            match analyze_source(candidate, &source, profile.as_deref(), pipeline.times) {
+                Ok(record) => Outcome::Analyzed(Box::new(record)),
+                Err(failed) => failed,
+            }
+        }
+    }
+}
+
+fn process_cached(
     candidate: &Candidate,
-    max_size: u64,
-    rules: Option<&Ruleset>,
-    times: &PhaseTimes,
+    pipeline: &Pipeline,
+    rules: &Ruleset,
+    cache: &Cache,
 ) -> Outcome {
+    let times = pipeline.times;
     let start = Instant::now();
-    let source = match Source::read(&candidate.path, max_size) {
+    let profile = rules.profile_for(&candidate.rel);
+    let is_test = rules::is_test_path(&candidate.display);
+    let key = cache.key(&profile.fingerprint, is_test, candidate.language);
+    if let Some(md5) = cache.trusted_md5(candidate) {
+        if let Some(hit) = cache.get(&md5, &key) {
+            cache.count(Lookup::StatHit);
+            PhaseTimes::add(&times.cache_ns, start);
+            return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
+        }
+    }
+    let cache_done = PhaseTimes::add(&times.cache_ns, start);
+    let raw = match source::read_bytes(&candidate.path, pipeline.max_size) {
+        Ok(raw) => raw,
+        Err(err) => return read_failure(candidate, err),
+    };
+    let md5 = cache::content_md5(&raw);
+    let read_done = PhaseTimes::add(&times.read_ns, cache_done);
+    if let Some(hit) = cache.get(&md5, &key) {
+        cache.count(Lookup::HashHit);
+        cache.note_state(candidate, md5);
+        PhaseTimes::add(&times.cache_ns, read_done);
+        return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
+    }
+    cache.count(Lookup::Miss);
+    let source = match Source::from_bytes(raw) {
         Ok(source) => source,
         Err(err) => return read_failure(candidate, err),
     };
-    let read_done = PhaseTimes::add(&times.read_ns, start);
-    let tree = match parse::parse(candidate.language, &source.text) {
-        Ok(tree) => tree,
-        Err(err) => {
-            return Outcome::Failed(Diagnostic {
-                path: candidate.display.clone(),
-                message: err.to_string(),
-            })
-        }
+    PhaseTimes::add(&times.cache_ns, read_done);
+    let record = match analyze_source(candidate, &source, Some(&profile), times) {
+        Ok(record) => record,
+        Err(failed) => return failed,
     };
-    let parse_done = PhaseTimes::add(&times.parse_ns, read_done);
-    let facts = facts::extract(&tree, &source.text, candidate.language);
+    cache.count_parsed();
+    // A file with syntax errors is parsed again next time (a grammar update may fix it).
+    if record.facts.syntax_errors.count == 0 {
+        cache.put(
+            md5,
+            key,
+            CachedFile::new(
+                record.bytes,
+                record.invalid_utf8,
+                &record.facts,
+                record.metrics.as_ref(),
+                record.findings.as_deref().unwrap_or(&[]),
+            ),
+        );
+    }
+    cache.note_state(candidate, md5);
+    Outcome::Analyzed(Box::new(record))
+}
+
+fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
+    FileRecord {
+        path: candidate.display.clone(),
+        language: candidate.language,
+        bytes: hit.bytes,
+        invalid_utf8: hit.invalid_utf8,
+        facts: hit.facts.clone(),
+        metrics: hit.metrics.clone(),
+        findings: Some(hit.findings_for(&candidate.display)),
+    }
+}
+
+/// Parses, measures and (with a profile) checks decoded source.
+fn analyze_source(
+    candidate: &Candidate,
+    source: &Source,
+    profile: Option<&Profile>,
+    times: &PhaseTimes,
+) -> Result<FileRecord, Outcome> {
+    let start = Instant::now();
+    let tree = parse::parse(candidate.language, &source.text).map_err(|err| {
+        Outcome::Failed(Diagnostic {
+            path: candidate.display.clone(),
+            message: err.to_string(),
+        })
+    })?;
+    let parse_done = PhaseTimes::add(&times.parse_ns, start);
+    let mut facts = facts::extract(&tree, &source.text, candidate.language);
     // Dropping a big tree is real work; count it with the pass that needed the tree.
     drop(tree);
     let facts_done = PhaseTimes::add(&times.facts_ns, parse_done);
-    let mut facts = facts;
-    let findings = rules.map(|ruleset| {
+    let findings = profile.map(|profile| {
         let file = FileContext {
             path: &candidate.display,
             language: candidate.language,
@@ -114,12 +214,12 @@ pub fn process(
             facts: &facts,
             is_test: rules::is_test_path(&candidate.display),
         };
-        let findings = ruleset.profile_for(&candidate.rel).check(&file);
+        let findings = profile.check(&file);
         PhaseTimes::add(&times.rules_ns, facts_done);
         findings
     });
     facts.hits = Vec::new();
-    Outcome::Analyzed(Box::new(FileRecord {
+    Ok(FileRecord {
         path: candidate.display.clone(),
         language: candidate.language,
         bytes: source.bytes,
@@ -127,7 +227,7 @@ pub fn process(
         metrics: findings.as_ref().map(|_| FileMetrics::of(&facts)),
         facts,
         findings,
-    }))
+    })
 }
 
 fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
@@ -161,37 +261,37 @@ fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
 /// Processes every candidate on `jobs` threads; outcomes come back in candidate order.
 pub fn process_all(
     candidates: &[Candidate],
-    max_size: u64,
     jobs: usize,
-    rules: Option<&Ruleset>,
-    times: &PhaseTimes,
+    pipeline: &Pipeline,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
     Ok(pool.install(|| {
         candidates
             .par_iter()
             .with_max_len(1)
-            .map(|c| process(c, max_size, rules, times))
+            .map(|c| process(c, pipeline))
             .collect()
     }))
 }
 
-/// The whole pipeline: walk, then process every file found (with `rules`, check it too).
+/// The whole pipeline: walk, then process every file found (with rules, check it too; with a
+/// cache, use it).
 pub fn run(
     settings: &WalkSettings,
     rules: Option<&Ruleset>,
+    cache: Option<&Cache>,
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let start = Instant::now();
     let walked = walk::walk(&settings.paths, &settings.options)?;
     PhaseTimes::add(&times.walk_ns, start);
-    let outcomes = process_all(
-        &walked.files,
-        settings.options.max_file_size,
-        settings.jobs,
+    let pipeline = Pipeline {
+        max_size: settings.options.max_file_size,
         rules,
+        cache,
         times,
-    )?;
+    };
+    let outcomes = process_all(&walked.files, settings.jobs, &pipeline)?;
     Ok((walked, outcomes))
 }
 
@@ -220,27 +320,51 @@ mod tests {
             candidate(dir.path(), "kept.py"),
         ];
         std::fs::remove_file(dir.path().join("gone.py")).unwrap();
-        let outcomes = process_all(&listed, 1 << 20, 2, None, &PhaseTimes::default()).unwrap();
-        match &outcomes[0] {
-            Outcome::Failed(d) => {
-                assert_eq!(d.path, "gone.py");
-                assert!(d.message.contains("vanished"), "{}", d.message);
+        let rules = Ruleset::from_cli(rules::Layer::default()).unwrap();
+        let mut warnings = Vec::new();
+        let cache = Cache::open(
+            cache::CacheOptions::new(dir.path().join("cache")),
+            &mut warnings,
+        )
+        .unwrap();
+        let times = PhaseTimes::default();
+        // Scan, analyze, and analyze through the cache all report it the same way.
+        for (rules, cache) in [
+            (None, None),
+            (Some(&rules), None),
+            (Some(&rules), Some(&cache)),
+        ] {
+            let pipeline = Pipeline {
+                max_size: 1 << 20,
+                rules,
+                cache,
+                times: &times,
+            };
+            let outcomes = process_all(&listed, 2, &pipeline).unwrap();
+            match &outcomes[0] {
+                Outcome::Failed(d) => {
+                    assert_eq!(d.path, "gone.py");
+                    assert!(d.message.contains("vanished"), "{}", d.message);
+                }
+                other => panic!("expected a diagnostic, got {other:?}"),
             }
-            other => panic!("expected a diagnostic, got {other:?}"),
+            assert!(matches!(&outcomes[1], Outcome::Analyzed(r) if r.path == "kept.py"));
         }
-        assert!(matches!(&outcomes[1], Outcome::Analyzed(r) if r.path == "kept.py"));
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]
     fn file_grown_past_the_limit_after_the_walk_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("big.py"), "x = 1\n".repeat(100)).unwrap();
-        let outcome = process(
-            &candidate(dir.path(), "big.py"),
-            10,
-            None,
-            &PhaseTimes::default(),
-        );
+        let times = PhaseTimes::default();
+        let pipeline = Pipeline {
+            max_size: 10,
+            rules: None,
+            cache: None,
+            times: &times,
+        };
+        let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));
     }
 }

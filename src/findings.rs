@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 
 /// How much a finding matters. Ordered: `info` < `low` < `medium` < `high` < `critical`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    ValueEnum,
+    bincode::Encode,
+    bincode::Decode,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -38,7 +50,20 @@ impl Severity {
 }
 
 /// What kind of problem a rule finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Complexity,
@@ -65,7 +90,7 @@ impl Category {
 }
 
 /// One problem found at one place. Lines and columns are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Finding {
     pub rule: String,
     pub category: Category,

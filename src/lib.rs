@@ -5,6 +5,7 @@
 //! tree once, [`facts`] reads every per-file fact off that tree in one pass, [`engine`] runs
 //! this over all files in parallel, [`report`] renders the result.
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -35,5 +36,6 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             commands::analyze::run(&settings, out, err)
         }
         cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
+        cli::Command::Cache(args) => commands::cache::run(&args, out),
     }
 }

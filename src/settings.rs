@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
+use crate::cache::CacheOptions;
 use crate::cli::{
     parse_fail_on, AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs,
 };
@@ -164,6 +165,23 @@ pub struct AnalyzeSettings {
     pub rules: Ruleset,
     pub min_severity: Severity,
     pub fail_on: FailOn,
+    /// `None` with `--no-cache`.
+    pub cache: Option<CacheOptions>,
+}
+
+/// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.
+pub fn cache_options(project: &Project, dir: Option<&std::path::Path>) -> CacheOptions {
+    let dir = dir
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.root.join(".wtfcb-cache"));
+    let mut opts = CacheOptions::new(dir);
+    if let Some(days) = project.config.cache_max_age_days {
+        opts.max_age_days = days;
+    }
+    if let Some(size) = project.config.cache_max_size {
+        opts.max_size = size;
+    }
+    opts
 }
 
 impl AnalyzeSettings {
@@ -180,7 +198,14 @@ impl AnalyzeSettings {
             config.overrides.clone(),
             cli_layer(&args.select, &args.ignore),
         )?;
+        let cache = (!args.cache.no_cache).then(|| {
+            let mut opts = cache_options(&walk.project, args.cache.dir.cache_dir.as_deref());
+            opts.verify_hashes = args.cache.verify_hashes;
+            opts.memory_entries = args.cache.cache_memory;
+            opts
+        });
         Ok(AnalyzeSettings {
+            cache,
             format: args.format,
             verbosity: Verbosity::from(&args.output),
             rules,

@@ -34,31 +34,37 @@ pub struct Source {
     pub bom: bool,
 }
 
+/// Reads a regular file's bytes, refusing non-regular files and files over `max_size`. The
+/// size is checked on the open handle, so a file that grows after the walk is caught.
+pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > max_size {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: max_size,
+        });
+    }
+    let mut raw = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut raw)?;
+    if raw.len() as u64 > max_size {
+        return Err(ReadError::TooLarge {
+            size: raw.len() as u64,
+            limit: max_size,
+        });
+    }
+    Ok(raw)
+}
+
 impl Source {
     /// Reads a file once, refusing non-regular files, files over `max_size` and binary files.
     /// The size is checked on the open handle, so a file that grows after the walk is caught.
     pub fn read(path: &Path, max_size: u64) -> Result<Source, ReadError> {
-        let file = File::open(path)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(ReadError::NotRegular);
-        }
-        if meta.len() > max_size {
-            return Err(ReadError::TooLarge {
-                size: meta.len(),
-                limit: max_size,
-            });
-        }
-        let mut raw = Vec::with_capacity(meta.len() as usize);
-        file.take(max_size.saturating_add(1))
-            .read_to_end(&mut raw)?;
-        if raw.len() as u64 > max_size {
-            return Err(ReadError::TooLarge {
-                size: raw.len() as u64,
-                limit: max_size,
-            });
-        }
-        Source::from_bytes(raw)
+        Source::from_bytes(read_bytes(path, max_size)?)
     }
 
     /// Decodes bytes already in memory (used by `read`, tests and benches).

@@ -17,7 +17,7 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let times = PhaseTimes::default();
-    let (walked, outcomes) = engine::run(&settings.walk, None, &times)?;
+    let (walked, outcomes) = engine::run(&settings.walk, None, None, &times)?;
     let report = ScanReport::new(walked, outcomes);
     match settings.format {
         ScanFormat::Table => report::table::write_scan(out, &report)?,

@@ -13,7 +13,18 @@ pub use extract::extract;
 
 /// Line counts the way tokei counts them: a line with any code is code, a line with only
 /// comment text is a comment, a line with only whitespace is blank.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 pub struct LineCounts {
     pub total: u32,
     pub code: u32,
@@ -31,7 +42,9 @@ impl LineCounts {
 }
 
 /// A 1-based line and column (column in bytes, as tree-sitter and most editors count).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
@@ -47,7 +60,7 @@ impl Position {
 }
 
 /// A named function, method or bound closure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Function {
     pub name: String,
     /// The name with its enclosing classes and functions: `Class.method`, `Type::method`.
@@ -67,7 +80,7 @@ pub struct Function {
 }
 
 /// A class-like definition: class, struct, enum, union, interface, trait, impl block, module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Class {
     pub name: String,
     pub kind: String,
@@ -78,7 +91,18 @@ pub struct Class {
 }
 
 /// ERROR and MISSING nodes of the tree; a file with any is still counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
 pub struct SyntaxErrors {
     pub count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,7 +110,7 @@ pub struct SyntaxErrors {
 }
 
 /// A TODO / FIXME / XXX / HACK marker in a comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Todo {
     pub line: u32,
     pub column: u32,
@@ -96,7 +120,7 @@ pub struct Todo {
 }
 
 /// A `wtfcb: ignore[...]` or `wtfcb: ignore-file[...]` comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Suppression {
     pub line: u32,
     pub file_wide: bool,
@@ -105,7 +129,9 @@ pub struct Suppression {
 }
 
 /// Average and maximum of one metric over a file's functions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct Stat {
     /// Rounded to two decimals, so reports are stable.
     pub avg: f64,
@@ -113,7 +139,9 @@ pub struct Stat {
 }
 
 /// Per-file aggregates of the per-function metrics.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct FileMetrics {
     pub functions: u32,
     /// Comment lines / (code + comment lines), rounded to three decimals.
@@ -160,7 +188,7 @@ impl FileMetrics {
 
 /// A node a syntactic rule flagged during the single pass; `analyze` turns it into a finding
 /// when the rule is enabled for the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Hit {
     /// Index of the rule in `rules::registry()`.
     pub rule: u16,
@@ -172,7 +200,9 @@ pub struct Hit {
 }
 
 /// Everything `scan` knows about one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
 pub struct FileFacts {
     pub lines: LineCounts,
     pub functions: Vec<Function>,

@@ -13,6 +13,52 @@ use crate::walk::{Diagnostic, Skipped, WalkResult};
 /// Version of the JSON report layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Phase times in milliseconds (the walk is wall time; the rest are summed over threads).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PhasesMs {
+    pub walk: f64,
+    pub cache: f64,
+    pub read: f64,
+    pub parse: f64,
+    pub facts: f64,
+    pub rules: f64,
+}
+
+/// How this run went: timings and cache counters. The only part of the report that differs
+/// between a cached and an uncached run, or between two runs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunInfo {
+    pub wall_ms: f64,
+    pub jobs: usize,
+    pub phases_ms: PhasesMs,
+    /// Absent with `--no-cache`.
+    pub cache: Option<crate::cache::CacheStats>,
+}
+
+impl RunInfo {
+    pub fn new(
+        wall: std::time::Duration,
+        jobs: usize,
+        times: &crate::engine::PhaseTimes,
+        cache: Option<crate::cache::CacheStats>,
+    ) -> RunInfo {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        RunInfo {
+            wall_ms: ms(wall),
+            jobs,
+            phases_ms: PhasesMs {
+                walk: ms(times.walk()),
+                cache: ms(times.cache()),
+                read: ms(times.read()),
+                parse: ms(times.parse()),
+                facts: ms(times.facts()),
+                rules: ms(times.rules()),
+            },
+            cache,
+        }
+    }
+}
+
 /// One of the most complex functions of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hotspot {
@@ -53,6 +99,8 @@ pub struct AnalyzeReport {
     pub files: Vec<FileRecord>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<Diagnostic>,
+    /// Timings and cache counters of this run (everything else is the result).
+    pub run: RunInfo,
 }
 
 impl AnalyzeReport {
@@ -116,6 +164,7 @@ impl AnalyzeReport {
             files,
             skipped,
             errors,
+            run: RunInfo::default(),
         }
     }
 

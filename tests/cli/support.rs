@@ -84,3 +84,12 @@ pub fn skip_reason(report: &Value, path: &str) -> Option<String> {
         .find(|s| s["path"] == path)
         .map(|s| s["reason"].as_str().unwrap_or_default().to_string())
 }
+
+/// An analyze JSON report without its last field, `run` (timings and cache counters): the
+/// part that must be byte-identical between runs, thread counts and cache states.
+pub fn results_part(json: &[u8]) -> String {
+    let text = String::from_utf8(json.to_vec()).expect("UTF-8 JSON");
+    let cut = text.rfind("\n  \"run\": {").expect("a run field");
+    assert!(text[..cut].contains("\"files\""), "report before run");
+    text[..cut].to_string()
+}

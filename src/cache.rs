@@ -1,0 +1,808 @@
+//! Incremental analysis: an in-memory LRU over a SQLite store, keyed by the MD5 of each file's
+//! content and an analyzer fingerprint, plus a file-state table (path → size, mtime, MD5) so an
+//! unchanged file is not even read.
+//!
+//! The cache never changes a result and is never fatal: a corrupt, foreign or newer cache file
+//! is moved aside and rebuilt with one warning; an unwritable directory means one warning and an
+//! uncached run. Workers only read; new entries are written in one transaction at the end.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lru::LruCache;
+use md5::{Digest, Md5};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+
+use crate::facts::{FileFacts, FileMetrics};
+use crate::findings::{fingerprint, Finding};
+use crate::lang::Language;
+use crate::walk::Candidate;
+
+/// The SQLite schema (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i32 = 1;
+/// The layout of a cached value; part of the analyzer fingerprint.
+const VALUE_FORMAT: u32 = 1;
+/// The cache's file name inside its directory.
+pub const DB_NAME: &str = "cache.db";
+/// A file modified this close to when its state was recorded is re-hashed (git's racy case).
+const RACY_NS: i64 = 2_000_000_000;
+/// Hits refresh an entry's `last_seen` at most this often.
+const TOUCH_AFTER_S: i64 = 86_400;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub type Digest16 = [u8; 16];
+
+/// Where the cache lives and how it behaves.
+#[derive(Debug, Clone)]
+pub struct CacheOptions {
+    pub dir: PathBuf,
+    /// Entries the in-memory LRU holds.
+    pub memory_entries: usize,
+    /// Hash every file, trusting no stored size and mtime.
+    pub verify_hashes: bool,
+    pub max_age_days: u32,
+    pub max_size: u64,
+}
+
+impl CacheOptions {
+    pub fn new(dir: PathBuf) -> CacheOptions {
+        CacheOptions {
+            dir,
+            memory_entries: 16_384,
+            verify_hashes: false,
+            max_age_days: 30,
+            max_size: 256 * 1024 * 1024,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join(DB_NAME)
+    }
+}
+
+/// One file's analysis as stored: everything but its path (identical files share an entry,
+/// and a renamed file still hits). Findings are stored without path and fingerprint, which
+/// are filled in for the path being analyzed.
+#[derive(Debug, Clone, bincode::Encode, bincode::Decode)]
+pub struct CachedFile {
+    pub bytes: u64,
+    pub invalid_utf8: bool,
+    pub facts: FileFacts,
+    pub metrics: Option<FileMetrics>,
+    pub findings: Vec<Finding>,
+}
+
+impl CachedFile {
+    pub fn new(
+        bytes: u64,
+        invalid_utf8: bool,
+        facts: &FileFacts,
+        metrics: Option<&FileMetrics>,
+        findings: &[Finding],
+    ) -> CachedFile {
+        CachedFile {
+            bytes,
+            invalid_utf8,
+            facts: facts.clone(),
+            metrics: metrics.cloned(),
+            findings: findings
+                .iter()
+                .map(|f| Finding {
+                    path: String::new(),
+                    fingerprint: String::new(),
+                    ..f.clone()
+                })
+                .collect(),
+        }
+    }
+
+    /// The findings as they are for `path`.
+    pub fn findings_for(&self, path: &str) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .map(|f| Finding {
+                path: path.to_string(),
+                fingerprint: fingerprint(&f.rule, path, f.symbol.as_deref(), &f.snippet),
+                ..f.clone()
+            })
+            .collect()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        bincode::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<CachedFile> {
+        bincode::decode_from_slice(bytes, bincode::config::standard())
+            .ok()
+            .map(|(v, _)| v)
+    }
+}
+
+/// What the cache did in one run: the JSON report's `run.cache` and `-v`'s cache line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CacheStats {
+    pub dir: String,
+    pub files_seen: u64,
+    /// Size and mtime matched the stored state: not read at all.
+    pub stat_hits: u64,
+    /// Read and hashed, and the content's result was stored.
+    pub hash_hits: u64,
+    pub misses: u64,
+    pub files_parsed: u64,
+    pub entries_written: u64,
+    /// Hits / files seen.
+    pub hit_rate: f64,
+    /// Time spent looking results up (summed over threads) and writing at the end.
+    pub read_ms: f64,
+    pub write_ms: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FileState {
+    size: i64,
+    mtime_ns: i64,
+    md5: Digest16,
+    written_ns: i64,
+}
+
+struct NewState {
+    path: String,
+    size: i64,
+    mtime_ns: i64,
+    md5: Digest16,
+}
+
+#[derive(Default)]
+struct Counters {
+    seen: AtomicU64,
+    stat_hits: AtomicU64,
+    hash_hits: AtomicU64,
+    misses: AtomicU64,
+    parsed: AtomicU64,
+    read_ns: AtomicU64,
+}
+
+/// How a file's lookup ended, for the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    StatHit,
+    HashHit,
+    Miss,
+}
+
+/// An open cache for one run.
+pub struct Cache {
+    opts: CacheOptions,
+    db: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    states: HashMap<String, FileState>,
+    lru: Mutex<LruCache<(Digest16, Digest16), Arc<CachedFile>>>,
+    new_results: Mutex<Vec<(Digest16, Digest16, Vec<u8>)>>,
+    new_states: Mutex<Vec<NewState>>,
+    touched: Mutex<Vec<(Digest16, Digest16)>>,
+    counters: Counters,
+    /// Set when a read failed in a way that suggests corruption.
+    broken: AtomicBool,
+    analyzer: Digest16,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+fn digest_of(blob: &[u8]) -> Option<Digest16> {
+    blob.try_into().ok()
+}
+
+/// MD5 of a file's content.
+pub fn content_md5(bytes: &[u8]) -> Digest16 {
+    Md5::digest(bytes).into()
+}
+
+/// What every result depends on besides the settings: the tool and value-format versions and
+/// the grammars (their ABI, node kinds and fields).
+fn analyzer_fingerprint() -> Digest16 {
+    let mut h = Md5::new();
+    h.update(format!(
+        "wtfcb {} value {VALUE_FORMAT} schema {SCHEMA_VERSION}",
+        env!("CARGO_PKG_VERSION")
+    ));
+    for lang in Language::ALL {
+        let g = lang.grammar();
+        h.update(format!(
+            "|{} abi {} kinds {} fields {}",
+            lang.name(),
+            g.abi_version(),
+            g.node_kind_count(),
+            g.field_count()
+        ));
+    }
+    h.finalize().into()
+}
+
+/// A cache problem that is reported and survived.
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("it was written by a newer wtfcb (schema {0}, this one reads {SCHEMA_VERSION})")]
+    Newer(i32),
+}
+
+fn connect(db: &Path) -> Result<Connection, OpenError> {
+    let conn = Connection::open(db)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(OpenError::Newer(version));
+    }
+    if version < SCHEMA_VERSION {
+        // Only a new file can change auto_vacuum; it must come before any table.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    if version < SCHEMA_VERSION {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS results (
+                 md5 BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                 size INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+                 PRIMARY KEY (md5, key));
+             CREATE INDEX IF NOT EXISTS results_seen ON results (last_seen);
+             CREATE TABLE IF NOT EXISTS files (
+                 path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                 md5 BLOB NOT NULL, written_ns INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS runs (
+                 id INTEGER PRIMARY KEY, at INTEGER NOT NULL, files INTEGER NOT NULL,
+                 stat_hits INTEGER NOT NULL, hash_hits INTEGER NOT NULL,
+                 misses INTEGER NOT NULL, parsed INTEGER NOT NULL,
+                 written INTEGER NOT NULL, read_ms REAL NOT NULL, write_ms REAL NOT NULL);
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+    }
+    // Touch every table, so a damaged file fails here rather than mid-run.
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files)",
+        [],
+        |_| Ok(()),
+    )?;
+    Ok(conn)
+}
+
+fn load_states(conn: &Connection) -> rusqlite::Result<HashMap<String, FileState>> {
+    let mut stmt = conn.prepare("SELECT path, size, mtime_ns, md5, written_ns FROM files")?;
+    let rows = stmt.query_map([], |r| {
+        let md5: Vec<u8> = r.get(3)?;
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            md5,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut states = HashMap::new();
+    for row in rows {
+        let (path, size, mtime_ns, md5, written_ns) = row?;
+        if let Some(md5) = digest_of(&md5) {
+            states.insert(
+                path,
+                FileState {
+                    size,
+                    mtime_ns,
+                    md5,
+                    written_ns,
+                },
+            );
+        }
+    }
+    Ok(states)
+}
+
+/// Moves a damaged cache file (and its WAL files) aside, keeping one copy for inspection.
+fn quarantine(db: &Path) -> std::io::Result<PathBuf> {
+    let aside = db.with_extension("db.broken");
+    if aside.is_dir() {
+        std::fs::remove_dir_all(&aside)?;
+    } else if aside.exists() {
+        std::fs::remove_file(&aside)?;
+    }
+    std::fs::rename(db, &aside)?;
+    for ext in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(db.with_extension(ext));
+    }
+    Ok(aside)
+}
+
+/// Creates the cache directory, tagged so backup tools and git leave it alone.
+fn prepare_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tag = dir.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        std::fs::write(
+            &tag,
+            "Signature: 8a477f597d28d172789f06886806bc55\n\
+             # This file is a cache directory tag created by wtfcb.\n\
+             # For information about cache directory tags see https://bford.info/cachedir/\n",
+        )?;
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "*\n")?;
+    }
+    Ok(())
+}
+
+impl Cache {
+    /// Opens (creating or repairing) the cache. `None` means an uncached run; `warnings` says
+    /// why, or what was repaired.
+    pub fn open(opts: CacheOptions, warnings: &mut Vec<String>) -> Option<Cache> {
+        let dir = opts.dir.clone();
+        if let Err(err) = prepare_dir(&dir) {
+            warnings.push(format!(
+                "cache directory {} is not usable ({err}); running without the cache",
+                dir.display()
+            ));
+            return None;
+        }
+        let db = opts.db_path();
+        let opened = if db.is_dir() {
+            Err(OpenError::Sqlite(rusqlite::Error::InvalidPath(db.clone())))
+        } else {
+            connect(&db).and_then(|c| Ok((load_states(&c)?, c)))
+        };
+        let (states, conn) = match opened {
+            Ok(ok) => ok,
+            Err(first) => {
+                if !writable(&dir) {
+                    warnings.push(format!(
+                        "cache directory {} is not writable ({first}); running without the cache",
+                        dir.display()
+                    ));
+                    return None;
+                }
+                let moved = match quarantine(&db) {
+                    Ok(aside) => format!("moved to {}", aside.display()),
+                    Err(err) => format!("could not be moved aside: {err}"),
+                };
+                warnings.push(format!(
+                    "cache {} is unusable ({first}); {moved}; rebuilding it",
+                    db.display()
+                ));
+                match connect(&db).and_then(|c| Ok((load_states(&c)?, c))) {
+                    Ok(ok) => ok,
+                    Err(err) => {
+                        warnings.push(format!(
+                            "cache {} could not be rebuilt ({err}); running without the cache",
+                            db.display()
+                        ));
+                        return None;
+                    }
+                }
+            }
+        };
+        let entries = NonZeroUsize::new(opts.memory_entries.max(1)).unwrap_or(NonZeroUsize::MIN);
+        Some(Cache {
+            db,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            states,
+            lru: Mutex::new(LruCache::new(entries)),
+            new_results: Mutex::new(Vec::new()),
+            new_states: Mutex::new(Vec::new()),
+            touched: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+            broken: AtomicBool::new(false),
+            analyzer: analyzer_fingerprint(),
+            opts,
+        })
+    }
+
+    /// The result key of a file: the analyzer, the file's effective rule settings, whether it
+    /// is test code (some rules skip tests) and its language.
+    pub fn key(&self, profile_fingerprint: &str, is_test: bool, language: Language) -> Digest16 {
+        let mut h = Md5::new();
+        h.update(self.analyzer);
+        h.update(profile_fingerprint.as_bytes());
+        h.update([u8::from(is_test)]);
+        h.update(language.name().as_bytes());
+        h.finalize().into()
+    }
+
+    /// The stored MD5 of a file whose size and mtime are unchanged (and not racily close to
+    /// when they were recorded), so it need not be read.
+    pub fn trusted_md5(&self, c: &Candidate) -> Option<Digest16> {
+        self.counters.seen.fetch_add(1, Ordering::Relaxed);
+        if self.opts.verify_hashes {
+            return None;
+        }
+        let s = self.states.get(&c.rel)?;
+        let same = s.size == c.size as i64 && s.mtime_ns == c.mtime_ns;
+        let settled = s.written_ns.saturating_sub(s.mtime_ns) > RACY_NS;
+        (same && settled).then_some(s.md5)
+    }
+
+    fn reader(&self) -> rusqlite::Result<Connection> {
+        if let Some(conn) = lock(&self.readers).pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.db,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(conn)
+    }
+
+    fn read_row(&self, md5: &Digest16, key: &Digest16) -> rusqlite::Result<Option<(Vec<u8>, i64)>> {
+        let conn = self.reader()?;
+        let row = conn
+            .prepare_cached("SELECT value, last_seen FROM results WHERE md5 = ?1 AND key = ?2")?
+            .query_row(params![&md5[..], &key[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional();
+        lock(&self.readers).push(conn);
+        row
+    }
+
+    /// The stored result for this content and key, from memory or SQLite.
+    pub fn get(&self, md5: &Digest16, key: &Digest16) -> Option<Arc<CachedFile>> {
+        let start = Instant::now();
+        let found = self.lookup(md5, key);
+        self.counters
+            .read_ns
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, md5: &Digest16, key: &Digest16) -> Option<Arc<CachedFile>> {
+        if let Some(hit) = lock(&self.lru).get(&(*md5, *key)) {
+            return Some(Arc::clone(hit));
+        }
+        let (value, last_seen) = match self.read_row(md5, key) {
+            Ok(row) => row?,
+            Err(_) => {
+                self.broken.store(true, Ordering::Relaxed);
+                return None;
+            }
+        };
+        let cached = Arc::new(CachedFile::decode(&value)?);
+        if now_s() - last_seen > TOUCH_AFTER_S {
+            lock(&self.touched).push((*md5, *key));
+        }
+        lock(&self.lru).put((*md5, *key), Arc::clone(&cached));
+        Some(cached)
+    }
+
+    pub fn count(&self, lookup: Lookup) {
+        let counter = match lookup {
+            Lookup::StatHit => &self.counters.stat_hits,
+            Lookup::HashHit => &self.counters.hash_hits,
+            Lookup::Miss => &self.counters.misses,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count_parsed(&self) {
+        self.counters.parsed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a file's size, mtime and MD5 if they differ from what is stored.
+    pub fn note_state(&self, c: &Candidate, md5: Digest16) {
+        let unchanged = self.states.get(&c.rel).is_some_and(|s| {
+            s.size == c.size as i64
+                && s.mtime_ns == c.mtime_ns
+                && s.md5 == md5
+                && s.written_ns.saturating_sub(s.mtime_ns) > RACY_NS
+        });
+        if !unchanged {
+            lock(&self.new_states).push(NewState {
+                path: c.rel.clone(),
+                size: c.size as i64,
+                mtime_ns: c.mtime_ns,
+                md5,
+            });
+        }
+    }
+
+    /// Queues a new result for the write at the end, and serves it from memory meanwhile.
+    pub fn put(&self, md5: Digest16, key: Digest16, value: CachedFile) {
+        let encoded = value.encode();
+        lock(&self.lru).put((md5, key), Arc::new(value));
+        lock(&self.new_results).push((md5, key, encoded));
+    }
+
+    /// Writes everything new in one transaction, records the run, prunes. Never fails: a
+    /// problem becomes a warning.
+    pub fn finish(self, warnings: &mut Vec<String>) -> CacheStats {
+        let start = Instant::now();
+        let mut results = std::mem::take(&mut *lock(&self.new_results));
+        // Identical files share one entry.
+        results.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        results.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let written = results.len() as u64;
+        let mut stats = self.stats();
+        stats.entries_written = written;
+        let broken = self.broken.load(Ordering::Relaxed);
+        let db = self.db.clone();
+        let opts = self.opts.clone();
+        let outcome = {
+            let mut conn = lock(&self.writer);
+            self.write(&mut conn, &results, &stats)
+                .and_then(|()| prune(&conn, &opts))
+        };
+        drop(self);
+        if let Err(err) = outcome {
+            warnings.push(format!(
+                "could not write the cache {} ({err}); results are correct but were not saved",
+                db.display()
+            ));
+            if broken || is_corruption(&err) {
+                if let Ok(aside) = quarantine(&db) {
+                    warnings.push(format!(
+                        "the damaged cache was moved to {}; the next run rebuilds it",
+                        aside.display()
+                    ));
+                }
+            }
+            stats.entries_written = 0;
+        }
+        stats.write_ms = start.elapsed().as_secs_f64() * 1e3;
+        stats
+    }
+
+    fn stats(&self) -> CacheStats {
+        let c = &self.counters;
+        let seen = c.seen.load(Ordering::Relaxed);
+        let hits = c.stat_hits.load(Ordering::Relaxed) + c.hash_hits.load(Ordering::Relaxed);
+        CacheStats {
+            dir: self.opts.dir.display().to_string(),
+            files_seen: seen,
+            stat_hits: c.stat_hits.load(Ordering::Relaxed),
+            hash_hits: c.hash_hits.load(Ordering::Relaxed),
+            misses: c.misses.load(Ordering::Relaxed),
+            files_parsed: c.parsed.load(Ordering::Relaxed),
+            entries_written: 0,
+            hit_rate: if seen == 0 {
+                0.0
+            } else {
+                (hits as f64 / seen as f64 * 1e4).round() / 1e4
+            },
+            read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
+            write_ms: 0.0,
+        }
+    }
+
+    fn write(
+        &self,
+        conn: &mut Connection,
+        results: &[(Digest16, Digest16, Vec<u8>)],
+        stats: &CacheStats,
+    ) -> rusqlite::Result<()> {
+        let states = std::mem::take(&mut *lock(&self.new_states));
+        let touched = std::mem::take(&mut *lock(&self.touched));
+        let (now, written_ns) = (now_s(), now_ns());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO results (md5, key, value, size, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (md5, key, value) in results {
+                put.execute(params![&md5[..], &key[..], value, value.len() as i64, now])?;
+            }
+            let mut state = tx.prepare_cached(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, md5, written_ns, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for s in &states {
+                state.execute(params![
+                    s.path,
+                    s.size,
+                    s.mtime_ns,
+                    &s.md5[..],
+                    written_ns,
+                    now
+                ])?;
+            }
+            let mut touch =
+                tx.prepare_cached("UPDATE results SET last_seen = ?3 WHERE md5 = ?1 AND key = ?2")?;
+            for (md5, key) in &touched {
+                touch.execute(params![&md5[..], &key[..], now])?;
+            }
+            tx.execute(
+                "INSERT INTO runs (at, files, stat_hits, hash_hits, misses, parsed, written,
+                                   read_ms, write_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+                params![
+                    now,
+                    stats.files_seen as i64,
+                    stats.stat_hits as i64,
+                    stats.hash_hits as i64,
+                    stats.misses as i64,
+                    stats.files_parsed as i64,
+                    results.len() as i64,
+                    stats.read_ms
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT 20)",
+                [],
+            )?;
+        }
+        tx.commit()
+    }
+}
+
+fn is_corruption(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+fn writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".wtfcb-write-probe-{}", std::process::id()));
+    let ok = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+/// What `prune` removed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Pruned {
+    pub results: u64,
+    pub files: u64,
+}
+
+/// Removes entries unseen for `max_age_days`, then the least recently seen entries until the
+/// stored values fit in `max_size`.
+fn prune(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<()> {
+    prune_counted(conn, opts).map(|_| ())
+}
+
+fn prune_counted(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<Pruned> {
+    let cutoff = now_s() - i64::from(opts.max_age_days) * 86_400;
+    let mut pruned = Pruned {
+        results: conn.execute("DELETE FROM results WHERE last_seen < ?1", [cutoff])? as u64,
+        files: conn.execute("DELETE FROM files WHERE last_seen < ?1", [cutoff])? as u64,
+    };
+    let total: i64 = conn.query_row("SELECT coalesce(sum(size), 0) FROM results", [], |r| {
+        r.get(0)
+    })?;
+    if total as u64 > opts.max_size {
+        // Walk from the most recently seen, keep what fits, delete the rest.
+        let mut keep_until = None;
+        let mut stmt =
+            conn.prepare("SELECT last_seen, size FROM results ORDER BY last_seen DESC")?;
+        let mut rows = stmt.query([])?;
+        let mut sum = 0u64;
+        while let Some(row) = rows.next()? {
+            let (seen, size): (i64, i64) = (row.get(0)?, row.get(1)?);
+            sum += size as u64;
+            if sum > opts.max_size {
+                keep_until = Some(seen);
+                break;
+            }
+        }
+        if let Some(seen) = keep_until {
+            pruned.results +=
+                conn.execute("DELETE FROM results WHERE last_seen <= ?1", [seen])? as u64;
+        }
+    }
+    if pruned.results + pruned.files > 0 {
+        conn.execute_batch("PRAGMA incremental_vacuum;")?;
+    }
+    Ok(pruned)
+}
+
+/// `wtfcb cache stats`: what is stored and how the last run went.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreStats {
+    pub path: String,
+    pub results: u64,
+    pub files: u64,
+    pub bytes: u64,
+    pub last_run: Option<CacheStats>,
+}
+
+/// Reads the cache's statistics without changing it (`None`: there is no cache).
+pub fn store_stats(opts: &CacheOptions) -> anyhow::Result<Option<StoreStats>> {
+    let db = opts.db_path();
+    if !db.is_file() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let (results, files): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let last_run = conn
+        .query_row(
+            "SELECT files, stat_hits, hash_hits, misses, parsed, written, read_ms, write_ms
+             FROM runs ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                let seen: i64 = r.get(0)?;
+                let (stat, hash): (i64, i64) = (r.get(1)?, r.get(2)?);
+                Ok(CacheStats {
+                    dir: opts.dir.display().to_string(),
+                    files_seen: seen as u64,
+                    stat_hits: stat as u64,
+                    hash_hits: hash as u64,
+                    misses: r.get::<_, i64>(3)? as u64,
+                    files_parsed: r.get::<_, i64>(4)? as u64,
+                    entries_written: r.get::<_, i64>(5)? as u64,
+                    hit_rate: if seen == 0 {
+                        0.0
+                    } else {
+                        ((stat + hash) as f64 / seen as f64 * 1e4).round() / 1e4
+                    },
+                    read_ms: r.get(6)?,
+                    write_ms: r.get(7)?,
+                })
+            },
+        )
+        .optional()?;
+    let bytes = ["db", "db-wal"]
+        .iter()
+        .filter_map(|ext| std::fs::metadata(db.with_extension(ext)).ok())
+        .map(|m| m.len())
+        .sum();
+    Ok(Some(StoreStats {
+        path: db.display().to_string(),
+        results: results as u64,
+        files: files as u64,
+        bytes,
+        last_run,
+    }))
+}
+
+/// `wtfcb cache clear`: removes the cache files (the directory and its tag stay).
+pub fn clear(opts: &CacheOptions) -> anyhow::Result<bool> {
+    let db = opts.db_path();
+    let mut removed = false;
+    for ext in ["db", "db-wal", "db-shm", "db.broken"] {
+        let path = db.with_extension(ext);
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+            removed = true;
+        } else if path.exists() {
+            std::fs::remove_file(&path)?;
+            removed = true;
+        }
+    }
+    Ok(removed)
+}
+
+/// `wtfcb cache prune`: applies the age and size limits now.
+pub fn prune_now(opts: &CacheOptions) -> anyhow::Result<Option<Pruned>> {
+    let db = opts.db_path();
+    if !db.is_file() {
+        return Ok(None);
+    }
+    let conn = connect(&db)?;
+    Ok(Some(prune_counted(&conn, opts)?))
+}

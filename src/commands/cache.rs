@@ -1,0 +1,65 @@
+//! `wtfcb cache stats|clear|prune`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cache;
+use crate::cli::{AnalyzeFormat, CacheAction, CacheArgs};
+use crate::report::json;
+use crate::settings::{cache_options, Project};
+
+use super::ExitStatus;
+
+pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let start = args.project.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !start.exists() {
+        anyhow::bail!("{}: no such file or directory", start.display());
+    }
+    let project = Project::locate(&[start], None)?;
+    let opts = cache_options(&project, args.dir.cache_dir.as_deref());
+    match args.action {
+        CacheAction::Stats => {
+            let stats = cache::store_stats(&opts)?;
+            if args.format == AnalyzeFormat::Json {
+                json::write(out, &stats)?;
+                return Ok(ExitStatus::Success);
+            }
+            let Some(s) = stats else {
+                writeln!(out, "no cache at {}", opts.db_path().display())?;
+                return Ok(ExitStatus::Success);
+            };
+            writeln!(out, "cache:    {}", s.path)?;
+            writeln!(
+                out,
+                "entries:  {} results, {} file states",
+                s.results, s.files
+            )?;
+            writeln!(out, "size:     {} bytes", s.bytes)?;
+            match s.last_run {
+                Some(r) => writeln!(
+                    out,
+                    "last run: {} files, {} stat hits, {} hash hits, {} misses (hit rate {:.1}%), {} parsed, {} written; lookups {:.1}ms, write {:.1}ms",
+                    r.files_seen, r.stat_hits, r.hash_hits, r.misses, r.hit_rate * 100.0,
+                    r.files_parsed, r.entries_written, r.read_ms, r.write_ms
+                )?,
+                None => writeln!(out, "last run: none recorded")?,
+            }
+        }
+        CacheAction::Clear => {
+            if cache::clear(&opts)? {
+                writeln!(out, "removed the cache in {}", opts.dir.display())?;
+            } else {
+                writeln!(out, "no cache at {}", opts.db_path().display())?;
+            }
+        }
+        CacheAction::Prune => match cache::prune_now(&opts)? {
+            Some(p) => writeln!(
+                out,
+                "pruned {} results and {} file states (older than {} days or over {} bytes)",
+                p.results, p.files, opts.max_age_days, opts.max_size
+            )?,
+            None => writeln!(out, "no cache at {}", opts.db_path().display())?,
+        },
+    }
+    Ok(ExitStatus::Success)
+}
