@@ -538,7 +538,7 @@ impl Cache {
         let start = Instant::now();
         let mut results = std::mem::take(&mut *lock(&self.new_results));
         // Identical files share one entry.
-        results.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        results.sort_by_key(|r| (r.0, r.1));
         results.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let written = results.len() as u64;
         let mut stats = self.stats();
