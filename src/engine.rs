@@ -125,7 +125,11 @@ fn process_cached(
     let start = Instant::now();
     let profile = rules.profile_for(&candidate.rel);
     let is_test = rules::is_test_path(&candidate.display);
-    let key = cache.key(&profile.fingerprint, is_test, candidate.language);
+    let key = cache.key(
+        profile.fingerprint_for(candidate.language),
+        is_test,
+        candidate.language,
+    );
     if let Some(md5) = cache.trusted_md5(candidate) {
         if let Some(hit) = cache.get(&md5, &key) {
             cache.count(Lookup::StatHit);

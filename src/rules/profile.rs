@@ -11,6 +11,7 @@ use md5::{Digest, Md5};
 
 use super::{registry, Emitter, FileContext};
 use crate::findings::{Finding, Severity};
+use crate::lang::Language;
 
 /// One rule's effective settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +129,9 @@ pub struct Profile {
     pub rules: Vec<RuleParams>,
     /// MD5 of the settings, in registry order: equal profiles, equal fingerprints.
     pub fingerprint: String,
+    /// Per language (by `Language::index`), MD5 of the settings of the rules that apply to
+    /// it: what a cached result of a file in that language depends on.
+    pub language_fingerprints: Vec<String>,
 }
 
 impl Default for Profile {
@@ -149,8 +153,9 @@ impl Default for Profile {
                 })
                 .collect(),
             fingerprint: String::new(),
+            language_fingerprints: Vec::new(),
         };
-        profile.fingerprint = profile.compute_fingerprint();
+        profile.refresh_fingerprints();
         profile
     }
 }
@@ -196,24 +201,41 @@ impl Profile {
                 params.thresholds.sort();
             }
         }
-        self.fingerprint = self.compute_fingerprint();
+        self.refresh_fingerprints();
         Ok(())
     }
 
-    fn compute_fingerprint(&self) -> String {
-        let mut hasher = Md5::new();
-        for (rule, p) in registry().iter().zip(&self.rules) {
+    fn refresh_fingerprints(&mut self) {
+        let line = |id: &str, p: &RuleParams| {
             let mut thresholds = p.thresholds.clone();
             thresholds.sort();
-            hasher.update(format!(
-                "{}|{}|{}|{:?}\n",
-                rule.meta().id,
+            format!(
+                "{id}|{}|{}|{thresholds:?}\n",
                 p.enabled,
-                p.severity.as_str(),
-                thresholds
-            ));
+                p.severity.as_str()
+            )
+        };
+        let mut all = Md5::new();
+        let mut per_lang: Vec<Md5> = Language::ALL.iter().map(|_| Md5::new()).collect();
+        for (rule, p) in registry().iter().zip(&self.rules) {
+            let meta = rule.meta();
+            let text = line(meta.id, p);
+            all.update(&text);
+            for lang in Language::ALL {
+                if meta.applies_to(lang) {
+                    per_lang[lang.index()].update(&text);
+                }
+            }
         }
-        hex(&hasher.finalize())
+        self.fingerprint = hex(&all.finalize());
+        self.language_fingerprints = per_lang.into_iter().map(|h| hex(&h.finalize())).collect();
+    }
+
+    /// The fingerprint of the settings that can change a result in `lang`.
+    pub fn fingerprint_for(&self, lang: Language) -> &str {
+        self.language_fingerprints
+            .get(lang.index())
+            .map_or(&self.fingerprint, String::as_str)
     }
 
     pub fn enabled_ids(&self) -> Vec<&'static str> {
@@ -421,6 +443,28 @@ mod tests {
         assert_eq!((gc.limit("methods"), gc.limit("code-lines")), (30, 500));
         assert_eq!(gc.severity, Severity::High);
         assert_eq!(Profile::default().fingerprint, before, "deterministic");
+        // A Python-only rule's setting changes Python's key, not Go's.
+        let mut py = Profile::default();
+        py.apply(&Layer {
+            rules: vec![(
+                "bare-except".into(),
+                RuleSetting {
+                    severity: Some(Severity::High),
+                    ..RuleSetting::default()
+                },
+            )],
+            ..Layer::default()
+        })
+        .unwrap();
+        let base = Profile::default();
+        assert_ne!(
+            py.fingerprint_for(Language::Python),
+            base.fingerprint_for(Language::Python)
+        );
+        assert_eq!(
+            py.fingerprint_for(Language::Go),
+            base.fingerprint_for(Language::Go)
+        );
     }
 
     #[test]
