@@ -268,7 +268,7 @@ fn connect(db: &Path) -> Result<Connection, OpenError> {
                  md5 BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
                  size INTEGER NOT NULL, last_seen INTEGER NOT NULL,
                  PRIMARY KEY (md5, key));
-             CREATE INDEX IF NOT EXISTS results_seen ON results (last_seen);
+             CREATE INDEX IF NOT EXISTS results_age ON results (last_seen, size);
              CREATE TABLE IF NOT EXISTS files (
                  path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                  md5 BLOB NOT NULL, written_ns INTEGER NOT NULL, last_seen INTEGER NOT NULL);

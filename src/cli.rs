@@ -34,7 +34,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CacheDirArgs {
     /// Cache directory [default: .wtfcb-cache/ at the project root].
-    #[arg(long, value_name = "DIR", env = "WTFCB_CACHE_DIR")]
+    #[arg(long, value_name = "DIR", env = "WTFCB_CACHE_DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
 }
 
