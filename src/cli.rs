@@ -28,6 +28,52 @@ pub enum Command {
     Rules(RulesArgs),
     /// Inspect or manage the analysis cache (.wtfcb-cache/ at the project root).
     Cache(CacheArgs),
+    /// Measure `analyze` on a tree: sequential, parallel and cached runs as fresh processes.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The tree to measure (default: the current directory). It is only read.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Add a `parallel N` scenario (repeatable; default: all cores).
+    #[arg(long, value_name = "N")]
+    pub parallel: Vec<usize>,
+    /// Add the cache scenarios: cold, warm, one-change, fresh-checkout.
+    #[arg(long)]
+    pub cache: bool,
+    /// Measured runs per scenario.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub runs: usize,
+    /// Unmeasured runs before them.
+    #[arg(long, value_name = "W", default_value_t = 1)]
+    pub warmup: usize,
+    /// Generate projects of 100, 1,000 and 10,000 files and show how cost grows with size.
+    #[arg(long, conflicts_with = "path")]
+    pub full_suite: bool,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
+    /// Also write bench.json and bench.md into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Write a generated project into DIR instead of measuring (with --files).
+    #[arg(long, value_name = "DIR", requires = "files", conflicts_with_all = ["path", "full_suite"])]
+    pub generate: Option<PathBuf>,
+    /// How many files --generate writes.
+    #[arg(long, value_name = "N", requires = "generate")]
+    pub files: Option<usize>,
+    /// Sampling interval of each child's memory and CPU, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub sample_interval: u64,
 }
 
 /// Where the cache is: shared by `analyze` and `cache`.
@@ -184,6 +230,22 @@ pub struct AnalyzeArgs {
     pub fail_on: Option<FailOn>,
     #[command(flatten)]
     pub cache: CacheUseArgs,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+/// Self-profiling of a run.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Print a profile (phases, peak and average memory and CPU) on stderr.
+    #[arg(long)]
+    pub profile: bool,
+    /// Write the profile, with its memory/CPU timeline, as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub profile_out: Option<PathBuf>,
+    /// Sampling interval of the profiler, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub sample_interval: u64,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! tree once, [`facts`] reads every per-file fact off that tree in one pass, [`engine`] runs
 //! this over all files in parallel, [`report`] renders the result.
 
+pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod facts;
 pub mod findings;
 pub mod lang;
 pub mod parse;
+pub mod profile;
 pub mod report;
 pub mod rules;
 pub mod settings;
@@ -37,5 +39,6 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         }
         cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
         cli::Command::Cache(args) => commands::cache::run(&args, out),
+        cli::Command::Bench(args) => commands::bench::run(&args, out, err),
     }
 }

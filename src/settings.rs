@@ -167,6 +167,9 @@ pub struct AnalyzeSettings {
     pub fail_on: FailOn,
     /// `None` with `--no-cache`.
     pub cache: Option<CacheOptions>,
+    pub profile: bool,
+    pub profile_out: Option<PathBuf>,
+    pub sample_interval: std::time::Duration,
 }
 
 /// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.
@@ -204,7 +207,13 @@ impl AnalyzeSettings {
             opts.memory_entries = args.cache.cache_memory;
             opts
         });
+        if args.profile.sample_interval == 0 {
+            bail!("--sample-interval must be at least 1 ms");
+        }
         Ok(AnalyzeSettings {
+            profile: args.profile.profile,
+            profile_out: args.profile.profile_out.clone(),
+            sample_interval: std::time::Duration::from_millis(args.profile.sample_interval),
             cache,
             format: args.format,
             verbosity: Verbosity::from(&args.output),

@@ -7,7 +7,10 @@ use std::time::Instant;
 use crate::cache::Cache;
 use crate::cli::AnalyzeFormat;
 use crate::engine::{self, PhaseTimes};
-use crate::report::analyze::{self, AnalyzeReport, RunInfo};
+use anyhow::Context;
+
+use crate::profile::Sampler;
+use crate::report::analyze::{self, AnalyzeReport, ProfileReport, RunInfo};
 use crate::report::json;
 use crate::settings::{AnalyzeSettings, Verbosity};
 
@@ -19,6 +22,8 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    let sampler = (settings.profile || settings.profile_out.is_some())
+        .then(|| Sampler::start_self(settings.sample_interval));
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
     let cache = settings
@@ -45,12 +50,47 @@ pub fn run(
         AnalyzeReport::new(walked, outcomes, settings.rules.fingerprint.clone(), config);
     report.run = RunInfo::new(started.elapsed(), settings.walk.jobs, &times, cache_stats);
     let failed = report.fails(settings.fail_on);
+    let totals = (
+        report.summary.files,
+        report.summary.functions,
+        report
+            .files
+            .iter()
+            .map(|f| u64::from(f.facts.lines.code))
+            .sum::<u64>(),
+        report.files.iter().map(|f| f.bytes).sum::<u64>(),
+    );
     report.hide_below(settings.min_severity);
+    let report_start = Instant::now();
     match settings.format {
         AnalyzeFormat::Text => analyze::write_text(out, &report)?,
         AnalyzeFormat::Json => json::write(out, &report)?,
     }
     out.flush()?;
+    if let Some(sampler) = sampler {
+        let (files, functions, code_lines, bytes) = totals;
+        let profile = ProfileReport {
+            files,
+            functions,
+            code_lines,
+            bytes,
+            report_ms: report_start.elapsed().as_secs_f64() * 1e3,
+            run: report.run.clone(),
+            max_rss_bytes: crate::profile::max_rss_self(),
+            timeline: sampler.stop(),
+        };
+        if settings.profile {
+            profile.write_summary(err)?;
+        }
+        if let Some(path) = &settings.profile_out {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("--profile-out {}", path.display()))?,
+            );
+            json::write(&mut file, &profile)?;
+            file.flush()?;
+        }
+    }
     if settings.verbosity != Verbosity::Quiet {
         for w in &warnings {
             writeln!(err, "wtfcb: warning: {w}")?;

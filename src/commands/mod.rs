@@ -1,6 +1,7 @@
 //! One orchestrator per subcommand: settings in, exit status out.
 
 pub mod analyze;
+pub mod bench;
 pub mod cache;
 pub mod rules;
 pub mod scan;

@@ -17,11 +17,16 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PhasesMs {
     pub walk: f64,
+    /// Stat checks, hashing and cache lookups.
     pub cache: f64,
     pub read: f64,
     pub parse: f64,
+    /// Metrics and syntactic rule hits (the single pass over the tree).
+    #[serde(rename = "metrics")]
     pub facts: f64,
     pub rules: f64,
+    /// Writing new cache entries at the end (wall time).
+    pub cache_write: f64,
 }
 
 /// How this run went: timings and cache counters. The only part of the report that differs
@@ -53,9 +58,63 @@ impl RunInfo {
                 parse: ms(times.parse()),
                 facts: ms(times.facts()),
                 rules: ms(times.rules()),
+                cache_write: cache.as_ref().map_or(0.0, |c| c.write_ms),
             },
             cache,
         }
+    }
+}
+
+/// `analyze --profile-out`: the run's phases and counts with the profiler's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileReport {
+    pub files: u64,
+    pub functions: u64,
+    pub code_lines: u64,
+    pub bytes: u64,
+    pub run: RunInfo,
+    /// Rendering and writing the report (wall time).
+    pub report_ms: f64,
+    /// The kernel's high-water mark of resident memory (exact; sampling can miss a peak).
+    pub max_rss_bytes: Option<u64>,
+    pub timeline: crate::profile::Timeline,
+}
+
+impl ProfileReport {
+    pub fn write_summary(&self, err: &mut dyn Write) -> io::Result<()> {
+        let p = &self.run.phases_ms;
+        let t = &self.timeline;
+        let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+        writeln!(
+            err,
+            "wtfcb profile: {} files, {} code lines, {:.1} MB in {:.1} ms on {} thread(s)",
+            self.files,
+            self.code_lines,
+            mb(self.bytes),
+            self.run.wall_ms,
+            self.run.jobs
+        )?;
+        writeln!(
+            err,
+            "  phases (ms): walk {:.1} | summed over threads: cache {:.1}, read {:.1}, parse {:.1}, metrics {:.1}, rules {:.1} | cache write {:.1} | report {:.1}",
+            p.walk, p.cache, p.read, p.parse, p.facts, p.rules, p.cache_write, self.report_ms
+        )?;
+        writeln!(
+            err,
+            "  memory: peak {:.1} MiB sampled ({:.1} MiB kernel high-water mark), average {:.1} MiB",
+            mb(t.peak_rss_bytes),
+            mb(self.max_rss_bytes.unwrap_or(0)),
+            mb(t.avg_rss_bytes)
+        )?;
+        writeln!(
+            err,
+            "  cpu: average {:.0}%, peak {:.0}% (100% = one core); {} samples every {:.0} ms, sampling cost {:.2} ms",
+            t.avg_cpu_percent,
+            t.peak_cpu_percent,
+            t.samples.len(),
+            t.interval_ms,
+            t.sampling_cost_ms
+        )
     }
 }
 

@@ -1,0 +1,572 @@
+//! `wtfcb bench`: runs `wtfcb analyze` as fresh child processes of this same binary, in
+//! scenarios (sequential, parallel, cache cold / warm / one-change / fresh-checkout), and
+//! reports what a user would see: wall time, CPU, peak memory, throughput, speedups, hit rates.
+//!
+//! Each child is sampled from here with `sysinfo` (its own memory and CPU timeline) and reaped
+//! with `wait4`, which gives its exact user+sys time and peak RSS. The user's tree is only
+//! read: caches live in a temporary directory, and edits happen on a temporary copy.
+
+pub mod generate;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::profile::{Sampler, Timeline};
+
+pub use report::{write_markdown, write_text};
+
+/// What a bench run does.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    pub path: PathBuf,
+    /// `-j` values for the parallel scenarios.
+    pub parallel: Vec<usize>,
+    pub cache: bool,
+    pub runs: usize,
+    pub warmup: usize,
+    pub full_suite: bool,
+    pub sample_interval: Duration,
+    /// The binary to run (this one).
+    pub binary: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Sequential,
+    Parallel,
+    CacheCold,
+    CacheWarm,
+    CacheOneChange,
+    CacheFreshCheckout,
+}
+
+/// One child run, as measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunMeasure {
+    pub wall_s: f64,
+    pub cpu_s: f64,
+    /// Peak resident memory from the kernel (`wait4`), exact.
+    pub peak_rss_bytes: u64,
+    /// Peak seen by the sampler.
+    pub sampled_peak_rss_bytes: u64,
+    pub avg_cpu_percent: f32,
+    pub files: u64,
+    pub code_lines: u64,
+    pub bytes: u64,
+    pub hit_rate: Option<f64>,
+    pub files_parsed: Option<u64>,
+    /// The child's own phase times (ms; walk and report wall, the rest summed over threads).
+    pub phases_ms: Vec<(String, f64)>,
+}
+
+/// One scenario over K runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub kind: Kind,
+    pub jobs: usize,
+    pub runs: Vec<RunMeasure>,
+    pub median_s: f64,
+    pub min_s: f64,
+    pub max_s: f64,
+    pub cpu_s: f64,
+    pub peak_rss_bytes: u64,
+    pub files_per_s: f64,
+    pub lines_per_s: f64,
+    pub mb_per_s: f64,
+    /// Median of `sequential` / median of this scenario.
+    pub speedup: Option<f64>,
+    pub hit_rate: Option<f64>,
+    /// Runs differ by more than 10% of the median.
+    pub noisy: bool,
+}
+
+/// Every scenario on one project.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectResult {
+    pub path: String,
+    pub files: u64,
+    pub bytes: u64,
+    pub code_lines: u64,
+    pub scenarios: Vec<ScenarioResult>,
+    pub recommendations: Vec<String>,
+}
+
+/// The bench report (`bench.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub cores: usize,
+    pub runs: usize,
+    pub warmup: usize,
+    pub projects: Vec<ProjectResult>,
+    /// With `--full-suite`: one row per generated size and scenario.
+    pub scaling: Vec<ScalingRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScalingRow {
+    pub files: u64,
+    pub mb: f64,
+    pub scenario: String,
+    pub median_s: f64,
+    pub per_file_us: f64,
+    pub peak_rss_bytes: u64,
+}
+
+/// Sizes of the `--full-suite` projects.
+pub const SUITE_SIZES: [usize; 3] = [100, 1_000, 10_000];
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs the bench; progress goes to `progress` (stderr).
+pub fn run(
+    settings: &BenchSettings,
+    progress: &mut dyn std::io::Write,
+) -> anyhow::Result<BenchReport> {
+    let mut report = BenchReport {
+        tool: "wtfcb",
+        version: env!("CARGO_PKG_VERSION"),
+        cores: cores(),
+        runs: settings.runs,
+        warmup: settings.warmup,
+        projects: Vec::new(),
+        scaling: Vec::new(),
+    };
+    if settings.full_suite {
+        let scratch = tempfile::tempdir().context("temporary directory for the suite")?;
+        for size in SUITE_SIZES {
+            let dir = scratch.path().join(format!("gen-{size}"));
+            let made = generate::generate(&dir, size)
+                .with_context(|| format!("generating {size} files"))?;
+            writeln!(
+                progress,
+                "wtfcb bench: generated {} files ({:.1} MB, {} duplicates) in {}",
+                made.files,
+                made.bytes as f64 / 1e6,
+                made.duplicates,
+                dir.display()
+            )?;
+            let project = bench_project(settings, &dir, true, progress)?;
+            for s in &project.scenarios {
+                report.scaling.push(ScalingRow {
+                    files: project.files,
+                    mb: project.bytes as f64 / 1e6,
+                    scenario: s.name.clone(),
+                    median_s: s.median_s,
+                    per_file_us: if project.files == 0 {
+                        0.0
+                    } else {
+                        s.median_s * 1e6 / project.files as f64
+                    },
+                    peak_rss_bytes: s.peak_rss_bytes,
+                });
+            }
+            report.projects.push(project);
+        }
+    } else {
+        let project = bench_project(settings, &settings.path, settings.cache, progress)?;
+        report.projects.push(project);
+    }
+    Ok(report)
+}
+
+fn scenarios(settings: &BenchSettings, cache: bool) -> Vec<(String, Kind, usize)> {
+    let mut list = vec![("sequential".to_string(), Kind::Sequential, 1)];
+    for &j in &settings.parallel {
+        list.push((format!("parallel {j}"), Kind::Parallel, j));
+    }
+    if cache {
+        let j = settings
+            .parallel
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or_else(cores);
+        list.push(("cache cold".into(), Kind::CacheCold, j));
+        list.push(("cache warm".into(), Kind::CacheWarm, j));
+        list.push(("cache one-change".into(), Kind::CacheOneChange, j));
+        list.push(("cache fresh-checkout".into(), Kind::CacheFreshCheckout, j));
+    }
+    list
+}
+
+fn bench_project(
+    settings: &BenchSettings,
+    path: &Path,
+    cache: bool,
+    progress: &mut dyn std::io::Write,
+) -> anyhow::Result<ProjectResult> {
+    if !path.exists() {
+        bail!("{}: no such file or directory", path.display());
+    }
+    let scratch = tempfile::tempdir().context("temporary directory")?;
+    // The copy that cache one-change and fresh-checkout edit: never the user's files.
+    let copy = scratch.path().join("copy");
+    let mut copied = false;
+    let mut results: Vec<ScenarioResult> = Vec::new();
+    for (name, kind, jobs) in scenarios(settings, cache) {
+        let cache_dir = scratch.path().join(format!("cache-{}", results.len()));
+        let target = match kind {
+            Kind::CacheOneChange | Kind::CacheFreshCheckout => {
+                if !copied {
+                    copy_tree(path, &copy).context("copying the project for edit scenarios")?;
+                    copied = true;
+                }
+                copy.clone()
+            }
+            _ => path.to_path_buf(),
+        };
+        let edit = pick_edit_target(&target);
+        let run_once = |n: usize| -> anyhow::Result<RunMeasure> {
+            match kind {
+                Kind::CacheCold => {
+                    let _ = std::fs::remove_dir_all(&cache_dir);
+                }
+                Kind::CacheOneChange => {
+                    if let Some(file) = &edit {
+                        append_comment(file, n)?;
+                    }
+                }
+                Kind::CacheFreshCheckout => touch_tree(&target)?,
+                _ => {}
+            }
+            let cached = !matches!(kind, Kind::Sequential | Kind::Parallel);
+            measure(
+                settings,
+                &target,
+                jobs,
+                cached.then_some(cache_dir.as_path()),
+            )
+        };
+        write!(progress, "wtfcb bench: {name} (-j {jobs}) ")?;
+        progress.flush()?;
+        if matches!(
+            kind,
+            Kind::CacheWarm | Kind::CacheOneChange | Kind::CacheFreshCheckout
+        ) {
+            run_once(0)?; // fill the cache
+        }
+        for w in 0..settings.warmup {
+            run_once(w + 1)?;
+        }
+        let mut runs = Vec::new();
+        for r in 0..settings.runs.max(1) {
+            runs.push(run_once(settings.warmup + r + 1)?);
+            write!(progress, ".")?;
+            progress.flush()?;
+        }
+        let result = summarize(name, kind, jobs, runs, results.first());
+        writeln!(
+            progress,
+            " median {:.3}s (min {:.3}, max {:.3}){}",
+            result.median_s,
+            result.min_s,
+            result.max_s,
+            if result.noisy { " noisy" } else { "" }
+        )?;
+        results.push(result);
+    }
+    let first = results.first().and_then(|s| s.runs.first());
+    let mut project = ProjectResult {
+        path: path.display().to_string(),
+        files: first.map_or(0, |r| r.files),
+        bytes: first.map_or(0, |r| r.bytes),
+        code_lines: first.map_or(0, |r| r.code_lines),
+        scenarios: results,
+        recommendations: Vec::new(),
+    };
+    project.recommendations = recommend(&project);
+    Ok(project)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn summarize(
+    name: String,
+    kind: Kind,
+    jobs: usize,
+    runs: Vec<RunMeasure>,
+    sequential: Option<&ScenarioResult>,
+) -> ScenarioResult {
+    let mut walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
+    let median_s = median(&mut walls);
+    let (min_s, max_s) = (walls[0], walls[walls.len() - 1]);
+    let cpu_s = median(&mut runs.iter().map(|r| r.cpu_s).collect::<Vec<_>>());
+    let peak = median(
+        &mut runs
+            .iter()
+            .map(|r| r.peak_rss_bytes as f64)
+            .collect::<Vec<_>>(),
+    );
+    let first = &runs[0];
+    let per_s = |count: f64| {
+        if median_s > 0.0 {
+            count / median_s
+        } else {
+            0.0
+        }
+    };
+    let hit_rates: Vec<f64> = runs.iter().filter_map(|r| r.hit_rate).collect();
+    ScenarioResult {
+        speedup: match (kind, sequential) {
+            (Kind::Sequential, _) => Some(1.0),
+            (_, Some(seq)) if median_s > 0.0 => Some(seq.median_s / median_s),
+            _ => None,
+        },
+        hit_rate: (!hit_rates.is_empty()).then(|| median(&mut hit_rates.clone())),
+        noisy: median_s > 0.0 && (max_s - min_s) / median_s > 0.10,
+        files_per_s: per_s(first.files as f64),
+        lines_per_s: per_s(first.code_lines as f64),
+        mb_per_s: per_s(first.bytes as f64 / 1e6),
+        peak_rss_bytes: peak as u64,
+        name,
+        kind,
+        jobs,
+        median_s,
+        min_s,
+        max_s,
+        cpu_s,
+        runs,
+    }
+}
+
+fn recommend(project: &ProjectResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let uncached: Vec<&ScenarioResult> = project
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Sequential | Kind::Parallel))
+        .collect();
+    if let Some(best) = uncached
+        .iter()
+        .min_by(|a, b| a.median_s.total_cmp(&b.median_s))
+    {
+        let gain = best.speedup.unwrap_or(1.0);
+        let verdict = if best.jobs == 1 {
+            "parallelism does not pay off here".to_string()
+        } else if gain < 1.2 {
+            format!("-j {} is fastest, but only {gain:.2}x sequential: little to gain from more threads", best.jobs)
+        } else {
+            format!("use -j {} ({gain:.2}x sequential)", best.jobs)
+        };
+        out.push(format!(
+            "best -j on this machine ({} cores): {verdict}; {:.2}s median",
+            cores(),
+            best.median_s
+        ));
+        if let Some(warm) = project.scenarios.iter().find(|s| s.kind == Kind::CacheWarm) {
+            let ratio = warm.median_s / best.median_s.max(1e-9);
+            out.push(if ratio < 0.5 {
+                format!(
+                    "the cache pays off: an unchanged tree re-analyzes in {:.3}s, {:.1}% of the best uncached run ({:.0}x faster)",
+                    warm.median_s,
+                    ratio * 100.0,
+                    1.0 / ratio
+                )
+            } else {
+                format!(
+                    "the cache barely helps here: warm {:.3}s vs {:.3}s uncached (process start and walking dominate small trees)",
+                    warm.median_s, best.median_s
+                )
+            });
+        } else {
+            out.push("run with --cache to see what the cache buys".to_string());
+        }
+        if let Some(run) = best.runs.first() {
+            let total: f64 = run.phases_ms.iter().map(|(_, ms)| ms).sum();
+            if let Some((phase, ms)) = run.phases_ms.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+                if total > 0.0 {
+                    out.push(format!(
+                        "{phase} dominates: {:.0}% of the phase time of an uncached run",
+                        ms / total * 100.0
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One child `wtfcb analyze` run, sampled from here and reaped with `wait4`.
+fn measure(
+    settings: &BenchSettings,
+    target: &Path,
+    jobs: usize,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<RunMeasure> {
+    let scratch = tempfile::NamedTempFile::new()?;
+    let mut cmd = Command::new(&settings.binary);
+    cmd.arg("analyze")
+        .arg(target)
+        .args(["--fail-on", "never", "-q", "-j", &jobs.to_string()])
+        .arg("--profile-out")
+        .arg(scratch.path())
+        .env_remove("WTFCB_CACHE_DIR")
+        .env_remove("WTFCB_NO_CACHE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    match cache_dir {
+        Some(dir) => cmd.arg("--cache-dir").arg(dir),
+        None => cmd.arg("--no-cache"),
+    };
+    let start = Instant::now();
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", settings.binary.display()))?;
+    let sampler = Sampler::start(child.id(), settings.sample_interval);
+    let usage = wait_with_usage(child.id())?;
+    let wall = start.elapsed();
+    let timeline: Timeline = sampler.stop();
+    if usage.code != Some(0) {
+        bail!(
+            "`wtfcb analyze {}` exited with {:?}",
+            target.display(),
+            usage.code
+        );
+    }
+    let profile: serde_json::Value = serde_json::from_slice(&std::fs::read(scratch.path())?)
+        .context("reading the child's profile")?;
+    let u = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let run = &profile["run"];
+    let mut phases_ms: Vec<(String, f64)> = run["phases_ms"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    phases_ms.push((
+        "report".into(),
+        profile["report_ms"].as_f64().unwrap_or(0.0),
+    ));
+    Ok(RunMeasure {
+        wall_s: wall.as_secs_f64(),
+        cpu_s: usage.cpu.as_secs_f64(),
+        peak_rss_bytes: usage.max_rss_bytes,
+        sampled_peak_rss_bytes: timeline.peak_rss_bytes,
+        avg_cpu_percent: timeline.avg_cpu_percent,
+        files: u(&profile["files"]),
+        code_lines: u(&profile["code_lines"]),
+        bytes: u(&profile["bytes"]),
+        hit_rate: run["cache"]["hit_rate"].as_f64(),
+        files_parsed: run["cache"]["files_parsed"].as_u64(),
+        phases_ms,
+    })
+}
+
+struct Usage {
+    code: Option<i32>,
+    cpu: Duration,
+    max_rss_bytes: u64,
+}
+
+/// Waits for a child and returns its exit code, user+sys CPU time and peak RSS.
+fn wait_with_usage(pid: u32) -> anyhow::Result<Usage> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data; wait4 fills it for the child we spawned.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = loop {
+        // SAFETY: valid pointers to locals; pid is our own child.
+        let rc = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if rc == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        break rc;
+    };
+    if rc == -1 {
+        bail!("waiting for the child: {}", std::io::Error::last_os_error());
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    Ok(Usage {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        // Linux reports kilobytes.
+        max_rss_bytes: usage.ru_maxrss as u64 * 1024,
+    })
+}
+
+/// Copies a tree (without `.git` and caches) for the scenarios that edit files.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_file() {
+        std::fs::create_dir_all(to)?;
+        let name = from.file_name().unwrap_or_default();
+        std::fs::copy(from, to.join(name))?;
+        return Ok(());
+    }
+    let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];
+    while let Some((src, dst)) = stack.pop() {
+        std::fs::create_dir_all(&dst)?;
+        for entry in std::fs::read_dir(&src)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name == ".git" || name == ".wtfcb-cache" {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push((entry.path(), dst.join(&name)));
+            } else if kind.is_file() {
+                std::fs::copy(entry.path(), dst.join(&name))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first supported source file in path order: the one `cache one-change` edits.
+fn pick_edit_target(root: &Path) -> Option<PathBuf> {
+    let options = crate::walk::WalkOptions::default();
+    let walked = crate::walk::walk(&[root.to_path_buf()], &options).ok()?;
+    walked.files.into_iter().next().map(|c| c.path)
+}
+
+fn append_comment(file: &Path, n: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let marker = if matches!(ext, "py" | "pyi" | "rb") {
+        "#"
+    } else {
+        "//"
+    };
+    let mut f = std::fs::OpenOptions::new().append(true).open(file)?;
+    writeln!(f, "{marker} wtfcb bench edit {n}")
+}
+
+/// Gives every file a new mtime, contents unchanged: what a fresh checkout looks like.
+fn touch_tree(root: &Path) -> std::io::Result<()> {
+    let now = SystemTime::now();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                stack.push(entry.path());
+            } else if entry.file_type()?.is_file() {
+                std::fs::File::options()
+                    .write(true)
+                    .open(entry.path())?
+                    .set_modified(now)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! `wtfcb bench`: the performance report, or `--generate` a synthetic project.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::bench::{self, BenchSettings};
+use crate::cli::{BenchArgs, BenchFormat};
+use crate::report::json;
+
+use super::ExitStatus;
+
+pub fn run(
+    args: &BenchArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    if let Some(dir) = &args.generate {
+        let files = args.files.unwrap_or(0);
+        let made = bench::generate::generate(dir, files)
+            .with_context(|| format!("generating into {}", dir.display()))?;
+        writeln!(
+            out,
+            "wrote {} files ({:.1} MB, {} duplicates) to {}",
+            made.files,
+            made.bytes as f64 / 1e6,
+            made.duplicates,
+            dir.display()
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.parallel.contains(&0) {
+        bail!("--parallel must be at least 1");
+    }
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    if args.sample_interval == 0 {
+        bail!("--sample-interval must be at least 1 ms");
+    }
+    let settings = BenchSettings {
+        path: args.path.clone().unwrap_or_else(|| PathBuf::from(".")),
+        parallel: if args.parallel.is_empty() {
+            vec![bench::cores()]
+        } else {
+            args.parallel.clone()
+        },
+        cache: args.cache || args.full_suite,
+        runs: args.runs,
+        warmup: args.warmup,
+        full_suite: args.full_suite,
+        sample_interval: Duration::from_millis(args.sample_interval),
+        binary: std::env::current_exe().context("locating the wtfcb binary")?,
+    };
+    let report = bench::run(&settings, err)?;
+    if let Some(dir) = &args.output {
+        std::fs::create_dir_all(dir).with_context(|| format!("--output {}", dir.display()))?;
+        let mut file = std::fs::File::create(dir.join("bench.json"))?;
+        json::write(&mut file, &report)?;
+        let mut file = std::fs::File::create(dir.join("bench.md"))?;
+        bench::write_markdown(&mut file, &report)?;
+    }
+    match args.format {
+        BenchFormat::Text => bench::write_text(out, &report)?,
+        BenchFormat::Markdown => bench::write_markdown(out, &report)?,
+        BenchFormat::Json => json::write(out, &report)?,
+    }
+    out.flush()?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,158 @@
+//! The profiler: a background thread samples one process's resident memory and CPU use with
+//! `sysinfo` at a fixed interval, into a timeline with peak and average. Used on wtfcb itself
+//! (`analyze --profile`) and on the child processes `bench` runs.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+/// One sample.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Sample {
+    /// Milliseconds since sampling started.
+    pub t_ms: f64,
+    pub rss_bytes: u64,
+    /// CPU use since the previous sample; 100 is one full core.
+    pub cpu_percent: f32,
+}
+
+/// What a sampler saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    pub interval_ms: f64,
+    pub samples: Vec<Sample>,
+    pub peak_rss_bytes: u64,
+    pub avg_rss_bytes: u64,
+    pub peak_cpu_percent: f32,
+    pub avg_cpu_percent: f32,
+    /// Time the sampler thread itself spent taking samples (its cost to the run).
+    pub sampling_cost_ms: f64,
+}
+
+impl Timeline {
+    fn from_samples(interval: Duration, samples: Vec<Sample>, cost: Duration) -> Timeline {
+        let n = samples.len().max(1) as f64;
+        // The first CPU reading has no previous one to compare with.
+        let cpu: Vec<f32> = samples.iter().skip(1).map(|s| s.cpu_percent).collect();
+        Timeline {
+            interval_ms: interval.as_secs_f64() * 1e3,
+            peak_rss_bytes: samples.iter().map(|s| s.rss_bytes).max().unwrap_or(0),
+            avg_rss_bytes: (samples.iter().map(|s| s.rss_bytes as f64).sum::<f64>() / n) as u64,
+            peak_cpu_percent: cpu.iter().copied().fold(0.0, f32::max),
+            avg_cpu_percent: if cpu.is_empty() {
+                0.0
+            } else {
+                cpu.iter().sum::<f32>() / cpu.len() as f32
+            },
+            sampling_cost_ms: cost.as_secs_f64() * 1e3,
+            samples,
+        }
+    }
+}
+
+/// A running sampler; `stop` ends it and returns the timeline.
+pub struct Sampler {
+    stop: mpsc::Sender<()>,
+    handle: JoinHandle<Timeline>,
+}
+
+impl Sampler {
+    /// Samples process `pid` every `interval` (at least 1 ms) until stopped or it exits.
+    pub fn start(pid: u32, interval: Duration) -> Sampler {
+        let interval = interval.max(Duration::from_millis(1));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let handle = std::thread::Builder::new()
+            .name("wtfcb-sampler".into())
+            .spawn(move || {
+                let pid = Pid::from_u32(pid);
+                let mut system = System::new();
+                let kind = ProcessRefreshKind::nothing().with_memory().with_cpu();
+                let started = Instant::now();
+                let mut samples = Vec::new();
+                let mut cost = Duration::ZERO;
+                loop {
+                    let before = Instant::now();
+                    system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, kind);
+                    let Some(process) = system.process(pid) else {
+                        break;
+                    };
+                    samples.push(Sample {
+                        t_ms: started.elapsed().as_secs_f64() * 1e3,
+                        rss_bytes: process.memory(),
+                        cpu_percent: process.cpu_usage(),
+                    });
+                    cost += before.elapsed();
+                    match stopped.recv_timeout(interval) {
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        _ => break,
+                    }
+                }
+                Timeline::from_samples(interval, samples, cost)
+            });
+        match handle {
+            Ok(handle) => Sampler { stop, handle },
+            // No thread, no samples: an empty timeline, never a failed run.
+            Err(_) => {
+                let (stop, _) = mpsc::channel();
+                Sampler {
+                    stop,
+                    handle: std::thread::spawn(Timeline::default),
+                }
+            }
+        }
+    }
+
+    /// Samples this process.
+    pub fn start_self(interval: Duration) -> Sampler {
+        Sampler::start(std::process::id(), interval)
+    }
+
+    pub fn stop(self) -> Timeline {
+        let _ = self.stop.send(());
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// The kernel's high-water mark of this process's resident memory (Linux `VmHWM`), exact where
+/// sampling can miss a short peak.
+pub fn max_rss_self() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_rss_rises_by_a_large_allocation() {
+        let interval = Duration::from_millis(5);
+        let idle = Sampler::start_self(interval);
+        std::thread::sleep(Duration::from_millis(60));
+        let before = idle.stop();
+        assert!(!before.samples.is_empty());
+
+        let sampler = Sampler::start_self(interval);
+        let size = 256 * 1024 * 1024;
+        // Touch every page so the memory is resident, and keep it alive while sampling.
+        let block = vec![1u8; size];
+        std::thread::sleep(Duration::from_millis(80));
+        let sum: u64 = block.iter().step_by(4096).map(|&b| u64::from(b)).sum();
+        assert_eq!(sum, (size / 4096) as u64);
+        let during = sampler.stop();
+        drop(block);
+        assert!(
+            during.peak_rss_bytes >= before.peak_rss_bytes + size as u64 * 9 / 10,
+            "peak {} vs idle {}",
+            during.peak_rss_bytes,
+            before.peak_rss_bytes
+        );
+        assert!(max_rss_self().unwrap_or(u64::MAX) >= size as u64);
+        assert!(during.samples.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
+    }
+}

@@ -1,0 +1,175 @@
+//! `wtfcb bench`: counts in its JSON are right, and the measured tree is left untouched.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{json_of, Project};
+
+/// Every file under `dir` with its bytes (mtime included), to prove nothing changed.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let meta = std::fs::metadata(&path).unwrap();
+                out.insert(
+                    path.display().to_string(),
+                    (std::fs::read(&path).unwrap(), meta.modified().unwrap()),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn scenario<'a>(project: &'a Value, name: &str) -> &'a Value {
+    project["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+#[test]
+fn bench_counts_are_right_and_the_tree_is_untouched() {
+    let p = Project::new();
+    p.write(
+        "a.py",
+        "def f(a):\n    if a:\n        return 1\n    return 2\n",
+    );
+    p.write("b.js", "function g(x) { return x ? 1 : 2; }\n");
+    p.write("lib/c.go", "package lib\n\nfunc H() int { return 1 }\n");
+    p.write("lib/d.rs", "fn k() -> u8 { 1 }\n");
+    let before = snapshot(p.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let report = json_of(p.cmd().args([
+        "bench",
+        ".",
+        "--parallel",
+        "1",
+        "--parallel",
+        "2",
+        "--cache",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+        "--output",
+        out_dir.path().to_str().unwrap(),
+    ]));
+    assert_eq!(
+        snapshot(p.path()),
+        before,
+        "bench must not touch the user's tree"
+    );
+    assert!(!p.path().join(".wtfcb-cache").exists());
+
+    let project = &report["projects"][0];
+    assert_eq!(project["files"], 4);
+    let names: Vec<&str> = project["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sequential",
+            "parallel 1",
+            "parallel 2",
+            "cache cold",
+            "cache warm",
+            "cache one-change",
+            "cache fresh-checkout"
+        ]
+    );
+    for s in project["scenarios"].as_array().unwrap() {
+        let run = &s["runs"][0];
+        assert_eq!(run["files"], 4, "{}", s["name"]);
+        assert!(run["peak_rss_bytes"].as_u64().unwrap() > 1024 * 1024, "{s}");
+        assert!(s["median_s"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(scenario(project, "sequential")["jobs"], 1);
+    assert_eq!(scenario(project, "sequential")["speedup"], 1.0);
+    assert_eq!(
+        scenario(project, "cache cold")["runs"][0]["files_parsed"],
+        4
+    );
+    assert_eq!(scenario(project, "cache warm")["hit_rate"], 1.0);
+    assert_eq!(
+        scenario(project, "cache warm")["runs"][0]["files_parsed"],
+        0
+    );
+    assert_eq!(
+        scenario(project, "cache one-change")["runs"][0]["files_parsed"],
+        1
+    );
+    assert_eq!(
+        scenario(project, "cache fresh-checkout")["runs"][0]["files_parsed"],
+        0
+    );
+    assert_eq!(scenario(project, "cache fresh-checkout")["hit_rate"], 1.0);
+    assert!(!project["recommendations"].as_array().unwrap().is_empty());
+
+    let md = std::fs::read_to_string(out_dir.path().join("bench.md")).unwrap();
+    assert!(md.contains("| cache warm |"), "{md}");
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("bench.json")).unwrap()).unwrap();
+    assert_eq!(saved["projects"][0]["files"], 4);
+}
+
+#[test]
+fn generate_writes_the_same_project_every_time() {
+    let p = Project::new();
+    for dir in ["one", "two"] {
+        p.cmd()
+            .args(["bench", "--generate", dir, "--files", "40"])
+            .assert()
+            .success();
+    }
+    let strip = |snap: BTreeMap<String, (Vec<u8>, std::time::SystemTime)>, dir: &str| {
+        snap.into_iter()
+            .map(|(k, (bytes, _))| (k.replacen(dir, "", 1), bytes))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let one = strip(
+        snapshot(&p.path().join("one")),
+        &p.path().join("one").display().to_string(),
+    );
+    let two = strip(
+        snapshot(&p.path().join("two")),
+        &p.path().join("two").display().to_string(),
+    );
+    assert_eq!(one.len(), 40);
+    assert_eq!(one, two);
+    let scan = json_of(p.cmd().args(["scan", "one", "--format", "json"]));
+    assert_eq!(scan["summary"]["total"]["files"], 40, "{}", scan["summary"]);
+    assert_eq!(scan["summary"]["files_with_syntax_errors"], 0);
+    assert!(scan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["syntax_errors"]["count"] == 0));
+}
+
+#[test]
+fn bench_usage_errors_exit_2() {
+    let p = Project::new();
+    p.cmd().args(["bench", "--runs", "0"]).assert().code(2);
+    p.cmd().args(["bench", "--parallel", "0"]).assert().code(2);
+    p.cmd()
+        .args(["bench", "missing-dir", "--runs", "1"])
+        .assert()
+        .code(2);
+    p.cmd().args(["bench", "--files", "3"]).assert().code(2);
+}
