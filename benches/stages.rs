@@ -1,0 +1,107 @@
+//! Throughput of the stages around parsing (bytes/s): the rules alone on facts already read
+//! off a tree, cache lookups (hit from memory, hit from SQLite, miss), and walking a
+//! generated tree.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use wtfcb::cache::{content_md5, Cache, CacheOptions, CachedFile};
+use wtfcb::facts::{self, FileMetrics};
+use wtfcb::lang::Language;
+use wtfcb::rules::{FileContext, Layer, Ruleset};
+use wtfcb::{bench::generate, parse, walk};
+
+fn fixtures() -> Vec<(Language, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/langs");
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures/langs")
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let lang = Language::from_path(&path)?;
+            Some((lang, std::fs::read_to_string(&path).ok()?.repeat(40)))
+        })
+        .collect();
+    out.sort_by_key(|(lang, _)| *lang);
+    out
+}
+
+fn rules(c: &mut Criterion) {
+    let ruleset = Ruleset::from_cli(Layer::default()).expect("default rules");
+    let profile = ruleset.profile_for("src/file");
+    let mut group = c.benchmark_group("rules");
+    for (lang, text) in fixtures() {
+        let tree = parse::parse(lang, &text).expect("parse");
+        let facts = facts::extract(&tree, &text, lang);
+        let file = FileContext {
+            path: "src/file",
+            language: lang,
+            text: &text,
+            facts: &facts,
+            is_test: false,
+        };
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(BenchmarkId::new("check", lang.name()), |b| {
+            b.iter(|| profile.check(&file))
+        });
+    }
+    group.finish();
+}
+
+fn cache(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (lang, text) = fixtures().into_iter().next().expect("a fixture");
+    let tree = parse::parse(lang, &text).expect("parse");
+    let facts = facts::extract(&tree, &text, lang);
+    let value = CachedFile::new(
+        text.len() as u64,
+        false,
+        &facts,
+        Some(&FileMetrics::of(&facts)),
+        &[],
+    );
+    let md5 = content_md5(text.as_bytes());
+    let mut warnings = Vec::new();
+    // Fill a cache on disk, then reopen it so lookups go to SQLite.
+    let opts = CacheOptions::new(dir.path().join("cache"));
+    let filler = Cache::open(opts.clone(), &mut warnings).expect("cache");
+    let key = filler.key("bench", false, lang);
+    filler.put(md5, key, value);
+    filler.finish(&mut warnings);
+    let mut group = c.benchmark_group("cache");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    let mut sqlite_only = opts.clone();
+    sqlite_only.memory_entries = 1;
+    let from_disk = Cache::open(sqlite_only, &mut warnings).expect("cache");
+    let other = from_disk.key("other", false, lang);
+    group.bench_function("hit-sqlite", |b| {
+        b.iter(|| {
+            // Alternate keys so the one-entry LRU never serves the hit.
+            assert!(from_disk.get(&md5, &other).is_none());
+            from_disk.get(&md5, &key).expect("hit")
+        })
+    });
+    let warm = Cache::open(opts, &mut warnings).expect("cache");
+    warm.get(&md5, &key);
+    group.bench_function("hit-memory", |b| {
+        b.iter(|| warm.get(&md5, &key).expect("hit"))
+    });
+    group.bench_function("miss", |b| b.iter(|| warm.get(&md5, &other)));
+    group.bench_function("md5", |b| b.iter(|| content_md5(text.as_bytes())));
+    group.finish();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+fn walking(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let made = generate::generate(dir.path(), 1_000).expect("generate");
+    let mut group = c.benchmark_group("walk");
+    group.throughput(Throughput::Bytes(made.bytes));
+    group.sample_size(20);
+    let options = walk::WalkOptions::default();
+    let root = vec![dir.path().to_path_buf()];
+    group.bench_function("generated-1000-files", |b| {
+        b.iter(|| walk::walk(&root, &options).expect("walk"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rules, cache, walking);
+criterion_main!(benches);
