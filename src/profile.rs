@@ -28,7 +28,7 @@ pub struct Timeline {
     pub avg_rss_bytes: u64,
     pub peak_cpu_percent: f32,
     pub avg_cpu_percent: f32,
-    /// Time the sampler thread itself spent taking samples (its cost to the run).
+    /// CPU time the sampler thread spent taking samples (its cost to the run).
     pub sampling_cost_ms: f64,
 }
 
@@ -69,22 +69,38 @@ impl Sampler {
             .spawn(move || {
                 let pid = Pid::from_u32(pid);
                 let mut system = System::new();
-                let kind = ProcessRefreshKind::nothing().with_memory().with_cpu();
+                // Threads are refreshed by default, which costs 5x more than the rest.
+                let kind = ProcessRefreshKind::nothing()
+                    .with_memory()
+                    .with_cpu()
+                    .without_tasks();
                 let started = Instant::now();
                 let mut samples = Vec::new();
                 let mut cost = Duration::ZERO;
+                let mut last: Option<(f64, u64)> = None;
                 loop {
-                    let before = Instant::now();
+                    let before = thread_cpu_time();
                     system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, kind);
                     let Some(process) = system.process(pid) else {
                         break;
                     };
+                    let t_ms = started.elapsed().as_secs_f64() * 1e3;
+                    // CPU% from the process's accumulated CPU time over the wall time between
+                    // samples: 100 is one core busy, 200 two.
+                    let cpu_ms = process.accumulated_cpu_time();
+                    let cpu_percent = match last {
+                        Some((t0, c0)) if t_ms > t0 => {
+                            (cpu_ms.saturating_sub(c0) as f64 / (t_ms - t0) * 100.0) as f32
+                        }
+                        _ => 0.0,
+                    };
+                    last = Some((t_ms, cpu_ms));
                     samples.push(Sample {
-                        t_ms: started.elapsed().as_secs_f64() * 1e3,
+                        t_ms,
                         rss_bytes: process.memory(),
-                        cpu_percent: process.cpu_usage(),
+                        cpu_percent,
                     });
-                    cost += before.elapsed();
+                    cost += thread_cpu_time().saturating_sub(before);
                     match stopped.recv_timeout(interval) {
                         Err(RecvTimeoutError::Timeout) => continue,
                         _ => break,
@@ -114,6 +130,20 @@ impl Sampler {
         let _ = self.stop.send(());
         self.handle.join().unwrap_or_default()
     }
+}
+
+/// CPU time used so far by the calling thread: what sampling costs the run.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid pointer to a local timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// The kernel's high-water mark of this process's resident memory (Linux `VmHWM`), exact where
