@@ -2,14 +2,28 @@
 
 use std::io::{self, Write};
 
-use super::{BenchReport, ScenarioResult};
+use super::{BenchReport, ScalingRow, ScenarioResult};
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-fn row(s: &ScenarioResult) -> [String; 11] {
-    [
+const HEADER: [&str; 11] = [
+    "scenario",
+    "-j",
+    "median s",
+    "min–max s",
+    "cpu s",
+    "peak MiB",
+    "files/s",
+    "lines/s",
+    "MB/s",
+    "speedup",
+    "hit rate",
+];
+
+fn row(s: &ScenarioResult) -> Vec<String> {
+    vec![
         s.name.clone(),
         s.jobs.to_string(),
         format!("{:.3}", s.median_s),
@@ -28,19 +42,27 @@ fn row(s: &ScenarioResult) -> [String; 11] {
     ]
 }
 
-const HEADER: [&str; 11] = [
+const SCALING_HEADER: [&str; 6] = [
+    "files",
+    "MB",
     "scenario",
-    "-j",
     "median s",
-    "min–max s",
-    "cpu s",
+    "µs per file",
     "peak MiB",
-    "files/s",
-    "lines/s",
-    "MB/s",
-    "speedup",
-    "hit rate",
 ];
+/// The column of `SCALING_HEADER` that holds text (left-aligned).
+const SCALING_TEXT_COLUMN: usize = 2;
+
+fn scaling_row(r: &ScalingRow) -> Vec<String> {
+    vec![
+        r.files.to_string(),
+        format!("{:.1}", r.mb),
+        r.scenario.clone(),
+        format!("{:.3}", r.median_s),
+        format!("{:.0}", r.per_file_us),
+        format!("{:.1}", mib(r.peak_rss_bytes)),
+    ]
+}
 
 fn project_line(report: &BenchReport, i: usize) -> String {
     let p = &report.projects[i];
@@ -56,37 +78,61 @@ fn project_line(report: &BenchReport, i: usize) -> String {
     )
 }
 
+/// A text table: columns as wide as their widest cell, numbers right-aligned, the `text`
+/// column left-aligned.
+fn write_aligned(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    text: usize,
+) -> io::Result<()> {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        cells
+            .enumerate()
+            .map(|(c, v)| {
+                if c == text {
+                    format!("{v:<w$}", w = widths[c])
+                } else {
+                    format!("{v:>w$}", w = widths[c])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&mut header.iter().copied()))?;
+    for r in rows {
+        writeln!(out, "{}", line(&mut r.iter().map(String::as_str)))?;
+    }
+    Ok(())
+}
+
+fn write_markdown_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    writeln!(out, "| {} |", header.join(" | "))?;
+    writeln!(out, "|{}", " --- |".repeat(header.len()))?;
+    for r in rows {
+        writeln!(out, "| {} |", r.join(" | "))?;
+    }
+    Ok(())
+}
+
 pub fn write_text(out: &mut dyn Write, report: &BenchReport) -> io::Result<()> {
     for (i, p) in report.projects.iter().enumerate() {
         writeln!(out, "{}", project_line(report, i))?;
-        let rows: Vec<[String; 11]> = p.scenarios.iter().map(row).collect();
-        let widths: Vec<usize> = (0..11)
-            .map(|c| {
-                rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([HEADER[c].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cells: Vec<&str>| {
-            cells
-                .iter()
-                .enumerate()
-                .map(|(c, v)| {
-                    if c == 0 {
-                        format!("{v:<w$}", w = widths[c])
-                    } else {
-                        format!("{v:>w$}", w = widths[c])
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
-        };
-        writeln!(out, "{}", line(HEADER.to_vec()))?;
-        for r in &rows {
-            writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
-        }
+        let rows: Vec<_> = p.scenarios.iter().map(row).collect();
+        write_aligned(out, &HEADER, &rows, 0)?;
         for rec in &p.recommendations {
             writeln!(out, "  * {rec}")?;
         }
@@ -94,23 +140,8 @@ pub fn write_text(out: &mut dyn Write, report: &BenchReport) -> io::Result<()> {
     }
     if !report.scaling.is_empty() {
         writeln!(out, "scaling (generated projects):")?;
-        writeln!(
-            out,
-            "{:>7} {:>8}  {:<22} {:>9} {:>12} {:>9}",
-            "files", "MB", "scenario", "median s", "µs per file", "peak MiB"
-        )?;
-        for r in &report.scaling {
-            writeln!(
-                out,
-                "{:>7} {:>8.1}  {:<22} {:>9.3} {:>12.0} {:>9.1}",
-                r.files,
-                r.mb,
-                r.scenario,
-                r.median_s,
-                r.per_file_us,
-                mib(r.peak_rss_bytes)
-            )?;
-        }
+        let rows: Vec<_> = report.scaling.iter().map(scaling_row).collect();
+        write_aligned(out, &SCALING_HEADER, &rows, SCALING_TEXT_COLUMN)?;
     }
     Ok(())
 }
@@ -119,11 +150,8 @@ pub fn write_markdown(out: &mut dyn Write, report: &BenchReport) -> io::Result<(
     writeln!(out, "# wtfcb bench ({})\n", report.version)?;
     for (i, p) in report.projects.iter().enumerate() {
         writeln!(out, "## {}\n", project_line(report, i))?;
-        writeln!(out, "| {} |", HEADER.join(" | "))?;
-        writeln!(out, "|{}", " --- |".repeat(HEADER.len()))?;
-        for s in &p.scenarios {
-            writeln!(out, "| {} |", row(s).join(" | "))?;
-        }
+        let rows: Vec<_> = p.scenarios.iter().map(row).collect();
+        write_markdown_table(out, &HEADER, &rows)?;
         writeln!(out)?;
         for rec in &p.recommendations {
             writeln!(out, "- {rec}")?;
@@ -132,23 +160,89 @@ pub fn write_markdown(out: &mut dyn Write, report: &BenchReport) -> io::Result<(
     }
     if !report.scaling.is_empty() {
         writeln!(out, "## Scaling\n")?;
-        writeln!(
-            out,
-            "| files | MB | scenario | median s | µs per file | peak MiB |"
-        )?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-        for r in &report.scaling {
-            writeln!(
-                out,
-                "| {} | {:.1} | {} | {:.3} | {:.0} | {:.1} |",
-                r.files,
-                r.mb,
-                r.scenario,
-                r.median_s,
-                r.per_file_us,
-                mib(r.peak_rss_bytes)
-            )?;
-        }
+        let rows: Vec<_> = report.scaling.iter().map(scaling_row).collect();
+        write_markdown_table(out, &SCALING_HEADER, &rows)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::{Kind, ProjectResult};
+
+    fn report() -> BenchReport {
+        let scenario = ScenarioResult {
+            name: "cache warm".into(),
+            kind: Kind::CacheWarm,
+            jobs: 2,
+            runs: Vec::new(),
+            median_s: 0.143,
+            min_s: 0.136,
+            max_s: 0.151,
+            cpu_s: 0.2,
+            peak_rss_bytes: 64 * 1024 * 1024,
+            files_per_s: 12581.0,
+            lines_per_s: 4352448.0,
+            mb_per_s: 221.8,
+            speedup: Some(48.93),
+            hit_rate: Some(0.996),
+            noisy: true,
+        };
+        BenchReport {
+            tool: "wtfcb",
+            version: "0",
+            cores: 2,
+            runs: 5,
+            warmup: 1,
+            projects: vec![ProjectResult {
+                path: "p".into(),
+                files: 10,
+                bytes: 1000,
+                code_lines: 100,
+                scenarios: vec![scenario],
+                recommendations: vec!["use -j 2".into()],
+            }],
+            scaling: vec![ScalingRow {
+                files: 10000,
+                mb: 47.1,
+                scenario: "cache warm".into(),
+                median_s: 0.305,
+                per_file_us: 30.5,
+                peak_rss_bytes: 100 * 1024 * 1024,
+            }],
+        }
+    }
+
+    #[test]
+    fn text_and_markdown_tables() {
+        let mut text = Vec::new();
+        write_text(&mut text, &report()).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Header and row of each table have the same width: columns line up.
+        assert_eq!(lines[1].chars().count(), lines[2].chars().count(), "{text}");
+        assert!(lines[2].starts_with("cache warm  ") && lines[2].ends_with("99.6% noisy"));
+        assert_eq!(lines[3], "  * use -j 2");
+        let scaling = &lines[lines.len() - 2..];
+        assert_eq!(
+            scaling[0].chars().count(),
+            scaling[1].chars().count(),
+            "{text}"
+        );
+        assert!(scaling[1].contains("10000") && scaling[1].contains("cache warm"));
+        assert!(scaling[1].ends_with("100.0"), "{}", scaling[1]);
+
+        let mut md = Vec::new();
+        write_markdown(&mut md, &report()).unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(
+            md.contains("| cache warm | 2 | 0.143 | 0.136–0.151 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 10000 | 47.1 | cache warm | 0.305 | 30 | 100.0 |"),
+            "{md}"
+        );
+    }
 }
