@@ -548,8 +548,16 @@ impl Cache {
         let opts = self.opts.clone();
         let outcome = {
             let mut conn = lock(&self.writer);
-            self.write(&mut conn, &results, &stats)
-                .and_then(|()| prune(&conn, &opts))
+            self.write(&mut conn, &results, &stats).and_then(|run| {
+                prune(&conn, &opts)?;
+                // The run's own row learns how long writing it took (for `cache stats`).
+                let ms = start.elapsed().as_secs_f64() * 1e3;
+                conn.execute(
+                    "UPDATE runs SET write_ms = ?1 WHERE id = ?2",
+                    params![ms, run],
+                )?;
+                Ok(())
+            })
         };
         drop(self);
         if let Err(err) = outcome {
@@ -574,20 +582,19 @@ impl Cache {
     fn stats(&self) -> CacheStats {
         let c = &self.counters;
         let seen = c.seen.load(Ordering::Relaxed);
-        let hits = c.stat_hits.load(Ordering::Relaxed) + c.hash_hits.load(Ordering::Relaxed);
+        let (stat, hash) = (
+            c.stat_hits.load(Ordering::Relaxed),
+            c.hash_hits.load(Ordering::Relaxed),
+        );
         CacheStats {
             dir: self.opts.dir.display().to_string(),
             files_seen: seen,
-            stat_hits: c.stat_hits.load(Ordering::Relaxed),
-            hash_hits: c.hash_hits.load(Ordering::Relaxed),
+            stat_hits: stat,
+            hash_hits: hash,
             misses: c.misses.load(Ordering::Relaxed),
             files_parsed: c.parsed.load(Ordering::Relaxed),
             entries_written: 0,
-            hit_rate: if seen == 0 {
-                0.0
-            } else {
-                (hits as f64 / seen as f64 * 1e4).round() / 1e4
-            },
+            hit_rate: hit_rate(seen, stat + hash),
             read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
             write_ms: 0.0,
         }
@@ -598,10 +605,11 @@ impl Cache {
         conn: &mut Connection,
         results: &[(Digest16, Digest16, Vec<u8>)],
         stats: &CacheStats,
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<i64> {
         let states = std::mem::take(&mut *lock(&self.new_states));
         let touched = std::mem::take(&mut *lock(&self.touched));
         let (now, written_ns) = (now_s(), now_ns());
+        let run;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut put = tx.prepare_cached(
@@ -645,12 +653,23 @@ impl Cache {
                     stats.read_ms
                 ],
             )?;
+            run = tx.last_insert_rowid();
             tx.execute(
                 "DELETE FROM runs WHERE id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT 20)",
                 [],
             )?;
         }
-        tx.commit()
+        tx.commit()?;
+        Ok(run)
+    }
+}
+
+/// Hits / files seen, to four decimals (0 when nothing was seen).
+fn hit_rate(seen: u64, hits: u64) -> f64 {
+    if seen == 0 {
+        0.0
+    } else {
+        (hits as f64 / seen as f64 * 1e4).round() / 1e4
     }
 }
 
@@ -677,16 +696,13 @@ pub struct Pruned {
 
 /// Removes entries unseen for `max_age_days`, then the least recently seen entries until the
 /// stored values fit in `max_size`.
-fn prune(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<()> {
-    prune_counted(conn, opts).map(|_| ())
-}
-
-fn prune_counted(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<Pruned> {
+fn prune(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<Pruned> {
     let cutoff = now_s() - i64::from(opts.max_age_days) * 86_400;
     let mut pruned = Pruned {
         results: conn.execute("DELETE FROM results WHERE last_seen < ?1", [cutoff])? as u64,
         files: conn.execute("DELETE FROM files WHERE last_seen < ?1", [cutoff])? as u64,
     };
+    // SQLite answers this from the covering (last_seen, size) index, not the value pages.
     let total: i64 = conn.query_row("SELECT coalesce(sum(size), 0) FROM results", [], |r| {
         r.get(0)
     })?;
@@ -755,11 +771,7 @@ pub fn store_stats(opts: &CacheOptions) -> anyhow::Result<Option<StoreStats>> {
                     misses: r.get::<_, i64>(3)? as u64,
                     files_parsed: r.get::<_, i64>(4)? as u64,
                     entries_written: r.get::<_, i64>(5)? as u64,
-                    hit_rate: if seen == 0 {
-                        0.0
-                    } else {
-                        ((stat + hash) as f64 / seen as f64 * 1e4).round() / 1e4
-                    },
+                    hit_rate: hit_rate(seen as u64, (stat + hash) as u64),
                     read_ms: r.get(6)?,
                     write_ms: r.get(7)?,
                 })
@@ -804,5 +816,5 @@ pub fn prune_now(opts: &CacheOptions) -> anyhow::Result<Option<Pruned>> {
         return Ok(None);
     }
     let conn = connect(&db)?;
-    Ok(Some(prune_counted(&conn, opts)?))
+    Ok(Some(prune(&conn, opts)?))
 }

@@ -107,7 +107,10 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
             };
             PhaseTimes::add(&pipeline.times.read_ns, start);
             let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
-            match analyze_source(candidate, &source, profile.as_deref(), pipeline.times) {
+            let checks = profile
+                .as_deref()
+                .map(|p| (p, rules::is_test_path(&candidate.display)));
+            match analyze_source(candidate, &source, checks, pipeline.times) {
                 Ok(record) => Outcome::Analyzed(Box::new(record)),
                 Err(failed) => failed,
             }
@@ -156,7 +159,7 @@ fn process_cached(
         Err(err) => return read_failure(candidate, err),
     };
     PhaseTimes::add(&times.cache_ns, read_done);
-    let record = match analyze_source(candidate, &source, Some(&profile), times) {
+    let record = match analyze_source(candidate, &source, Some((&profile, is_test)), times) {
         Ok(record) => record,
         Err(failed) => return failed,
     };
@@ -191,11 +194,12 @@ fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
     }
 }
 
-/// Parses, measures and (with a profile) checks decoded source.
+/// Parses, measures and (with a profile, and whether the file is test code) checks decoded
+/// source.
 fn analyze_source(
     candidate: &Candidate,
     source: &Source,
-    profile: Option<&Profile>,
+    checks: Option<(&Profile, bool)>,
     times: &PhaseTimes,
 ) -> Result<FileRecord, Outcome> {
     let start = Instant::now();
@@ -210,13 +214,13 @@ fn analyze_source(
     // Dropping a big tree is real work; count it with the pass that needed the tree.
     drop(tree);
     let facts_done = PhaseTimes::add(&times.facts_ns, parse_done);
-    let findings = profile.map(|profile| {
+    let findings = checks.map(|(profile, is_test)| {
         let file = FileContext {
             path: &candidate.display,
             language: candidate.language,
             text: &source.text,
             facts: &facts,
-            is_test: rules::is_test_path(&candidate.display),
+            is_test,
         };
         let findings = profile.check(&file);
         PhaseTimes::add(&times.rules_ns, facts_done);

@@ -328,12 +328,10 @@ impl Ruleset {
     pub fn new(config: Layer, overrides: Vec<Override>, cli: Layer) -> anyhow::Result<Ruleset> {
         let mut base = Profile::default();
         base.apply(&config)?;
-        for o in &overrides {
-            Profile::default().apply(&o.layer)?;
-        }
         base.apply(&cli)?;
         let mut hasher = Md5::new();
         hasher.update(base.fingerprint.as_bytes());
+        // Applying each override to the defaults validates it and fingerprints what it says.
         for o in &overrides {
             let mut p = Profile::default();
             p.apply(&o.layer)?;

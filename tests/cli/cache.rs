@@ -434,4 +434,9 @@ fn cache_clear_and_prune() {
     let stats: Value = serde_json::from_slice(&stats.get_output().stdout).unwrap();
     assert_eq!(stats["results"], 5, "{stats}");
     assert_eq!(stats["last_run"]["files_seen"], 6);
+    // The last run's write time is recorded, not left at its placeholder.
+    assert!(
+        stats["last_run"]["write_ms"].as_f64().unwrap() > 0.0,
+        "{stats}"
+    );
 }
