@@ -417,6 +417,24 @@ mod tests {
         files
     }
 
+    // `languages` (shown and used to skip rules) must agree with the languages `kinds` inspects.
+    #[test]
+    fn syntactic_rules_declare_the_languages_they_inspect() {
+        for rule in registry() {
+            let m = rule.meta();
+            if m.kinds.is_empty() {
+                continue;
+            }
+            let inspected: BTreeSet<Language> = m.kinds.iter().map(|(l, _)| *l).collect();
+            let declared: BTreeSet<Language> = if m.languages.is_empty() {
+                Language::ALL.into_iter().collect()
+            } else {
+                m.languages.iter().copied().collect()
+            };
+            assert_eq!(inspected, declared, "{}", m.id);
+        }
+    }
+
     #[test]
     fn every_rule_has_a_fixture() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
