@@ -20,11 +20,12 @@ use serde::Serialize;
 
 use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::{fingerprint, Finding};
+use crate::isolate::Failure;
 use crate::lang::Language;
 use crate::walk::Candidate;
 
 /// The SQLite schema (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 /// The layout of a cached value; part of the analyzer fingerprint.
 const VALUE_FORMAT: u32 = 1;
 /// The cache's file name inside its directory.
@@ -135,6 +136,9 @@ pub struct CacheStats {
     pub hash_hits: u64,
     pub misses: u64,
     pub files_parsed: u64,
+    /// Files not parsed because their content crashed or timed out a parser before.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub known_failures: u64,
     pub entries_written: u64,
     /// Hits / files seen.
     pub hit_rate: f64,
@@ -158,6 +162,15 @@ struct NewState {
     md5: Digest16,
 }
 
+/// A file whose parse crashed or ran out of time, remembered by content so that later runs
+/// do not meet the same parser failure again (an edit changes the MD5 and retries it).
+#[derive(Debug, Clone)]
+struct KnownFailure {
+    timed_out: bool,
+    budget_ms: u64,
+    message: String,
+}
+
 #[derive(Default)]
 struct Counters {
     seen: AtomicU64,
@@ -165,6 +178,7 @@ struct Counters {
     hash_hits: AtomicU64,
     misses: AtomicU64,
     parsed: AtomicU64,
+    failures: AtomicU64,
     read_ns: AtomicU64,
 }
 
@@ -187,6 +201,8 @@ pub struct Cache {
     new_results: Mutex<Vec<(Digest16, Digest16, Vec<u8>)>>,
     new_states: Mutex<Vec<NewState>>,
     touched: Mutex<Vec<(Digest16, Digest16)>>,
+    failures: HashMap<(Digest16, Digest16), KnownFailure>,
+    new_failures: Mutex<Vec<(Digest16, Digest16, KnownFailure)>>,
     counters: Counters,
     /// Set when a read failed in a way that suggests corruption.
     broken: AtomicBool,
@@ -277,13 +293,18 @@ fn connect(db: &Path) -> Result<Connection, OpenError> {
                  stat_hits INTEGER NOT NULL, hash_hits INTEGER NOT NULL,
                  misses INTEGER NOT NULL, parsed INTEGER NOT NULL,
                  written INTEGER NOT NULL, read_ms REAL NOT NULL, write_ms REAL NOT NULL);
-             PRAGMA user_version = 1;
+             CREATE TABLE IF NOT EXISTS failures (
+                 md5 BLOB NOT NULL, key BLOB NOT NULL, timed_out INTEGER NOT NULL,
+                 budget_ms INTEGER NOT NULL, message TEXT NOT NULL, last_seen INTEGER NOT NULL,
+                 PRIMARY KEY (md5, key));
+             PRAGMA user_version = 2;
              COMMIT;",
         )?;
     }
     // Touch every table, so a damaged file fails here rather than mid-run.
     conn.query_row(
-        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files)",
+        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files),
+                (SELECT count(*) FROM failures)",
         [],
         |_| Ok(()),
     )?;
@@ -318,6 +339,36 @@ fn load_states(conn: &Connection) -> rusqlite::Result<HashMap<String, FileState>
         }
     }
     Ok(states)
+}
+
+fn load_failures(
+    conn: &Connection,
+) -> rusqlite::Result<HashMap<(Digest16, Digest16), KnownFailure>> {
+    let mut stmt = conn.prepare("SELECT md5, key, timed_out, budget_ms, message FROM failures")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut failures = HashMap::new();
+    for row in rows {
+        let (md5, key, timed_out, budget_ms, message) = row?;
+        if let (Some(md5), Some(key)) = (digest_of(&md5), digest_of(&key)) {
+            failures.insert(
+                (md5, key),
+                KnownFailure {
+                    timed_out,
+                    budget_ms: budget_ms.max(0) as u64,
+                    message,
+                },
+            );
+        }
+    }
+    Ok(failures)
 }
 
 /// Moves a damaged cache file (and its WAL files) aside, keeping one copy for inspection.
@@ -370,9 +421,9 @@ impl Cache {
         let opened = if db.is_dir() {
             Err(OpenError::Sqlite(rusqlite::Error::InvalidPath(db.clone())))
         } else {
-            connect(&db).and_then(|c| Ok((load_states(&c)?, c)))
+            connect(&db).and_then(|c| Ok(((load_states(&c)?, load_failures(&c)?), c)))
         };
-        let (states, conn) = match opened {
+        let ((states, failures), conn) = match opened {
             Ok(ok) => ok,
             Err(first) => {
                 if !writable(&dir) {
@@ -390,7 +441,7 @@ impl Cache {
                     "cache {} is unusable ({first}); {moved}; rebuilding it",
                     db.display()
                 ));
-                match connect(&db).and_then(|c| Ok((load_states(&c)?, c))) {
+                match connect(&db).and_then(|c| Ok(((load_states(&c)?, load_failures(&c)?), c))) {
                     Ok(ok) => ok,
                     Err(err) => {
                         warnings.push(format!(
@@ -412,6 +463,8 @@ impl Cache {
             new_results: Mutex::new(Vec::new()),
             new_states: Mutex::new(Vec::new()),
             touched: Mutex::new(Vec::new()),
+            failures,
+            new_failures: Mutex::new(Vec::new()),
             counters: Counters::default(),
             broken: AtomicBool::new(false),
             analyzer: analyzer_fingerprint(),
@@ -501,6 +554,45 @@ impl Cache {
             Lookup::Miss => &self.counters.misses,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How this content failed before, if it did under a budget at least as generous as
+    /// `budget` (a timeout under a smaller budget says nothing about a larger one).
+    pub fn known_failure(
+        &self,
+        md5: &Digest16,
+        key: &Digest16,
+        budget: Duration,
+    ) -> Option<Failure> {
+        let known = self.failures.get(&(*md5, *key))?;
+        let failure = if known.timed_out {
+            if known.budget_ms < budget.as_millis() as u64 {
+                return None;
+            }
+            Failure::TimedOut(budget)
+        } else {
+            Failure::Crashed(known.message.clone())
+        };
+        self.counters.failures.fetch_add(1, Ordering::Relaxed);
+        Some(failure)
+    }
+
+    /// Remembers a parser crash or timeout for this content (other failures are retried).
+    pub fn put_failure(&self, md5: Digest16, key: Digest16, failure: &Failure, budget: Duration) {
+        let known = match failure {
+            Failure::TimedOut(_) => KnownFailure {
+                timed_out: true,
+                budget_ms: budget.as_millis() as u64,
+                message: String::new(),
+            },
+            Failure::Crashed(message) => KnownFailure {
+                timed_out: false,
+                budget_ms: budget.as_millis() as u64,
+                message: message.clone(),
+            },
+            Failure::Internal { .. } | Failure::NoTree(_) => return,
+        };
+        lock(&self.new_failures).push((md5, key, known));
     }
 
     pub fn count_parsed(&self) {
@@ -593,6 +685,7 @@ impl Cache {
             hash_hits: hash,
             misses: c.misses.load(Ordering::Relaxed),
             files_parsed: c.parsed.load(Ordering::Relaxed),
+            known_failures: c.failures.load(Ordering::Relaxed),
             entries_written: 0,
             hit_rate: hit_rate(seen, stat + hash),
             read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
@@ -633,6 +726,20 @@ impl Cache {
                     now
                 ])?;
             }
+            let mut fail = tx.prepare_cached(
+                "INSERT OR REPLACE INTO failures (md5, key, timed_out, budget_ms, message, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (md5, key, f) in std::mem::take(&mut *lock(&self.new_failures)) {
+                fail.execute(params![
+                    &md5[..],
+                    &key[..],
+                    f.timed_out,
+                    f.budget_ms as i64,
+                    f.message,
+                    now
+                ])?;
+            }
             let mut touch =
                 tx.prepare_cached("UPDATE results SET last_seen = ?3 WHERE md5 = ?1 AND key = ?2")?;
             for (md5, key) in &touched {
@@ -662,6 +769,10 @@ impl Cache {
         tx.commit()?;
         Ok(run)
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Hits / files seen, to four decimals (0 when nothing was seen).
@@ -702,6 +813,7 @@ fn prune(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<Pruned> {
         results: conn.execute("DELETE FROM results WHERE last_seen < ?1", [cutoff])? as u64,
         files: conn.execute("DELETE FROM files WHERE last_seen < ?1", [cutoff])? as u64,
     };
+    conn.execute("DELETE FROM failures WHERE last_seen < ?1", [cutoff])?;
     // SQLite answers this from the covering (last_seen, size) index, not the value pages.
     let total: i64 = conn.query_row("SELECT coalesce(sum(size), 0) FROM results", [], |r| {
         r.get(0)
@@ -770,6 +882,7 @@ pub fn store_stats(opts: &CacheOptions) -> anyhow::Result<Option<StoreStats>> {
                     hash_hits: hash as u64,
                     misses: r.get::<_, i64>(3)? as u64,
                     files_parsed: r.get::<_, i64>(4)? as u64,
+                    known_failures: 0,
                     entries_written: r.get::<_, i64>(5)? as u64,
                     hit_rate: hit_rate(seen as u64, (stat + hash) as u64),
                     read_ms: r.get(6)?,

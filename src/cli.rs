@@ -154,6 +154,14 @@ pub struct WalkArgs {
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Seconds a file may take to parse, per MiB of source (and at least this long); a file
+    /// past it is skipped [default: 5, or the config's `parse-timeout`].
+    #[arg(long, value_name = "SECONDS")]
+    pub parse_timeout: Option<f64>,
+    /// Parse in this process instead of in supervised worker processes: a little faster to
+    /// start, but a parser that aborts or hangs ends the whole run.
+    #[arg(long)]
+    pub in_process: bool,
 }
 
 /// How chatty a run is on stderr.

@@ -68,6 +68,7 @@ struct RawConfig {
     include: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
     max_file_size: Option<Spanned<Size>>,
+    parse_timeout: Option<Spanned<f64>>,
     fail_on: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
@@ -96,6 +97,8 @@ pub struct Config {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// `parse-timeout`: seconds per MiB of source a parse may take.
+    pub parse_timeout: Option<std::time::Duration>,
     /// `fail-on`: a severity name or `never`.
     pub fail_on: Option<String>,
     pub cache_max_age_days: Option<u32>,
@@ -254,6 +257,12 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
     }
     if let Some(s) = &raw.max_file_size {
         config.max_file_size = Some(size(s, "max-file-size")?);
+    }
+    if let Some(t) = &raw.parse_timeout {
+        config.parse_timeout = Some(
+            crate::settings::parse_timeout(*t.get_ref(), "`parse-timeout`")
+                .map_err(|e| at(t.span(), e.to_string()))?,
+        );
     }
     if let Some(f) = &raw.fail_on {
         let value = f.get_ref();

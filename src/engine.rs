@@ -8,10 +8,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{self, Cache, CachedFile, Lookup};
-use crate::facts::{self, FileFacts, FileMetrics};
+use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::Finding;
+use crate::isolate::{self, Failure, Isolation};
 use crate::lang::Language;
-use crate::parse;
+use crate::parse::ParseBudget;
 use crate::rules::{self, FileContext, Profile, Ruleset};
 use crate::settings::WalkSettings;
 use crate::source::{self, ReadError, Source};
@@ -41,7 +42,11 @@ pub struct FileRecord {
 pub enum Outcome {
     Analyzed(Box<FileRecord>),
     Skipped(Skipped),
+    /// The file could not be read (vanished, unreadable): a warning.
     Failed(Diagnostic),
+    /// The analysis itself failed (a parser crashed or hung, an internal error): the run
+    /// exits 2.
+    Broken(Diagnostic),
 }
 
 /// Time spent per phase, summed over worker threads (CPU-side time, not wall time).
@@ -92,6 +97,9 @@ pub struct Pipeline<'a> {
     /// Set by `analyze` unless `--no-cache`.
     pub cache: Option<&'a Cache>,
     pub times: &'a PhaseTimes,
+    /// Where files are parsed.
+    pub isolation: &'a Isolation,
+    pub budget: ParseBudget,
 }
 
 /// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
@@ -110,9 +118,9 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
             let checks = profile
                 .as_deref()
                 .map(|p| (p, rules::is_test_path(&candidate.display)));
-            match analyze_source(candidate, &source, checks, pipeline.times) {
+            match analyze_source(candidate, &source, checks, pipeline) {
                 Ok(record) => Outcome::Analyzed(Box::new(record)),
-                Err(failed) => failed,
+                Err(failure) => failed(candidate, failure),
             }
         }
     }
@@ -158,10 +166,18 @@ fn process_cached(
         Ok(source) => source,
         Err(err) => return read_failure(candidate, err),
     };
+    let budget = pipeline.budget.for_size(source.text.len());
+    if let Some(known) = cache.known_failure(&md5, &key, budget) {
+        PhaseTimes::add(&times.cache_ns, read_done);
+        return failed(candidate, known);
+    }
     PhaseTimes::add(&times.cache_ns, read_done);
-    let record = match analyze_source(candidate, &source, Some((&profile, is_test)), times) {
+    let record = match analyze_source(candidate, &source, Some((&profile, is_test)), pipeline) {
         Ok(record) => record,
-        Err(failed) => return failed,
+        Err(failure) => {
+            cache.put_failure(md5, key, &failure, budget);
+            return failed(candidate, failure);
+        }
     };
     cache.count_parsed();
     // A file with syntax errors is parsed again next time (a grammar update may fix it).
@@ -200,20 +216,21 @@ fn analyze_source(
     candidate: &Candidate,
     source: &Source,
     checks: Option<(&Profile, bool)>,
-    times: &PhaseTimes,
-) -> Result<FileRecord, Outcome> {
-    let start = Instant::now();
-    let tree = parse::parse(candidate.language, &source.text).map_err(|err| {
-        Outcome::Failed(Diagnostic {
-            path: candidate.display.clone(),
-            message: err.to_string(),
-        })
-    })?;
-    let parse_done = PhaseTimes::add(&times.parse_ns, start);
-    let mut facts = facts::extract(&tree, &source.text, candidate.language);
-    // Dropping a big tree is real work; count it with the pass that needed the tree.
-    drop(tree);
-    let facts_done = PhaseTimes::add(&times.facts_ns, parse_done);
+    pipeline: &Pipeline,
+) -> Result<FileRecord, Failure> {
+    let budget = pipeline.budget.for_size(source.text.len());
+    let extracted = pipeline
+        .isolation
+        .extract(candidate.language, &source.text, budget)?;
+    let times = pipeline.times;
+    times
+        .parse_ns
+        .fetch_add(extracted.parse_time.as_nanos() as u64, Ordering::Relaxed);
+    times
+        .facts_ns
+        .fetch_add(extracted.facts_time.as_nanos() as u64, Ordering::Relaxed);
+    let mut facts = extracted.facts;
+    let facts_done = Instant::now();
     let findings = checks.map(|(profile, is_test)| {
         let file = FileContext {
             path: &candidate.display,
@@ -222,10 +239,11 @@ fn analyze_source(
             facts: &facts,
             is_test,
         };
-        let findings = profile.check(&file);
+        let findings = isolate::guarded("rules", || profile.check(&file));
         PhaseTimes::add(&times.rules_ns, facts_done);
         findings
     });
+    let findings = findings.transpose()?;
     facts.hits = Vec::new();
     Ok(FileRecord {
         path: candidate.display.clone(),
@@ -236,6 +254,24 @@ fn analyze_source(
         facts,
         findings,
     })
+}
+
+/// A file whose facts or findings could not be produced.
+fn failed(candidate: &Candidate, failure: Failure) -> Outcome {
+    let path = candidate.display.clone();
+    let message = failure.message();
+    if failure.is_skip() {
+        Outcome::Skipped(Skipped {
+            path,
+            reason: message,
+        })
+    } else {
+        Outcome::Broken(Diagnostic {
+            path,
+            message,
+            analysis_failed: true,
+        })
+    }
 }
 
 fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
@@ -257,11 +293,13 @@ fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
             Outcome::Failed(Diagnostic {
                 path,
                 message: "vanished before it could be read".into(),
+                analysis_failed: false,
             })
         }
         ReadError::Io(io) => Outcome::Failed(Diagnostic {
             path,
             message: io.to_string(),
+            analysis_failed: false,
         }),
     }
 }
@@ -288,6 +326,7 @@ pub fn run(
     settings: &WalkSettings,
     rules: Option<&Ruleset>,
     cache: Option<&Cache>,
+    isolation: &Isolation,
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let start = Instant::now();
@@ -298,6 +337,8 @@ pub fn run(
         rules,
         cache,
         times,
+        isolation,
+        budget: settings.parse_budget,
     };
     let outcomes = process_all(&walked.files, settings.jobs, &pipeline)?;
     Ok((walked, outcomes))
@@ -347,6 +388,8 @@ mod tests {
                 rules,
                 cache,
                 times: &times,
+                isolation: &Isolation::InProcess,
+                budget: ParseBudget::DEFAULT,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
             match &outcomes[0] {
@@ -371,6 +414,8 @@ mod tests {
             rules: None,
             cache: None,
             times: &times,
+            isolation: &Isolation::InProcess,
+            budget: ParseBudget::DEFAULT,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));

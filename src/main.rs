@@ -14,6 +14,12 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == wtfcb::isolate::WORKER_ARG)
+    {
+        return ExitCode::from(wtfcb::isolate::worker_main());
+    }
     let cli = match wtfcb::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -1,8 +1,10 @@
-//! tree-sitter parsing with one `Parser` per language per worker thread, created on first use.
+//! tree-sitter parsing with one `Parser` per language per worker thread, created on first use,
+//! under a time budget: tree-sitter's progress callback cancels a parse that runs past it.
 
 use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
-use tree_sitter::{Parser, Tree};
+use tree_sitter::{ParseOptions, ParseState, Parser, Tree};
 
 use crate::lang::Language;
 
@@ -12,14 +14,53 @@ pub enum ParseError {
     Grammar(&'static str, String),
     #[error("the {0} parser gave up on this file")]
     NoTree(&'static str),
+    #[error("parse cancelled: it did not finish within {}", seconds(*.0))]
+    TimedOut(Duration),
+}
+
+/// `1.5 s`, `10 s`: how budgets are written in messages.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// How long one file may take to parse: `per_mib` for each MiB of source, never less than
+/// `per_mib` itself (a small file that takes seconds is as broken as a large one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseBudget {
+    pub per_mib: Duration,
+}
+
+impl ParseBudget {
+    /// The default: 5 s per MiB. Ordinary code parses at 10 MB/s or faster on one core, so
+    /// this is over 50 times what a healthy file needs.
+    pub const DEFAULT: ParseBudget = ParseBudget {
+        per_mib: Duration::from_secs(5),
+    };
+
+    pub fn for_size(self, bytes: usize) -> Duration {
+        let mib = (bytes as f64 / (1024.0 * 1024.0)).max(1.0);
+        self.per_mib.mul_f64(mib)
+    }
+}
+
+impl Default for ParseBudget {
+    fn default() -> Self {
+        ParseBudget::DEFAULT
+    }
 }
 
 thread_local! {
     static PARSERS: RefCell<[Option<Parser>; 10]> = RefCell::new(Default::default());
 }
 
-/// Parses `text` with this thread's parser for `lang`.
-pub fn parse(lang: Language, text: &str) -> Result<Tree, ParseError> {
+/// Parses `text` with this thread's parser for `lang`, cancelling it after `budget`.
+pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
+    faults::inject(text);
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = &mut parsers[lang.index()];
@@ -31,10 +72,72 @@ pub fn parse(lang: Language, text: &str) -> Result<Tree, ParseError> {
             *slot = Some(parser);
         }
         let parser = slot.as_mut().ok_or(ParseError::NoTree(lang.name()))?;
-        parser
-            .parse(text, None)
-            .ok_or(ParseError::NoTree(lang.name()))
+        let deadline = Instant::now() + budget;
+        let mut timed_out = false;
+        // Called by tree-sitter every 100 parse operations; returning true cancels.
+        let mut over_budget = |_: &ParseState| {
+            timed_out = Instant::now() >= deadline;
+            timed_out
+        };
+        let bytes = text.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
+            None,
+            Some(ParseOptions::new().progress_callback(&mut over_budget)),
+        );
+        match tree {
+            Some(tree) => Ok(tree),
+            None => {
+                // A cancelled parse leaves its state behind for a resumed call; drop it.
+                parser.reset();
+                Err(if timed_out {
+                    ParseError::TimedOut(budget)
+                } else {
+                    ParseError::NoTree(lang.name())
+                })
+            }
+        }
     })
+}
+
+/// Parses `text` under the default budget for its size.
+pub fn parse(lang: Language, text: &str) -> Result<Tree, ParseError> {
+    parse_within(lang, text, ParseBudget::DEFAULT.for_size(text.len()))
+}
+
+/// Faults that only debug builds can inject, so tests can prove that a parser which aborts,
+/// spins or panics costs one file and not the run, without depending on today's grammar bugs.
+/// They act only when `WTFCB_TEST_FAULTS=1` is set and the text holds a marker.
+pub mod faults {
+    pub const ABORT: &str = "WTFCB-TEST-FAULT-ABORT";
+    pub const SPIN: &str = "WTFCB-TEST-FAULT-SPIN";
+    pub const PANIC: &str = "WTFCB-TEST-FAULT-PANIC";
+
+    #[cfg(debug_assertions)]
+    pub fn inject(text: &str) {
+        use std::sync::OnceLock;
+        static ON: OnceLock<bool> = OnceLock::new();
+        if !*ON.get_or_init(|| std::env::var_os("WTFCB_TEST_FAULTS").is_some_and(|v| v == "1")) {
+            return;
+        }
+        if text.contains(ABORT) {
+            eprintln!("test fault: aborting as asked");
+            std::process::abort();
+        }
+        if text.contains(PANIC) {
+            panic!("test fault: panicking as asked");
+        }
+        if text.contains(SPIN) {
+            // Like a loop inside an external scanner: no progress callback ever fires.
+            loop {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    #[inline(always)]
+    pub fn inject(_: &str) {}
 }
 
 #[cfg(test)]
@@ -47,5 +150,27 @@ mod tests {
             let tree = parse(lang, "").unwrap();
             assert_eq!(tree.root_node().child_count(), 0, "{lang:?}");
         }
+    }
+
+    #[test]
+    fn budget_grows_with_size_from_a_floor() {
+        let b = ParseBudget {
+            per_mib: Duration::from_secs(4),
+        };
+        assert_eq!(b.for_size(0), Duration::from_secs(4));
+        assert_eq!(b.for_size(1024 * 1024), Duration::from_secs(4));
+        assert_eq!(b.for_size(3 * 1024 * 1024), Duration::from_secs(12));
+    }
+
+    // tree-sitter's error recovery on `,-` repeated is quadratic in the file's length: without
+    // a budget, 64 KiB of it takes minutes.
+    #[test]
+    fn quadratic_recovery_is_cancelled_at_the_budget() {
+        let text = ",-".repeat(32 * 1024);
+        let err = parse_within(Language::Python, &text, Duration::from_millis(300)).unwrap_err();
+        assert!(matches!(err, ParseError::TimedOut(_)), "{err}");
+        // The parser is usable again afterwards.
+        let tree = parse(Language::Python, "x = 1\n").unwrap();
+        assert!(!tree.root_node().has_error());
     }
 }

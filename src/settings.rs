@@ -11,6 +11,7 @@ use crate::cli::{
 };
 use crate::config::{self, Config};
 use crate::findings::Severity;
+use crate::parse::ParseBudget;
 use crate::rules::{Layer, Ruleset};
 use crate::walk::WalkOptions;
 
@@ -92,6 +93,14 @@ fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
     Some(common)
 }
 
+/// Validates a parse budget in seconds per MiB.
+pub fn parse_timeout(secs: f64, what: &str) -> anyhow::Result<std::time::Duration> {
+    if !(0.01..=3600.0).contains(&secs) {
+        bail!("{what} must be between 0.01 and 3600 seconds, got {secs}");
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
 /// Where and how to walk, and how many threads to use.
 #[derive(Debug, Clone)]
 pub struct WalkSettings {
@@ -99,6 +108,10 @@ pub struct WalkSettings {
     pub options: WalkOptions,
     pub jobs: usize,
     pub project: Project,
+    /// How long one file may take to parse.
+    pub parse_budget: ParseBudget,
+    /// Parse in supervised worker processes (the default) or in-process.
+    pub isolate: bool,
 }
 
 impl WalkSettings {
@@ -116,6 +129,14 @@ impl WalkSettings {
                 .with_context(|| format!("invalid --max-file-size {text:?}"))?,
             None => project.config.max_file_size.unwrap_or(1024 * 1024),
         };
+        let per_mib = match args.parse_timeout {
+            Some(secs) => parse_timeout(secs, "--parse-timeout")?,
+            None => project
+                .config
+                .parse_timeout
+                .unwrap_or(ParseBudget::DEFAULT.per_mib),
+        };
+        let parse_budget = ParseBudget { per_mib };
         let jobs = match args.jobs {
             Some(0) => bail!("--jobs must be at least 1"),
             Some(n) => n,
@@ -135,6 +156,8 @@ impl WalkSettings {
                 project_exclude: project.config.exclude.clone(),
             },
             jobs,
+            parse_budget,
+            isolate: !args.in_process,
             project,
         })
     }

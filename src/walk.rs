@@ -71,6 +71,10 @@ pub struct Skipped {
 pub struct Diagnostic {
     pub path: String,
     pub message: String,
+    /// The file's analysis failed (a parser crashed or hung, an internal error), as opposed
+    /// to a problem of the file system: the run exits 2.
+    #[serde(skip)]
+    pub analysis_failed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -286,6 +290,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 out.errors.push(Diagnostic {
                     path,
                     message: error_message(&err),
+                    analysis_failed: false,
                 });
                 continue;
             }
@@ -357,6 +362,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
             Err(err) => out.errors.push(Diagnostic {
                 path: display,
                 message: error_message(&err),
+                analysis_failed: false,
             }),
         }
     }

@@ -30,12 +30,16 @@ pub fn run(
         .cache
         .clone()
         .and_then(|opts| Cache::open(opts, &mut warnings));
+    let isolation = super::isolation(&settings.walk, &mut warnings);
     let (walked, outcomes) = engine::run(
         &settings.walk,
         Some(&settings.rules),
         cache.as_ref(),
+        &isolation,
         &times,
     )?;
+    warnings.extend(isolation.warning());
+    drop(isolation);
     let cache_stats = cache.map(|c| c.finish(&mut warnings));
     let project = &settings.walk.project;
     let config = project.config.path.as_ref().map(|p| {
@@ -122,9 +126,5 @@ pub fn run(
             None => writeln!(err, "wtfcb: cache off")?,
         }
     }
-    Ok(if failed {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
+    Ok(super::exit_status(report.summary.analysis_failures, failed))
 }

@@ -8,7 +8,8 @@ pub mod scan;
 
 use std::io::Write;
 
-use crate::settings::Verbosity;
+use crate::isolate::Isolation;
+use crate::settings::{Verbosity, WalkSettings};
 use crate::walk::{Diagnostic, Skipped};
 
 /// How a run ended, for the process exit code.
@@ -32,6 +33,26 @@ impl ExitStatus {
     }
 }
 
+/// Where a run parses: supervised worker processes unless `--in-process`.
+pub fn isolation(walk: &WalkSettings, warnings: &mut Vec<String>) -> Isolation {
+    if walk.isolate {
+        Isolation::processes(warnings)
+    } else {
+        Isolation::InProcess
+    }
+}
+
+/// A failed analysis of any file outranks findings: the report is incomplete.
+pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus {
+    if analysis_failures > 0 {
+        ExitStatus::Error
+    } else if findings_failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
 /// Per-file problems go to stderr: errors always, skips only when verbose (else a count).
 pub fn report_problems(
     err: &mut dyn Write,
@@ -40,7 +61,19 @@ pub fn report_problems(
     errors: &[Diagnostic],
 ) -> std::io::Result<()> {
     for e in errors {
-        writeln!(err, "wtfcb: warning: {}: {}", e.path, e.message)?;
+        let level = if e.analysis_failed {
+            "error"
+        } else {
+            "warning"
+        };
+        writeln!(err, "wtfcb: {level}: {}: {}", e.path, e.message)?;
+    }
+    let failed = errors.iter().filter(|e| e.analysis_failed).count();
+    if failed > 0 {
+        writeln!(
+            err,
+            "wtfcb: {failed} file(s) could not be analyzed; every other file was, but the report is incomplete (exit 2)"
+        )?;
     }
     match verbosity {
         Verbosity::Verbose => {

@@ -17,13 +17,22 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let times = PhaseTimes::default();
-    let (walked, outcomes) = engine::run(&settings.walk, None, None, &times)?;
+    let mut warnings = Vec::new();
+    let isolation = super::isolation(&settings.walk, &mut warnings);
+    let (walked, outcomes) = engine::run(&settings.walk, None, None, &isolation, &times)?;
+    warnings.extend(isolation.warning());
+    drop(isolation);
     let report = ScanReport::new(walked, outcomes);
     match settings.format {
         ScanFormat::Table => report::table::write_scan(out, &report)?,
         ScanFormat::Json => report::json::write(out, &report)?,
     }
     out.flush()?;
+    if settings.verbosity != Verbosity::Quiet {
+        for w in &warnings {
+            writeln!(err, "wtfcb: warning: {w}")?;
+        }
+    }
     super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
     if settings.verbosity == Verbosity::Verbose {
         writeln!(
@@ -38,5 +47,5 @@ pub fn run(
             times.facts().as_secs_f64(),
         )?;
     }
-    Ok(ExitStatus::Success)
+    Ok(super::exit_status(report.summary.analysis_failures, false))
 }

@@ -139,6 +139,10 @@ pub struct AnalyzeSummary {
     pub suppressed: u64,
     pub skipped: u64,
     pub errors: u64,
+    /// Of the errors, files whose analysis failed (a parser crashed or hung, an internal
+    /// error): the run exits 2.
+    #[serde(skip_serializing_if = "super::is_zero")]
+    pub analysis_failures: u64,
     /// The ten functions of highest cyclomatic complexity (then cognitive, path, line).
     pub most_complex: Vec<Hotspot>,
 }
@@ -173,12 +177,14 @@ impl AnalyzeReport {
             files,
             skipped,
             errors,
+            broken,
             ..
         } = super::gather(walk, outcomes);
         let mut summary = AnalyzeSummary {
             files: files.len() as u64,
             skipped: skipped.len() as u64,
             errors: errors.len() as u64,
+            analysis_failures: broken,
             by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
             ..AnalyzeSummary::default()
         };

@@ -43,6 +43,10 @@ pub struct ScanSummary {
     pub files_with_invalid_utf8: u64,
     pub skipped: u64,
     pub errors: u64,
+    /// Of the errors, files whose analysis failed (a parser crashed or hung, an internal
+    /// error): the run exits 2.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub analysis_failures: u64,
     /// Files of languages wtfcb does not parse.
     pub other_files: u64,
 }
@@ -64,6 +68,12 @@ pub struct Gathered {
     pub skipped: Vec<Skipped>,
     pub errors: Vec<Diagnostic>,
     pub other_files: usize,
+    /// How many of the errors are failed analyses.
+    pub broken: u64,
+}
+
+pub(crate) fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Joins the walk's skips and errors with the per-file outcomes (which are in walk order).
@@ -75,11 +85,16 @@ pub fn gather(walk: WalkResult, outcomes: Vec<Outcome>) -> Gathered {
         ..
     } = walk;
     let mut files = Vec::with_capacity(outcomes.len());
+    let mut broken = 0;
     for outcome in outcomes {
         match outcome {
             Outcome::Analyzed(record) => files.push(*record),
             Outcome::Skipped(skip) => skipped.push(skip),
             Outcome::Failed(diag) => errors.push(diag),
+            Outcome::Broken(diag) => {
+                broken += 1;
+                errors.push(diag);
+            }
         }
     }
     skipped.sort();
@@ -89,6 +104,7 @@ pub fn gather(walk: WalkResult, outcomes: Vec<Outcome>) -> Gathered {
         skipped,
         errors,
         other_files,
+        broken,
     }
 }
 
@@ -99,10 +115,12 @@ impl ScanReport {
             skipped,
             errors,
             other_files,
+            broken,
         } = gather(walk, outcomes);
         let mut summary = ScanSummary {
             skipped: skipped.len() as u64,
             errors: errors.len() as u64,
+            analysis_failures: broken,
             other_files: other_files as u64,
             ..ScanSummary::default()
         };

@@ -4,5 +4,6 @@ mod analyze;
 mod bench;
 mod cache;
 mod config;
+mod isolation;
 mod scan;
 mod support;

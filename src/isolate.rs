@@ -1,0 +1,534 @@
+//! Parsing and fact extraction, isolated so that one file can only cost itself.
+//!
+//! Grammars are third-party C: some abort the process on hostile input (a failed `assert`), some
+//! loop inside an external scanner where tree-sitter's cancellation never fires. A panic guard
+//! cannot catch either, so by default every parse runs in a worker process: the binary
+//! re-executes itself with [`WORKER_ARG`], reads jobs (language, budget, text) on stdin and
+//! answers with the file's facts on stdout. The supervisor side ([`Workers`]) waits for each
+//! answer with a deadline; a worker that dies or overruns it costs the file it was on, is
+//! replaced, and the run goes on. Rules run in the calling process on the returned facts.
+//!
+//! Cache hits never reach this module, so a warm run starts no worker at all.
+
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::ExitStatusExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::facts::{self, FileFacts};
+use crate::lang::Language;
+use crate::parse::{self, seconds, ParseError};
+
+/// The first argument that turns the `wtfcb` binary into a parse worker.
+pub const WORKER_ARG: &str = "__wtfcb-parse-worker";
+
+/// The largest source text a job may carry, and the largest answer the supervisor accepts.
+/// Both far exceed what `--max-file-size` lets through; they only bound a corrupt frame.
+const MAX_TEXT: u64 = 1 << 31;
+const MAX_ANSWER: u64 = 1 << 31;
+
+/// How long past its parse budget a worker may stay silent before it is killed: the parse
+/// itself is cancelled at the budget, so only a loop the cancellation cannot reach (or a fact
+/// pass gone wrong) gets here.
+fn hard_deadline(budget: Duration) -> Duration {
+    budget.mul_f64(1.5) + Duration::from_secs(1)
+}
+
+/// A file's facts, and what producing them cost.
+#[derive(Debug)]
+pub struct Extracted {
+    pub facts: FileFacts,
+    pub parse_time: Duration,
+    pub facts_time: Duration,
+}
+
+/// Why a file has no facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The parse ran past its budget and was cancelled: the file is skipped.
+    TimedOut(Duration),
+    /// The parser ended its process, or stayed silent past the hard deadline and was killed.
+    Crashed(String),
+    /// A panic in wtfcb's own code.
+    Internal {
+        phase: &'static str,
+        message: String,
+    },
+    /// tree-sitter returned no tree, or the grammar did not load.
+    NoTree(String),
+}
+
+impl Failure {
+    /// The text for the report's `skipped` or `errors` entry.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::TimedOut(budget) => format!(
+                "parse cancelled: it did not finish within {} (--parse-timeout)",
+                seconds(*budget)
+            ),
+            Failure::Crashed(reason) => reason.clone(),
+            Failure::Internal { phase, message } => {
+                format!("internal error in {phase}: {message}; please report")
+            }
+            Failure::NoTree(reason) => reason.clone(),
+        }
+    }
+
+    /// A timeout is a skip (the file is not analyzed, by a limit the user set); the rest are
+    /// failures of the analysis, which make the run exit 2.
+    pub fn is_skip(&self) -> bool {
+        matches!(self, Failure::TimedOut(_))
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-text payload".into())
+}
+
+/// Runs `f`, turning a panic into an internal error of `phase`.
+pub fn guarded<T>(phase: &'static str, f: impl FnOnce() -> T) -> Result<T, Failure> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Failure::Internal {
+        phase,
+        message: panic_message(payload.as_ref()),
+    })
+}
+
+/// Parses and extracts facts in this process (a panic is caught; an abort or a loop is not).
+pub fn extract_here(lang: Language, text: &str, budget: Duration) -> Result<Extracted, Failure> {
+    let start = Instant::now();
+    let tree = match guarded("parse", || parse::parse_within(lang, text, budget))? {
+        Ok(tree) => tree,
+        Err(ParseError::TimedOut(budget)) => return Err(Failure::TimedOut(budget)),
+        Err(err) => return Err(Failure::NoTree(err.to_string())),
+    };
+    let parsed = Instant::now();
+    let facts = guarded("facts", || {
+        let facts = facts::extract(&tree, text, lang);
+        // Dropping a big tree is real work; count it with the pass that needed the tree.
+        drop(tree);
+        facts
+    })?;
+    Ok(Extracted {
+        facts,
+        parse_time: parsed - start,
+        facts_time: parsed.elapsed(),
+    })
+}
+
+/// Where parsing happens.
+pub enum Isolation {
+    /// In the calling thread: no process start-up, no copies, but a grammar that aborts or
+    /// loops takes the run down with it.
+    InProcess,
+    /// In supervised worker processes.
+    Processes(Workers),
+}
+
+impl Isolation {
+    /// Worker processes running this same binary, or in-process parsing (with a warning) when
+    /// the binary cannot be located.
+    pub fn processes(warnings: &mut Vec<String>) -> Isolation {
+        match std::env::current_exe() {
+            Ok(exe) => Isolation::Processes(Workers::new(exe)),
+            Err(err) => {
+                warnings.push(format!(
+                    "cannot locate the wtfcb binary to start parser processes ({err}); parsing in-process, so a crashing parser would end the run"
+                ));
+                Isolation::InProcess
+            }
+        }
+    }
+
+    pub fn extract(
+        &self,
+        lang: Language,
+        text: &str,
+        budget: Duration,
+    ) -> Result<Extracted, Failure> {
+        match self {
+            Isolation::InProcess => extract_here(lang, text, budget),
+            Isolation::Processes(workers) => workers.extract(lang, text, budget),
+        }
+    }
+
+    /// A warning for the run's end, if isolation had to be given up.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            Isolation::InProcess => None,
+            Isolation::Processes(w) => w.fallback.get().cloned(),
+        }
+    }
+
+    /// Worker processes started (0 in-process): each start past the first per thread is one
+    /// replaced after a failure.
+    pub fn workers_started(&self) -> u64 {
+        match self {
+            Isolation::InProcess => 0,
+            Isolation::Processes(w) => w.started.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A pool of worker processes, one per thread that needs one, reused across files.
+pub struct Workers {
+    exe: PathBuf,
+    idle: Mutex<Vec<Worker>>,
+    /// Set when no worker could be started: every later file is parsed in-process.
+    fallback: OnceLock<String>,
+    started: AtomicU64,
+}
+
+impl Workers {
+    pub fn new(exe: PathBuf) -> Workers {
+        Workers {
+            exe,
+            idle: Mutex::new(Vec::new()),
+            fallback: OnceLock::new(),
+            started: AtomicU64::new(0),
+        }
+    }
+
+    fn take(&self) -> io::Result<Worker> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(worker) => Ok(worker),
+            None => {
+                let worker = Worker::spawn(&self.exe)?;
+                self.started.fetch_add(1, Ordering::Relaxed);
+                Ok(worker)
+            }
+        }
+    }
+
+    pub fn extract(
+        &self,
+        lang: Language,
+        text: &str,
+        budget: Duration,
+    ) -> Result<Extracted, Failure> {
+        if self.fallback.get().is_some() {
+            return extract_here(lang, text, budget);
+        }
+        let mut worker = match self.take() {
+            Ok(worker) => worker,
+            Err(err) => {
+                let _ = self.fallback.set(format!(
+                    "cannot start a parser process from {} ({err}); parsing in-process, so a crashing parser would end the run",
+                    self.exe.display()
+                ));
+                return extract_here(lang, text, budget);
+            }
+        };
+        let deadline = hard_deadline(budget);
+        match worker.job(lang, text, budget, Instant::now() + deadline) {
+            Ok(answer) => {
+                self.idle
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(worker);
+                answer
+            }
+            // The worker is gone or unusable: it is not returned to the pool.
+            Err(JobError::Silent) => {
+                worker.kill();
+                Err(Failure::Crashed(format!(
+                    "parser did not finish within {} and was stopped",
+                    seconds(deadline)
+                )))
+            }
+            Err(JobError::Died) => Err(Failure::Crashed(worker.death())),
+            Err(JobError::Garbled(what)) => {
+                worker.kill();
+                Err(Failure::Internal {
+                    phase: "parser process",
+                    message: what,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for mut worker in self
+            .idle
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            worker.kill();
+        }
+    }
+}
+
+enum JobError {
+    /// No answer before the deadline.
+    Silent,
+    /// The pipe closed: the process died.
+    Died,
+    /// An answer that does not decode.
+    Garbled(String),
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+    stderr: ChildStderr,
+}
+
+/// Answer tags.
+const OK: u8 = 0;
+const TIMED_OUT: u8 = 1;
+const INTERNAL: u8 = 2;
+const NO_TREE: u8 = 3;
+
+fn bincode_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<{ MAX_ANSWER as usize }>()
+}
+
+impl Worker {
+    fn spawn(exe: &std::path::Path) -> io::Result<Worker> {
+        let mut child = Command::new(exe)
+            .arg(WORKER_ARG)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(io::Error::other("worker pipes missing"));
+        };
+        Ok(Worker {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        })
+    }
+
+    fn job(
+        &mut self,
+        lang: Language,
+        text: &str,
+        budget: Duration,
+        deadline: Instant,
+    ) -> Result<Result<Extracted, Failure>, JobError> {
+        let mut head = [0u8; 17];
+        head[0] = lang.index() as u8;
+        head[1..9].copy_from_slice(&(budget.as_millis() as u64).to_le_bytes());
+        head[9..17].copy_from_slice(&(text.len() as u64).to_le_bytes());
+        // The worker reads its whole job before it starts, so these writes cannot block on a
+        // busy worker; a dead one makes them fail (SIGPIPE is ignored by Rust programs).
+        if self.stdin.write_all(&head).is_err()
+            || self.stdin.write_all(text.as_bytes()).is_err()
+            || self.stdin.flush().is_err()
+        {
+            return Err(JobError::Died);
+        }
+        let mut answer = [0u8; 25];
+        read_by(&mut self.stdout, &mut answer, deadline)?;
+        let word = |i: usize| u64::from_le_bytes(answer[i..i + 8].try_into().unwrap_or_default());
+        let (parse_ns, facts_ns, len) = (word(1), word(9), word(17));
+        if len > MAX_ANSWER {
+            return Err(JobError::Garbled(format!("answer of {len} bytes")));
+        }
+        let mut payload = vec![0u8; len as usize];
+        read_by(&mut self.stdout, &mut payload, deadline)?;
+        let text_of = |p: Vec<u8>| String::from_utf8_lossy(&p).into_owned();
+        Ok(match answer[0] {
+            OK => {
+                let (facts, _) =
+                    bincode::decode_from_slice::<FileFacts, _>(&payload, bincode_config())
+                        .map_err(|e| JobError::Garbled(format!("undecodable facts: {e}")))?;
+                Ok(Extracted {
+                    facts,
+                    parse_time: Duration::from_nanos(parse_ns),
+                    facts_time: Duration::from_nanos(facts_ns),
+                })
+            }
+            TIMED_OUT => Err(Failure::TimedOut(budget)),
+            INTERNAL => {
+                let text = text_of(payload);
+                let (phase, message) = text.split_once('\n').unwrap_or(("parse", &text));
+                Err(Failure::Internal {
+                    phase: if phase == "facts" { "facts" } else { "parse" },
+                    message: message.to_string(),
+                })
+            }
+            NO_TREE => Err(Failure::NoTree(text_of(payload))),
+            tag => return Err(JobError::Garbled(format!("unknown answer tag {tag}"))),
+        })
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Why a worker whose pipe closed is gone: its signal or exit code, and the last line it
+    /// wrote to stderr (an assertion's text, say).
+    fn death(mut self) -> String {
+        let status = self.child.wait();
+        let mut said = Vec::new();
+        let _ = (&mut self.stderr).take(64 * 1024).read_to_end(&mut said);
+        let last = String::from_utf8_lossy(&said)
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().chars().take(400).collect::<String>());
+        let how = match status {
+            Ok(s) => match s.signal() {
+                Some(libc::SIGABRT) => "parser aborted (SIGABRT)".to_string(),
+                Some(libc::SIGKILL) => "parser was killed (SIGKILL; out of memory?)".to_string(),
+                Some(libc::SIGSEGV) => "parser crashed (SIGSEGV)".to_string(),
+                Some(sig) => format!("parser ended by signal {sig}"),
+                None => format!("parser process exited with {s}"),
+            },
+            Err(err) => format!("parser process lost ({err})"),
+        };
+        match last {
+            Some(line) => format!("{how}: {line}"),
+            None => how,
+        }
+    }
+}
+
+/// Fills `buf` from `from`, waiting no later than `deadline`.
+fn read_by(from: &mut ChildStdout, buf: &mut [u8], deadline: Instant) -> Result<(), JobError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(JobError::Silent);
+        }
+        let mut pfd = libc::pollfd {
+            fd: from.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, owned by this frame.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(JobError::Died);
+        }
+        if ready == 0 {
+            continue;
+        }
+        // Readable or hung up: this read does not block.
+        match from.read(&mut buf[filled..]) {
+            Ok(0) => return Err(JobError::Died),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(JobError::Died),
+        }
+    }
+    Ok(())
+}
+
+/// The worker's side: answer jobs until stdin closes. Returns the process exit code.
+pub fn worker_main() -> u8 {
+    // Panics are answered as internal errors; their default report would fill stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut input = io::stdin().lock();
+    let mut output = io::BufWriter::new(io::stdout().lock());
+    loop {
+        let mut head = [0u8; 17];
+        if input.read_exact(&mut head).is_err() {
+            return 0;
+        }
+        let word = |i: usize| u64::from_le_bytes(head[i..i + 8].try_into().unwrap_or_default());
+        let (budget, len) = (Duration::from_millis(word(1)), word(9));
+        let Some(&lang) = Language::ALL.get(head[0] as usize) else {
+            return 2;
+        };
+        if len > MAX_TEXT {
+            return 2;
+        }
+        let mut raw = vec![0u8; len as usize];
+        if input.read_exact(&mut raw).is_err() {
+            return 2;
+        }
+        let text = String::from_utf8(raw)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let (tag, parse_ns, facts_ns, payload) = match extract_here(lang, &text, budget) {
+            Ok(x) => match bincode::encode_to_vec(&x.facts, bincode_config()) {
+                Ok(bytes) => (
+                    OK,
+                    x.parse_time.as_nanos() as u64,
+                    x.facts_time.as_nanos() as u64,
+                    bytes,
+                ),
+                Err(e) => (INTERNAL, 0, 0, format!("facts\nencoding: {e}").into_bytes()),
+            },
+            Err(Failure::TimedOut(_)) => (TIMED_OUT, 0, 0, Vec::new()),
+            Err(Failure::Internal { phase, message }) => {
+                (INTERNAL, 0, 0, format!("{phase}\n{message}").into_bytes())
+            }
+            Err(Failure::NoTree(reason) | Failure::Crashed(reason)) => {
+                (NO_TREE, 0, 0, reason.into_bytes())
+            }
+        };
+        let mut answer = [0u8; 25];
+        answer[0] = tag;
+        answer[1..9].copy_from_slice(&parse_ns.to_le_bytes());
+        answer[9..17].copy_from_slice(&facts_ns.to_le_bytes());
+        answer[17..25].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+        if output.write_all(&answer).is_err()
+            || output.write_all(&payload).is_err()
+            || output.flush().is_err()
+        {
+            return 2;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_an_internal_error_of_its_phase() {
+        let err = guarded("rules", || -> u32 { panic!("boom {}", 7) }).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "internal error in rules: boom 7; please report"
+        );
+        assert!(!err.is_skip());
+    }
+
+    #[test]
+    fn in_process_extraction_matches_the_facts_pass() {
+        let text = "def f(x):\n    if x:\n        return 1\n";
+        let got = extract_here(Language::Python, text, Duration::from_secs(5)).unwrap();
+        let tree = parse::parse(Language::Python, text).unwrap();
+        assert_eq!(got.facts, facts::extract(&tree, text, Language::Python));
+        assert_eq!(got.facts.functions[0].cyclomatic, 2);
+    }
+
+    #[test]
+    fn a_missing_worker_binary_falls_back_to_in_process_with_a_warning() {
+        let iso = Isolation::Processes(Workers::new(PathBuf::from("/nonexistent/wtfcb")));
+        let got = iso
+            .extract(Language::Python, "x = 1\n", Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(got.facts.lines.code, 1);
+        assert!(iso.warning().unwrap().contains("/nonexistent/wtfcb"));
+    }
+}
