@@ -39,6 +39,7 @@ pub fn run(
         &times,
     )?;
     warnings.extend(isolation.warning());
+    let parser_processes = isolation.workers_started();
     drop(isolation);
     let cache_stats = cache.map(|c| c.finish(&mut warnings));
     let project = &settings.walk.project;
@@ -52,7 +53,13 @@ pub fn run(
     });
     let mut report =
         AnalyzeReport::new(walked, outcomes, settings.rules.fingerprint.clone(), config);
-    report.run = RunInfo::new(started.elapsed(), settings.walk.jobs, &times, cache_stats);
+    report.run = RunInfo::new(
+        started.elapsed(),
+        settings.walk.jobs,
+        &times,
+        parser_processes,
+        cache_stats,
+    );
     let failed = report.fails(settings.fail_on);
     let totals = (
         report.summary.files,

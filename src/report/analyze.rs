@@ -36,6 +36,9 @@ pub struct RunInfo {
     pub wall_ms: f64,
     pub jobs: usize,
     pub phases_ms: PhasesMs,
+    /// Parser worker processes started (0 with `--in-process`, or when every file came from
+    /// the cache); more than `jobs` means some were replaced after a crash or a hang.
+    pub parser_processes: u64,
     /// Absent with `--no-cache`.
     pub cache: Option<crate::cache::CacheStats>,
 }
@@ -45,6 +48,7 @@ impl RunInfo {
         wall: std::time::Duration,
         jobs: usize,
         times: &crate::engine::PhaseTimes,
+        parser_processes: u64,
         cache: Option<crate::cache::CacheStats>,
     ) -> RunInfo {
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
@@ -60,6 +64,7 @@ impl RunInfo {
                 rules: ms(times.rules()),
                 cache_write: cache.as_ref().map_or(0.0, |c| c.write_ms),
             },
+            parser_processes,
             cache,
         }
     }

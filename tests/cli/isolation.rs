@@ -108,6 +108,8 @@ fn aborting_and_hanging_grammars_cost_only_their_file() {
         let c = &report["run"]["cache"];
         assert_eq!(c["files_parsed"], 0, "{c}");
         assert_eq!(c["known_failures"], ABORTING.len() + HANGING.len(), "{c}");
+        // Nothing to parse: no worker process was started.
+        assert_eq!(report["run"]["parser_processes"], 0);
         results.push(results_part(&warm.get_output().stdout));
     }
     // Uncached, cold and warm, on one thread or two: the same report.
@@ -171,6 +173,9 @@ fn injected_abort_spin_and_panic_each_cost_one_file() {
             "internal error in parse: test fault: panicking as asked; please report"
         );
         assert_eq!(report["summary"]["analysis_failures"], 3);
+        // Each crash or kill costs its worker; a replacement carries on.
+        let started = report["run"]["parser_processes"].as_u64().unwrap();
+        assert!(started >= 3, "{started}");
     }
 }
 
