@@ -116,6 +116,23 @@ impl Language {
         }
     }
 
+    /// The usual extension of the language's files (for files wtfcb writes, like fuzzing
+    /// reproductions).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Language::Python => "py",
+            Language::JavaScript => "js",
+            Language::TypeScript => "ts",
+            Language::Tsx => "tsx",
+            Language::Rust => "rs",
+            Language::Go => "go",
+            Language::Java => "java",
+            Language::C => "c",
+            Language::Cpp => "cpp",
+            Language::Ruby => "rb",
+        }
+    }
+
     /// Dense index, for per-language arrays.
     pub fn index(self) -> usize {
         self as usize

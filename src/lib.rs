@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod facts;
 pub mod findings;
+pub mod fuzz;
 pub mod isolate;
 pub mod lang;
 pub mod parse;

@@ -241,3 +241,25 @@ fn parse_timeout_is_validated() {
         .code(2)
         .stderr(predicates::str::contains("wtfcb.toml:1:17"));
 }
+
+// The mutation fuzzer's short fixed budget through real worker processes: no internal error,
+// no broken invariant; a grammar crash or hang it meets is survived and counted.
+#[test]
+fn short_fuzz_through_worker_processes_keeps_every_invariant() {
+    use wtfcb::isolate::{Isolation, Workers};
+    let seeds = wtfcb::fuzz::seeds(&fixtures().join("langs")).unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("wtfcb");
+    let isolation = Isolation::Processes(Workers::new(exe));
+    let found = wtfcb::fuzz::run(
+        &seeds,
+        &isolation,
+        7,
+        300,
+        std::time::Duration::from_secs(300),
+        std::time::Duration::from_secs(2),
+    );
+    assert_eq!(found.inputs, 300);
+    let shown: Vec<_> = found.violations.iter().map(|v| (v.0, &v.2)).collect();
+    assert!(shown.is_empty(), "{shown:?}");
+    assert!(isolation.warning().is_none());
+}
