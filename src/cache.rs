@@ -22,12 +22,13 @@ use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::{fingerprint, Finding};
 use crate::isolate::Failure;
 use crate::lang::Language;
+use crate::source::Stat;
 use crate::walk::Candidate;
 
 /// The SQLite schema (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 2;
 /// The layout of a cached value; part of the analyzer fingerprint.
-const VALUE_FORMAT: u32 = 1;
+const VALUE_FORMAT: u32 = 2;
 /// The cache's file name inside its directory.
 pub const DB_NAME: &str = "cache.db";
 /// A file modified this close to when its state was recorded is re-hashed (git's racy case).
@@ -48,6 +49,9 @@ pub struct CacheOptions {
     pub verify_hashes: bool,
     pub max_age_days: u32,
     pub max_size: u64,
+    /// The project's identity: the MD5 of its canonical root path. File states are kept per
+    /// project, so a cache directory shared by two checkouts never mixes them up.
+    pub project: Digest16,
 }
 
 impl CacheOptions {
@@ -58,7 +62,16 @@ impl CacheOptions {
             verify_hashes: false,
             max_age_days: 30,
             max_size: 256 * 1024 * 1024,
+            project: [0; 16],
         }
+    }
+
+    /// Sets the project identity from its root directory.
+    pub fn for_project(mut self, root: &Path) -> CacheOptions {
+        use std::os::unix::ffi::OsStrExt;
+        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        self.project = content_md5(canonical.as_os_str().as_bytes());
+        self
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -114,15 +127,34 @@ impl CachedFile {
             .collect()
     }
 
+    /// The stored form: a CRC-32 of the payload, then the payload (bincode).
     pub fn encode(&self) -> Vec<u8> {
-        bincode::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+        let payload = bincode::encode_to_vec(self, value_config()).unwrap_or_default();
+        let mut out = Vec::with_capacity(payload.len() + 4);
+        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        out
     }
 
+    /// Decodes a stored value, trusting nothing: the checksum must match, every length is
+    /// bounded by the decoder's limit, and the payload must be consumed exactly.
     pub fn decode(bytes: &[u8]) -> Option<CachedFile> {
-        bincode::decode_from_slice(bytes, bincode::config::standard())
-            .ok()
-            .map(|(v, _)| v)
+        let (sum, payload) = bytes.split_first_chunk::<4>()?;
+        if crc32fast::hash(payload) != u32::from_le_bytes(*sum) {
+            return None;
+        }
+        match bincode::decode_from_slice(payload, value_config()) {
+            Ok((value, used)) if used == payload.len() => Some(value),
+            _ => None,
+        }
     }
+}
+
+/// The decoder's limit: no stored value may make it allocate more than this.
+const MAX_VALUE_BYTES: usize = 256 << 20;
+
+fn value_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_VALUE_BYTES>()
 }
 
 /// What the cache did in one run: the JSON report's `run.cache` and `-v`'s cache line.
@@ -160,6 +192,8 @@ struct NewState {
     size: i64,
     mtime_ns: i64,
     md5: Digest16,
+    /// When the file was read: a state is trusted only once its mtime lies clearly before.
+    read_ns: i64,
 }
 
 /// A file whose parse crashed or ran out of time, remembered by content so that later runs
@@ -179,6 +213,7 @@ struct Counters {
     misses: AtomicU64,
     parsed: AtomicU64,
     failures: AtomicU64,
+    bad_values: AtomicU64,
     read_ns: AtomicU64,
 }
 
@@ -219,7 +254,7 @@ fn now_s() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn now_ns() -> i64 {
+pub fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)
@@ -234,12 +269,21 @@ pub fn content_md5(bytes: &[u8]) -> Digest16 {
     Md5::digest(bytes).into()
 }
 
-/// What every result depends on besides the settings: the tool and value-format versions and
-/// the grammars (their ABI, node kinds and fields).
+/// The identity of this build: a hash over every source file and the lock file, made by
+/// `build.rs`. Part of every result key.
+pub const BUILD_ID: &str = env!("WTFCB_BUILD_ID");
+
+/// What every result depends on besides the settings: the build (so a rebuilt binary with a
+/// changed rule never serves an old result, even under the same version), the value format
+/// and the grammars (their ABI, node kinds and fields).
 fn analyzer_fingerprint() -> Digest16 {
+    analyzer_fingerprint_of(BUILD_ID)
+}
+
+fn analyzer_fingerprint_of(build: &str) -> Digest16 {
     let mut h = Md5::new();
     h.update(format!(
-        "wtfcb {} value {VALUE_FORMAT} schema {SCHEMA_VERSION}",
+        "wtfcb {} build {build} value {VALUE_FORMAT} schema {SCHEMA_VERSION}",
         env!("CARGO_PKG_VERSION")
     ));
     for lang in Language::ALL {
@@ -262,6 +306,19 @@ enum OpenError {
     Sqlite(#[from] rusqlite::Error),
     #[error("it was written by a newer wtfcb (schema {0}, this one reads {SCHEMA_VERSION})")]
     Newer(i32),
+    #[error("its tables are damaged ({0})")]
+    Schema(String),
+}
+
+impl OpenError {
+    /// Only a file that is not a database, or one whose content or layout is damaged, is moved
+    /// aside; a busy or locked one belongs to another process and is left alone.
+    fn is_damage(&self) -> bool {
+        match self {
+            OpenError::Sqlite(e) => is_corruption(e),
+            OpenError::Newer(_) | OpenError::Schema(_) => true,
+        }
+    }
 }
 
 fn connect(db: &Path) -> Result<Connection, OpenError> {
@@ -278,42 +335,73 @@ fn connect(db: &Path) -> Result<Connection, OpenError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     if version < SCHEMA_VERSION {
-        conn.execute_batch(
+        // An older layout is dropped, not converted: the cache is only an optimisation.
+        conn.execute_batch(&format!(
             "BEGIN IMMEDIATE;
-             CREATE TABLE IF NOT EXISTS results (
-                 md5 BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
-                 size INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-                 PRIMARY KEY (md5, key));
-             CREATE INDEX IF NOT EXISTS results_age ON results (last_seen, size);
-             CREATE TABLE IF NOT EXISTS files (
-                 path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-                 md5 BLOB NOT NULL, written_ns INTEGER NOT NULL, last_seen INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS runs (
-                 id INTEGER PRIMARY KEY, at INTEGER NOT NULL, files INTEGER NOT NULL,
-                 stat_hits INTEGER NOT NULL, hash_hits INTEGER NOT NULL,
-                 misses INTEGER NOT NULL, parsed INTEGER NOT NULL,
-                 written INTEGER NOT NULL, read_ms REAL NOT NULL, write_ms REAL NOT NULL);
-             CREATE TABLE IF NOT EXISTS failures (
-                 md5 BLOB NOT NULL, key BLOB NOT NULL, timed_out INTEGER NOT NULL,
-                 budget_ms INTEGER NOT NULL, message TEXT NOT NULL, last_seen INTEGER NOT NULL,
-                 PRIMARY KEY (md5, key));
-             PRAGMA user_version = 2;
-             COMMIT;",
-        )?;
+             DROP TABLE IF EXISTS results; DROP TABLE IF EXISTS files;
+             DROP TABLE IF EXISTS runs; DROP TABLE IF EXISTS failures;
+             {SCHEMA}
+             PRAGMA user_version = {SCHEMA_VERSION};
+             COMMIT;"
+        ))?;
     }
-    // Touch every table, so a damaged file fails here rather than mid-run.
-    conn.query_row(
-        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files),
-                (SELECT count(*) FROM failures)",
-        [],
-        |_| Ok(()),
-    )?;
+    check_schema(&conn)?;
     Ok(conn)
 }
 
-fn load_states(conn: &Connection) -> rusqlite::Result<HashMap<String, FileState>> {
-    let mut stmt = conn.prepare("SELECT path, size, mtime_ns, md5, written_ns FROM files")?;
-    let rows = stmt.query_map([], |r| {
+/// The tables, as created. `files` is keyed by project (the MD5 of the canonical project root)
+/// and project-relative path, so two projects sharing a cache directory never share states.
+const SCHEMA: &str = "
+    CREATE TABLE results (
+        md5 BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+        size INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+        PRIMARY KEY (md5, key));
+    CREATE INDEX results_age ON results (last_seen, size);
+    CREATE TABLE files (
+        project BLOB NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL, md5 BLOB NOT NULL, written_ns INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL, PRIMARY KEY (project, path));
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY, at INTEGER NOT NULL, files INTEGER NOT NULL,
+        stat_hits INTEGER NOT NULL, hash_hits INTEGER NOT NULL,
+        misses INTEGER NOT NULL, parsed INTEGER NOT NULL,
+        written INTEGER NOT NULL, read_ms REAL NOT NULL, write_ms REAL NOT NULL);
+    CREATE TABLE failures (
+        md5 BLOB NOT NULL, key BLOB NOT NULL, timed_out INTEGER NOT NULL,
+        budget_ms INTEGER NOT NULL, message TEXT NOT NULL, last_seen INTEGER NOT NULL,
+        PRIMARY KEY (md5, key));";
+
+/// Every table and column this version reads, so a damaged layout (a dropped table, say) is
+/// found at open time and rebuilt rather than failing every write forever.
+fn check_schema(conn: &Connection) -> Result<(), OpenError> {
+    for query in [
+        // Counting reads every page of the tables' smallest index: damage shows here, not
+        // mid-run.
+        "SELECT (SELECT count(*) FROM results), (SELECT count(*) FROM files), (SELECT count(*) FROM failures)",
+        "SELECT md5, key, value, size, last_seen FROM results LIMIT 0",
+        "SELECT project, path, size, mtime_ns, md5, written_ns, last_seen FROM files LIMIT 0",
+        "SELECT id, at, files, stat_hits, hash_hits, misses, parsed, written, read_ms, write_ms FROM runs LIMIT 0",
+        "SELECT md5, key, timed_out, budget_ms, message, last_seen FROM failures LIMIT 0",
+    ] {
+        conn.prepare(query)
+            .and_then(|mut stmt| stmt.query([]).map(|_| ()))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                    OpenError::Sqlite(e)
+                }
+                _ => OpenError::Schema(e.to_string()),
+            })?;
+    }
+    Ok(())
+}
+
+fn load_states(
+    conn: &Connection,
+    project: &Digest16,
+) -> rusqlite::Result<HashMap<String, FileState>> {
+    let mut stmt =
+        conn.prepare("SELECT path, size, mtime_ns, md5, written_ns FROM files WHERE project = ?1")?;
+    let rows = stmt.query_map([&project[..]], |r| {
         let md5: Vec<u8> = r.get(3)?;
         Ok((
             r.get::<_, String>(0)?,
@@ -371,38 +459,79 @@ fn load_failures(
     Ok(failures)
 }
 
+/// Is `path` a regular file (not a directory, not a symlink, not missing)?
+fn is_plain_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// Removes `path` if it is a regular file; anything else there (a user's directory, a link)
+/// is left alone. Never removes a directory.
+fn remove_plain_file(path: &Path) -> std::io::Result<bool> {
+    if is_plain_file(path) {
+        std::fs::remove_file(path)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// Moves a damaged cache file (and its WAL files) aside, keeping one copy for inspection.
+/// Only regular files are moved or replaced: a directory or link of that name is not ours.
 fn quarantine(db: &Path) -> std::io::Result<PathBuf> {
     let aside = db.with_extension("db.broken");
-    if aside.is_dir() {
-        std::fs::remove_dir_all(&aside)?;
-    } else if aside.exists() {
-        std::fs::remove_file(&aside)?;
+    if std::fs::symlink_metadata(&aside).is_ok() && !remove_plain_file(&aside)? {
+        return Err(std::io::Error::other(format!(
+            "{} exists and is not a file wtfcb made",
+            aside.display()
+        )));
+    }
+    if !is_plain_file(db) {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file",
+            db.display()
+        )));
     }
     std::fs::rename(db, &aside)?;
     for ext in ["db-wal", "db-shm"] {
-        let _ = std::fs::remove_file(db.with_extension(ext));
+        let _ = remove_plain_file(&db.with_extension(ext));
     }
     Ok(aside)
 }
 
-/// Creates the cache directory, tagged so backup tools and git leave it alone.
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+                   # This file is a cache directory tag created by wtfcb.\n\
+                   # For information about cache directory tags see https://bford.info/cachedir/\n";
+
+/// Whether `dir` holds a wtfcb cache: our tag, or our database file.
+fn is_wtfcb_cache(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("CACHEDIR.TAG")).is_ok_and(|t| t.contains("created by wtfcb"))
+        || is_plain_file(&dir.join(DB_NAME))
+}
+
+/// Makes the cache directory ready. A directory wtfcb creates is tagged (CACHEDIR.TAG for
+/// backup tools, a `.gitignore` of `*` for git); an existing one is used only when it is
+/// empty or already a wtfcb cache, and is never tagged, so `--cache-dir .` or `$HOME` can
+/// never make git or a backup tool ignore a user's files.
 fn prepare_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let tag = dir.join("CACHEDIR.TAG");
-    if !tag.exists() {
-        std::fs::write(
-            &tag,
-            "Signature: 8a477f597d28d172789f06886806bc55\n\
-             # This file is a cache directory tag created by wtfcb.\n\
-             # For information about cache directory tags see https://bford.info/cachedir/\n",
-        )?;
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(dir.join("CACHEDIR.TAG"), TAG)?;
+            std::fs::write(dir.join(".gitignore"), "*\n")?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+        Ok(_) if !dir.is_dir() => Err(std::io::Error::other("not a directory")),
+        Ok(_) => {
+            let empty = std::fs::read_dir(dir)?.next().is_none();
+            if empty || is_wtfcb_cache(dir) {
+                Ok(())
+            } else {
+                Err(std::io::Error::other(
+                    "it is a non-empty directory that is not a wtfcb cache, so wtfcb will not write into it; name an empty or new directory",
+                ))
+            }
+        }
     }
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(&ignore, "*\n")?;
-    }
-    Ok(())
 }
 
 impl Cache {
@@ -418,13 +547,25 @@ impl Cache {
             return None;
         }
         let db = opts.db_path();
-        let opened = if db.is_dir() {
-            Err(OpenError::Sqlite(rusqlite::Error::InvalidPath(db.clone())))
-        } else {
-            connect(&db).and_then(|c| Ok(((load_states(&c)?, load_failures(&c)?), c)))
+        if std::fs::symlink_metadata(&db).is_ok() && !is_plain_file(&db) {
+            warnings.push(format!(
+                "{} is not a regular file, so it is not a wtfcb cache; running without the cache",
+                db.display()
+            ));
+            return None;
+        }
+        let open = |db: &Path| {
+            connect(db).and_then(|c| Ok(((load_states(&c, &opts.project)?, load_failures(&c)?), c)))
         };
-        let ((states, failures), conn) = match opened {
+        let ((states, failures), conn) = match open(&db) {
             Ok(ok) => ok,
+            Err(first) if !first.is_damage() => {
+                warnings.push(format!(
+                    "cache {} could not be opened ({first}); it is left as it is, and this run goes without the cache",
+                    db.display()
+                ));
+                return None;
+            }
             Err(first) => {
                 if !writable(&dir) {
                     warnings.push(format!(
@@ -441,7 +582,7 @@ impl Cache {
                     "cache {} is unusable ({first}); {moved}; rebuilding it",
                     db.display()
                 ));
-                match connect(&db).and_then(|c| Ok(((load_states(&c)?, load_failures(&c)?), c))) {
+                match open(&db) {
                     Ok(ok) => ok,
                     Err(err) => {
                         warnings.push(format!(
@@ -534,12 +675,18 @@ impl Cache {
         }
         let (value, last_seen) = match self.read_row(md5, key) {
             Ok(row) => row?,
-            Err(_) => {
-                self.broken.store(true, Ordering::Relaxed);
+            Err(e) => {
+                // Busy is not broken: only real damage may get the file moved aside.
+                if is_corruption(&e) {
+                    self.broken.store(true, Ordering::Relaxed);
+                }
                 return None;
             }
         };
-        let cached = Arc::new(CachedFile::decode(&value)?);
+        let Some(cached) = CachedFile::decode(&value).map(Arc::new) else {
+            self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
         if now_s() - last_seen > TOUCH_AFTER_S {
             lock(&self.touched).push((*md5, *key));
         }
@@ -599,20 +746,25 @@ impl Cache {
         self.counters.parsed.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Records a file's size, mtime and MD5 if they differ from what is stored.
-    pub fn note_state(&self, c: &Candidate, md5: Digest16) {
+    /// Records the size, mtime and MD5 of a file as read (`stat` from the open handle, `None`
+    /// when the file changed while it was read: then nothing vouches for the bytes hashed).
+    pub fn note_state(&self, c: &Candidate, md5: Digest16, stat: Option<Stat>, read_ns: i64) {
+        let Some(stat) = stat else {
+            return;
+        };
         let unchanged = self.states.get(&c.rel).is_some_and(|s| {
-            s.size == c.size as i64
-                && s.mtime_ns == c.mtime_ns
+            s.size == stat.size as i64
+                && s.mtime_ns == stat.mtime_ns
                 && s.md5 == md5
                 && s.written_ns.saturating_sub(s.mtime_ns) > RACY_NS
         });
         if !unchanged {
             lock(&self.new_states).push(NewState {
                 path: c.rel.clone(),
-                size: c.size as i64,
-                mtime_ns: c.mtime_ns,
+                size: stat.size as i64,
+                mtime_ns: stat.mtime_ns,
                 md5,
+                read_ns,
             });
         }
     }
@@ -633,6 +785,13 @@ impl Cache {
         results.sort_by_key(|r| (r.0, r.1));
         results.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let written = results.len() as u64;
+        let bad = self.counters.bad_values.load(Ordering::Relaxed);
+        if bad > 0 {
+            warnings.push(format!(
+                "{bad} cache value(s) in {} failed their checksum or did not decode; those files were analyzed afresh and their entries replaced",
+                self.db.display()
+            ));
+        }
         let mut stats = self.stats();
         stats.entries_written = written;
         let broken = self.broken.load(Ordering::Relaxed);
@@ -701,7 +860,7 @@ impl Cache {
     ) -> rusqlite::Result<i64> {
         let states = std::mem::take(&mut *lock(&self.new_states));
         let touched = std::mem::take(&mut *lock(&self.touched));
-        let (now, written_ns) = (now_s(), now_ns());
+        let now = now_s();
         let run;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
@@ -713,16 +872,18 @@ impl Cache {
                 put.execute(params![&md5[..], &key[..], value, value.len() as i64, now])?;
             }
             let mut state = tx.prepare_cached(
-                "INSERT OR REPLACE INTO files (path, size, mtime_ns, md5, written_ns, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO files
+                     (project, path, size, mtime_ns, md5, written_ns, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for s in &states {
                 state.execute(params![
+                    &self.opts.project[..],
                     s.path,
                     s.size,
                     s.mtime_ns,
                     &s.md5[..],
-                    written_ns,
+                    s.read_ns,
                     now
                 ])?;
             }
@@ -819,23 +980,25 @@ fn prune(conn: &Connection, opts: &CacheOptions) -> rusqlite::Result<Pruned> {
         r.get(0)
     })?;
     if total as u64 > opts.max_size {
-        // Walk from the most recently seen, keep what fits, delete the rest.
-        let mut keep_until = None;
-        let mut stmt =
-            conn.prepare("SELECT last_seen, size FROM results ORDER BY last_seen DESC")?;
-        let mut rows = stmt.query([])?;
-        let mut sum = 0u64;
-        while let Some(row) = rows.next()? {
-            let (seen, size): (i64, i64) = (row.get(0)?, row.get(1)?);
-            sum += size as u64;
-            if sum > opts.max_size {
-                keep_until = Some(seen);
-                break;
+        // Keep the most recently seen entries that fit; entries seen at the same second are
+        // ordered by rowid, so one run's entries are trimmed, not all dropped at once.
+        let mut doomed = Vec::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT rowid, size FROM results ORDER BY last_seen DESC, rowid DESC")?;
+            let mut rows = stmt.query([])?;
+            let mut sum = 0u64;
+            while let Some(row) = rows.next()? {
+                let (rowid, size): (i64, i64) = (row.get(0)?, row.get(1)?);
+                sum += size.max(0) as u64;
+                if sum > opts.max_size {
+                    doomed.push(rowid);
+                }
             }
         }
-        if let Some(seen) = keep_until {
-            pruned.results +=
-                conn.execute("DELETE FROM results WHERE last_seen <= ?1", [seen])? as u64;
+        let mut delete = conn.prepare("DELETE FROM results WHERE rowid = ?1")?;
+        for rowid in doomed {
+            pruned.results += delete.execute([rowid])? as u64;
         }
     }
     if pruned.results + pruned.files > 0 {
@@ -910,14 +1073,7 @@ pub fn clear(opts: &CacheOptions) -> anyhow::Result<bool> {
     let db = opts.db_path();
     let mut removed = false;
     for ext in ["db", "db-wal", "db-shm", "db.broken"] {
-        let path = db.with_extension(ext);
-        if path.is_dir() {
-            std::fs::remove_dir_all(&path)?;
-            removed = true;
-        } else if path.exists() {
-            std::fs::remove_file(&path)?;
-            removed = true;
-        }
+        removed |= remove_plain_file(&db.with_extension(ext))?;
     }
     Ok(removed)
 }

@@ -89,8 +89,13 @@ pub struct CacheDirArgs {
 pub struct CacheUseArgs {
     #[command(flatten)]
     pub dir: CacheDirArgs,
-    /// Do not read or write the cache.
-    #[arg(long, env = "WTFCB_NO_CACHE")]
+    /// Do not read or write the cache (also `WTFCB_NO_CACHE=1`, `true`, `yes` or `on`).
+    #[arg(
+        long,
+        env = "WTFCB_NO_CACHE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub no_cache: bool,
     /// Hash every file even when its size and mtime are unchanged.
     #[arg(long)]

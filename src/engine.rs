@@ -149,15 +149,16 @@ fn process_cached(
         }
     }
     let cache_done = PhaseTimes::add(&times.cache_ns, start);
-    let raw = match source::read_bytes(&candidate.path, pipeline.max_size) {
-        Ok(raw) => raw,
+    let read_ns = cache::now_ns();
+    let (raw, stat) = match source::read_with_stat(&candidate.path, pipeline.max_size) {
+        Ok(read) => read,
         Err(err) => return read_failure(candidate, err),
     };
     let md5 = cache::content_md5(&raw);
     let read_done = PhaseTimes::add(&times.read_ns, cache_done);
     if let Some(hit) = cache.get(&md5, &key) {
         cache.count(Lookup::HashHit);
-        cache.note_state(candidate, md5);
+        cache.note_state(candidate, md5, stat, read_ns);
         PhaseTimes::add(&times.cache_ns, read_done);
         return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
     }
@@ -194,7 +195,7 @@ fn process_cached(
             ),
         );
     }
-    cache.note_state(candidate, md5);
+    cache.note_state(candidate, md5, stat, read_ns);
     Outcome::Analyzed(Box::new(record))
 }
 
@@ -356,6 +357,7 @@ mod tests {
             rel: name.to_string(),
             size: 0,
             mtime_ns: 0,
+            identity: (0, 0),
         }
     }
 

@@ -40,7 +40,11 @@ fn main() -> ExitCode {
         // `wtfcb scan | head` closing the pipe is not a failure.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(err, "wtfcb: error: {e:#}");
+            let _ = writeln!(
+                err,
+                "wtfcb: error: {}",
+                wtfcb::report::tty(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

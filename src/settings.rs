@@ -200,7 +200,7 @@ pub fn cache_options(project: &Project, dir: Option<&std::path::Path>) -> CacheO
     let dir = dir
         .map(PathBuf::from)
         .unwrap_or_else(|| project.root.join(".wtfcb-cache"));
-    let mut opts = CacheOptions::new(dir);
+    let mut opts = CacheOptions::new(dir).for_project(&project.root);
     if let Some(days) = project.config.cache_max_age_days {
         opts.max_age_days = days;
     }

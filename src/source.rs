@@ -34,14 +34,38 @@ pub struct Source {
     pub bom: bool,
 }
 
+/// Size and modification time of a file as read, from its open handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime_ns: i64,
+}
+
 /// Reads a regular file's bytes, refusing non-regular files and files over `max_size`. The
 /// size is checked on the open handle, so a file that grows after the walk is caught.
 pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
-    let file = File::open(path)?;
+    read_with_stat(path, max_size).map(|(raw, _)| raw)
+}
+
+/// Like [`read_bytes`], with the handle's size and mtime when they did not change while the
+/// file was read (`None`: it changed under us, so no stat can vouch for these bytes).
+///
+/// The file is opened non-blocking: a path swapped for a FIFO after the walk is refused by its
+/// type instead of blocking the run forever in `open`.
+pub fn read_with_stat(path: &Path, max_size: u64) -> Result<(Vec<u8>, Option<Stat>), ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
     }
+    let before = Stat {
+        size: meta.len(),
+        mtime_ns: crate::walk::mtime_ns(&meta),
+    };
     if meta.len() > max_size {
         return Err(ReadError::TooLarge {
             size: meta.len(),
@@ -49,7 +73,8 @@ pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
         });
     }
     let mut raw = Vec::with_capacity(meta.len() as usize);
-    file.take(max_size.saturating_add(1))
+    (&file)
+        .take(max_size.saturating_add(1))
         .read_to_end(&mut raw)?;
     if raw.len() as u64 > max_size {
         return Err(ReadError::TooLarge {
@@ -57,7 +82,28 @@ pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
             limit: max_size,
         });
     }
-    Ok(raw)
+    let after = file.metadata().ok().map(|m| Stat {
+        size: m.len(),
+        mtime_ns: crate::walk::mtime_ns(&m),
+    });
+    let stable = after == Some(before) && before.size == raw.len() as u64;
+    Ok((raw, stable.then_some(before)))
+}
+
+/// A lone CR (classic Mac line endings, or a stray one in a mixed file) becomes LF, so line
+/// counts, positions and every grammar see the line break a compiler sees. CRLF is kept; the
+/// length, and so every byte offset, is unchanged.
+fn lone_cr_to_lf(text: &mut String) {
+    if !text.contains('\r') {
+        return;
+    }
+    // SAFETY: only ASCII bytes are replaced by ASCII bytes, so the text stays UTF-8.
+    let bytes = unsafe { text.as_mut_vec() };
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
 }
 
 impl Source {
@@ -76,10 +122,11 @@ impl Source {
         let bytes = raw.len() as u64;
         let bom = raw.starts_with(b"\xEF\xBB\xBF");
         let body = if bom { raw[3..].to_vec() } else { raw };
-        let (text, invalid_utf8) = match String::from_utf8(body) {
+        let (mut text, invalid_utf8) = match String::from_utf8(body) {
             Ok(text) => (text, false),
             Err(err) => (String::from_utf8_lossy(err.as_bytes()).into_owned(), true),
         };
+        lone_cr_to_lf(&mut text);
         Ok(Source {
             text,
             bytes,
@@ -108,6 +155,25 @@ mod tests {
         assert!(src.invalid_utf8);
         assert!(src.text.contains('\u{FFFD}'));
         assert_eq!(src.bytes, 13);
+    }
+
+    #[test]
+    fn lone_cr_is_a_line_break_and_crlf_is_kept() {
+        let src = Source::from_bytes(b"a = 1\rb = 2\r\nc = 3\r".to_vec()).unwrap();
+        assert_eq!(src.text, "a = 1\nb = 2\r\nc = 3\n");
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("f.py");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert!(matches!(
+            read_bytes(&fifo, 1 << 20),
+            Err(ReadError::NotRegular)
+        ));
     }
 
     #[test]

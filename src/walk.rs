@@ -1,6 +1,7 @@
 //! Which files a run looks at: the `ignore` walker (built on walkdir) with git's ignore rules,
 //! include/exclude globs, hidden and symlink policy, sorted, with a reason for each skip.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -57,6 +58,8 @@ pub struct Candidate {
     /// Size and modification time (ns since the epoch) as the walk saw them.
     pub size: u64,
     pub mtime_ns: i64,
+    /// Device and inode: the file's identity, however its path was typed.
+    pub identity: (u64, u64),
 }
 
 /// A file that was seen and deliberately not analyzed.
@@ -157,11 +160,35 @@ impl Filters {
 
 /// A relative path with `/` separators, as stored and matched.
 fn slash_path(p: &Path) -> String {
-    let parts: Vec<_> = p
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect();
+    let parts: Vec<_> = p.components().map(|c| path_text(c.as_os_str())).collect();
     parts.join("/")
+}
+
+/// A name as text, losslessly: bytes that are not UTF-8 become `\xHH` and a backslash becomes
+/// `\\`, so two different names never read the same (a lossy decoding turned `a\xff.py` and
+/// `a\xfe.py` into one name, and the cache mixed up their results).
+pub fn path_text(name: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = name.as_bytes();
+    if !bytes.contains(&b'\\') {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return text.to_string();
+        }
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Modification time in nanoseconds since the epoch (0 if the platform has none).
@@ -175,11 +202,11 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 /// The path as a user reads it: `./src/a.py` becomes `src/a.py`.
 pub fn display_path(path: &Path) -> String {
     let shown = path.strip_prefix(".").unwrap_or(path);
-    let text = shown.to_string_lossy();
+    let text = path_text(shown.as_os_str());
     if text.is_empty() {
         ".".to_string()
     } else {
-        text.into_owned()
+        text
     }
 }
 
@@ -228,6 +255,10 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> anyhow::Result<WalkResult>
         walk_root(root, opts, &filters, &mut out);
     }
     out.files.sort();
+    // `scan . src`, `scan a.py ./a.py d/../a.py`: one file, reached by several paths, is
+    // analyzed once, under the first of its names in sorted order.
+    let mut seen = std::collections::HashSet::new();
+    out.files.retain(|c| seen.insert(c.identity));
     out.files.dedup_by(|a, b| a.path == b.path);
     out.skipped.sort();
     out.skipped.dedup();
@@ -303,6 +334,18 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
         if file_type.is_dir() {
             continue;
         }
+        // A symlink to a file named on the command line follows the walk's rule too: only with
+        // --follow-links (the walker itself always resolves its roots).
+        if explicit
+            && !opts.follow_links
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            out.skipped.push(Skipped {
+                path: display_path(path),
+                reason: "symlink (not followed)".into(),
+            });
+            continue;
+        }
         let display = display_path(path);
         let rel = path.strip_prefix(root).unwrap_or(path);
         let in_project = project_rel(rel);
@@ -358,6 +401,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 language,
                 size: meta.len(),
                 mtime_ns: mtime_ns(&meta),
+                identity: (meta.dev(), meta.ino()),
             }),
             Err(err) => out.errors.push(Diagnostic {
                 path: display,
@@ -371,6 +415,17 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| path_text(std::ffi::OsStr::from_bytes(b));
+        assert_eq!(name(b"a\xff.py"), "a\\xFF.py");
+        assert_ne!(name(b"a\xff.py"), name(b"a\xfe.py"));
+        // A literal backslash cannot pose as an escape.
+        assert_eq!(name(b"a\\xFF.py"), "a\\\\xFF.py");
+        assert_eq!(name("caf\u{e9}.py".as_bytes()), "caf\u{e9}.py");
+    }
 
     #[test]
     fn display_strips_dot_prefix() {

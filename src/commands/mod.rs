@@ -9,6 +9,7 @@ pub mod scan;
 use std::io::Write;
 
 use crate::isolate::Isolation;
+use crate::report::tty;
 use crate::settings::{Verbosity, WalkSettings};
 use crate::walk::{Diagnostic, Skipped};
 
@@ -53,6 +54,20 @@ pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus 
     }
 }
 
+/// Run-level warnings (they may name paths) go to stderr unless quiet.
+pub fn report_warnings(
+    err: &mut dyn Write,
+    verbosity: Verbosity,
+    warnings: &[String],
+) -> std::io::Result<()> {
+    if verbosity != Verbosity::Quiet {
+        for w in warnings {
+            writeln!(err, "wtfcb: warning: {}", tty(w))?;
+        }
+    }
+    Ok(())
+}
+
 /// Per-file problems go to stderr: errors always, skips only when verbose (else a count).
 pub fn report_problems(
     err: &mut dyn Write,
@@ -66,7 +81,7 @@ pub fn report_problems(
         } else {
             "warning"
         };
-        writeln!(err, "wtfcb: {level}: {}: {}", e.path, e.message)?;
+        writeln!(err, "wtfcb: {level}: {}: {}", tty(&e.path), tty(&e.message))?;
     }
     let failed = errors.iter().filter(|e| e.analysis_failed).count();
     if failed > 0 {
@@ -78,7 +93,7 @@ pub fn report_problems(
     match verbosity {
         Verbosity::Verbose => {
             for s in skipped {
-                writeln!(err, "wtfcb: skipped {}: {}", s.path, s.reason)?;
+                writeln!(err, "wtfcb: skipped {}: {}", tty(&s.path), tty(&s.reason))?;
             }
         }
         Verbosity::Normal if !skipped.is_empty() => {

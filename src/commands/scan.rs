@@ -28,11 +28,7 @@ pub fn run(
         ScanFormat::Json => report::json::write(out, &report)?,
     }
     out.flush()?;
-    if settings.verbosity != Verbosity::Quiet {
-        for w in &warnings {
-            writeln!(err, "wtfcb: warning: {w}")?;
-        }
-    }
+    super::report_warnings(err, settings.verbosity, &warnings)?;
     super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
     if settings.verbosity == Verbosity::Verbose {
         writeln!(

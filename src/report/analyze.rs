@@ -274,7 +274,7 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", file.path)?;
+            writeln!(out, "{}", super::tty(&file.path))?;
             current = Some(&file.path);
         }
         let note = if finding.suppressed {
@@ -289,7 +289,7 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
             finding.start_column,
             finding.severity.as_str(),
             finding.rule,
-            finding.message
+            super::tty(&finding.message)
         )?;
     }
     if current.is_some() {
@@ -331,7 +331,11 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
             writeln!(
                 out,
                 "  {:>4} / {:<4} {}:{} {}",
-                h.cyclomatic, h.cognitive, h.path, h.line, h.function
+                h.cyclomatic,
+                h.cognitive,
+                super::tty(&h.path),
+                h.line,
+                super::tty(&h.function)
             )?;
         }
     }

@@ -227,21 +227,24 @@ fn damaged_caches_are_moved_aside_and_rebuilt() {
             .unwrap();
     };
     let zero = || std::fs::write(&db, b"").unwrap();
-    let directory = || {
-        std::fs::remove_file(&db).unwrap();
-        std::fs::create_dir(&db).unwrap();
-        std::fs::write(db.join("x"), b"x").unwrap();
-    };
     let newer = || {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
+    };
+    let dropped_table = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("DROP TABLE IF EXISTS runs").unwrap();
+        conn.pragma_update(None, "user_version", wtfcb::cache::SCHEMA_VERSION)
+            .unwrap();
     };
     let cases: [(&str, &dyn Fn(), bool); 5] = [
         ("garbage", &garbage, true),
         ("truncated", &truncated, false),
         ("zero-byte", &zero, false),
-        ("directory", &directory, true),
         ("newer schema", &newer, true),
+        // Valid SQLite with a damaged layout: before the fix, every later run warned and
+        // saved nothing, forever.
+        ("dropped table", &dropped_table, true),
     ];
     for (name, make, warns) in cases {
         reset(make);

@@ -173,9 +173,9 @@ fn injected_abort_spin_and_panic_each_cost_one_file() {
             "internal error in parse: test fault: panicking as asked; please report"
         );
         assert_eq!(report["summary"]["analysis_failures"], 3);
-        // Each crash or kill costs its worker; a replacement carries on.
+        // The abort and the kill each cost a worker (a survivor may serve both other files).
         let started = report["run"]["parser_processes"].as_u64().unwrap();
-        assert!(started >= 3, "{started}");
+        assert!(started >= 2, "{started}");
     }
 }
 
