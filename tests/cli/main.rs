@@ -5,5 +5,6 @@ mod bench;
 mod cache;
 mod config;
 mod isolation;
+mod safety;
 mod scan;
 mod support;
