@@ -7,7 +7,6 @@
 //! uncached run. Workers only read; new entries are written in one transaction at the end.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -594,13 +593,14 @@ impl Cache {
                 }
             }
         };
-        let entries = NonZeroUsize::new(opts.memory_entries.max(1)).unwrap_or(NonZeroUsize::MIN);
         Some(Cache {
             db,
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             states,
-            lru: Mutex::new(LruCache::new(entries)),
+            // Grown on demand and trimmed by hand: `LruCache::new` would reserve room for every
+            // entry up front.
+            lru: Mutex::new(LruCache::unbounded()),
             new_results: Mutex::new(Vec::new()),
             new_states: Mutex::new(Vec::new()),
             touched: Mutex::new(Vec::new()),
@@ -690,8 +690,16 @@ impl Cache {
         if now_s() - last_seen > TOUCH_AFTER_S {
             lock(&self.touched).push((*md5, *key));
         }
-        lock(&self.lru).put((*md5, *key), Arc::clone(&cached));
+        self.remember((*md5, *key), Arc::clone(&cached));
         Some(cached)
+    }
+
+    fn remember(&self, key: (Digest16, Digest16), value: Arc<CachedFile>) {
+        let mut lru = lock(&self.lru);
+        lru.put(key, value);
+        while lru.len() > self.opts.memory_entries.max(1) {
+            lru.pop_lru();
+        }
     }
 
     pub fn count(&self, lookup: Lookup) {
@@ -737,7 +745,7 @@ impl Cache {
                 budget_ms: budget.as_millis() as u64,
                 message: message.clone(),
             },
-            Failure::Internal { .. } | Failure::NoTree(_) => return,
+            Failure::Internal { .. } | Failure::NoTree(_) | Failure::OutOfMemory(_) => return,
         };
         lock(&self.new_failures).push((md5, key, known));
     }
@@ -772,7 +780,7 @@ impl Cache {
     /// Queues a new result for the write at the end, and serves it from memory meanwhile.
     pub fn put(&self, md5: Digest16, key: Digest16, value: CachedFile) {
         let encoded = value.encode();
-        lock(&self.lru).put((md5, key), Arc::new(value));
+        self.remember((md5, key), Arc::new(value));
         lock(&self.new_results).push((md5, key, encoded));
     }
 

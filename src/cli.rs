@@ -163,6 +163,11 @@ pub struct WalkArgs {
     /// past it is skipped [default: 5, or the config's `parse-timeout`].
     #[arg(long, value_name = "SECONDS")]
     pub parse_timeout: Option<f64>,
+    /// Memory a parse may use per MiB of source, and at least this much (`512MiB`, `2G`; `0`
+    /// for no limit); a file that needs more is skipped [default: 1GiB, or the config's
+    /// `memory-per-file`].
+    #[arg(long, value_name = "SIZE")]
+    pub memory_per_file: Option<String>,
     /// Parse in this process instead of in supervised worker processes: a little faster to
     /// start, but a parser that aborts or hangs ends the whole run.
     #[arg(long)]

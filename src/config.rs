@@ -69,6 +69,7 @@ struct RawConfig {
     exclude: Option<Vec<Spanned<String>>>,
     max_file_size: Option<Spanned<Size>>,
     parse_timeout: Option<Spanned<f64>>,
+    memory_per_file: Option<Spanned<Size>>,
     fail_on: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
@@ -97,6 +98,8 @@ pub struct Config {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// `memory-per-file`: bytes one parser process may use.
+    pub memory_per_file: Option<u64>,
     /// `parse-timeout`: seconds per MiB of source a parse may take.
     pub parse_timeout: Option<std::time::Duration>,
     /// `fail-on`: a severity name or `never`.
@@ -250,13 +253,16 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         (&raw.exclude, &mut config.exclude, "exclude"),
     ] {
         for g in list.iter().flatten() {
-            Glob::new(g.get_ref())
+            crate::walk::check_glob(g.get_ref())
                 .map_err(|e| at(g.span(), format!("`{key}`: invalid glob: {e}")))?;
             out.push(g.get_ref().clone());
         }
     }
     if let Some(s) = &raw.max_file_size {
         config.max_file_size = Some(size(s, "max-file-size")?);
+    }
+    if let Some(s) = &raw.memory_per_file {
+        config.memory_per_file = Some(size(s, "memory-per-file")?);
     }
     if let Some(t) = &raw.parse_timeout {
         config.parse_timeout = Some(
@@ -293,6 +299,8 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         let mut builder = GlobSetBuilder::new();
         let mut paths = Vec::new();
         for p in o.paths.get_ref() {
+            crate::walk::check_glob(p.get_ref())
+                .map_err(|e| at(p.span(), format!("`{prefix}paths`: invalid glob: {e}")))?;
             for glob in crate::walk::glob_variants(p.get_ref()) {
                 let glob = Glob::new(&glob)
                     .map_err(|e| at(p.span(), format!("`{prefix}paths`: invalid glob: {e}")))?;

@@ -185,7 +185,7 @@ pub fn run(
                     found.violations.push((base.language, bytes, why));
                 }
             }
-            Err(Failure::TimedOut(_)) => found.timed_out += 1,
+            Err(Failure::TimedOut(_) | Failure::OutOfMemory(_)) => found.timed_out += 1,
             Err(Failure::Crashed(why)) => found.crashes.push((base.language, bytes, why)),
             Err(f @ (Failure::Internal { .. } | Failure::NoTree(_))) => {
                 found.violations.push((base.language, bytes, f.message()))

@@ -61,6 +61,8 @@ pub enum Failure {
     },
     /// tree-sitter returned no tree, or the grammar did not load.
     NoTree(String),
+    /// The parser process ran out of its per-file memory budget (bytes).
+    OutOfMemory(u64),
 }
 
 impl Failure {
@@ -76,13 +78,17 @@ impl Failure {
                 format!("internal error in {phase}: {message}; please report")
             }
             Failure::NoTree(reason) => reason.clone(),
+            Failure::OutOfMemory(limit) => format!(
+                "needs more memory than the per-file budget of {} MiB (--memory-per-file)",
+                limit >> 20
+            ),
         }
     }
 
     /// A timeout is a skip (the file is not analyzed, by a limit the user set); the rest are
     /// failures of the analysis, which make the run exit 2.
     pub fn is_skip(&self) -> bool {
-        matches!(self, Failure::TimedOut(_))
+        matches!(self, Failure::TimedOut(_) | Failure::OutOfMemory(_))
     }
 }
 
@@ -134,11 +140,11 @@ pub enum Isolation {
 }
 
 impl Isolation {
-    /// Worker processes running this same binary, or in-process parsing (with a warning) when
-    /// the binary cannot be located.
-    pub fn processes(warnings: &mut Vec<String>) -> Isolation {
+    /// Worker processes running this same binary, each job limited to its memory budget, or
+    /// in-process parsing (with a warning) when the binary cannot be located.
+    pub fn processes(memory: MemoryBudget, warnings: &mut Vec<String>) -> Isolation {
         match std::env::current_exe() {
-            Ok(exe) => Isolation::Processes(Workers::new(exe)),
+            Ok(exe) => Isolation::Processes(Workers::new(exe).with_memory_limit(memory)),
             Err(err) => {
                 warnings.push(format!(
                     "cannot locate the wtfcb binary to start parser processes ({err}); parsing in-process, so a crashing parser would end the run"
@@ -178,9 +184,30 @@ impl Isolation {
     }
 }
 
+/// How much memory one file's parse may take in a worker process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemoryBudget {
+    /// Bytes per MiB of source, and at least this much (0: no limit).
+    pub per_mib: u64,
+    /// Never more than this (so that every thread's worker at its budget still fits).
+    pub cap: u64,
+}
+
+impl MemoryBudget {
+    /// The budget of a file of `bytes` bytes (0: no limit).
+    pub fn for_size(self, bytes: usize) -> u64 {
+        if self.per_mib == 0 {
+            return 0;
+        }
+        let mib = (bytes as u64).div_ceil(1 << 20).max(1);
+        self.per_mib.saturating_mul(mib).min(self.cap.max(1 << 20))
+    }
+}
+
 /// A pool of worker processes, one per thread that needs one, reused across files.
 pub struct Workers {
     exe: PathBuf,
+    memory: MemoryBudget,
     idle: Mutex<Vec<Worker>>,
     /// Set when no worker could be started: every later file is parsed in-process.
     fallback: OnceLock<String>,
@@ -191,10 +218,17 @@ impl Workers {
     pub fn new(exe: PathBuf) -> Workers {
         Workers {
             exe,
+            memory: MemoryBudget::default(),
             idle: Mutex::new(Vec::new()),
             fallback: OnceLock::new(),
             started: AtomicU64::new(0),
         }
+    }
+
+    /// Limits each job's worker to its memory budget beyond what the worker maps at start-up.
+    pub fn with_memory_limit(mut self, memory: MemoryBudget) -> Workers {
+        self.memory = memory;
+        self
     }
 
     fn take(&self) -> io::Result<Worker> {
@@ -229,7 +263,8 @@ impl Workers {
             }
         };
         let deadline = hard_deadline(budget);
-        match worker.job(lang, text, budget, Instant::now() + deadline) {
+        let memory = self.memory.for_size(text.len());
+        match worker.job(lang, text, budget, memory, Instant::now() + deadline) {
             Ok(answer) => {
                 self.idle
                     .lock()
@@ -245,7 +280,7 @@ impl Workers {
                     seconds(deadline)
                 )))
             }
-            Err(JobError::Died) => Err(Failure::Crashed(worker.death())),
+            Err(JobError::Died) => Err(worker.death(memory)),
             Err(JobError::Garbled(what)) => {
                 worker.kill();
                 Err(Failure::Internal {
@@ -286,6 +321,9 @@ struct Worker {
     stderr: ChildStderr,
 }
 
+/// A job's header: language, parse budget (ms), memory budget (bytes), text length.
+const HEAD: usize = 25;
+
 /// Answer tags.
 const OK: u8 = 0;
 const TIMED_OUT: u8 = 1;
@@ -324,12 +362,14 @@ impl Worker {
         lang: Language,
         text: &str,
         budget: Duration,
+        memory: u64,
         deadline: Instant,
     ) -> Result<Result<Extracted, Failure>, JobError> {
-        let mut head = [0u8; 17];
+        let mut head = [0u8; HEAD];
         head[0] = lang.index() as u8;
         head[1..9].copy_from_slice(&(budget.as_millis() as u64).to_le_bytes());
-        head[9..17].copy_from_slice(&(text.len() as u64).to_le_bytes());
+        head[9..17].copy_from_slice(&memory.to_le_bytes());
+        head[17..25].copy_from_slice(&(text.len() as u64).to_le_bytes());
         // The worker reads its whole job before it starts, so these writes cannot block on a
         // busy worker; a dead one makes them fail (SIGPIPE is ignored by Rust programs).
         if self.stdin.write_all(&head).is_err()
@@ -379,8 +419,9 @@ impl Worker {
     }
 
     /// Why a worker whose pipe closed is gone: its signal or exit code, and the last line it
-    /// wrote to stderr (an assertion's text, say).
-    fn death(mut self) -> String {
+    /// wrote to stderr (an assertion's text, say); or its memory budget, when an allocation
+    /// failed under it.
+    fn death(mut self, memory: u64) -> Failure {
         let status = self.child.wait();
         let mut said = Vec::new();
         let _ = (&mut self.stderr).take(64 * 1024).read_to_end(&mut said);
@@ -399,10 +440,18 @@ impl Worker {
             },
             Err(err) => format!("parser process lost ({err})"),
         };
-        match last {
+        let starved = String::from_utf8_lossy(&said).lines().any(|l| {
+            l.contains("failed to allocate")
+                || l.contains("failed to reallocate")
+                || l.contains("memory allocation of")
+        });
+        if starved && memory > 0 {
+            return Failure::OutOfMemory(memory);
+        }
+        Failure::Crashed(match last {
             Some(line) => format!("{how}: {line}"),
             None => how,
-        }
+        })
     }
 }
 
@@ -442,19 +491,55 @@ fn read_by(from: &mut ChildStdout, buf: &mut [u8], deadline: Instant) -> Result<
     Ok(())
 }
 
+/// Address space this process maps before any job (bytes).
+fn mapped_now() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmSize:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Caps this process's address space (the soft limit, so a later job may raise it again) at
+/// `base` plus `budget` bytes: a file that needs more fails an allocation, and with it this
+/// worker, instead of exhausting the machine. `budget` 0 lifts the cap.
+fn limit_memory(base: u64, budget: u64) {
+    let cap = if budget == 0 {
+        libc::RLIM_INFINITY
+    } else {
+        base.saturating_add(budget) as libc::rlim_t
+    };
+    let limit = libc::rlimit {
+        rlim_cur: cap,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: a valid rlimit for this process; on failure the old limit stays.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &limit);
+    }
+}
+
 /// The worker's side: answer jobs until stdin closes. Returns the process exit code.
 pub fn worker_main() -> u8 {
     // Panics are answered as internal errors; their default report would fill stderr.
     std::panic::set_hook(Box::new(|_| {}));
+    let base = mapped_now();
+    let mut limit = 0;
     let mut input = io::stdin().lock();
     let mut output = io::BufWriter::new(io::stdout().lock());
     loop {
-        let mut head = [0u8; 17];
+        let mut head = [0u8; HEAD];
         if input.read_exact(&mut head).is_err() {
             return 0;
         }
         let word = |i: usize| u64::from_le_bytes(head[i..i + 8].try_into().unwrap_or_default());
-        let (budget, len) = (Duration::from_millis(word(1)), word(9));
+        let (budget, memory, len) = (Duration::from_millis(word(1)), word(9), word(17));
+        if memory != limit {
+            limit_memory(base, memory);
+            limit = memory;
+        }
         let Some(&lang) = Language::ALL.get(head[0] as usize) else {
             return 2;
         };
@@ -484,6 +569,7 @@ pub fn worker_main() -> u8 {
             Err(Failure::NoTree(reason) | Failure::Crashed(reason)) => {
                 (NO_TREE, 0, 0, reason.into_bytes())
             }
+            Err(f @ Failure::OutOfMemory(_)) => (NO_TREE, 0, 0, f.message().into_bytes()),
         };
         let mut answer = [0u8; 25];
         answer[0] = tag;
@@ -520,6 +606,18 @@ mod tests {
         let tree = parse::parse(Language::Python, text).unwrap();
         assert_eq!(got.facts, facts::extract(&tree, text, Language::Python));
         assert_eq!(got.facts.functions[0].cyclomatic, 2);
+    }
+
+    #[test]
+    fn memory_budget_scales_with_size_up_to_the_cap() {
+        let b = MemoryBudget {
+            per_mib: 100 << 20,
+            cap: 250 << 20,
+        };
+        assert_eq!(b.for_size(10), 100 << 20);
+        assert_eq!(b.for_size(2 << 20), 200 << 20);
+        assert_eq!(b.for_size(9 << 20), 250 << 20);
+        assert_eq!(MemoryBudget::default().for_size(9 << 20), 0);
     }
 
     #[test]

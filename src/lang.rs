@@ -367,7 +367,8 @@ impl Language {
                 "while" | "until" | "for" | "while_modifier" | "until_modifier" => Role::Loop,
                 "case" | "case_match" => Role::Switch,
                 "when" | "in_clause" => Role::Case,
-                "rescue" => Role::Catch,
+                // `y = Integer(x) rescue nil` decides as much as a `rescue` clause.
+                "rescue" | "rescue_modifier" => Role::Catch,
                 "conditional" => Role::Ternary,
                 "binary" => Role::Logical,
                 "return" => Role::Return,

@@ -11,6 +11,7 @@ use crate::cli::{
 };
 use crate::config::{self, Config};
 use crate::findings::Severity;
+use crate::isolate::MemoryBudget;
 use crate::parse::ParseBudget;
 use crate::rules::{Layer, Ruleset};
 use crate::walk::WalkOptions;
@@ -93,6 +94,24 @@ fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
     Some(common)
 }
 
+/// The most results `--cache-memory` may keep in memory (about 10 KB each).
+pub const MAX_CACHE_MEMORY: usize = 1_000_000;
+
+/// The most threads a run may use: far past any machine's cores, short of what stalls one.
+pub const MAX_JOBS: usize = 256;
+
+/// Physical memory of this machine, in bytes.
+fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The default memory budget of one parse: 1 GiB per MiB of source (and at least that), over
+/// three times what the most demanding ordinary file needs (100-300x its size).
+pub const DEFAULT_MEMORY_PER_FILE: u64 = 1 << 30;
+
 /// Validates a parse budget in seconds per MiB.
 pub fn parse_timeout(secs: f64, what: &str) -> anyhow::Result<std::time::Duration> {
     if !(0.01..=3600.0).contains(&secs) {
@@ -112,6 +131,8 @@ pub struct WalkSettings {
     pub parse_budget: ParseBudget,
     /// Parse in supervised worker processes (the default) or in-process.
     pub isolate: bool,
+    /// Each parse's memory budget.
+    pub memory_per_file: MemoryBudget,
 }
 
 impl WalkSettings {
@@ -137,10 +158,27 @@ impl WalkSettings {
                 .unwrap_or(ParseBudget::DEFAULT.per_mib),
         };
         let parse_budget = ParseBudget { per_mib };
+        let memory_per_file = match &args.memory_per_file {
+            Some(text) => parse_size::Config::new()
+                .with_binary()
+                .parse_size(text.trim())
+                .with_context(|| format!("invalid --memory-per-file {text:?}"))?,
+            None => project
+                .config
+                .memory_per_file
+                .unwrap_or(DEFAULT_MEMORY_PER_FILE),
+        };
         let jobs = match args.jobs {
             Some(0) => bail!("--jobs must be at least 1"),
+            Some(n) if n > MAX_JOBS => bail!("--jobs must be at most {MAX_JOBS}, got {n}"),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        // Every thread may hold one parser process at its budget at once: together they may
+        // not ask for more than the machine has .
+        let memory_per_file = MemoryBudget {
+            per_mib: memory_per_file,
+            cap: machine_memory().map_or(u64::MAX, |total| total / jobs as u64),
         };
         Ok(WalkSettings {
             paths,
@@ -158,6 +196,7 @@ impl WalkSettings {
             jobs,
             parse_budget,
             isolate: !args.in_process,
+            memory_per_file,
             project,
         })
     }
@@ -230,6 +269,12 @@ impl AnalyzeSettings {
             opts.memory_entries = args.cache.cache_memory;
             opts
         });
+        if !(1..=MAX_CACHE_MEMORY).contains(&args.cache.cache_memory) {
+            bail!(
+                "--cache-memory must be between 1 and {MAX_CACHE_MEMORY} entries, got {}",
+                args.cache.cache_memory
+            );
+        }
         if args.profile.sample_interval == 0 {
             bail!("--sample-interval must be at least 1 ms");
         }

@@ -112,9 +112,23 @@ pub fn glob_variants(pattern: &str) -> [String; 2] {
     [full, under]
 }
 
+/// Compiles one user pattern the way the walk will (its variants, down to the regex), so a
+/// pattern that cannot be compiled is reported where it was written.
+pub fn check_glob(pattern: &str) -> Result<(), String> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in glob_variants(pattern) {
+        builder.add(Glob::new(&glob).map_err(|e| e.to_string())?);
+    }
+    builder
+        .build()
+        .map(|_| ())
+        .map_err(|e| format!("cannot compile it: {e}"))
+}
+
 fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
+        check_glob(pattern).map_err(|e| anyhow::anyhow!("invalid glob {pattern:?}: {e}"))?;
         for glob in glob_variants(pattern) {
             builder.add(Glob::new(&glob).with_context(|| format!("invalid glob {pattern:?}"))?);
         }

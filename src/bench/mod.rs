@@ -504,28 +504,42 @@ fn wait_with_usage(pid: u32) -> anyhow::Result<Usage> {
     })
 }
 
+/// An I/O error that names its path.
+fn at_path(path: &Path) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Copies one file, writable by its owner whatever the source's mode (a read-only checkout or
+/// mount must still give an editable copy).
+fn copy_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::copy(from, to).map_err(at_path(from))?;
+    let mut perms = std::fs::metadata(to).map_err(at_path(to))?.permissions();
+    perms.set_mode(perms.mode() | 0o600);
+    std::fs::set_permissions(to, perms).map_err(at_path(to))
+}
+
 /// Copies a tree (without `.git` and caches) for the scenarios that edit files.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     if from.is_file() {
-        std::fs::create_dir_all(to)?;
+        std::fs::create_dir_all(to).map_err(at_path(to))?;
         let name = from.file_name().unwrap_or_default();
-        std::fs::copy(from, to.join(name))?;
-        return Ok(());
+        return copy_file(from, &to.join(name));
     }
     let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];
     while let Some((src, dst)) = stack.pop() {
-        std::fs::create_dir_all(&dst)?;
-        for entry in std::fs::read_dir(&src)? {
-            let entry = entry?;
+        std::fs::create_dir_all(&dst).map_err(at_path(&dst))?;
+        for entry in std::fs::read_dir(&src).map_err(at_path(&src))? {
+            let entry = entry.map_err(at_path(&src))?;
             let name = entry.file_name();
             if name == ".git" || name == ".wtfcb-cache" {
                 continue;
             }
-            let kind = entry.file_type()?;
+            let kind = entry.file_type().map_err(at_path(&entry.path()))?;
             if kind.is_dir() {
                 stack.push((entry.path(), dst.join(&name)));
             } else if kind.is_file() {
-                std::fs::copy(entry.path(), dst.join(&name))?;
+                copy_file(&entry.path(), &dst.join(&name))?;
             }
         }
     }
@@ -547,8 +561,11 @@ fn append_comment(file: &Path, n: usize) -> std::io::Result<()> {
     } else {
         "//"
     };
-    let mut f = std::fs::OpenOptions::new().append(true).open(file)?;
-    writeln!(f, "{marker} wtfcb bench edit {n}")
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .map_err(at_path(file))?;
+    writeln!(f, "{marker} wtfcb bench edit {n}").map_err(at_path(file))
 }
 
 /// Gives every file a new mtime, contents unchanged: what a fresh checkout looks like.
@@ -556,17 +573,49 @@ fn touch_tree(root: &Path) -> std::io::Result<()> {
     let now = SystemTime::now();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                stack.push(entry.path());
-            } else if entry.file_type()?.is_file() {
+        for entry in std::fs::read_dir(&dir).map_err(at_path(&dir))? {
+            let entry = entry.map_err(at_path(&dir))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(at_path(&path))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
                 std::fs::File::options()
                     .write(true)
-                    .open(entry.path())?
-                    .set_modified(now)?;
+                    .open(&path)
+                    .and_then(|f| f.set_modified(now))
+                    .map_err(at_path(&path))?;
             }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    // A read-only checkout gave a read-only copy, and the edit scenarios failed with a bare
+    // `Permission denied`.
+    #[test]
+    fn the_working_copy_of_a_read_only_tree_is_writable() {
+        let src = tempfile::tempdir().unwrap();
+        let file = src.path().join("a.py");
+        std::fs::write(&file, "x = 1\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        copy_tree(src.path(), &dst.path().join("copy")).unwrap();
+        let mode = std::fs::metadata(dst.path().join("copy/a.py"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o200, 0o200, "{mode:o}");
+    }
+
+    #[test]
+    fn io_errors_name_their_path() {
+        let err = append_comment(Path::new("/nonexistent/dir/a.py"), 1).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/dir/a.py"), "{err}");
+    }
 }

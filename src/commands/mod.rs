@@ -37,7 +37,7 @@ impl ExitStatus {
 /// Where a run parses: supervised worker processes unless `--in-process`.
 pub fn isolation(walk: &WalkSettings, warnings: &mut Vec<String>) -> Isolation {
     if walk.isolate {
-        Isolation::processes(warnings)
+        Isolation::processes(walk.memory_per_file, warnings)
     } else {
         Isolation::InProcess
     }

@@ -243,3 +243,79 @@ fn deep_nesting_is_measured_without_recursion() {
     assert_eq!(f.cyclomatic, depth as u32 + 1);
     assert_eq!(f.max_nesting, depth as u32);
 }
+
+// Go declarations without a body (implemented in assembly) were listed as functions: 3.9% of
+// the functions of Go's standard library.
+#[test]
+fn declarations_without_a_body_are_not_functions_in_any_language() {
+    let go = functions(
+        Language::Go,
+        "package p\n\nfunc add(a, b int) int\n\nfunc sub(a, b int) int { return a - b }\n",
+    );
+    assert_eq!(
+        go.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["sub"]
+    );
+    let java = functions(
+        Language::Java,
+        "interface I { int f(int x); }\nabstract class A { abstract void g(); void h() {} }\n",
+    );
+    assert_eq!(
+        java.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["h"]
+    );
+    let rust = functions(Language::Rust, "trait T { fn f(&self); fn g(&self) {} }\n");
+    assert_eq!(
+        rust.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["g"]
+    );
+    let ts = functions(
+        Language::TypeScript,
+        "function f(x: string): void;\nfunction f(x: any) {}\ninterface I { m(): void }\n",
+    );
+    assert_eq!(ts.len(), 1);
+    let c = functions(
+        Language::C,
+        "int add(int a, int b);\nint sub(int a, int b) { return a - b; }\n",
+    );
+    assert_eq!(
+        c.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        ["sub"]
+    );
+    // An empty Ruby method has no body node and is still a method.
+    let ruby = functions(Language::Ruby, "def f; end\n");
+    assert_eq!(ruby.len(), 1);
+}
+
+// `y = Integer(x) rescue nil` left cyclomatic at 1; RuboCop and lizard say 2.
+#[test]
+fn ruby_modifier_forms_each_add_a_decision() {
+    let (cyc, _, _, _) = one(
+        Language::Ruby,
+        "def f(x)\n  y = Integer(x) rescue nil\nend\n",
+    );
+    assert_eq!(cyc, 2);
+    let (cyc, _, _, _) = one(
+        Language::Ruby,
+        "def f(x)\n  a if x\n  b unless x\n  c while x\n  d until x\nend\n",
+    );
+    assert_eq!(cyc, 5);
+}
+
+// Each nested function stored its whole qualified name: 116,000 nested Rust functions (928 KB)
+// needed more than 8 GB. Past 256 bytes the middle scopes give way to `…`.
+#[test]
+fn qualified_names_stay_bounded_at_any_depth() {
+    let depth = 5_000;
+    let src = format!("{}{}", "fn abc(){".repeat(depth), "}".repeat(depth));
+    let fs = functions(Language::Rust, &src);
+    assert_eq!(fs.len(), depth);
+    let longest = fs.iter().map(|f| f.qualified_name.len()).max().unwrap();
+    assert!(longest <= super::extract::MAX_QUALIFIED + 16, "{longest}");
+    assert_eq!(fs[1].qualified_name, "abc::abc");
+    let deepest = &fs[depth - 1].qualified_name;
+    assert!(
+        deepest.starts_with("abc::…::") && deepest.ends_with("::abc"),
+        "{deepest}"
+    );
+}

@@ -16,6 +16,9 @@ enum ScopeKind {
     Class(usize),
 }
 
+/// The longest qualified name kept whole (bytes); see [`Extractor::qualify`].
+pub const MAX_QUALIFIED: usize = 256;
+
 /// An open definition on the path from the root: its node, its qualified name and what it is.
 struct Scope {
     node_id: usize,
@@ -341,11 +344,23 @@ impl Extractor<'_> {
         }
     }
 
+    /// The name with its enclosing scopes. Past [`MAX_QUALIFIED`] bytes the middle scopes
+    /// give way to `…` (the outermost one, cut to 64 bytes, and the name itself stay), so a
+    /// file of functions nested 100,000 deep costs memory linear in its size, not quadratic.
     fn qualify(&self, name: &str) -> String {
-        match self.scopes.last() {
-            Some(scope) => format!("{}{}{}", scope.qualified, self.lang.scope_separator(), name),
-            None => name.to_string(),
+        let Some(scope) = self.scopes.last() else {
+            return name.to_string();
+        };
+        let sep = self.lang.scope_separator();
+        if scope.qualified.len() + sep.len() + name.len() <= MAX_QUALIFIED {
+            return format!("{}{sep}{name}", scope.qualified);
         }
+        let outer = scope.qualified.split(sep).next().unwrap_or_default();
+        let mut cut = outer.len().min(64);
+        while !outer.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}{sep}…{sep}{name}", &outer[..cut])
     }
 
     fn open_function(&mut self, node: Node, bound_name: Option<String>) {

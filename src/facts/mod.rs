@@ -1,7 +1,7 @@
 //! Per-file facts read off the syntax tree in one pass: line kinds, functions, classes, imports
 //! and syntax errors. These are plain serialisable data, so a cache can store them as they are.
 
-mod extract;
+pub(crate) mod extract;
 mod names;
 
 #[cfg(test)]

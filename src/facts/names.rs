@@ -50,10 +50,12 @@ pub fn c_function_declarator(node: Node) -> Option<Node> {
     None
 }
 
-/// False for a declaration without a body (a Java abstract or interface method), which is not
+/// False for a declaration without a body (a Java abstract or interface method, a Go function
+/// implemented in assembly), which is not
 /// a function to measure.
 pub fn has_body(node: Node, lang: Language) -> bool {
-    lang != Language::Java || node.child_by_field_name("body").is_some()
+    // A Ruby `def f; end` has no body node and is still a definition.
+    lang == Language::Ruby || node.child_by_field_name("body").is_some()
 }
 
 /// The declared name of a function-like node, as written (may be qualified: `A::f`).

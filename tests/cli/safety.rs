@@ -315,3 +315,65 @@ fn hostile_bytes_in_names_and_comments_are_escaped_on_the_terminal() {
     let (r, _) = analyze(&p, &["--no-cache"]);
     assert!(file_paths(&r).contains(&evil.to_string()));
 }
+
+// `A<A<...>>` 349,000 deep took 1.75 GB for one 1 MiB file; with -j N, N of them at once.
+#[test]
+fn a_file_past_the_memory_budget_is_skipped() {
+    let p = project();
+    let depth = 300_000;
+    p.write(
+        "t.cpp",
+        format!("{}int{} x;\n", "A<".repeat(depth), ">".repeat(depth)),
+    );
+    let out = p
+        .cmd()
+        .args(["scan", "--format", "json", "--parse-timeout", "600"])
+        .args(["--memory-per-file", "64MiB"])
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(file_paths(&r), ["a.py", "b.py"]);
+    assert_eq!(
+        r["skipped"][0]["reason"],
+        "needs more memory than the per-file budget of 64 MiB (--memory-per-file)"
+    );
+}
+
+#[test]
+fn absurd_sizes_are_usage_errors_that_name_the_limit() {
+    let p = project();
+    p.cmd()
+        .args(["scan", "-j", "100000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--jobs must be at most 256"));
+    p.cmd()
+        .args(["analyze", "--cache-memory", "1000000000"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--cache-memory must be between 1 and 1000000",
+        ));
+    p.cmd()
+        .args(["analyze", "--cache-memory", "4611686018427387904"])
+        .assert()
+        .code(2);
+}
+
+// A pathological glob gave `error parsing pattern 0`, with no file, line or key.
+#[test]
+fn a_glob_that_cannot_compile_is_reported_where_it_was_written() {
+    let p = project();
+    let mut glob = "a".to_string();
+    for _ in 0..200 {
+        glob = format!("{{a,{glob}}}");
+    }
+    p.write("wtfcb.toml", format!("exclude = [\"{glob}\"]\n"));
+    p.cmd()
+        .arg("scan")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "wtfcb.toml:1:12: `exclude`: invalid glob: cannot compile it",
+        ));
+}
