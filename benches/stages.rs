@@ -32,6 +32,7 @@ fn rules(c: &mut Criterion) {
         let facts = facts::extract(&tree, &text, lang);
         let file = FileContext {
             path: "src/file",
+            rel: "src/file",
             language: lang,
             text: &text,
             facts: &facts,

@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::facts::{FileFacts, FileMetrics};
-use crate::findings::{fingerprint, Finding};
+use crate::findings::{set_fingerprints, Finding};
 use crate::isolate::Failure;
 use crate::lang::Language;
 use crate::source::Stat;
@@ -27,7 +27,7 @@ use crate::walk::Candidate;
 /// The SQLite schema (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 2;
 /// The layout of a cached value; part of the analyzer fingerprint.
-const VALUE_FORMAT: u32 = 2;
+const VALUE_FORMAT: u32 = 3;
 /// The cache's file name inside its directory.
 pub const DB_NAME: &str = "cache.db";
 /// A file modified this close to when its state was recorded is re-hashed (git's racy case).
@@ -88,6 +88,8 @@ pub struct CachedFile {
     pub facts: FileFacts,
     pub metrics: Option<FileMetrics>,
     pub findings: Vec<Finding>,
+    /// A `.h` file whose content showed C++ (see `Language::of_header`).
+    pub cpp_header: bool,
 }
 
 impl CachedFile {
@@ -103,6 +105,7 @@ impl CachedFile {
             invalid_utf8,
             facts: facts.clone(),
             metrics: metrics.cloned(),
+            cpp_header: false,
             findings: findings
                 .iter()
                 .map(|f| Finding {
@@ -115,15 +118,17 @@ impl CachedFile {
     }
 
     /// The findings as they are for `path`.
-    pub fn findings_for(&self, path: &str) -> Vec<Finding> {
-        self.findings
+    pub fn findings_for(&self, path: &str, rel: &str) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .findings
             .iter()
             .map(|f| Finding {
                 path: path.to_string(),
-                fingerprint: fingerprint(&f.rule, path, f.symbol.as_deref(), &f.snippet),
                 ..f.clone()
             })
-            .collect()
+            .collect();
+        set_fingerprints(&mut findings, rel);
+        findings
     }
 
     /// The stored form: a CRC-32 of the payload, then the payload (bincode).

@@ -117,7 +117,7 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
             let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
             let checks = profile
                 .as_deref()
-                .map(|p| (p, rules::is_test_path(&candidate.display)));
+                .map(|p| (p, rules::is_test_path(&candidate.rel)));
             match analyze_source(candidate, &source, checks, pipeline) {
                 Ok(record) => Outcome::Analyzed(Box::new(record)),
                 Err(failure) => failed(candidate, failure),
@@ -135,12 +135,18 @@ fn process_cached(
     let times = pipeline.times;
     let start = Instant::now();
     let profile = rules.profile_for(&candidate.rel);
-    let is_test = rules::is_test_path(&candidate.display);
-    let key = cache.key(
-        profile.fingerprint_for(candidate.language),
-        is_test,
-        candidate.language,
-    );
+    let is_test = rules::is_test_path(&candidate.rel);
+    // A header may turn out to be C++: its key covers the settings of both.
+    let settings = if candidate.is_header() {
+        format!(
+            "{}{}",
+            profile.fingerprint_for(Language::C),
+            profile.fingerprint_for(Language::Cpp)
+        )
+    } else {
+        profile.fingerprint_for(candidate.language).to_string()
+    };
+    let key = cache.key(&settings, is_test, candidate.language);
     if let Some(md5) = cache.trusted_md5(candidate) {
         if let Some(hit) = cache.get(&md5, &key) {
             cache.count(Lookup::StatHit);
@@ -183,17 +189,15 @@ fn process_cached(
     cache.count_parsed();
     // A file with syntax errors is parsed again next time (a grammar update may fix it).
     if record.facts.syntax_errors.count == 0 {
-        cache.put(
-            md5,
-            key,
-            CachedFile::new(
-                record.bytes,
-                record.invalid_utf8,
-                &record.facts,
-                record.metrics.as_ref(),
-                record.findings.as_deref().unwrap_or(&[]),
-            ),
+        let mut value = CachedFile::new(
+            record.bytes,
+            record.invalid_utf8,
+            &record.facts,
+            record.metrics.as_ref(),
+            record.findings.as_deref().unwrap_or(&[]),
         );
+        value.cpp_header = record.language != candidate.language;
+        cache.put(md5, key, value);
     }
     cache.note_state(candidate, md5, stat, read_ns);
     Outcome::Analyzed(Box::new(record))
@@ -202,12 +206,16 @@ fn process_cached(
 fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
     FileRecord {
         path: candidate.display.clone(),
-        language: candidate.language,
+        language: if hit.cpp_header {
+            Language::Cpp
+        } else {
+            candidate.language
+        },
         bytes: hit.bytes,
         invalid_utf8: hit.invalid_utf8,
         facts: hit.facts.clone(),
         metrics: hit.metrics.clone(),
-        findings: Some(hit.findings_for(&candidate.display)),
+        findings: Some(hit.findings_for(&candidate.display, &candidate.rel)),
     }
 }
 
@@ -220,9 +228,12 @@ fn analyze_source(
     pipeline: &Pipeline,
 ) -> Result<FileRecord, Failure> {
     let budget = pipeline.budget.for_size(source.text.len());
-    let extracted = pipeline
-        .isolation
-        .extract(candidate.language, &source.text, budget)?;
+    let language = if candidate.is_header() {
+        Language::of_header(&source.text)
+    } else {
+        candidate.language
+    };
+    let extracted = pipeline.isolation.extract(language, &source.text, budget)?;
     let times = pipeline.times;
     times
         .parse_ns
@@ -235,7 +246,8 @@ fn analyze_source(
     let findings = checks.map(|(profile, is_test)| {
         let file = FileContext {
             path: &candidate.display,
-            language: candidate.language,
+            rel: &candidate.rel,
+            language,
             text: &source.text,
             facts: &facts,
             is_test,
@@ -248,7 +260,7 @@ fn analyze_source(
     facts.hits = Vec::new();
     Ok(FileRecord {
         path: candidate.display.clone(),
-        language: candidate.language,
+        language,
         bytes: source.bytes,
         invalid_utf8: source.invalid_utf8,
         metrics: findings.as_ref().map(|_| FileMetrics::of(&facts)),

@@ -133,6 +133,25 @@ pub fn fingerprint(rule: &str, path: &str, symbol: Option<&str>, snippet: &str) 
         .collect()
 }
 
+/// Fills in the fingerprints of one file's findings (in their report order), from the
+/// project-relative path, so they never depend on how the command was typed. Identical
+/// findings (same rule, symbol and line text) are told apart by their occurrence: the second
+/// gets `#2` in its hash, and so on.
+pub fn set_fingerprints(findings: &mut [Finding], rel_path: &str) {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let base = fingerprint(&f.rule, rel_path, f.symbol.as_deref(), &f.snippet);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        f.fingerprint = if *n == 1 {
+            base
+        } else {
+            let snippet = format!("{}\0#{n}", f.snippet);
+            fingerprint(&f.rule, rel_path, f.symbol.as_deref(), &snippet)
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +169,35 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 16);
+    }
+
+    // Two identical findings in one function shared a fingerprint, so a baseline could not
+    // tell them apart.
+    #[test]
+    fn identical_findings_get_distinct_stable_fingerprints() {
+        let finding = |line| Finding {
+            rule: "eval-exec".into(),
+            category: Category::Security,
+            severity: Severity::High,
+            message: "eval".into(),
+            path: "/abs/typed/a.py".into(),
+            start_line: line,
+            start_column: 1,
+            end_line: line,
+            end_column: 5,
+            symbol: Some("f".into()),
+            snippet: "eval(x)".into(),
+            fingerprint: String::new(),
+            suppressed: false,
+        };
+        let mut two = vec![finding(3), finding(9)];
+        set_fingerprints(&mut two, "a.py");
+        assert_ne!(two[0].fingerprint, two[1].fingerprint);
+        // Moved down, and from another directory: the same fingerprints.
+        let mut moved = vec![finding(13), finding(19)];
+        moved[0].path = "a.py".into();
+        set_fingerprints(&mut moved, "a.py");
+        assert_eq!(moved[0].fingerprint, two[0].fingerprint);
+        assert_eq!(moved[1].fingerprint, two[1].fingerprint);
     }
 }

@@ -133,6 +133,17 @@ impl Language {
         }
     }
 
+    /// The language a `.h` file is written in: C++ when its text shows C++ (`::`,
+    /// `namespace`, `template <`, `class X {`, access specifiers), else C. Decided from the
+    /// content alone, so a cached result keyed by content stays exact.
+    pub fn of_header(text: &str) -> Language {
+        if looks_like_cpp(text) {
+            Language::Cpp
+        } else {
+            Language::C
+        }
+    }
+
     /// Dense index, for per-language arrays.
     pub fn index(self) -> usize {
         self as usize
@@ -243,13 +254,16 @@ impl Language {
                 "function_declaration" | "generator_function_declaration" | "method_definition" => {
                     Role::Function
                 }
-                "function_expression" | "function" | "generator_function" | "arrow_function" => {
-                    Role::Lambda
-                }
+                "function_expression"
+                | "function"
+                | "generator_function"
+                | "arrow_function"
+                | "class_static_block" => Role::Lambda,
                 "class_declaration"
                 | "class"
                 | "abstract_class_declaration"
-                | "interface_declaration" => Role::Class,
+                | "interface_declaration"
+                | "enum_declaration" => Role::Class,
                 "import_statement" | "export_statement" => Role::Import,
                 "call_expression" => Role::Call,
                 "if_statement" => Role::If,
@@ -336,7 +350,9 @@ impl Language {
                 "comment" => Role::Comment,
                 "function_definition" => Role::Function,
                 "lambda_expression" => Role::Lambda,
-                "struct_specifier" | "union_specifier" | "class_specifier" => Role::Class,
+                "struct_specifier" | "union_specifier" | "class_specifier" | "enum_specifier" => {
+                    Role::Class
+                }
                 "preproc_include" => Role::Import,
                 "if_statement" => Role::If,
                 "else_clause" => Role::Else,
@@ -396,9 +412,75 @@ impl Language {
     }
 }
 
+/// Whether header text uses C++: a scope operator, or a C++ keyword in the position only C++
+/// gives it.
+fn looks_like_cpp(text: &str) -> bool {
+    if text.contains("::")
+        || ["public:", "private:", "protected:", "extern \"C++\""]
+            .iter()
+            .any(|k| text.contains(k))
+    {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let word_at = |i: usize, word: &str| {
+        let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let end = i + word.len();
+        let after = bytes
+            .get(end)
+            .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+        before && after && text[end..].starts_with(|c: char| c.is_whitespace() || c == '<')
+    };
+    let next_after = |i: usize, word: &str| text[i + word.len()..].trim_start();
+    for (word, follows) in [
+        (
+            "namespace",
+            (|rest: &str| rest.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '{'))
+                as fn(&str) -> bool,
+        ),
+        ("template", |rest: &str| rest.starts_with('<')),
+        ("class", |rest: &str| {
+            let name_end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            name_end > 0 && rest[name_end..].trim_start().starts_with(['{', ':'])
+        }),
+    ] {
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(word) {
+            let i = from + pos;
+            if word_at(i, word) && follows(next_after(i, word)) {
+                return true;
+            }
+            from = i + word.len();
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_that_show_cpp_are_cpp() {
+        for cpp in [
+            "namespace n { int f(); }",
+            "template <typename T> T id(T x);",
+            "class Foo {\n public:\n int get(int x) const;\n};",
+            "class Foo : public Bar {};",
+            "int x = std::max(1, 2);",
+        ] {
+            assert_eq!(Language::of_header(cpp), Language::Cpp, "{cpp}");
+        }
+        for c in [
+            "int add(int a, int b);\nstruct classy { int namespace_id; };",
+            "/* a class of errors */\n#define TEMPLATE 1\nint f(void);",
+            "typedef struct { int class_; } t;",
+        ] {
+            assert_eq!(Language::of_header(c), Language::C, "{c}");
+        }
+    }
 
     #[test]
     fn extensions_map_to_languages() {

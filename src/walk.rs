@@ -62,6 +62,13 @@ pub struct Candidate {
     pub identity: (u64, u64),
 }
 
+impl Candidate {
+    /// A `.h` file: C or C++, decided by its content once it is read.
+    pub fn is_header(&self) -> bool {
+        self.language == Language::C && self.path.extension().is_some_and(|e| e == "h")
+    }
+}
+
 /// A file that was seen and deliberately not analyzed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Skipped {

@@ -319,3 +319,165 @@ fn qualified_names_stay_bounded_at_any_depth() {
         "{deepest}"
     );
 }
+
+fn cognitive_of(lang: Language, src: &str, name: &str) -> u32 {
+    functions(lang, src)
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no function {name} in {src}"))
+        .cognitive
+}
+
+// A bare call of a method's own name is not recursion where methods are called through a
+// receiver (the review found ~2% of Rust functions affected).
+#[test]
+fn a_bare_call_in_a_method_is_not_recursion() {
+    let rust = "struct S;\nimpl S { fn fold(&mut self) { fold(self) } }\n";
+    assert_eq!(cognitive_of(Language::Rust, rust, "fold"), 0);
+    let js = "class T { setTimeout(f) { return setTimeout(f) } }\n";
+    assert_eq!(cognitive_of(Language::JavaScript, js, "setTimeout"), 0);
+    let py = "class C:\n    def set(self, xs):\n        return set(xs)\n";
+    assert_eq!(cognitive_of(Language::Python, py, "set"), 0);
+    // Through the receiver it is; a free function calling itself is; Java and Ruby look the
+    // bare name up in the class first.
+    let py = "class C:\n    def f(self):\n        return self.f()\n";
+    assert_eq!(cognitive_of(Language::Python, py, "f"), 1);
+    assert_eq!(
+        cognitive_of(Language::Python, "def f():\n    return f()\n", "f"),
+        1
+    );
+    let rust = "struct S;\nimpl S { fn f(&self) { self.f() } }\n";
+    assert_eq!(cognitive_of(Language::Rust, rust, "f"), 1);
+    assert_eq!(
+        cognitive_of(Language::Java, "class A { int f() { return f(); } }", "f"),
+        1
+    );
+    assert_eq!(
+        cognitive_of(
+            Language::Ruby,
+            "class A\n  def f(n)\n    f(n - 1)\n  end\nend\n",
+            "f"
+        ),
+        1
+    );
+}
+
+// In Rust `this` is an ordinary parameter name.
+#[test]
+fn rust_this_is_not_a_receiver() {
+    let src = "struct S;\nimpl S { fn f(&self, this: &S) { this.f() } }\n";
+    assert_eq!(cognitive_of(Language::Rust, src, "f"), 0);
+}
+
+// `break value` returns a value from a loop; only `break 'label` breaks further.
+#[test]
+fn rust_break_with_a_value_is_not_a_labelled_break() {
+    let src = "fn f(c: bool) -> u32 { let mut n = 0; loop { if c { break n; } n += 1; } }\n";
+    assert_eq!(cognitive_of(Language::Rust, src, "f"), 3);
+    let labelled = "fn g(c: bool) { 'o: loop { if c { break 'o; } } }\n";
+    assert_eq!(cognitive_of(Language::Rust, labelled, "g"), 4);
+}
+
+// Nesting rises for bodies and branches, not for the condition (SonarSource's paper and
+// implementation): the ternary in the condition is at the `if`'s own level.
+#[test]
+fn structures_in_a_condition_are_not_nested() {
+    let js = "function f(m, a, b) { if (m != null ? a : b) { return 1; } }\n";
+    assert_eq!(cognitive_of(Language::JavaScript, js, "f"), 2);
+    let py = "def f(xs):\n    while (1 if xs else 0):\n        if xs:\n            pass\n";
+    // while +1, the conditional expression in its condition +1, its body's if +2.
+    assert_eq!(cognitive_of(Language::Python, py, "f"), 4);
+    let c = "int f(int a, int b) { for (int i = a ? 1 : 2; i < b; i++) { if (a) {} } return 0; }\n";
+    assert_eq!(cognitive_of(Language::C, c, "f"), 1 + 1 + 2);
+}
+
+// A preprocessor condition is decided by the compiler, not at run time.
+#[test]
+fn logical_operators_in_preprocessor_conditions_are_not_decisions() {
+    let src = "int f(void) {\n#if defined(A) && defined(B) || C\n  return 1;\n#elif X && Y\n  return 2;\n#endif\n  return 0;\n}\n";
+    for lang in [Language::C, Language::Cpp] {
+        let f = &functions(lang, src)[0];
+        assert_eq!((f.cyclomatic, f.cognitive), (1, 0), "{lang:?}");
+    }
+}
+
+// `else /* istanbul ignore else */ if`: the comment made the `if` a nested one.
+#[test]
+fn a_comment_between_else_and_if_keeps_the_else_if() {
+    let js = "function f(a, b) {\n  if (a) {\n  } else /* istanbul ignore else */ if (b) {\n    return 1;\n  }\n}\n";
+    let f = &functions(Language::JavaScript, js)[0];
+    assert_eq!((f.cyclomatic, f.cognitive, f.max_nesting), (3, 2, 1));
+}
+
+#[test]
+fn rust_parameters_with_attributes_and_closure_underscores() {
+    let fs = functions(
+        Language::Rust,
+        "fn f(#[cfg(unix)] a: i32, b: i32) {}\nfn g() { let h = |_| 1; let k = |_, y: u8| y; }\n",
+    );
+    let params: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.parameters)).collect();
+    assert_eq!(params, [("f", 2), ("g", 0), ("h", 1), ("k", 2)]);
+}
+
+#[test]
+fn javascript_function_names() {
+    let fs = functions(
+        Language::JavaScript,
+        "module.exports = function equal(a, b) { return equal(b, a); };\n\
+         Error.prepareStackTrace = function rewrite(e, s) { return prepareStackTrace(e, s); };\n\
+         const o = { K: cond && function (p) { return p; } };\n\
+         class A { [Symbol.\n  iterator]() { return 1; } }\n",
+    );
+    let named: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cognitive)).collect();
+    assert_eq!(
+        named,
+        [
+            ("equal", 1),
+            ("rewrite", 0),
+            ("<anonymous>@3", 0),
+            ("[Symbol.iterator]", 0)
+        ]
+    );
+}
+
+// Decisions in top-level anonymous functions were invisible.
+#[test]
+fn top_level_anonymous_functions_are_measured() {
+    let fs = functions(
+        Language::JavaScript,
+        "setTimeout(function () { if (x) { y(); } }, 1);\n\
+         export default function () { return a || b; }\n\
+         class A { static { if (z) {} } }\n\
+         describe('x', () => { it('y', () => { if (q) {} }); });\n",
+    );
+    let got: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cyclomatic)).collect();
+    // The nested callback belongs to the top-level one around it.
+    assert_eq!(
+        got,
+        [
+            ("<anonymous>@1", 2),
+            ("<anonymous>@2", 2),
+            ("<anonymous>@3", 2),
+            ("<anonymous>@4", 2)
+        ]
+    );
+}
+
+#[test]
+fn c_and_typescript_enums_are_classes() {
+    let c = "enum color { RED, GREEN };\nenum color c;\n";
+    let tree = crate::parse::parse(Language::C, c).unwrap();
+    let classes = extract(&tree, c, Language::C).classes;
+    assert_eq!(classes.len(), 1);
+    assert_eq!(
+        (classes[0].name.as_str(), classes[0].kind.as_str()),
+        ("color", "enum")
+    );
+    let ts = "enum E { A, B }\n";
+    let tree = crate::parse::parse(Language::TypeScript, ts).unwrap();
+    let classes = extract(&tree, ts, Language::TypeScript).classes;
+    assert_eq!(
+        (classes[0].name.as_str(), classes[0].kind.as_str()),
+        ("E", "enum")
+    );
+}

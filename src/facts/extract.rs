@@ -37,7 +37,31 @@ struct Measured {
     depth: u32,
     /// How many anonymous functions we are inside (their `return`s are not this function's).
     lambdas: u32,
+    /// A method (its class, impl or receiver is known): a bare call of its own name is not
+    /// recursion in languages that call methods through a receiver.
+    is_method: bool,
 }
+
+/// A control structure whose children, except its condition, sit one level deeper.
+struct Pending {
+    node_id: usize,
+    nesting: bool,
+    depth: bool,
+}
+
+/// Fields that hold what a structure tests or iterates, not its body: nesting does not rise
+/// there (SonarSource: nesting rises for bodies and branches, not for the condition).
+const HEAD_FIELDS: [&str; 9] = [
+    "condition",
+    "value",
+    "subject",
+    "initializer",
+    "update",
+    "left",
+    "right",
+    "pattern",
+    "parameter",
+];
 
 /// What to give back when the walk leaves a node that raised a level.
 #[derive(Clone, Copy, Default)]
@@ -59,6 +83,10 @@ struct Extractor<'a> {
     scopes: Vec<Scope>,
     measured: Vec<Measured>,
     undo: Vec<Undo>,
+    /// Structures whose non-condition children raise the nesting.
+    pending: Vec<Pending>,
+    /// Preprocessor conditions (`#if A && B`) we are inside: not run-time decisions.
+    preproc: Vec<usize>,
     /// Go methods and their receiver type, matched to structs once the file is read.
     go_methods: Vec<String>,
 }
@@ -76,6 +104,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         scopes: Vec::new(),
         measured: Vec::new(),
         undo: Vec::new(),
+        pending: Vec::new(),
+        preproc: Vec::new(),
         go_methods: Vec::new(),
     };
     let has_errors = tree.root_node().has_error();
@@ -84,7 +114,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
     let mut path: Vec<Node> = Vec::new();
     'walk: loop {
         let node = cursor.node();
-        let descend = ex.enter(node, &path, has_errors);
+        let descend = ex.enter(node, cursor.field_name(), &path, has_errors);
         path.push(node);
         if descend && cursor.goto_first_child() {
             continue;
@@ -137,7 +167,20 @@ impl Extractor<'_> {
     }
 
     /// Handles a node on the way down; returns whether to visit its children.
-    fn enter(&mut self, node: Node, path: &[Node], has_errors: bool) -> bool {
+    fn enter(&mut self, node: Node, field: Option<&str>, path: &[Node], has_errors: bool) -> bool {
+        if let (Some(p), Some(parent)) = (self.pending.last(), path.last()) {
+            if p.node_id == parent.id() && !field.is_some_and(|f| HEAD_FIELDS.contains(&f)) {
+                let (nesting, depth) = (p.nesting, p.depth);
+                self.raise(node, nesting, depth, false);
+            }
+        }
+        if field == Some("condition")
+            && path
+                .last()
+                .is_some_and(|p| p.kind().starts_with("preproc_"))
+        {
+            self.preproc.push(node.id());
+        }
         if has_errors && (node.is_error() || node.is_missing()) {
             let errors = &mut self.facts.syntax_errors;
             errors.count += 1;
@@ -178,13 +221,29 @@ impl Extractor<'_> {
                 return false;
             }
             Role::Function if names::has_body(node, self.lang) => self.open_function(node, None),
+            // `module.exports = function equal(a, b) {...}`: a named function expression is
+            // known by its own name, the one its recursive calls use.
+            Role::Lambda
+                if matches!(
+                    node.kind(),
+                    "function_expression" | "function" | "generator_function"
+                ) && node.child_by_field_name("name").is_some() =>
+            {
+                self.open_function(node, None)
+            }
             Role::Lambda => {
                 let parent = path.last().copied();
                 let grandparent = path.len().checked_sub(2).map(|i| path[i]);
                 match names::binding_name(parent, grandparent, self.src) {
                     Some(name) => self.open_function(node, Some(name)),
                     // An anonymous function is part of the function around it, one level deeper.
-                    None => self.raise(node, true, false, true),
+                    None if !self.measured.is_empty() => self.raise(node, true, false, true),
+                    // At the top level nothing else would measure it: a callback passed at
+                    // module level, `export default function () {}`, a static block.
+                    None => {
+                        let line = node.start_position().row + 1;
+                        self.open_function(node, Some(format!("<anonymous>@{line}")));
+                    }
                 }
             }
             Role::Class => self.open_class(node, path),
@@ -204,13 +263,14 @@ impl Extractor<'_> {
     }
 
     fn leave(&mut self, node: Node) {
-        if self.undo.last().is_some_and(|u| u.node_id == node.id()) {
-            if let (Some(u), Some(m)) = (self.undo.pop(), self.measured.last_mut()) {
-                m.nesting -= u32::from(u.nesting);
-                m.depth -= u32::from(u.depth);
-                m.lambdas -= u32::from(u.lambda);
-            }
+        if self.pending.last().is_some_and(|p| p.node_id == node.id()) {
+            self.pending.pop();
         }
+        if self.preproc.last() == Some(&node.id()) {
+            self.preproc.pop();
+        }
+        // A function node may also be the child of a structure that raised its parent's levels:
+        // close the function first, then give the levels back to the parent.
         if self.scopes.last().is_some_and(|s| s.node_id == node.id()) {
             if let Some(Scope {
                 kind: ScopeKind::Function,
@@ -218,6 +278,14 @@ impl Extractor<'_> {
             }) = self.scopes.pop()
             {
                 self.measured.pop();
+            }
+        }
+        // A node may have raised twice: as a structure's child and as an anonymous function.
+        while self.undo.last().is_some_and(|u| u.node_id == node.id()) {
+            if let (Some(u), Some(m)) = (self.undo.pop(), self.measured.last_mut()) {
+                m.nesting -= u32::from(u.nesting);
+                m.depth -= u32::from(u.depth);
+                m.lambdas -= u32::from(u.lambda);
             }
         }
     }
@@ -254,6 +322,9 @@ impl Extractor<'_> {
             return;
         };
         let (idx, nesting, in_lambda) = (m.idx, m.nesting, m.lambdas > 0);
+        if !self.preproc.is_empty() && matches!(role, Role::Logical | Role::Ternary) {
+            return;
+        }
         let parent = path.last().copied();
         let (mut cyclomatic, mut cognitive) = (0, 0);
         let (mut raise_nesting, mut raise_depth) = (false, false);
@@ -277,10 +348,9 @@ impl Extractor<'_> {
             Role::ElseIf => (cyclomatic, cognitive) = (1, 1),
             Role::Else => {
                 let of_if = parent.is_some_and(|p| self.role_of(p) == Role::If);
-                let holds_if = node
-                    .named_child(0)
-                    .is_some_and(|c| self.role_of(c) == Role::If)
-                    && node.named_child_count() == 1;
+                let holds_if = self
+                    .sole_code_child(node)
+                    .is_some_and(|c| self.role_of(c) == Role::If);
                 cognitive = u32::from(of_if && !holds_if);
             }
             Role::Loop => {
@@ -314,13 +384,14 @@ impl Extractor<'_> {
             }
             Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
             Role::Call => {
-                cognitive = u32::from(names::calls_itself(node, self.lang, self.src, &m.name));
+                let own = names::calls_itself(node, self.lang, self.src, &m.name, m.is_method);
+                cognitive = u32::from(own);
             }
             Role::Return if !in_lambda => {
                 self.facts.functions[idx].returns += 1;
             }
             Role::Try => raise_depth = true,
-            Role::Jump => cognitive = u32::from(names::has_label(node)),
+            Role::Jump => cognitive = u32::from(names::has_label(node, self.lang)),
             Role::Goto => cognitive = 1,
             _ => {}
         }
@@ -328,15 +399,32 @@ impl Extractor<'_> {
         f.cyclomatic += cyclomatic;
         f.cognitive += cognitive;
         if raise_nesting || raise_depth {
-            self.raise(node, raise_nesting, raise_depth, false);
+            // The children raise the levels as the walk enters them, conditions excepted.
+            self.pending.push(Pending {
+                node_id: node.id(),
+                nesting: raise_nesting,
+                depth: raise_depth,
+            });
         }
+    }
+
+    /// The only named child that is not a comment (`else /* istanbul ignore else */ if`).
+    fn sole_code_child<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut cursor = node.walk();
+        let mut code = node
+            .named_children(&mut cursor)
+            .filter(|c| self.role_of(*c) != Role::Comment);
+        let first = code.next()?;
+        code.next().is_none().then_some(first)
     }
 
     /// An `if` that is the whole else branch of another `if`.
     fn is_else_if(&self, node: Node, parent: Option<Node>) -> bool {
         let Some(parent) = parent else { return false };
         match self.role_of(parent) {
-            Role::Else => parent.named_child_count() == 1,
+            Role::Else => self
+                .sole_code_child(parent)
+                .is_some_and(|c| c.id() == node.id()),
             Role::If => parent
                 .child_by_field_name("alternative")
                 .is_some_and(|a| a.id() == node.id()),
@@ -368,11 +456,16 @@ impl Extractor<'_> {
             .or_else(|| names::function_name(node, self.lang, self.src))
             .unwrap_or_else(|| "<anonymous>".to_string());
         // `A::f` defined out of line, `obj.handler = ...`: the last segment is the name.
-        let name = written
-            .rsplit([':', '.'])
-            .find(|s| !s.is_empty())
-            .unwrap_or(&written)
-            .to_string();
+        let name = if written.starts_with('[') {
+            // A computed key, `[Symbol.iterator]`, is its own name.
+            written.clone()
+        } else {
+            written
+                .rsplit([':', '.'])
+                .find(|s| !s.is_empty())
+                .unwrap_or(&written)
+                .to_string()
+        };
         let mut qualified = self.qualify(&written);
         if self.lang == Language::Go && node.kind() == "method_declaration" {
             if let Some(receiver) = names::go_receiver(node, self.src) {
@@ -380,12 +473,17 @@ impl Extractor<'_> {
                 self.go_methods.push(receiver);
             }
         }
+        let mut is_method = self.lang == Language::Go && node.kind() == "method_declaration";
+        let synthetic = name.starts_with("<anonymous>@");
         if let Some(Scope {
             kind: ScopeKind::Class(idx),
             ..
         }) = self.scopes.last()
         {
-            self.facts.classes[*idx].methods += 1;
+            if !synthetic {
+                self.facts.classes[*idx].methods += 1;
+                is_method = true;
+            }
         }
         self.facts.functions.push(Function {
             name: name.clone(),
@@ -406,6 +504,7 @@ impl Extractor<'_> {
             nesting: 0,
             depth: 0,
             lambdas: 0,
+            is_method,
         });
         self.scopes.push(Scope {
             node_id: node.id(),

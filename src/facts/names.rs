@@ -66,7 +66,8 @@ pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
         }
         _ => node.child_by_field_name("name"),
     }?;
-    Some(clip(text(name, src)))
+    // Computed keys (`[Symbol.iterator]() {}`) may span lines.
+    Some(squash(text(name, src)))
 }
 
 /// The type a Go method is declared on: `func (s *Server) Run()` gives `Server`.
@@ -120,6 +121,7 @@ fn class_kind(node: Node, lang: Language) -> Option<&'static str> {
             match k {
                 "struct_specifier" => "struct",
                 "union_specifier" => "union",
+                "enum_specifier" => "enum",
                 _ => "class",
             }
         }
@@ -147,6 +149,30 @@ pub fn binding_name(parent: Option<Node>, grandparent: Option<Node>, src: &str) 
             return None;
         }
         holder = grandparent?;
+    }
+    // Only declarations, assignments and object keys bind: `cond && function () {}` has a
+    // `left` too, and names nothing.
+    let binds = matches!(
+        holder.kind(),
+        "variable_declarator"
+            | "assignment_expression"
+            | "augmented_assignment_expression"
+            | "assignment"
+            | "pair"
+            | "public_field_definition"
+            | "field_definition"
+            | "property_assignment"
+            | "let_declaration"
+            | "short_var_declaration"
+            | "var_spec"
+            | "const_spec"
+            | "init_declarator"
+            | "keyword_argument"
+            | "default_parameter"
+            | "operator_assignment"
+    );
+    if !binds {
+        return None;
     }
     let target = ["name", "left", "pattern", "key", "property", "declarator"]
         .iter()
@@ -182,6 +208,14 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
     if params.kind() == "identifier" {
         return 1;
     }
+    if params.kind() == "closure_parameters" {
+        // `|_|` is a parameter although `_` is no named node; `|a, b: T|` are two.
+        let mut cursor = params.walk();
+        return params
+            .children(&mut cursor)
+            .filter(|c| !matches!(c.kind(), "|" | "," | "attribute_item"))
+            .count() as u32;
+    }
     let mut cursor = params.walk();
     let mut count = 0;
     for child in params.named_children(&mut cursor) {
@@ -190,7 +224,9 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
             | "line_comment"
             | "block_comment"
             | "keyword_separator"
-            | "positional_separator" => 0,
+            | "positional_separator"
+            // `#[cfg(unix)] fd: RawFd` is one parameter with an attribute.
+            | "attribute_item" => 0,
             "parameter_declaration" if lang == Language::Go => {
                 let mut inner = child.walk();
                 child
@@ -333,10 +369,33 @@ pub fn is_default_case(node: Node, lang: Language, src: &str) -> bool {
 }
 
 /// A direct call of the function we are in, by its bare name or through `this`/`self`.
-pub fn calls_itself(node: Node, lang: Language, src: &str, function: &str) -> bool {
+/// The names a method calls itself through: `self.f()`, `this.f()`.
+fn own_receivers(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Rust => &["self"],
+        Language::Python => &["self", "cls"],
+        Language::Ruby => &["self"],
+        Language::JavaScript | Language::TypeScript | Language::Tsx => &["this"],
+        Language::Java | Language::Cpp => &["this"],
+        // Go calls through a receiver of any name; C has no methods.
+        Language::Go | Language::C => &[],
+    }
+}
+
+/// Whether a call calls the function it is in. In a method, a bare call of its own name is
+/// the method itself only where the language looks names up in the class first (Java, Ruby,
+/// C++); in Python, JavaScript and Rust it names something else (`set(xs)` in `def set`).
+pub fn calls_itself(
+    node: Node,
+    lang: Language,
+    src: &str,
+    function: &str,
+    is_method: bool,
+) -> bool {
     if function.is_empty() {
         return false;
     }
+    let receivers = own_receivers(lang);
     let callee = match lang {
         Language::Java => node.child_by_field_name("name"),
         Language::Ruby => node.child_by_field_name("method"),
@@ -349,7 +408,10 @@ pub fn calls_itself(node: Node, lang: Language, src: &str, function: &str) -> bo
             Language::Ruby => node.child_by_field_name("receiver"),
             _ => None,
         };
-        let own = receiver.is_none_or(|r| matches!(text(r, src), "this" | "self"));
+        let own = match receiver {
+            Some(r) => is_method && receivers.contains(&text(r, src)),
+            None => !is_method || matches!(lang, Language::Java | Language::Ruby | Language::Cpp),
+        };
         return own && text(callee, src) == function;
     }
     let (object, member) = match callee.kind() {
@@ -370,19 +432,21 @@ pub fn calls_itself(node: Node, lang: Language, src: &str, function: &str) -> bo
         _ => (None, None),
     };
     match (object, member) {
-        (Some(o), Some(m)) => matches!(text(o, src), "this" | "self") && text(m, src) == function,
+        (Some(o), Some(m)) => {
+            is_method && receivers.contains(&text(o, src)) && text(m, src) == function
+        }
         _ => false,
     }
 }
 
 /// `break label` / `continue label`: a jump that breaks linear flow further than a plain one.
-pub fn has_label(node: Node) -> bool {
+pub fn has_label(node: Node, lang: Language) -> bool {
     let mut cursor = node.walk();
-    let found = node.named_children(&mut cursor).any(|c| {
-        matches!(
-            c.kind(),
-            "statement_identifier" | "label_name" | "label" | "identifier"
-        )
+    let found = node.named_children(&mut cursor).any(|c| match c.kind() {
+        "statement_identifier" | "label_name" | "label" => true,
+        // Java's label is an identifier; Rust's `break value` carries one that is no label.
+        "identifier" => lang == Language::Java,
+        _ => false,
     });
     found
 }

@@ -42,7 +42,7 @@ use std::sync::OnceLock;
 use tree_sitter::Node;
 
 use crate::facts::{FileFacts, Function, Hit};
-use crate::findings::{fingerprint, Category, Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::lang::Language;
 
 /// What a rule is, for `wtfcb rules`, reports, selection and configuration.
@@ -86,7 +86,10 @@ impl RuleMeta {
 
 /// A file as the rules see it.
 pub struct FileContext<'a> {
+    /// The path as shown in reports.
     pub path: &'a str,
+    /// The path relative to the project root: what fingerprints and test detection use.
+    pub rel: &'a str,
     pub language: Language,
     pub text: &'a str,
     pub facts: &'a FileFacts,
@@ -287,7 +290,6 @@ impl<'a> Emitter<'a> {
             Some((cut, _)) => format!("{}…", &line[..cut]),
             None => line.to_string(),
         };
-        let fingerprint = fingerprint(meta.id, self.file.path, symbol, &snippet);
         self.findings.push(Finding {
             rule: meta.id.to_string(),
             category: meta.category,
@@ -300,7 +302,8 @@ impl<'a> Emitter<'a> {
             end_column,
             symbol: symbol.map(str::to_string),
             snippet,
-            fingerprint,
+            // Set once the file's findings are sorted (`findings::set_fingerprints`).
+            fingerprint: String::new(),
             suppressed: false,
         });
     }
@@ -466,6 +469,7 @@ mod tests {
         let facts = crate::facts::extract(&tree, &text, Language::JavaScript);
         let file = FileContext {
             path: "m.js",
+            rel: "m.js",
             language: Language::JavaScript,
             text: &text,
             facts: &facts,

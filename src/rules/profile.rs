@@ -291,6 +291,7 @@ impl Profile {
                 &b.message,
             ))
         });
+        crate::findings::set_fingerprints(&mut findings, file.rel);
         findings
     }
 }

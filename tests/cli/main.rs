@@ -4,6 +4,7 @@ mod analyze;
 mod bench;
 mod cache;
 mod config;
+mod core;
 mod isolation;
 mod safety;
 mod scan;
