@@ -68,6 +68,8 @@ pub enum Role {
     Catch,
     /// `c ? a : b`, `a if c else b`.
     Ternary,
+    /// Rust `let PATTERN = value else { ... }`: a decision when it has an `else`.
+    LetElse,
     /// A binary expression that may be `&&`, `||`, `and`, `or`.
     Logical,
     /// A comprehension's `for` clause.
@@ -291,6 +293,7 @@ impl Language {
                 "use_declaration" | "extern_crate_declaration" => Role::Import,
                 "if_expression" => Role::If,
                 "else_clause" => Role::Else,
+                "let_declaration" => Role::LetElse,
                 "while_expression" | "loop_expression" | "for_expression" => Role::Loop,
                 "match_expression" => Role::Switch,
                 "match_arm" => Role::Case,

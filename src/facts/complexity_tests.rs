@@ -481,3 +481,22 @@ fn c_and_typescript_enums_are_classes() {
         ("E", "enum")
     );
 }
+
+// Decided and documented: `??` is a decision like `||`; `??=` is an assignment; a Rust match
+// guard adds nothing beyond its arm; `let ... else` is a decision like `if let ... else`.
+#[test]
+fn nullish_operators_match_guards_and_let_else() {
+    let f = &functions(Language::TypeScript, "function f(a, b) { a ??= 1; return a ?? b ?? 0; }")[0];
+    assert_eq!((f.cyclomatic, f.cognitive), (3, 1));
+    let f = &functions(
+        Language::Rust,
+        "fn f(x: Option<u8>) -> u8 { match x { Some(n) if n > 1 => n, Some(_) => 1, None => 0 } }",
+    )[0];
+    // 1 + three arms that are not `_`; the guard adds nothing.
+    assert_eq!(f.cyclomatic, 4);
+    let f = &functions(
+        Language::Rust,
+        "fn f(x: Option<u8>) -> u8 { let Some(n) = x else { if true { return 0; } return 1; }; n }",
+    )[0];
+    assert_eq!((f.cyclomatic, f.cognitive, f.max_nesting), (3, 3, 2));
+}

@@ -372,6 +372,10 @@ impl Extractor<'_> {
                 (cyclomatic, cognitive) = (1, 1 + nesting);
                 raise_nesting = true;
             }
+            Role::LetElse if node.child_by_field_name("alternative").is_some() => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                (raise_nesting, raise_depth) = (true, true);
+            }
             Role::Logical => {
                 if let Some(op) = names::logical_operator(node) {
                     cyclomatic = 1;

@@ -350,7 +350,8 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
 /// for any other binary expression.
 pub fn logical_operator(node: Node) -> Option<&'static str> {
     let op = node.child_by_field_name("operator")?.kind();
-    matches!(op, "&&" | "||" | "and" | "or").then_some(op)
+    // `??` short-circuits like `||`; `&&=`, `||=` and `??=` are assignments, not conditions.
+    matches!(op, "&&" | "||" | "and" | "or" | "??").then_some(op)
 }
 
 /// A default or wildcard arm, which is no decision of its own.
