@@ -168,6 +168,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Parses configuration text; `pyproject` reads the `[tool.wtfcb]` table.
+// wtfcb: ignore[long-function] -- one validation step per config key, each with its location.
 pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigError> {
     let at = |span: Range<usize>, message: String| {
         let before = &text[..span.start.min(text.len())];

@@ -288,6 +288,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> anyhow::Result<WalkResult>
     Ok(out)
 }
 
+// wtfcb: ignore[complex-function, cognitive-complexity, long-function] -- the walk's one loop: each skip rule in turn; to be split by rule.
 fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkResult) {
     let respect = !opts.no_ignore;
     let mut builder = ignore::WalkBuilder::new(root);

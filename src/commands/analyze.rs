@@ -16,6 +16,7 @@ use crate::settings::{AnalyzeSettings, Verbosity};
 
 use super::ExitStatus;
 
+// wtfcb: ignore[long-function] -- the analyze orchestrator: each step is one call, in order.
 pub fn run(
     settings: &AnalyzeSettings,
     out: &mut dyn Write,

@@ -486,7 +486,10 @@ fn c_and_typescript_enums_are_classes() {
 // guard adds nothing beyond its arm; `let ... else` is a decision like `if let ... else`.
 #[test]
 fn nullish_operators_match_guards_and_let_else() {
-    let f = &functions(Language::TypeScript, "function f(a, b) { a ??= 1; return a ?? b ?? 0; }")[0];
+    let f = &functions(
+        Language::TypeScript,
+        "function f(a, b) { a ??= 1; return a ?? b ?? 0; }",
+    )[0];
     assert_eq!((f.cyclomatic, f.cognitive), (3, 1));
     let f = &functions(
         Language::Rust,

@@ -162,6 +162,7 @@ impl Default for Profile {
 
 impl Profile {
     /// Applies a layer over this profile. Errors name an unknown rule, token or threshold.
+    // wtfcb: ignore[cognitive-complexity] -- one validated branch per layer field.
     pub fn apply(&mut self, layer: &Layer) -> anyhow::Result<()> {
         if let Some(select) = &layer.select {
             for p in &mut self.rules {
