@@ -189,6 +189,7 @@ struct FileState {
     mtime_ns: i64,
     md5: Digest16,
     written_ns: i64,
+    last_seen: i64,
 }
 
 struct NewState {
@@ -240,6 +241,8 @@ pub struct Cache {
     new_results: Mutex<Vec<(Digest16, Digest16, Vec<u8>)>>,
     new_states: Mutex<Vec<NewState>>,
     touched: Mutex<Vec<(Digest16, Digest16)>>,
+    /// File states served by a stat hit whose `last_seen` is over a day old.
+    touched_states: Mutex<Vec<String>>,
     failures: HashMap<(Digest16, Digest16), KnownFailure>,
     new_failures: Mutex<Vec<(Digest16, Digest16, KnownFailure)>>,
     counters: Counters,
@@ -403,8 +406,9 @@ fn load_states(
     conn: &Connection,
     project: &Digest16,
 ) -> rusqlite::Result<HashMap<String, FileState>> {
-    let mut stmt =
-        conn.prepare("SELECT path, size, mtime_ns, md5, written_ns FROM files WHERE project = ?1")?;
+    let mut stmt = conn.prepare(
+        "SELECT path, size, mtime_ns, md5, written_ns, last_seen FROM files WHERE project = ?1",
+    )?;
     let rows = stmt.query_map([&project[..]], |r| {
         let md5: Vec<u8> = r.get(3)?;
         Ok((
@@ -413,11 +417,12 @@ fn load_states(
             r.get::<_, i64>(2)?,
             md5,
             r.get::<_, i64>(4)?,
+            r.get::<_, i64>(5)?,
         ))
     })?;
     let mut states = HashMap::new();
     for row in rows {
-        let (path, size, mtime_ns, md5, written_ns) = row?;
+        let (path, size, mtime_ns, md5, written_ns, last_seen) = row?;
         if let Some(md5) = digest_of(&md5) {
             states.insert(
                 path,
@@ -426,6 +431,7 @@ fn load_states(
                     mtime_ns,
                     md5,
                     written_ns,
+                    last_seen,
                 },
             );
         }
@@ -609,6 +615,7 @@ impl Cache {
             new_results: Mutex::new(Vec::new()),
             new_states: Mutex::new(Vec::new()),
             touched: Mutex::new(Vec::new()),
+            touched_states: Mutex::new(Vec::new()),
             failures,
             new_failures: Mutex::new(Vec::new()),
             counters: Counters::default(),
@@ -639,7 +646,14 @@ impl Cache {
         let s = self.states.get(&c.rel)?;
         let same = s.size == c.size as i64 && s.mtime_ns == c.mtime_ns;
         let settled = s.written_ns.saturating_sub(s.mtime_ns) > RACY_NS;
-        (same && settled).then_some(s.md5)
+        if !(same && settled) {
+            return None;
+        }
+        // A state in daily use must not age out: refresh it at most once a day.
+        if now_s() - s.last_seen > TOUCH_AFTER_S {
+            lock(&self.touched_states).push(c.rel.clone());
+        }
+        Some(s.md5)
     }
 
     fn reader(&self) -> rusqlite::Result<Connection> {
@@ -916,6 +930,12 @@ impl Cache {
             }
             let mut touch =
                 tx.prepare_cached("UPDATE results SET last_seen = ?3 WHERE md5 = ?1 AND key = ?2")?;
+            let mut touch_state = tx.prepare_cached(
+                "UPDATE files SET last_seen = ?3 WHERE project = ?1 AND path = ?2",
+            )?;
+            for path in std::mem::take(&mut *lock(&self.touched_states)) {
+                touch_state.execute(params![&self.opts.project[..], path, now])?;
+            }
             for (md5, key) in &touched {
                 touch.execute(params![&md5[..], &key[..], now])?;
             }

@@ -155,12 +155,60 @@ fn edits_touches_and_renames() {
     assert!(renamed.contains("svc/server.go") && !renamed.contains("svc/main.go"));
     assert_eq!(renamed, analyze(&p, &["--no-cache"]).0);
 
-    // A file changed within 2 s of being recorded is never trusted by its mtime alone.
+    // A file changed within 2 s of being read is never trusted by its mtime alone: same size,
+    // and the old mtime put back, so only the racy rule can tell (the old test changed the
+    // size too, and never reached the rule).
+    let app = p.path().join("src/app.py");
     p.write("src/app.py", "def f():\n    pass\n");
+    let mtime = std::fs::metadata(&app).unwrap().modified().unwrap();
     analyze(&p, &[]);
-    p.write("src/app.py", "def f():\n    return 2\n");
-    let (racy, _, _) = analyze(&p, &[]);
+    p.write("src/app.py", "def g():\n    pass\n");
+    std::fs::File::options()
+        .write(true)
+        .open(&app)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let (racy, c, _) = analyze(&p, &[]);
+    assert!(racy.contains("\"name\": \"g\""), "{racy}");
     assert_eq!(racy, analyze(&p, &["--no-cache"]).0);
+    assert_eq!(
+        counts(&c)[1],
+        5,
+        "only the racy file lost its stat hit: {c}"
+    );
+}
+
+// Hits refresh `last_seen` (at most daily), so entries and file states in daily use never age
+// out; before, file states were refreshed only when they changed, and were pruned after 30
+// days however often they were used.
+#[test]
+fn entries_in_daily_use_never_age_out() {
+    let p = project();
+    analyze(&p, &[]);
+    let db = p.path().join(".wtfcb-cache/cache.db");
+    let forty_days_ago = now_s() - 40 * 86_400;
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE results SET last_seen = ?1", [forty_days_ago])
+        .unwrap();
+    conn.execute(
+        "UPDATE files SET last_seen = ?1, written_ns = mtime_ns + 10000000000",
+        [forty_days_ago],
+    )
+    .unwrap();
+    drop(conn);
+    let (_, c, _) = analyze(&p, &[]);
+    assert_eq!(counts(&c)[1], 6, "{c}");
+    // Still all there: the next run is all stat hits, nothing parsed.
+    let (_, c, _) = analyze(&p, &[]);
+    assert_eq!(counts(&c), [6, 6, 0, 0, 0], "{c}");
+}
+
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 #[test]
