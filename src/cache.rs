@@ -219,6 +219,8 @@ struct Counters {
     parsed: AtomicU64,
     failures: AtomicU64,
     bad_values: AtomicU64,
+    /// Lookups that went to SQLite (the LRU did not have them).
+    db_reads: AtomicU64,
     read_ns: AtomicU64,
 }
 
@@ -668,7 +670,13 @@ impl Cache {
         Ok(conn)
     }
 
+    /// How many lookups went to SQLite so far (benches check that they measure what they say).
+    pub fn db_reads(&self) -> u64 {
+        self.counters.db_reads.load(Ordering::Relaxed)
+    }
+
     fn read_row(&self, md5: &Digest16, key: &Digest16) -> rusqlite::Result<Option<(Vec<u8>, i64)>> {
+        self.counters.db_reads.fetch_add(1, Ordering::Relaxed);
         let conn = self.reader()?;
         let row = conn
             .prepare_cached("SELECT value, last_seen FROM results WHERE md5 = ?1 AND key = ?2")?

@@ -49,7 +49,9 @@ pub enum Outcome {
     Broken(Diagnostic),
 }
 
-/// Time spent per phase, summed over worker threads (CPU-side time, not wall time).
+/// Time spent per phase, summed over worker threads: each thread's wall-clock time inside the
+/// phase (not CPU time: a thread waiting on I/O or on its parser process still counts). Parse
+/// and facts times are measured where the work runs, in the parser process.
 #[derive(Debug, Default)]
 pub struct PhaseTimes {
     /// Wall time of the walk (it runs on one thread).
@@ -160,8 +162,9 @@ fn process_cached(
         Ok(read) => read,
         Err(err) => return read_failure(candidate, err),
     };
-    let md5 = cache::content_md5(&raw);
     let read_done = PhaseTimes::add(&times.read_ns, cache_done);
+    // Hashing and the lookup are the cache's work; decoding the text is reading.
+    let md5 = cache::content_md5(&raw);
     if let Some(hit) = cache.get(&md5, &key) {
         cache.count(Lookup::HashHit);
         cache.note_state(candidate, md5, stat, read_ns);
@@ -169,16 +172,18 @@ fn process_cached(
         return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
     }
     cache.count(Lookup::Miss);
+    let looked_up = PhaseTimes::add(&times.cache_ns, read_done);
     let source = match Source::from_bytes(raw) {
         Ok(source) => source,
         Err(err) => return read_failure(candidate, err),
     };
+    let decoded = PhaseTimes::add(&times.read_ns, looked_up);
     let budget = pipeline.budget.for_size(source.text.len());
     if let Some(known) = cache.known_failure(&md5, &key, budget) {
-        PhaseTimes::add(&times.cache_ns, read_done);
+        PhaseTimes::add(&times.cache_ns, decoded);
         return failed(candidate, known);
     }
-    PhaseTimes::add(&times.cache_ns, read_done);
+    PhaseTimes::add(&times.cache_ns, decoded);
     let record = match analyze_source(candidate, &source, Some((&profile, is_test)), pipeline) {
         Ok(record) => record,
         Err(failure) => {

@@ -80,8 +80,12 @@ pub struct ScenarioResult {
     pub files_per_s: f64,
     pub lines_per_s: f64,
     pub mb_per_s: f64,
-    /// Median of `sequential` / median of this scenario.
+    /// Median of the baseline / median of this scenario. The baseline is `sequential` for the
+    /// uncached scenarios, and the uncached run at the same `-j` for the cache scenarios, so a
+    /// cache speedup never includes the gain from threads.
     pub speedup: Option<f64>,
+    /// The scenario `speedup` is measured against.
+    pub speedup_against: Option<String>,
     pub hit_rate: Option<f64>,
     /// Runs differ by more than 10% of the median.
     pub noisy: bool,
@@ -212,18 +216,20 @@ fn bench_project(
     let scratch = tempfile::tempdir().context("temporary directory")?;
     // The copy that cache one-change and fresh-checkout edit: never the user's files.
     let copy = scratch.path().join("copy");
-    let mut copied = false;
+    let mut copied: Option<PathBuf> = None;
     let mut results: Vec<ScenarioResult> = Vec::new();
     for (name, kind, jobs) in scenarios(settings, cache) {
         let cache_dir = scratch.path().join(format!("cache-{}", results.len()));
         let target = match kind {
-            Kind::CacheOneChange | Kind::CacheFreshCheckout => {
-                if !copied {
-                    copy_tree(path, &copy).context("copying the project for edit scenarios")?;
-                    copied = true;
+            Kind::CacheOneChange | Kind::CacheFreshCheckout => match &copied {
+                Some(target) => target.clone(),
+                None => {
+                    let target = copy_project(path, &copy)
+                        .context("copying the project for edit scenarios")?;
+                    copied = Some(target.clone());
+                    target
                 }
-                copy.clone()
-            }
+            },
             _ => path.to_path_buf(),
         };
         let edit = pick_edit_target(&target);
@@ -265,7 +271,15 @@ fn bench_project(
             write!(progress, ".")?;
             progress.flush()?;
         }
-        let result = summarize(name, kind, jobs, runs, results.first());
+        // Like with like: a cache scenario against the uncached run with as many threads.
+        let baseline = match kind {
+            Kind::Sequential | Kind::Parallel => results.first(),
+            _ => results
+                .iter()
+                .find(|r| matches!(r.kind, Kind::Sequential | Kind::Parallel) && r.jobs == jobs)
+                .or(results.first()),
+        };
+        let result = summarize(name, kind, jobs, runs, baseline);
         writeln!(
             progress,
             " median {:.3}s (min {:.3}, max {:.3}){}",
@@ -303,7 +317,7 @@ fn summarize(
     kind: Kind,
     jobs: usize,
     runs: Vec<RunMeasure>,
-    sequential: Option<&ScenarioResult>,
+    baseline: Option<&ScenarioResult>,
 ) -> ScenarioResult {
     let mut walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
     let median_s = median(&mut walls);
@@ -325,9 +339,14 @@ fn summarize(
     };
     let hit_rates: Vec<f64> = runs.iter().filter_map(|r| r.hit_rate).collect();
     ScenarioResult {
-        speedup: match (kind, sequential) {
+        speedup: match (kind, baseline) {
             (Kind::Sequential, _) => Some(1.0),
-            (_, Some(seq)) if median_s > 0.0 => Some(seq.median_s / median_s),
+            (_, Some(base)) if median_s > 0.0 => Some(base.median_s / median_s),
+            _ => None,
+        },
+        speedup_against: match (kind, baseline) {
+            (Kind::Sequential, _) => Some(name.clone()),
+            (_, Some(base)) => Some(base.name.clone()),
             _ => None,
         },
         hit_rate: (!hit_rates.is_empty()).then(|| median(&mut hit_rates.clone())),
@@ -517,6 +536,59 @@ fn copy_file(from: &Path, to: &Path) -> std::io::Result<()> {
     let mut perms = std::fs::metadata(to).map_err(at_path(to))?.permissions();
     perms.set_mode(perms.mode() | 0o600);
     std::fs::set_permissions(to, perms).map_err(at_path(to))
+}
+
+/// Copies `path` for the scenarios that edit files, with what shapes its analysis from above:
+/// the project root's place (`.git`, kept as an empty marker with its `info/exclude`), the
+/// config file, and every `.gitignore` and `.ignore` between the root and `path`. Returns the
+/// copy of `path` inside `to`. Without them the copy would analyze other files under other
+/// settings than the runs it is compared with.
+fn copy_project(path: &Path, to: &Path) -> std::io::Result<PathBuf> {
+    let canonical = std::fs::canonicalize(path).map_err(at_path(path))?;
+    let project = crate::settings::Project::locate(&[canonical.clone()], None)
+        .map_err(|e| std::io::Error::other(format!("{}: {e:#}", path.display())))?;
+    let Ok(rel) = canonical.strip_prefix(&project.root) else {
+        copy_tree(path, to)?;
+        return Ok(to.to_path_buf());
+    };
+    let target = to.join(rel);
+    if canonical.is_file() {
+        copy_tree(&canonical, target.parent().unwrap_or(to))?;
+    } else {
+        copy_tree(&canonical, &target)?;
+    }
+    let git = project.root.join(".git");
+    if git.exists() {
+        std::fs::create_dir_all(to.join(".git/info")).map_err(at_path(to))?;
+        let exclude = git.join("info/exclude");
+        if exclude.is_file() {
+            copy_file(&exclude, &to.join(".git/info/exclude"))?;
+        }
+    }
+    if let Some(config) = &project.config.path {
+        let config = std::fs::canonicalize(config).map_err(at_path(config))?;
+        if let Ok(config_rel) = config.strip_prefix(&project.root) {
+            copy_file(&config, &to.join(config_rel))?;
+        }
+    }
+    let mut dir = project.root.clone();
+    let mut dest = to.to_path_buf();
+    for part in rel.parent().into_iter().flat_map(Path::components) {
+        for name in [".gitignore", ".ignore"] {
+            if dir.join(name).is_file() {
+                copy_file(&dir.join(name), &dest.join(name))?;
+            }
+        }
+        dir.push(part);
+        dest.push(part);
+    }
+    for name in [".gitignore", ".ignore"] {
+        if dir.join(name).is_file() && !dest.join(name).exists() {
+            std::fs::create_dir_all(&dest).map_err(at_path(&dest))?;
+            copy_file(&dir.join(name), &dest.join(name))?;
+        }
+    }
+    Ok(target)
 }
 
 /// Copies a tree (without `.git` and caches) for the scenarios that edit files.

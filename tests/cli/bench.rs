@@ -101,6 +101,22 @@ fn bench_counts_are_right_and_the_tree_is_untouched() {
     }
     assert_eq!(scenario(project, "sequential")["jobs"], 1);
     assert_eq!(scenario(project, "sequential")["speedup"], 1.0);
+    // Speedups are baseline / this (a faster run is above 1), and a cache scenario is compared
+    // with the uncached run at its own -j, never with -j1.
+    for (name, against) in [
+        ("parallel 2", "sequential"),
+        ("cache warm", "parallel 2"),
+        ("cache cold", "parallel 2"),
+    ] {
+        let s = scenario(project, name);
+        assert_eq!(s["speedup_against"], against, "{name}");
+        let base = scenario(project, against)["median_s"].as_f64().unwrap();
+        let expected = base / s["median_s"].as_f64().unwrap();
+        assert!(
+            (s["speedup"].as_f64().unwrap() - expected).abs() < 1e-9,
+            "{name}"
+        );
+    }
     assert_eq!(
         scenario(project, "cache cold")["runs"][0]["files_parsed"],
         4
@@ -160,6 +176,35 @@ fn generate_writes_the_same_project_every_time() {
         .unwrap()
         .iter()
         .all(|f| f["syntax_errors"]["count"] == 0));
+}
+
+// The edit scenarios ran on a copy that lost the parent `.gitignore` and config: 4 files were
+// analyzed there against 1 in the other scenarios of the same project.
+#[test]
+fn edit_scenarios_see_the_same_files_and_settings_as_the_others() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write(".gitignore", "generated/\n");
+    p.write("wtfcb.toml", "exclude = [\"sub/vendor/**\"]\n");
+    p.write("sub/a.py", "def f():\n    pass\n");
+    p.write("sub/generated/g.py", "def g():\n    pass\n");
+    p.write("sub/vendor/v.py", "def v():\n    pass\n");
+    let report = json_of(p.cmd().args([
+        "bench",
+        "sub",
+        "--parallel",
+        "1",
+        "--cache",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]));
+    for s in report["projects"][0]["scenarios"].as_array().unwrap() {
+        assert_eq!(s["runs"][0]["files"], 1, "{}", s["name"]);
+    }
 }
 
 #[test]
