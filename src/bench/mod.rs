@@ -545,7 +545,7 @@ fn copy_file(from: &Path, to: &Path) -> std::io::Result<()> {
 /// settings than the runs it is compared with.
 fn copy_project(path: &Path, to: &Path) -> std::io::Result<PathBuf> {
     let canonical = std::fs::canonicalize(path).map_err(at_path(path))?;
-    let project = crate::settings::Project::locate(&[canonical.clone()], None)
+    let project = crate::settings::Project::locate(std::slice::from_ref(&canonical), None)
         .map_err(|e| std::io::Error::other(format!("{}: {e:#}", path.display())))?;
     let Ok(rel) = canonical.strip_prefix(&project.root) else {
         copy_tree(path, to)?;

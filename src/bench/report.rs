@@ -186,6 +186,7 @@ mod tests {
             lines_per_s: 4352448.0,
             mb_per_s: 221.8,
             speedup: Some(48.93),
+            speedup_against: Some("parallel 2".into()),
             hit_rate: Some(0.996),
             noisy: true,
         };
