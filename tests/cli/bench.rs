@@ -101,22 +101,7 @@ fn bench_counts_are_right_and_the_tree_is_untouched() {
     }
     assert_eq!(scenario(project, "sequential")["jobs"], 1);
     assert_eq!(scenario(project, "sequential")["speedup"], 1.0);
-    // Speedups are baseline / this (a faster run is above 1), and a cache scenario is compared
-    // with the uncached run at its own -j, never with -j1.
-    for (name, against) in [
-        ("parallel 2", "sequential"),
-        ("cache warm", "parallel 2"),
-        ("cache cold", "parallel 2"),
-    ] {
-        let s = scenario(project, name);
-        assert_eq!(s["speedup_against"], against, "{name}");
-        let base = scenario(project, against)["median_s"].as_f64().unwrap();
-        let expected = base / s["median_s"].as_f64().unwrap();
-        assert!(
-            (s["speedup"].as_f64().unwrap() - expected).abs() < 1e-9,
-            "{name}"
-        );
-    }
+    assert_speedups(project);
     assert_eq!(
         scenario(project, "cache cold")["runs"][0]["files_parsed"],
         4
@@ -176,6 +161,25 @@ fn generate_writes_the_same_project_every_time() {
         .unwrap()
         .iter()
         .all(|f| f["syntax_errors"]["count"] == 0));
+}
+
+/// Speedups are baseline / this (a faster run is above 1), and a cache scenario is compared
+/// with the uncached run at its own -j, never with -j1.
+fn assert_speedups(project: &serde_json::Value) {
+    for (name, against) in [
+        ("parallel 2", "sequential"),
+        ("cache warm", "parallel 2"),
+        ("cache cold", "parallel 2"),
+    ] {
+        let s = scenario(project, name);
+        assert_eq!(s["speedup_against"], against, "{name}");
+        let base = scenario(project, against)["median_s"].as_f64().unwrap();
+        let expected = base / s["median_s"].as_f64().unwrap();
+        assert!(
+            (s["speedup"].as_f64().unwrap() - expected).abs() < 1e-9,
+            "{name}"
+        );
+    }
 }
 
 // The edit scenarios ran on a copy that lost the parent `.gitignore` and config: 4 files were
