@@ -89,10 +89,8 @@ impl Sampler {
                     // samples: 100 is one core busy, 200 two.
                     let cpu_ms = process.accumulated_cpu_time();
                     let cpu_percent = match last {
-                        Some((t0, c0)) if t_ms > t0 => {
-                            (cpu_ms.saturating_sub(c0) as f64 / (t_ms - t0) * 100.0) as f32
-                        }
-                        _ => 0.0,
+                        Some((t0, c0)) => cpu_percent(c0, cpu_ms, t0, t_ms),
+                        None => 0.0,
                     };
                     last = Some((t_ms, cpu_ms));
                     samples.push(Sample {
@@ -133,6 +131,15 @@ impl Sampler {
 }
 
 /// CPU time used so far by the calling thread: what sampling costs the run.
+/// CPU% between two samples: CPU milliseconds used over wall milliseconds passed, so 100 is
+/// one core busy and 200 two.
+fn cpu_percent(cpu0_ms: u64, cpu1_ms: u64, t0_ms: f64, t1_ms: f64) -> f32 {
+    if t1_ms <= t0_ms {
+        return 0.0;
+    }
+    (cpu1_ms.saturating_sub(cpu0_ms) as f64 / (t1_ms - t0_ms) * 100.0) as f32
+}
+
 fn thread_cpu_time() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -158,6 +165,16 @@ pub fn max_rss_self() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // sysinfo's own cpu_usage read about 50% for two busy threads; the percentage must scale
+    // with cores: two cores busy for the whole interval is 200.
+    #[test]
+    fn cpu_percent_counts_every_core() {
+        assert_eq!(cpu_percent(1_000, 1_100, 0.0, 50.0), 200.0);
+        assert_eq!(cpu_percent(1_000, 1_050, 10.0, 60.0), 100.0);
+        assert_eq!(cpu_percent(5, 3, 0.0, 10.0), 0.0);
+        assert_eq!(cpu_percent(0, 10, 5.0, 5.0), 0.0);
+    }
 
     #[test]
     fn peak_rss_rises_by_a_large_allocation() {

@@ -89,3 +89,120 @@ fn a_cpp_header_is_parsed_as_cpp_cached_or_not() {
         assert_eq!(file(&r, "b.h")["language"], "c");
     }
 }
+
+fn scan_paths(p: &Project, args: &[&str]) -> Vec<String> {
+    let out = p
+        .cmd()
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    crate::support::file_paths(&r)
+}
+
+// Mutating the walk's ignore rules (parent `.gitignore`, `require_git`) left the suite green.
+#[test]
+fn gitignore_applies_from_parents_and_without_a_git_directory() {
+    let p = Project::new();
+    p.write(".gitignore", "sub/skip.py\nbuild/\n");
+    p.write("sub/keep.py", "x = 1\n");
+    p.write("sub/skip.py", "x = 1\n");
+    p.write("build/out.py", "x = 1\n");
+    // No `.git` anywhere: `.gitignore` still counts (as ripgrep's require_git(false)).
+    assert_eq!(scan_paths(&p, &[]), ["sub/keep.py"]);
+    // Walking `sub` alone, the parent's `.gitignore` still applies.
+    assert_eq!(scan_paths(&p, &["sub"]), ["sub/keep.py"]);
+    assert_eq!(
+        scan_paths(&p, &["--no-ignore"]),
+        ["build/out.py", "sub/keep.py", "sub/skip.py"]
+    );
+}
+
+// The size limit is inclusive: a file of exactly the limit is read, one byte more is not; the
+// config's `max-file-size` applies like the flag.
+#[test]
+fn the_size_limit_is_inclusive_and_the_config_sets_it() {
+    let p = Project::new();
+    p.write("at.py", "x = 10\n");
+    p.write("over.py", "x = 100\n");
+    assert_eq!(scan_paths(&p, &["--max-file-size", "7"]), ["at.py"]);
+    p.write("wtfcb.toml", "max-file-size = 7\n");
+    assert_eq!(scan_paths(&p, &[]), ["at.py"]);
+}
+
+// `ignore-file` reaches the whole file, not only the lines next to it.
+#[test]
+fn an_ignore_file_comment_reaches_every_line() {
+    let p = Project::new();
+    let far = "\n".repeat(40);
+    p.write(
+        "a.py",
+        format!("# wtfcb: ignore-file[eval-exec]\n{far}def f():\n    eval('1')\n"),
+    );
+    let r = analyze_json(&p, &["--no-cache"]);
+    let f = &r["files"][0]["findings"];
+    let eval: Vec<&Value> = f
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "eval-exec")
+        .collect();
+    assert_eq!(eval.len(), 1);
+    assert_eq!(eval[0]["suppressed"], true);
+}
+
+// `unwrap-call` skips `#[cfg(test)]` code only, not `#[cfg(not(test))]`.
+#[test]
+fn cfg_not_test_is_not_test_code() {
+    let p = Project::new();
+    p.write(
+        "src/lib.rs",
+        "#[cfg(not(test))]\nmod real { fn f(x: Option<u8>) -> u8 { x.unwrap() } }\n\
+         #[cfg(test)]\nmod tests { fn g(x: Option<u8>) -> u8 { x.unwrap() } }\n",
+    );
+    let r = analyze_json(&p, &["--no-cache"]);
+    let unwraps: Vec<u64> = r["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "unwrap-call")
+        .map(|x| x["start_line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unwraps, [2]);
+}
+
+// The cache key holds whether a file is test code: identical content in and out of `tests/`
+// must keep its own findings, cold and warm.
+#[test]
+fn identical_files_in_and_out_of_tests_keep_their_own_findings() {
+    let p = Project::new();
+    p.write("wtfcb.toml", "");
+    let body = "def f(x):\n    assert x\n";
+    p.write("src/a.py", body);
+    p.write("tests/a.py", body);
+    for _ in 0..2 {
+        let r = analyze_json(&p, &["-j", "1"]);
+        let rules = |path: &str| -> bool {
+            file(&r, path)["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "assert-outside-tests")
+        };
+        assert!(rules("src/a.py"));
+        assert!(!rules("tests/a.py"));
+    }
+}
+
+// Identical findings in two files differ by path in their fingerprints.
+#[test]
+fn fingerprints_include_the_path() {
+    let p = Project::new();
+    p.write("wtfcb.toml", "");
+    p.write("a.py", "eval('1')\n");
+    p.write("b.py", "eval('1')\n");
+    let r = analyze_json(&p, &["--no-cache"]);
+    let fp = |path: &str| file(&r, path)["findings"][0]["fingerprint"].clone();
+    assert_ne!(fp("a.py"), fp("b.py"));
+}
