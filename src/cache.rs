@@ -526,10 +526,30 @@ fn is_wtfcb_cache(dir: &Path) -> bool {
 fn prepare_dir(dir: &Path) -> std::io::Result<()> {
     match std::fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir)?;
-            std::fs::write(dir.join("CACHEDIR.TAG"), TAG)?;
-            std::fs::write(dir.join(".gitignore"), "*\n")?;
-            Ok(())
+            // Built beside its place and renamed into it, so a concurrent run sees either no
+            // directory or a tagged one, never an untagged one it would refuse.
+            let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+            if let Some(parent) = parent {
+                std::fs::create_dir_all(parent)?;
+            }
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            let staging = dir.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+            std::fs::create_dir(&staging)?;
+            let built = std::fs::write(staging.join("CACHEDIR.TAG"), TAG)
+                .and_then(|()| std::fs::write(staging.join(".gitignore"), "*\n"))
+                .and_then(|()| std::fs::rename(&staging, dir));
+            if built.is_err() {
+                // Another run made it first (or the rename failed): drop our staging copy.
+                for made in ["CACHEDIR.TAG", ".gitignore"] {
+                    let _ = remove_plain_file(&staging.join(made));
+                }
+                let _ = std::fs::remove_dir(&staging);
+            }
+            if is_wtfcb_cache(dir) || built.is_ok() {
+                Ok(())
+            } else {
+                built
+            }
         }
         Err(e) => Err(e),
         Ok(_) if !dir.is_dir() => Err(std::io::Error::other("not a directory")),

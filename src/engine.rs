@@ -192,18 +192,17 @@ fn process_cached(
         }
     };
     cache.count_parsed();
-    // A file with syntax errors is parsed again next time (a grammar update may fix it).
-    if record.facts.syntax_errors.count == 0 {
-        let mut value = CachedFile::new(
-            record.bytes,
-            record.invalid_utf8,
-            &record.facts,
-            record.metrics.as_ref(),
-            record.findings.as_deref().unwrap_or(&[]),
-        );
-        value.cpp_header = record.language != candidate.language;
-        cache.put(md5, key, value);
-    }
+    // Files with syntax errors are cached too: their result is as deterministic as any other,
+    // and a grammar update changes the key (the build identity and grammar shapes are in it).
+    let mut value = CachedFile::new(
+        record.bytes,
+        record.invalid_utf8,
+        &record.facts,
+        record.metrics.as_ref(),
+        record.findings.as_deref().unwrap_or(&[]),
+    );
+    value.cpp_header = record.language != candidate.language;
+    cache.put(md5, key, value);
     cache.note_state(candidate, md5, stat, read_ns);
     Outcome::Analyzed(Box::new(record))
 }

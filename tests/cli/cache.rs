@@ -491,3 +491,16 @@ fn cache_clear_and_prune() {
         "{stats}"
     );
 }
+
+// Files with syntax errors were parsed again on every warm run (7 in cpython, 13 in the npm
+// corpus): their result is as deterministic as any other.
+#[test]
+fn files_with_syntax_errors_are_cached_too() {
+    let p = project();
+    p.write("src/broken.py", "def f(:\n    return (\n");
+    let (cold, _, _) = analyze(&p, &[]);
+    let (warm, c, _) = analyze(&p, &[]);
+    assert_eq!(cold, warm);
+    assert!(warm.contains("src/broken.py"));
+    assert_eq!(counts(&c)[4], 0, "nothing parsed: {c}");
+}
