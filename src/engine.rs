@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::alloc::{self, Phase};
 use crate::cache::{self, Cache, CachedFile, Lookup};
 use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::Finding;
@@ -111,10 +112,12 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
         (Some(rules), Some(cache)) => process_cached(candidate, pipeline, rules, cache),
         _ => {
             let start = Instant::now();
+            let reading = alloc::phase(Phase::Read);
             let source = match Source::read(&candidate.path, pipeline.max_size) {
                 Ok(source) => source,
                 Err(err) => return read_failure(candidate, err),
             };
+            drop(reading);
             PhaseTimes::add(&pipeline.times.read_ns, start);
             let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
             let checks = profile
@@ -136,6 +139,8 @@ fn process_cached(
 ) -> Outcome {
     let times = pipeline.times;
     let start = Instant::now();
+    // Restores the thread's phase when this file is done; `set_phase` switches on the way.
+    let _phase = alloc::phase(Phase::Cache);
     let profile = rules.profile_for(&candidate.rel);
     let is_test = rules::is_test_path(&candidate.rel);
     // A header may turn out to be C++: its key covers the settings of both.
@@ -158,11 +163,13 @@ fn process_cached(
     }
     let cache_done = PhaseTimes::add(&times.cache_ns, start);
     let read_ns = cache::now_ns();
+    alloc::set_phase(Phase::Read);
     let (raw, stat) = match source::read_with_stat(&candidate.path, pipeline.max_size) {
         Ok(read) => read,
         Err(err) => return read_failure(candidate, err),
     };
     let read_done = PhaseTimes::add(&times.read_ns, cache_done);
+    alloc::set_phase(Phase::Cache);
     // Hashing and the lookup are the cache's work; decoding the text is reading.
     let md5 = cache::content_md5(&raw);
     if let Some(hit) = cache.get(&md5, &key) {
@@ -173,11 +180,13 @@ fn process_cached(
     }
     cache.count(Lookup::Miss);
     let looked_up = PhaseTimes::add(&times.cache_ns, read_done);
+    alloc::set_phase(Phase::Read);
     let source = match Source::from_bytes(raw) {
         Ok(source) => source,
         Err(err) => return read_failure(candidate, err),
     };
     let decoded = PhaseTimes::add(&times.read_ns, looked_up);
+    alloc::set_phase(Phase::Cache);
     let budget = pipeline.budget.for_size(source.text.len());
     if let Some(known) = cache.known_failure(&md5, &key, budget) {
         PhaseTimes::add(&times.cache_ns, decoded);
@@ -256,6 +265,7 @@ fn analyze_source(
             facts: &facts,
             is_test,
         };
+        let _rules = alloc::phase(Phase::Rules);
         let findings = isolate::guarded("rules", || profile.check(&file));
         PhaseTimes::add(&times.rules_ns, facts_done);
         findings
@@ -347,7 +357,9 @@ pub fn run(
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let start = Instant::now();
+    let walking = alloc::phase(Phase::Walk);
     let walked = walk::walk(&settings.paths, &settings.options)?;
+    drop(walking);
     PhaseTimes::add(&times.walk_ns, start);
     let pipeline = Pipeline {
         max_size: settings.options.max_file_size,

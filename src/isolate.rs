@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::alloc::{self, Phase};
 use crate::facts::{self, FileFacts};
 use crate::lang::Language;
 use crate::parse::{self, seconds, ParseError};
@@ -45,6 +46,14 @@ pub struct Extracted {
     pub facts: FileFacts,
     pub parse_time: Duration,
     pub facts_time: Duration,
+}
+
+/// What one job allocated in a parser process (while profiling).
+#[derive(Debug, Clone, Copy, Default)]
+struct JobAllocs {
+    parse: (u64, u64),
+    facts: (u64, u64),
+    peak: u64,
 }
 
 /// Why a file has no facts.
@@ -111,12 +120,15 @@ pub fn guarded<T>(phase: &'static str, f: impl FnOnce() -> T) -> Result<T, Failu
 /// Parses and extracts facts in this process (a panic is caught; an abort or a loop is not).
 pub fn extract_here(lang: Language, text: &str, budget: Duration) -> Result<Extracted, Failure> {
     let start = Instant::now();
+    let parsing = alloc::phase(Phase::Parse);
     let tree = match guarded("parse", || parse::parse_within(lang, text, budget))? {
         Ok(tree) => tree,
         Err(ParseError::TimedOut(budget)) => return Err(Failure::TimedOut(budget)),
         Err(err) => return Err(Failure::NoTree(err.to_string())),
     };
     let parsed = Instant::now();
+    drop(parsing);
+    let _facts = alloc::phase(Phase::Facts);
     let facts = guarded("facts", || {
         let facts = facts::extract(&tree, text, lang);
         // Dropping a big tree is real work; count it with the pass that needed the tree.
@@ -174,6 +186,15 @@ impl Isolation {
         }
     }
 
+    /// The largest live heap one parse reached in a parser process (0 in-process or when not
+    /// profiling: in-process parses count toward the main process's peak).
+    pub fn parser_peak(&self) -> u64 {
+        match self {
+            Isolation::InProcess => 0,
+            Isolation::Processes(w) => w.alloc_peak.load(Ordering::Relaxed),
+        }
+    }
+
     /// Worker processes started (0 in-process): each start past the first per thread is one
     /// replaced after a failure.
     pub fn workers_started(&self) -> u64 {
@@ -212,6 +233,8 @@ pub struct Workers {
     /// Set when no worker could be started: every later file is parsed in-process.
     fallback: OnceLock<String>,
     started: AtomicU64,
+    /// Largest live heap one parse reached in a worker (while profiling).
+    alloc_peak: AtomicU64,
 }
 
 impl Workers {
@@ -222,6 +245,7 @@ impl Workers {
             idle: Mutex::new(Vec::new()),
             fallback: OnceLock::new(),
             started: AtomicU64::new(0),
+            alloc_peak: AtomicU64::new(0),
         }
     }
 
@@ -265,7 +289,10 @@ impl Workers {
         let deadline = hard_deadline(budget);
         let memory = self.memory.for_size(text.len());
         match worker.job(lang, text, budget, memory, Instant::now() + deadline) {
-            Ok(answer) => {
+            Ok((answer, allocs)) => {
+                alloc::add(Phase::Parse, allocs.parse.0, allocs.parse.1);
+                alloc::add(Phase::Facts, allocs.facts.0, allocs.facts.1);
+                self.alloc_peak.fetch_max(allocs.peak, Ordering::Relaxed);
                 self.idle
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -324,6 +351,13 @@ struct Worker {
 /// A job's header: language, parse budget (ms), memory budget (bytes), text length.
 const HEAD: usize = 25;
 
+/// An answer's header: tag, parse and facts times (ns), payload length, then (while
+/// profiling) parse bytes and allocations, facts bytes and allocations, peak live heap.
+const ANSWER: usize = 65;
+
+/// Set in a worker's environment when the parent profiles allocations.
+const PROFILE_ALLOC_ENV: &str = "WTFCB_PROFILE_ALLOC";
+
 /// Answer tags.
 const OK: u8 = 0;
 const TIMED_OUT: u8 = 1;
@@ -336,7 +370,11 @@ fn bincode_config() -> impl bincode::config::Config {
 
 impl Worker {
     fn spawn(exe: &std::path::Path) -> io::Result<Worker> {
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        if alloc::enabled() {
+            command.env(PROFILE_ALLOC_ENV, "1");
+        }
+        let mut child = command
             .arg(WORKER_ARG)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -364,7 +402,7 @@ impl Worker {
         budget: Duration,
         memory: u64,
         deadline: Instant,
-    ) -> Result<Result<Extracted, Failure>, JobError> {
+    ) -> Result<(Result<Extracted, Failure>, JobAllocs), JobError> {
         let mut head = [0u8; HEAD];
         head[0] = lang.index() as u8;
         head[1..9].copy_from_slice(&(budget.as_millis() as u64).to_le_bytes());
@@ -378,17 +416,22 @@ impl Worker {
         {
             return Err(JobError::Died);
         }
-        let mut answer = [0u8; 25];
+        let mut answer = [0u8; ANSWER];
         read_by(&mut self.stdout, &mut answer, deadline)?;
         let word = |i: usize| u64::from_le_bytes(answer[i..i + 8].try_into().unwrap_or_default());
         let (parse_ns, facts_ns, len) = (word(1), word(9), word(17));
+        let allocs = JobAllocs {
+            parse: (word(25), word(33)),
+            facts: (word(41), word(49)),
+            peak: word(57),
+        };
         if len > MAX_ANSWER {
             return Err(JobError::Garbled(format!("answer of {len} bytes")));
         }
         let mut payload = vec![0u8; len as usize];
         read_by(&mut self.stdout, &mut payload, deadline)?;
         let text_of = |p: Vec<u8>| String::from_utf8_lossy(&p).into_owned();
-        Ok(match answer[0] {
+        let result = match answer[0] {
             OK => {
                 let (facts, _) =
                     bincode::decode_from_slice::<FileFacts, _>(&payload, bincode_config())
@@ -410,7 +453,8 @@ impl Worker {
             }
             NO_TREE => Err(Failure::NoTree(text_of(payload))),
             tag => return Err(JobError::Garbled(format!("unknown answer tag {tag}"))),
-        })
+        };
+        Ok((result, allocs))
     }
 
     fn kill(&mut self) {
@@ -527,6 +571,9 @@ pub fn worker_main() -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
     let base = mapped_now();
     let mut limit = 0;
+    if std::env::var_os(PROFILE_ALLOC_ENV).is_some_and(|v| v == "1") {
+        alloc::enable();
+    }
     let mut input = io::stdin().lock();
     let mut output = io::BufWriter::new(io::stdout().lock());
     loop {
@@ -552,6 +599,9 @@ pub fn worker_main() -> u8 {
         }
         let text = String::from_utf8(raw)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let before = (alloc::counts(Phase::Parse), alloc::counts(Phase::Facts));
+        let live = alloc::live();
+        alloc::reset_peak();
         let (tag, parse_ns, facts_ns, payload) = match extract_here(lang, &text, budget) {
             Ok(x) => match bincode::encode_to_vec(&x.facts, bincode_config()) {
                 Ok(bytes) => (
@@ -571,11 +621,25 @@ pub fn worker_main() -> u8 {
             }
             Err(f @ Failure::OutOfMemory(_)) => (NO_TREE, 0, 0, f.message().into_bytes()),
         };
-        let mut answer = [0u8; 25];
+        let (parse, facts) = (alloc::counts(Phase::Parse), alloc::counts(Phase::Facts));
+        let peak = (alloc::peak_live() as i64 - live).max(0) as u64;
+        let mut answer = [0u8; ANSWER];
         answer[0] = tag;
-        answer[1..9].copy_from_slice(&parse_ns.to_le_bytes());
-        answer[9..17].copy_from_slice(&facts_ns.to_le_bytes());
-        answer[17..25].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+        for (i, word) in [
+            parse_ns,
+            facts_ns,
+            payload.len() as u64,
+            parse.0 - before.0 .0,
+            parse.1 - before.0 .1,
+            facts.0 - before.1 .0,
+            facts.1 - before.1 .1,
+            peak,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            answer[1 + 8 * i..9 + 8 * i].copy_from_slice(&word.to_le_bytes());
+        }
         if output.write_all(&answer).is_err()
             || output.write_all(&payload).is_err()
             || output.flush().is_err()

@@ -5,6 +5,7 @@
 //! tree once, [`facts`] reads every per-file fact off that tree in one pass, [`engine`] runs
 //! this over all files in parallel, [`report`] renders the result.
 
+pub mod alloc;
 pub mod bench;
 pub mod cache;
 pub mod cli;

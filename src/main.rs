@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Counts allocations per phase while `--profile` is on; forwards to the system allocator.
+#[global_allocator]
+static ALLOCATOR: wtfcb::alloc::Counting = wtfcb::alloc::Counting;
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause

@@ -23,8 +23,11 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let sampler = (settings.profile || settings.profile_out.is_some())
-        .then(|| Sampler::start_self(settings.sample_interval));
+    let profiling = settings.profile || settings.profile_out.is_some();
+    if profiling {
+        crate::alloc::enable();
+    }
+    let sampler = profiling.then(|| Sampler::start_self(settings.sample_interval));
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
     let cache = settings
@@ -41,6 +44,7 @@ pub fn run(
     )?;
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
+    let parser_peak = isolation.parser_peak();
     drop(isolation);
     let cache_stats = cache.map(|c| c.finish(&mut warnings));
     let project = &settings.walk.project;
@@ -74,11 +78,13 @@ pub fn run(
     );
     report.hide_below(settings.min_severity);
     let report_start = Instant::now();
+    let reporting = crate::alloc::phase(crate::alloc::Phase::Report);
     match settings.format {
         AnalyzeFormat::Text => analyze::write_text(out, &report)?,
         AnalyzeFormat::Json => json::write(out, &report)?,
     }
     out.flush()?;
+    drop(reporting);
     if let Some(sampler) = sampler {
         let (files, functions, code_lines, bytes) = totals;
         let profile = ProfileReport {
@@ -89,6 +95,7 @@ pub fn run(
             report_ms: report_start.elapsed().as_secs_f64() * 1e3,
             run: report.run.clone(),
             max_rss_bytes: crate::profile::max_rss_self(),
+            allocations: crate::alloc::snapshot(parser_peak),
             timeline: sampler.stop(),
         };
         if settings.profile {

@@ -82,6 +82,9 @@ pub struct ProfileReport {
     pub report_ms: f64,
     /// The kernel's high-water mark of resident memory (exact; sampling can miss a peak).
     pub max_rss_bytes: Option<u64>,
+    /// Bytes and allocations per phase, and peak live heaps (counted by the binary's global
+    /// allocator while profiling; all zero in a build without it).
+    pub allocations: crate::alloc::AllocProfile,
     pub timeline: crate::profile::Timeline,
 }
 
@@ -103,6 +106,26 @@ impl ProfileReport {
             err,
             "  phases (ms): walk {:.1} | summed over threads: cache {:.1}, read {:.1}, parse {:.1}, metrics {:.1}, rules {:.1} | cache write {:.1} | report {:.1}",
             p.walk, p.cache, p.read, p.parse, p.facts, p.rules, p.cache_write, self.report_ms
+        )?;
+        let a = &self.allocations;
+        let phases: Vec<String> = a
+            .phases
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {:.1} MiB in {} allocations",
+                    p.phase,
+                    mb(p.bytes),
+                    p.allocations
+                )
+            })
+            .collect();
+        writeln!(err, "  allocated: {}", phases.join(", "))?;
+        writeln!(
+            err,
+            "  peak live heap: {:.1} MiB in this process, {:.1} MiB in one parse in a parser process",
+            mb(a.peak_live_bytes),
+            mb(a.parser_peak_live_bytes)
         )?;
         writeln!(
             err,

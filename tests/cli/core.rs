@@ -206,3 +206,54 @@ fn fingerprints_include_the_path() {
     let fp = |path: &str| file(&r, path)["findings"][0]["fingerprint"].clone();
     assert_ne!(fp("a.py"), fp("b.py"));
 }
+
+// `--profile` counts allocations per phase through the binary's global allocator, and
+// tree-sitter's through its allocator hooks, in the parser processes too.
+#[test]
+fn the_profile_counts_allocations_per_phase() {
+    let p = Project::new();
+    p.write(
+        "a.py",
+        "def f(x):\n    if x:\n        return [x] * 3\n    return None\n",
+    );
+    p.write("b.js", "function g(y) { return y ? [y] : []; }\n");
+    for mode in [&[][..], &["--in-process"][..]] {
+        let out = p.path().join("profile.json");
+        p.cmd()
+            .args([
+                "analyze",
+                "--no-cache",
+                "--fail-on",
+                "never",
+                "--profile-out",
+            ])
+            .arg(&out)
+            .args(mode)
+            .assert()
+            .success();
+        let profile: Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).expect("profile JSON");
+        let allocs = &profile["allocations"];
+        let phase = |name: &str| -> (u64, u64) {
+            allocs["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["phase"] == name)
+                .map_or((0, 0), |p| {
+                    (
+                        p["bytes"].as_u64().unwrap(),
+                        p["allocations"].as_u64().unwrap(),
+                    )
+                })
+        };
+        for name in ["walk", "read", "parse", "facts", "rules"] {
+            let (bytes, count) = phase(name);
+            assert!(bytes > 0 && count > 0, "{mode:?} {name}: {allocs}");
+        }
+        assert!(allocs["peak_live_bytes"].as_u64().unwrap() > 0);
+        if mode.is_empty() {
+            assert!(allocs["parser_peak_live_bytes"].as_u64().unwrap() > 0);
+        }
+    }
+}
