@@ -74,6 +74,15 @@ pub struct BenchArgs {
     /// Sampling interval of each child's memory and CPU, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub sample_interval: u64,
+    /// Keep this run's timings under NAME (or at a path ending in .json).
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Compare with the run saved under NAME; exit 1 on a regression.
+    #[arg(long, value_name = "NAME")]
+    pub compare: Option<String>,
+    /// How far (percent) a median must move, with the runs' ranges apart, to be a regression.
+    #[arg(long, value_name = "PCT", default_value_t = 10.0, requires = "compare")]
+    pub threshold: f64,
 }
 
 /// Where the cache is: shared by `analyze` and `cache`.

@@ -7,6 +7,7 @@
 //! read: caches live in a temporary directory, and edits happen on a temporary copy.
 
 pub mod generate;
+pub mod history;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -113,6 +114,9 @@ pub struct BenchReport {
     pub projects: Vec<ProjectResult>,
     /// With `--full-suite`: one row per generated size and scenario.
     pub scaling: Vec<ScalingRow>,
+    /// With `--compare`: this run set against the saved one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<history::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +149,7 @@ pub fn run(
         warmup: settings.warmup,
         projects: Vec::new(),
         scaling: Vec::new(),
+        comparison: None,
     };
     if settings.full_suite {
         let scratch = tempfile::tempdir().context("temporary directory for the suite")?;

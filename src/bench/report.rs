@@ -191,6 +191,7 @@ mod tests {
             noisy: true,
         };
         BenchReport {
+            comparison: None,
             tool: "wtfcb",
             version: "0",
             cores: 2,

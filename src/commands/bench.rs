@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::bench::{self, BenchSettings};
+use crate::bench::{self, history, BenchSettings};
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::report::json;
 
@@ -54,7 +54,24 @@ pub fn run(
         sample_interval: Duration::from_millis(args.sample_interval),
         binary: std::env::current_exe().context("locating the wtfcb binary")?,
     };
-    let report = bench::run(&settings, err)?;
+    if !(args.threshold.is_finite() && args.threshold >= 0.0) {
+        bail!("--threshold must be a percentage of 0 or more");
+    }
+    // Locate (and read) a saved run before measuring, so a typo fails in a second, not after.
+    let saved = match &args.compare {
+        Some(name) => Some(history::load(&history::location(name)?)?),
+        None => None,
+    };
+    let save_to = args.save.as_deref().map(history::location).transpose()?;
+    let mut report = bench::run(&settings, err)?;
+    let now = history::Saved::of(args.save.as_deref().unwrap_or("now"), &report);
+    if let Some(old) = &saved {
+        report.comparison = Some(history::compare(old, &now, args.threshold));
+    }
+    if let Some(path) = &save_to {
+        history::save(path, &now)?;
+        writeln!(err, "wtfcb bench: saved to {}", path.display())?;
+    }
     if let Some(dir) = &args.output {
         std::fs::create_dir_all(dir).with_context(|| format!("--output {}", dir.display()))?;
         let mut file = std::fs::File::create(dir.join("bench.json"))?;
@@ -67,6 +84,13 @@ pub fn run(
         BenchFormat::Markdown => bench::write_markdown(out, &report)?,
         BenchFormat::Json => json::write(out, &report)?,
     }
+    if let (Some(c), BenchFormat::Text | BenchFormat::Markdown) = (&report.comparison, args.format)
+    {
+        history::write_text(out, c)?;
+    }
     out.flush()?;
-    Ok(ExitStatus::Success)
+    Ok(match &report.comparison {
+        Some(c) if c.regressions > 0 => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    })
 }

@@ -222,3 +222,70 @@ fn bench_usage_errors_exit_2() {
         .code(2);
     p.cmd().args(["bench", "--files", "3"]).assert().code(2);
 }
+
+// `--save` keeps a run; `--compare` sets a new run against it and exits 1 on a regression. The
+// saved timings are doctored so the verdicts do not depend on this machine's noise.
+#[test]
+fn save_and_compare_gate_on_regressions() {
+    let p = Project::new();
+    p.write("a.py", "def f(x):\n    return x\n");
+    let store = tempfile::tempdir().unwrap();
+    let bench = |extra: &[&str]| {
+        let mut cmd = p.cmd();
+        cmd.env("WTFCB_BENCH_DIR", store.path()).args([
+            "bench",
+            ".",
+            "--parallel",
+            "1",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ]);
+        cmd.args(extra);
+        cmd
+    };
+    bench(&["--save", "base"]).assert().success();
+    let saved_path = store.path().join("base.json");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved_path).unwrap()).unwrap();
+    let names: Vec<&str> = saved["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scenario"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sequential", "parallel 1"]);
+
+    let doctor = |seconds: f64| {
+        let mut s = saved.clone();
+        for sc in s["scenarios"].as_array_mut().unwrap() {
+            for k in ["median_s", "min_s", "max_s"] {
+                sc[k] = serde_json::json!(seconds);
+            }
+        }
+        std::fs::write(&saved_path, serde_json::to_vec(&s).unwrap()).unwrap();
+    };
+    // Saved as impossibly fast: every scenario is now a regression.
+    doctor(1e-6);
+    bench(&["--compare", "base"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("REGRESSION"))
+        .stdout(predicates::str::contains("2 regression(s)"));
+    // Saved as very slow: improvements, exit 0; JSON carries the comparison.
+    doctor(1e3);
+    let out = bench(&["--compare", "base", "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["comparison"]["regressions"], 0);
+    assert_eq!(report["comparison"]["deltas"][0]["verdict"], "improvement");
+    // A missing or garbled saved run fails before measuring.
+    bench(&["--compare", "nope"]).assert().code(2);
+    std::fs::write(&saved_path, "garbage").unwrap();
+    bench(&["--compare", "base"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not a saved bench"));
+}
