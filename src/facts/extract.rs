@@ -114,7 +114,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
     let mut path: Vec<Node> = Vec::new();
     'walk: loop {
         let node = cursor.node();
-        let descend = ex.enter(node, cursor.field_name(), &path, has_errors);
+        // The field is looked up only where it matters (it costs a search per node).
+        let descend = ex.enter(node, &|| cursor.field_name(), &path, has_errors);
         path.push(node);
         if descend && cursor.goto_first_child() {
             continue;
@@ -168,17 +169,24 @@ impl Extractor<'_> {
 
     /// Handles a node on the way down; returns whether to visit its children.
     // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
-    fn enter(&mut self, node: Node, field: Option<&str>, path: &[Node], has_errors: bool) -> bool {
+    fn enter(
+        &mut self,
+        node: Node,
+        field: &dyn Fn() -> Option<&'static str>,
+        path: &[Node],
+        has_errors: bool,
+    ) -> bool {
         if let (Some(p), Some(parent)) = (self.pending.last(), path.last()) {
-            if p.node_id == parent.id() && !field.is_some_and(|f| HEAD_FIELDS.contains(&f)) {
+            if p.node_id == parent.id() && !field().is_some_and(|f| HEAD_FIELDS.contains(&f)) {
                 let (nesting, depth) = (p.nesting, p.depth);
                 self.raise(node, nesting, depth, false);
             }
         }
-        if field == Some("condition")
+        if matches!(self.lang, Language::C | Language::Cpp)
             && path
                 .last()
                 .is_some_and(|p| p.kind().starts_with("preproc_"))
+            && field() == Some("condition")
         {
             self.preproc.push(node.id());
         }

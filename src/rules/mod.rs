@@ -120,11 +120,25 @@ impl<'t> NodeView<'t, '_> {
 
     /// Named children other than comments.
     pub fn code_children(&self, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+        // A cursor over the children, lazily: `.all()`/`.find()` stop early, nothing is
+        // collected.
         let mut cursor = node.walk();
-        let children: Vec<_> = node.named_children(&mut cursor).collect();
-        children
-            .into_iter()
-            .filter(|c| !c.kind().contains("comment"))
+        let mut started = false;
+        std::iter::from_fn(move || loop {
+            let moved = if started {
+                cursor.goto_next_sibling()
+            } else {
+                started = true;
+                cursor.goto_first_child()
+            };
+            if !moved {
+                return None;
+            }
+            let child = cursor.node();
+            if child.is_named() && !child.kind().contains("comment") {
+                return Some(child);
+            }
+        })
     }
 }
 
