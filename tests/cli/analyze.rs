@@ -4,7 +4,7 @@
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{fixtures, results_part, wtfcb, Project};
+use crate::support::{analyze_json, fixtures, results_part, wtfcb, Project};
 
 /// One line per finding: `path:line:col severity rule message [suppressed]`.
 fn finding_lines(report: &Value) -> String {
@@ -28,15 +28,6 @@ fn finding_lines(report: &Value) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn analyze_json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let out = wtfcb(dir)
-        .args(["analyze", "--format", "json", "--fail-on", "never"])
-        .args(args)
-        .assert()
-        .success();
-    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
 }
 
 #[test]

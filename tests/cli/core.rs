@@ -2,17 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{file, Project};
-
-fn analyze_json(p: &Project, args: &[&str]) -> Value {
-    let out = p
-        .cmd()
-        .args(["analyze", "--format", "json", "--fail-on", "never"])
-        .args(args)
-        .assert()
-        .success();
-    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
-}
+use crate::support::{analyze_json, file, Project};
 
 // `wtfcb analyze /home/me/test/proj` treated every file as test code: the path as typed
 // has a `test` directory in it.
@@ -23,7 +13,7 @@ fn test_code_is_detected_from_the_project_relative_path() {
     p.write("test/proj/a.py", "def f(x):\n    assert x\n");
     p.write("test/proj/tests/t.py", "def g(x):\n    assert x\n");
     let root = p.path().join("test/proj");
-    let r = analyze_json(&p, &[root.to_str().unwrap()]);
+    let r = analyze_json(p.path(), &[root.to_str().unwrap()]);
     let rules = |path: &str| -> Vec<String> {
         r["files"]
             .as_array()
@@ -48,7 +38,7 @@ fn fingerprints_do_not_depend_on_how_the_path_was_typed() {
     p.write("wtfcb.toml", "");
     p.write("src/a.py", "def f():\n    eval('1')\n    eval('1')\n");
     let fps = |arg: &str| -> Vec<String> {
-        let r = analyze_json(&p, &["--no-cache", arg]);
+        let r = analyze_json(p.path(), &["--no-cache", arg]);
         r["files"][0]["findings"]
             .as_array()
             .unwrap()
@@ -80,7 +70,7 @@ fn a_cpp_header_is_parsed_as_cpp_cached_or_not() {
         "int add(int a, int b);\nstatic inline int one(void) { return 1; }\n",
     );
     for args in [&["--no-cache"][..], &[], &[]] {
-        let r = analyze_json(&p, args);
+        let r = analyze_json(p.path(), args);
         let a = file(&r, "a.h");
         assert_eq!(a["language"], "cpp");
         assert_eq!(a["syntax_errors"]["count"], 0);
@@ -140,7 +130,7 @@ fn an_ignore_file_comment_reaches_every_line() {
         "a.py",
         format!("# wtfcb: ignore-file[eval-exec]\n{far}def f():\n    eval('1')\n"),
     );
-    let r = analyze_json(&p, &["--no-cache"]);
+    let r = analyze_json(p.path(), &["--no-cache"]);
     let f = &r["files"][0]["findings"];
     let eval: Vec<&Value> = f
         .as_array()
@@ -161,7 +151,7 @@ fn cfg_not_test_is_not_test_code() {
         "#[cfg(not(test))]\nmod real { fn f(x: Option<u8>) -> u8 { x.unwrap() } }\n\
          #[cfg(test)]\nmod tests { fn g(x: Option<u8>) -> u8 { x.unwrap() } }\n",
     );
-    let r = analyze_json(&p, &["--no-cache"]);
+    let r = analyze_json(p.path(), &["--no-cache"]);
     let unwraps: Vec<u64> = r["files"][0]["findings"]
         .as_array()
         .unwrap()
@@ -182,7 +172,7 @@ fn identical_files_in_and_out_of_tests_keep_their_own_findings() {
     p.write("src/a.py", body);
     p.write("tests/a.py", body);
     for _ in 0..2 {
-        let r = analyze_json(&p, &["-j", "1"]);
+        let r = analyze_json(p.path(), &["-j", "1"]);
         let rules = |path: &str| -> bool {
             file(&r, path)["findings"]
                 .as_array()
@@ -202,7 +192,7 @@ fn fingerprints_include_the_path() {
     p.write("wtfcb.toml", "");
     p.write("a.py", "eval('1')\n");
     p.write("b.py", "eval('1')\n");
-    let r = analyze_json(&p, &["--no-cache"]);
+    let r = analyze_json(p.path(), &["--no-cache"]);
     let fp = |path: &str| file(&r, path)["findings"][0]["fingerprint"].clone();
     assert_ne!(fp("a.py"), fp("b.py"));
 }

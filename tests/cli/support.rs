@@ -55,6 +55,16 @@ impl Project {
     }
 }
 
+/// `wtfcb analyze --format json --fail-on never ARGS` in `dir`, expecting success.
+pub fn analyze_json(dir: &Path, args: &[&str]) -> Value {
+    let out = wtfcb(dir)
+        .args(["analyze", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
+}
+
 /// Runs the command, expects exit 0, and parses stdout as JSON.
 pub fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
