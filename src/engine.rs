@@ -356,11 +356,29 @@ pub fn run(
     isolation: &Isolation,
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
+    let walked = walk_all(settings, times)?;
+    let outcomes = process_walked(&walked, settings, rules, cache, isolation, times)?;
+    Ok((walked, outcomes))
+}
+
+/// The walk, timed.
+pub fn walk_all(settings: &WalkSettings, times: &PhaseTimes) -> anyhow::Result<WalkResult> {
     let start = Instant::now();
-    let walking = alloc::phase(Phase::Walk);
+    let _walking = alloc::phase(Phase::Walk);
     let walked = walk::walk(&settings.paths, &settings.options)?;
-    drop(walking);
     PhaseTimes::add(&times.walk_ns, start);
+    Ok(walked)
+}
+
+/// Processes what a walk found.
+pub fn process_walked(
+    walked: &WalkResult,
+    settings: &WalkSettings,
+    rules: Option<&Ruleset>,
+    cache: Option<&Cache>,
+    isolation: &Isolation,
+    times: &PhaseTimes,
+) -> anyhow::Result<Vec<Outcome>> {
     let pipeline = Pipeline {
         max_size: settings.options.max_file_size,
         rules,
@@ -369,8 +387,7 @@ pub fn run(
         isolation,
         budget: settings.parse_budget,
     };
-    let outcomes = process_all(&walked.files, settings.jobs, &pipeline)?;
-    Ok((walked, outcomes))
+    process_all(&walked.files, settings.jobs, &pipeline)
 }
 
 #[cfg(test)]

@@ -30,12 +30,17 @@ pub fn run(
     let sampler = profiling.then(|| Sampler::start_self(settings.sample_interval));
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
+    // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
+    // analyze, leaves nothing on disk.
+    let walked = engine::walk_all(&settings.walk, &times)?;
     let cache = settings
         .cache
         .clone()
+        .filter(|_| !walked.files.is_empty())
         .and_then(|opts| Cache::open(opts, &mut warnings));
     let isolation = super::isolation(&settings.walk, &mut warnings);
-    let (walked, outcomes) = engine::run(
+    let outcomes = engine::process_walked(
+        &walked,
         &settings.walk,
         Some(&settings.rules),
         cache.as_ref(),

@@ -377,3 +377,18 @@ fn a_glob_that_cannot_compile_is_reported_where_it_was_written() {
             "wtfcb.toml:1:12: `exclude`: invalid glob: cannot compile it",
         ));
 }
+
+// `wtfcb analyze /missing/path`, and a run in a directory with nothing to analyze, created a
+// `.wtfcb-cache/` in the current directory.
+#[test]
+fn a_run_that_analyzes_nothing_leaves_nothing_on_disk() {
+    let p = Project::new();
+    p.cmd().args(["analyze", "missing/path"]).assert().code(2);
+    p.write("notes.txt", "not code\n");
+    p.cmd().args(["analyze"]).assert().success();
+    let left: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["notes.txt"]);
+}
