@@ -792,7 +792,10 @@ impl Cache {
                 budget_ms: budget.as_millis() as u64,
                 message: message.clone(),
             },
-            Failure::Internal { .. } | Failure::NoTree(_) | Failure::OutOfMemory(_) => return,
+            Failure::Internal { .. }
+            | Failure::NoTree(_)
+            | Failure::OutOfMemory(_)
+            | Failure::Excluded(_) => return,
         };
         lock(&self.new_failures).push((md5, key, known));
     }

@@ -153,6 +153,11 @@ pub struct WalkArgs {
     /// Do not honour .gitignore, .ignore or .git/info/exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Also analyze what is excluded by default: vendored and build directories
+    /// (node_modules, vendor, third_party, build, dist, target, virtualenvs, ...), `*.min.js`,
+    /// and files that read as generated or minified.
+    #[arg(long)]
+    pub no_default_excludes: bool,
     /// Also walk hidden files and directories (and .git).
     #[arg(long)]
     pub hidden: bool,

@@ -67,6 +67,7 @@ struct RawConfig {
     ignore: Option<Vec<Spanned<String>>>,
     include: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
+    extend_exclude: Option<Vec<Spanned<String>>>,
     max_file_size: Option<Spanned<Size>>,
     parse_timeout: Option<Spanned<f64>>,
     memory_per_file: Option<Spanned<Size>>,
@@ -97,6 +98,8 @@ pub struct Config {
     pub overrides: Vec<Override>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `exclude` was set: it replaces the default excludes (`extend-exclude` adds to them).
+    pub replaces_default_excludes: bool,
     pub max_file_size: Option<u64>,
     /// `memory-per-file`: bytes one parser process may use.
     pub memory_per_file: Option<u64>,
@@ -258,6 +261,12 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
                 .map_err(|e| at(g.span(), format!("`{key}`: invalid glob: {e}")))?;
             out.push(g.get_ref().clone());
         }
+    }
+    config.replaces_default_excludes = raw.exclude.is_some();
+    for g in raw.extend_exclude.iter().flatten() {
+        crate::walk::check_glob(g.get_ref())
+            .map_err(|e| at(g.span(), format!("`extend-exclude`: invalid glob: {e}")))?;
+        config.exclude.push(g.get_ref().clone());
     }
     if let Some(s) = &raw.max_file_size {
         config.max_file_size = Some(size(s, "max-file-size")?);

@@ -103,6 +103,8 @@ pub struct Pipeline<'a> {
     /// Where files are parsed.
     pub isolation: &'a Isolation,
     pub budget: ParseBudget,
+    /// Leave out content that reads as generated or minified (a default exclude).
+    pub skip_generated: bool,
 }
 
 /// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
@@ -240,6 +242,11 @@ fn analyze_source(
     checks: Option<(&Profile, bool)>,
     pipeline: &Pipeline,
 ) -> Result<FileRecord, Failure> {
+    if pipeline.skip_generated {
+        if let Some(reason) = walk::generated_reason(&source.text) {
+            return Err(Failure::Excluded(reason));
+        }
+    }
     let budget = pipeline.budget.for_size(source.text.len());
     let language = if candidate.is_header() {
         Language::of_header(&source.text)
@@ -386,6 +393,7 @@ pub fn process_walked(
         times,
         isolation,
         budget: settings.parse_budget,
+        skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
     };
     process_all(&walked.files, settings.jobs, &pipeline)
 }
@@ -437,6 +445,7 @@ mod tests {
                 times: &times,
                 isolation: &Isolation::InProcess,
                 budget: ParseBudget::DEFAULT,
+                skip_generated: true,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
             match &outcomes[0] {
@@ -463,6 +472,7 @@ mod tests {
             times: &times,
             isolation: &Isolation::InProcess,
             budget: ParseBudget::DEFAULT,
+            skip_generated: true,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));

@@ -185,7 +185,9 @@ pub fn run(
                     found.violations.push((base.language, bytes, why));
                 }
             }
-            Err(Failure::TimedOut(_) | Failure::OutOfMemory(_)) => found.timed_out += 1,
+            Err(Failure::TimedOut(_) | Failure::OutOfMemory(_) | Failure::Excluded(_)) => {
+                found.timed_out += 1
+            }
             Err(Failure::Crashed(why)) => found.crashes.push((base.language, bytes, why)),
             Err(f @ (Failure::Internal { .. } | Failure::NoTree(_))) => {
                 found.violations.push((base.language, bytes, f.message()))

@@ -72,6 +72,8 @@ pub enum Failure {
     NoTree(String),
     /// The parser process ran out of its per-file memory budget (bytes).
     OutOfMemory(u64),
+    /// Left out before parsing: the content reads as generated or minified.
+    Excluded(String),
 }
 
 impl Failure {
@@ -87,6 +89,7 @@ impl Failure {
                 format!("internal error in {phase}: {message}; please report")
             }
             Failure::NoTree(reason) => reason.clone(),
+            Failure::Excluded(reason) => reason.clone(),
             Failure::OutOfMemory(limit) => format!(
                 "needs more memory than the per-file budget of {} MiB (--memory-per-file)",
                 limit >> 20
@@ -97,7 +100,10 @@ impl Failure {
     /// A timeout is a skip (the file is not analyzed, by a limit the user set); the rest are
     /// failures of the analysis, which make the run exit 2.
     pub fn is_skip(&self) -> bool {
-        matches!(self, Failure::TimedOut(_) | Failure::OutOfMemory(_))
+        matches!(
+            self,
+            Failure::TimedOut(_) | Failure::OutOfMemory(_) | Failure::Excluded(_)
+        )
     }
 }
 
@@ -619,7 +625,9 @@ pub fn worker_main() -> u8 {
             Err(Failure::NoTree(reason) | Failure::Crashed(reason)) => {
                 (NO_TREE, 0, 0, reason.into_bytes())
             }
-            Err(f @ Failure::OutOfMemory(_)) => (NO_TREE, 0, 0, f.message().into_bytes()),
+            Err(f @ (Failure::OutOfMemory(_) | Failure::Excluded(_))) => {
+                (NO_TREE, 0, 0, f.message().into_bytes())
+            }
         };
         let (parse, facts) = (alloc::counts(Phase::Parse), alloc::counts(Phase::Facts));
         let peak = (alloc::peak_live() as i64 - live).max(0) as u64;

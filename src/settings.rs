@@ -14,7 +14,7 @@ use crate::findings::Severity;
 use crate::isolate::MemoryBudget;
 use crate::parse::ParseBudget;
 use crate::rules::{Layer, Ruleset};
-use crate::walk::WalkOptions;
+use crate::walk::{DefaultExcludes, WalkOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
@@ -186,6 +186,13 @@ impl WalkSettings {
                 include: args.include.clone(),
                 exclude: args.exclude.clone(),
                 no_ignore: args.no_ignore,
+                default_excludes: if args.no_default_excludes {
+                    DefaultExcludes::None
+                } else if project.config.replaces_default_excludes {
+                    DefaultExcludes::ContentOnly
+                } else {
+                    DefaultExcludes::All
+                },
                 hidden: args.hidden,
                 follow_links: args.follow_links,
                 max_file_size,

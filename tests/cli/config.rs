@@ -50,17 +50,17 @@ fn config_keys_and_overrides_change_findings() {
     std::fs::create_dir(p.path().join(".git")).unwrap();
     p.write("src/app.py", CODE);
     p.write("tests/test_app.py", CODE);
-    p.write("vendor/lib.py", CODE);
+    p.write("legacy/lib.py", CODE);
     let defaults = analyze(&p, &[]);
     assert_eq!(
         rules_found(&defaults),
         [
+            "legacy/lib.py:broad-except:low",
+            "legacy/lib.py:empty-block:low",
             "src/app.py:broad-except:low",
             "src/app.py:empty-block:low",
             "tests/test_app.py:broad-except:low",
             "tests/test_app.py:empty-block:low",
-            "vendor/lib.py:broad-except:low",
-            "vendor/lib.py:empty-block:low",
         ]
     );
     assert!(defaults.get("config").is_none());
@@ -68,7 +68,7 @@ fn config_keys_and_overrides_change_findings() {
     p.write(
         "wtfcb.toml",
         r#"
-exclude = ["vendor"]
+exclude = ["legacy"]
 ignore = ["empty-block"]
 
 [rules.too-many-parameters]
@@ -111,7 +111,7 @@ enabled = false
         configured["settings_fingerprint"]
     );
     // The config's excludes apply to files named on the command line too (pre-commit).
-    let named = analyze(&p, &["vendor/lib.py", "src/app.py"]);
+    let named = analyze(&p, &["legacy/lib.py", "src/app.py"]);
     assert_eq!(named["summary"]["files"], 1);
     // Command-line selection wins over the config.
     let cli = analyze(&p, &["--select", "empty-block"]);

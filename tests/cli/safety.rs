@@ -328,7 +328,7 @@ fn a_file_past_the_memory_budget_is_skipped() {
     let out = p
         .cmd()
         .args(["scan", "--format", "json", "--parse-timeout", "600"])
-        .args(["--memory-per-file", "64MiB"])
+        .args(["--memory-per-file", "64MiB", "--no-default-excludes"])
         .assert()
         .success();
     let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();

@@ -68,13 +68,13 @@ fn parallel_output_equals_sequential_output() {
 #[test]
 fn honours_gitignore_nested_ignore_and_git_exclude() {
     let p = Project::new();
-    p.write(".gitignore", "build/\n*.gen.py\n");
+    p.write(".gitignore", "out/\n*.gen.py\n");
     p.write("sub/.gitignore", "local.py\n");
     p.write(".ignore", "scratch.py\n");
     p.write(".git/info/exclude", "secret.py\n");
     for f in [
         "a.py",
-        "build/b.py",
+        "out/b.py",
         "x.gen.py",
         "sub/local.py",
         "sub/kept.py",
@@ -92,7 +92,7 @@ fn honours_gitignore_nested_ignore_and_git_exclude() {
         file_paths(&all),
         [
             "a.py",
-            "build/b.py",
+            "out/b.py",
             "scratch.py",
             "secret.py",
             "sub/kept.py",
@@ -246,14 +246,24 @@ fn ten_megabyte_minified_line_is_skipped_by_default_and_parsed_when_allowed() {
     while body.len() < 10 * 1024 * 1024 {
         body.push_str(chunk);
     }
-    p.write("app.min.js", &body);
+    p.write("app.js", &body);
     let r = json_of(p.cmd().args(["scan", "--format", "json"]));
-    assert!(skip_reason(&r, "app.min.js").unwrap().contains("too large"));
+    assert!(skip_reason(&r, "app.js").unwrap().contains("too large"));
+    // Allowed by size, it reads as minified: a default exclude.
     let r = json_of(
         p.cmd()
             .args(["scan", "--format", "json", "--max-file-size", "16MiB"]),
     );
-    let f = file(&r, "app.min.js");
+    assert!(skip_reason(&r, "app.js").unwrap().starts_with("minified"));
+    let r = json_of(p.cmd().args([
+        "scan",
+        "--format",
+        "json",
+        "--max-file-size",
+        "16MiB",
+        "--no-default-excludes",
+    ]));
+    let f = file(&r, "app.js");
     assert_eq!(f["lines"]["total"], 1);
     assert_eq!(f["lines"]["code"], 1);
     assert_eq!(f["syntax_errors"]["count"], 0);
@@ -283,7 +293,11 @@ fn five_thousand_deep_nesting_does_not_crash() {
         "deep.rb",
         format!("x = {}1{}\n", "[".repeat(depth), "]".repeat(depth)),
     );
-    let r = json_of(p.cmd().args(["scan", "--format", "json"]));
+    // One-line nesting reads as minified; analyze it anyway.
+    let r = json_of(
+        p.cmd()
+            .args(["scan", "--format", "json", "--no-default-excludes"]),
+    );
     assert_eq!(file_paths(&r), ["deep.c", "deep.js", "deep.py", "deep.rb"]);
     assert_eq!(file(&r, "deep.c")["functions"][0]["name"], "f");
 }
