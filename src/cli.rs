@@ -253,6 +253,10 @@ pub struct AnalyzeArgs {
     /// Do not run these rules or categories.
     #[arg(long, value_name = "RULES")]
     pub ignore: Vec<String>,
+    /// List suppressed findings in the text report too (they are always counted, and always
+    /// in JSON).
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Show only findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
     pub min_severity: Severity,

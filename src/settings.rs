@@ -233,6 +233,8 @@ pub struct AnalyzeSettings {
     pub verbosity: Verbosity,
     pub rules: Ruleset,
     pub min_severity: Severity,
+    /// List suppressed findings in text output.
+    pub show_suppressed: bool,
     pub fail_on: FailOn,
     /// `None` with `--no-cache`.
     pub cache: Option<CacheOptions>,
@@ -294,6 +296,7 @@ impl AnalyzeSettings {
             verbosity: Verbosity::from(&args.output),
             rules,
             min_severity: args.min_severity,
+            show_suppressed: args.show_suppressed,
             fail_on,
             walk,
         })

@@ -219,7 +219,21 @@ impl AnalyzeReport {
         let mut hotspots = Vec::new();
         for file in &files {
             summary.functions += file.facts.functions.len() as u64;
+            // A function whose complexity finding is suppressed is not shown as a hotspot.
+            let quiet: std::collections::HashSet<&str> = file
+                .findings
+                .iter()
+                .flatten()
+                .filter(|x| {
+                    x.suppressed
+                        && matches!(x.rule.as_str(), "complex-function" | "cognitive-complexity")
+                })
+                .filter_map(|x| x.symbol.as_deref())
+                .collect();
             for f in &file.facts.functions {
+                if quiet.contains(f.qualified_name.as_str()) {
+                    continue;
+                }
                 hotspots.push(Hotspot {
                     path: file.path.clone(),
                     function: f.qualified_name.clone(),
@@ -289,10 +303,33 @@ impl AnalyzeReport {
     }
 }
 
-/// Findings grouped by file, then the summary.
-pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()> {
+/// What the text report shows besides the findings themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// List suppressed findings too (they are always counted).
+    pub show_suppressed: bool,
+    pub fail_on: FailOn,
+    pub min_severity: Severity,
+}
+
+/// The most complex functions are listed for runs of at least this many files: for a handful
+/// of files (a pre-commit batch) the list only repeats the findings.
+const HOTSPOT_MIN_FILES: u64 = 10;
+
+/// Findings grouped by file (blocking ones marked `✖`), the summary, and one last line that
+/// says why the exit code is what it is.
+pub fn write_text(
+    out: &mut dyn Write,
+    report: &AnalyzeReport,
+    opts: TextOptions,
+) -> io::Result<()> {
+    let blocks =
+        |f: &Finding| !f.suppressed && matches!(opts.fail_on, FailOn::At(t) if f.severity >= t);
     let mut current: Option<&str> = None;
     for (file, finding) in report.findings() {
+        if finding.suppressed && !opts.show_suppressed {
+            continue;
+        }
         if current != Some(file.path.as_str()) {
             if current.is_some() {
                 writeln!(out)?;
@@ -307,7 +344,8 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
         };
         writeln!(
             out,
-            "  {:>5}:{:<4} {:<8} {:<22} {}{note}",
+            "{} {:>5}:{:<4} {:<8} {:<22} {}{note}",
+            if blocks(finding) { "✖" } else { " " },
             finding.start_line,
             finding.start_column,
             finding.severity.as_str(),
@@ -319,17 +357,42 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
         writeln!(out)?;
     }
     let s = &report.summary;
-    let total: u64 = s.by_severity.values().sum();
+    let shown = |sev: &Severity| *sev >= opts.min_severity;
+    let total: u64 = s
+        .by_severity
+        .iter()
+        .filter(|(k, _)| shown(k))
+        .map(|(_, n)| n)
+        .sum();
+    let below: u64 = s
+        .by_severity
+        .iter()
+        .filter(|(k, _)| !shown(k))
+        .map(|(_, n)| n)
+        .sum();
     let by_severity: Vec<String> = s
         .by_severity
         .iter()
         .rev()
-        .filter(|(_, n)| **n > 0)
+        .filter(|(k, n)| **n > 0 && shown(k))
         .map(|(sev, n)| format!("{n} {}", sev.as_str()))
         .collect();
+    let mut extra = String::new();
+    if s.suppressed > 0 {
+        extra.push_str(&format!(", {} suppressed", s.suppressed));
+        if !opts.show_suppressed {
+            extra.push_str(" (--show-suppressed lists them)");
+        }
+    }
+    if below > 0 {
+        extra.push_str(&format!(
+            ", {below} below --min-severity {} hidden",
+            opts.min_severity.as_str()
+        ));
+    }
     writeln!(
         out,
-        "{} files, {} functions, {} findings{}{}",
+        "{} files, {} functions, {} findings{}{extra}",
         s.files,
         s.functions,
         total,
@@ -338,17 +401,12 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
         } else {
             format!(" ({})", by_severity.join(", "))
         },
-        if s.suppressed > 0 {
-            format!(", {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
     )?;
     if !s.by_rule.is_empty() {
         let rules: Vec<String> = s.by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
         writeln!(out, "by rule: {}", rules.join(", "))?;
     }
-    if !s.most_complex.is_empty() {
+    if !s.most_complex.is_empty() && s.files >= HOTSPOT_MIN_FILES {
         writeln!(out, "most complex functions (cyclomatic / cognitive):")?;
         for h in &s.most_complex {
             writeln!(
@@ -362,5 +420,35 @@ pub fn write_text(out: &mut dyn Write, report: &AnalyzeReport) -> io::Result<()>
             )?;
         }
     }
-    Ok(())
+    writeln!(out, "{}", verdict(report, opts.fail_on))
+}
+
+/// Why the exit code is what it is, in one line.
+pub fn verdict(report: &AnalyzeReport, fail_on: FailOn) -> String {
+    let s = &report.summary;
+    if s.analysis_failures > 0 {
+        return format!(
+            "FAILED: {} file(s) could not be analyzed (see errors)",
+            s.analysis_failures
+        );
+    }
+    match fail_on {
+        FailOn::Never => "passed: --fail-on never".to_string(),
+        FailOn::At(t) => {
+            let n: u64 = s
+                .by_severity
+                .iter()
+                .filter(|(k, _)| **k >= t)
+                .map(|(_, n)| n)
+                .sum();
+            if n > 0 {
+                format!(
+                    "FAILED: {n} finding(s) at or above {} (fail-on), marked ✖",
+                    t.as_str()
+                )
+            } else {
+                format!("passed: no finding at or above {} (fail-on)", t.as_str())
+            }
+        }
+    }
 }

@@ -199,3 +199,86 @@ fn rules_lists_and_documents() {
         .stdout(contains("Skips test code."));
     wtfcb(&fixtures()).args(["rules", "nope"]).assert().code(2);
 }
+
+// Issue 9: suppressed findings are counted but not listed unless asked for, the last line says
+// why the exit code is what it is, blocking findings are marked, and hidden severities are
+// counted.
+#[test]
+fn the_text_report_says_why_it_passed_or_failed() {
+    let dir = fixtures().join("projects/suppress");
+    let out = wtfcb(&dir).args(["analyze"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(!text.contains("(suppressed)"), "{text}");
+    assert!(
+        text.contains("3 suppressed (--show-suppressed lists them)"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("passed: no finding at or above high (fail-on)\n"),
+        "{text}"
+    );
+
+    let out = wtfcb(&dir)
+        .args(["analyze", "--show-suppressed", "--fail-on", "low"])
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert_eq!(text.matches("(suppressed)").count(), 3, "{text}");
+    let blocking: Vec<&str> = text.lines().filter(|l| l.starts_with('✖')).collect();
+    assert_eq!(blocking.len(), 1, "{text}");
+    assert!(blocking[0].contains("too-many-parameters"));
+    assert!(text.ends_with("FAILED: 1 finding(s) at or above low (fail-on), marked ✖\n"));
+
+    let out = wtfcb(&dir)
+        .args(["analyze", "--min-severity", "medium", "--fail-on", "never"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("0 findings"), "{text}");
+    assert!(
+        text.contains("1 below --min-severity medium hidden"),
+        "{text}"
+    );
+    assert!(text.ends_with("passed: --fail-on never\n"));
+}
+
+// The most complex functions are listed for whole trees, not for a handful of files, and never
+// a function whose complexity finding is suppressed.
+#[test]
+fn hotspots_are_for_whole_trees_and_skip_suppressed_functions() {
+    let p = Project::new();
+    let branchy = |name: &str| {
+        let mut body = format!("def {name}(x):\n");
+        for i in 0..25 {
+            body.push_str(&format!("    if x == {i}:\n        return {i}\n"));
+        }
+        body
+    };
+    p.write("a.py", branchy("loud"));
+    p.write(
+        "b.py",
+        format!(
+            "# wtfcb: ignore[complex-function, cognitive-complexity]\n{}",
+            branchy("quiet")
+        ),
+    );
+    let few = p.cmd().args(["analyze", "--fail-on", "never"]).assert();
+    let text = String::from_utf8_lossy(&few.get_output().stdout).to_string();
+    assert!(!text.contains("most complex functions"), "{text}");
+    for i in 0..10 {
+        p.write(&format!("m{i}.py"), "x = 1\n");
+    }
+    let many = p.cmd().args(["analyze", "--fail-on", "never"]).assert();
+    let text = String::from_utf8_lossy(&many.get_output().stdout).to_string();
+    assert!(text.contains("most complex functions"), "{text}");
+    let hotspots = &text[text.find("most complex functions").unwrap()..];
+    assert!(hotspots.contains("a.py:1 loud"), "{text}");
+    assert!(!hotspots.contains("quiet"), "{text}");
+    // JSON keeps the complete list for tools.
+    let r = analyze_json(p.path(), &[]);
+    assert!(r["summary"]["most_complex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["function"] != "quiet"));
+}
