@@ -356,6 +356,11 @@ pub fn write_text(
     if current.is_some() {
         writeln!(out)?;
     }
+    write_summary(out, report, opts)
+}
+
+/// The text report's summary lines and its verdict.
+fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions) -> io::Result<()> {
     let s = &report.summary;
     let shown = |sev: &Severity| *sev >= opts.min_severity;
     let total: u64 = s
