@@ -124,7 +124,7 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
             let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
             let checks = profile
                 .as_deref()
-                .map(|p| (p, rules::is_test_path(&candidate.rel)));
+                .map(|p| (p, rules::is_test_path(&candidate.rel, candidate.language)));
             match analyze_source(candidate, &source, checks, pipeline) {
                 Ok(record) => Outcome::Analyzed(Box::new(record)),
                 Err(failure) => failed(candidate, failure),
@@ -144,7 +144,7 @@ fn process_cached(
     // Restores the thread's phase when this file is done; `set_phase` switches on the way.
     let _phase = alloc::phase(Phase::Cache);
     let profile = rules.profile_for(&candidate.rel);
-    let is_test = rules::is_test_path(&candidate.rel);
+    let is_test = rules::is_test_path(&candidate.rel, candidate.language);
     // A header may turn out to be C++: its key covers the settings of both.
     let settings = if candidate.is_header() {
         format!(

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Class with too many methods or lines of code",
     thresholds: &[("methods", 20), ("code-lines", 500)],
     graded: false,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[],
     doc: "What: a class, struct, trait or impl block with more than 20 methods or more than 500 \

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "File with too many lines of code",
     thresholds: &[("low", 1000)],
     graded: true,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[],
     doc: "What: counts the code lines of a file (not blank, not comment-only).\n\

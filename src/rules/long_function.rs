@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function with too many lines of code",
     thresholds: &[("medium", 50), ("high", 100)],
     graded: true,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[],
     doc: "What: counts the code lines (not blank, not comment-only) of a function.\n\

@@ -367,14 +367,23 @@ pub fn graded(value: u32, steps: &[(Severity, u32)]) -> Option<(Severity, u32)> 
 }
 
 /// Paths of test code, where some rules do not apply.
-pub fn is_test_path(path: &str) -> bool {
+pub fn is_test_path(path: &str, lang: Language) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
+    // Cargo builds `benches/` and `examples/` as targets of their own, beside the library: in
+    // Rust they are test-like code (an `unwrap()` there is fine).
+    let rust_aux = lang == Language::Rust
+        && path
+            .split('/')
+            .rev()
+            .skip(1)
+            .any(|dir| matches!(dir, "benches" | "examples"));
     let in_test_dir = path
         .split('/')
         .rev()
         .skip(1)
         .any(|dir| matches!(dir, "test" | "tests" | "__tests__" | "spec" | "testing"));
     in_test_dir
+        || rust_aux
         || name.starts_with("test_")
         || name.ends_with("_test.py")
         || name.ends_with("_test.go")
@@ -512,10 +521,14 @@ mod tests {
             "src/FooTest.java",
             "spec/a_spec.rb",
         ] {
-            assert!(is_test_path(p), "{p}");
+            assert!(is_test_path(p, Language::Python), "{p}");
         }
-        for p in ["src/a.rs", "contest.py", "latest/x.py"] {
-            assert!(!is_test_path(p), "{p}");
+        for p in ["src/a.rs", "contest.py", "latest/x.py", "examples/demo.py"] {
+            assert!(!is_test_path(p, Language::Python), "{p}");
         }
+        // Rust benches and examples are test-like, other languages' are not.
+        assert!(is_test_path("benches/parse.rs", Language::Rust));
+        assert!(is_test_path("crate/examples/demo.rs", Language::Rust));
+        assert!(!is_test_path("src/examples.rs", Language::Rust));
     }
 }

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function with too many parameters",
     thresholds: &[("low", 5), ("medium", 8)],
     graded: true,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[],
     doc:

@@ -304,3 +304,35 @@ fn default_excludes_leave_out_vendored_built_and_generated_code() {
     p.write("wtfcb.toml", "extend-exclude = [\"src/pb.py\"]\n");
     assert_eq!(scan_paths(&p, &[]), ["src/app.py"]);
 }
+
+// Issue 9: size and design rules are off in test code (174 of Django's 231 god-class findings
+// were TestCase classes), and Rust benches and examples are test-like for unwrap-call.
+#[test]
+fn test_code_is_spared_the_size_rules() {
+    let p = Project::new();
+    p.write("wtfcb.toml", "");
+    let params = "def f(a, b, c, d, e, g, h):\n    return a\n";
+    p.write("src/m.py", params);
+    p.write("tests/test_m.py", params);
+    p.write(
+        "benches/b.rs",
+        "fn main() { let x: Option<u8> = None; x.unwrap(); }\n",
+    );
+    p.write(
+        "src/lib.rs",
+        "fn k() { let x: Option<u8> = None; x.unwrap(); }\n",
+    );
+    let r = analyze_json(p.path(), &["--no-cache"]);
+    let rules = |path: &str| -> Vec<String> {
+        file(&r, path)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(rules("src/m.py").contains(&"too-many-parameters".to_string()));
+    assert!(!rules("tests/test_m.py").contains(&"too-many-parameters".to_string()));
+    assert!(rules("src/lib.rs").contains(&"unwrap-call".to_string()));
+    assert!(!rules("benches/b.rs").contains(&"unwrap-call".to_string()));
+}
