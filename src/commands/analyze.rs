@@ -71,6 +71,17 @@ pub fn run(
         cache_stats,
     );
     let failed = report.fails(settings.fail_on);
+    // A suppression that names no rule silences nothing: say where it is.
+    for file in &report.files {
+        for s in &file.facts.suppressions {
+            for id in s.rules.iter().filter(|id| crate::rules::find(id).is_none()) {
+                warnings.push(format!(
+                    "{}:{}: `wtfcb: ignore` names no rule `{id}` (see `wtfcb rules`)",
+                    file.path, s.line
+                ));
+            }
+        }
+    }
     let totals = (
         report.summary.files,
         report.summary.functions,

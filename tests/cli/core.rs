@@ -336,3 +336,17 @@ fn test_code_is_spared_the_size_rules() {
     assert!(rules("src/lib.rs").contains(&"unwrap-call".to_string()));
     assert!(!rules("benches/b.rs").contains(&"unwrap-call".to_string()));
 }
+
+// A typo in a suppression silenced nothing, silently.
+#[test]
+fn a_suppression_naming_no_rule_is_a_warning_with_its_place() {
+    let p = Project::new();
+    p.write("a.py", "x = 1\n\n# wtfcb: ignore[evl-exec]\neval('1')\n");
+    p.cmd()
+        .args(["analyze", "--fail-on", "never", "--no-cache"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "warning: a.py:3: `wtfcb: ignore` names no rule `evl-exec`",
+        ));
+}
