@@ -218,7 +218,11 @@ pub struct ScanArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AnalyzeFormat {
+    /// Findings grouped under their file, then the summary (`grouped` is the same).
+    #[value(alias = "grouped")]
     Text,
+    /// One finding per line, `path:line:col: severity rule message` (grep and editors).
+    Concise,
     Json,
 }
 

@@ -96,13 +96,14 @@ pub fn run(
     let report_start = Instant::now();
     let reporting = crate::alloc::phase(crate::alloc::Phase::Report);
     match settings.format {
-        AnalyzeFormat::Text => analyze::write_text(
+        AnalyzeFormat::Text | AnalyzeFormat::Concise => analyze::write_text(
             out,
             &report,
             analyze::TextOptions {
                 show_suppressed: settings.show_suppressed,
                 fail_on: settings.fail_on,
                 min_severity: settings.min_severity,
+                concise: settings.format == AnalyzeFormat::Concise,
             },
         )?,
         AnalyzeFormat::Json => json::write(out, &report)?,

@@ -310,6 +310,8 @@ pub struct TextOptions {
     pub show_suppressed: bool,
     pub fail_on: FailOn,
     pub min_severity: Severity,
+    /// One finding per line with its path (`--format concise`) instead of grouped by file.
+    pub concise: bool,
 }
 
 /// The most complex functions are listed for runs of at least this many files: for a handful
@@ -328,6 +330,27 @@ pub fn write_text(
     let mut current: Option<&str> = None;
     for (file, finding) in report.findings() {
         if finding.suppressed && !opts.show_suppressed {
+            continue;
+        }
+        if opts.concise {
+            writeln!(
+                out,
+                "{}:{}:{}: {} {} {}{}",
+                super::tty(&file.path),
+                finding.start_line,
+                finding.start_column,
+                finding.severity.as_str(),
+                finding.rule,
+                super::tty(&finding.message),
+                if finding.suppressed {
+                    " (suppressed)"
+                } else if blocks(finding) {
+                    " ✖"
+                } else {
+                    ""
+                }
+            )?;
+            current = Some(&file.path);
             continue;
         }
         if current != Some(file.path.as_str()) {

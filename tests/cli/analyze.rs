@@ -282,3 +282,35 @@ fn hotspots_are_for_whole_trees_and_skip_suppressed_functions() {
         .iter()
         .all(|h| h["function"] != "quiet"));
 }
+
+// `| grep eval-exec` lost the path: `--format concise` puts it on every line.
+#[test]
+fn concise_format_is_one_finding_per_line_with_its_path() {
+    let dir = fixtures().join("projects/suppress");
+    let out = wtfcb(&dir)
+        .args([
+            "analyze",
+            "--format",
+            "concise",
+            "--show-suppressed",
+            "--fail-on",
+            "low",
+        ])
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("app.py:")).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines
+        .contains(&"app.py:14:1: low too-many-parameters `build` takes 6 parameters (limit 5) ✖"));
+    assert_eq!(
+        lines.iter().filter(|l| l.ends_with("(suppressed)")).count(),
+        3
+    );
+    // `grouped` is today's layout under its own name.
+    let grouped = wtfcb(&dir)
+        .args(["analyze", "--format", "grouped"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&grouped.get_output().stdout).starts_with("app.py\n"));
+}
