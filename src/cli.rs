@@ -16,6 +16,17 @@ use crate::findings::Severity;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour in text output: `auto` (a terminal, unless NO_COLOR; CLICOLOR_FORCE or
+    /// FORCE_COLOR force it), `always` or `never`.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

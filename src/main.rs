@@ -32,8 +32,19 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    // Reporters always write styles; the stream strips them unless colour is wanted.
+    let choice = match cli.color {
+        wtfcb::cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        wtfcb::cli::ColorWhen::Never => anstream::ColorChoice::Never,
+        wtfcb::cli::ColorWhen::Auto
+            if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") =>
+        {
+            anstream::ColorChoice::Always
+        }
+        wtfcb::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+    };
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(anstream::AutoStream::new(stdout.lock(), choice));
     let mut err = io::stderr();
     let result = wtfcb::run(cli, &mut out, &mut err).and_then(|status| {
         out.flush()?;

@@ -314,6 +314,31 @@ pub struct TextOptions {
     pub concise: bool,
 }
 
+/// Styles of the text report (stripped by the output stream when colour is off).
+mod paint {
+    use anstyle::{AnsiColor, Style};
+
+    pub const PATH: Style = Style::new().bold();
+    pub const DIM: Style = Style::new().dimmed();
+    pub const BLOCK: Style = AnsiColor::Red.on_default().bold();
+    pub const PASSED: Style = AnsiColor::Green.on_default().bold();
+
+    pub fn severity(s: crate::findings::Severity) -> Style {
+        use crate::findings::Severity::*;
+        match s {
+            Critical | High => AnsiColor::Red.on_default().bold(),
+            Medium => AnsiColor::Yellow.on_default(),
+            Low => AnsiColor::Cyan.on_default(),
+            Info => Style::new().dimmed(),
+        }
+    }
+
+    /// `text` in `style`.
+    pub fn it(style: Style, text: impl std::fmt::Display) -> String {
+        format!("{style}{text}{style:#}")
+    }
+}
+
 /// The most complex functions are listed for runs of at least this many files: for a handful
 /// of files (a pre-commit batch) the list only repeats the findings.
 const HOTSPOT_MIN_FILES: u64 = 10;
@@ -336,18 +361,18 @@ pub fn write_text(
             writeln!(
                 out,
                 "{}:{}:{}: {} {} {}{}",
-                super::tty(&file.path),
+                paint::it(paint::PATH, super::tty(&file.path)),
                 finding.start_line,
                 finding.start_column,
-                finding.severity.as_str(),
+                paint::it(paint::severity(finding.severity), finding.severity.as_str()),
                 finding.rule,
                 super::tty(&finding.message),
                 if finding.suppressed {
-                    " (suppressed)"
+                    " (suppressed)".to_string()
                 } else if blocks(finding) {
-                    " ✖"
+                    paint::it(paint::BLOCK, " ✖")
                 } else {
-                    ""
+                    String::new()
                 }
             )?;
             current = Some(&file.path);
@@ -357,7 +382,7 @@ pub fn write_text(
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", super::tty(&file.path))?;
+            writeln!(out, "{}", paint::it(paint::PATH, super::tty(&file.path)))?;
             current = Some(&file.path);
         }
         let note = if finding.suppressed {
@@ -365,13 +390,18 @@ pub fn write_text(
         } else {
             ""
         };
+        let position = format!("{:>5}:{:<4}", finding.start_line, finding.start_column);
+        let severity = format!("{:<8}", finding.severity.as_str());
         writeln!(
             out,
-            "{} {:>5}:{:<4} {:<8} {:<22} {}{note}",
-            if blocks(finding) { "✖" } else { " " },
-            finding.start_line,
-            finding.start_column,
-            finding.severity.as_str(),
+            "{} {} {} {:<22} {}{note}",
+            if blocks(finding) {
+                paint::it(paint::BLOCK, "✖")
+            } else {
+                " ".to_string()
+            },
+            paint::it(paint::DIM, position),
+            paint::it(paint::severity(finding.severity), severity),
             finding.rule,
             super::tty(&finding.message)
         )?;
@@ -448,7 +478,13 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
             )?;
         }
     }
-    writeln!(out, "{}", verdict(report, opts.fail_on))
+    let verdict = verdict(report, opts.fail_on);
+    let style = if verdict.starts_with("FAILED") {
+        paint::BLOCK
+    } else {
+        paint::PASSED
+    };
+    writeln!(out, "{}", paint::it(style, verdict))
 }
 
 /// Why the exit code is what it is, in one line.

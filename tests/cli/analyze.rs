@@ -314,3 +314,26 @@ fn concise_format_is_one_finding_per_line_with_its_path() {
         .success();
     assert!(String::from_utf8_lossy(&grouped.get_output().stdout).starts_with("app.py\n"));
 }
+
+// No colour at all before (NO_COLOR and CLICOLOR_FORCE had nothing to act on); never escape
+// codes in a pipe by default.
+#[test]
+fn colour_follows_the_flag_and_the_conventions() {
+    let dir = fixtures().join("projects/suppress");
+    let esc = |args: &[&str], env: &[(&str, &str)]| -> bool {
+        let mut cmd = wtfcb(&dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.arg("analyze").args(args).assert().success();
+        out.get_output().stdout.contains(&0x1b)
+    };
+    assert!(!esc(&[], &[]), "a pipe gets no colour by default");
+    assert!(esc(&["--color", "always"], &[]));
+    assert!(!esc(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(esc(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(esc(&[], &[("FORCE_COLOR", "1")]));
+    assert!(!esc(&[], &[("NO_COLOR", "1")]));
+    // JSON never carries styles.
+    assert!(!esc(&["--color", "always", "--format", "json"], &[]));
+}
