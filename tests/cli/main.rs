@@ -6,6 +6,7 @@ mod cache;
 mod config;
 mod core;
 mod isolation;
+mod precommit;
 mod safety;
 mod scan;
 mod support;
