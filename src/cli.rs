@@ -41,6 +41,17 @@ pub enum Command {
     Cache(CacheArgs),
     /// Measure `analyze` on a tree: sequential, parallel and cached runs as fresh processes.
     Bench(BenchArgs),
+    /// Print a shell completion script: `wtfcb completions bash > /etc/bash_completion.d/wtfcb`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `wtfcb man > wtfcb.1 && man ./wtfcb.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

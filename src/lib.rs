@@ -43,5 +43,15 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
         cli::Command::Cache(args) => commands::cache::run(&args, out),
         cli::Command::Bench(args) => commands::bench::run(&args, out, err),
+        cli::Command::Completions(args) => {
+            use clap::CommandFactory;
+            clap_complete::generate(args.shell, &mut cli::Cli::command(), "wtfcb", out);
+            Ok(commands::ExitStatus::Success)
+        }
+        cli::Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(cli::Cli::command()).render(out)?;
+            Ok(commands::ExitStatus::Success)
+        }
     }
 }

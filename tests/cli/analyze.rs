@@ -337,3 +337,21 @@ fn colour_follows_the_flag_and_the_conventions() {
     // JSON never carries styles.
     assert!(!esc(&["--color", "always", "--format", "json"], &[]));
 }
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let p = Project::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = p.cmd().args(["completions", shell]).assert().success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(
+            text.contains("analyze") && text.contains("--fail-on"),
+            "{shell}"
+        );
+    }
+    p.cmd().args(["completions", "tcsh"]).assert().code(2);
+    let out = p.cmd().arg("man").assert().success();
+    let roff = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(roff.contains(".TH wtfcb 1"), "{roff}");
+    assert!(roff.contains("analyze"));
+}
