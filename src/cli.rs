@@ -283,6 +283,12 @@ pub struct AnalyzeArgs {
     /// in JSON).
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Print counts per rule (most frequent first) instead of the findings.
+    #[arg(long, conflicts_with = "show_files")]
+    pub statistics: bool,
+    /// Print the files that would be analyzed, one per line, and stop.
+    #[arg(long)]
+    pub show_files: bool,
     /// Show only findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
     pub min_severity: Severity,

@@ -235,6 +235,10 @@ pub struct AnalyzeSettings {
     pub min_severity: Severity,
     /// List suppressed findings in text output.
     pub show_suppressed: bool,
+    /// `--statistics`: counts per rule instead of findings.
+    pub statistics: bool,
+    /// `--show-files`: list what would be analyzed, analyze nothing.
+    pub show_files: bool,
     pub fail_on: FailOn,
     /// `None` with `--no-cache`.
     pub cache: Option<CacheOptions>,
@@ -297,6 +301,8 @@ impl AnalyzeSettings {
             rules,
             min_severity: args.min_severity,
             show_suppressed: args.show_suppressed,
+            statistics: args.statistics,
+            show_files: args.show_files,
             fail_on,
             walk,
         })

@@ -33,6 +33,13 @@ pub fn run(
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
     let walked = engine::walk_all(&settings.walk, &times)?;
+    if settings.show_files {
+        for file in &walked.files {
+            writeln!(out, "{}", crate::report::tty(&file.display))?;
+        }
+        out.flush()?;
+        return Ok(ExitStatus::Success);
+    }
     let cache = settings
         .cache
         .clone()
@@ -96,6 +103,9 @@ pub fn run(
     let report_start = Instant::now();
     let reporting = crate::alloc::phase(crate::alloc::Phase::Report);
     match settings.format {
+        AnalyzeFormat::Text | AnalyzeFormat::Concise if settings.statistics => {
+            analyze::write_statistics(out, &report, settings.fail_on)?
+        }
         AnalyzeFormat::Text | AnalyzeFormat::Concise => analyze::write_text(
             out,
             &report,

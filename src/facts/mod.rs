@@ -119,7 +119,8 @@ pub struct Todo {
     pub text: String,
 }
 
-/// A `wtfcb: ignore[...]` or `wtfcb: ignore-file[...]` comment.
+/// A suppression comment: `wtfcb: ignore`, or `ignore-file` for the whole file, with an optional
+/// bracketed list of rule ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Suppression {
     pub line: u32,

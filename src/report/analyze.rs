@@ -478,13 +478,32 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
             )?;
         }
     }
-    let verdict = verdict(report, opts.fail_on);
+    let mut verdict = verdict(report, opts.fail_on);
+    if verdict.ends_with("(fail-on)") && verdict.starts_with("FAILED") {
+        verdict.push_str(", marked ✖");
+    }
     let style = if verdict.starts_with("FAILED") {
         paint::BLOCK
     } else {
         paint::PASSED
     };
     writeln!(out, "{}", paint::it(style, verdict))
+}
+
+/// `--statistics`: unsuppressed findings per rule, most frequent first (then by id), with each
+/// rule's severities, then the verdict.
+pub fn write_statistics(
+    out: &mut dyn Write,
+    report: &AnalyzeReport,
+    fail_on: FailOn,
+) -> io::Result<()> {
+    let mut rows: Vec<(&String, &u64)> = report.summary.by_rule.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (rule, n) in rows {
+        let meta = crate::rules::find(rule).map(|r| r.meta());
+        writeln!(out, "{n:>7}  {rule:<24} {}", meta.map_or("", |m| m.summary))?;
+    }
+    writeln!(out, "{}", verdict(report, fail_on))
 }
 
 /// Why the exit code is what it is, in one line.
@@ -507,7 +526,7 @@ pub fn verdict(report: &AnalyzeReport, fail_on: FailOn) -> String {
                 .sum();
             if n > 0 {
                 format!(
-                    "FAILED: {n} finding(s) at or above {} (fail-on), marked ✖",
+                    "FAILED: {n} finding(s) at or above {} (fail-on)",
                     t.as_str()
                 )
             } else {

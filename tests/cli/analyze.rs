@@ -355,3 +355,23 @@ fn completions_and_the_man_page_are_generated() {
     assert!(roff.contains(".TH wtfcb 1"), "{roff}");
     assert!(roff.contains("analyze"));
 }
+
+#[test]
+fn statistics_and_show_files() {
+    let dir = fixtures().join("projects/suppress");
+    let out = wtfcb(&dir)
+        .args(["analyze", "--statistics", "--fail-on", "low"])
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.starts_with("      1  too-many-parameters"), "{text}");
+    assert!(text.ends_with("FAILED: 1 finding(s) at or above low (fail-on)\n"));
+    let out = wtfcb(&dir)
+        .args(["analyze", "--show-files"])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "app.py\n"
+    );
+}
