@@ -105,6 +105,8 @@ pub struct Pipeline<'a> {
     pub budget: ParseBudget,
     /// Leave out content that reads as generated or minified (a default exclude).
     pub skip_generated: bool,
+    /// Advanced once per file (a terminal's progress bar).
+    pub progress: Option<&'a indicatif::ProgressBar>,
 }
 
 /// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
@@ -349,7 +351,17 @@ pub fn process_all(
         candidates
             .par_iter()
             .with_max_len(1)
-            .map(|c| process(c, pipeline))
+            .map(|c| {
+                let outcome = process(c, pipeline);
+                if let Some(bar) = pipeline.progress {
+                    bar.inc(1);
+                    // A quick run shows nothing; a slow one shows the bar after a second.
+                    if bar.is_hidden() && bar.elapsed() > Duration::from_secs(1) {
+                        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+                    }
+                }
+                outcome
+            })
             .collect()
     }))
 }
@@ -364,7 +376,7 @@ pub fn run(
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let walked = walk_all(settings, times)?;
-    let outcomes = process_walked(&walked, settings, rules, cache, isolation, times)?;
+    let outcomes = process_walked(&walked, settings, rules, cache, isolation, times, None)?;
     Ok((walked, outcomes))
 }
 
@@ -385,6 +397,7 @@ pub fn process_walked(
     cache: Option<&Cache>,
     isolation: &Isolation,
     times: &PhaseTimes,
+    progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pipeline = Pipeline {
         max_size: settings.options.max_file_size,
@@ -394,6 +407,7 @@ pub fn process_walked(
         isolation,
         budget: settings.parse_budget,
         skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
+        progress,
     };
     process_all(&walked.files, settings.jobs, &pipeline)
 }
@@ -446,6 +460,7 @@ mod tests {
                 isolation: &Isolation::InProcess,
                 budget: ParseBudget::DEFAULT,
                 skip_generated: true,
+                progress: None,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
             match &outcomes[0] {
@@ -473,6 +488,7 @@ mod tests {
             isolation: &Isolation::InProcess,
             budget: ParseBudget::DEFAULT,
             skip_generated: true,
+            progress: None,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));

@@ -54,6 +54,25 @@ pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus 
     }
 }
 
+/// A progress bar on stderr for `total` files: only on a terminal, never with `-q`, and drawn
+/// only once the run has taken a second (a quick run shows nothing).
+pub fn progress_bar(total: usize, verbosity: Verbosity) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if verbosity == Verbosity::Quiet || total == 0 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    // Hidden until the run has taken a second (see `engine::process_all`).
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files  {elapsed}  ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
 /// Run-level warnings (they may name paths) go to stderr unless quiet.
 pub fn report_warnings(
     err: &mut dyn Write,

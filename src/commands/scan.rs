@@ -19,7 +19,20 @@ pub fn run(
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
     let isolation = super::isolation(&settings.walk, &mut warnings);
-    let (walked, outcomes) = engine::run(&settings.walk, None, None, &isolation, &times)?;
+    let walked = engine::walk_all(&settings.walk, &times)?;
+    let bar = super::progress_bar(walked.files.len(), settings.verbosity);
+    let outcomes = engine::process_walked(
+        &walked,
+        &settings.walk,
+        None,
+        None,
+        &isolation,
+        &times,
+        bar.as_ref(),
+    )?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     warnings.extend(isolation.warning());
     drop(isolation);
     let report = ScanReport::new(walked, outcomes);

@@ -375,3 +375,14 @@ fn statistics_and_show_files() {
         "app.py\n"
     );
 }
+
+// The progress bar is for terminals only: never in a pipe or a log.
+#[test]
+fn no_progress_bar_in_a_pipe() {
+    let out = wtfcb(&fixtures().join("rules"))
+        .args(["analyze", "--fail-on", "never", "-j", "1"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!stderr.contains("ETA") && !stderr.contains('█'), "{stderr}");
+}
