@@ -27,7 +27,7 @@ use crate::walk::Candidate;
 /// The SQLite schema (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 2;
 /// The layout of a cached value; part of the analyzer fingerprint.
-const VALUE_FORMAT: u32 = 3;
+const VALUE_FORMAT: u32 = 4;
 /// The cache's file name inside its directory.
 pub const DB_NAME: &str = "cache.db";
 /// A file modified this close to when its state was recorded is re-hashed (git's racy case).

@@ -41,10 +41,27 @@ pub enum Command {
     Cache(CacheArgs),
     /// Measure `analyze` on a tree: sequential, parallel and cached runs as fresh processes.
     Bench(BenchArgs),
+    /// Accept today's findings: `write` a baseline, or `prune` entries that match nothing.
+    Baseline(BaselineArgs),
     /// Print a shell completion script: `wtfcb completions bash > /etc/bash_completion.d/wtfcb`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `wtfcb man > wtfcb.1 && man ./wtfcb.1`.
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(subcommand)]
+    pub action: BaselineAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Analyze and write every unsuppressed finding to the baseline (default
+    /// wtfcb-baseline.json at the project root, or --baseline FILE, or the config's).
+    Write(AnalyzeArgs),
+    /// Analyze and drop the baseline's entries that no finding matches any more.
+    Prune(AnalyzeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +300,10 @@ pub struct AnalyzeArgs {
     /// in JSON).
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Hide the findings this baseline accepts (and do not fail on them) [default: the
+    /// config's `baseline`].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Print counts per rule (most frequent first) instead of the findings.
     #[arg(long, conflicts_with = "show_files")]
     pub statistics: bool,

@@ -72,6 +72,7 @@ struct RawConfig {
     parse_timeout: Option<Spanned<f64>>,
     memory_per_file: Option<Spanned<Size>>,
     fail_on: Option<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
     #[serde(default)]
@@ -107,6 +108,8 @@ pub struct Config {
     pub parse_timeout: Option<std::time::Duration>,
     /// `fail-on`: a severity name or `never`.
     pub fail_on: Option<String>,
+    /// `baseline`: the baseline file, relative to the config file's directory.
+    pub baseline: Option<String>,
     pub cache_max_age_days: Option<u32>,
     pub cache_max_size: Option<u64>,
 }
@@ -279,6 +282,9 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
             crate::settings::parse_timeout(*t.get_ref(), "`parse-timeout`")
                 .map_err(|e| at(t.span(), e.to_string()))?,
         );
+    }
+    if let Some(b) = &raw.baseline {
+        config.baseline = Some(b.get_ref().clone());
     }
     if let Some(f) = &raw.fail_on {
         let value = f.get_ref();

@@ -23,6 +23,9 @@ use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileRecord {
     pub path: String,
+    /// The path relative to the project root (what identities use); not reported.
+    #[serde(skip)]
+    pub rel: String,
     pub language: Language,
     pub bytes: u64,
     /// Set when bad UTF-8 sequences were replaced before parsing.
@@ -223,6 +226,7 @@ fn process_cached(
 fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
     FileRecord {
         path: candidate.display.clone(),
+        rel: candidate.rel.clone(),
         language: if hit.cpp_header {
             Language::Cpp
         } else {
@@ -283,6 +287,7 @@ fn analyze_source(
     facts.hits = Vec::new();
     Ok(FileRecord {
         path: candidate.display.clone(),
+        rel: candidate.rel.clone(),
         language,
         bytes: source.bytes,
         invalid_utf8: source.invalid_utf8,

@@ -110,6 +110,12 @@ pub struct Finding {
     pub fingerprint: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppressed: bool,
+    /// The measured value, for metric rules (what a baseline compares).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u32>,
+    /// Accepted by the baseline: not shown, not counted toward `--fail-on`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baselined: bool,
 }
 
 /// A fingerprint from what identifies a finding, never its line number. White space in the
@@ -189,6 +195,8 @@ mod tests {
             snippet: "eval(x)".into(),
             fingerprint: String::new(),
             suppressed: false,
+            value: None,
+            baselined: false,
         };
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");

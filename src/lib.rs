@@ -6,6 +6,7 @@
 //! this over all files in parallel, [`report`] renders the result.
 
 pub mod alloc;
+pub mod baseline;
 pub mod bench;
 pub mod cache;
 pub mod cli;
@@ -43,6 +44,15 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
         cli::Command::Cache(args) => commands::cache::run(&args, out),
         cli::Command::Bench(args) => commands::bench::run(&args, out, err),
+        cli::Command::Baseline(args) => {
+            let (args, mode) = match &args.action {
+                cli::BaselineAction::Write(a) => (a, settings::BaselineMode::Write),
+                cli::BaselineAction::Prune(a) => (a, settings::BaselineMode::Prune),
+            };
+            let mut settings = settings::AnalyzeSettings::from_args(args)?;
+            settings.baseline_action = mode;
+            commands::analyze::run(&settings, out, err)
+        }
         cli::Command::Completions(args) => {
             use clap::CommandFactory;
             clap_complete::generate(args.shell, &mut cli::Cli::command(), "wtfcb", out);

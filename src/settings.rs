@@ -229,6 +229,10 @@ impl ScanSettings {
 #[derive(Debug)]
 pub struct AnalyzeSettings {
     pub walk: WalkSettings,
+    /// The baseline file to apply (or to write or prune), if any.
+    pub baseline: Option<PathBuf>,
+    /// `wtfcb baseline write|prune` instead of a report.
+    pub baseline_action: BaselineMode,
     pub format: AnalyzeFormat,
     pub verbosity: Verbosity,
     pub rules: Ruleset,
@@ -301,12 +305,36 @@ impl AnalyzeSettings {
             rules,
             min_severity: args.min_severity,
             show_suppressed: args.show_suppressed,
+            baseline: args.baseline.clone().or_else(|| {
+                let b = walk.project.config.baseline.as_ref()?;
+                let dir = walk
+                    .project
+                    .config
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| walk.project.root.clone());
+                Some(dir.join(b))
+            }),
+            baseline_action: BaselineMode::Apply,
             statistics: args.statistics,
             show_files: args.show_files,
             fail_on,
             walk,
         })
     }
+}
+
+/// What `analyze` does with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineMode {
+    /// Hide what it accepts (when there is one).
+    Apply,
+    /// `wtfcb baseline write`.
+    Write,
+    /// `wtfcb baseline prune`.
+    Prune,
 }
 
 /// `--select` / `--ignore` as a rule layer (comma-separated or repeated).

@@ -4,9 +4,11 @@
 use std::io::Write;
 use std::time::Instant;
 
+use crate::baseline::Baseline;
 use crate::cache::Cache;
 use crate::cli::AnalyzeFormat;
 use crate::engine::{self, PhaseTimes};
+use crate::settings::BaselineMode;
 use anyhow::Context;
 
 use crate::profile::Sampler;
@@ -34,11 +36,7 @@ pub fn run(
     // analyze, leaves nothing on disk.
     let walked = engine::walk_all(&settings.walk, &times)?;
     if settings.show_files {
-        for file in &walked.files {
-            writeln!(out, "{}", crate::report::tty(&file.display))?;
-        }
-        out.flush()?;
-        return Ok(ExitStatus::Success);
+        return show_files(&walked, out);
     }
     let cache = settings
         .cache
@@ -73,8 +71,23 @@ pub fn run(
             .display()
             .to_string()
     });
-    let mut report =
-        AnalyzeReport::new(walked, outcomes, settings.rules.fingerprint.clone(), config);
+    let baseline_path = settings
+        .baseline
+        .clone()
+        .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
+    let baseline = load_baseline(settings, &baseline_path)?;
+    let mut report = AnalyzeReport::new(
+        walked,
+        outcomes,
+        settings.rules.fingerprint.clone(),
+        config,
+        baseline.as_ref(),
+    );
+    if settings.baseline_action != BaselineMode::Apply {
+        write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
+        super::report_warnings(err, settings.verbosity, &warnings)?;
+        return Ok(ExitStatus::Success);
+    }
     report.run = RunInfo::new(
         started.elapsed(),
         settings.walk.jobs,
@@ -178,4 +191,77 @@ pub fn run(
         }
     }
     Ok(super::exit_status(report.summary.analysis_failures, failed))
+}
+
+/// `wtfcb baseline write|prune`: every finding of the run, or the old entries some finding
+/// still matches, written to the baseline file.
+fn write_baseline(
+    settings: &AnalyzeSettings,
+    report: &AnalyzeReport,
+    baseline: Option<&Baseline>,
+    baseline_path: &std::path::Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let kept = match (&baseline, settings.baseline_action) {
+        (Some(old), BaselineMode::Prune) => {
+            // Entries some finding still matches (hidden or, worse now, shown).
+            let mut files = report.files.clone();
+            let matched = old.apply(
+                files
+                    .iter_mut()
+                    .filter_map(|f| Some((f.rel.as_str(), f.findings.as_mut()?))),
+            );
+            old.entries
+                .iter()
+                .zip(matched)
+                .filter(|(_, m)| *m)
+                .map(|(e, _)| e.clone())
+                .collect()
+        }
+        _ => report
+            .files
+            .iter()
+            .flat_map(|f| crate::baseline::entries_of(f.findings.as_deref().unwrap_or(&[]), &f.rel))
+            .collect(),
+    };
+    let before = baseline.as_ref().map_or(0, |b| b.entries.len());
+    let written = Baseline { entries: kept };
+    written.save(baseline_path)?;
+    writeln!(
+        out,
+        "wrote {} entries to {}{}",
+        written.entries.len(),
+        baseline_path.display(),
+        if settings.baseline_action == BaselineMode::Prune {
+            format!(" ({} dropped)", before - written.entries.len())
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
+}
+
+/// The baseline a run applies (`analyze`) or prunes (`baseline prune`); none for `write`.
+fn load_baseline(
+    settings: &AnalyzeSettings,
+    path: &std::path::Path,
+) -> anyhow::Result<Option<Baseline>> {
+    Ok(match settings.baseline_action {
+        BaselineMode::Apply => settings
+            .baseline
+            .as_ref()
+            .map(|p| Baseline::load(p))
+            .transpose()?,
+        BaselineMode::Prune => Some(Baseline::load(path)?),
+        BaselineMode::Write => None,
+    })
+}
+
+/// `--show-files`: what would be analyzed, one per line.
+fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    for file in &walked.files {
+        writeln!(out, "{}", crate::report::tty(&file.display))?;
+    }
+    out.flush()?;
+    Ok(ExitStatus::Success)
 }

@@ -165,6 +165,12 @@ pub struct AnalyzeSummary {
     /// Unsuppressed findings per rule.
     pub by_rule: BTreeMap<String, u64>,
     pub suppressed: u64,
+    /// Findings the baseline accepts (hidden, not counted toward `--fail-on`).
+    #[serde(skip_serializing_if = "super::is_zero")]
+    pub baselined: u64,
+    /// Baseline entries no finding matches any more (fixed, or the code is gone).
+    #[serde(skip_serializing_if = "super::is_zero")]
+    pub baseline_fixed: u64,
     pub skipped: u64,
     pub errors: u64,
     /// Of the errors, files whose analysis failed (a parser crashed or hung, an internal
@@ -200,9 +206,10 @@ impl AnalyzeReport {
         outcomes: Vec<Outcome>,
         settings_fingerprint: String,
         config: Option<String>,
+        baseline: Option<&crate::baseline::Baseline>,
     ) -> AnalyzeReport {
         let super::Gathered {
-            files,
+            mut files,
             skipped,
             errors,
             broken,
@@ -216,6 +223,14 @@ impl AnalyzeReport {
             by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
             ..AnalyzeSummary::default()
         };
+        if let Some(baseline) = baseline {
+            let matched = baseline.apply(
+                files
+                    .iter_mut()
+                    .filter_map(|f| Some((f.rel.as_str(), f.findings.as_mut()?))),
+            );
+            summary.baseline_fixed = matched.iter().filter(|m| !**m).count() as u64;
+        }
         let mut hotspots = Vec::new();
         for file in &files {
             summary.functions += file.facts.functions.len() as u64;
@@ -245,6 +260,8 @@ impl AnalyzeReport {
             for finding in file.findings.iter().flatten() {
                 if finding.suppressed {
                     summary.suppressed += 1;
+                } else if finding.baselined {
+                    summary.baselined += 1;
                 } else {
                     *summary.by_severity.entry(finding.severity).or_default() += 1;
                     *summary.by_rule.entry(finding.rule.clone()).or_default() += 1;
@@ -354,7 +371,7 @@ pub fn write_text(
         |f: &Finding| !f.suppressed && matches!(opts.fail_on, FailOn::At(t) if f.severity >= t);
     let mut current: Option<&str> = None;
     for (file, finding) in report.findings() {
-        if finding.suppressed && !opts.show_suppressed {
+        if (finding.suppressed && !opts.show_suppressed) || finding.baselined {
             continue;
         }
         if opts.concise {
@@ -440,6 +457,18 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
         extra.push_str(&format!(", {} suppressed", s.suppressed));
         if !opts.show_suppressed {
             extra.push_str(" (--show-suppressed lists them)");
+        }
+    }
+    if s.baselined > 0 || s.baseline_fixed > 0 {
+        extra.push_str(&format!(
+            ", {} known finding(s) hidden by the baseline",
+            s.baselined
+        ));
+        if s.baseline_fixed > 0 {
+            extra.push_str(&format!(
+                ", {} fixed since (run `wtfcb baseline prune`)",
+                s.baseline_fixed
+            ));
         }
     }
     if below > 0 {

@@ -319,6 +319,8 @@ impl<'a> Emitter<'a> {
             // Set once the file's findings are sorted (`findings::set_fingerprints`).
             fingerprint: String::new(),
             suppressed: false,
+            value: None,
+            baselined: false,
         });
     }
 
@@ -356,6 +358,9 @@ pub fn check_function_metric(
         let value = metric(f);
         if let Some((severity, limit)) = graded(value, steps) {
             out.on_function(meta, severity, describe(f, value, limit), f);
+            if let Some(last) = out.findings.last_mut() {
+                last.value = Some(value);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! CLI tests: the real `wtfcb` binary on fixtures and on temporary projects.
 
 mod analyze;
+mod baseline;
 mod bench;
 mod cache;
 mod config;

@@ -1,0 +1,169 @@
+//! Baselines: the findings a team accepts when it adopts wtfcb on existing code, kept in a
+//! committed, merge-friendly file (one sorted entry per line), so that only new findings are
+//! shown and gate the run.
+//!
+//! An entry's identity never holds a line number: rule, project-relative path, an anchor (the
+//! qualified symbol for metric rules, the file itself for file-level ones, the
+//! whitespace-normalised line text for pattern rules) and the occurrence among findings with
+//! the same rule and anchor in that file, in line order. Inserting lines above a finding never
+//! changes it, and two identical findings never share one. A metric finding whose value got
+//! worse than the baselined one (cyclomatic 18 → 25) counts as new.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Finding;
+
+/// The baseline file's layout version.
+const FORMAT: u32 = 1;
+/// The largest baseline read back.
+const MAX_BYTES: u64 = 256 << 20;
+/// The default file name, at the project root.
+pub const DEFAULT_NAME: &str = "wtfcb-baseline.json";
+
+/// One accepted finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Entry {
+    pub rule: String,
+    pub path: String,
+    pub anchor: String,
+    /// 1 for the first finding with this rule and anchor in the file, 2 for the next, ...
+    pub n: u32,
+    /// The measured value, for metric rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u32>,
+}
+
+impl Entry {
+    fn key(&self) -> (&str, &str, &str, u32) {
+        (&self.rule, &self.path, &self.anchor, self.n)
+    }
+}
+
+/// A loaded baseline.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub entries: Vec<Entry>,
+}
+
+/// The anchor of a finding: its symbol for metric rules (graded thresholds, `god-class`), the
+/// whole file for file-level ones, else its line text with white space folded.
+fn anchor(f: &Finding) -> String {
+    let metric = crate::rules::find(&f.rule).is_some_and(|r| {
+        let m = r.meta();
+        m.graded || !m.thresholds.is_empty()
+    });
+    if metric {
+        f.symbol.clone().unwrap_or_default()
+    } else {
+        f.snippet.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The entries of one file's findings (unsuppressed, in line order), each with its occurrence.
+pub fn entries_of(findings: &[Finding], rel_path: &str) -> Vec<Entry> {
+    let mut seen: HashMap<(String, String), u32> = HashMap::new();
+    let mut out = Vec::new();
+    for f in findings.iter().filter(|f| !f.suppressed) {
+        let anchor = anchor(f);
+        let n = seen.entry((f.rule.clone(), anchor.clone())).or_insert(0);
+        *n += 1;
+        out.push(Entry {
+            rule: f.rule.clone(),
+            path: rel_path.to_string(),
+            anchor,
+            n: *n,
+            value: f.value,
+        });
+    }
+    out
+}
+
+impl Baseline {
+    /// Reads a baseline, trusting nothing: bounded size, known layout, and a clear error that
+    /// names the file otherwise.
+    pub fn load(path: &Path) -> anyhow::Result<Baseline> {
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("baseline {}", path.display()))?
+            .len();
+        if size > MAX_BYTES {
+            bail!("baseline {}: {size} bytes is too large", path.display());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("baseline {}", path.display()))?;
+        #[derive(Deserialize)]
+        struct File {
+            #[serde(rename = "wtfcb-baseline")]
+            format: u32,
+            entries: Vec<Entry>,
+        }
+        let file: File = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "baseline {} is damaged (write it again with `wtfcb baseline write`)",
+                path.display()
+            )
+        })?;
+        if file.format != FORMAT {
+            bail!(
+                "baseline {}: format {} (this wtfcb reads {FORMAT})",
+                path.display(),
+                file.format
+            );
+        }
+        Ok(Baseline {
+            entries: file.entries,
+        })
+    }
+
+    /// Writes the baseline atomically, sorted, one entry per line (so merges touch lines).
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let mut entries = self.entries.clone();
+        entries.sort();
+        entries.dedup();
+        let mut text = format!("{{\"wtfcb-baseline\": {FORMAT}, \"entries\": [\n");
+        for (i, e) in entries.iter().enumerate() {
+            text.push_str(&serde_json::to_string(e)?);
+            text.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
+        }
+        text.push_str("]}\n");
+        let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Marks each finding the baseline accepts as `baselined` (a metric finding that got worse
+    /// stays new). `rel_paths[i]` is the project-relative path of `files[i]`. Returns the
+    /// entries that matched, by index.
+    pub fn apply<'f>(
+        &self,
+        files: impl Iterator<Item = (&'f str, &'f mut Vec<Finding>)>,
+    ) -> Vec<bool> {
+        let index: HashMap<(&str, &str, &str, u32), usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key(), i))
+            .collect();
+        let mut matched = vec![false; self.entries.len()];
+        for (rel, findings) in files {
+            let entries = entries_of(findings, rel);
+            let mut live = findings.iter_mut().filter(|f| !f.suppressed);
+            for entry in entries {
+                let Some(f) = live.next() else { break };
+                let Some(&i) = index.get(&entry.key()) else {
+                    continue;
+                };
+                matched[i] = true;
+                let worse = matches!((entry.value, self.entries[i].value), (Some(now), Some(then)) if now > then);
+                if !worse {
+                    f.baselined = true;
+                }
+            }
+        }
+        matched
+    }
+}

@@ -1,0 +1,144 @@
+//! Baselines: adopt wtfcb on legacy code, see only what is new.
+
+use serde_json::Value;
+
+use crate::support::Project;
+
+fn branchy(name: &str, branches: usize) -> String {
+    let mut body = format!("def {name}(x):\n");
+    for i in 0..branches {
+        body.push_str(&format!("    if x == {i}:\n        return {i}\n"));
+    }
+    body
+}
+
+fn report(p: &Project, extra: &[&str]) -> (Value, i32) {
+    let out = p
+        .cmd()
+        .args(["analyze", "--format", "json", "--no-cache"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).expect("JSON"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn shown(r: &Value) -> Vec<String> {
+    r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .filter(|x| x["baselined"] != true && x["suppressed"] != true)
+        .map(|x| format!("{} {}", x["rule"].as_str().unwrap(), x["start_line"]))
+        .collect()
+}
+
+#[test]
+fn a_baseline_hides_legacy_findings_and_shows_what_is_new() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let legacy = format!(
+        "{}\ndef other():\n    eval('1')\n    eval('1')\n",
+        branchy("loud", 25)
+    );
+    p.write("legacy.py", &legacy);
+    p.write("old/kept.py", "def k(a, b, c, d, e, f, g):\n    return a\n");
+    let (before, code) = report(&p, &[]);
+    assert_eq!(code, 1);
+    assert!(shown(&before).len() >= 5);
+
+    p.cmd().args(["baseline", "write"]).assert().success();
+    let written = std::fs::read_to_string(p.path().join("wtfcb-baseline.json")).unwrap();
+    // One sorted entry per line, no line numbers in identities.
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(lines[0].starts_with("{\"wtfcb-baseline\": 1"));
+    assert!(written.lines().all(|l| !l.contains("start_line")));
+    let mut entries: Vec<&str> = lines[1..lines.len() - 1].to_vec();
+    let sorted = {
+        let mut s = entries.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(entries, sorted);
+    entries.dedup();
+
+    // With the baseline (named in the config): nothing shown, exit 0.
+    p.write("wtfcb.toml", "baseline = \"wtfcb-baseline.json\"\n");
+    let (r, code) = report(&p, &[]);
+    assert_eq!(shown(&r), Vec::<String>::new());
+    assert_eq!(code, 0);
+    assert!(r["summary"]["baselined"].as_u64().unwrap() >= 5);
+
+    // Ten lines inserted above everything: still nothing new.
+    p.write("legacy.py", format!("{}{legacy}", "# moved\n".repeat(10)));
+    let (r, code) = report(&p, &[]);
+    assert_eq!(shown(&r), Vec::<String>::new(), "{r}");
+    assert_eq!(code, 0);
+
+    // A new function with a bare except, and a third identical eval: exactly those are new.
+    p.write(
+        "legacy.py",
+        format!(
+            "{}{legacy}\ndef fresh():\n    try:\n        pass\n    except:\n        pass\n    eval('1')\n",
+            "# moved\n".repeat(10)
+        ),
+    );
+    let (r, code) = report(&p, &["--fail-on", "high"]);
+    let new = shown(&r);
+    assert!(new.iter().any(|f| f.starts_with("bare-except")), "{new:?}");
+    assert_eq!(
+        new.iter().filter(|f| f.starts_with("eval-exec")).count(),
+        1,
+        "{new:?}"
+    );
+    assert!(
+        !new.iter().any(|f| f.starts_with("complex-function")),
+        "{new:?}"
+    );
+    assert_eq!(code, 1);
+
+    // A baselined function that got worse is new again.
+    p.write("legacy.py", branchy("loud", 30));
+    let (r, _) = report(&p, &[]);
+    let new = shown(&r);
+    assert!(
+        new.iter().any(|f| f.starts_with("complex-function")),
+        "{new:?}"
+    );
+    // ... and the two evals are gone: fixed since the baseline.
+    assert!(r["summary"]["baseline_fixed"].as_u64().unwrap() >= 2);
+    let text = p.cmd().args(["analyze", "--no-cache"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("fixed since (run `wtfcb baseline prune`)"),
+        "{text}"
+    );
+
+    // Prune drops what matches nothing; a stale baseline never fails a run by itself.
+    p.write("legacy.py", "x = 1\n");
+    let out = p.cmd().args(["baseline", "prune"]).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("dropped"));
+    let pruned = std::fs::read_to_string(p.path().join("wtfcb-baseline.json")).unwrap();
+    assert!(!pruned.contains("legacy.py"));
+    assert!(pruned.contains("old/kept.py"));
+}
+
+#[test]
+fn a_damaged_baseline_is_an_error_that_names_it() {
+    let p = Project::new();
+    p.write("a.py", "x = 1\n");
+    p.write("b.json", "{ not json");
+    p.cmd()
+        .args(["analyze", "--baseline", "b.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("baseline b.json is damaged"));
+    p.cmd()
+        .args(["analyze", "--baseline", "missing.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("missing.json"));
+}
