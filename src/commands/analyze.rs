@@ -44,19 +44,15 @@ pub fn run(
         .filter(|_| !walked.files.is_empty())
         .and_then(|opts| Cache::open(opts, &mut warnings));
     let isolation = super::isolation(&settings.walk, &mut warnings);
-    let bar = super::progress_bar(walked.files.len(), settings.verbosity);
-    let outcomes = engine::process_walked(
+    let outcomes = super::process(
         &walked,
         &settings.walk,
+        settings.verbosity,
         Some(&settings.rules),
         cache.as_ref(),
         &isolation,
         &times,
-        bar.as_ref(),
     )?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();

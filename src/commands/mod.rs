@@ -54,6 +54,25 @@ pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus 
     }
 }
 
+/// Processes what the walk found, with a progress bar on a terminal.
+pub fn process(
+    walked: &crate::walk::WalkResult,
+    walk: &WalkSettings,
+    verbosity: Verbosity,
+    rules: Option<&crate::rules::Ruleset>,
+    cache: Option<&crate::cache::Cache>,
+    isolation: &Isolation,
+    times: &crate::engine::PhaseTimes,
+) -> anyhow::Result<Vec<crate::engine::Outcome>> {
+    let bar = progress_bar(walked.files.len(), verbosity);
+    let outcomes =
+        crate::engine::process_walked(walked, walk, rules, cache, isolation, times, bar.as_ref());
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    outcomes
+}
+
 /// A progress bar on stderr for `total` files: only on a terminal, never with `-q`, and drawn
 /// only once the run has taken a second (a quick run shows nothing).
 pub fn progress_bar(total: usize, verbosity: Verbosity) -> Option<indicatif::ProgressBar> {

@@ -20,19 +20,15 @@ pub fn run(
     let mut warnings = Vec::new();
     let isolation = super::isolation(&settings.walk, &mut warnings);
     let walked = engine::walk_all(&settings.walk, &times)?;
-    let bar = super::progress_bar(walked.files.len(), settings.verbosity);
-    let outcomes = engine::process_walked(
+    let outcomes = super::process(
         &walked,
         &settings.walk,
+        settings.verbosity,
         None,
         None,
         &isolation,
         &times,
-        bar.as_ref(),
     )?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
     warnings.extend(isolation.warning());
     drop(isolation);
     let report = ScanReport::new(walked, outcomes);
