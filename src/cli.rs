@@ -339,6 +339,15 @@ pub struct ProfileArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// A rule id: print its full documentation.
+    /// A rule id (print its documentation) or a category (list its rules).
     pub id: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
 }

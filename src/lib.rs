@@ -41,7 +41,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             let settings = settings::AnalyzeSettings::from_args(&args)?;
             commands::analyze::run(&settings, out, err)
         }
-        cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), out),
+        cli::Command::Rules(args) => commands::rules::run(args.id.as_deref(), args.format, out),
         cli::Command::Cache(args) => commands::cache::run(&args, out),
         cli::Command::Bench(args) => commands::bench::run(&args, out, err),
         cli::Command::Baseline(args) => {

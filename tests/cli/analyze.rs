@@ -180,18 +180,43 @@ fn fingerprints_survive_moving_code_down() {
 fn rules_lists_and_documents() {
     let out = wtfcb(&fixtures()).args(["rules"]).assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let table: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(
-        text.lines().count(),
+        table.len(),
         1 + wtfcb::rules::registry().len(),
         "header + one line per rule"
     );
     assert!(text.contains("unwrap-call"), "{text}");
+    // Fits a 100-column terminal.
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    // A category lists its rules; JSON has every rule with its config key.
+    let out = wtfcb(&fixtures())
+        .args(["rules", "security"])
+        .assert()
+        .success();
+    let security = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(security.contains("eval-exec") && !security.contains("unwrap-call"));
+    let out = wtfcb(&fixtures())
+        .args(["rules", "--format", "json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json.as_array().unwrap().len(),
+        wtfcb::rules::registry().len()
+    );
+    assert_eq!(
+        json[0]["config_key"],
+        format!("rules.{}", json[0]["id"].as_str().unwrap())
+    );
     wtfcb(&fixtures())
         .args(["rules", "complex-function"])
         .assert()
         .success()
         .stdout(contains("Fix:"))
-        .stdout(contains("medium > 10, high > 20"));
+        .stdout(contains("medium > 10, high > 20"))
+        .stdout(contains("[rules.complex-function]"))
+        .stdout(contains("wtfcb: ignore[complex-function]"));
     wtfcb(&fixtures())
         .args(["rules", "unwrap-call"])
         .assert()
