@@ -310,6 +310,10 @@ pub struct AnalyzeArgs {
     /// Print the files that would be analyzed, one per line, and stop.
     #[arg(long)]
     pub show_files: bool,
+    /// Print the effective settings of each file (config file, test code, every rule that
+    /// applies to its language) and stop.
+    #[arg(long, conflicts_with = "show_files")]
+    pub show_settings: bool,
     /// Show only findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
     pub min_severity: Severity,

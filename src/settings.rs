@@ -243,6 +243,8 @@ pub struct AnalyzeSettings {
     pub statistics: bool,
     /// `--show-files`: list what would be analyzed, analyze nothing.
     pub show_files: bool,
+    /// `--show-settings`: each file's effective settings, analyze nothing.
+    pub show_settings: bool,
     pub fail_on: FailOn,
     /// `None` with `--no-cache`.
     pub cache: Option<CacheOptions>,
@@ -320,6 +322,7 @@ impl AnalyzeSettings {
             baseline_action: BaselineMode::Apply,
             statistics: args.statistics,
             show_files: args.show_files,
+            show_settings: args.show_settings,
             fail_on,
             walk,
         })

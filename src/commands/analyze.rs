@@ -38,6 +38,9 @@ pub fn run(
     if settings.show_files {
         return show_files(&walked, out);
     }
+    if settings.show_settings {
+        return show_settings(settings, &walked, out);
+    }
     let cache = settings
         .cache
         .clone()
@@ -257,6 +260,69 @@ fn load_baseline(
 fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     for file in &walked.files {
         writeln!(out, "{}", crate::report::tty(&file.display))?;
+    }
+    out.flush()?;
+    Ok(ExitStatus::Success)
+}
+
+/// `--show-settings`: for each file, where its settings come from and every rule that applies
+/// to its language, as this run would use them.
+fn show_settings(
+    settings: &AnalyzeSettings,
+    walked: &crate::walk::WalkResult,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let project = &settings.walk.project;
+    let config = project
+        .config
+        .path
+        .as_ref()
+        .map_or("none (defaults)".to_string(), |p| p.display().to_string());
+    writeln!(
+        out,
+        "project root: {}
+config: {config}",
+        crate::report::tty(&project.root.display().to_string())
+    )?;
+    for file in &walked.files {
+        let profile = settings.rules.profile_for(&file.rel);
+        let test = crate::rules::is_test_path(&file.rel, file.language);
+        writeln!(
+            out,
+            "\n{} ({}{}; settings {})",
+            crate::report::tty(&file.display),
+            file.language.name(),
+            if test { ", test code" } else { "" },
+            &profile.fingerprint_for(file.language)[..12]
+        )?;
+        for (rule, params) in crate::rules::registry().iter().zip(&profile.rules) {
+            let m = rule.meta();
+            if !m.applies_to(file.language) {
+                continue;
+            }
+            let state = if !params.enabled {
+                "off".to_string()
+            } else if m.skips_tests && test {
+                "silent here (skips test code)".to_string()
+            } else if m.graded {
+                let steps: Vec<String> = params
+                    .thresholds
+                    .iter()
+                    .map(|(s, v)| format!("{s} > {v}"))
+                    .collect();
+                steps.join(", ")
+            } else if params.thresholds.is_empty() {
+                params.severity.as_str().to_string()
+            } else {
+                let named: Vec<String> = params
+                    .thresholds
+                    .iter()
+                    .map(|(n, v)| format!("{n} > {v}"))
+                    .collect();
+                format!("{}, {}", params.severity.as_str(), named.join(", "))
+            };
+            writeln!(out, "  {:<24} {state}", m.id)?;
+        }
     }
     out.flush()?;
     Ok(ExitStatus::Success)

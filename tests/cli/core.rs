@@ -350,3 +350,36 @@ fn a_suppression_naming_no_rule_is_a_warning_with_its_place() {
             "warning: a.py:3: `wtfcb: ignore` names no rule `evl-exec`",
         ));
 }
+
+// `--show-settings`: where a file's settings come from and what every rule does to it.
+#[test]
+fn show_settings_explains_each_file() {
+    let p = Project::new();
+    p.write("a.py", "x = 1\n");
+    p.write("tests/t.py", "y = 2\n");
+    p.write(
+        "wtfcb.toml",
+        "[rules.complex-function]\nthresholds = { medium = 3, high = 9 }\n[rules.bare-except]\nenabled = false\n",
+    );
+    let out = p
+        .cmd()
+        .args(["analyze", "--show-settings"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("wtfcb.toml"), "{text}");
+    assert!(text.contains("a.py (Python; settings "), "{text}");
+    assert!(
+        text.contains("tests/t.py (Python, test code; settings "),
+        "{text}"
+    );
+    let a = &text[text.find("a.py (").unwrap()..text.find("tests/t.py (").unwrap()];
+    assert!(a.contains("bare-except              off"), "{a}");
+    assert!(a.contains("medium > 3"), "{a}");
+    assert!(!a.contains("unwrap-call"), "only Python's rules: {a}");
+    let t = &text[text.find("tests/t.py (").unwrap()..];
+    assert!(
+        t.contains("assert-outside-tests     silent here (skips test code)"),
+        "{t}"
+    );
+}
