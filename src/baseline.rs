@@ -129,15 +129,12 @@ impl Baseline {
             text.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
         }
         text.push_str("]}\n");
-        let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-        Ok(())
+        crate::fsio::write_atomically(path, text.as_bytes())
     }
 
     /// Marks each finding the baseline accepts as `baselined` (a metric finding that got worse
-    /// stays new). `rel_paths[i]` is the project-relative path of `files[i]`. Returns the
-    /// entries that matched, by index.
+    /// stays new). `files` yields each file's project-relative path with its findings. Returns,
+    /// per entry, whether some finding matched it.
     pub fn apply<'f>(
         &self,
         files: impl Iterator<Item = (&'f str, &'f mut Vec<Finding>)>,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod facts;
 pub mod findings;
+pub mod fsio;
 pub mod fuzz;
 pub mod isolate;
 pub mod lang;

@@ -36,8 +36,8 @@ pub struct ParseBudget {
 }
 
 impl ParseBudget {
-    /// The default: 5 s per MiB. Ordinary code parses at 10 MB/s or faster on one core, so
-    /// this is over 50 times what a healthy file needs.
+    /// The default: 5 s per MiB. cpython's files parse at 5-9 MB/s on one core here, so this
+    /// is 25 to 45 times what ordinary code needs.
     pub const DEFAULT: ParseBudget = ParseBudget {
         per_mib: Duration::from_secs(5),
     };

@@ -98,9 +98,12 @@ pub fn generated_reason(text: &str) -> Option<String> {
             ));
         }
     }
+    if text.len() < 2048 {
+        return None;
+    }
     let lines = text.bytes().filter(|&b| b == b'\n').count().max(1);
     let average = text.len() / lines;
-    (text.len() >= 2048 && average > 200).then(|| {
+    (average > 200).then(|| {
         format!("minified (average line length {average}; --no-default-excludes to analyze it)")
     })
 }

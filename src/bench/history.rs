@@ -91,14 +91,7 @@ pub fn location(name: &str) -> anyhow::Result<PathBuf> {
 
 /// Writes a saved run atomically (a temporary file beside it, then a rename).
 pub fn save(path: &Path, saved: &Saved) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(saved)?;
-    let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    crate::fsio::write_atomically(path, serde_json::to_string_pretty(saved)?.as_bytes())
 }
 
 /// Reads a saved run, trusting nothing: bounded size, known format, finite timings.

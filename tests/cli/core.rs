@@ -4,6 +4,16 @@ use serde_json::Value;
 
 use crate::support::{analyze_json, file, Project};
 
+/// The rule ids of one file's findings, in report order.
+fn rules_of(report: &Value, path: &str) -> Vec<String> {
+    file(report, path)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
 // `wtfcb analyze /home/me/test/proj` treated every file as test code: the path as typed
 // has a `test` directory in it.
 #[test]
@@ -14,18 +24,13 @@ fn test_code_is_detected_from_the_project_relative_path() {
     p.write("test/proj/tests/t.py", "def g(x):\n    assert x\n");
     let root = p.path().join("test/proj");
     let r = analyze_json(p.path(), &[root.to_str().unwrap()]);
-    let rules = |path: &str| -> Vec<String> {
-        r["files"]
-            .as_array()
-            .unwrap()
+    let rules = |suffix: &str| {
+        let files = r["files"].as_array().unwrap();
+        let f = files
             .iter()
-            .find(|f| f["path"].as_str().unwrap().ends_with(path))
-            .unwrap()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_string())
-            .collect()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .unwrap();
+        rules_of(&r, f["path"].as_str().unwrap())
     };
     assert!(rules("/proj/a.py").contains(&"assert-outside-tests".to_string()));
     assert!(!rules("/proj/tests/t.py").contains(&"assert-outside-tests".to_string()));
@@ -173,15 +178,9 @@ fn identical_files_in_and_out_of_tests_keep_their_own_findings() {
     p.write("tests/a.py", body);
     for _ in 0..2 {
         let r = analyze_json(p.path(), &["-j", "1"]);
-        let rules = |path: &str| -> bool {
-            file(&r, path)["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|f| f["rule"] == "assert-outside-tests")
-        };
-        assert!(rules("src/a.py"));
-        assert!(!rules("tests/a.py"));
+        let flagged = |path: &str| rules_of(&r, path).contains(&"assert-outside-tests".into());
+        assert!(flagged("src/a.py"));
+        assert!(!flagged("tests/a.py"));
     }
 }
 
@@ -323,14 +322,7 @@ fn test_code_is_spared_the_size_rules() {
         "fn k() { let x: Option<u8> = None; x.unwrap(); }\n",
     );
     let r = analyze_json(p.path(), &["--no-cache"]);
-    let rules = |path: &str| -> Vec<String> {
-        file(&r, path)["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let rules = |path: &str| rules_of(&r, path);
     assert!(rules("src/m.py").contains(&"too-many-parameters".to_string()));
     assert!(!rules("tests/test_m.py").contains(&"too-many-parameters".to_string()));
     assert!(rules("src/lib.rs").contains(&"unwrap-call".to_string()));
