@@ -293,6 +293,10 @@ pub struct AnalyzeArgs {
     /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
     #[arg(long, value_name = "RULES")]
     pub select: Vec<String>,
+    /// Run these rules or categories besides the selected ones (e.g. the off-by-default
+    /// `unused-suppression`).
+    #[arg(long, value_name = "RULES")]
+    pub extend_select: Vec<String>,
     /// Do not run these rules or categories.
     #[arg(long, value_name = "RULES")]
     pub ignore: Vec<String>,

@@ -48,6 +48,8 @@ struct RawRule {
 struct RawOverride {
     paths: Spanned<Vec<Spanned<String>>>,
     select: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "extend-select")]
+    extend_select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
@@ -64,6 +66,7 @@ struct RawCache {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     select: Option<Vec<Spanned<String>>>,
+    extend_select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     include: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
@@ -250,6 +253,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
                 .is_some()
                 .then(|| tokens(&raw.select, "select"))
                 .transpose()?,
+            extend_select: tokens(&raw.extend_select, "extend-select")?,
             ignore: tokens(&raw.ignore, "ignore")?,
             rules: rule_settings(&raw.rules, "")?,
         },
@@ -336,6 +340,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
                     .is_some()
                     .then(|| tokens(&o.select, &format!("{prefix}select")))
                     .transpose()?,
+                extend_select: tokens(&o.extend_select, &format!("{prefix}extend-select"))?,
                 ignore: tokens(&o.ignore, &format!("{prefix}ignore"))?,
                 rules: rule_settings(&o.rules, &prefix)?,
             },

@@ -280,7 +280,7 @@ impl AnalyzeSettings {
         let rules = Ruleset::new(
             config.rules.clone(),
             config.overrides.clone(),
-            cli_layer(&args.select, &args.ignore),
+            cli_layer(&args.select, &args.extend_select, &args.ignore),
         )?;
         let cache = (!args.cache.no_cache).then(|| {
             let mut opts = cache_options(&walk.project, args.cache.dir.cache_dir.as_deref());
@@ -340,8 +340,8 @@ pub enum BaselineMode {
     Prune,
 }
 
-/// `--select` / `--ignore` as a rule layer (comma-separated or repeated).
-fn cli_layer(select: &[String], ignore: &[String]) -> Layer {
+/// `--select` / `--extend-select` / `--ignore` as a rule layer (comma-separated or repeated).
+fn cli_layer(select: &[String], extend_select: &[String], ignore: &[String]) -> Layer {
     let tokens = |values: &[String]| -> Vec<String> {
         values
             .iter()
@@ -353,6 +353,7 @@ fn cli_layer(select: &[String], ignore: &[String]) -> Layer {
     };
     Layer {
         select: (!select.is_empty()).then(|| tokens(select)),
+        extend_select: tokens(extend_select),
         ignore: tokens(ignore),
         rules: Vec::new(),
     }

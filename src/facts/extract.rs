@@ -251,7 +251,7 @@ impl Extractor<'_> {
                     // module level, `export default function () {}`, a static block.
                     None => {
                         let line = node.start_position().row + 1;
-                        self.open_function(node, Some(format!("<anonymous>@{line}")));
+                        self.open_function(node, Some((format!("<anonymous>@{line}"), node)));
                     }
                 }
             }
@@ -465,7 +465,14 @@ impl Extractor<'_> {
         format!("{}{sep}…{sep}{name}", &outer[..cut])
     }
 
-    fn open_function(&mut self, node: Node, bound_name: Option<String>) {
+    fn open_function(&mut self, node: Node, bound: Option<(String, Node)>) {
+        let name_at = bound
+            .as_ref()
+            .map(|(_, n)| *n)
+            .or_else(|| names::function_name_node(node, self.lang))
+            .unwrap_or(node)
+            .start_position();
+        let bound_name = bound.map(|(name, _)| name);
         let written = bound_name
             .or_else(|| names::function_name(node, self.lang, self.src))
             .unwrap_or_else(|| "<anonymous>".to_string());
@@ -504,6 +511,7 @@ impl Extractor<'_> {
             qualified_name: qualified.clone(),
             start_line: node.start_position().row as u32 + 1,
             end_line: last_row(node) as u32 + 1,
+            name_at: Position::from_point(name_at),
             parameters: names::parameter_count(node, self.lang, self.src),
             code_lines: 0,
             cyclomatic: 1,
@@ -534,7 +542,7 @@ impl Extractor<'_> {
         if name == "<anonymous>" {
             let parent = path.last().copied();
             let grandparent = path.len().checked_sub(2).map(|i| path[i]);
-            if let Some(bound) = names::binding_name(parent, grandparent, self.src) {
+            if let Some((bound, _)) = names::binding_name(parent, grandparent, self.src) {
                 name = bound;
             }
         }

@@ -67,6 +67,9 @@ pub struct Function {
     pub qualified_name: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// Where the name is written (the function's start when it has none of its own, as an
+    /// anonymous function): where findings on the function point.
+    pub name_at: Position,
     pub parameters: u32,
     pub code_lines: u32,
     /// McCabe cyclomatic complexity: 1 + decision points.
@@ -124,6 +127,8 @@ pub struct Todo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Suppression {
     pub line: u32,
+    /// Where `wtfcb:` starts (1-based, bytes).
+    pub column: u32,
     pub file_wide: bool,
     /// Rule ids; empty means every rule.
     pub rules: Vec<String>,

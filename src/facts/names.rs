@@ -60,14 +60,18 @@ pub fn has_body(node: Node, lang: Language) -> bool {
 
 /// The declared name of a function-like node, as written (may be qualified: `A::f`).
 pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
-    let name = match lang {
+    // Computed keys (`[Symbol.iterator]() {}`) may span lines.
+    Some(squash(text(function_name_node(node, lang)?, src)))
+}
+
+/// The node holding a function's declared name.
+pub fn function_name_node(node: Node, lang: Language) -> Option<Node> {
+    match lang {
         Language::C | Language::Cpp => {
             c_function_declarator(node).and_then(|d| d.child_by_field_name("declarator"))
         }
         _ => node.child_by_field_name("name"),
-    }?;
-    // Computed keys (`[Symbol.iterator]() {}`) may span lines.
-    Some(squash(text(name, src)))
+    }
 }
 
 /// The type a Go method is declared on: `func (s *Server) Run()` gives `Server`.
@@ -142,7 +146,11 @@ fn class_kind(node: Node, lang: Language) -> Option<&'static str> {
 /// The name an anonymous function is bound to: `const f = () => {}`, `f = lambda: 0`,
 /// `let f = |x| x`, `f := func() {}`, `obj.handler = function () {}`, `{ key: () => {} }`.
 /// `parent` and `grandparent` are the lambda's ancestors.
-pub fn binding_name(parent: Option<Node>, grandparent: Option<Node>, src: &str) -> Option<String> {
+pub fn binding_name<'t>(
+    parent: Option<Node<'t>>,
+    grandparent: Option<Node<'t>>,
+    src: &str,
+) -> Option<(String, Node<'t>)> {
     let mut holder = parent?;
     if holder.kind() == "expression_list" {
         if holder.named_child_count() != 1 {
@@ -191,7 +199,7 @@ pub fn binding_name(parent: Option<Node>, grandparent: Option<Node>, src: &str) 
         || kind == "attribute"
         || kind == "string"
         || kind == "constant";
-    bindable.then(|| unquote(text(target, src)))
+    bindable.then(|| (unquote(text(target, src)), target))
 }
 
 /// Number of declared parameters of a function-like node.
@@ -478,7 +486,8 @@ pub fn comment_markers(
             });
         }
         if let Some(at) = line.find("wtfcb:") {
-            if let Some(s) = parse_directive(&line[at + "wtfcb:".len()..], row) {
+            if let Some(mut s) = parse_directive(&line[at + "wtfcb:".len()..], row) {
+                s.column = if i == 0 { first_col + at } else { at } as u32 + 1;
                 suppressions.push(s);
             }
         }
@@ -526,6 +535,7 @@ fn parse_directive(rest: &str, line: u32) -> Option<Suppression> {
     };
     Some(Suppression {
         line,
+        column: 0,
         file_wide,
         rules,
     })
@@ -548,6 +558,7 @@ mod tests {
             parse_directive(" ignore", 3),
             Some(Suppression {
                 line: 3,
+                column: 0,
                 file_wide: false,
                 rules: vec![]
             })
@@ -556,6 +567,7 @@ mod tests {
             parse_directive(" ignore[a-b, c ] why", 1),
             Some(Suppression {
                 line: 1,
+                column: 0,
                 file_wide: false,
                 rules: vec!["a-b".into(), "c".into()]
             })
@@ -564,6 +576,7 @@ mod tests {
             parse_directive(" ignore-file[x]", 1),
             Some(Suppression {
                 line: 1,
+                column: 0,
                 file_wide: true,
                 rules: vec!["x".into()]
             })

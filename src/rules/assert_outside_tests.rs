@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Python `assert` in non-test code",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: true,
     languages: &[Language::Python],
     kinds: &[

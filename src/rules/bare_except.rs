@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Python `except:` with no exception type",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Python],
     kinds: &[

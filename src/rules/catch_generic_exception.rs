@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Java catch of Exception, RuntimeException or Throwable",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Java],
     kinds: &[

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function that is hard to read (cognitive complexity)",
     thresholds: &[("medium", 15), ("high", 30)],
     graded: true,
+    on_by_default: true,
     skips_tests: false,
     languages: &[],
     kinds: &[],

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function with too many independent paths (cyclomatic complexity)",
     thresholds: &[("medium", 10), ("high", 20)],
     graded: true,
+    on_by_default: true,
     skips_tests: false,
     languages: &[],
     kinds: &[],

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Debugger breakpoint left in code",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Python, Language::JavaScript, Language::TypeScript, Language::Tsx, Language::Ruby],
     kinds: &[

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Control structures nested too deeply",
     thresholds: &[("medium", 4)],
     graded: true,
+    on_by_default: true,
     skips_tests: false,
     languages: &[],
     kinds: &[],

@@ -24,6 +24,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Empty function body or catch/except/rescue block without a comment",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[],
     kinds: &[

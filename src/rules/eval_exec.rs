@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Code built from strings at run time: eval, exec, new Function, instance_eval",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Python, Language::JavaScript, Language::TypeScript, Language::Tsx, Language::Ruby],
     kinds: &[

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Class with too many methods or lines of code",
     thresholds: &[("methods", 20), ("code-lines", 500)],
     graded: false,
+    on_by_default: true,
     skips_tests: true,
     languages: &[],
     kinds: &[],

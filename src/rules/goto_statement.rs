@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "C/C++ `goto`",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::C, Language::Cpp],
     kinds: &[

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "File with too many lines of code",
     thresholds: &[("low", 1000)],
     graded: true,
+    on_by_default: true,
     skips_tests: true,
     languages: &[],
     kinds: &[],

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function with too many lines of code",
     thresholds: &[("medium", 50), ("high", 100)],
     graded: true,
+    on_by_default: true,
     skips_tests: true,
     languages: &[],
     kinds: &[],

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "`==` / `!=` in JavaScript or TypeScript, other than against null",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::JavaScript, Language::TypeScript, Language::Tsx],
     kinds: &[

@@ -30,6 +30,7 @@ mod todo_macro;
 mod too_many_parameters;
 mod unsafe_block;
 mod unsafe_libc_call;
+mod unused_suppression;
 mod unwrap_call;
 mod var_declaration;
 
@@ -58,6 +59,8 @@ pub struct RuleMeta {
     pub thresholds: &'static [(&'static str, u32)],
     /// Whether the thresholds are severity steps (see `thresholds`).
     pub graded: bool,
+    /// Whether the rule runs unless a config or `--select` says otherwise.
+    pub on_by_default: bool,
     /// Whether the rule stays silent in test code (`tests/`, `test_*.py`, `#[cfg(test)]`...).
     pub skips_tests: bool,
     /// Languages it applies to; empty means all.
@@ -157,7 +160,7 @@ pub trait Rule: Send + Sync {
 
 /// Every rule wtfcb has, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static RULES: [&dyn Rule; 31] = [
+    static RULES: [&dyn Rule; 32] = [
         &assert_outside_tests::AssertOutsideTests,
         &bare_except::BareExcept,
         &broad_except::BroadExcept,
@@ -187,6 +190,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &too_many_parameters::TooManyParameters,
         &unsafe_block::UnsafeBlock,
         &unsafe_libc_call::UnsafeLibcCall,
+        &unused_suppression::UnusedSuppression,
         &unwrap_call::UnwrapCall,
         &var_declaration::VarDeclaration,
     ];
@@ -264,6 +268,10 @@ pub struct Emitter<'a> {
     /// Byte offsets of line starts, built on the first finding (most files have none).
     line_starts: std::cell::OnceCell<Vec<usize>>,
     pub findings: Vec<Finding>,
+    /// Per finding, the first line it covers for suppressions: a comment on the line above
+    /// it, or on any line from there to the finding's own, silences it. A function finding
+    /// points at the name, and a comment above its attributes or return type still reaches it.
+    pub reach_from: Vec<u32>,
 }
 
 impl<'a> Emitter<'a> {
@@ -272,6 +280,7 @@ impl<'a> Emitter<'a> {
             file,
             line_starts: std::cell::OnceCell::new(),
             findings: Vec::new(),
+            reach_from: Vec::new(),
         }
     }
 
@@ -322,9 +331,11 @@ impl<'a> Emitter<'a> {
             value: None,
             baselined: false,
         });
+        self.reach_from.push(start_line);
     }
 
-    /// A finding on a whole function, reported at its first line.
+    /// A finding on a whole function, reported at its name (where editors and reviewers look
+    /// for it), ending where the function ends.
     pub fn on_function(
         &mut self,
         meta: &RuleMeta,
@@ -337,10 +348,13 @@ impl<'a> Emitter<'a> {
             meta,
             severity,
             message,
-            (f.start_line, 1),
+            (f.name_at.line, f.name_at.column),
             (f.end_line, end_column),
             Some(&f.qualified_name),
         );
+        if let Some(reach) = self.reach_from.last_mut() {
+            *reach = f.start_line.min(*reach);
+        }
     }
 }
 

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Python parameter default that is a mutable list, dict or set",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Python],
     kinds: &[

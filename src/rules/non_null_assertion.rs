@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "TypeScript non-null assertion `x!`",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::TypeScript, Language::Tsx],
     kinds: &[

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Go `panic(...)` call",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Go],
     kinds: &[

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Java `System.out` / `System.err` print call",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[Language::Java],
     kinds: &[(Language::Java, &["method_invocation"])],

@@ -63,6 +63,8 @@ pub struct RuleSetting {
 pub struct Layer {
     /// Rule ids, categories or `ALL`: when given, only these run (then `ignore` applies).
     pub select: Option<Vec<String>>,
+    /// Rule ids or categories to run besides those selected (ruff's `extend-select`).
+    pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub rules: Vec<(String, RuleSetting)>,
 }
@@ -142,7 +144,7 @@ impl Default for Profile {
                 .map(|r| {
                     let m = r.meta();
                     RuleParams {
-                        enabled: true,
+                        enabled: m.on_by_default,
                         severity: m.severity,
                         thresholds: m
                             .thresholds
@@ -172,6 +174,11 @@ impl Profile {
                 for id in resolve_token(token)? {
                     self.rules[index(id)].enabled = true;
                 }
+            }
+        }
+        for token in &layer.extend_select {
+            for id in resolve_token(token)? {
+                self.rules[index(id)].enabled = true;
             }
         }
         for token in &layer.ignore {
@@ -277,12 +284,26 @@ impl Profile {
             }
         }
         let mut findings = out.findings;
-        for f in &mut findings {
-            f.suppressed = file.facts.suppressions.iter().any(|s| {
-                let names_rule = s.rules.is_empty() || s.rules.iter().any(|r| r == &f.rule);
-                let reaches = s.file_wide || s.line == f.start_line || s.line + 1 == f.start_line;
-                names_rule && reaches
-            });
+        let used = suppress(
+            &mut findings,
+            &out.reach_from,
+            &file.facts.suppressions,
+            &[],
+        );
+        let unused = index("unused-suppression");
+        if runs(unused) {
+            let mut more = Emitter::new(file);
+            let about =
+                super::unused_suppression::report(file, &self.rules[unused], &used, &mut more);
+            // The new findings can themselves be silenced (a file-wide ignore of the rule), but
+            // never by the comment they are about.
+            suppress(
+                &mut more.findings,
+                &more.reach_from,
+                &file.facts.suppressions,
+                &about,
+            );
+            findings.append(&mut more.findings);
         }
         findings.sort_by(|a, b| {
             (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
@@ -295,6 +316,39 @@ impl Profile {
         crate::findings::set_fingerprints(&mut findings, file.rel);
         findings
     }
+}
+
+/// Marks the findings a suppression comment reaches (`reach_from`: see [`Emitter`]), except
+/// that finding `i` is never silenced by suppression `about[i]`; returns,
+/// per suppression, the rule ids it silenced at least one finding of (`*` for a blanket one).
+fn suppress(
+    findings: &mut [Finding],
+    reach_from: &[u32],
+    suppressions: &[crate::facts::Suppression],
+    about: &[usize],
+) -> Vec<Vec<String>> {
+    let mut used = vec![Vec::new(); suppressions.len()];
+    for (i, (f, &from)) in findings.iter_mut().zip(reach_from).enumerate() {
+        for (j, (s, used)) in suppressions.iter().zip(used.iter_mut()).enumerate() {
+            if about.get(i) == Some(&j) {
+                continue;
+            }
+            let names_rule = s.rules.is_empty() || s.rules.iter().any(|r| r == &f.rule);
+            let reaches = s.file_wide || (from.saturating_sub(1)..=f.start_line).contains(&s.line);
+            if names_rule && reaches {
+                f.suppressed = true;
+                let id = if s.rules.is_empty() {
+                    "*"
+                } else {
+                    f.rule.as_str()
+                };
+                if !used.iter().any(|u| u == id) {
+                    used.push(id.to_string());
+                }
+            }
+        }
+    }
+    used
 }
 
 fn index(id: &str) -> usize {
@@ -391,6 +445,7 @@ mod tests {
     fn layer(select: Option<&[&str]>, ignore: &[&str]) -> Layer {
         Layer {
             select: select.map(|s| s.iter().map(|t| t.to_string()).collect()),
+            extend_select: Vec::new(),
             ignore: ignore.iter().map(|t| t.to_string()).collect(),
             rules: Vec::new(),
         }
@@ -398,8 +453,10 @@ mod tests {
 
     #[test]
     fn selection_by_id_category_and_ignore() {
+        // Every rule but the ones off by default (`unused-suppression`).
         let all = Profile::default();
-        assert_eq!(all.enabled_ids().len(), registry().len());
+        assert_eq!(all.enabled_ids().len(), registry().len() - 1);
+        assert!(!all.enabled_ids().contains(&"unused-suppression"));
         let mut cx = Profile::default();
         cx.apply(&layer(Some(&["complexity"]), &["deep-nesting"]))
             .unwrap();

@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "File that does not parse",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: false,
     languages: &[],
     kinds: &[],

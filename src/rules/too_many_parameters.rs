@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Function with too many parameters",
     thresholds: &[("low", 5), ("medium", 8)],
     graded: true,
+    on_by_default: true,
     skips_tests: true,
     languages: &[],
     kinds: &[],

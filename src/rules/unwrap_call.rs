@@ -33,6 +33,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Rust `.unwrap()` / `.expect()` outside tests",
     thresholds: &[],
     graded: false,
+    on_by_default: true,
     skips_tests: true,
     languages: &[Language::Rust],
     kinds: &[

@@ -327,7 +327,7 @@ fn concise_format_is_one_finding_per_line_with_its_path() {
     let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("app.py:")).collect();
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines
-        .contains(&"app.py:14:1: low too-many-parameters `build` takes 6 parameters (limit 5) ✖"));
+        .contains(&"app.py:14:5: low too-many-parameters `build` takes 6 parameters (limit 5) ✖"));
     assert_eq!(
         lines.iter().filter(|l| l.ends_with("(suppressed)")).count(),
         3
@@ -410,4 +410,78 @@ fn no_progress_bar_in_a_pipe() {
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(!stderr.contains("ETA") && !stderr.contains('█'), "{stderr}");
+}
+
+// Issue 9: a function finding pointed at column 1 of the function's first line; it points at
+// the name, and a suppression above the function's first line (its return type) still reaches.
+#[test]
+fn function_findings_point_at_the_name() {
+    let p = Project::new();
+    p.write(
+        "m.c",
+        "// wtfcb: ignore[too-many-parameters] -- a C callback signature\nstatic int\n  wide(int a, int b, int c, int d, int e, int f) { return a; }\n\nstatic int\n  open(int a, int b, int c, int d, int e, int f) { return a; }\n",
+    );
+    p.write(
+        "a.py",
+        "class K:\n    @staticmethod\n    def wide(a, b, c, d, e, f):\n        pass\n",
+    );
+    let report = analyze_json(p.path(), &["--select", "too-many-parameters"]);
+    let at = |path: &str| -> Vec<(u64, u64, bool)> {
+        crate::support::file(&report, path)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["start_line"].as_u64().unwrap(),
+                    f["start_column"].as_u64().unwrap(),
+                    f["suppressed"] == true,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(at("m.c"), vec![(3, 3, true), (6, 3, false)]);
+    assert_eq!(at("a.py"), vec![(3, 9, false)]);
+}
+
+// Issue 9: `unused-suppression` (off by default) reports a comment, or a rule id in one, that
+// silences nothing, never one that does; a blanket ignore never silences the report about itself.
+#[test]
+fn unused_suppressions_are_reported_only_when_asked_and_only_when_idle() {
+    let p = Project::new();
+    p.write(
+        "a.py",
+        "try:\n    pass\nexcept:  # wtfcb: ignore[bare-except, print-call]\n    pass\n\n# wtfcb: ignore\nx = 1\neval(x)  # wtfcb: ignore\n",
+    );
+    let lines = |args: &[&str]| -> Vec<String> {
+        let report = analyze_json(p.path(), args);
+        crate::support::file(&report, "a.py")["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "unused-suppression" && f["suppressed"] != true)
+            .map(|f| {
+                format!(
+                    "{}:{} {}",
+                    f["start_line"],
+                    f["start_column"],
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert!(lines(&[]).is_empty(), "off by default");
+    assert_eq!(
+        lines(&["--extend-select", "unused-suppression"]),
+        vec![
+            "3:12 `wtfcb: ignore` silences no finding of `print-call`".to_string(),
+            "6:3 `wtfcb: ignore` silences no finding".to_string(),
+        ]
+    );
+    // A file-wide ignore of the rule silences its findings.
+    p.write(
+        "a.py",
+        "# wtfcb: ignore-file[unused-suppression]\n# wtfcb: ignore\nx = 1\n",
+    );
+    assert!(lines(&["--extend-select", "unused-suppression"]).is_empty());
 }
