@@ -47,6 +47,9 @@ impl Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     pub entries: Vec<Entry>,
+    /// The git commit HEAD was at when the baseline was written: where renames since are
+    /// looked up.
+    pub commit: Option<String>,
 }
 
 /// The anchor of a finding: its symbol for metric rules (graded thresholds, `god-class`), the
@@ -98,6 +101,8 @@ impl Baseline {
         struct File {
             #[serde(rename = "wtfcb-baseline")]
             format: u32,
+            #[serde(default)]
+            commit: Option<String>,
             entries: Vec<Entry>,
         }
         let file: File = serde_json::from_str(&text).with_context(|| {
@@ -113,8 +118,13 @@ impl Baseline {
                 file.format
             );
         }
+        // A commit is 40 (SHA-1) or 64 (SHA-256) hex digits; anything else is not used.
+        let commit = file
+            .commit
+            .filter(|c| matches!(c.len(), 40 | 64) && c.bytes().all(|b| b.is_ascii_hexdigit()));
         Ok(Baseline {
             entries: file.entries,
+            commit,
         })
     }
 
@@ -123,7 +133,11 @@ impl Baseline {
         let mut entries = self.entries.clone();
         entries.sort();
         entries.dedup();
-        let mut text = format!("{{\"wtfcb-baseline\": {FORMAT}, \"entries\": [\n");
+        let commit = match &self.commit {
+            Some(c) => format!(", \"commit\": {}", serde_json::to_string(c)?),
+            None => String::new(),
+        };
+        let mut text = format!("{{\"wtfcb-baseline\": {FORMAT}{commit}, \"entries\": [\n");
         for (i, e) in entries.iter().enumerate() {
             text.push_str(&serde_json::to_string(e)?);
             text.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
@@ -138,6 +152,15 @@ impl Baseline {
     pub fn apply<'f>(
         &self,
         files: impl Iterator<Item = (&'f str, &'f mut Vec<Finding>)>,
+    ) -> Vec<bool> {
+        self.mark(files, |f| f.baselined = true)
+    }
+
+    /// As [`Baseline::apply`], with `accept` doing the marking.
+    pub fn mark<'f>(
+        &self,
+        files: impl Iterator<Item = (&'f str, &'f mut Vec<Finding>)>,
+        accept: impl Fn(&mut Finding),
     ) -> Vec<bool> {
         let index: HashMap<(&str, &str, &str, u32), usize> = self
             .entries
@@ -157,7 +180,7 @@ impl Baseline {
                 matched[i] = true;
                 let worse = matches!((entry.value, self.entries[i].value), (Some(now), Some(then)) if now > then);
                 if !worse {
-                    f.baselined = true;
+                    accept(f);
                 }
             }
         }

@@ -308,6 +308,14 @@ pub struct AnalyzeArgs {
     /// config's `baseline`].
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Report and gate only findings that are new since the merge-base of REF and HEAD
+    /// (e.g. `--new-since origin/main`); findings already there are counted, not shown.
+    #[arg(long, value_name = "REF")]
+    pub new_since: Option<String>,
+    /// Analyze the content staged in the git index instead of the working tree (for plain
+    /// git hooks); files not in the index are skipped.
+    #[arg(long)]
+    pub staged: bool,
     /// Print counts per rule (most frequent first) instead of the findings.
     #[arg(long, conflicts_with = "show_files")]
     pub statistics: bool,

@@ -110,6 +110,34 @@ pub struct Pipeline<'a> {
     pub skip_generated: bool,
     /// Advanced once per file (a terminal's progress bar).
     pub progress: Option<&'a indicatif::ProgressBar>,
+    /// Content to analyze instead of the file on disk, by project-relative path: the index
+    /// for `--staged`, a commit for `--new-since`.
+    pub contents: Option<&'a Contents>,
+}
+
+/// File contents by project-relative path (see [`Pipeline::contents`]).
+pub type Contents = std::collections::HashMap<String, crate::git::Blob>;
+
+/// The bytes of a candidate: given (from git), or read from disk with the stat of the read.
+fn read_candidate(
+    candidate: &Candidate,
+    pipeline: &Pipeline,
+) -> Result<(Vec<u8>, Option<source::Stat>), ReadError> {
+    use crate::git::Blob;
+    match pipeline.contents.and_then(|c| c.get(&candidate.rel)) {
+        Some(&Blob::TooLarge(size)) => Err(ReadError::TooLarge {
+            size,
+            limit: pipeline.max_size,
+        }),
+        Some(Blob::Content(bytes)) if bytes.len() as u64 > pipeline.max_size => {
+            Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: pipeline.max_size,
+            })
+        }
+        Some(Blob::Content(bytes)) => Ok((bytes.clone(), None)),
+        None => source::read_with_stat(&candidate.path, pipeline.max_size),
+    }
 }
 
 /// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
@@ -120,7 +148,9 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
         _ => {
             let start = Instant::now();
             let reading = alloc::phase(Phase::Read);
-            let source = match Source::read(&candidate.path, pipeline.max_size) {
+            let source = match read_candidate(candidate, pipeline)
+                .and_then(|(raw, _)| Source::from_bytes(raw))
+            {
                 Ok(source) => source,
                 Err(err) => return read_failure(candidate, err),
             };
@@ -161,7 +191,11 @@ fn process_cached(
         profile.fingerprint_for(candidate.language).to_string()
     };
     let key = cache.key(&settings, is_test, candidate.language);
-    if let Some(md5) = cache.trusted_md5(candidate) {
+    // Given content has no file state: it is looked up by its hash.
+    let given = pipeline
+        .contents
+        .is_some_and(|c| c.contains_key(&candidate.rel));
+    if let Some(md5) = cache.trusted_md5(candidate).filter(|_| !given) {
         if let Some(hit) = cache.get(&md5, &key) {
             cache.count(Lookup::StatHit);
             PhaseTimes::add(&times.cache_ns, start);
@@ -171,7 +205,7 @@ fn process_cached(
     let cache_done = PhaseTimes::add(&times.cache_ns, start);
     let read_ns = cache::now_ns();
     alloc::set_phase(Phase::Read);
-    let (raw, stat) = match source::read_with_stat(&candidate.path, pipeline.max_size) {
+    let (raw, stat) = match read_candidate(candidate, pipeline) {
         Ok(read) => read,
         Err(err) => return read_failure(candidate, err),
     };
@@ -181,7 +215,9 @@ fn process_cached(
     let md5 = cache::content_md5(&raw);
     if let Some(hit) = cache.get(&md5, &key) {
         cache.count(Lookup::HashHit);
-        cache.note_state(candidate, md5, stat, read_ns);
+        if !given {
+            cache.note_state(candidate, md5, stat, read_ns);
+        }
         PhaseTimes::add(&times.cache_ns, read_done);
         return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
     }
@@ -219,7 +255,9 @@ fn process_cached(
     );
     value.cpp_header = record.language != candidate.language;
     cache.put(md5, key, value);
-    cache.note_state(candidate, md5, stat, read_ns);
+    if !given {
+        cache.note_state(candidate, md5, stat, read_ns);
+    }
     Outcome::Analyzed(Box::new(record))
 }
 
@@ -381,7 +419,14 @@ pub fn run(
     times: &PhaseTimes,
 ) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
     let walked = walk_all(settings, times)?;
-    let outcomes = process_walked(&walked, settings, rules, cache, isolation, times, None)?;
+    let services = Services {
+        rules,
+        cache,
+        isolation,
+        times,
+        contents: None,
+    };
+    let outcomes = process_walked(&walked, settings, &services, None)?;
     Ok((walked, outcomes))
 }
 
@@ -394,25 +439,35 @@ pub fn walk_all(settings: &WalkSettings, times: &PhaseTimes) -> anyhow::Result<W
     Ok(walked)
 }
 
+/// What processing a walk uses besides the walk's settings.
+#[derive(Clone, Copy)]
+pub struct Services<'a> {
+    /// Set by `analyze`: run the rules.
+    pub rules: Option<&'a Ruleset>,
+    pub cache: Option<&'a Cache>,
+    pub isolation: &'a Isolation,
+    pub times: &'a PhaseTimes,
+    /// See [`Pipeline::contents`].
+    pub contents: Option<&'a Contents>,
+}
+
 /// Processes what a walk found.
 pub fn process_walked(
     walked: &WalkResult,
     settings: &WalkSettings,
-    rules: Option<&Ruleset>,
-    cache: Option<&Cache>,
-    isolation: &Isolation,
-    times: &PhaseTimes,
+    services: &Services,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pipeline = Pipeline {
         max_size: settings.options.max_file_size,
-        rules,
-        cache,
-        times,
-        isolation,
+        rules: services.rules,
+        cache: services.cache,
+        times: services.times,
+        isolation: services.isolation,
         budget: settings.parse_budget,
         skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
         progress,
+        contents: services.contents,
     };
     process_all(&walked.files, settings.jobs, &pipeline)
 }
@@ -466,6 +521,7 @@ mod tests {
                 budget: ParseBudget::DEFAULT,
                 skip_generated: true,
                 progress: None,
+                contents: None,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
             match &outcomes[0] {
@@ -494,6 +550,7 @@ mod tests {
             budget: ParseBudget::DEFAULT,
             skip_generated: true,
             progress: None,
+            contents: None,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));

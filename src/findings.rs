@@ -116,6 +116,10 @@ pub struct Finding {
     /// Accepted by the baseline: not shown, not counted toward `--fail-on`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub baselined: bool,
+    /// Already present at the merge-base of `--new-since`: not shown, not counted toward
+    /// `--fail-on`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preexisting: bool,
 }
 
 /// A fingerprint from what identifies a finding, never its line number. White space in the
@@ -197,6 +201,7 @@ mod tests {
             suppressed: false,
             value: None,
             baselined: false,
+            preexisting: false,
         };
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");

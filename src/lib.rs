@@ -17,6 +17,7 @@ pub mod facts;
 pub mod findings;
 pub mod fsio;
 pub mod fuzz;
+pub mod git;
 pub mod isolate;
 pub mod lang;
 pub mod parse;

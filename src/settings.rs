@@ -233,6 +233,10 @@ pub struct AnalyzeSettings {
     pub baseline: Option<PathBuf>,
     /// `wtfcb baseline write|prune` instead of a report.
     pub baseline_action: BaselineMode,
+    /// `--new-since REF`.
+    pub new_since: Option<String>,
+    /// `--staged`: analyze the git index.
+    pub staged: bool,
     pub format: AnalyzeFormat,
     pub verbosity: Verbosity,
     pub rules: Ruleset,
@@ -320,6 +324,8 @@ impl AnalyzeSettings {
                 Some(dir.join(b))
             }),
             baseline_action: BaselineMode::Apply,
+            new_since: args.new_since.clone(),
+            staged: args.staged,
             statistics: args.statistics,
             show_files: args.show_files,
             show_settings: args.show_settings,

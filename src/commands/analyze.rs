@@ -34,34 +34,42 @@ pub fn run(
     let mut warnings = Vec::new();
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
-    let walked = engine::walk_all(&settings.walk, &times)?;
+    let mut walked = engine::walk_all(&settings.walk, &times)?;
     if settings.show_files {
         return show_files(&walked, out);
     }
     if settings.show_settings {
         return show_settings(settings, &walked, out);
     }
+    // Git and the baseline are asked before the cache is opened: a bad reference or a damaged
+    // baseline stops the run with nothing written.
+    let git = super::changes::Git::prepare(settings, &mut walked)?;
+    let project = &settings.walk.project;
+    let baseline_path = settings
+        .baseline
+        .clone()
+        .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
+    let baseline = load_baseline(settings, &baseline_path)?;
     let cache = settings
         .cache
         .clone()
         .filter(|_| !walked.files.is_empty())
         .and_then(|opts| Cache::open(opts, &mut warnings));
     let isolation = super::isolation(&settings.walk, &mut warnings);
-    let outcomes = super::process(
-        &walked,
-        &settings.walk,
-        settings.verbosity,
-        Some(&settings.rules),
-        cache.as_ref(),
-        &isolation,
-        &times,
-    )?;
+    let services = engine::Services {
+        rules: Some(&settings.rules),
+        cache: cache.as_ref(),
+        isolation: &isolation,
+        times: &times,
+        contents: git.staged.as_ref(),
+    };
+    let outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
+    let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();
     drop(isolation);
     let cache_stats = cache.map(|c| c.finish(&mut warnings));
-    let project = &settings.walk.project;
     let config = project.config.path.as_ref().map(|p| {
         let canonical = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
         canonical
@@ -70,17 +78,19 @@ pub fn run(
             .display()
             .to_string()
     });
-    let baseline_path = settings
-        .baseline
-        .clone()
-        .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
-    let baseline = load_baseline(settings, &baseline_path)?;
+    let baseline = baseline.map(|mut b| {
+        super::changes::follow_renames(settings, &mut b, &walked, &outcomes, &mut warnings);
+        b
+    });
     let mut report = AnalyzeReport::new(
         walked,
         outcomes,
         settings.rules.fingerprint.clone(),
         config,
-        baseline.as_ref(),
+        analyze::Known {
+            baseline: baseline.as_ref(),
+            new_since,
+        },
     );
     if settings.baseline_action != BaselineMode::Apply {
         write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
@@ -224,7 +234,14 @@ fn write_baseline(
             .collect(),
     };
     let before = baseline.as_ref().map_or(0, |b| b.entries.len());
-    let written = Baseline { entries: kept };
+    // Where renames after today are looked up from.
+    let commit = crate::git::Repo::discover(&settings.walk.project.root, "baseline")
+        .ok()
+        .and_then(|repo| repo.head());
+    let written = Baseline {
+        entries: kept,
+        commit,
+    };
     written.save(baseline_path)?;
     writeln!(
         out,

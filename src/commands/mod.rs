@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod cache;
+mod changes;
 pub mod rules;
 pub mod scan;
 
@@ -59,14 +60,10 @@ pub fn process(
     walked: &crate::walk::WalkResult,
     walk: &WalkSettings,
     verbosity: Verbosity,
-    rules: Option<&crate::rules::Ruleset>,
-    cache: Option<&crate::cache::Cache>,
-    isolation: &Isolation,
-    times: &crate::engine::PhaseTimes,
+    services: &crate::engine::Services,
 ) -> anyhow::Result<Vec<crate::engine::Outcome>> {
     let bar = progress_bar(walked.files.len(), verbosity);
-    let outcomes =
-        crate::engine::process_walked(walked, walk, rules, cache, isolation, times, bar.as_ref());
+    let outcomes = crate::engine::process_walked(walked, walk, services, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -24,10 +24,13 @@ pub fn run(
         &walked,
         &settings.walk,
         settings.verbosity,
-        None,
-        None,
-        &isolation,
-        &times,
+        &engine::Services {
+            rules: None,
+            cache: None,
+            isolation: &isolation,
+            times: &times,
+            contents: None,
+        },
     )?;
     warnings.extend(isolation.warning());
     drop(isolation);

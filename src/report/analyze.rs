@@ -171,6 +171,10 @@ pub struct AnalyzeSummary {
     /// Baseline entries no finding matches any more (fixed, or the code is gone).
     #[serde(skip_serializing_if = "super::is_zero")]
     pub baseline_fixed: u64,
+    /// With `--new-since`: the reference, its merge-base with HEAD, and how many findings
+    /// were already there (hidden, not counted toward `--fail-on`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_since: Option<NewSinceSummary>,
     pub skipped: u64,
     pub errors: u64,
     /// Of the errors, files whose analysis failed (a parser crashed or hung, an internal
@@ -179,6 +183,21 @@ pub struct AnalyzeSummary {
     pub analysis_failures: u64,
     /// The ten functions of highest cyclomatic complexity (then cognitive, path, line).
     pub most_complex: Vec<Hotspot>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NewSinceSummary {
+    pub reference: String,
+    pub merge_base: String,
+    pub preexisting: u64,
+}
+
+/// What hides findings a team already knows: the baseline, and `--new-since`'s findings at
+/// the merge-base (as a baseline of the base content, with its reference and commit).
+#[derive(Default)]
+pub struct Known<'a> {
+    pub baseline: Option<&'a crate::baseline::Baseline>,
+    pub new_since: Option<(NewSinceSummary, crate::baseline::Baseline)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -200,13 +219,53 @@ pub struct AnalyzeReport {
     pub run: RunInfo,
 }
 
+/// The ten functions of highest cyclomatic complexity (then cognitive, path, line), leaving
+/// out functions whose complexity finding is suppressed.
+fn hotspots(files: &[FileRecord]) -> Vec<Hotspot> {
+    let mut hotspots = Vec::new();
+    for file in files {
+        let quiet: std::collections::HashSet<&str> = file
+            .findings
+            .iter()
+            .flatten()
+            .filter(|x| {
+                x.suppressed
+                    && matches!(x.rule.as_str(), "complex-function" | "cognitive-complexity")
+            })
+            .filter_map(|x| x.symbol.as_deref())
+            .collect();
+        for f in &file.facts.functions {
+            if quiet.contains(f.qualified_name.as_str()) {
+                continue;
+            }
+            hotspots.push(Hotspot {
+                path: file.path.clone(),
+                function: f.qualified_name.clone(),
+                line: f.start_line,
+                cyclomatic: f.cyclomatic,
+                cognitive: f.cognitive,
+            });
+        }
+    }
+    hotspots.sort_by(|a, b| {
+        (b.cyclomatic, b.cognitive, &a.path, a.line).cmp(&(
+            a.cyclomatic,
+            a.cognitive,
+            &b.path,
+            b.line,
+        ))
+    });
+    hotspots.truncate(10);
+    hotspots
+}
+
 impl AnalyzeReport {
     pub fn new(
         walk: WalkResult,
         outcomes: Vec<Outcome>,
         settings_fingerprint: String,
         config: Option<String>,
-        baseline: Option<&crate::baseline::Baseline>,
+        known: Known,
     ) -> AnalyzeReport {
         let super::Gathered {
             mut files,
@@ -223,7 +282,7 @@ impl AnalyzeReport {
             by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
             ..AnalyzeSummary::default()
         };
-        if let Some(baseline) = baseline {
+        if let Some(baseline) = known.baseline {
             let matched = baseline.apply(
                 files
                     .iter_mut()
@@ -231,53 +290,33 @@ impl AnalyzeReport {
             );
             summary.baseline_fixed = matched.iter().filter(|m| !**m).count() as u64;
         }
-        let mut hotspots = Vec::new();
+        if let Some((info, base)) = known.new_since {
+            base.mark(
+                files
+                    .iter_mut()
+                    .filter_map(|f| Some((f.rel.as_str(), f.findings.as_mut()?))),
+                |f| f.preexisting = true,
+            );
+            summary.new_since = Some(info);
+        }
         for file in &files {
             summary.functions += file.facts.functions.len() as u64;
-            // A function whose complexity finding is suppressed is not shown as a hotspot.
-            let quiet: std::collections::HashSet<&str> = file
-                .findings
-                .iter()
-                .flatten()
-                .filter(|x| {
-                    x.suppressed
-                        && matches!(x.rule.as_str(), "complex-function" | "cognitive-complexity")
-                })
-                .filter_map(|x| x.symbol.as_deref())
-                .collect();
-            for f in &file.facts.functions {
-                if quiet.contains(f.qualified_name.as_str()) {
-                    continue;
-                }
-                hotspots.push(Hotspot {
-                    path: file.path.clone(),
-                    function: f.qualified_name.clone(),
-                    line: f.start_line,
-                    cyclomatic: f.cyclomatic,
-                    cognitive: f.cognitive,
-                });
-            }
             for finding in file.findings.iter().flatten() {
                 if finding.suppressed {
                     summary.suppressed += 1;
                 } else if finding.baselined {
                     summary.baselined += 1;
+                } else if finding.preexisting {
+                    if let Some(n) = &mut summary.new_since {
+                        n.preexisting += 1;
+                    }
                 } else {
                     *summary.by_severity.entry(finding.severity).or_default() += 1;
                     *summary.by_rule.entry(finding.rule.clone()).or_default() += 1;
                 }
             }
         }
-        hotspots.sort_by(|a, b| {
-            (b.cyclomatic, b.cognitive, &a.path, a.line).cmp(&(
-                a.cyclomatic,
-                a.cognitive,
-                &b.path,
-                b.line,
-            ))
-        });
-        hotspots.truncate(10);
-        summary.most_complex = hotspots;
+        summary.most_complex = hotspots(&files);
         AnalyzeReport {
             tool: "wtfcb",
             version: env!("CARGO_PKG_VERSION"),
@@ -371,7 +410,8 @@ pub fn write_text(
         |f: &Finding| !f.suppressed && matches!(opts.fail_on, FailOn::At(t) if f.severity >= t);
     let mut current: Option<&str> = None;
     for (file, finding) in report.findings() {
-        if (finding.suppressed && !opts.show_suppressed) || finding.baselined {
+        if (finding.suppressed && !opts.show_suppressed) || finding.baselined || finding.preexisting
+        {
             continue;
         }
         if opts.concise {
@@ -470,6 +510,14 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
                 s.baseline_fixed
             ));
         }
+    }
+    if let Some(n) = &s.new_since {
+        extra.push_str(&format!(
+            ", {} already at {} (merge-base {}) hidden by --new-since",
+            n.preexisting,
+            super::tty(&n.reference),
+            &n.merge_base[..n.merge_base.len().min(12)]
+        ));
     }
     if below > 0 {
         extra.push_str(&format!(

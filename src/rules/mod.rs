@@ -330,6 +330,7 @@ impl<'a> Emitter<'a> {
             suppressed: false,
             value: None,
             baselined: false,
+            preexisting: false,
         });
         self.reach_from.push(start_line);
     }

@@ -142,3 +142,54 @@ fn a_damaged_baseline_is_an_error_that_names_it() {
         .code(2)
         .stderr(predicates::str::contains("missing.json"));
 }
+
+// Issue 9: a file renamed after the baseline was written kept no accepted findings: every one
+// of them came back as new. The baseline records HEAD; renames git reports since then, and
+// files sharing 85% of their lines with a baselined file that disappeared, keep them.
+#[test]
+fn renamed_files_keep_their_baselined_findings() {
+    use crate::support::git_ok;
+    let p = Project::new();
+    git_ok(p.path(), &["init", "-q"]);
+    let legacy = format!("{}\ndef other():\n    eval('1')\n", branchy("loud", 25));
+    p.write("legacy.py", &legacy);
+    p.write("moved.py", legacy.replace("loud", "quiet"));
+    p.write("gone.py", "eval('gone')\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "legacy"]);
+    p.cmd().args(["baseline", "write"]).assert().success();
+    let written = std::fs::read_to_string(p.path().join("wtfcb-baseline.json")).unwrap();
+    assert!(
+        written.starts_with("{\"wtfcb-baseline\": 1, \"commit\": \""),
+        "{written}"
+    );
+    // A `git mv` with 12 lines inserted at the top (under 85% shared lines, so only git's
+    // rename detection pairs it); a plain `mv` (git sees a deletion and an
+    // untracked file) with one line changed; a new file that only shares an eval line.
+    git_ok(p.path(), &["mv", "legacy.py", "renamed.py"]);
+    let imports: String = (0..12).map(|i| format!("import m{i}\n")).collect();
+    p.write("renamed.py", format!("{imports}\n{legacy}"));
+    std::fs::rename(p.path().join("moved.py"), p.path().join("elsewhere.py")).unwrap();
+    let edited = legacy
+        .replace("loud", "quiet")
+        .replace("return 3", "return 33");
+    p.write("elsewhere.py", &edited);
+    std::fs::remove_file(p.path().join("gone.py")).unwrap();
+    p.write("fresh.py", "x = 1\neval('gone')\n");
+    let (after, code) = report(&p, &["--baseline", "wtfcb-baseline.json"]);
+    assert_eq!(
+        shown(&after),
+        vec!["eval-exec 2"],
+        "only fresh.py's eval is new"
+    );
+    assert_eq!(code, 1);
+    // Without the recorded commit nothing is followed: the renamed files' findings are new.
+    let no_commit = written.replacen(
+        &written[..written.find(", \"entries\"").unwrap()],
+        "{\"wtfcb-baseline\": 1",
+        1,
+    );
+    p.write("wtfcb-baseline.json", no_commit);
+    let (after, _) = report(&p, &["--baseline", "wtfcb-baseline.json"]);
+    assert!(shown(&after).len() > 1, "{:?}", shown(&after));
+}

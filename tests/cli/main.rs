@@ -7,6 +7,7 @@ mod cache;
 mod config;
 mod core;
 mod isolation;
+mod newcode;
 mod precommit;
 mod safety;
 mod scan;

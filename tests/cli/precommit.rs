@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::git;
+
 /// A `pre-commit` executable: on PATH, or installed once into `target/pre-commit-venv`.
 fn pre_commit() -> PathBuf {
     if Command::new("pre-commit")
@@ -30,18 +32,6 @@ fn pre_commit() -> PathBuf {
         assert!(pip.success(), "installing pre-commit from PyPI");
     }
     exe
-}
-
-fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git")
 }
 
 #[test]

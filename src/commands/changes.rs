@@ -1,0 +1,321 @@
+//! `analyze --staged` and `--new-since REF`: what git says changed, turned into the content to
+//! analyze and the findings that were already there.
+
+use std::collections::HashSet;
+
+use crate::baseline::{entries_of, Baseline, Entry};
+use crate::engine::{self, Contents, Outcome, Services};
+use crate::git::{Blob, Change, Lines, Repo};
+use crate::report::analyze::NewSinceSummary;
+use crate::settings::AnalyzeSettings;
+use crate::walk::{Skipped, WalkResult};
+
+/// Similarity, in percent, at which git's rename detection pairs a deleted and an added file
+/// (git's own default).
+const RENAME_SIMILARITY: u8 = 50;
+
+/// What git told a run with `--staged` or `--new-since`, asked before anything is written: a
+/// bad reference or a missing repository stops the run with nothing on disk.
+#[derive(Default)]
+pub struct Git {
+    repo: Option<Repo>,
+    /// `--new-since`'s merge-base.
+    base: Option<String>,
+    /// `--staged`: index content of the files whose working copy differs.
+    pub staged: Option<Contents>,
+}
+
+impl Git {
+    pub fn prepare(settings: &AnalyzeSettings, walked: &mut WalkResult) -> anyhow::Result<Git> {
+        let Some(repo) = repo_for(settings)? else {
+            return Ok(Git::default());
+        };
+        let base = merge_base(settings, &repo)?;
+        let staged = settings
+            .staged
+            .then(|| staged_contents(&repo, walked, settings.walk.options.max_file_size))
+            .transpose()?;
+        Ok(Git {
+            repo: Some(repo),
+            base,
+            staged,
+        })
+    }
+
+    /// With `--new-since`: the findings at the merge-base (see [`findings_at_base`]).
+    pub fn new_since(
+        &self,
+        settings: &AnalyzeSettings,
+        walked: &WalkResult,
+        outcomes: &[Outcome],
+        services: &Services,
+    ) -> anyhow::Result<Option<(NewSinceSummary, Baseline)>> {
+        match (&self.repo, &self.base) {
+            (Some(repo), Some(base)) => {
+                findings_at_base(settings, repo, base.clone(), walked, outcomes, services).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The repository `--staged` or `--new-since` needs.
+fn repo_for(settings: &AnalyzeSettings) -> anyhow::Result<Option<Repo>> {
+    let what = match (&settings.new_since, settings.staged) {
+        (Some(_), _) => "--new-since",
+        (None, true) => "--staged",
+        (None, false) => return Ok(None),
+    };
+    Repo::discover(&settings.walk.project.root, what).map(Some)
+}
+
+/// For `--staged`: files not in the index leave the walk (as skipped), and files whose
+/// working-tree content differs from the index are analyzed from the index.
+fn staged_contents(
+    repo: &Repo,
+    walked: &mut WalkResult,
+    max_size: u64,
+) -> anyhow::Result<Contents> {
+    let tracked = repo.tracked("--staged")?;
+    let unstaged = repo.unstaged("--staged")?;
+    let (kept, untracked): (Vec<_>, Vec<_>) = std::mem::take(&mut walked.files)
+        .into_iter()
+        .partition(|c| tracked.contains(&c.rel));
+    walked.files = kept;
+    walked
+        .skipped
+        .extend(untracked.into_iter().map(|c| Skipped {
+            path: c.display,
+            reason: "not in the git index (--staged analyzes staged content)".into(),
+        }));
+    let wanted: Vec<String> = walked
+        .files
+        .iter()
+        .filter(|c| unstaged.contains(&c.rel))
+        .map(|c| format!(":{}", repo.repo_path(&c.rel)))
+        .collect();
+    let blobs = repo.blobs(&wanted, max_size, "--staged")?;
+    Ok(walked
+        .files
+        .iter()
+        .filter_map(|c| {
+            let blob = blobs.get(&format!(":{}", repo.repo_path(&c.rel)))?;
+            Some((c.rel.clone(), blob.clone()))
+        })
+        .collect())
+}
+
+/// For `--new-since REF`: the merge-base of REF and HEAD (an error naming REF when it names
+/// no commit).
+fn merge_base(settings: &AnalyzeSettings, repo: &Repo) -> anyhow::Result<Option<String>> {
+    settings
+        .new_since
+        .as_deref()
+        .map(|reference| repo.merge_base(reference, "--new-since"))
+        .transpose()
+}
+
+/// For `--new-since REF`: the findings at the merge-base `base` of REF and HEAD, as a baseline over
+/// today's paths. A file unchanged since then (same path, same content) had exactly today's
+/// findings; a changed or renamed one is analyzed as it was at the merge-base, through the
+/// same pipeline and cache; a file that did not exist there (or is untracked) had none.
+fn findings_at_base(
+    settings: &AnalyzeSettings,
+    repo: &Repo,
+    base: String,
+    walked: &WalkResult,
+    outcomes: &[Outcome],
+    services: &Services,
+) -> anyhow::Result<(NewSinceSummary, Baseline)> {
+    let what = "--new-since";
+    let reference = settings.new_since.as_deref().unwrap_or("HEAD");
+    let tracked = repo.tracked(what)?;
+    let changes = repo.changes(&base, settings.staged, RENAME_SIMILARITY, what)?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut changed = Vec::new();
+    for (candidate, outcome) in walked.files.iter().zip(outcomes) {
+        let Outcome::Analyzed(record) = outcome else {
+            continue;
+        };
+        if !tracked.contains(&candidate.rel) {
+            continue;
+        }
+        match changes.get(&candidate.rel) {
+            None => entries.extend(entries_of(
+                record.findings.as_deref().unwrap_or(&[]),
+                &candidate.rel,
+            )),
+            Some(Change::Modified) => changed.push((
+                candidate,
+                format!("{base}:{}", repo.repo_path(&candidate.rel)),
+            )),
+            Some(Change::RenamedFrom(old)) => changed.push((candidate, format!("{base}:{old}"))),
+        }
+    }
+    let names: Vec<String> = changed.iter().map(|(_, n)| n.clone()).collect();
+    let max_size = settings.walk.options.max_file_size;
+    let blobs = repo.blobs(&names, max_size, what)?;
+    let mut contents = Contents::new();
+    let mut files = Vec::new();
+    for (candidate, name) in changed {
+        if let Some(blob @ Blob::Content(_)) = blobs.get(&name) {
+            contents.insert(candidate.rel.clone(), blob.clone());
+            files.push(candidate.clone());
+        }
+    }
+    let base_walk = WalkResult {
+        files,
+        ..WalkResult::default()
+    };
+    let base_services = Services {
+        contents: Some(&contents),
+        ..*services
+    };
+    let base_outcomes = engine::process_walked(&base_walk, &settings.walk, &base_services, None)?;
+    let mut seen = HashSet::new();
+    for outcome in &base_outcomes {
+        if let Outcome::Analyzed(record) = outcome {
+            if seen.insert(record.rel.clone()) {
+                entries.extend(entries_of(
+                    record.findings.as_deref().unwrap_or(&[]),
+                    &record.rel,
+                ));
+            }
+        }
+    }
+    let summary = NewSinceSummary {
+        reference: reference.to_string(),
+        merge_base: base,
+        preexisting: 0,
+    };
+    Ok((
+        summary,
+        Baseline {
+            entries,
+            commit: None,
+        },
+    ))
+}
+
+/// Share of lines a file must have in common with a baselined file that disappeared to be
+/// taken for it, renamed (see [`crate::git::line_similarity`]).
+const RENAME_LINE_SHARE: f64 = 0.85;
+/// At most this many vanished files are read back from git to look for renames by content.
+const MAX_VANISHED: usize = 1000;
+/// At most this many files without entries are compared with them.
+const MAX_NEWCOMERS: usize = 5000;
+
+/// Moves the baseline's entries of files renamed since it was written to their new paths, so
+/// their findings stay accepted: renames git reports between the baseline's commit and the
+/// working tree, then files sharing at least 85% of their lines with a baselined file that
+/// disappeared (`mv` without `git mv`, or a rename with edits). Needs the commit the baseline
+/// recorded; without git, or when git fails, the baseline is used as it is, with a warning.
+pub fn follow_renames(
+    settings: &AnalyzeSettings,
+    baseline: &mut Baseline,
+    walked: &WalkResult,
+    outcomes: &[Outcome],
+    warnings: &mut Vec<String>,
+) {
+    let Some(commit) = baseline.commit.clone() else {
+        return;
+    };
+    let present: HashSet<&str> = walked.files.iter().map(|c| c.rel.as_str()).collect();
+    let baselined: HashSet<&str> = baseline.entries.iter().map(|e| e.path.as_str()).collect();
+    let vanished: HashSet<String> = baselined
+        .iter()
+        .filter(|p| !present.contains(*p) && !settings.walk.project.root.join(p).exists())
+        .map(|p| p.to_string())
+        .collect();
+    // Files with findings and no entries of their own: where a vanished file may have gone.
+    let newcomers: Vec<&crate::walk::Candidate> = walked
+        .files
+        .iter()
+        .zip(outcomes)
+        .filter(|(c, o)| {
+            !baselined.contains(c.rel.as_str())
+                && matches!(o, Outcome::Analyzed(r) if r.findings.as_ref().is_some_and(|f| !f.is_empty()))
+        })
+        .map(|(c, _)| c)
+        .collect();
+    if vanished.is_empty() || newcomers.is_empty() {
+        return;
+    }
+    match renames_since(settings, &commit, &vanished, &newcomers) {
+        Ok(moves) => {
+            for entry in &mut baseline.entries {
+                if let Some(to) = moves.get(&entry.path) {
+                    entry.path = to.clone();
+                }
+            }
+        }
+        Err(e) => warnings.push(format!("baseline renames not followed: {e:#}")),
+    }
+}
+
+/// Old path → new path, for the vanished files that moved to one of the newcomers.
+fn renames_since(
+    settings: &AnalyzeSettings,
+    commit: &str,
+    vanished: &HashSet<String>,
+    newcomers: &[&crate::walk::Candidate],
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let what = "the baseline's commit";
+    let repo = Repo::discover(&settings.walk.project.root, "following renames")?;
+    let mut moves = std::collections::HashMap::new();
+    let mut taken = HashSet::new();
+    for (rel, change) in repo.changes(commit, false, RENAME_SIMILARITY, what)? {
+        if let Change::RenamedFrom(old) = change {
+            if let Some(old) = repo.project_path(&old) {
+                if vanished.contains(old) && newcomers.iter().any(|c| c.rel == rel) {
+                    taken.insert(rel.clone());
+                    moves.insert(old.to_string(), rel);
+                }
+            }
+        }
+    }
+    let mut left: Vec<&String> = vanished
+        .iter()
+        .filter(|v| !moves.contains_key(*v))
+        .collect();
+    left.sort();
+    left.truncate(MAX_VANISHED);
+    let names: Vec<String> = left
+        .iter()
+        .map(|v| format!("{commit}:{}", repo.repo_path(v)))
+        .collect();
+    let max_size = settings.walk.options.max_file_size;
+    let blobs = repo.blobs(&names, max_size, what)?;
+    // Each newcomer is read once, and only its line hashes are kept.
+    let now: Vec<(&str, Lines)> = newcomers
+        .iter()
+        .filter(|c| !taken.contains(&c.rel))
+        .take(MAX_NEWCOMERS)
+        .filter_map(|c| {
+            let text = crate::source::read_bytes(&c.path, max_size).ok()?;
+            Some((c.rel.as_str(), Lines::of(&text)))
+        })
+        .collect();
+    let ext = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_string());
+    for (old, name) in left.into_iter().zip(&names) {
+        let Some(Blob::Content(before)) = blobs.get(name) else {
+            continue;
+        };
+        let before = Lines::of(before);
+        let mut best: Option<(f64, &str)> = None;
+        for (rel, lines) in now
+            .iter()
+            .filter(|(rel, _)| !taken.contains(*rel) && ext(rel) == ext(old))
+        {
+            let share = before.similarity(lines);
+            if share >= RENAME_LINE_SHARE && best.is_none_or(|(b, _)| share > b) {
+                best = Some((share, rel));
+            }
+        }
+        if let Some((_, to)) = best {
+            taken.insert(to.to_string());
+            moves.insert(old.clone(), to.to_string());
+        }
+    }
+    Ok(moves)
+}

@@ -1,0 +1,206 @@
+//! New-code gating with git: `--new-since REF` shows and gates only findings that were not at
+//! the merge-base; `--staged` analyzes the index.
+
+use serde_json::Value;
+
+use crate::support::{git_ok, Project};
+
+const OLD: &str = "def old():\n    try:\n        pass\n    except:\n        pass\n";
+
+/// A repository with one commit on `main` holding `OLD` in `a.py` and an `eval` in `b.py`.
+fn repo() -> Project {
+    let p = Project::new();
+    git_ok(p.path(), &["init", "-q", "-b", "main"]);
+    p.write("a.py", OLD);
+    p.write("b.py", "eval('1')\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "base"]);
+    p
+}
+
+/// The shown (not hidden) findings as `path:line rule`.
+fn shown(report: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        for f in file["findings"].as_array().unwrap() {
+            if f["suppressed"] != true && f["baselined"] != true && f["preexisting"] != true {
+                out.push(format!(
+                    "{}:{} {}",
+                    f["path"].as_str().unwrap(),
+                    f["start_line"],
+                    f["rule"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn json(p: &Project, args: &[&str]) -> (Value, i32) {
+    let out = p
+        .cmd()
+        .args(["analyze", "--no-cache", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (report, code)
+}
+
+#[test]
+fn only_findings_new_since_the_merge_base_are_shown_and_gate() {
+    let p = repo();
+    // Lines inserted above, a second identical handler, the file with the eval renamed, and
+    // a new untracked file with an eval of its own.
+    p.write("a.py", format!("import os\n\n\n{OLD}\n\ndef new():\n    try:\n        pass\n    except:\n        pass\n"));
+    git_ok(p.path(), &["mv", "b.py", "c.py"]);
+    p.write("d.py", "eval('2')\n");
+    let (report, code) = json(&p, &["--new-since", "main"]);
+    assert_eq!(
+        shown(&report),
+        vec![
+            "a.py:14 bare-except",
+            "a.py:14 empty-block",
+            "d.py:1 eval-exec"
+        ]
+    );
+    assert_eq!(report["summary"]["new_since"]["reference"], "main");
+    assert_eq!(report["summary"]["new_since"]["preexisting"], 3);
+    assert_eq!(report["summary"]["by_severity"]["high"], 1);
+    assert_eq!(code, 1, "the new eval fails the run");
+    // Without the new eval, nothing at or above high is new: exit 0.
+    std::fs::remove_file(p.path().join("d.py")).unwrap();
+    let (report, code) = json(&p, &["--new-since", "main", "--fail-on", "medium"]);
+    assert_eq!(code, 1, "the new bare except is medium");
+    assert_eq!(report["summary"]["by_severity"]["high"], 0);
+    let text = p
+        .cmd()
+        .args(["analyze", "--no-cache", "--new-since", "main"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("3 already at main (merge-base "),
+        "{stdout}"
+    );
+}
+
+// The comparison is with the merge-base, not the tip of REF: a finding that `main` fixed after
+// the branch started is still old on the branch.
+#[test]
+fn the_base_is_the_merge_base_not_the_tip() {
+    let p = repo();
+    git_ok(p.path(), &["checkout", "-q", "-b", "feature"]);
+    p.write("e.py", "x = 1\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "feature"]);
+    git_ok(p.path(), &["checkout", "-q", "main"]);
+    p.write("b.py", "print('fixed')\n");
+    git_ok(p.path(), &["commit", "-q", "-am", "fix on main"]);
+    git_ok(p.path(), &["checkout", "-q", "feature"]);
+    let (report, code) = json(&p, &["--new-since", "main"]);
+    assert!(shown(&report).is_empty(), "{:?}", shown(&report));
+    assert_eq!(code, 0);
+}
+
+// A metric finding whose value got worse since the base is new, like with a baseline.
+#[test]
+fn a_metric_that_got_worse_is_new() {
+    let p = repo();
+    let branches = |n: usize| {
+        let mut body = String::from("def f(x):\n");
+        for i in 0..n {
+            body.push_str(&format!("    if x == {i}:\n        return {i}\n"));
+        }
+        body.push_str("    return -1\n");
+        body
+    };
+    p.write("m.py", branches(12));
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "complex"]);
+    let (report, _) = json(&p, &["--new-since", "HEAD"]);
+    assert!(shown(&report).is_empty());
+    p.write("m.py", branches(14));
+    let (report, _) = json(&p, &["--new-since", "HEAD"]);
+    assert_eq!(shown(&report), vec!["m.py:1 complex-function"]);
+}
+
+#[test]
+fn a_bad_reference_or_no_repository_is_exit_2_and_writes_nothing() {
+    let p = repo();
+    let out = p
+        .cmd()
+        .args(["analyze", "--new-since", "no-such-branch", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`no-such-branch` names no commit"),
+        "{stderr}"
+    );
+    assert!(!p.path().join(".wtfcb-cache").exists());
+    let plain = Project::new();
+    plain.write("a.py", OLD);
+    for flag in [&["--new-since", "HEAD"][..], &["--staged"]] {
+        let out = plain.cmd().arg("analyze").args(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("needs a git repository"), "{stderr}");
+        assert!(!plain.path().join(".wtfcb-cache").exists());
+    }
+}
+
+#[test]
+fn staged_analyzes_the_index_not_the_working_tree() {
+    let p = repo();
+    // Staged: a new eval. Not staged: the fix of it, and an untracked file.
+    p.write("b.py", "eval('1')\neval('2')\n");
+    git_ok(p.path(), &["add", "b.py"]);
+    p.write("b.py", "print('fixed')\n");
+    p.write("u.py", "eval('u')\n");
+    let (report, code) = json(&p, &["--staged", "--select", "eval-exec"]);
+    assert_eq!(shown(&report), vec!["b.py:1 eval-exec", "b.py:2 eval-exec"]);
+    assert_eq!(code, 1);
+    assert!(report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["path"] == "u.py"
+            && s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("not in the git index")));
+    // With --new-since HEAD, only the staged addition is new.
+    let (report, _) = json(
+        &p,
+        &["--staged", "--new-since", "HEAD", "--select", "eval-exec"],
+    );
+    assert_eq!(shown(&report), vec!["b.py:2 eval-exec"]);
+    // And the cache never records the index's content as the working tree's.
+    let cached = p
+        .cmd()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--select",
+            "eval-exec",
+            "--staged",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(cached.status.code(), Some(1));
+    let (worktree, code) = json(&p, &["--select", "eval-exec"]);
+    assert_eq!(shown(&worktree), vec!["u.py:1 eval-exec"]);
+    assert_eq!(code, 1);
+    let after = p
+        .cmd()
+        .args(["analyze", "--format", "json", "--select", "eval-exec"])
+        .output()
+        .unwrap();
+    let after: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(shown(&after), vec!["u.py:1 eval-exec"]);
+}
