@@ -81,6 +81,7 @@ struct RawConfig {
     #[serde(default)]
     overrides: Vec<RawOverride>,
     cache: Option<RawCache>,
+    root: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,36 +116,71 @@ pub struct Config {
     pub baseline: Option<String>,
     pub cache_max_age_days: Option<u32>,
     pub cache_max_size: Option<u64>,
+    /// `root = true`: the search for configs above this one stops here (as in EditorConfig),
+    /// so its directory is a project of its own inside a larger repository.
+    pub root: bool,
 }
 
-/// Looks for a configuration file from `start` upward; stops after the directory that holds
-/// `.git` (the repository root). A `pyproject.toml` counts only with a `[tool.wtfcb]` table.
-pub fn discover(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).ok()?;
-    let mut dir = if start.is_dir() {
-        start
-    } else {
-        start.parent()?.to_path_buf()
+/// The configuration file of one directory, if it has one. A `pyproject.toml` counts only
+/// with a `[tool.wtfcb]` table.
+pub fn config_in(dir: &Path) -> Option<PathBuf> {
+    for name in NAMES {
+        let candidate = dir.join(name);
+        if !candidate.is_file() {
+            continue;
+        }
+        if name != "pyproject.toml" {
+            return Some(candidate);
+        }
+        // Bounded: a pyproject.toml past 1 MiB is not read for the marker.
+        let text = crate::source::read_bytes(&candidate, 1 << 20).unwrap_or_default();
+        if String::from_utf8_lossy(&text).contains("[tool.wtfcb") {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// The configuration files from `start` upward, closest first; stops after the directory
+/// that holds `.git` (the repository root), or at a config that says `root = true`.
+pub fn chain(start: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(start) = std::fs::canonicalize(start) else {
+        return found;
     };
-    loop {
-        for name in NAMES {
-            let candidate = dir.join(name);
-            if !candidate.is_file() {
-                continue;
-            }
-            if name != "pyproject.toml" {
-                return Some(candidate);
-            }
-            let text = std::fs::read_to_string(&candidate).unwrap_or_default();
-            if text.contains("[tool.wtfcb") {
-                return Some(candidate);
+    let first = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    for dir in first.into_iter().flat_map(Path::ancestors) {
+        if let Some(config) = config_in(dir) {
+            // A config that cannot be read is reported when it is loaded, not here.
+            let root = load(&config).is_ok_and(|c| c.root);
+            found.push(config);
+            if root {
+                break;
             }
         }
         if dir.join(".git").exists() {
-            return None;
+            break;
         }
-        dir = dir.parent()?.to_path_buf();
     }
+    found
+}
+
+/// The closest configuration file from `start` upward (see [`chain`]).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    chain(start).into_iter().next()
+}
+
+/// A configuration file below the project root: it applies, instead of the root's, to the
+/// files under its directory (the closest configuration wins, as in ruff).
+#[derive(Debug, Clone)]
+pub struct Nested {
+    /// Its directory relative to the project root, ending in `/`.
+    pub dir: String,
+    pub config: Config,
 }
 
 /// The repository root above `start` (the directory holding `.git`), if any.
@@ -247,6 +283,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
     };
 
     let mut config = Config {
+        root: raw.root.unwrap_or(false),
         rules: Layer {
             select: raw
                 .select
@@ -472,5 +509,10 @@ max-size = "64MiB"
         assert!(discover(&repo.join("src/deep"))
             .unwrap()
             .ends_with("src/wtfcb.toml"));
+        // The chain holds every config up to the repository root, closest first, and stops at
+        // one that says `root = true`.
+        assert_eq!(chain(&repo.join("src/deep")).len(), 2);
+        std::fs::write(repo.join("src/wtfcb.toml"), "root = true\n").unwrap();
+        assert_eq!(chain(&repo.join("src/deep")).len(), 1);
     }
 }

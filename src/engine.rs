@@ -434,7 +434,8 @@ pub fn run(
 pub fn walk_all(settings: &WalkSettings, times: &PhaseTimes) -> anyhow::Result<WalkResult> {
     let start = Instant::now();
     let _walking = alloc::phase(Phase::Walk);
-    let walked = walk::walk(&settings.paths, &settings.options)?;
+    let mut walked = walk::walk(&settings.paths, &settings.options)?;
+    walked.configs = settings.project.nested_configs(&mut walked.files)?;
     PhaseTimes::add(&times.walk_ns, start);
     Ok(walked)
 }

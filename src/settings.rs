@@ -1,6 +1,7 @@
 //! What the user typed, validated once into the settings a run uses. Nothing below `commands`
 //! sees clap types.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -38,18 +39,25 @@ impl From<&OutputArgs> for Verbosity {
 /// The project a run belongs to: its root and its configuration.
 #[derive(Debug, Clone)]
 pub struct Project {
-    /// The directory holding the config file, else the repository root, else the deepest
-    /// directory that contains every path (canonical).
+    /// The directory holding the top-most config file of the repository, else the repository
+    /// root, else the deepest directory that contains every path (canonical).
     pub root: PathBuf,
+    /// The root's config: every file's unless a closer one applies (see `nested`), and the
+    /// only source of run-wide settings (fail-on, baseline, cache, limits).
     pub config: Config,
+    /// `--config FILE`: that file applies to every file, and no other is looked for.
+    pub explicit: bool,
 }
 
 impl Project {
+    /// Finds the project of `paths`, whatever their order: for each path, the configs from
+    /// it up to its repository root; the top-most of them is the root config. Outside a
+    /// repository (no `.git` above), only the closest config counts, so a stray config in a
+    /// home directory never captures unrelated trees.
     pub fn locate(
         paths: &[PathBuf],
         explicit: Option<&std::path::Path>,
     ) -> anyhow::Result<Project> {
-        let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
         let config_path = match explicit {
             Some(path) => {
                 if !path.is_file() {
@@ -57,7 +65,22 @@ impl Project {
                 }
                 Some(path.to_path_buf())
             }
-            None => config::discover(&first),
+            None => {
+                let mut roots: Vec<PathBuf> = paths
+                    .iter()
+                    .filter_map(|p| {
+                        let chain = config::chain(p);
+                        if config::repository_root(p).is_some() {
+                            chain.last().cloned()
+                        } else {
+                            chain.first().cloned()
+                        }
+                    })
+                    .collect();
+                // The shallowest wins; among equals, the first in path order.
+                roots.sort_by_key(|c| (c.components().count(), c.clone()));
+                roots.into_iter().next()
+            }
         };
         let config = match &config_path {
             Some(path) => config::load(path)?,
@@ -67,11 +90,112 @@ impl Project {
             .as_ref()
             .and_then(|p| std::fs::canonicalize(p).ok())
             .and_then(|p| p.parent().map(PathBuf::from));
+        let mut repos: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| config::repository_root(p))
+            .collect();
+        repos.sort_by_key(|r| (r.components().count(), r.clone()));
         let root = from_config
-            .or_else(|| config::repository_root(&first))
+            .or_else(|| repos.into_iter().next())
             .or_else(|| common_ancestor(paths))
             .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Project { root, config })
+        Ok(Project {
+            root,
+            config,
+            explicit: explicit.is_some(),
+        })
+    }
+
+    /// The configs below the root that are closest to some of `files`, and the files their
+    /// own `include`/`exclude` leave out, removed from `files`. Each directory is looked at
+    /// once. With `--config`, none.
+    pub fn nested_configs(
+        &self,
+        files: &mut Vec<crate::walk::Candidate>,
+    ) -> anyhow::Result<Vec<config::Nested>> {
+        if self.explicit {
+            return Ok(Vec::new());
+        }
+        let root_config = self
+            .config
+            .path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        // Directory (project-relative, with `/`) → index of its closest nested config.
+        let mut closest: HashMap<String, Option<usize>> = HashMap::new();
+        let mut nested: Vec<config::Nested> = Vec::new();
+        let mut owner = Vec::with_capacity(files.len());
+        for file in files.iter() {
+            let dir = match file.rel.rfind('/') {
+                Some(i) => &file.rel[..=i],
+                None => "",
+            };
+            // Files outside the root (`rel` is not relative) have no nested config.
+            let outside = file.rel.starts_with('/') || file.rel.starts_with("../");
+            owner.push(if outside || dir.is_empty() {
+                None
+            } else {
+                self.closest(dir, root_config.as_deref(), &mut closest, &mut nested)?
+            });
+        }
+        let filters = nested
+            .iter()
+            .map(|n| {
+                let set = |globs: &[String]| crate::walk::glob_set(globs);
+                let include = (!n.config.include.is_empty())
+                    .then(|| set(&n.config.include))
+                    .transpose()?;
+                Ok((include, set(&n.config.exclude)?))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut owners = owner.into_iter();
+        files.retain(|file| {
+            let Some(i) = owners.next().flatten() else {
+                return true;
+            };
+            let inner = &file.rel[nested[i].dir.len()..];
+            let (include, exclude) = &filters[i];
+            !exclude.is_match(inner) && include.as_ref().is_none_or(|s| s.is_match(inner))
+        });
+        Ok(nested)
+    }
+
+    /// The nested config closest above the project-relative directory `dir` (ending in
+    /// `/`), memoised in `closest`; new configs are loaded into `nested`.
+    fn closest(
+        &self,
+        dir: &str,
+        root_config: Option<&std::path::Path>,
+        closest: &mut HashMap<String, Option<usize>>,
+        nested: &mut Vec<config::Nested>,
+    ) -> anyhow::Result<Option<usize>> {
+        if dir.is_empty() {
+            return Ok(None);
+        }
+        if let Some(&known) = closest.get(dir) {
+            return Ok(known);
+        }
+        let here = config::config_in(&self.root.join(dir))
+            .filter(|c| std::fs::canonicalize(c).ok().as_deref() != root_config);
+        let found = match here {
+            Some(path) => {
+                let config = config::load(&path)?;
+                nested.push(config::Nested {
+                    dir: dir.to_string(),
+                    config,
+                });
+                Some(nested.len() - 1)
+            }
+            None => {
+                let parent = match dir[..dir.len() - 1].rfind('/') {
+                    Some(i) => &dir[..=i],
+                    None => "",
+                };
+                self.closest(parent, root_config, closest, nested)?
+            }
+        };
+        closest.insert(dir.to_string(), found);
+        Ok(found)
     }
 }
 

@@ -157,6 +157,8 @@ pub struct WalkResult {
     pub errors: Vec<Diagnostic>,
     /// Regular files of languages wtfcb does not parse (not listed one by one).
     pub other_files: usize,
+    /// Config files below the project root that apply to some of the files.
+    pub configs: Vec<crate::config::Nested>,
 }
 
 /// Compiled include/exclude globs. A glob without `/` matches a name at any depth, as in
@@ -195,7 +197,7 @@ pub fn check_glob(pattern: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot compile it: {e}"))
 }
 
-fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
+pub fn glob_set(patterns: &[String]) -> anyhow::Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         check_glob(pattern).map_err(|e| anyhow::anyhow!("invalid glob {pattern:?}: {e}"))?;

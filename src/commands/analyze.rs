@@ -35,6 +35,11 @@ pub fn run(
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
     let mut walked = engine::walk_all(&settings.walk, &times)?;
+    settings.rules.set_nested(&walked.configs)?;
+    warnings.extend(run_wide_keys_ignored(
+        &settings.walk.project,
+        &walked.configs,
+    ));
     if settings.show_files {
         return show_files(&walked, out);
     }
@@ -82,10 +87,15 @@ pub fn run(
         super::changes::follow_renames(settings, &mut b, &walked, &outcomes, &mut warnings);
         b
     });
+    let nested_configs: Vec<String> = walked
+        .configs
+        .iter()
+        .filter_map(|n| Some(n.config.path.as_ref()?.display().to_string()))
+        .collect();
     let mut report = AnalyzeReport::new(
         walked,
         outcomes,
-        settings.rules.fingerprint.clone(),
+        settings.rules.fingerprint(),
         config,
         analyze::Known {
             baseline: baseline.as_ref(),
@@ -175,6 +185,23 @@ pub fn run(
     super::report_warnings(err, settings.verbosity, &warnings)?;
     super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
     if settings.verbosity == Verbosity::Verbose {
+        let configs: Vec<String> = project
+            .config
+            .path
+            .iter()
+            .map(|p| p.display().to_string())
+            .chain(nested_configs.iter().cloned())
+            .collect();
+        writeln!(
+            err,
+            "wtfcb: project root {}; config files: {}",
+            crate::report::tty(&project.root.display().to_string()),
+            if configs.is_empty() {
+                "none (defaults)".to_string()
+            } else {
+                crate::report::tty(&configs.join(", ")).into_owned()
+            }
+        )?;
         let run = &report.run;
         writeln!(
             err,
@@ -200,6 +227,48 @@ pub fn run(
         }
     }
     Ok(super::exit_status(report.summary.analysis_failures, failed))
+}
+
+/// A warning for each nested config that sets keys only the root config decides.
+fn run_wide_keys_ignored(
+    project: &crate::settings::Project,
+    configs: &[crate::config::Nested],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for n in configs {
+        let c = &n.config;
+        let run_wide: Vec<&str> = [
+            ("fail-on", c.fail_on.is_some()),
+            ("baseline", c.baseline.is_some()),
+            ("max-file-size", c.max_file_size.is_some()),
+            ("memory-per-file", c.memory_per_file.is_some()),
+            ("parse-timeout", c.parse_timeout.is_some()),
+            (
+                "cache",
+                c.cache_max_age_days.is_some() || c.cache_max_size.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect();
+        if let (false, Some(path)) = (run_wide.is_empty(), &c.path) {
+            warnings.push(format!(
+                "{}: `{}` applies to a whole run and is read from the root config only ({})",
+                path.display(),
+                run_wide.join("`, `"),
+                project_config_name(project)
+            ));
+        }
+    }
+    warnings
+}
+
+/// The root config's path, for messages.
+fn project_config_name(project: &crate::settings::Project) -> String {
+    project.config.path.as_ref().map_or_else(
+        || format!("none at {}", project.root.display()),
+        |p| p.display().to_string(),
+    )
 }
 
 /// `wtfcb baseline write|prune`: every finding of the run, or the old entries some finding
@@ -304,9 +373,16 @@ config: {config}",
     for file in &walked.files {
         let profile = settings.rules.profile_for(&file.rel);
         let test = crate::rules::is_test_path(&file.rel, file.language);
+        let nested = settings
+            .rules
+            .config_dir_of(&file.rel)
+            .and_then(|dir| walked.configs.iter().find(|n| n.dir == dir))
+            .and_then(|n| n.config.path.as_ref())
+            .map(|p| format!("; config {}", crate::report::tty(&p.display().to_string())))
+            .unwrap_or_default();
         writeln!(
             out,
-            "\n{} ({}{}; settings {})",
+            "\n{} ({}{}; settings {}{nested})",
             crate::report::tty(&file.display),
             file.language.name(),
             if test { ", test code" } else { "" },

@@ -376,8 +376,12 @@ pub struct Ruleset {
     cli: Layer,
     base: Arc<Profile>,
     memo: Mutex<HashMap<Vec<usize>, Arc<Profile>>>,
-    /// MD5 over every layer: what the JSON report calls the settings fingerprint.
+    /// MD5 over every layer of the root config and the flags (see [`Ruleset::fingerprint`]
+    /// for one that covers nested configs too).
     pub fingerprint: String,
+    /// The rules of configs below the project root, by their directory (project-relative,
+    /// ending in `/`), deepest first: each applies, with the same flags, to the files under it.
+    nested: std::sync::OnceLock<Vec<(String, Ruleset)>>,
 }
 
 impl Ruleset {
@@ -400,7 +404,67 @@ impl Ruleset {
             base: Arc::new(base),
             memo: Mutex::new(HashMap::new()),
             fingerprint: hex(&hasher.finalize()),
+            nested: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets the rules of the configs found below the project root (once per run, after the
+    /// walk); an invalid one is an error naming its file.
+    pub fn set_nested(&self, configs: &[crate::config::Nested]) -> anyhow::Result<()> {
+        let mut nested = configs
+            .iter()
+            .map(|n| {
+                let rules = Ruleset::new(
+                    n.config.rules.clone(),
+                    n.config.overrides.clone(),
+                    self.cli.clone(),
+                )
+                .map_err(|e| {
+                    let path = n.config.path.as_ref().map(|p| p.display().to_string());
+                    anyhow::anyhow!("{}: {e}", path.unwrap_or_else(|| n.dir.clone()))
+                })?;
+                Ok((n.dir.clone(), rules))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        nested.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        let _ = self.nested.set(nested);
+        Ok(())
+    }
+
+    /// The rules a file follows, by its project-relative path, and its path relative to
+    /// their config's directory (what their overrides match).
+    fn scope<'r, 'p>(&'r self, rel_path: &'p str) -> (&'r Ruleset, &'p str) {
+        for (dir, rules) in self.nested.get().into_iter().flatten() {
+            if let Some(inner) = rel_path.strip_prefix(dir.as_str()) {
+                return (rules, inner);
+            }
+        }
+        (self, rel_path)
+    }
+
+    /// The directory of the nested config a file follows (none: the root's).
+    pub fn config_dir_of(&self, rel_path: &str) -> Option<&str> {
+        self.nested
+            .get()
+            .into_iter()
+            .flatten()
+            .find(|(dir, _)| rel_path.starts_with(dir.as_str()))
+            .map(|(dir, _)| dir.as_str())
+    }
+
+    /// MD5 over the root's settings and every nested config's, with their directories: what
+    /// the JSON report calls the settings fingerprint.
+    pub fn fingerprint(&self) -> String {
+        let nested = self.nested.get().map_or(&[][..], Vec::as_slice);
+        if nested.is_empty() {
+            return self.fingerprint.clone();
+        }
+        let mut hasher = Md5::new();
+        hasher.update(self.fingerprint.as_bytes());
+        for (dir, rules) in nested {
+            hasher.update(format!("|{dir}={}", rules.fingerprint));
+        }
+        hex(&hasher.finalize())
     }
 
     /// Defaults and command-line flags only.
@@ -410,6 +474,12 @@ impl Ruleset {
 
     /// The profile for a file, by its path relative to the project root.
     pub fn profile_for(&self, rel_path: &str) -> Arc<Profile> {
+        let (rules, inner) = self.scope(rel_path);
+        rules.own_profile_for(inner)
+    }
+
+    /// The profile for a file from this config alone, by its path relative to its directory.
+    fn own_profile_for(&self, rel_path: &str) -> Arc<Profile> {
         let matched: Vec<usize> = self
             .overrides
             .iter()

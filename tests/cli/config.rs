@@ -1,6 +1,7 @@
 //! Configuration files: discovery, every key's effect, per-path overrides, errors that name
 //! the file, line and key, and the settings fingerprint.
 
+use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -201,4 +202,69 @@ fn config_errors_name_file_line_and_key_and_exit_2() {
         );
         assert!(out.get_output().stdout.is_empty());
     }
+}
+
+// Issue 9: the config found from the first path applied to every file (7 findings in one
+// argument order, 4 in the other) and a second cache appeared in `tests/`. Each file now
+// follows the closest config above it (replacing the root's, as in ruff), whatever the order,
+// with one cache at the root: the directory of the repository's top-most config.
+#[test]
+fn each_file_follows_its_closest_config_whatever_the_argument_order() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("wtfcb.toml", "ignore = [\"eval-exec\"]\n");
+    p.write(
+        "tests/wtfcb.toml",
+        "exclude = [\"fixtures\"]\n[rules.eval-exec]\nseverity = \"low\"\n[rules.bare-except]\nenabled = false\n",
+    );
+    let code = "eval('x')\ntry:\n    pass\nexcept:\n    pass\n";
+    p.write("app/x.py", code);
+    p.write("tests/test_y.py", code);
+    p.write("tests/fixtures/data.py", code);
+    let one = analyze(&p, &["app/x.py", "tests/test_y.py"]);
+    let other = analyze(&p, &["tests/test_y.py", "app/x.py"]);
+    let expected = vec![
+        "app/x.py:bare-except:medium".to_string(),
+        "app/x.py:empty-block:low".to_string(),
+        "tests/test_y.py:empty-block:low".to_string(),
+        "tests/test_y.py:eval-exec:low".to_string(),
+    ];
+    assert_eq!(rules_found(&one), expected);
+    assert_eq!(rules_found(&other), expected);
+    assert_eq!(one["settings_fingerprint"], other["settings_fingerprint"]);
+    // Run on the whole tree: the nested config's exclude, relative to its own directory,
+    // leaves out tests/fixtures.
+    let all = analyze(&p, &[]);
+    let paths = crate::support::file_paths(&all);
+    assert_eq!(paths, vec!["app/x.py", "tests/test_y.py"]);
+    // One cache, at the root, also when only the nested directory is named.
+    analyze(&p, &["tests"]);
+    assert!(p.path().join(".wtfcb-cache").is_dir());
+    assert!(!p.path().join("tests/.wtfcb-cache").exists());
+    // `-v` names both config files.
+    p.cmd()
+        .args(["analyze", "-v", "--fail-on", "never", "tests"])
+        .assert()
+        .success()
+        .stderr(contains("wtfcb.toml, ").and(contains("tests/wtfcb.toml")));
+    // `--config` makes one file apply to every file.
+    let forced = analyze(&p, &["--config", "wtfcb.toml"]);
+    assert!(!rules_found(&forced).iter().any(|r| r.contains("eval-exec")));
+    assert!(rules_found(&forced).contains(&"tests/test_y.py:bare-except:medium".to_string()));
+    // A nested config that sets a run-wide key is told it has no effect.
+    p.write("tests/wtfcb.toml", "fail-on = \"low\"\n");
+    p.cmd()
+        .args(["analyze", "--fail-on", "never"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "`fail-on` applies to a whole run and is read from the root config only",
+        ));
+    // A broken nested config stops the run, naming it.
+    p.write("tests/wtfcb.toml", "select = [\"no-such-rule\"]\n");
+    p.cmd()
+        .args(["analyze"])
+        .assert()
+        .code(2)
+        .stderr(contains("tests/wtfcb.toml"));
 }
