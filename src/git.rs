@@ -45,9 +45,14 @@ impl Repo {
             .output()
             .with_context(|| format!("{what} needs git, which could not be run"))?;
         if !out.status.success() {
+            // git says why: not a repository, or one it refuses (`dubious ownership`).
+            let said = String::from_utf8_lossy(&out.stderr);
+            let said = said.lines().next().unwrap_or("").trim();
+            let said = said.strip_prefix("fatal: ").unwrap_or(said);
             bail!(
-                "{what} needs a git repository, and {} is not inside one",
-                root.display()
+                "{what} needs a git repository, and git found none usable at {} ({})",
+                root.display(),
+                crate::report::tty(said)
             );
         }
         let top = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n'));

@@ -90,4 +90,51 @@ fn a_precommit_hook_blocks_a_high_finding_and_passes_clean_code() {
     assert!(!blocked.status.success(), "{said}");
     assert!(said.contains("complex-function"), "{said}");
     assert!(said.contains("FAILED: "), "{said}");
+
+    // Adopted on legacy code: the file's findings go to a committed baseline, and a commit
+    // that only touches the legacy file passes...
+    std::fs::write(
+        dir.join("wtfcb.toml"),
+        "baseline = \"wtfcb-baseline.json\"\n",
+    )
+    .unwrap();
+    let wrote = Command::new(&binary)
+        .args(["baseline", "write"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        wrote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&wrote.stderr)
+    );
+    assert!(git(dir, &["add", "-A"]).status.success());
+    assert!(git(dir, &["commit", "-q", "--no-verify", "-m", "legacy"])
+        .status
+        .success());
+    let legacy = std::fs::read_to_string(dir.join("bad.py")).unwrap();
+    std::fs::write(dir.join("bad.py"), format!("# a comment fix\n{legacy}")).unwrap();
+    assert!(git(dir, &["add", "bad.py"]).status.success());
+    let touched = git(dir, &["commit", "-q", "-m", "comment"]);
+    assert!(
+        touched.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&touched.stdout),
+        String::from_utf8_lossy(&touched.stderr)
+    );
+    // ...while a new high finding in it is still blocked.
+    std::fs::write(
+        dir.join("bad.py"),
+        format!("{legacy}\n\ndef run(code):\n    return eval(code)\n"),
+    )
+    .unwrap();
+    assert!(git(dir, &["add", "bad.py"]).status.success());
+    let new_finding = git(dir, &["commit", "-q", "-m", "eval"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&new_finding.stdout),
+        String::from_utf8_lossy(&new_finding.stderr)
+    );
+    assert!(!new_finding.status.success(), "{said}");
+    assert!(said.contains("eval-exec"), "{said}");
 }
