@@ -50,6 +50,9 @@ pub struct Baseline {
     /// The git commit HEAD was at when the baseline was written: where renames since are
     /// looked up.
     pub commit: Option<String>,
+    /// What loading found wrong but survivable (duplicate entries, rules that no longer
+    /// exist), for the run's warnings.
+    pub warnings: Vec<String>,
 }
 
 /// The anchor of a finding: its symbol for metric rules (graded thresholds, `god-class`), the
@@ -122,9 +125,35 @@ impl Baseline {
         let commit = file
             .commit
             .filter(|c| matches!(c.len(), 40 | 64) && c.bytes().all(|b| b.is_ascii_hexdigit()));
+        let mut warnings = Vec::new();
+        let mut entries = file.entries;
+        let listed = entries.len();
+        entries.sort();
+        entries.dedup();
+        if entries.len() < listed {
+            warnings.push(format!(
+                "baseline {}: {} duplicate entries (each counts once)",
+                path.display(),
+                listed - entries.len()
+            ));
+        }
+        let mut unknown: Vec<&str> = entries
+            .iter()
+            .map(|e| e.rule.as_str())
+            .filter(|r| crate::rules::find(r).is_none())
+            .collect();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "baseline {}: entries for rules this wtfcb does not have ({}); `wtfcb baseline prune` drops them",
+                path.display(),
+                unknown.join(", ")
+            ));
+        }
         Ok(Baseline {
-            entries: file.entries,
+            entries,
             commit,
+            warnings,
         })
     }
 

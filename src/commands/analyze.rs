@@ -55,6 +55,9 @@ pub fn run(
         .clone()
         .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
     let baseline = load_baseline(settings, &baseline_path)?;
+    if let Some(b) = &baseline {
+        warnings.extend(b.warnings.iter().cloned());
+    }
     let cache = settings
         .cache
         .clone()
@@ -310,6 +313,7 @@ fn write_baseline(
     let written = Baseline {
         entries: kept,
         commit,
+        warnings: Vec::new(),
     };
     written.save(baseline_path)?;
     writeln!(

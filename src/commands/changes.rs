@@ -193,6 +193,7 @@ fn findings_at_base(
         Baseline {
             entries,
             commit: None,
+            warnings: Vec::new(),
         },
     ))
 }

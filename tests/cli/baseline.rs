@@ -193,3 +193,47 @@ fn renamed_files_keep_their_baselined_findings() {
     let (after, _) = report(&p, &["--baseline", "wtfcb-baseline.json"]);
     assert!(shown(&after).len() > 1, "{:?}", shown(&after));
 }
+
+// Issue 9, bad input: a hand-edited baseline with duplicate entries and entries for a rule
+// wtfcb no longer has is used, with a warning for each, and never counts a duplicate twice.
+#[test]
+fn duplicate_and_unknown_rule_entries_are_warnings() {
+    let p = Project::new();
+    p.write("a.py", "eval('1')\n");
+    let entry = r#"{"rule":"eval-exec","path":"a.py","anchor":"eval('1')","n":1}"#;
+    p.write(
+        "b.json",
+        format!(
+            "{{\"wtfcb-baseline\": 1, \"entries\": [\n{entry},\n{entry},\n{}\n]}}\n",
+            r#"{"rule":"retired-rule","path":"a.py","anchor":"x","n":1}"#
+        ),
+    );
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--format",
+            "json",
+            "--baseline",
+            "b.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 duplicate entries (each counts once)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rules this wtfcb does not have (retired-rule)"),
+        "{stderr}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["baselined"], 1);
+    assert_eq!(
+        r["summary"]["baseline_fixed"], 1,
+        "only the retired rule's entry"
+    );
+}
