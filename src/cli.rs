@@ -265,6 +265,13 @@ pub enum AnalyzeFormat {
     Json,
 }
 
+/// The names `--format` accepts: every registered format, and `grouped`.
+fn report_format_names() -> clap::builder::PossibleValuesParser {
+    let mut names = crate::report::formats::names();
+    names.push("grouped");
+    clap::builder::PossibleValuesParser::new(names)
+}
+
 /// `--fail-on`: a severity, or `never`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
@@ -287,9 +294,26 @@ pub struct AnalyzeArgs {
     pub walk: WalkArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
-    pub format: AnalyzeFormat,
+    /// Output format on stdout (`grouped` is `text`).
+    #[arg(long, default_value = "text", value_parser = report_format_names())]
+    pub format: String,
+    /// Also write this report from the same run, as FORMAT:PATH (e.g. `sarif:wtfcb.sarif`)
+    /// or a PATH whose ending names the format (`.sarif`, `.html`, `.md`, `.csv`, `.json`,
+    /// `.jsonl`, `.gitlab.json`, `.functions.csv`); repeatable. Each file is written
+    /// atomically.
+    #[arg(long = "report", short = 'o', value_name = "FORMAT:PATH")]
+    pub reports: Vec<String>,
+    /// The most findings the Markdown report lists (most severe first).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_findings: usize,
+    /// SARIF `automationDetails.id`: the category GitHub code scanning files the results
+    /// under (one per tool configuration).
+    #[arg(long, default_value = "wtfcb/", value_name = "CATEGORY")]
+    pub sarif_category: String,
+    /// Put the text of each flagged line in the HTML report (off by default, so a shared
+    /// report does not carry code).
+    #[arg(long)]
+    pub html_source: bool,
     /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
     #[arg(long, value_name = "RULES")]
     pub select: Vec<String>,

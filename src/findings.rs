@@ -120,6 +120,14 @@ pub struct Finding {
     /// `--fail-on`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preexisting: bool,
+    /// GitHub code scanning's `primaryLocationLineHash` of the finding's line (see
+    /// [`line_hashes`]), so uploads match alerts across runs as GitHub's own upload would.
+    #[serde(default)]
+    pub line_hash: String,
+    /// The start and end columns counted in UTF-16 code units (what SARIF viewers count),
+    /// when a line holds non-ASCII text; otherwise they equal the byte columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns_utf16: Option<[u32; 2]>,
 }
 
 /// A fingerprint from what identifies a finding, never its line number. White space in the
@@ -162,9 +170,152 @@ pub fn set_fingerprints(findings: &mut [Finding], rel_path: &str) {
     }
 }
 
+/// Sets each finding's `line_hash` from the text of its file.
+pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
+    if findings.is_empty() {
+        return;
+    }
+    let hashes = line_hashes(text);
+    for f in findings {
+        let i = (f.start_line.max(1) - 1) as usize;
+        if let Some(h) = hashes.get(i) {
+            f.line_hash = h.clone();
+        }
+    }
+}
+
+/// Window of the line hash: this many characters, white space left out, from each line's
+/// first one on.
+const LINE_HASH_WINDOW: usize = 100;
+
+/// The hash GitHub's upload (the codeql-action) computes for every line of a file when a SARIF
+/// result comes without `primaryLocationLineHash`, reproduced so wtfcb can send its own: a
+/// polynomial rolling hash (base 37, wrapping 64-bit) over the next 100 UTF-16 code units
+/// from the line's first one, spaces and tabs skipped, CR and CRLF read as LF, an end-of-file
+/// mark (U+FFFF) then zeros past the end; written in hex with `:k` for the k-th line of the file
+/// with that hash. One entry per line, plus one for the line after a final newline.
+pub fn line_hashes(text: &str) -> Vec<String> {
+    const BASE: u64 = 37;
+    const EOF: u16 = 0xFFFF;
+    let first_mod = (0..LINE_HASH_WINDOW).fold(1u64, |m, _| m.wrapping_mul(BASE));
+    let mut window = [0u16; LINE_HASH_WINDOW];
+    // The line starting at each window slot, if one does.
+    let mut starts = [u32::MAX; LINE_HASH_WINDOW];
+    let mut hash = 0u64;
+    let mut at = 0usize;
+    let mut line = 0u32;
+    let mut line_start = true;
+    let mut after_cr = false;
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    let mut emit =
+        |hash: u64, starts: &mut [u32; LINE_HASH_WINDOW], at: usize, out: &mut Vec<String>| {
+            if starts[at] != u32::MAX {
+                let n = seen.entry(hash).or_insert(0);
+                *n += 1;
+                out.push(format!("{hash:x}:{n}"));
+                starts[at] = u32::MAX;
+            }
+        };
+    let roll = |c: u16, hash: &mut u64, window: &mut [u16; LINE_HASH_WINDOW], at: &mut usize| {
+        let leaving = window[*at];
+        window[*at] = c;
+        *hash = hash
+            .wrapping_mul(BASE)
+            .wrapping_add(u64::from(c))
+            .wrapping_sub(first_mod.wrapping_mul(u64::from(leaving)));
+        *at = (*at + 1) % LINE_HASH_WINDOW;
+    };
+    for unit in text.encode_utf16().chain(std::iter::once(EOF)) {
+        let mut c = unit;
+        if c == u16::from(b' ') || c == u16::from(b'\t') || (after_cr && c == u16::from(b'\n')) {
+            after_cr = false;
+            continue;
+        }
+        after_cr = c == u16::from(b'\r');
+        if after_cr {
+            c = u16::from(b'\n');
+        }
+        emit(hash, &mut starts, at, &mut out);
+        if line_start {
+            line_start = false;
+            line += 1;
+            starts[at] = line;
+        }
+        if c == u16::from(b'\n') {
+            line_start = true;
+        }
+        roll(c, &mut hash, &mut window, &mut at);
+    }
+    for _ in 0..LINE_HASH_WINDOW {
+        emit(hash, &mut starts, at, &mut out);
+        roll(0, &mut hash, &mut window, &mut at);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The test vectors published with GitHub's codeql-action (src/fingerprints.test.ts).
+    #[test]
+    fn line_hashes_match_githubs_published_vectors() {
+        assert_eq!(line_hashes(""), vec!["c129715d7a2bc9a3:1"]);
+        assert_eq!(
+            line_hashes(" a\nb\n  \t\tc\n d"),
+            vec![
+                "271789c17abda88f:1",
+                "54703d4cd895b18:1",
+                "180aee12dab6264:1",
+                "a23a3dc5e078b07b:1"
+            ]
+        );
+        assert_eq!(
+            line_hashes(" hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End"),
+            vec![
+                "8b7cf3e952e7aeb2:1",
+                "b1ae1287ec4718d9:1",
+                "bff680108adb0fcc:1",
+                "c6805c5e1288b612:1",
+                "b86d3392aea1be30:1",
+                "e6ceba753e1a442:1",
+            ]
+        );
+        let trailing = vec![
+            "e9496ae3ebfced30:1",
+            "fb7c023a8b9ccb3f:1",
+            "ce8ba1a563dcdaca:1",
+            "e20e36e16fcb0cc8:1",
+            "b3edc88f2938467e:1",
+            "c8e28b0b4002a3a0:1",
+            "c129715d7a2bc9a3:1",
+        ];
+        for text in [
+            " hello; \t\nworld!!!\n\n\n  \t\tGreetings\n End\n",
+            " hello; \t\nworld!!!\r\r\r  \t\tGreetings\r End\r",
+            " hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n",
+            " hello; \t\nworld!!!\r\n\n\r  \t\tGreetings\r End\r\n",
+        ] {
+            assert_eq!(line_hashes(text), trailing, "{text:?}");
+        }
+        assert_eq!(
+            line_hashes(&"Lorem ipsum dolor sit amet.\n".repeat(10)),
+            vec![
+                "a7f2ff13bc495cf2:1",
+                "a7f2ff13bc495cf2:2",
+                "a7f2ff13bc495cf2:3",
+                "a7f2ff13bc495cf2:4",
+                "a7f2ff13bc495cf2:5",
+                "a7f2ff13bc495cf2:6",
+                "a7f2ff1481e87703:1",
+                "a9cf91f7bbf1862b:1",
+                "55ec222b86bcae53:1",
+                "cc97dc7b1d7d8f7b:1",
+                "c129715d7a2bc9a3:1"
+            ]
+        );
+    }
 
     #[test]
     fn severities_are_ordered() {
@@ -202,6 +353,8 @@ mod tests {
             value: None,
             baselined: false,
             preexisting: false,
+            line_hash: String::new(),
+            columns_utf16: None,
         };
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::cache::CacheOptions;
-use crate::cli::{
-    parse_fail_on, AnalyzeArgs, AnalyzeFormat, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs,
-};
+use crate::cli::{parse_fail_on, AnalyzeArgs, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
 use crate::config::{self, Config};
 use crate::findings::Severity;
 use crate::isolate::MemoryBudget;
@@ -361,7 +359,13 @@ pub struct AnalyzeSettings {
     pub new_since: Option<String>,
     /// `--staged`: analyze the git index.
     pub staged: bool,
-    pub format: AnalyzeFormat,
+    /// The report on stdout.
+    pub format: &'static crate::report::formats::Format,
+    /// `--report`: further reports, each to its file.
+    pub reports: Vec<(&'static crate::report::formats::Format, PathBuf)>,
+    pub max_findings: usize,
+    pub sarif_category: String,
+    pub html_source: bool,
     pub verbosity: Verbosity,
     pub rules: Ruleset,
     pub min_severity: Severity,
@@ -430,7 +434,16 @@ impl AnalyzeSettings {
             profile_out: args.profile.profile_out.clone(),
             sample_interval: std::time::Duration::from_millis(args.profile.sample_interval),
             cache,
-            format: args.format,
+            format: crate::report::formats::find(&args.format)
+                .with_context(|| format!("--format {}: no such format", args.format))?,
+            reports: args
+                .reports
+                .iter()
+                .map(|spec| crate::report::formats::parse_report(spec).map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<_>>()?,
+            max_findings: args.max_findings,
+            sarif_category: args.sarif_category.clone(),
+            html_source: args.html_source,
             verbosity: Verbosity::from(&args.output),
             rules,
             min_severity: args.min_severity,

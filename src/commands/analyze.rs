@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use crate::baseline::Baseline;
 use crate::cache::Cache;
-use crate::cli::AnalyzeFormat;
 use crate::engine::{self, PhaseTimes};
+use crate::report::formats::{self, ReportOptions};
 use crate::settings::BaselineMode;
 use anyhow::Context;
 
@@ -142,21 +142,19 @@ pub fn run(
     report.hide_below(settings.min_severity);
     let report_start = Instant::now();
     let reporting = crate::alloc::phase(crate::alloc::Phase::Report);
-    match settings.format {
-        AnalyzeFormat::Text | AnalyzeFormat::Concise if settings.statistics => {
-            analyze::write_statistics(out, &report, settings.fail_on)?
-        }
-        AnalyzeFormat::Text | AnalyzeFormat::Concise => analyze::write_text(
-            out,
-            &report,
-            analyze::TextOptions {
-                show_suppressed: settings.show_suppressed,
-                fail_on: settings.fail_on,
-                min_severity: settings.min_severity,
-                concise: settings.format == AnalyzeFormat::Concise,
-            },
-        )?,
-        AnalyzeFormat::Json => json::write(out, &report)?,
+    let opts = ReportOptions {
+        show_suppressed: settings.show_suppressed,
+        fail_on: settings.fail_on,
+        min_severity: settings.min_severity,
+        statistics: settings.statistics,
+        max_findings: settings.max_findings,
+        sarif_category: settings.sarif_category.clone(),
+        repo_prefix: repo_prefix(&project.root),
+        html_source: settings.html_source,
+    };
+    (settings.format.write)(out, &report, &opts)?;
+    for (format, path) in &settings.reports {
+        formats::write_file(format, path, &report, &opts)?;
     }
     out.flush()?;
     drop(reporting);
@@ -264,6 +262,24 @@ fn run_wide_keys_ignored(
         }
     }
     warnings
+}
+
+/// The project root relative to its repository's root, `/`-separated and ending in `/` (empty
+/// at the top, or outside a repository): what SARIF, GitHub and GitLab paths start with.
+fn repo_prefix(root: &std::path::Path) -> String {
+    let Some(top) = crate::config::repository_root(root) else {
+        return String::new();
+    };
+    match root.strip_prefix(&top) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| crate::walk::path_text(c.as_os_str()))
+                .collect();
+            format!("{}/", parts.join("/"))
+        }
+        _ => String::new(),
+    }
 }
 
 /// The root config's path, for messages.

@@ -397,7 +397,7 @@ mod paint {
 
 /// The most complex functions are listed for runs of at least this many files: for a handful
 /// of files (a pre-commit batch) the list only repeats the findings.
-const HOTSPOT_MIN_FILES: u64 = 10;
+pub const HOTSPOT_MIN_FILES: u64 = 10;
 
 /// Findings grouped by file (blocking ones marked `✖`), the summary, and one last line that
 /// says why the exit code is what it is.

@@ -2,7 +2,15 @@
 //! to a `&mut dyn Write` and never print directly.
 
 pub mod analyze;
+pub mod csv;
+pub mod formats;
+pub mod github;
+pub mod gitlab;
+pub mod html;
 pub mod json;
+pub mod jsonl;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -307,6 +307,19 @@ impl<'a> Emitter<'a> {
         (end_line, end_column): (u32, u32),
         symbol: Option<&str>,
     ) {
+        let columns_utf16 = {
+            let utf16 = |line: &str, column: u32| -> u32 {
+                let mut at = (column.max(1) - 1) as usize;
+                at = at.min(line.len());
+                while !line.is_char_boundary(at) {
+                    at -= 1;
+                }
+                line[..at].encode_utf16().count() as u32 + 1
+            };
+            let (first, last) = (self.line(start_line), self.line(end_line));
+            (!first.is_ascii() || !last.is_ascii())
+                .then(|| [utf16(first, start_column), utf16(last, end_column)])
+        };
         // Cut before copying: a minified file's line can be a megabyte.
         let line = self.line(start_line).trim();
         let snippet = match line.char_indices().nth(SNIPPET_CHARS) {
@@ -331,6 +344,8 @@ impl<'a> Emitter<'a> {
             value: None,
             baselined: false,
             preexisting: false,
+            line_hash: String::new(),
+            columns_utf16,
         });
         self.reach_from.push(start_line);
     }

@@ -314,6 +314,7 @@ impl Profile {
             ))
         });
         crate::findings::set_fingerprints(&mut findings, file.rel);
+        crate::findings::set_line_hashes(&mut findings, file.text);
         findings
     }
 }

@@ -9,6 +9,7 @@ mod core;
 mod isolation;
 mod newcode;
 mod precommit;
+mod reports;
 mod safety;
 mod scan;
 mod support;

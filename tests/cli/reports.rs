@@ -1,0 +1,298 @@
+//! Reports for CI and for people: every format from one run, SARIF against the official
+//! schema and GitHub's limits, escaping of hostile names, determinism, and the HTML report in a
+//! real headless browser.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::Project;
+
+/// A project with findings of several severities, a suppressed one, and names that attack
+/// every format: HTML and script tags, a table pipe, a CSV formula, C++'s `operator<`, a
+/// workflow-command separator, non-ASCII text before a finding (UTF-16 columns).
+fn hostile() -> Project {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("</script><script>alert(1)</script>.py", "eval('x')\n");
+    p.write(
+        "<img src=x onerror=alert(1)>.js",
+        "function f(a) { return eval(a); }\n",
+    );
+    p.write(
+        "ops.cpp",
+        "struct V { int x; };\nbool operator<(V a, V b) {\n  char buf[8];\n  strcpy(buf, \"x\");\n  return a.x < b.x;\n}\n",
+    );
+    p.write(
+        "pipe|and,colon:=SUM(1).py",
+        "é = 1; eval('ü')  # wtfcb: ignore[eval-exec]\n\n\neval('2')\n",
+    );
+    let mut branchy = String::from("def branchy(x):\n");
+    for i in 0..22 {
+        branchy.push_str(&format!("    if x == {i}:\n        return {i}\n"));
+    }
+    p.write("src/complex.py", branchy);
+    p
+}
+
+fn run(p: &Project, args: &[&str]) -> (Vec<u8>, i32) {
+    let out = p
+        .cmd()
+        .args(["analyze", "--no-cache", "--fail-on", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.stdout, out.status.code().unwrap())
+}
+
+fn sarif_schema() -> Value {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json");
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).expect("the official SARIF schema in ../shared/schemas"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn sarif_validates_and_meets_githubs_requirements() {
+    let p = hostile();
+    let (stdout, _) = run(&p, &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&stdout).unwrap();
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &sarif["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "wtfcb");
+    assert!(driver["semanticVersion"].is_string() && driver["informationUri"].is_string());
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), wtfcb::rules::registry().len());
+    for rule in rules {
+        for key in ["shortDescription", "fullDescription"] {
+            let text = rule[key]["text"].as_str().unwrap();
+            assert!(!text.is_empty() && text.len() <= 1024, "{rule}");
+        }
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
+        assert!(!rule["help"]["markdown"].as_str().unwrap().is_empty());
+        assert!(rule["properties"]["tags"].as_array().unwrap().len() <= 10);
+    }
+    assert_eq!(run["automationDetails"]["id"], "wtfcb/");
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let rule_index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[rule_index]["id"], r["ruleId"]);
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(
+            !uri.starts_with('/') && !uri.contains("://") && !uri.contains('<'),
+            "{uri}"
+        );
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"]
+            .as_str()
+            .unwrap()
+            .contains(':'));
+        assert!(r["partialFingerprints"]["wtfcb/v1"].is_string());
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    }
+    // The suppressed eval is a result with an in-source suppression; the high complexity an
+    // error; the non-ASCII line's column is counted in UTF-16 units.
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed[0]["locations"][0]["physicalLocation"]["region"]["startColumn"],
+        8
+    );
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "complex-function" && r["level"] == "error"));
+    // Only security rules carry a security-severity.
+    for rule in rules {
+        let security = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "security");
+        assert_eq!(
+            rule["properties"].get("security-severity").is_some(),
+            security,
+            "{}",
+            rule["id"]
+        );
+    }
+}
+
+#[test]
+fn every_format_escapes_hostile_names() {
+    let p = hostile();
+    for format in [
+        "text", "concise", "markdown", "html", "github", "csv", "gitlab", "jsonl",
+    ] {
+        let (stdout, _) = run(&p, &["--format", format]);
+        let text = String::from_utf8(stdout).unwrap();
+        match format {
+            "html" => {
+                assert!(!text.contains("<img src=x"), "{format}");
+                assert!(!text.contains("<script>alert"), "{format}");
+                assert!(
+                    text.contains("&lt;img src=x onerror=alert(1)&gt;.js"),
+                    "{format}"
+                );
+                assert_eq!(
+                    text.matches("<script").count(),
+                    2,
+                    "the data block and the one script"
+                );
+            }
+            "markdown" => {
+                assert!(
+                    !text.contains("<img src=x") && !text.contains("<script>"),
+                    "{format}"
+                );
+                // In the HTML summary line the name is HTML-escaped text; in tables, `|` is escaped.
+                assert!(
+                    text.contains("<code>pipe|and,colon:=SUM(1).py</code>"),
+                    "{text}"
+                );
+                assert!(
+                    text.contains("&lt;img src=x onerror=alert(1)&gt;.js"),
+                    "{text}"
+                );
+            }
+            "github" => {
+                assert!(
+                    text.contains("file=pipe|and%2Ccolon%3A=SUM(1).py"),
+                    "{text}"
+                );
+            }
+            "csv" => {
+                // Quoted by RFC 4180 where needed; the path is data, not a formula.
+                assert!(text.contains("\"pipe|and,colon:=SUM(1).py\""), "{text}");
+                let mut reader = csv::Reader::from_reader(text.as_bytes());
+                let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+                assert!(rows.iter().all(|r| r.len() == 13));
+            }
+            "gitlab" | "jsonl" => {
+                for line in text
+                    .lines()
+                    .filter(|l| format == "jsonl" || l.starts_with('['))
+                {
+                    let _: Value =
+                        serde_json::from_str(if format == "jsonl" { line } else { &text }).unwrap();
+                }
+            }
+            _ => assert!(!text.contains('\u{1b}'), "no escape codes in a pipe"),
+        }
+    }
+}
+
+#[test]
+fn reports_from_one_run_are_written_atomically_and_match_stdout() {
+    let p = hostile();
+    let out = p.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (stdout, _) = run(
+        &p,
+        &[
+            "--format",
+            "json",
+            "--report",
+            &format!("sarif:{}", out.join("r.sarif").display()),
+            "-o",
+            &out.join("r.html").display().to_string(),
+            "-o",
+            &out.join("r.md").display().to_string(),
+            "-o",
+            &out.join("gl.gitlab.json").display().to_string(),
+            "-o",
+            &out.join("f.functions.csv").display().to_string(),
+        ],
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "f.functions.csv",
+            "gl.gitlab.json",
+            "r.html",
+            "r.md",
+            "r.sarif"
+        ],
+        "no temporary files left"
+    );
+    let (sarif, _) = run(&p, &["--format", "sarif"]);
+    assert_eq!(std::fs::read(out.join("r.sarif")).unwrap(), sarif);
+    let json: Value = serde_json::from_slice(&stdout).unwrap();
+    let gitlab: Value =
+        serde_json::from_slice(&std::fs::read(out.join("gl.gitlab.json")).unwrap()).unwrap();
+    let unsuppressed = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap())
+        .filter(|f| f["suppressed"] != true)
+        .count();
+    assert_eq!(gitlab.as_array().unwrap().len(), unsuppressed);
+    let fingerprints: std::collections::HashSet<&str> = gitlab
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        unsuppressed,
+        "GitLab needs a unique fingerprint per finding"
+    );
+    // A format the name does not tell is an error, before anything runs.
+    p.cmd()
+        .args(["analyze", "-o", "report.xyz"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot tell the format"));
+}
+
+#[test]
+fn every_format_is_the_same_at_any_thread_count_and_from_the_cache() {
+    let p = hostile();
+    for format in wtfcb::report::formats::names() {
+        let once = |args: &[&str]| {
+            let out = p
+                .cmd()
+                .args(["analyze", "--fail-on", "never", "--format", format])
+                .args(args)
+                .output()
+                .unwrap();
+            out.stdout
+        };
+        let base = once(&["--no-cache", "-j1"]);
+        if format == "json" {
+            continue; // its `run` section holds timings; the JSON tests compare `results_part`
+        }
+        assert_eq!(base, once(&["--no-cache", "-j2"]), "{format}: -j1 vs -j2");
+        let cold = once(&["-j2"]);
+        let warm = once(&["-j2"]);
+        assert_eq!(base, cold, "{format}: cold cache");
+        assert_eq!(base, warm, "{format}: warm cache");
+    }
+}
