@@ -20,6 +20,9 @@ use super::formats::{by_severity, ReportOptions};
 use crate::findings::Severity;
 
 const SCRIPT: &str = include_str!("html/report.js");
+/// Findings rows written into the page; the script adds the rest in chunks after the first
+/// paint, so a report with thousands of findings still opens at once.
+const PAGE_ROWS: usize = 1000;
 const STYLE: &str = include_str!("html/report.css");
 
 /// Text as HTML: `&`, `<`, `>`, `"` and `'` as entities (safe in elements and quoted
@@ -81,19 +84,19 @@ fn bar_chart(title: &str, rows: &[(String, u64, &str, String)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
     let height = 22 * rows.len() + 8;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 760 {height}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        "<svg viewBox=\"0 0 800 {height}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
         escape(title)
     );
     for (i, (label, value, colour, note)) in rows.iter().enumerate() {
         let y = 4 + i * 22;
-        let w = (*value as f64 / max as f64 * 360.0).max(1.0);
+        let w = (*value as f64 / max as f64 * 330.0).max(1.0);
         let _ = write!(
             svg,
-            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"250\" y=\"{y}\" width=\"{w:.1}\" height=\"16\" fill=\"{colour}\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{}\">{value} {}</text>",
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"230\" y=\"{y}\" width=\"{w:.1}\" height=\"16\" fill=\"{colour}\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{}\">{value} {}</text>",
             y + 12,
-            escape(&shorten(label, 36)),
+            escape(&shorten(label, 34)),
             escape(label),
-            256.0 + w,
+            236.0 + w,
             y + 12,
             escape(note)
         );
@@ -198,7 +201,7 @@ fn directories(report: &AnalyzeReport) -> String {
                 d,
                 lines,
                 colour_for(worst),
-                format!("lines, worst cyclomatic {worst}"),
+                format!("lines · max CC {worst}"),
             )
         })
         .collect();
@@ -296,11 +299,11 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
     h.push_str(&count_table("language", &by_language));
     h.push_str("</div></div></section>");
     // Charts.
-    h.push_str("<section id=\"charts\"><h2>Complexity</h2><div class=\"grid\"><figure><figcaption>Functions by cyclomatic complexity</figcaption>");
+    h.push_str("<section id=\"charts\"><h2>Complexity and size</h2><div class=\"grid\"><figure><figcaption>Functions by cyclomatic complexity</figcaption>");
     h.push_str(&histogram(report));
-    h.push_str("</figure></div><h2>Directories by code lines</h2><figure><figcaption>Bar length: code lines; colour and text: the worst cyclomatic complexity of a function inside</figcaption>");
+    h.push_str("</figure><figure><figcaption>Directories by code lines (bar), with the worst cyclomatic complexity inside (colour and text)</figcaption>");
     h.push_str(&directories(report));
-    h.push_str("</figure></section>");
+    h.push_str("</figure></div></section>");
     // Hotspots: files ranked by their complexity times their findings.
     let mut per_file: BTreeMap<&str, u64> = BTreeMap::new();
     for (file, _) in &findings {
@@ -336,24 +339,51 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
         h,
         "<section id=\"findings\"><h2>Findings (<span id=\"findings-count\">{}</span>)</h2>\
 <div class=\"filters\"><label>minimum severity<select id=\"f-severity\"><option value=\"\">any</option>{}</select></label>\
-<label>rule<select id=\"f-rule\"><option value=\"\">any</option></select></label>\
+<label>rule<select id=\"f-rule\"><option value=\"\">any</option>{}</select></label>\
 <label>path contains<input id=\"f-path\" type=\"search\" placeholder=\"src/\"></label></div>\
 <div class=\"scroll\"><table><thead><tr><th data-key=\"severity\" aria-sort=\"ascending\"><button type=\"button\">severity</button></th>\
 <th data-key=\"rule\"><button type=\"button\">rule</button></th><th data-key=\"path\"><button type=\"button\">location</button></th>\
-<th data-key=\"message\"><button type=\"button\">message</button></th><th class=\"hide-narrow\">symbol</th></tr></thead><tbody id=\"findings-body\">",
+<th data-key=\"message\"><button type=\"button\">message</button></th><th class=\"hide-narrow\">symbol</th></tr></thead><tbody id=\"findings-body\" data-total=\"{}\">",
         findings.len(),
         Severity::ALL
             .iter()
             .rev()
             .map(|sv| format!("<option value=\"{}\">{}</option>", rank(*sv), sv.as_str()))
-            .collect::<String>()
+            .collect::<String>(),
+        findings
+            .iter()
+            .map(|(_, f)| f.rule.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|r| format!("<option>{}</option>", escape(r)))
+            .collect::<String>(),
+        findings.len(),
     );
     let mut rows = Vec::with_capacity(findings.len());
     for (i, (file, f)) in findings.iter().enumerate() {
-        let source = if o.html_source && !f.snippet.is_empty() {
-            format!("<pre class=\"src\">{}</pre>", escape(&f.snippet))
+        let snippet = if o.html_source {
+            f.snippet.as_str()
         } else {
+            ""
+        };
+        rows.push(json!([
+            rank(f.severity),
+            f.rule,
+            file_index.get(file.path.as_str()).copied().unwrap_or(0),
+            f.start_line,
+            f.message,
+            f.symbol.as_deref().unwrap_or(""),
+            snippet
+        ]));
+        // The worst ones are in the page itself (readable without JavaScript); the script
+        // adds the rest from the data block after the first paint.
+        if i >= PAGE_ROWS {
+            continue;
+        }
+        let source = if snippet.is_empty() {
             String::new()
+        } else {
+            format!("<pre class=\"src\">{}</pre>", escape(snippet))
         };
         let _ = write!(
             h,
@@ -365,16 +395,17 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
             escape(&f.message),
             escape(f.symbol.as_deref().unwrap_or(""))
         );
-        rows.push(json!([
-            rank(f.severity),
-            f.rule,
-            file_index.get(file.path.as_str()).copied().unwrap_or(0),
-            f.start_line,
-            f.message,
-            f.symbol.as_deref().unwrap_or("")
-        ]));
     }
-    h.push_str("</tbody></table></div></section>");
+    h.push_str("</tbody></table></div>");
+    if findings.len() > PAGE_ROWS {
+        let _ = write!(
+            h,
+            "<p id=\"findings-more\" class=\"muted\">The {} most severe findings are listed; the other {} appear once the page's script has run (every report format has them all).</p>",
+            PAGE_ROWS,
+            findings.len() - PAGE_ROWS
+        );
+    }
+    h.push_str("</section>");
     // Files: each one's functions, built by the script when opened.
     h.push_str("<section id=\"files\"><h2>Files</h2><p class=\"muted\">Open a file for its functions' metrics.</p>");
     let mut files_data = Vec::with_capacity(report.files.len());

@@ -252,10 +252,12 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
             }],
         })
     };
-    // Within the compressed size limit: keep the most severe results that fit.
+    // Within the compressed size limit: keep the most severe results that fit. A document
+    // whose uncompressed JSON is within the limit is within it gzipped too (JSON compresses
+    // far below the few bytes gzip can add), so only larger ones are compressed to measure.
     let mut kept = results.len();
     let mut sarif = build(&results[..kept], total - kept);
-    while kept > 0 && gzipped_len(&sarif)? > MAX_GZIP_BYTES {
+    while kept > 0 && over_limit(&sarif)? {
         kept = kept * 9 / 10;
         sarif = build(&results[..kept], total - kept);
     }
@@ -269,10 +271,14 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
     Ok(())
 }
 
-fn gzipped_len(value: &Value) -> anyhow::Result<usize> {
+fn over_limit(value: &Value) -> anyhow::Result<bool> {
+    let compact = serde_json::to_vec(value)?;
+    if compact.len() <= MAX_GZIP_BYTES - 1024 {
+        return Ok(false);
+    }
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    serde_json::to_writer(&mut gz, value)?;
-    Ok(gz.finish()?.len())
+    gz.write_all(&compact)?;
+    Ok(gz.finish()?.len() > MAX_GZIP_BYTES)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod analyze;
 mod baseline;
 mod bench;
+mod browser;
 mod cache;
 mod config;
 mod core;

@@ -296,3 +296,38 @@ fn every_format_is_the_same_at_any_thread_count_and_from_the_cache() {
         assert_eq!(base, warm, "{format}: warm cache");
     }
 }
+
+/// Every format on one fixture project, with the version and the page's style and script
+/// (tested in the browser test) left out.
+#[test]
+fn every_format_snapshot() {
+    let dir = crate::support::fixtures().join("projects/reports");
+    for format in wtfcb::report::formats::names() {
+        if format == "json" {
+            continue; // covered by the JSON tests, with its timings
+        }
+        let out = crate::support::wtfcb(&dir)
+            .args(["analyze", "--fail-on", "never", "--format", format])
+            .output()
+            .unwrap();
+        let mut text = String::from_utf8(out.stdout)
+            .unwrap()
+            .replace(env!("CARGO_PKG_VERSION"), "[version]");
+        if format == "html" {
+            for (open, close) in [
+                ("<style>", "</style>"),
+                ("<script>", "</script>"),
+                ("script-src 'sha256-", "'"),
+            ] {
+                if let (Some(a), Some(b)) = (text.find(open), text.rfind(close)) {
+                    let b = text[a + open.len()..]
+                        .find(close)
+                        .map_or(b, |i| a + open.len() + i);
+                    text.replace_range(a + open.len()..b, "[redacted]");
+                }
+            }
+            text = text.replace("><", ">\n<");
+        }
+        insta::assert_snapshot!(format!("format_{format}"), text);
+    }
+}
