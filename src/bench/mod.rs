@@ -8,7 +8,10 @@
 
 pub mod generate;
 pub mod history;
+mod html;
 mod report;
+
+pub use html::write_html;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +67,9 @@ pub struct RunMeasure {
     pub files_parsed: Option<u64>,
     /// The child's own phase times (ms; walk and report wall, the rest summed over threads).
     pub phases_ms: Vec<(String, f64)>,
+    /// What the sampler saw of the child (memory and CPU over time), for `bench.html`.
+    #[serde(skip)]
+    pub timeline: Vec<crate::profile::Sample>,
 }
 
 /// One scenario over K runs.
@@ -494,6 +500,7 @@ fn measure(
         hit_rate: run["cache"]["hit_rate"].as_f64(),
         files_parsed: run["cache"]["files_parsed"].as_u64(),
         phases_ms,
+        timeline: timeline.samples,
     })
 }
 

@@ -175,12 +175,18 @@ pub fn run(
             profile.write_summary(err)?;
         }
         if let Some(path) = &settings.profile_out {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("--profile-out {}", path.display()))?,
-            );
-            json::write(&mut file, &profile)?;
-            file.flush()?;
+            // `.html`: the timeline and phases as charts; anything else: JSON.
+            let mut bytes = Vec::new();
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+            {
+                bytes = crate::report::charts::profile_page(&profile).into_bytes();
+            } else {
+                json::write(&mut bytes, &profile)?;
+            }
+            crate::fsio::write_atomically(path, &bytes)
+                .with_context(|| format!("--profile-out {}", path.display()))?;
         }
     }
     super::report_warnings(err, settings.verbosity, &warnings)?;

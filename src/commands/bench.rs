@@ -78,6 +78,9 @@ pub fn run(
         json::write(&mut file, &report)?;
         let mut file = std::fs::File::create(dir.join("bench.md"))?;
         bench::write_markdown(&mut file, &report)?;
+        let mut page = Vec::new();
+        bench::write_html(&mut page, &report)?;
+        crate::fsio::write_atomically(&dir.join("bench.html"), &page)?;
     }
     match args.format {
         BenchFormat::Text => bench::write_text(out, &report)?,

@@ -2,6 +2,7 @@
 //! to a `&mut dyn Write` and never print directly.
 
 pub mod analyze;
+pub mod charts;
 pub mod csv;
 pub mod formats;
 pub mod github;

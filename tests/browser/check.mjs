@@ -1,6 +1,6 @@
 // Drives headless Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: no
 // port, no WebSocket, no npm package) to check a wtfcb HTML report the way a user meets it.
-// Usage: node check.mjs CHROMIUM REPORT.html SCREENSHOT.png
+// Usage: node check.mjs CHROMIUM REPORT.html SCREENSHOT.png [page]
 // Prints one JSON object with what it saw; the Rust test decides what passes.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [chromiumPath, reportPath, screenshotPath] = process.argv.slice(2);
+// A fourth argument `page` checks any page (errors, requests, text) without the report's checks.
+const [chromiumPath, reportPath, screenshotPath, mode] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), "wtfcb-chromium-"));
 const browser = spawn(chromiumPath, [
   "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -81,7 +82,7 @@ try {
     if (r.exceptionDetails) { throw new Error(r.exceptionDetails.text + " in " + expression); }
     return r.result.value;
   };
-  const result = await evaluate(`(async () => {
+  const result = mode === "page" ? await evaluate(`({ text: document.body.innerText, svgs: document.querySelectorAll("svg").length, scripts: document.querySelectorAll("script").length })`) : await evaluate(`(async () => {
     for (let i = 0; i < 600 && document.documentElement.getAttribute("data-ready") !== "1"; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }

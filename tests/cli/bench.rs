@@ -124,6 +124,13 @@ fn bench_counts_are_right_and_the_tree_is_untouched() {
 
     let md = std::fs::read_to_string(out_dir.path().join("bench.md")).unwrap();
     assert!(md.contains("| cache warm |"), "{md}");
+    // bench.html: the scenarios as a chart with their numbers, self-contained, no script.
+    let html = std::fs::read_to_string(out_dir.path().join("bench.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("cache warm"),
+        "{html}"
+    );
+    assert!(html.contains("default-src 'none'") && !html.contains("<script"));
     let saved: Value =
         serde_json::from_slice(&std::fs::read(out_dir.path().join("bench.json")).unwrap()).unwrap();
     assert_eq!(saved["projects"][0]["files"], 4);

@@ -222,6 +222,26 @@ fn the_profile_counts_allocations_per_phase() {
             .success();
         let profile: Value =
             serde_json::from_slice(&std::fs::read(&out).unwrap()).expect("profile JSON");
+        // The same profile as a page of charts when the name ends in `.html`.
+        let page = p.path().join("profile.html");
+        p.cmd()
+            .args([
+                "analyze",
+                "--no-cache",
+                "--fail-on",
+                "never",
+                "--profile-out",
+            ])
+            .arg(&page)
+            .args(mode)
+            .assert()
+            .success();
+        let page = std::fs::read_to_string(&page).unwrap();
+        assert!(
+            page.contains("Time per phase") && page.contains("<svg"),
+            "{page}"
+        );
+        assert!(!page.contains("<script"));
         let allocs = &profile["allocations"];
         let phase = |name: &str| -> (u64, u64) {
             allocs["phases"]

@@ -331,3 +331,54 @@ fn every_format_snapshot() {
         insta::assert_snapshot!(format!("format_{format}"), text);
     }
 }
+
+// GitHub accepts at most 25,000 results per upload: a project with 40,000 findings keeps the
+// 25,000 most severe, says so, and stays valid.
+#[test]
+fn sarif_keeps_the_most_severe_results_within_githubs_limits() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    // 400 files × (50 high evals + 50 low `var`s) in JavaScript.
+    let mut body = String::new();
+    for i in 0..50 {
+        body.push_str(&format!("var v{i} = eval('{i}');\n"));
+    }
+    for i in 0..400 {
+        p.write(&format!("m{i:03}.js"), &body);
+    }
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--fail-on",
+            "never",
+            "--select",
+            "eval-exec,var-declaration",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kept the 25000 most severe of 40000 results"),
+        "{stderr}"
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25_000);
+    assert_eq!(run["properties"]["wtfcb/dropped"], 15_000);
+    // All 20,000 errors are kept; the notes fill the rest.
+    assert_eq!(
+        results.iter().filter(|r| r["level"] == "error").count(),
+        20_000
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &out.stdout).unwrap();
+    assert!(gz.finish().unwrap().len() <= 10 << 20);
+    let validator = jsonschema::validator_for(&sarif_schema()).unwrap();
+    assert!(validator.is_valid(&sarif));
+}
