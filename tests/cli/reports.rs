@@ -71,6 +71,16 @@ fn sarif_validates_and_meets_githubs_requirements() {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    // GitHub rejects empty strings anywhere in an upload.
+    fn no_empty_strings(v: &Value, at: &str) {
+        match v {
+            Value::String(s) => assert!(!s.is_empty(), "empty string at {at}"),
+            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| no_empty_strings(x, &format!("{at}/{i}"))),
+            Value::Object(o) => o.iter().for_each(|(k, x)| no_empty_strings(x, &format!("{at}/{k}"))),
+            _ => {}
+        }
+    }
+    no_empty_strings(&sarif, "");
     let run = &sarif["runs"][0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "wtfcb");
