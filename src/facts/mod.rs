@@ -2,7 +2,7 @@
 //! and syntax errors. These are plain serialisable data, so a cache can store them as they are.
 
 pub(crate) mod extract;
-mod names;
+pub(crate) mod names;
 
 #[cfg(test)]
 mod complexity_tests;

@@ -96,10 +96,13 @@ impl Rule for EmptyBlock {
                 let declarator = node
                     .child_by_field_name("declarator")
                     .map_or("", |d| view.text(d));
+                // C++ constructors, destructors and conversion operators are the functions
+                // without a return type: `Foo() {}`, `Foo::Foo(long l) : a_(l) {}`, `~Foo() {}`.
                 let constructor = matches!(
                     view.field("name").map(|n| view.text(n)),
                     Some("constructor")
-                ) || declarator.contains('~');
+                ) || declarator.contains('~')
+                    || (view.lang == Language::Cpp && view.field("type").is_none());
                 if constructor
                     || !matches!(
                         body.kind(),
@@ -111,6 +114,14 @@ impl Rule for EmptyBlock {
                 ("function body", body.named_child_count() == 0)
             }
         };
-        empty.then(|| format!("empty {what} without a comment"))
+        if !empty {
+            return None;
+        }
+        // A function's finding names it (the symbol may be the class around a nested one).
+        let name = matches!(what, "function body" | "method body")
+            .then(|| crate::facts::names::function_name(node, view.lang, view.src))
+            .flatten()
+            .map_or(String::new(), |n| format!(" of `{n}`"));
+        Some(format!("empty {what}{name} without a comment"))
     }
 }

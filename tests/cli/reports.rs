@@ -75,8 +75,13 @@ fn sarif_validates_and_meets_githubs_requirements() {
     fn no_empty_strings(v: &Value, at: &str) {
         match v {
             Value::String(s) => assert!(!s.is_empty(), "empty string at {at}"),
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| no_empty_strings(x, &format!("{at}/{i}"))),
-            Value::Object(o) => o.iter().for_each(|(k, x)| no_empty_strings(x, &format!("{at}/{k}"))),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| no_empty_strings(x, &format!("{at}/{i}"))),
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| no_empty_strings(x, &format!("{at}/{k}"))),
             _ => {}
         }
     }
