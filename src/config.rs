@@ -230,6 +230,16 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
     let toml_error = |e: toml::de::Error| {
         let span = e.span().unwrap_or(0..0);
         let mut err = at(span, e.message().trim().to_string());
+        // `unknown field `x`, expected one of `a`, `b`, ...`: name the likely one.
+        if let Some(rest) = err.message.strip_prefix("unknown field `") {
+            let mut quoted = rest.split('`').step_by(2);
+            if let Some(name) = quoted.next() {
+                let expected: Vec<&str> = quoted.collect();
+                if let Some(s) = crate::rules::did_you_mean(name, expected.iter().copied()) {
+                    err.message = format!("{}; did you mean `{s}`?", err.message);
+                }
+            }
+        }
         if let Some(line) = text.lines().nth(err.line.saturating_sub(1)) {
             err.message = format!("{} (in `{}`)", err.message, line.trim());
         }
@@ -268,8 +278,15 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
                 thresholds,
             };
             let key = format!("{prefix}rules.{}", id.get_ref());
-            validate_setting(id.get_ref(), &setting)
-                .map_err(|e| at(id.span(), format!("`{key}`: {e}")))?;
+            validate_setting(id.get_ref(), &setting).map_err(|e| {
+                // An error about one threshold points at that threshold's own line.
+                let span = e
+                    .threshold
+                    .as_ref()
+                    .and_then(|name| raw.thresholds.as_ref()?.get(name))
+                    .map_or(id.span(), |v| v.span());
+                at(span, format!("`{key}`: {e}"))
+            })?;
             out.push((id.get_ref().clone(), setting));
         }
         Ok::<_, ConfigError>(out)
@@ -420,7 +437,7 @@ thresholds = { methods = 30 }
 paths = ["tests/**"]
 ignore = ["empty-block"]
 [overrides.rules.long-function]
-thresholds = { medium = 200 }
+thresholds = { medium = 200, high = 400 }
 
 [cache]
 max-age-days = 7

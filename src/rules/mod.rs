@@ -197,6 +197,52 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &RULES
 }
 
+/// The candidate closest to a misspelt `input`, if one is close enough to be what was meant
+/// (edit distance at most 2, and at most a third of the input's length).
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    let limit = (input.chars().count() / 3).clamp(1, 2);
+    candidates
+        .into_iter()
+        .map(|c| (distance(input, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// `; did you mean `x`?` for a misspelt rule id or category, or nothing.
+pub fn suggestion(input: &str) -> String {
+    let names = registry().iter().map(|r| r.meta().id).chain(
+        [
+            Category::Complexity,
+            Category::Size,
+            Category::Design,
+            Category::ErrorProne,
+            Category::Security,
+            Category::Style,
+            Category::Docs,
+        ]
+        .map(Category::as_str),
+    );
+    did_you_mean(input, names).map_or(String::new(), |s| format!("; did you mean `{s}`?"))
+}
+
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)
 }
@@ -494,6 +540,17 @@ mod tests {
             };
             assert_eq!(inspected, declared, "{}", m.id);
         }
+    }
+
+    #[test]
+    fn suggestions_for_misspelt_names() {
+        assert_eq!(
+            suggestion("long-functon"),
+            "; did you mean `long-function`?"
+        );
+        assert_eq!(suggestion("complexty"), "; did you mean `complexity`?");
+        assert_eq!(suggestion("zzz"), "");
+        assert_eq!(did_you_mean("hgh", ["low", "medium", "high"]), Some("high"));
     }
 
     #[test]

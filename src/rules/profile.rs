@@ -78,51 +78,122 @@ pub fn resolve_token(token: &str) -> anyhow::Result<Vec<&'static str>> {
         .map(|m| m.id)
         .collect();
     if ids.is_empty() {
-        bail!("unknown rule or category {token:?} (see `wtfcb rules`)");
+        bail!(
+            "unknown rule or category {token:?} (see `wtfcb rules`){}",
+            super::suggestion(token)
+        );
     }
     Ok(ids)
 }
 
+/// Why a rule setting was refused, and the threshold it is about (for a located error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    pub threshold: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Checks one rule's setting against what the rule accepts; the error names the problem.
-pub fn validate_setting(id: &str, setting: &RuleSetting) -> Result<(), String> {
+/// Graded steps given in part are merged with the defaults, and the result must rise with
+/// the severity (`{ medium = 300, high = 100 }` is refused).
+pub fn validate_setting(id: &str, setting: &RuleSetting) -> Result<(), SettingError> {
+    let fail = |threshold: Option<&str>, message: String| SettingError {
+        threshold: threshold.map(str::to_string),
+        message,
+    };
     let Some(rule) = super::find(id) else {
-        return Err(format!("unknown rule {id:?} (see `wtfcb rules`)"));
+        return Err(fail(
+            None,
+            format!(
+                "unknown rule {id:?} (see `wtfcb rules`){}",
+                super::suggestion(id)
+            ),
+        ));
     };
     let meta = rule.meta();
     if meta.graded && setting.severity.is_some() {
-        return Err(format!(
-            "{id} grades its findings by `thresholds` (e.g. {{ {} }}); it has no single `severity`",
-            meta.thresholds
-                .iter()
-                .map(|(n, v)| format!("{n} = {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        return Err(fail(
+            None,
+            format!(
+                "{id} grades its findings by `thresholds` (e.g. {{ {} }}); it has no single `severity`",
+                meta.thresholds_text().replace(" > ", " = ")
+            ),
         ));
     }
+    let names: Vec<&str> = if meta.graded {
+        Severity::ALL.iter().map(|s| s.as_str()).collect()
+    } else {
+        meta.thresholds.iter().map(|(n, _)| *n).collect()
+    };
     for (name, _) in setting.thresholds.iter().flatten() {
-        let known = if meta.graded {
-            Severity::ALL.iter().any(|s| s.as_str() == name)
-        } else {
-            meta.thresholds.iter().any(|(n, _)| n == name)
-        };
-        if !known {
+        if !names.contains(&name.as_str()) {
             let expected = if meta.graded {
                 "a severity: info, low, medium, high or critical".to_string()
-            } else if meta.thresholds.is_empty() {
+            } else if names.is_empty() {
                 "none: this rule has no thresholds".to_string()
             } else {
-                meta.thresholds
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names.join(", ")
             };
-            return Err(format!(
-                "{id} has no threshold {name:?} (expected {expected})"
+            let hint = super::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+            return Err(fail(
+                Some(name),
+                format!("{id} has no threshold {name:?} (expected {expected}){hint}"),
             ));
         }
     }
+    if meta.graded {
+        if let Some(given) = &setting.thresholds {
+            let steps = merged_steps(meta.thresholds, given);
+            // Highest severity first: each limit must be above the next lower one's.
+            for pair in steps.windows(2) {
+                let ((hi, hi_limit), (lo, lo_limit)) = (pair[0], pair[1]);
+                if hi_limit <= lo_limit {
+                    let blame = if given.iter().any(|(n, _)| n == hi.as_str()) {
+                        hi
+                    } else {
+                        lo
+                    };
+                    return Err(fail(
+                        Some(blame.as_str()),
+                        format!(
+                            "{id}: the `{}` limit ({hi_limit}) must be above the `{}` limit ({lo_limit}); steps given in part are merged with the defaults ({})",
+                            hi.as_str(),
+                            lo.as_str(),
+                            meta.thresholds_text()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// Graded steps: `base` with `given` replacing or adding steps, highest severity first.
+fn merged_steps(base: &[(impl AsRef<str>, u32)], given: &[(String, u32)]) -> Vec<(Severity, u32)> {
+    let mut steps: Vec<(Severity, u32)> = Vec::new();
+    for (name, limit) in base
+        .iter()
+        .map(|(n, v)| (n.as_ref(), *v))
+        .chain(given.iter().map(|(n, v)| (n.as_str(), *v)))
+    {
+        let Some(&severity) = Severity::ALL.iter().find(|s| s.as_str() == name) else {
+            continue;
+        };
+        match steps.iter_mut().find(|(s, _)| *s == severity) {
+            Some(step) => step.1 = limit,
+            None => steps.push((severity, limit)),
+        }
+    }
+    steps.sort_by_key(|s| std::cmp::Reverse(s.0));
+    steps
 }
 
 /// Effective settings of every rule, indexed like [`registry`].
@@ -187,7 +258,7 @@ impl Profile {
             }
         }
         for (id, setting) in &layer.rules {
-            validate_setting(id, setting).map_err(anyhow::Error::msg)?;
+            validate_setting(id, setting).map_err(|e| anyhow::anyhow!("{e}"))?;
             let graded = registry()[index(id)].meta().graded;
             let params = &mut self.rules[index(id)];
             if let Some(enabled) = setting.enabled {
@@ -198,7 +269,11 @@ impl Profile {
             }
             if let Some(thresholds) = &setting.thresholds {
                 if graded {
-                    params.thresholds = thresholds.clone();
+                    // Steps given in part keep the others (`{ high = 200 }` keeps `medium`).
+                    params.thresholds = merged_steps(&params.thresholds, thresholds)
+                        .into_iter()
+                        .map(|(s, v)| (s.as_str().to_string(), v))
+                        .collect();
                 } else {
                     for (name, value) in thresholds {
                         if let Some(t) = params.thresholds.iter_mut().find(|(n, _)| n == name) {
@@ -540,7 +615,7 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_replace_steps_or_merge_and_change_the_fingerprint() {
+    fn thresholds_merge_with_the_defaults_and_change_the_fingerprint() {
         let mut p = Profile::default();
         let before = p.fingerprint.clone();
         p.apply(&Layer {
@@ -566,7 +641,15 @@ mod tests {
         .unwrap();
         assert_ne!(p.fingerprint, before);
         let cf = &p.rules[super::super::index_of("complex-function").unwrap()];
-        assert_eq!(cf.steps(), [(Severity::Critical, 50), (Severity::Low, 5)]);
+        assert_eq!(
+            cf.steps(),
+            [
+                (Severity::Critical, 50),
+                (Severity::High, 20),
+                (Severity::Medium, 10),
+                (Severity::Low, 5)
+            ]
+        );
         let gc = &p.rules[super::super::index_of("god-class").unwrap()];
         assert_eq!((gc.limit("methods"), gc.limit("code-lines")), (30, 500));
         assert_eq!(gc.severity, Severity::High);
@@ -597,7 +680,7 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let bad = |id: &str, s: RuleSetting| validate_setting(id, &s).unwrap_err();
+        let bad = |id: &str, s: RuleSetting| validate_setting(id, &s).unwrap_err().message;
         assert!(bad("nope", RuleSetting::default()).contains("unknown rule"));
         let e = bad(
             "god-class",
@@ -615,5 +698,29 @@ mod tests {
             },
         );
         assert!(e.contains("thresholds"), "{e}");
+    }
+
+    // Issue 17: `{ high = 200 }` silently dropped `medium`, and inverted steps were accepted.
+    #[test]
+    fn graded_steps_given_in_part_merge_and_must_rise() {
+        let given = |steps: &[(&str, u32)]| RuleSetting {
+            thresholds: Some(steps.iter().map(|(n, v)| (n.to_string(), *v)).collect()),
+            ..RuleSetting::default()
+        };
+        let mut p = Profile::default();
+        p.apply(&Layer {
+            rules: vec![("long-function".into(), given(&[("high", 200)]))],
+            ..Layer::default()
+        })
+        .unwrap();
+        let steps = p.rules[index("long-function")].steps();
+        assert_eq!(steps, vec![(Severity::High, 200), (Severity::Medium, 50)]);
+        let e = validate_setting("long-function", &given(&[("medium", 300), ("high", 100)]))
+            .unwrap_err();
+        assert!(e.message.contains("must be above"), "{e}");
+        assert_eq!(e.threshold.as_deref(), Some("high"));
+        // Against the default medium (50), a high of 40 is inverted too.
+        assert!(validate_setting("long-function", &given(&[("high", 40)])).is_err());
+        assert!(validate_setting("long-function", &given(&[("low", 20)])).is_ok());
     }
 }

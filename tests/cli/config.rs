@@ -73,7 +73,7 @@ exclude = ["legacy"]
 ignore = ["empty-block"]
 
 [rules.too-many-parameters]
-thresholds = { low = 2, high = 3 }
+thresholds = { low = 1, medium = 2, high = 3 }
 
 [rules.broad-except]
 severity = "high"
@@ -173,7 +173,7 @@ fn config_errors_name_file_line_and_key_and_exit_2() {
         ),
         (
             "[rules.god-class]\nthresholds = { lines = 1 }\n",
-            "wtfcb.toml:1:",
+            "wtfcb.toml:2:",
             "god-class has no threshold \"lines\"",
         ),
         (
@@ -267,4 +267,44 @@ fn each_file_follows_its_closest_config_whatever_the_argument_order() {
         .assert()
         .code(2)
         .stderr(contains("tests/wtfcb.toml"));
+}
+
+// Issue 17: an error about one threshold pointed at the table header, misspellings got no
+// suggestion, and inverted or partial steps were taken silently.
+#[test]
+fn threshold_errors_point_at_the_threshold_and_suggest_names() {
+    let p = Project::new();
+    p.write("a.py", "x = 1\n");
+    let error = |config: &str| -> String {
+        p.write("wtfcb.toml", config);
+        let out = p.cmd().arg("analyze").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{config}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = error("[rules.long-function]\nenabled = true\nthresholds = { high = 200, hgh = 3 }\n");
+    assert!(
+        e.contains("wtfcb.toml:3:") && e.contains("did you mean `high`?"),
+        "{e}"
+    );
+    let e = error("[rules.long-functon]\nenabled = true\n");
+    assert!(e.contains("did you mean `long-function`?"), "{e}");
+    let e = error("extend-exlude = [\"x\"]\n");
+    assert!(e.contains("did you mean `extend-exclude`?"), "{e}");
+    let e = error("[rules.long-function]\nthresholds = { medium = 300, high = 100 }\n");
+    assert!(
+        e.contains("wtfcb.toml:2:") && e.contains("must be above"),
+        "{e}"
+    );
+    // Given in part, the steps keep the default medium.
+    p.write(
+        "wtfcb.toml",
+        "[rules.long-function]\nthresholds = { high = 200 }\n",
+    );
+    let body: String = (0..60).map(|i| format!("    x{i} = {i}\n")).collect();
+    p.write("a.py", format!("def f():\n{body}"));
+    let report = analyze(&p, &[]);
+    assert_eq!(
+        rules_found(&report),
+        vec!["a.py:long-function:medium".to_string()]
+    );
 }
