@@ -65,6 +65,7 @@ struct RawCache {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
+    test_paths: Option<Vec<Spanned<String>>>,
     select: Option<Vec<Spanned<String>>>,
     extend_select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
@@ -116,6 +117,8 @@ pub struct Config {
     pub baseline: Option<String>,
     pub cache_max_age_days: Option<u32>,
     pub cache_max_size: Option<u64>,
+    /// `test-paths`: globs (relative to the config's directory) of more test code.
+    pub test_paths: Option<globset::GlobSet>,
     /// `root = true`: the search for configs above this one stops here (as in EditorConfig),
     /// so its directory is a project of its own inside a larger repository.
     pub root: bool,
@@ -212,6 +215,24 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     })
 }
 
+/// `test-paths`, compiled, each pattern checked where it is written.
+fn test_globs(
+    list: Option<&[Spanned<String>]>,
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+) -> Result<Option<globset::GlobSet>, ConfigError> {
+    let Some(list) = list.filter(|l| !l.is_empty()) else {
+        return Ok(None);
+    };
+    for g in list {
+        crate::walk::check_glob(g.get_ref())
+            .map_err(|e| at(g.span(), format!("`test-paths`: {:?}: {e}", g.get_ref())))?;
+    }
+    let patterns: Vec<String> = list.iter().map(|g| g.get_ref().clone()).collect();
+    crate::walk::glob_set(&patterns)
+        .map(Some)
+        .map_err(|e| at(0..0, format!("`test-paths`: {e}")))
+}
+
 /// Parses configuration text; `pyproject` reads the `[tool.wtfcb]` table.
 // wtfcb: ignore[long-function] -- one validation step per config key, each with its location.
 pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigError> {
@@ -299,7 +320,9 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
             .map_err(|e| at(s.span(), format!("`{key}`: invalid size {t:?}: {e}"))),
     };
 
+    let test_paths = test_globs(raw.test_paths.as_deref(), &at)?;
     let mut config = Config {
+        test_paths,
         root: raw.root.unwrap_or(false),
         rules: Layer {
             select: raw

@@ -14,7 +14,7 @@ use crate::findings::Finding;
 use crate::isolate::{self, Failure, Isolation};
 use crate::lang::Language;
 use crate::parse::ParseBudget;
-use crate::rules::{self, FileContext, Profile, Ruleset};
+use crate::rules::{FileContext, Profile, Ruleset};
 use crate::settings::WalkSettings;
 use crate::source::{self, ReadError, Source};
 use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
@@ -157,9 +157,12 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
             drop(reading);
             PhaseTimes::add(&pipeline.times.read_ns, start);
             let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
-            let checks = profile
-                .as_deref()
-                .map(|p| (p, rules::is_test_path(&candidate.rel, candidate.language)));
+            let checks = profile.as_deref().map(|p| {
+                let test = pipeline
+                    .rules
+                    .is_some_and(|r| r.is_test(&candidate.rel, candidate.language));
+                (p, test)
+            });
             match analyze_source(candidate, &source, checks, pipeline) {
                 Ok(record) => Outcome::Analyzed(Box::new(record)),
                 Err(failure) => failed(candidate, failure),
@@ -179,7 +182,7 @@ fn process_cached(
     // Restores the thread's phase when this file is done; `set_phase` switches on the way.
     let _phase = alloc::phase(Phase::Cache);
     let profile = rules.profile_for(&candidate.rel);
-    let is_test = rules::is_test_path(&candidate.rel, candidate.language);
+    let is_test = rules.is_test(&candidate.rel, candidate.language);
     // A header may turn out to be C++: its key covers the settings of both.
     let settings = if candidate.is_header() {
         format!(
@@ -499,7 +502,7 @@ mod tests {
             candidate(dir.path(), "kept.py"),
         ];
         std::fs::remove_file(dir.path().join("gone.py")).unwrap();
-        let rules = Ruleset::from_cli(rules::Layer::default()).unwrap();
+        let rules = Ruleset::from_cli(crate::rules::Layer::default()).unwrap();
         let mut warnings = Vec::new();
         let cache = Cache::open(
             cache::CacheOptions::new(dir.path().join("cache")),

@@ -413,7 +413,8 @@ impl AnalyzeSettings {
             config.rules.clone(),
             config.overrides.clone(),
             cli_layer(&args.select, &args.extend_select, &args.ignore),
-        )?;
+        )?
+        .with_test_paths(config.test_paths.clone());
         let cache = (!args.cache.no_cache).then(|| {
             let mut opts = cache_options(&walk.project, args.cache.dir.cache_dir.as_deref());
             opts.verify_hashes = args.cache.verify_hashes;

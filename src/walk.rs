@@ -159,6 +159,9 @@ pub struct WalkResult {
     pub other_files: usize,
     /// Config files below the project root that apply to some of the files.
     pub configs: Vec<crate::config::Nested>,
+    /// Config exclude patterns that matched nothing in a walk of the whole project (empty when
+    /// only part of it was walked, where that is expected).
+    pub unmatched_excludes: Vec<String>,
 }
 
 /// Compiled include/exclude globs. A glob without `/` matches a name at any depth, as in
@@ -169,13 +172,20 @@ struct Filters {
     exclude: GlobSet,
     project_include: Option<GlobSet>,
     project_exclude: GlobSet,
+    /// Per config exclude pattern, whether it left anything out (for a warning about
+    /// patterns that match nothing).
+    exclude_hits: std::sync::Arc<Vec<std::sync::atomic::AtomicBool>>,
 }
 
 /// The globs a user pattern stands for: without `/` it matches a name at any depth, and a
 /// directory pattern also covers everything under it.
 pub fn glob_variants(pattern: &str) -> [String; 2] {
     let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
-    let full = if trimmed.contains('/') {
+    // As in .gitignore, a leading `/` anchors the pattern at the root (`/vendored` is only
+    // the top-level one), and so does a `/` inside it.
+    let full = if let Some(anchored) = trimmed.strip_prefix('/') {
+        anchored.to_string()
+    } else if trimmed.contains('/') {
         trimmed.to_string()
     } else {
         format!("**/{trimmed}")
@@ -225,14 +235,49 @@ impl Filters {
             exclude: glob_set(&opts.exclude)?,
             project_include,
             project_exclude: glob_set(&opts.project_exclude)?,
+            exclude_hits: std::sync::Arc::new(
+                opts.project_exclude
+                    .iter()
+                    .map(|_| std::sync::atomic::AtomicBool::new(false))
+                    .collect(),
+            ),
         })
     }
 
     /// `rel` is relative to the walked root, `project_rel` to the project root.
     fn excluded(&self, rel: &Path, project_rel: Option<&Path>) -> bool {
         (!rel.as_os_str().is_empty() && self.exclude.is_match(rel))
-            || project_rel
-                .is_some_and(|p| !p.as_os_str().is_empty() && self.project_exclude.is_match(p))
+            || project_rel.is_some_and(|p| {
+                if p.as_os_str().is_empty() {
+                    return false;
+                }
+                // Each pattern compiles to two globs (see `glob_variants`).
+                let matched = self.project_exclude.matches(p);
+                for i in &matched {
+                    if let Some(hit) = self.exclude_hits.get(i / 2) {
+                        hit.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                !matched.is_empty()
+            })
+    }
+
+    /// The config exclude patterns that left nothing out. Patterns for hidden names are not
+    /// judged: the walk skips hidden entries before it looks at excludes.
+    fn unmatched_excludes(&self, patterns: &[String]) -> Vec<String> {
+        patterns
+            .iter()
+            .zip(self.exclude_hits.iter())
+            .filter(|(_, hit)| !hit.load(std::sync::atomic::Ordering::Relaxed))
+            .filter(|(p, _)| {
+                !p.trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .starts_with('.')
+            })
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 
     fn included(&self, rel: &Path, project_rel: Option<&Path>) -> bool {
@@ -340,6 +385,14 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> anyhow::Result<WalkResult>
     for root in paths {
         walk_root(root, opts, &filters, &mut out);
     }
+    let whole_project = opts.project_root.as_ref().is_some_and(|project| {
+        paths
+            .iter()
+            .any(|p| std::fs::canonicalize(p).is_ok_and(|c| &c == project))
+    });
+    if whole_project {
+        out.unmatched_excludes = filters.unmatched_excludes(&opts.project_exclude);
+    }
     out.files.sort();
     // `scan . src`, `scan a.py ./a.py d/../a.py`: one file, reached by several paths, is
     // analyzed once, under the first of its names in sorted order.
@@ -402,6 +455,9 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 .iter()
                 .any(|d| entry.file_name() == std::ffi::OsStr::new(d))
         {
+            // A config exclude naming the same directory still did its job: record it.
+            let rel = entry.path().strip_prefix(&walk_root).unwrap_or(entry.path());
+            prune.excluded(rel, prune_rel(rel).as_deref());
             if let Ok(mut list) = pruned_by_filter.lock() {
                 list.push(Skipped {
                     path: format!("{}/", display_path(entry.path())),

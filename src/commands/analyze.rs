@@ -40,6 +40,11 @@ pub fn run(
         &settings.walk.project,
         &walked.configs,
     ));
+    for pattern in &walked.unmatched_excludes {
+        warnings.push(format!(
+            "exclude pattern `{pattern}` matches no file (patterns are relative to the config's directory; `/x` anchors at it, `x` matches at any depth)"
+        ));
+    }
     if settings.show_files {
         return show_files(&walked, out);
     }
@@ -398,7 +403,7 @@ config: {config}",
     )?;
     for file in &walked.files {
         let profile = settings.rules.profile_for(&file.rel);
-        let test = crate::rules::is_test_path(&file.rel, file.language);
+        let test = settings.rules.is_test(&file.rel, file.language);
         let nested = settings
             .rules
             .config_dir_of(&file.rel)

@@ -474,6 +474,20 @@ pub fn is_test_path(path: &str, lang: Language) -> bool {
         || [".test.", ".spec."].iter().any(|m| name.contains(m))
         || name.ends_with("Test.java")
         || name.ends_with("Tests.java")
+        || is_c_family_test(name)
+}
+
+/// C and C++ test files by the common conventions: `*_test.cc`, `*_unittest.cpp`,
+/// `*_tests.cxx`, `test_*.c`, `*-test.cc`.
+fn is_c_family_test(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(ext, "c" | "cc" | "cpp" | "cxx" | "c++" | "h" | "hh" | "hpp")
+        && (stem.starts_with("test_")
+            || ["_test", "_tests", "_unittest", "-test", "_benchmark"]
+                .iter()
+                .any(|s| stem.ends_with(s)))
 }
 
 #[cfg(test)]
@@ -622,5 +636,14 @@ mod tests {
         assert!(is_test_path("benches/parse.rs", Language::Rust));
         assert!(is_test_path("crate/examples/demo.rs", Language::Rust));
         assert!(!is_test_path("src/examples.rs", Language::Rust));
+        for p in [
+            "cpp/src/arrow/array_test.cc",
+            "x/parser_unittest.cpp",
+            "test_io.c",
+            "a/b-test.cc",
+        ] {
+            assert!(is_test_path(p, Language::Cpp), "{p}");
+        }
+        assert!(!is_test_path("src/contest.cc", Language::Cpp));
     }
 }

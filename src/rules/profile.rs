@@ -458,6 +458,8 @@ pub struct Ruleset {
     /// The rules of configs below the project root, by their directory (project-relative,
     /// ending in `/`), deepest first: each applies, with the same flags, to the files under it.
     nested: std::sync::OnceLock<Vec<(String, Ruleset)>>,
+    /// The config's `test-paths`: more files to treat as test code (relative to its directory).
+    test_paths: Option<GlobSet>,
 }
 
 impl Ruleset {
@@ -481,7 +483,24 @@ impl Ruleset {
             memo: Mutex::new(HashMap::new()),
             fingerprint: hex(&hasher.finalize()),
             nested: std::sync::OnceLock::new(),
+            test_paths: None,
         })
+    }
+
+    /// With the config's `test-paths` (compiled globs; none when empty).
+    pub fn with_test_paths(mut self, globs: Option<GlobSet>) -> Ruleset {
+        self.test_paths = globs;
+        self
+    }
+
+    /// Whether a file is test code: by the built-in conventions, or by the `test-paths` of
+    /// the config it follows.
+    pub fn is_test(&self, rel_path: &str, lang: crate::lang::Language) -> bool {
+        if super::is_test_path(rel_path, lang) {
+            return true;
+        }
+        let (rules, inner) = self.scope(rel_path);
+        rules.test_paths.as_ref().is_some_and(|g| g.is_match(inner))
     }
 
     /// Sets the rules of the configs found below the project root (once per run, after the
@@ -495,6 +514,7 @@ impl Ruleset {
                     n.config.overrides.clone(),
                     self.cli.clone(),
                 )
+                .map(|r| r.with_test_paths(n.config.test_paths.clone()))
                 .map_err(|e| {
                     let path = n.config.path.as_ref().map(|p| p.display().to_string());
                     anyhow::anyhow!("{}: {e}", path.unwrap_or_else(|| n.dir.clone()))

@@ -308,3 +308,92 @@ fn threshold_errors_point_at_the_threshold_and_suggest_names() {
         vec!["a.py:long-function:medium".to_string()]
     );
 }
+
+// Issue 17: a gitignore-style anchored exclude (`/cpp/src/arrow/vendored`) matched nothing, and
+// nothing said so. It is anchored at the config's directory now, and a pattern that matches no
+// file in a whole-project run is a warning (not in a run on some files, where that is normal).
+#[test]
+fn anchored_excludes_work_and_unmatched_ones_are_named() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("cpp/src/arrow/vendored/v.py", "eval('x')\n");
+    p.write("lib/vendored/keep.py", "x = 1\n");
+    p.write("a.py", "x = 1\n");
+    p.write("node_modules/m/m.py", "x = 1\n");
+    p.write(
+        "wtfcb.toml",
+        "exclude = [\"/cpp/src/arrow/vendored\", \"/vendored\", \"no_such_dir\", \"node_modules\"]\n",
+    );
+    let out = p
+        .cmd()
+        .args(["analyze", "--fail-on", "never", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        crate::support::file_paths(&report),
+        vec!["a.py", "lib/vendored/keep.py"]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`no_such_dir` matches no file"), "{stderr}");
+    assert!(
+        stderr.contains("`/vendored` matches no file"),
+        "anchored: only the top level: {stderr}"
+    );
+    assert!(
+        !stderr.contains("`node_modules` matches"),
+        "also a default exclude: {stderr}"
+    );
+    assert!(!stderr.contains("arrow/vendored` matches"), "{stderr}");
+    let some = p
+        .cmd()
+        .args(["analyze", "--fail-on", "never", "a.py"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&some.stderr).contains("matches no file"));
+}
+
+// Issue 17: `test-paths` extends the built-in test conventions (which now cover C/C++'s
+// `*_test.cc`, `*_unittest.cpp`, `test_*.c`), per config file.
+#[test]
+fn test_paths_extend_the_built_in_test_conventions() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("it/check_api.py", "assert 1 + 1 == 2\n");
+    p.write("src/api.py", "assert True\n");
+    p.write(
+        "cpp/array_test.cc",
+        "int main() { char b[4]; strcpy(b, \"x\"); return 0; }\n",
+    );
+    let found = |p: &Project| rules_found(&analyze(p, &["--select", "assert-outside-tests"]));
+    assert_eq!(
+        found(&p),
+        vec![
+            "it/check_api.py:assert-outside-tests:low".to_string(),
+            "src/api.py:assert-outside-tests:low".to_string()
+        ]
+    );
+    p.write("wtfcb.toml", "test-paths = [\"it/**\"]\n");
+    assert_eq!(
+        found(&p),
+        vec!["src/api.py:assert-outside-tests:low".to_string()]
+    );
+    let settings = p
+        .cmd()
+        .args([
+            "analyze",
+            "--show-settings",
+            "cpp/array_test.cc",
+            "it/check_api.py",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&settings.stdout);
+    assert_eq!(text.matches(", test code;").count(), 2, "{text}");
+    p.write("wtfcb.toml", "test-paths = [\"it/[\"]\n");
+    p.cmd()
+        .arg("analyze")
+        .assert()
+        .code(2)
+        .stderr(contains("test-paths"));
+}
