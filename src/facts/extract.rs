@@ -191,11 +191,7 @@ impl Extractor<'_> {
             self.preproc.push(node.id());
         }
         if has_errors && (node.is_error() || node.is_missing()) {
-            let errors = &mut self.facts.syntax_errors;
-            errors.count += 1;
-            errors
-                .first
-                .get_or_insert(Position::from_point(node.start_position()));
+            self.note_error(node, path);
         }
         let kind = node.kind_id() as usize;
         if self.checks.get(kind).is_some_and(|c| !c.is_empty()) {
@@ -446,6 +442,22 @@ impl Extractor<'_> {
         }
     }
 
+    /// Counts an ERROR or MISSING node, describes the first, and marks every function open
+    /// here (it overlaps the error: its numbers come from a recovered tree).
+    fn note_error(&mut self, node: Node, path: &[Node]) {
+        let errors = &mut self.facts.syntax_errors;
+        errors.count += 1;
+        if errors.first.is_none() {
+            errors.first = Some(Position::from_point(node.start_position()));
+            self.facts.first_error = Some(first_error(node, path, self.src));
+        }
+        for m in &self.measured {
+            if let Some(f) = self.facts.functions.get_mut(m.idx) {
+                f.approximate = true;
+            }
+        }
+    }
+
     /// The name with its enclosing scopes. Past [`MAX_QUALIFIED`] bytes the middle scopes
     /// give way to `…` (the outermost one, cut to 64 bytes, and the name itself stay), so a
     /// file of functions nested 100,000 deep costs memory linear in its size, not quadratic.
@@ -518,6 +530,7 @@ impl Extractor<'_> {
             cognitive: 0,
             max_nesting: 0,
             returns: 0,
+            approximate: false,
         });
         let idx = self.facts.functions.len() - 1;
         self.measured.push(Measured {
@@ -615,6 +628,26 @@ fn is_docstring(node: Node) -> bool {
         && node
             .named_child(0)
             .is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"))
+}
+
+/// What an error node is: the text there (its first line, at most 40 characters) or, for a
+/// MISSING node, the token the grammar expected; and the kind of the node around it.
+fn first_error(node: Node, path: &[Node], src: &str) -> super::FirstError {
+    let text = if node.is_missing() {
+        node.kind().to_string()
+    } else {
+        let raw = src.get(node.byte_range()).unwrap_or("");
+        let line = raw.lines().next().unwrap_or("").trim();
+        match line.char_indices().nth(40) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        }
+    };
+    super::FirstError {
+        text,
+        missing: node.is_missing(),
+        inside: path.last().map_or(String::new(), |p| p.kind().to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -832,6 +865,39 @@ func main() { f := func() {}; f() }
         );
         assert!(f.syntax_errors.count >= 1);
         assert_eq!(f.syntax_errors.first.map(|p| p.line), Some(4));
+    }
+
+    // Issue 17: the message said only "N syntax error(s); the first is here", and nothing said
+    // which functions' numbers came from a recovered tree.
+    #[test]
+    fn the_first_error_is_described_and_overlapping_functions_are_approximate() {
+        let f = facts(
+            Language::Python,
+            "def ok():\n    return 1\n\ndef broken(:\n    pass\n",
+        );
+        let e = f.first_error.clone().unwrap();
+        assert!(
+            e.missing && e.text == ")" && e.inside == "parameters",
+            "{e:?}"
+        );
+        let approximate: Vec<bool> = f.functions.iter().map(|x| x.approximate).collect();
+        assert_eq!(approximate, vec![false, true]);
+        let f = facts(
+            Language::Cpp,
+            "int clean(int a) { return a; }\nStatus Load(int n) {\n  ARROW_ASSIGN_OR_RAISE(auto buffer, AllocateBuffer(n));\n  return buffer;\n}\n",
+        );
+        let e = f.first_error.clone().unwrap();
+        assert!(
+            !e.missing && e.text.contains("ARROW_ASSIGN_OR_RAISE"),
+            "{e:?}"
+        );
+        let approximate: Vec<&str> = f
+            .functions
+            .iter()
+            .filter(|x| x.approximate)
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(approximate, vec!["Load"]);
     }
 
     #[test]

@@ -80,6 +80,10 @@ pub struct Function {
     pub max_nesting: u32,
     /// Explicit `return` statements.
     pub returns: u32,
+    /// The function overlaps a syntax error, so its metrics come from a recovered tree and may
+    /// be off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
 }
 
 /// A class-like definition: class, struct, enum, union, interface, trait, impl block, module.
@@ -110,6 +114,19 @@ pub struct SyntaxErrors {
     pub count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<Position>,
+}
+
+/// What the first syntax error is: the text the parser could not place (its first line, cut
+/// short), or the token it expected and did not find, and the construct around it.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
+pub struct FirstError {
+    /// For an ERROR node, the source text there; for a MISSING one, the expected token.
+    pub text: String,
+    pub missing: bool,
+    /// The kind of the node around it (`export_statement`, `jsx_attribute`).
+    pub inside: String,
 }
 
 /// A TODO / FIXME / XXX / HACK marker in a comment.
@@ -215,6 +232,9 @@ pub struct FileFacts {
     pub classes: Vec<Class>,
     pub imports: Vec<String>,
     pub syntax_errors: SyntaxErrors,
+    /// What the first syntax error is (absent without errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<FirstError>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub todos: Vec<Todo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -22,6 +22,7 @@ mod loose_equality;
 mod mutable_default_argument;
 mod non_null_assertion;
 mod panic_call;
+mod parse_incomplete;
 mod print_call;
 mod star_import;
 mod syntax_error;
@@ -160,7 +161,7 @@ pub trait Rule: Send + Sync {
 
 /// Every rule wtfcb has, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static RULES: [&dyn Rule; 32] = [
+    static RULES: [&dyn Rule; 33] = [
         &assert_outside_tests::AssertOutsideTests,
         &bare_except::BareExcept,
         &broad_except::BroadExcept,
@@ -182,6 +183,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &mutable_default_argument::MutableDefaultArgument,
         &non_null_assertion::NonNullAssertion,
         &panic_call::PanicCall,
+        &parse_incomplete::ParseIncomplete,
         &print_call::PrintCall,
         &star_import::StarImport,
         &syntax_error::SyntaxError,
