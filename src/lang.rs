@@ -48,6 +48,8 @@ pub enum Role {
     Lambda,
     /// A class-like definition (class, struct, interface, trait, impl, module).
     Class,
+    /// A C++ namespace: a scope of names, not a class.
+    Namespace,
     /// A node that may carry an import (`import`, `use`, `#include`, `require(...)`).
     Import,
     /// A Python expression statement: a docstring when it holds nothing but a string.
@@ -213,15 +215,14 @@ impl Language {
     /// Separator of qualified names (`Class.method`, `Type::method`).
     pub fn scope_separator(self) -> &'static str {
         match self {
-            Language::Rust | Language::Cpp => "::",
+            Language::Rust | Language::Cpp | Language::Ruby => "::",
             Language::Python
             | Language::JavaScript
             | Language::TypeScript
             | Language::Tsx
             | Language::Go
             | Language::Java
-            | Language::C
-            | Language::Ruby => ".",
+            | Language::C => ".",
         }
     }
 
@@ -357,6 +358,7 @@ impl Language {
                 "struct_specifier" | "union_specifier" | "class_specifier" | "enum_specifier" => {
                     Role::Class
                 }
+                "namespace_definition" => Role::Namespace,
                 "preproc_include" => Role::Import,
                 "if_statement" => Role::If,
                 "else_clause" => Role::Else,

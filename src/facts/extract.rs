@@ -14,6 +14,7 @@ const LINE_COMMENT: u8 = 2;
 enum ScopeKind {
     Function,
     Class(usize),
+    Namespace,
 }
 
 /// The longest qualified name kept whole (bytes); see [`Extractor::qualify`].
@@ -252,6 +253,7 @@ impl Extractor<'_> {
                 }
             }
             Role::Class => self.open_class(node, path),
+            Role::Namespace => self.open_namespace(node),
             Role::Import => names::imports(node, self.lang, self.src, &mut self.facts.imports),
             Role::Call => {
                 names::imports(node, self.lang, self.src, &mut self.facts.imports);
@@ -506,6 +508,26 @@ impl Extractor<'_> {
                 self.go_methods.push(receiver);
             }
         }
+        // Ruby's own notation: `Arrow::Slicer#initialize`, `Arrow::Table.load` for a singleton
+        // method (classes and modules nest with `::`).
+        if self.lang == Language::Ruby
+            && matches!(
+                self.scopes.last(),
+                Some(Scope {
+                    kind: ScopeKind::Class(_),
+                    ..
+                })
+            )
+        {
+            let mark = if node.kind() == "singleton_method" {
+                "."
+            } else {
+                "#"
+            };
+            if let Some(owner) = qualified.strip_suffix(&format!("::{name}")) {
+                qualified = format!("{owner}{mark}{name}");
+            }
+        }
         let mut is_method = self.lang == Language::Go && node.kind() == "method_declaration";
         let synthetic = name.starts_with("<anonymous>@");
         if let Some(Scope {
@@ -545,6 +567,24 @@ impl Extractor<'_> {
             node_id: node.id(),
             qualified,
             kind: ScopeKind::Function,
+        });
+    }
+
+    /// A named C++ namespace qualifies what is inside (`arrow::engine::FromProto`), as lizard
+    /// names it; an anonymous one adds nothing.
+    fn open_namespace(&mut self, node: Node) {
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
+        let name: String = names::text(name, self.src).split_whitespace().collect();
+        if name.is_empty() {
+            return;
+        }
+        let qualified = self.qualify(&name);
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Namespace,
         });
     }
 
@@ -827,7 +867,19 @@ func main() { f := func() {}; f() }
             .iter()
             .map(|f| f.qualified_name.as_str())
             .collect();
-        assert_eq!(q, ["A::m", "A::out", "l"]);
+        assert_eq!(q, ["n::A::m", "A::out", "l"]);
+        // Namespaces qualify names, nested and C++17 `a::b` ones too; anonymous ones do not.
+        let ns = facts(
+            Language::Cpp,
+            "namespace arrow { namespace engine {\nint FromProto(int x) { return x; }\n} }\nnamespace a::b { void f() {} }\nnamespace { void hidden() {} }\n",
+        );
+        let q: Vec<_> = ns
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["arrow::engine::FromProto", "a::b::f", "hidden"]);
+        assert!(ns.classes.is_empty());
         assert_eq!(cpp.functions[1].name, "out");
         assert_eq!(cpp.classes[0].methods, 1);
     }
@@ -848,7 +900,7 @@ func main() { f := func() {}; f() }
             .iter()
             .map(|f| f.qualified_name.as_str())
             .collect();
-        assert_eq!(q, ["M.C.go", "M.C.make"]);
+        assert_eq!(q, ["M::C#go", "M::C.make"]);
         assert_eq!(ruby.imports, ["json"]);
         assert_eq!(ruby.lines.comment, 3);
         assert_eq!(

@@ -79,7 +79,7 @@ fn a_cpp_header_is_parsed_as_cpp_cached_or_not() {
         let a = file(&r, "a.h");
         assert_eq!(a["language"], "cpp");
         assert_eq!(a["syntax_errors"]["count"], 0);
-        assert_eq!(a["functions"][0]["qualified_name"], "Foo::get");
+        assert_eq!(a["functions"][0]["qualified_name"], "n::Foo::get");
         assert_eq!(a["functions"][0]["cyclomatic"], 2);
         assert_eq!(file(&r, "b.h")["language"], "c");
     }
