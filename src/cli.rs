@@ -83,7 +83,8 @@ pub struct BenchArgs {
     /// The tree to measure (default: the current directory). It is only read.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
-    /// Add a `parallel N` scenario (repeatable; default: all cores).
+    /// Add a `parallel N` scenario (repeatable); `-j` at all cores, the default, is always
+    /// measured too.
     #[arg(long, value_name = "N")]
     pub parallel: Vec<usize>,
     /// Add the cache scenarios: cold, warm, one-change, fresh-checkout.

@@ -412,10 +412,20 @@ fn recommend(project: &ProjectResult) -> Vec<String> {
                 )
             } else {
                 format!(
-                    "the cache barely helps here: warm {:.3}s vs {:.3}s uncached (process start and walking dominate small trees)",
-                    warm.median_s, best.median_s
+                    "the cache barely helps here: warm {:.3}s vs {:.3}s uncached; {}",
+                    warm.median_s,
+                    best.median_s,
+                    warm_run_cause(warm)
                 )
             });
+            if let Some(cold) = project.scenarios.iter().find(|s| s.kind == Kind::CacheCold) {
+                if let Some(rate) = cold.hit_rate.filter(|r| *r > 0.0) {
+                    out.push(format!(
+                        "the cold-cache run already had {:.1}% hits: files with the same content as another file in the tree share one cache entry",
+                        rate * 100.0
+                    ));
+                }
+            }
         } else {
             out.push("run with --cache to see what the cache buys".to_string());
         }
@@ -432,6 +442,43 @@ fn recommend(project: &ProjectResult) -> Vec<String> {
         }
     }
     out
+}
+
+/// Where a warm run's time went, from what it measured: files the cache could not serve, or
+/// its phases and the rest of the process (start, exit).
+fn warm_run_cause(warm: &ScenarioResult) -> String {
+    let Some(run) = warm.runs.first() else {
+        return "no run to explain it".to_string();
+    };
+    if let (Some(rate), Some(parsed)) = (run.hit_rate, run.files_parsed) {
+        if rate < 0.9 {
+            return format!(
+                "only {:.1}% of files came from the cache; {parsed} were parsed again (failed or skipped files are never cached)",
+                rate * 100.0
+            );
+        }
+    }
+    let ms = |name: &str| {
+        run.phases_ms
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0.0, |(_, v)| *v)
+    };
+    let wall_ms = run.wall_s * 1e3;
+    let parts = [
+        ("walk", ms("walk")),
+        ("cache lookups (summed over threads)", ms("cache")),
+        ("report", ms("report")),
+        ("cache write", ms("cache_write")),
+    ];
+    let inside: f64 = parts.iter().map(|(_, v)| v).sum();
+    let rest = (wall_ms - inside).max(0.0);
+    let mut list: Vec<String> = parts
+        .iter()
+        .map(|(n, v)| format!("{n} {v:.1} ms"))
+        .collect();
+    list.push(format!("process start, exit and the rest {rest:.1} ms"));
+    format!("of its {wall_ms:.1} ms: {}", list.join(", "))
 }
 
 /// One child `wtfcb analyze` run, sampled from here and reaped with `wait4`.

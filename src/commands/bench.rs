@@ -42,10 +42,14 @@ pub fn run(
     }
     let settings = BenchSettings {
         path: args.path.clone().unwrap_or_else(|| PathBuf::from(".")),
-        parallel: if args.parallel.is_empty() {
-            vec![bench::cores()]
-        } else {
-            args.parallel.clone()
+        // The default `-j` (every core) is always measured, so a recommendation never rests on
+        // a setting nobody timed against it.
+        parallel: {
+            let mut jobs = args.parallel.clone();
+            jobs.push(bench::cores());
+            jobs.sort_unstable();
+            jobs.dedup();
+            jobs
         },
         cache: args.cache || args.full_suite,
         runs: args.runs,

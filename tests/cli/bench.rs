@@ -296,3 +296,47 @@ fn save_and_compare_gate_on_regressions() {
         .code(2)
         .stderr(predicates::str::contains("is not a saved bench"));
 }
+
+// Issue 17: `--parallel 4` on a 2-core machine recommended `-j 4` without measuring the
+// default (`-j` = cores), and a poor warm speedup was blamed on a guess.
+#[test]
+fn the_default_jobs_are_always_measured_and_causes_are_measured() {
+    let p = Project::new();
+    p.write("a.py", "def f(x):\n    return x\n");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let report = json_of(p.cmd().args([
+        "bench",
+        ".",
+        "--parallel",
+        "7",
+        "--cache",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]));
+    let project = &report["projects"][0];
+    let names: Vec<&str> = project["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&format!("parallel {cores}").as_str()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"parallel 7"), "{names:?}");
+    let advice: Vec<&str> = project["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        advice.iter().all(|a| !a.contains("dominate small trees")),
+        "{advice:?}"
+    );
+}
