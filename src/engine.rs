@@ -193,6 +193,13 @@ fn process_cached(
     } else {
         profile.fingerprint_for(candidate.language).to_string()
     };
+    // Whether generated and minified content is left out decides whether a result exists at
+    // all: a result computed with `--no-default-excludes` must not serve a default run.
+    let settings = if pipeline.skip_generated {
+        settings
+    } else {
+        format!("{settings}|all-content")
+    };
     let key = cache.key(&settings, is_test, candidate.language);
     // Given content has no file state: it is looked up by its hash.
     let given = pipeline

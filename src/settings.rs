@@ -331,19 +331,45 @@ impl WalkSettings {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ScanSettings {
     pub walk: WalkSettings,
     pub format: ScanFormat,
     pub verbosity: Verbosity,
+    /// No rules at all (every one off): what keys scan's cache entries, so a second scan
+    /// parses nothing that did not change.
+    pub rules: Ruleset,
+    /// `None` with `--no-cache`.
+    pub cache: Option<CacheOptions>,
 }
 
 impl ScanSettings {
     pub fn from_args(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
+        let walk = WalkSettings::from_args(&args.walk)?;
+        // No rule runs: a scan costs what its counts cost, and its cache entries are its own.
+        let none = Layer {
+            select: Some(Vec::new()),
+            ..Layer::default()
+        };
+        let rules = Ruleset::new(Layer::default(), Vec::new(), none)?;
+        if !(1..=MAX_CACHE_MEMORY).contains(&args.cache.cache_memory) {
+            bail!(
+                "--cache-memory must be between 1 and {MAX_CACHE_MEMORY} entries, got {}",
+                args.cache.cache_memory
+            );
+        }
+        let cache = (!args.cache.no_cache).then(|| {
+            let mut opts = cache_options(&walk.project, args.cache.dir.cache_dir.as_deref());
+            opts.verify_hashes = args.cache.verify_hashes;
+            opts.memory_entries = args.cache.cache_memory;
+            opts
+        });
         Ok(ScanSettings {
-            walk: WalkSettings::from_args(&args.walk)?,
             format: args.format,
             verbosity: Verbosity::from(&args.output),
+            rules,
+            cache,
+            walk,
         })
     }
 }

@@ -18,15 +18,21 @@ pub fn run(
     let started = Instant::now();
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
-    let isolation = super::isolation(&settings.walk, &mut warnings);
     let walked = engine::walk_all(&settings.walk, &times)?;
-    let outcomes = super::process(
+    settings.rules.set_nested(&walked.configs)?;
+    let cache = settings
+        .cache
+        .clone()
+        .filter(|_| !walked.files.is_empty())
+        .and_then(|opts| crate::cache::Cache::open(opts, &mut warnings));
+    let isolation = super::isolation(&settings.walk, &mut warnings);
+    let mut outcomes = super::process(
         &walked,
         &settings.walk,
         settings.verbosity,
         &engine::Services {
-            rules: None,
-            cache: None,
+            rules: Some(&settings.rules),
+            cache: cache.as_ref(),
             isolation: &isolation,
             times: &times,
             contents: None,
@@ -34,6 +40,14 @@ pub fn run(
     )?;
     warnings.extend(isolation.warning());
     drop(isolation);
+    let cache_stats = cache.map(|c| c.finish(&mut warnings));
+    // Scan reports what the files are, not what the rules say of them.
+    for outcome in &mut outcomes {
+        if let engine::Outcome::Analyzed(record) = outcome {
+            record.findings = None;
+            record.metrics = None;
+        }
+    }
     let report = ScanReport::new(walked, outcomes);
     match settings.format {
         ScanFormat::Table => report::table::write_scan(out, &report)?,
@@ -54,6 +68,14 @@ pub fn run(
             times.parse().as_secs_f64(),
             times.facts().as_secs_f64(),
         )?;
+        match &cache_stats {
+            Some(c) => writeln!(
+                err,
+                "wtfcb: cache {}: {} files seen, {} stat hits, {} hash hits, {} misses, {} parsed, {} written",
+                c.dir, c.files_seen, c.stat_hits, c.hash_hits, c.misses, c.files_parsed, c.entries_written
+            )?,
+            None => writeln!(err, "wtfcb: cache off")?,
+        }
     }
     Ok(super::exit_status(report.summary.analysis_failures, false))
 }

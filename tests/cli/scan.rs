@@ -426,3 +426,36 @@ fn closed_stdout_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// Issue 17: a warm `scan` re-parsed everything. It uses the cache now (its own entries, with
+// no rule run): the second scan parses nothing unchanged, with the same output.
+#[test]
+fn scan_uses_the_cache() {
+    let p = crate::support::Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write(
+        "a.py",
+        "def f(x):\n    if x:\n        return 1\n    return 0\n",
+    );
+    p.write("b.js", "function g(y) { return y ? [y] : []; }\n");
+    let scan = |args: &[&str]| {
+        let out = p.cmd().arg("scan").args(args).arg("-v").output().unwrap();
+        assert!(out.status.success());
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (cold, cold_err) = scan(&["--format", "json"]);
+    assert!(cold_err.contains("2 misses, 2 parsed"), "{cold_err}");
+    let (warm, warm_err) = scan(&["--format", "json"]);
+    assert!(warm_err.contains(" 0 parsed"), "{warm_err}");
+    assert_eq!(cold, warm);
+    let (uncached, _) = scan(&["--format", "json", "--no-cache"]);
+    assert_eq!(cold, uncached);
+    assert!(!warm.contains("\"findings\""), "scan lists no findings");
+    // A new file is parsed, the others are not.
+    p.write("c.py", "x = 1\n");
+    let (_, err) = scan(&[]);
+    assert!(err.contains(" 1 parsed"), "{err}");
+}
