@@ -197,7 +197,17 @@ impl Repo {
 
     /// Project-relative paths of the files in the index.
     pub fn tracked(&self, what: &str) -> anyhow::Result<std::collections::HashSet<String>> {
-        let out = self.run(&["ls-files", "-z", "--cached", "--", "."], what)?;
+        self.path_list(&["ls-files", "-z", "--cached", "--", "."], what)
+    }
+
+    /// The project-relative paths of a git command's NUL-separated list of repository paths
+    /// (those outside the project left out).
+    fn path_list(
+        &self,
+        args: &[&str],
+        what: &str,
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        let out = self.run(args, what)?;
         Ok(out
             .split(|&b| b == 0)
             .filter(|p| !p.is_empty())
@@ -210,7 +220,7 @@ impl Repo {
 
     /// Project-relative paths whose working-tree content differs from the index.
     pub fn unstaged(&self, what: &str) -> anyhow::Result<std::collections::HashSet<String>> {
-        let out = self.run(
+        self.path_list(
             &[
                 "diff",
                 "--no-ext-diff",
@@ -221,15 +231,7 @@ impl Repo {
                 ".",
             ],
             what,
-        )?;
-        Ok(out
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .filter_map(|p| {
-                let p = String::from_utf8_lossy(p);
-                self.project_path(&p).map(str::to_string)
-            })
-            .collect())
+        )
     }
 
     /// The contents of objects named `<tree-ish>:<repository path>` (`:path` for the index),

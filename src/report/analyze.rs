@@ -583,6 +583,25 @@ pub fn write_statistics(
     writeln!(out, "{}", verdict(report, fail_on))
 }
 
+/// What is counted but not listed, each part starting with `sep`: suppressed findings, those
+/// the baseline accepts, those `--new-since` found at the merge-base.
+pub fn hidden_counts(s: &AnalyzeSummary, sep: &str) -> String {
+    let mut out = String::new();
+    if s.suppressed > 0 {
+        out.push_str(&format!("{sep}{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        out.push_str(&format!("{sep}{} hidden by the baseline", s.baselined));
+    }
+    if let Some(n) = &s.new_since {
+        out.push_str(&format!(
+            "{sep}{} already at {}",
+            n.preexisting, n.reference
+        ));
+    }
+    out
+}
+
 /// Why the exit code is what it is, in one line.
 pub fn verdict(report: &AnalyzeReport, fail_on: FailOn) -> String {
     let s = &report.summary;

@@ -251,7 +251,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
 <meta name=\"referrer\" content=\"no-referrer\">\
 <title>wtfcb report</title><style>{STYLE}</style></head><body>\
 <header><h1>wtfcb report</h1><p class=\"verdict {}\">{} {}</p>\
-<p class=\"muted\">wtfcb {} · {} files · {} functions · {} findings shown{}{}</p></header><main>",
+<p class=\"muted\">wtfcb {} · {} files · {} functions · {} findings shown{}</p></header><main>",
         content_security_policy(),
         if failed { "failed" } else { "passed" },
         if failed { "✖" } else { "✔" },
@@ -260,16 +260,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
         s.files,
         s.functions,
         findings.len(),
-        if s.suppressed > 0 {
-            format!(" · {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
-        if s.baselined > 0 {
-            format!(" · {} hidden by the baseline", s.baselined)
-        } else {
-            String::new()
-        },
+        escape(&super::analyze::hidden_counts(s, " · ")),
     );
     // Overview.
     let mut by_category: BTreeMap<String, u64> = BTreeMap::new();

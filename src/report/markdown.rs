@@ -93,24 +93,11 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
     let total: u64 = s.by_severity.values().sum();
     writeln!(
         md,
-        "{} files, {} functions, {} findings{}{}{}\n",
+        "{} files, {} functions, {} findings{}\n",
         s.files,
         s.functions,
         total,
-        if s.suppressed > 0 {
-            format!(", {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
-        if s.baselined > 0 {
-            format!(", {} hidden by the baseline", s.baselined)
-        } else {
-            String::new()
-        },
-        s.new_since
-            .as_ref()
-            .map(|n| format!(", {} already at {}", n.preexisting, escape(&n.reference)))
-            .unwrap_or_default(),
+        escape(&super::analyze::hidden_counts(s, ", ")),
     )?;
     let shown: Vec<_> = by_severity(report)
         .into_iter()

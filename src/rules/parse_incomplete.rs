@@ -39,15 +39,12 @@ impl Rule for ParseIncomplete {
     }
 
     fn check(&self, file: &FileContext, params: &RuleParams, out: &mut Emitter) {
-        let errors = file.facts.syntax_errors;
-        if let Some(first) = errors.first {
-            let message = format!(
-                "{} place(s) the C/C++ grammar could not parse (read without a preprocessor); the first: {}",
-                errors.count,
-                super::syntax_error::describe(file)
-            );
-            let at = (first.line, first.column);
-            out.emit(&META, params.severity, message, at, at, None);
-        }
+        super::syntax_error::emit_first_error(
+            &META,
+            file,
+            params,
+            out,
+            "place(s) the C/C++ grammar could not parse (read without a preprocessor)",
+        );
     }
 }

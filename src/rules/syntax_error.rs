@@ -84,3 +84,20 @@ pub fn describe(file: &FileContext) -> String {
     }
     text
 }
+
+/// One finding at the first error of the file, if it has any: `{count} {what}; the first:
+/// {description}`.
+pub fn emit_first_error(
+    meta: &RuleMeta,
+    file: &FileContext,
+    params: &RuleParams,
+    out: &mut Emitter,
+    what: &str,
+) {
+    let errors = file.facts.syntax_errors;
+    if let Some(first) = errors.first {
+        let message = format!("{} {what}; the first: {}", errors.count, describe(file));
+        let at = (first.line, first.column);
+        out.emit(meta, params.severity, message, at, at, None);
+    }
+}
