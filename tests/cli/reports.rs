@@ -11,7 +11,7 @@ use crate::support::Project;
 /// A project with findings of several severities, a suppressed one, and names that attack
 /// every format: HTML and script tags, a table pipe, a CSV formula, C++'s `operator<`, a
 /// workflow-command separator, non-ASCII text before a finding (UTF-16 columns).
-fn hostile() -> Project {
+pub(crate) fn hostile() -> Project {
     let p = Project::new();
     std::fs::create_dir(p.path().join(".git")).unwrap();
     p.write("</script><script>alert(1)</script>.py", "eval('x')\n");
