@@ -97,25 +97,17 @@ impl PhaseTimes {
 
 /// What every file of a run goes through, and where it reports its times.
 pub struct Pipeline<'a> {
+    /// Rules, cache, parser isolation, times and given contents.
+    pub services: Services<'a>,
     pub max_size: u64,
-    /// Set by `analyze`: run the rules.
-    pub rules: Option<&'a Ruleset>,
-    /// Set by `analyze` unless `--no-cache`.
-    pub cache: Option<&'a Cache>,
-    pub times: &'a PhaseTimes,
-    /// Where files are parsed.
-    pub isolation: &'a Isolation,
     pub budget: ParseBudget,
     /// Leave out content that reads as generated or minified (a default exclude).
     pub skip_generated: bool,
     /// Advanced once per file (a terminal's progress bar).
     pub progress: Option<&'a indicatif::ProgressBar>,
-    /// Content to analyze instead of the file on disk, by project-relative path: the index
-    /// for `--staged`, a commit for `--new-since`.
-    pub contents: Option<&'a Contents>,
 }
 
-/// File contents by project-relative path (see [`Pipeline::contents`]).
+/// File contents by project-relative path (see [`Services::contents`]).
 pub type Contents = std::collections::HashMap<String, crate::git::Blob>;
 
 /// The bytes of a candidate: given (from git), or read from disk with the stat of the read.
@@ -124,7 +116,11 @@ fn read_candidate(
     pipeline: &Pipeline,
 ) -> Result<(Vec<u8>, Option<source::Stat>), ReadError> {
     use crate::git::Blob;
-    match pipeline.contents.and_then(|c| c.get(&candidate.rel)) {
+    match pipeline
+        .services
+        .contents
+        .and_then(|c| c.get(&candidate.rel))
+    {
         Some(&Blob::TooLarge(size)) => Err(ReadError::TooLarge {
             size,
             limit: pipeline.max_size,
@@ -143,7 +139,7 @@ fn read_candidate(
 /// Reads, parses and measures one file; with rules, also checks it; with a cache, serves
 /// unchanged files from it and stores new results.
 pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
-    match (pipeline.rules, pipeline.cache) {
+    match (pipeline.services.rules, pipeline.services.cache) {
         (Some(rules), Some(cache)) => process_cached(candidate, pipeline, rules, cache),
         _ => {
             let start = Instant::now();
@@ -155,10 +151,14 @@ pub fn process(candidate: &Candidate, pipeline: &Pipeline) -> Outcome {
                 Err(err) => return read_failure(candidate, err),
             };
             drop(reading);
-            PhaseTimes::add(&pipeline.times.read_ns, start);
-            let profile = pipeline.rules.map(|r| r.profile_for(&candidate.rel));
+            PhaseTimes::add(&pipeline.services.times.read_ns, start);
+            let profile = pipeline
+                .services
+                .rules
+                .map(|r| r.profile_for(&candidate.rel));
             let checks = profile.as_deref().map(|p| {
                 let test = pipeline
+                    .services
                     .rules
                     .is_some_and(|r| r.is_test(&candidate.rel, candidate.language));
                 (p, test)
@@ -177,7 +177,7 @@ fn process_cached(
     rules: &Ruleset,
     cache: &Cache,
 ) -> Outcome {
-    let times = pipeline.times;
+    let times = pipeline.services.times;
     let start = Instant::now();
     // Restores the thread's phase when this file is done; `set_phase` switches on the way.
     let _phase = alloc::phase(Phase::Cache);
@@ -203,6 +203,7 @@ fn process_cached(
     let key = cache.key(&settings, is_test, candidate.language);
     // Given content has no file state: it is looked up by its hash.
     let given = pipeline
+        .services
         .contents
         .is_some_and(|c| c.contains_key(&candidate.rel));
     if let Some(md5) = cache.trusted_md5(candidate).filter(|_| !given) {
@@ -307,8 +308,11 @@ fn analyze_source(
     } else {
         candidate.language
     };
-    let extracted = pipeline.isolation.extract(language, &source.text, budget)?;
-    let times = pipeline.times;
+    let extracted = pipeline
+        .services
+        .isolation
+        .extract(language, &source.text, budget)?;
+    let times = pipeline.services.times;
     times
         .parse_ns
         .fetch_add(extracted.parse_time.as_nanos() as u64, Ordering::Relaxed);
@@ -470,15 +474,11 @@ pub fn process_walked(
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pipeline = Pipeline {
+        services: *services,
         max_size: settings.options.max_file_size,
-        rules: services.rules,
-        cache: services.cache,
-        times: services.times,
-        isolation: services.isolation,
         budget: settings.parse_budget,
         skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
         progress,
-        contents: services.contents,
     };
     process_all(&walked.files, settings.jobs, &pipeline)
 }
@@ -524,15 +524,17 @@ mod tests {
             (Some(&rules), Some(&cache)),
         ] {
             let pipeline = Pipeline {
+                services: Services {
+                    rules,
+                    cache,
+                    times: &times,
+                    isolation: &Isolation::InProcess,
+                    contents: None,
+                },
                 max_size: 1 << 20,
-                rules,
-                cache,
-                times: &times,
-                isolation: &Isolation::InProcess,
                 budget: ParseBudget::DEFAULT,
                 skip_generated: true,
                 progress: None,
-                contents: None,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
             match &outcomes[0] {
@@ -553,15 +555,17 @@ mod tests {
         std::fs::write(dir.path().join("big.py"), "x = 1\n".repeat(100)).unwrap();
         let times = PhaseTimes::default();
         let pipeline = Pipeline {
+            services: Services {
+                rules: None,
+                cache: None,
+                times: &times,
+                isolation: &Isolation::InProcess,
+                contents: None,
+            },
             max_size: 10,
-            rules: None,
-            cache: None,
-            times: &times,
-            isolation: &Isolation::InProcess,
             budget: ParseBudget::DEFAULT,
             skip_generated: true,
             progress: None,
-            contents: None,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);
         assert!(matches!(outcome, Outcome::Skipped(s) if s.reason.contains("too large")));

@@ -301,7 +301,7 @@ impl Repo {
 }
 
 /// The non-blank lines of a text, by hash, with how often each occurs (indentation ignored):
-/// what [`line_similarity`] compares.
+/// what [`Lines::similarity`] compares.
 #[derive(Debug, Default)]
 pub struct Lines {
     counts: HashMap<u64, u32>,
@@ -338,11 +338,6 @@ impl Lines {
     }
 }
 
-/// [`Lines::similarity`] of two texts.
-pub fn line_similarity(old: &[u8], new: &[u8]) -> f64 {
-    Lines::of(old).similarity(&Lines::of(new))
-}
-
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -352,6 +347,10 @@ fn fnv(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line_similarity(old: &[u8], new: &[u8]) -> f64 {
+        Lines::of(old).similarity(&Lines::of(new))
+    }
 
     #[test]
     fn line_similarity_counts_shared_lines_over_the_larger_file() {

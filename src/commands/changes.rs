@@ -172,15 +172,13 @@ fn findings_at_base(
         ..*services
     };
     let base_outcomes = engine::process_walked(&base_walk, &settings.walk, &base_services, None)?;
-    let mut seen = HashSet::new();
+    // Each base file is one candidate: one record each.
     for outcome in &base_outcomes {
         if let Outcome::Analyzed(record) = outcome {
-            if seen.insert(record.rel.clone()) {
-                entries.extend(entries_of(
-                    record.findings.as_deref().unwrap_or(&[]),
-                    &record.rel,
-                ));
-            }
+            entries.extend(entries_of(
+                record.findings.as_deref().unwrap_or(&[]),
+                &record.rel,
+            ));
         }
     }
     let summary = NewSinceSummary {
@@ -199,7 +197,7 @@ fn findings_at_base(
 }
 
 /// Share of lines a file must have in common with a baselined file that disappeared to be
-/// taken for it, renamed (see [`crate::git::line_similarity`]).
+/// taken for it, renamed (see [`crate::git::Lines::similarity`]).
 const RENAME_LINE_SHARE: f64 = 0.85;
 /// At most this many vanished files are read back from git to look for renames by content.
 const MAX_VANISHED: usize = 1000;

@@ -28,21 +28,6 @@ pub struct ReportOptions {
     pub html_source: bool,
 }
 
-impl Default for ReportOptions {
-    fn default() -> Self {
-        ReportOptions {
-            show_suppressed: false,
-            fail_on: FailOn::At(Severity::High),
-            min_severity: Severity::Info,
-            statistics: false,
-            max_findings: 200,
-            sarif_category: "wtfcb/".to_string(),
-            repo_prefix: String::new(),
-            html_source: false,
-        }
-    }
-}
-
 pub type Writer = fn(&mut dyn Write, &AnalyzeReport, &ReportOptions) -> anyhow::Result<()>;
 
 /// An output format.
