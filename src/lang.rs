@@ -292,7 +292,7 @@ impl Language {
                 "struct_item" | "enum_item" | "union_item" | "trait_item" | "impl_item" => {
                     Role::Class
                 }
-                "use_declaration" | "extern_crate_declaration" => Role::Import,
+                "use_declaration" | "extern_crate_declaration" | "mod_item" => Role::Import,
                 "if_expression" => Role::If,
                 "else_clause" => Role::Else,
                 "let_declaration" => Role::LetElse,

@@ -4,6 +4,7 @@
 use tree_sitter::{Node, Tree};
 
 use super::names;
+use super::tokens;
 use super::{Class, FileFacts, Function, LineCounts, Position};
 use crate::lang::{Language, Role};
 use crate::rules::{self, NodeView};
@@ -90,6 +91,10 @@ struct Extractor<'a> {
     preproc: Vec<usize>,
     /// Go methods and their receiver type, matched to structs once the file is read.
     go_methods: Vec<String>,
+    /// Per node kind id, how clone detection reads its tokens.
+    token_classes: &'static [tokens::Class],
+    /// Leaf tokens before this byte belong to an import: not clone material.
+    import_end: usize,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -108,6 +113,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         pending: Vec::new(),
         preproc: Vec::new(),
         go_methods: Vec::new(),
+        token_classes: tokens::classes(lang),
+        import_end: 0,
     };
     let has_errors = tree.root_node().has_error();
     let mut cursor = tree.walk();
@@ -254,7 +261,12 @@ impl Extractor<'_> {
             }
             Role::Class => self.open_class(node, path),
             Role::Namespace => self.open_namespace(node),
-            Role::Import => names::imports(node, self.lang, self.src, &mut self.facts.imports),
+            Role::Import => {
+                names::imports(node, self.lang, self.src, &mut self.facts.imports);
+                if tokens::is_import_statement(node) {
+                    self.import_end = node.end_byte();
+                }
+            }
             Role::Call => {
                 names::imports(node, self.lang, self.src, &mut self.facts.imports);
                 self.measure(node, role, path);
@@ -265,6 +277,12 @@ impl Extractor<'_> {
         if node.child_count() == 0 && node.start_byte() < node.end_byte() {
             self.mark(node.start_position().row, LINE_CODE);
             self.mark(last_row(node), LINE_CODE);
+            if node.start_byte() >= self.import_end {
+                let class = self.token_classes.get(kind).copied().unwrap_or_default();
+                let text = self.src.get(node.byte_range()).unwrap_or("");
+                let line = node.start_position().row as u32 + 1;
+                self.facts.tokens.push(class, text, line);
+            }
         }
         true
     }
@@ -652,6 +670,7 @@ impl Extractor<'_> {
         for c in &mut self.facts.classes {
             c.code_lines = code_between(c.start_line, c.end_line);
         }
+        self.facts.tokens.drop_data_tables();
         for receiver in self.go_methods {
             if let Some(class) = self.facts.classes.iter_mut().find(|c| c.name == receiver) {
                 class.methods += 1;
@@ -694,6 +713,10 @@ fn first_error(node: Node, path: &[Node], src: &str) -> super::FirstError {
 mod tests {
     use super::*;
 
+    fn specs(imports: &[crate::facts::Import]) -> Vec<&str> {
+        imports.iter().map(|i| i.specifier.as_str()).collect()
+    }
+
     fn facts(lang: Language, src: &str) -> FileFacts {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
@@ -735,7 +758,7 @@ f = lambda x, y: x + y
                 blank: 4
             }
         );
-        assert_eq!(f.imports, ["os", "sys", ".pkg"]);
+        assert_eq!(specs(&f.imports), ["os", "sys", ".pkg"]);
         let q: Vec<_> = f
             .functions
             .iter()
@@ -783,7 +806,7 @@ obj.handler = function () {};
             .collect();
         assert_eq!(q, ["f", "g", "A.m", "A.s", "obj.handler"]);
         assert_eq!(f.functions[4].name, "handler");
-        assert_eq!(f.imports, ["./x.js", "fs"]);
+        assert_eq!(specs(&f.imports), ["./x.js", "fs"]);
         assert_eq!(
             f.lines,
             LineCounts {
@@ -814,7 +837,7 @@ fn free(&self, a: u8) {}
             .map(|f| f.qualified_name.as_str())
             .collect();
         assert_eq!(q, ["Wrap::new", "Wrap::new::c", "free"]);
-        assert_eq!(f.imports, ["std::collections::{HashMap,HashSet}"]);
+        assert_eq!(specs(&f.imports), ["std::collections::{HashMap,HashSet}"]);
         let kinds: Vec<_> = f
             .classes
             .iter()
@@ -845,7 +868,7 @@ func main() { f := func() {}; f() }
             .collect();
         assert_eq!(q, ["Server.Run", "main", "main.f"]);
         assert_eq!(f.functions[0].parameters, 3);
-        assert_eq!(f.imports, ["fmt", "strings"]);
+        assert_eq!(specs(&f.imports), ["fmt", "strings"]);
         assert_eq!(f.classes.len(), 1);
         assert_eq!(f.classes[0].methods, 1);
     }
@@ -859,7 +882,7 @@ func main() { f := func() {}; f() }
             .map(|f| (f.qualified_name.as_str(), f.parameters))
             .collect();
         assert_eq!(q, [("f", 0), ("g", 2)]);
-        assert_eq!(c.imports, ["stdio.h"]);
+        assert_eq!(specs(&c.imports), ["<stdio.h>"]);
         assert_eq!(c.classes.len(), 1);
         let cpp = facts(Language::Cpp, "namespace n {\nclass A { public: void m(int x) {} };\n}\nvoid A::out() {}\nauto l = [](int a) { return a; };\n");
         let q: Vec<_> = cpp
@@ -893,7 +916,7 @@ func main() { f := func() {}; f() }
             .map(|f| f.qualified_name.as_str())
             .collect();
         assert_eq!(q, ["A.A", "A.m", "A.m.r"]);
-        assert_eq!(java.imports, ["java.util.List", "a.B.*"]);
+        assert_eq!(specs(&java.imports), ["java.util.List", "a.B.*"]);
         let ruby = facts(Language::Ruby, "require 'json'\nmodule M\n  class C\n    def go(a, b = 1)\n      x = 1\n    end\n    def self.make; end\n  end\nend\n=begin\ndoc\n=end\n");
         let q: Vec<_> = ruby
             .functions
@@ -901,7 +924,7 @@ func main() { f := func() {}; f() }
             .map(|f| f.qualified_name.as_str())
             .collect();
         assert_eq!(q, ["M::C#go", "M::C.make"]);
-        assert_eq!(ruby.imports, ["json"]);
+        assert_eq!(specs(&ruby.imports), ["json"]);
         assert_eq!(ruby.lines.comment, 3);
         assert_eq!(
             ruby.classes.iter().map(|c| c.methods).collect::<Vec<_>>(),

@@ -3,6 +3,7 @@
 
 pub(crate) mod extract;
 pub(crate) mod names;
+pub(crate) mod tokens;
 
 #[cfg(test)]
 mod complexity_tests;
@@ -230,7 +231,7 @@ pub struct FileFacts {
     pub lines: LineCounts,
     pub functions: Vec<Function>,
     pub classes: Vec<Class>,
-    pub imports: Vec<String>,
+    pub imports: Vec<Import>,
     pub syntax_errors: SyntaxErrors,
     /// What the first syntax error is (absent without errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,4 +243,46 @@ pub struct FileFacts {
     /// Syntactic rules' hits; consumed by the rules, never reported as they are.
     #[serde(skip)]
     pub hits: Vec<Hit>,
+    /// The file's code as clone detection reads it (not reported: it is as long as the file).
+    #[serde(skip)]
+    pub tokens: Tokens,
+}
+
+/// How a file refers to another.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    /// Loaded with the file: `import`, `use`, `#include`, `require`, `mod m;`.
+    Static,
+    /// Loaded when the code runs: `import("./x")`.
+    Dynamic,
+    /// Read by the type checker only: TypeScript `import type`.
+    TypeOnly,
+    /// Passed on: `export ... from "./x"`.
+    ReExport,
+}
+
+/// One import as written: the specifier, what kind it is, and its line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+pub struct Import {
+    pub specifier: String,
+    pub kind: ImportKind,
+    pub line: u32,
+    /// Python `from M import a, b`: the names, which may be submodules of `M`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+}
+
+/// The leaf tokens of a file with comments, imports and data tables left out, for clone
+/// detection: per token a value (its normalised kind in the high 16 bits, a hash of its text in
+/// the low 16) and its 1-based line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Tokens {
+    pub values: Vec<u32>,
+    pub lines: Vec<u32>,
+    /// While collecting: how many literal and separator tokens the values end with (0 once
+    /// the file is read).
+    data_run: usize,
 }

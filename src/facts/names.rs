@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::{Suppression, Todo};
+use super::{Import, ImportKind, Suppression, Todo};
 use crate::lang::Language;
 
 /// Longest name kept; minified code can bind enormous expressions.
@@ -255,10 +255,18 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
     count
 }
 
-/// The modules an import-like node names (empty when it is not an import after all, as for a
-/// JavaScript call that is not `require`).
-// wtfcb: ignore[complex-function, cognitive-complexity] -- one arm per language import syntax.
-pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
+/// The imports a node makes, as written, with their kind and line.
+// wtfcb: ignore[complex-function, cognitive-complexity, long-function] -- one arm per language's import syntax.
+pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
+    let line = node.start_position().row as u32 + 1;
+    let mut push = |specifier: String, kind: ImportKind, names: Vec<String>| {
+        out.push(Import {
+            specifier,
+            kind,
+            line,
+            names,
+        })
+    };
     match (lang, node.kind()) {
         (Language::Python, "import_statement") => {
             let mut cursor = node.walk();
@@ -269,67 +277,112 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
                     Some(name)
                 };
                 if let Some(m) = module {
-                    out.push(squash(text(m, src)));
+                    push(squash(text(m, src)), ImportKind::Static, Vec::new());
                 }
             }
         }
         (Language::Python, "import_from_statement") => {
             if let Some(m) = node.child_by_field_name("module_name") {
-                out.push(squash(text(m, src)));
+                let mut cursor = node.walk();
+                let names = node
+                    .children_by_field_name("name", &mut cursor)
+                    .filter_map(|n| {
+                        let n = if n.kind() == "aliased_import" {
+                            n.child_by_field_name("name")?
+                        } else {
+                            n
+                        };
+                        Some(squash(text(n, src)))
+                    })
+                    .take(64)
+                    .collect();
+                push(squash(text(m, src)), ImportKind::Static, names);
             }
         }
-        (
-            Language::JavaScript | Language::TypeScript | Language::Tsx,
-            "import_statement" | "export_statement",
-        ) => {
+        (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
             if let Some(s) = node.child_by_field_name("source") {
-                out.push(unquote(text(s, src)));
+                // `import type { A } from "./a"`: a `type` keyword right after `import`.
+                let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
+                let kind = if type_only {
+                    ImportKind::TypeOnly
+                } else {
+                    ImportKind::Static
+                };
+                push(unquote(text(s, src)), kind, Vec::new());
+            }
+        }
+        (Language::JavaScript | Language::TypeScript | Language::Tsx, "export_statement") => {
+            if let Some(s) = node.child_by_field_name("source") {
+                let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
+                let kind = if type_only {
+                    ImportKind::TypeOnly
+                } else {
+                    ImportKind::ReExport
+                };
+                push(unquote(text(s, src)), kind, Vec::new());
             }
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "call_expression") => {
             let Some(function) = node.child_by_field_name("function") else {
                 return;
             };
-            let is_import = match function.kind() {
-                "import" => true,
-                "identifier" => text(function, src) == "require",
-                _ => false,
+            let kind = match function.kind() {
+                "import" => ImportKind::Dynamic,
+                "identifier" if text(function, src) == "require" => ImportKind::Static,
+                _ => return,
             };
-            if is_import {
-                if let Some(arg) = node
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                {
-                    if arg.kind() == "string" {
-                        out.push(unquote(text(arg, src)));
-                    }
+            if let Some(arg) = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+            {
+                if arg.kind() == "string" {
+                    push(unquote(text(arg, src)), kind, Vec::new());
                 }
             }
         }
         (Language::Rust, "use_declaration") => {
             if let Some(arg) = node.child_by_field_name("argument") {
-                out.push(squash(text(arg, src)));
+                push(squash(text(arg, src)), ImportKind::Static, Vec::new());
             }
         }
         (Language::Rust, "extern_crate_declaration") => {
             if let Some(name) = node.child_by_field_name("name") {
-                out.push(squash(text(name, src)));
+                push(squash(text(name, src)), ImportKind::Static, Vec::new());
+            }
+        }
+        // `mod m;` loads `m.rs` or `m/mod.rs`; an inline `mod m { ... }` loads nothing.
+        (Language::Rust, "mod_item") => {
+            if node.child_by_field_name("body").is_none() {
+                if let Some(name) = node.child_by_field_name("name") {
+                    push(
+                        format!("mod {}", text(name, src)),
+                        ImportKind::Static,
+                        Vec::new(),
+                    );
+                }
             }
         }
         (Language::Go, "import_spec") => {
             if let Some(path) = node.child_by_field_name("path") {
-                out.push(unquote(text(path, src)));
+                push(unquote(text(path, src)), ImportKind::Static, Vec::new());
             }
         }
         (Language::Java, "import_declaration") => {
             let body = text(node, src).trim();
             let body = body.strip_prefix("import").unwrap_or(body).trim_start();
             let body = body.strip_prefix("static").unwrap_or(body);
-            out.push(squash(body.trim_end_matches(';')));
+            push(
+                squash(body.trim_end_matches(';')),
+                ImportKind::Static,
+                Vec::new(),
+            );
         }
         (Language::C | Language::Cpp, "preproc_include") => {
             if let Some(path) = node.child_by_field_name("path") {
-                out.push(unquote(text(path, src)));
+                // Kept with its delimiters: `"x.h"` is looked up beside the file first, `<x.h>`
+                // only on the include path.
+                let spec = clip(&text(path, src).replace(char::is_whitespace, ""));
+                push(spec, ImportKind::Static, Vec::new());
             }
         }
         (Language::Ruby, "call") => {
@@ -339,15 +392,23 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<String>) {
             let Some(method) = node.child_by_field_name("method") else {
                 return;
             };
-            if !matches!(text(method, src), "require" | "require_relative") {
-                return;
-            }
+            let relative = match text(method, src) {
+                "require" => false,
+                "require_relative" => true,
+                _ => return,
+            };
             if let Some(arg) = node
                 .child_by_field_name("arguments")
                 .and_then(|a| a.named_child(0))
             {
                 if arg.kind() == "string" {
-                    out.push(unquote(text(arg, src)));
+                    let spec = unquote(text(arg, src));
+                    let spec = if relative && !spec.starts_with('.') {
+                        format!("./{spec}")
+                    } else {
+                        spec
+                    };
+                    push(spec, ImportKind::Static, Vec::new());
                 }
             }
         }

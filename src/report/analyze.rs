@@ -11,7 +11,7 @@ use crate::findings::{Finding, Severity};
 use crate::walk::{Diagnostic, Skipped, WalkResult};
 
 /// Version of the JSON report layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Phase times in milliseconds (the walk is wall time; the rest are summed over threads).
 #[derive(Debug, Clone, Default, Serialize)]

@@ -1,0 +1,232 @@
+//! How clone detection reads a file: its leaf tokens, normalised by kind, with comments,
+//! import statements and data tables (long runs of literals) left out. Collected during the
+//! single pass (see `extract`), stored with the file's facts.
+
+use std::sync::OnceLock;
+
+use tree_sitter::Node;
+
+use super::Tokens;
+use crate::lang::Language;
+
+/// The normalised kind every identifier shares (Type-2 clones differ only in names).
+pub const IDENTIFIER: u16 = u16::MAX;
+
+/// A data table is a run of at least this many literal and punctuation tokens in a row.
+const DATA_RUN: usize = 40;
+
+/// What a leaf token of one node kind is, for clone detection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Class {
+    /// The normalised kind: [`IDENTIFIER`] for names, the kind id otherwise (each keyword,
+    /// operator and literal kind its own).
+    pub norm: u16,
+    /// A literal, or punctuation that separates literals: what a data table is made of.
+    pub data: bool,
+}
+
+/// Per node kind id of a language, its token class (built once per process).
+pub fn classes(lang: Language) -> &'static [Class] {
+    static TABLES: [OnceLock<Vec<Class>>; 10] = [const { OnceLock::new() }; 10];
+    TABLES[lang.index()].get_or_init(|| {
+        let grammar = lang.grammar();
+        (0..grammar.node_kind_count())
+            .map(|id| {
+                let id = id as u16;
+                let kind = grammar.node_kind_for_id(id).unwrap_or("");
+                let named = grammar.node_kind_is_named(id);
+                classify(id, kind, named)
+            })
+            .collect()
+    })
+}
+
+fn classify(id: u16, kind: &str, named: bool) -> Class {
+    const NAMES: [&str; 8] = [
+        "name",
+        "constant",
+        "self",
+        "this",
+        "super",
+        "instance_variable",
+        "class_variable",
+        "global_variable",
+    ];
+    const LITERALS: [&str; 14] = [
+        "string", "integer", "float", "number", "char", "literal", "escape", "heredoc", "rune",
+        "true", "false", "null", "nil", "none",
+    ];
+    const SEPARATORS: [&str; 13] = [
+        ",", ";", ":", "(", ")", "[", "]", "{", "}", "\"", "'", "-", "`",
+    ];
+    if named && (kind.ends_with("identifier") || NAMES.contains(&kind)) {
+        return Class {
+            norm: IDENTIFIER,
+            data: false,
+        };
+    }
+    let lower = kind.to_ascii_lowercase();
+    let literal = named && LITERALS.iter().any(|l| lower.contains(l));
+    Class {
+        norm: id,
+        data: literal || (!named && SEPARATORS.contains(&kind)),
+    }
+}
+
+/// Whether a node is an import, `use`, `#include` or re-export statement, whose tokens are
+/// not clone material (identical import blocks are not duplicated logic).
+pub fn is_import_statement(node: Node) -> bool {
+    match node.kind() {
+        "export_statement" => node.child_by_field_name("source").is_some(),
+        "mod_item" => node.child_by_field_name("body").is_none(),
+        _ => true,
+    }
+}
+
+impl Tokens {
+    /// Appends a leaf token; a data table that the token ends is dropped first.
+    pub fn push(&mut self, class: Class, text: &str, line: u32) {
+        if class.data {
+            self.data_run += 1;
+        } else {
+            self.drop_data_tables();
+        }
+        self.values
+            .push(u32::from(class.norm) << 16 | u32::from(text_hash(text)));
+        self.lines.push(line);
+    }
+
+    /// Drops the data table the tokens end with, if they do; called at the end of the file.
+    pub fn drop_data_tables(&mut self) {
+        if self.data_run >= DATA_RUN {
+            let keep = self.values.len() - self.data_run;
+            self.values.truncate(keep);
+            self.lines.truncate(keep);
+        }
+        self.data_run = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+/// 16 bits of FNV-1a over the text (folded): what tells `a` from `b` in `--duplicates exact`.
+fn text_hash(text: &str) -> u16 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in text.as_bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h ^ (h >> 16)) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::facts::extract;
+    use crate::lang::Language;
+
+    fn tokens(lang: Language, src: &str) -> Vec<u32> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        extract(&tree, src, lang).tokens.values
+    }
+
+    fn kinds(values: &[u32]) -> Vec<u16> {
+        values.iter().map(|v| (v >> 16) as u16).collect()
+    }
+
+    #[test]
+    fn names_are_one_symbol_operators_and_keywords_are_not() {
+        let plus = tokens(Language::Python, "x = a + b\n");
+        let renamed = tokens(Language::Python, "y = c + d\n");
+        let minus = tokens(Language::Python, "x = a - b\n");
+        assert_eq!(kinds(&plus), kinds(&renamed));
+        assert_ne!(plus, renamed, "the exact values keep the names apart");
+        assert_ne!(kinds(&plus), kinds(&minus), "`+` and `-` differ");
+    }
+
+    #[test]
+    fn comments_imports_and_docstrings_are_left_out() {
+        let bare = tokens(Language::Python, "def f():\n    return 1\n");
+        let noisy = tokens(
+            Language::Python,
+            "# licence\nimport os\nfrom a import b\ndef f():\n    \"\"\"Doc.\"\"\"\n    # note\n    return 1\n",
+        );
+        assert_eq!(kinds(&bare), kinds(&noisy));
+        let js = tokens(
+            Language::JavaScript,
+            "import x from './x';\nexport { y } from './y';\nexport function f() { return 1; }\n",
+        );
+        assert!(!js.is_empty(), "an exported function is code");
+        let only_imports = tokens(
+            Language::JavaScript,
+            "import x from './x';\nexport { y } from './y';\n",
+        );
+        assert!(only_imports.is_empty());
+    }
+
+    #[test]
+    fn data_tables_are_dropped_and_code_around_them_kept() {
+        let numbers: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        let src = format!("T = [{}]\nx = f(T)\n", numbers.join(", "));
+        let t = tokens(Language::Python, &src);
+        // `T =` and the call line are left: 2 + 6 tokens.
+        assert_eq!(t.len(), 8, "{t:?}");
+        let short = tokens(Language::Python, "T = [1, 2, 3]\n");
+        assert_eq!(short.len(), 9, "a short list is code");
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use crate::facts::{extract, ImportKind};
+    use crate::lang::Language;
+
+    fn imports(lang: Language, src: &str) -> Vec<(String, ImportKind, u32)> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        extract(&tree, src, lang)
+            .imports
+            .into_iter()
+            .map(|i| (i.specifier, i.kind, i.line))
+            .collect()
+    }
+
+    #[test]
+    fn import_kinds_and_lines() {
+        let ts = imports(
+            Language::TypeScript,
+            "import type { A } from './a';\nimport b from './b';\nexport * from './c';\nconst d = import('./d');\nconst e = require('./e');\n",
+        );
+        let kinds: Vec<_> = ts.iter().map(|(s, k, l)| (s.as_str(), *k, *l)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("./a", ImportKind::TypeOnly, 1),
+                ("./b", ImportKind::Static, 2),
+                ("./c", ImportKind::ReExport, 3),
+                ("./d", ImportKind::Dynamic, 4),
+                ("./e", ImportKind::Static, 5),
+            ]
+        );
+        let rust = imports(
+            Language::Rust,
+            "mod a;\nmod b { fn f() {} }\nuse crate::c;\n",
+        );
+        let specs: Vec<_> = rust.iter().map(|(s, _, l)| (s.as_str(), *l)).collect();
+        assert_eq!(specs, [("mod a", 1), ("crate::c", 3)]);
+        let c = imports(Language::C, "#include \"x.h\"\n#include <y.h>\n");
+        assert_eq!(c[0].0, "\"x.h\"");
+        assert_eq!(c[1].0, "<y.h>");
+        let ruby = imports(Language::Ruby, "require_relative 'lib/x'\nrequire 'json'\n");
+        assert_eq!(ruby[0].0, "./lib/x");
+        assert_eq!(ruby[1].0, "json");
+    }
+}
