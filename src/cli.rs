@@ -317,6 +317,10 @@ pub struct AnalyzeArgs {
     /// report does not carry code).
     #[arg(long)]
     pub html_source: bool,
+    /// How `duplicate-code` compares copies: `type2` (names and literal values may differ)
+    /// or `exact` (identical tokens only).
+    #[arg(long, value_enum, default_value = "type2", value_name = "MODE")]
+    pub duplicates: crate::project::DuplicatesMode,
     /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
     #[arg(long, value_name = "RULES")]
     pub select: Vec<String>,

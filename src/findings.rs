@@ -73,6 +73,7 @@ pub enum Category {
     Security,
     Style,
     Docs,
+    Duplication,
 }
 
 impl Category {
@@ -85,6 +86,7 @@ impl Category {
             Category::Security => "security",
             Category::Style => "style",
             Category::Docs => "docs",
+            Category::Duplication => "duplication",
         }
     }
 }
@@ -128,6 +130,23 @@ pub struct Finding {
     /// when a line holds non-ASCII text; otherwise they equal the byte columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns_utf16: Option<[u32; 2]>,
+    /// Other places the finding is about: the other copies of duplicated code, the files of
+    /// an import cycle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// Another place a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+pub struct Related {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// What is there (`copy 2 of 3`, `imports b.py`).
+    pub message: String,
+    /// The place is test code.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 /// A fingerprint from what identifies a finding, never its line number. White space in the
@@ -355,6 +374,7 @@ mod tests {
             preexisting: false,
             line_hash: String::new(),
             columns_utf16: None,
+            related: Vec::new(),
         };
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");

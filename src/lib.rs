@@ -22,6 +22,7 @@ pub mod isolate;
 pub mod lang;
 pub mod parse;
 pub mod profile;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod settings;

@@ -76,7 +76,13 @@ pub fn run(
         times: &times,
         contents: git.staged.as_ref(),
     };
-    let outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
+    let mut outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
+    let project_summary = crate::project::run(
+        &mut outcomes,
+        &settings.rules,
+        settings.duplicates,
+        &settings.walk.project.root,
+    );
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
@@ -110,6 +116,7 @@ pub fn run(
             new_since,
         },
     );
+    report.summary.project = project_summary;
     if settings.baseline_action != BaselineMode::Apply {
         write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
         super::report_warnings(err, settings.verbosity, &warnings)?;

@@ -176,6 +176,18 @@ pub struct FileMetrics {
     pub parameters: Stat,
     pub code_lines: Stat,
     pub returns: Stat,
+    /// Lines that lie in duplicated code (set by the project phase).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub duplicated_lines: u32,
+    /// Files of the project this file imports, and that import it (set by the project phase).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fan_out: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fan_in: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl FileMetrics {
@@ -206,6 +218,9 @@ impl FileMetrics {
             parameters: stat(|f| f.parameters),
             code_lines: stat(|f| f.code_lines),
             returns: stat(|f| f.returns),
+            duplicated_lines: 0,
+            fan_out: 0,
+            fan_in: 0,
         }
     }
 }

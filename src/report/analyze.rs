@@ -183,6 +183,9 @@ pub struct AnalyzeSummary {
     pub analysis_failures: u64,
     /// The ten functions of highest cyclomatic complexity (then cognitive, path, line).
     pub most_complex: Vec<Hotspot>,
+    /// What the project phase found: `duplication`, `imports`.
+    #[serde(flatten)]
+    pub project: crate::project::ProjectSummary,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

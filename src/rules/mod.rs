@@ -10,12 +10,14 @@ mod complex_function;
 mod console_call;
 mod debugger_statement;
 mod deep_nesting;
+pub(crate) mod duplicate_code;
 mod empty_block;
 mod eval_exec;
 mod explicit_any;
 mod god_class;
 mod goto_statement;
 mod ignored_error;
+pub(crate) mod import_cycle;
 mod large_file;
 mod long_function;
 mod loose_equality;
@@ -29,6 +31,7 @@ mod syntax_error;
 mod todo_comment;
 mod todo_macro;
 mod too_many_parameters;
+pub(crate) mod unresolved_import;
 mod unsafe_block;
 mod unsafe_libc_call;
 mod unused_suppression;
@@ -161,7 +164,7 @@ pub trait Rule: Send + Sync {
 
 /// Every rule wtfcb has, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static RULES: [&dyn Rule; 33] = [
+    static RULES: [&dyn Rule; 36] = [
         &assert_outside_tests::AssertOutsideTests,
         &bare_except::BareExcept,
         &broad_except::BroadExcept,
@@ -171,12 +174,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &console_call::ConsoleCall,
         &debugger_statement::DebuggerStatement,
         &deep_nesting::DeepNesting,
+        &duplicate_code::DuplicateCode,
         &empty_block::EmptyBlock,
         &eval_exec::EvalExec,
         &explicit_any::ExplicitAny,
         &god_class::GodClass,
         &goto_statement::GotoStatement,
         &ignored_error::IgnoredError,
+        &import_cycle::ImportCycle,
         &large_file::LargeFile,
         &long_function::LongFunction,
         &loose_equality::LooseEquality,
@@ -190,6 +195,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &todo_comment::TodoComment,
         &todo_macro::TodoMacro,
         &too_many_parameters::TooManyParameters,
+        &unresolved_import::UnresolvedImport,
         &unsafe_block::UnsafeBlock,
         &unsafe_libc_call::UnsafeLibcCall,
         &unused_suppression::UnusedSuppression,
@@ -239,11 +245,16 @@ pub fn suggestion(input: &str) -> String {
             Category::Security,
             Category::Style,
             Category::Docs,
+            Category::Duplication,
         ]
         .map(Category::as_str),
     );
     did_you_mean(input, names).map_or(String::new(), |s| format!("; did you mean `{s}`?"))
 }
+
+/// Rules that run once per project on every file's facts, after all files are read (see
+/// `project`): their settings never change a file's cached result.
+pub const PROJECT_RULES: [&str; 3] = ["duplicate-code", "import-cycle", "unresolved-import"];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)
@@ -394,6 +405,7 @@ impl<'a> Emitter<'a> {
             preexisting: false,
             line_hash: String::new(),
             columns_utf16,
+            related: Vec::new(),
         });
         self.reach_from.push(start_line);
     }

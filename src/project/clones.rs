@@ -1,0 +1,423 @@
+//! Duplicate code across the project, from every file's clone tokens (see `facts::tokens`).
+//!
+//! Each file's tokens are hashed in windows of `k` tokens (a rolling polynomial hash) and
+//! winnowed (Schleimer, Wilkerson and Aiken, 2003: the minimum hash of every `w` consecutive
+//! windows is kept), so any run of `k + w - 1` = `min_tokens` equal tokens shares at least one
+//! kept hash, while only about `2 / (w + 1)` of the windows are kept. Files whose kept hashes
+//! meet are compared token by token from there, and the match is extended both ways to its
+//! maximal length; matches are grouped by their first copy.
+//!
+//! Memory: the tokens are already in the files' facts (8 bytes a token); detection adds 16
+//! bytes per kept hash (about 1.2 bytes a token at the default 50 tokens) and the found
+//! groups.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::facts::Tokens;
+use crate::lang::Language;
+
+/// More places than this sharing one hash are a pervasive snippet: the first ones are kept.
+pub const MAX_OCCURRENCES: usize = 64;
+
+/// What counts as duplicated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub min_tokens: usize,
+    pub min_lines: u32,
+    /// Type-1 only: names and literal values must match too.
+    pub exact: bool,
+}
+
+/// One file as clone detection sees it.
+pub struct Input<'a> {
+    pub language: Language,
+    pub tokens: &'a Tokens,
+}
+
+/// One copy: tokens `start..end` of file `file` (an index into the inputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Region {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+/// Copies of one stretch of code, in input order (the first is the one reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub regions: Vec<Region>,
+    /// A hash of the normalised tokens: the same clone has the same identity wherever it is.
+    pub identity: u64,
+}
+
+impl Group {
+    pub fn tokens(&self) -> usize {
+        self.regions[0].end - self.regions[0].start
+    }
+}
+
+/// What detection found.
+#[derive(Debug, Default)]
+pub struct Clones {
+    pub groups: Vec<Group>,
+    /// Per input, how many of its lines lie in a copy.
+    pub duplicated_lines: Vec<u32>,
+}
+
+/// Finds every group of copies of at least `min_tokens` tokens over `min_lines` lines.
+pub fn detect(files: &[Input], settings: &Settings) -> Clones {
+    let min_tokens = settings.min_tokens.max(2);
+    let k = (min_tokens / 2).max(1);
+    let w = min_tokens + 1 - k;
+    let value = |file: usize, i: usize| -> u32 {
+        let v = files[file].tokens.values[i];
+        if settings.exact {
+            v
+        } else {
+            v >> 16
+        }
+    };
+    let mut kept: Vec<(u64, u32, u32)> = Vec::new();
+    for (f, input) in files.iter().enumerate() {
+        if input.tokens.len() >= min_tokens {
+            let seed = input.language.index() as u64 + 1;
+            winnow(
+                input.tokens.len(),
+                k,
+                w,
+                seed,
+                |i| value(f, i),
+                |pos, h| {
+                    kept.push((h, f as u32, pos as u32));
+                },
+            );
+        }
+    }
+    kept.sort_unstable();
+    let mut covered: HashMap<(usize, usize, isize), Vec<(usize, usize)>> = HashMap::new();
+    // Copies found from one anchor position: (anchor's end, partner's file and start).
+    let mut by_anchor: BTreeMap<(usize, usize), Vec<(usize, usize, usize)>> = BTreeMap::new();
+    let eq = |a: (usize, usize), b: (usize, usize)| value(a.0, a.1) == value(b.0, b.1);
+    let region = |file: usize, start: usize, end: usize| Region {
+        file,
+        start,
+        end,
+        start_line: files[file].tokens.lines[start],
+        end_line: files[file].tokens.lines[end - 1],
+    };
+    for run in kept.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        let run = &run[..run.len().min(MAX_OCCURRENCES)];
+        let (fa, pa) = (run[0].1 as usize, run[0].2 as usize);
+        for &(_, fb, pb) in &run[1..] {
+            let (fb, pb) = (fb as usize, pb as usize);
+            let same = fa == fb;
+            // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
+            if same && pa + k > pb {
+                continue;
+            }
+            let key = (fa, fb, pb as isize - pa as isize);
+            let seen = covered.entry(key).or_default();
+            if seen.iter().any(|&(s, e)| (s..e).contains(&pa)) {
+                continue;
+            }
+            if !(0..k).all(|j| eq((fa, pa + j), (fb, pb + j))) {
+                continue; // Hash collision.
+            }
+            let (mut sa, mut sb, mut ea) = (pa, pb, pa + k);
+            while sa > 0 && sb > 0 && (!same || sb - 1 >= ea) && eq((fa, sa - 1), (fb, sb - 1)) {
+                sa -= 1;
+                sb -= 1;
+            }
+            let (na, nb) = (files[fa].tokens.len(), files[fb].tokens.len());
+            let mut eb = sb + (ea - sa);
+            while ea < na && eb < nb && (!same || ea < sb) && eq((fa, ea), (fb, eb)) {
+                ea += 1;
+                eb += 1;
+            }
+            seen.push((sa, ea));
+            if ea - sa < min_tokens || is_repetition((sa..ea).map(|i| value(fa, i))) {
+                continue;
+            }
+            let (a, b) = (region(fa, sa, ea), region(fb, sb, eb));
+            let spans = |r: &Region| r.end_line - r.start_line + 1 >= settings.min_lines;
+            if spans(&a) && spans(&b) {
+                by_anchor.entry((fa, sa)).or_default().push((ea, fb, sb));
+            }
+        }
+    }
+    // Copies that start at one place form one group, as long as all of them share: a group
+    // reports the same place once, not once per partner with a longer or shorter match.
+    let mut groups: Vec<Group> = by_anchor
+        .into_iter()
+        .filter_map(|((fa, sa), partners)| {
+            let len = partners.iter().map(|&(ea, _, _)| ea - sa).min()?;
+            let anchor = region(fa, sa, sa + len);
+            let mut regions: Vec<Region> = partners
+                .iter()
+                .map(|&(_, fb, sb)| region(fb, sb, sb + len))
+                .collect();
+            regions.push(anchor);
+            regions.sort();
+            regions.dedup();
+            let spans = |r: &Region| r.end_line - r.start_line + 1 >= settings.min_lines;
+            if !regions.iter().all(spans) {
+                return None;
+            }
+            let identity = (sa..sa + len).fold(0xcbf2_9ce4_8422_2325u64, |h, i| {
+                (h ^ u64::from(value(fa, i))).wrapping_mul(0x0100_0000_01b3)
+            });
+            Some(Group { regions, identity })
+        })
+        .collect();
+    groups.sort_by(|a, b| a.regions.cmp(&b.regions));
+    let duplicated_lines = duplicated_lines(files, &groups);
+    Clones {
+        groups,
+        duplicated_lines,
+    }
+}
+
+/// Calls `keep(position, hash)` for the winnowed `k`-token window hashes of one file: in every
+/// `w` consecutive windows, the smallest hash (the rightmost of equal ones), each once.
+fn winnow(
+    n: usize,
+    k: usize,
+    w: usize,
+    seed: u64,
+    value: impl Fn(usize) -> u32,
+    mut keep: impl FnMut(usize, u64),
+) {
+    const BASE: u64 = 0x0000_0100_0000_01b3;
+    let top = (1..k).fold(1u64, |p, _| p.wrapping_mul(BASE));
+    let mut h = (0..k).fold(0u64, |h, i| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
+    });
+    let windows = n + 1 - k;
+    let mut hashes = Vec::with_capacity(windows);
+    for i in 0..windows {
+        if i > 0 {
+            h = h
+                .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
+                .wrapping_mul(BASE)
+                .wrapping_add(u64::from(value(i + k - 1)) + 1);
+        }
+        hashes.push(mix(h ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+    }
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut last = usize::MAX;
+    for i in 0..windows {
+        while queue.back().is_some_and(|&j| hashes[j] >= hashes[i]) {
+            queue.pop_back();
+        }
+        queue.push_back(i);
+        while queue.front().is_some_and(|&j| j + w <= i) {
+            queue.pop_front();
+        }
+        // A file shorter than one winnowing window still keeps its minimum.
+        if i + 1 >= w.min(windows) {
+            let min = queue[0];
+            if min != last {
+                keep(min, hashes[min]);
+                last = min;
+            }
+        }
+    }
+}
+
+/// Whether a token run is a shorter unit repeated (`x = f(x)` sixty times): a run of
+/// identical statements is no clone of another such run. KMP's failure function gives the
+/// shortest period.
+fn is_repetition(values: impl Iterator<Item = u32>) -> bool {
+    let v: Vec<u32> = values.collect();
+    let mut fail = vec![0usize; v.len()];
+    for i in 1..v.len() {
+        let mut j = fail[i - 1];
+        while j > 0 && v[i] != v[j] {
+            j = fail[j - 1];
+        }
+        if v[i] == v[j] {
+            j += 1;
+        }
+        fail[i] = j;
+    }
+    let period = v.len() - fail.last().copied().unwrap_or(0);
+    period * 2 <= v.len()
+}
+
+/// A 64-bit finaliser (splitmix64), so the minimum of a window is a fair sample.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn duplicated_lines(files: &[Input], groups: &[Group]) -> Vec<u32> {
+    let mut marked: HashMap<usize, Vec<bool>> = HashMap::new();
+    for region in groups.iter().flat_map(|g| &g.regions) {
+        let lines = &files[region.file].tokens.lines;
+        let rows = marked
+            .entry(region.file)
+            .or_insert_with(|| vec![false; lines.last().map_or(0, |&l| l as usize) + 1]);
+        for &line in &lines[region.start..region.end] {
+            rows[line as usize] = true;
+        }
+    }
+    (0..files.len())
+        .map(|f| {
+            marked
+                .get(&f)
+                .map_or(0, |rows| rows.iter().filter(|&&m| m).count() as u32)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(lang: Language, src: &str) -> Tokens {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        crate::facts::extract(&tree, src, lang).tokens
+    }
+
+    const BODY: &str = "def handle(request, user):
+    if request.method != \"POST\":
+        return error(405, \"method not allowed\")
+    data = parse(request.body)
+    if not data.get(\"name\"):
+        return error(400, \"name is required\")
+    if len(data[\"name\"]) > 100:
+        return error(400, \"name is too long\")
+    user.name = data[\"name\"]
+    user.save()
+    return ok(user)
+";
+
+    fn settings(exact: bool) -> Settings {
+        Settings {
+            min_tokens: 50,
+            min_lines: 6,
+            exact,
+        }
+    }
+
+    fn detect_in(sources: &[String], exact: bool) -> Clones {
+        let toks: Vec<Tokens> = sources
+            .iter()
+            .map(|s| tokens(Language::Python, s))
+            .collect();
+        let inputs: Vec<Input> = toks
+            .iter()
+            .map(|t| Input {
+                language: Language::Python,
+                tokens: t,
+            })
+            .collect();
+        detect(&inputs, &settings(exact))
+    }
+
+    #[test]
+    fn renamed_copies_are_one_type2_group_and_not_an_exact_one() {
+        let renamed = BODY
+            .replace("request", "req")
+            .replace("user", "account")
+            .replace("405", "404");
+        let sources = [
+            format!("x = 1\n{BODY}"),
+            format!("{renamed}\ny = 2\n"),
+            BODY.to_string(),
+        ];
+        let found = detect_in(&sources, false);
+        assert_eq!(found.groups.len(), 1, "{:?}", found.groups);
+        let g = &found.groups[0];
+        let places: Vec<_> = g.regions.iter().map(|r| (r.file, r.start_line)).collect();
+        assert_eq!(places, [(0, 2), (1, 1), (2, 1)]);
+        assert_eq!(
+            g.regions[0].end_line - g.regions[0].start_line + 1,
+            11,
+            "the whole function, extended to its maximal extent"
+        );
+        assert_eq!(found.duplicated_lines, [11, 11, 11]);
+        let exact = detect_in(&sources, true);
+        let places: Vec<_> = exact.groups[0].regions.iter().map(|r| r.file).collect();
+        assert_eq!(places, [0, 2], "the renamed copy is no Type-1 clone");
+    }
+
+    #[test]
+    fn a_different_operator_is_no_clone() {
+        let total = "def total(items, rate):
+    s = 0
+    for item in items:
+        s = s + item.price * rate
+    if s > 100:
+        s = s - 10
+    s = round(s, 2)
+    count = len(items)
+    avg = s / count
+    return s, avg
+";
+        let renamed = total.replace("items", "rows").replace("rate", "k");
+        assert_eq!(detect_in(&[total.into(), renamed], false).groups.len(), 1);
+        let minus = total.replace("s + item", "s - item");
+        let found = detect_in(&[total.into(), minus], false);
+        assert!(found.groups.is_empty(), "{:?}", found.groups);
+    }
+
+    #[test]
+    fn short_or_few_lined_copies_are_not_reported() {
+        let short = "def f(a):\n    return g(a, 1) + h(a, 2)\n".to_string();
+        let found = detect_in(&[short.clone(), short], false);
+        assert!(found.groups.is_empty());
+        // Over 50 tokens, but on one line.
+        let line = format!(
+            "x = [{}]\n",
+            (0..30)
+                .map(|i| format!("f(a{i})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let found = detect_in(&[line.clone(), line], false);
+        assert!(found.groups.is_empty());
+    }
+
+    #[test]
+    fn shared_licence_headers_and_import_blocks_are_no_clone() {
+        let header: String = (0..30).map(|i| format!("# Licence line {i}\n")).collect();
+        let imports: String = (0..12).map(|i| format!("import module{i}\n")).collect();
+        let sources: Vec<String> = (0..200)
+            .map(|i| format!("{header}{imports}\ndef f{i}(x):\n    return x + {i}\n"))
+            .collect();
+        let found = detect_in(&sources, false);
+        assert!(found.groups.is_empty(), "{:?}", found.groups.first());
+    }
+
+    #[test]
+    fn a_copy_inside_one_file_is_found_and_overlap_is_not() {
+        let found = detect_in(&[format!("{BODY}\n\n{BODY}")], false);
+        assert_eq!(found.groups.len(), 1);
+        let lines: Vec<_> = found.groups[0]
+            .regions
+            .iter()
+            .map(|r| r.start_line)
+            .collect();
+        assert_eq!(lines, [1, 14]);
+        // A long run of one repeated statement is no clone of itself.
+        let repeated: String = "x = f(x)\n".repeat(60);
+        assert!(detect_in(&[repeated], false).groups.is_empty());
+    }
+
+    #[test]
+    fn a_pervasive_snippet_is_one_group_with_capped_places() {
+        let sources: Vec<String> = (0..100).map(|_| BODY.to_string()).collect();
+        let found = detect_in(&sources, false);
+        assert_eq!(found.groups.len(), 1);
+        assert_eq!(found.groups[0].regions.len(), MAX_OCCURRENCES);
+    }
+}

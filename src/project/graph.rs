@@ -1,0 +1,956 @@
+//! The import graph: every file's imports (from its facts) resolved to files of the project,
+//! deterministically, per language; import cycles (Tarjan's strongly connected components);
+//! fan-in and fan-out; unresolved project imports.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use serde::Serialize;
+
+use super::{enabled, project_finding, Analyzed};
+use crate::facts::{Import, ImportKind};
+use crate::findings::Related;
+use crate::lang::Language;
+use crate::rules::Profile;
+
+/// An SCC larger than this gets its cut suggested from the shortest cycles through its first
+/// this-many files only (the count is quadratic in the component's size).
+const CUT_SAMPLE: usize = 200;
+
+/// One file as the graph sees it.
+pub struct Node<'a> {
+    /// Project-relative path, `/`-separated.
+    pub rel: &'a str,
+    pub language: Language,
+    pub imports: &'a [Import],
+}
+
+/// A resolved import: file `from` imports file `to` at `line`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub line: u32,
+    #[serde(skip)]
+    pub kind: ImportKindOrd,
+}
+
+/// [`ImportKind`] with an order, for sorting edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImportKindOrd(pub u8);
+
+impl ImportKindOrd {
+    fn of(kind: ImportKind) -> ImportKindOrd {
+        ImportKindOrd(match kind {
+            ImportKind::Static => 0,
+            ImportKind::ReExport => 1,
+            ImportKind::TypeOnly => 2,
+            ImportKind::Dynamic => 3,
+        })
+    }
+
+    /// Whether the import loads the other file when this one loads: only those make cycles.
+    pub fn loads(self) -> bool {
+        self.0 <= 1
+    }
+}
+
+/// Where each import went.
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub edges: Vec<Edge>,
+    /// Imports of other packages: (file, specifier).
+    pub external: Vec<(usize, String)>,
+    /// Imports meant for the project that name no file of it: (file, specifier, line).
+    pub unresolved: Vec<(usize, String, u32)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GraphSummary {
+    pub files: u64,
+    /// Resolved imports between files of the project.
+    pub edges: u64,
+    pub external: u64,
+    pub unresolved: u64,
+    /// Strongly connected components of more than one file.
+    pub cycles: u64,
+}
+
+/// What resolution needs to know about the project besides the imports.
+pub struct Resolver<'a> {
+    paths: Vec<&'a str>,
+    by_path: HashMap<&'a str, usize>,
+    /// Files per directory (`a/b/`), for Go packages and Java wildcards.
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    /// Java files by name (`C.java`), for suffix matching of `a.b.C`.
+    java_by_name: HashMap<&'a str, Vec<usize>>,
+    /// Python import roots: `""` and the parents of top-level packages (`src/`).
+    python_roots: Vec<String>,
+    /// Top-level Python package names (an import of one that fails is unresolved).
+    python_packages: HashSet<String>,
+    /// The module path of `go.mod` at the project root, if any.
+    go_module: Option<String>,
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..=i])
+}
+
+/// `a/b/../c/./d` → `a/c/d`; `None` when it climbs above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(nodes: &[Node<'a>], go_mod: Option<&str>) -> Resolver<'a> {
+        let mut by_path = HashMap::new();
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut java_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            by_path.insert(n.rel, i);
+            by_dir.entry(dir_of(n.rel)).or_default().push(i);
+            if n.language == Language::Java {
+                let name = n.rel.rsplit('/').next().unwrap_or(n.rel);
+                java_by_name.entry(name).or_default().push(i);
+            }
+        }
+        // A package's root is the parent of its top-most directory with an `__init__.py`.
+        let mut roots: BTreeSet<String> = BTreeSet::from([String::new()]);
+        let mut packages = HashSet::new();
+        for n in nodes.iter().filter(|n| n.rel.ends_with("/__init__.py")) {
+            let mut dir = dir_of(n.rel).trim_end_matches('/');
+            loop {
+                let parent = dir_of(dir);
+                if by_path.contains_key(format!("{parent}__init__.py").as_str()) {
+                    dir = parent.trim_end_matches('/');
+                } else {
+                    roots.insert(parent.to_string());
+                    packages.insert(dir.rsplit('/').next().unwrap_or(dir).to_string());
+                    break;
+                }
+            }
+        }
+        let go_module = go_mod.and_then(|text| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix("module "))
+                .map(|m| m.trim().trim_matches('"').to_string())
+        });
+        Resolver {
+            paths: nodes.iter().map(|n| n.rel).collect(),
+            by_path,
+            by_dir,
+            java_by_name,
+            python_roots: roots.into_iter().collect(),
+            python_packages: packages,
+            go_module,
+        }
+    }
+
+    fn file(&self, path: &str) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+
+    fn first(&self, candidates: impl IntoIterator<Item = String>) -> Option<usize> {
+        candidates.into_iter().find_map(|c| self.file(&c))
+    }
+
+    /// The files an import names: `Ok(files)` (empty for an external import) or `Err(())`
+    /// for one meant for the project that names no file of it.
+    pub fn resolve(&self, node: &Node, import: &Import) -> Result<Vec<usize>, ()> {
+        let spec = import.specifier.as_str();
+        match node.language {
+            Language::Python => self.python(node.rel, import),
+            Language::JavaScript | Language::TypeScript | Language::Tsx => {
+                if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
+                {
+                    let base = normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(())?;
+                    self.script(&base).map(|f| vec![f]).ok_or(())
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+            Language::Rust => self.rust(node.rel, spec),
+            Language::Go => self.go(spec),
+            Language::Java => Ok(self.java(spec)),
+            Language::C | Language::Cpp => self.c(node.rel, spec),
+            Language::Ruby => {
+                if spec.starts_with("./") || spec.starts_with("../") {
+                    let base = normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(())?;
+                    self.first([format!("{base}.rb"), base.clone()])
+                        .map(|f| vec![f])
+                        .ok_or(())
+                } else {
+                    Ok(self.first([format!("lib/{spec}.rb")]).into_iter().collect())
+                }
+            }
+        }
+    }
+
+    fn python_module(&self, dir: &str, dotted: &str) -> Option<usize> {
+        let path = dotted.replace('.', "/");
+        let base = format!("{dir}{path}");
+        let base = base.trim_end_matches('/');
+        if base.is_empty() {
+            return self.file(&format!("{dir}__init__.py"));
+        }
+        self.first([format!("{base}.py"), format!("{base}/__init__.py")])
+    }
+
+    fn python(&self, rel: &str, import: &Import) -> Result<Vec<usize>, ()> {
+        let spec = import.specifier.as_str();
+        let dots = spec.len() - spec.trim_start_matches('.').len();
+        let module = &spec[dots..];
+        // The directories to look in: the file's own, climbing one per extra dot; or the roots.
+        let dirs: Vec<String> = if dots > 0 {
+            let mut dir = dir_of(rel).to_string();
+            for _ in 1..dots {
+                dir = dir_of(dir.trim_end_matches('/')).to_string();
+            }
+            vec![dir]
+        } else {
+            self.python_roots.clone()
+        };
+        for dir in &dirs {
+            // `from m import n` may import the submodule `m.n`.
+            let subs: Vec<usize> = import
+                .names
+                .iter()
+                .filter_map(|n| {
+                    let dotted = if module.is_empty() {
+                        n.clone()
+                    } else {
+                        format!("{module}.{n}")
+                    };
+                    self.python_module(dir, &dotted)
+                })
+                .collect();
+            let own = self.python_module(dir, module);
+            if !subs.is_empty() || own.is_some() {
+                let mut found: Vec<usize> = own.into_iter().chain(subs).collect();
+                found.sort_unstable();
+                found.dedup();
+                return Ok(found);
+            }
+        }
+        let top = module.split('.').next().unwrap_or("");
+        if dots > 0 || self.python_packages.contains(top) {
+            Err(())
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    /// A JavaScript or TypeScript path without its extension, or with one that TypeScript
+    /// maps (`./x.js` written for `./x.ts`).
+    fn script(&self, base: &str) -> Option<usize> {
+        const EXTENSIONS: [&str; 9] = [
+            ".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts",
+        ];
+        if let Some(f) = self.file(base) {
+            return Some(f);
+        }
+        for (js, ts) in [
+            (".js", ".ts"),
+            (".js", ".tsx"),
+            (".mjs", ".mts"),
+            (".cjs", ".cts"),
+        ] {
+            if let Some(stem) = base.strip_suffix(js) {
+                if let Some(f) = self.file(&format!("{stem}{ts}")) {
+                    return Some(f);
+                }
+            }
+        }
+        let prefix = if base.is_empty() {
+            String::new()
+        } else {
+            format!("{base}/")
+        };
+        EXTENSIONS
+            .iter()
+            .map(|e| format!("{base}{e}"))
+            .chain(EXTENSIONS.iter().map(|e| format!("{prefix}index{e}")))
+            .find_map(|c| self.file(&c))
+    }
+
+    /// The directory a Rust file's child modules live in: beside `lib.rs`, `main.rs` and
+    /// `mod.rs`, else in a directory named after the file.
+    fn rust_children_dir(rel: &str) -> String {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        match name {
+            "lib.rs" | "main.rs" | "mod.rs" => dir_of(rel).to_string(),
+            _ => format!("{}/", rel.trim_end_matches(".rs")),
+        }
+    }
+
+    fn rust_module(&self, dir: &str, segments: &[&str]) -> Option<usize> {
+        // The longest prefix of the path that is a module file (`a::b::Item` → `a/b.rs`).
+        (1..=segments.len()).rev().find_map(|n| {
+            let path = segments[..n].join("/");
+            self.first([format!("{dir}{path}.rs"), format!("{dir}{path}/mod.rs")])
+        })
+    }
+
+    fn rust_crate_root(&self, rel: &str) -> Option<String> {
+        let mut dir = dir_of(rel);
+        loop {
+            for root in ["lib.rs", "main.rs"] {
+                if self.by_path.contains_key(format!("{dir}{root}").as_str()) {
+                    return Some(dir.to_string());
+                }
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = dir_of(dir.trim_end_matches('/'));
+        }
+    }
+
+    fn rust(&self, rel: &str, spec: &str) -> Result<Vec<usize>, ()> {
+        if let Some(name) = spec.strip_prefix("mod ") {
+            let dir = Self::rust_children_dir(rel);
+            return self
+                .first([format!("{dir}{name}.rs"), format!("{dir}{name}/mod.rs")])
+                .map(|f| vec![f])
+                .ok_or(());
+        }
+        let path = spec.split(['{', ' ']).next().unwrap_or(spec);
+        let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        let (dir, rest) = match segments.first().copied() {
+            Some("crate") => (self.rust_crate_root(rel).ok_or(())?, &segments[1..]),
+            Some("self") => (Self::rust_children_dir(rel), &segments[1..]),
+            Some("super") => {
+                let mut dir = dir_of(&Self::rust_children_dir(rel)).to_string();
+                let mut rest = &segments[..];
+                while rest.first() == Some(&"super") {
+                    dir = dir_of(dir.trim_end_matches('/')).to_string();
+                    rest = &rest[1..];
+                }
+                (dir, rest)
+            }
+            _ => return Ok(Vec::new()),
+        };
+        if rest.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A `use` of an item defined in the module file itself (`crate::Item` in `lib.rs`)
+        // names no other file: not an error.
+        Ok(self.rust_module(&dir, rest).into_iter().collect())
+    }
+
+    fn go(&self, spec: &str) -> Result<Vec<usize>, ()> {
+        let Some(module) = &self.go_module else {
+            return Ok(Vec::new());
+        };
+        let rest = if spec == module {
+            ""
+        } else if let Some(rest) = spec.strip_prefix(&format!("{module}/")) {
+            rest
+        } else {
+            return Ok(Vec::new());
+        };
+        let dir = if rest.is_empty() {
+            String::new()
+        } else {
+            format!("{rest}/")
+        };
+        let files: Vec<usize> = self
+            .by_dir
+            .get(dir.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&f| {
+                let p = self.paths[f];
+                p.ends_with(".go") && !p.ends_with("_test.go")
+            })
+            .collect();
+        if files.is_empty() {
+            Err(())
+        } else {
+            Ok(files)
+        }
+    }
+
+    fn java(&self, spec: &str) -> Vec<usize> {
+        let spec = spec.trim();
+        let segments: Vec<&str> = spec.split('.').collect();
+        if segments.last() == Some(&"*") {
+            let dir = segments[..segments.len() - 1].join("/");
+            let mut found: Vec<usize> = self
+                .by_dir
+                .iter()
+                .filter(|(d, _)| d.trim_end_matches('/').ends_with(&dir))
+                .flat_map(|(_, files)| files.iter().copied())
+                .collect();
+            found.sort_unstable();
+            return found;
+        }
+        // `a.b.C` or, for a static import, `a.b.C.member`.
+        for n in (1..=segments.len()).rev().take(2) {
+            let class = segments[n - 1];
+            let suffix = format!("{}.java", segments[..n].join("/"));
+            if let Some(files) = self.java_by_name.get(format!("{class}.java").as_str()) {
+                let matches: Vec<usize> = files
+                    .iter()
+                    .copied()
+                    .filter(|&f| {
+                        let p = self.paths[f];
+                        p == suffix || p.ends_with(&format!("/{suffix}"))
+                    })
+                    .collect();
+                if !matches.is_empty() {
+                    return matches;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn c(&self, rel: &str, spec: &str) -> Result<Vec<usize>, ()> {
+        let quoted = spec.starts_with('"');
+        let path = spec.trim_matches(|c| matches!(c, '"' | '<' | '>'));
+        let mut candidates = Vec::new();
+        if quoted {
+            candidates.extend(normalize(&format!("{}{path}", dir_of(rel))));
+        }
+        candidates.extend(normalize(path));
+        candidates.extend(normalize(&format!("include/{path}")));
+        match self.first(candidates) {
+            Some(f) => Ok(vec![f]),
+            // `"x.h"` is meant for the project; `<x.h>` is a system or library header.
+            None if quoted => Err(()),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Resolves every import of every file.
+pub fn build(nodes: &[Node], resolver: &Resolver) -> Graph {
+    let mut graph = Graph::default();
+    for (i, node) in nodes.iter().enumerate() {
+        for import in node.imports {
+            match resolver.resolve(node, import) {
+                Ok(files) if files.is_empty() => {
+                    graph.external.push((i, import.specifier.clone()));
+                }
+                Ok(files) => {
+                    for to in files.into_iter().filter(|&t| t != i) {
+                        graph.edges.push(Edge {
+                            from: i,
+                            to,
+                            line: import.line,
+                            kind: ImportKindOrd::of(import.kind),
+                        });
+                    }
+                }
+                Err(()) => graph
+                    .unresolved
+                    .push((i, import.specifier.clone(), import.line)),
+            }
+        }
+    }
+    // One edge per pair of files: the first import that loads the other file, else the first.
+    graph.edges.sort_by_key(|e| (e.from, e.to, e.kind, e.line));
+    graph
+        .edges
+        .dedup_by(|a, b| (a.from, a.to) == (b.from, b.to));
+    graph
+}
+
+/// Strongly connected components of more than one node (Tarjan's algorithm, iterative),
+/// each sorted, in order of their first node. `adjacency[v]` lists `v`'s successors.
+pub fn cycles(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = adjacency.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut components = Vec::new();
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // (node, position in its successor list)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = work.last_mut() {
+            if let Some(&w) = adjacency[v].get(*pos) {
+                *pos += 1;
+                if index[w] == usize::MAX {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 {
+                    component.sort_unstable();
+                    components.push(component);
+                }
+            }
+        }
+    }
+    components.sort();
+    components
+}
+
+/// The shortest cycle through `start` inside `members` (breadth-first), as its nodes from
+/// `start` on.
+pub fn shortest_cycle(
+    adjacency: &[Vec<usize>],
+    members: &HashSet<usize>,
+    start: usize,
+) -> Vec<usize> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &adjacency[v] {
+            if !members.contains(&w) {
+                continue;
+            }
+            if w == start {
+                let mut path = vec![v];
+                let mut at = v;
+                while at != start {
+                    at = parent[&at];
+                    path.push(at);
+                }
+                path.reverse();
+                return path;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = parent.entry(w) {
+                e.insert(v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start]
+}
+
+/// The edge of a component on the most of the shortest cycles through each of its members
+/// (the first CUT_SAMPLE of them): the import whose removal breaks the most of them.
+pub fn suggested_cut(adjacency: &[Vec<usize>], component: &[usize]) -> (usize, usize) {
+    let members: HashSet<usize> = component.iter().copied().collect();
+    let mut counts: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for &start in component.iter().take(CUT_SAMPLE) {
+        let cycle = shortest_cycle(adjacency, &members, start);
+        for (i, &v) in cycle.iter().enumerate() {
+            let w = cycle[(i + 1) % cycle.len()];
+            *counts.entry((v, w)).or_default() += 1;
+        }
+    }
+    // Most cycles first; among equals, the first edge in path order.
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map_or((component[0], component[0]), |(e, _)| e)
+}
+
+/// Builds the graph of the analyzed files and runs the enabled graph rules; sets fan-in and
+/// fan-out.
+pub(super) fn run_rules(
+    files: &mut [Analyzed],
+    base: &Profile,
+    go_mod: Option<&str>,
+) -> Option<GraphSummary> {
+    let cycle_meta = &crate::rules::import_cycle::META;
+    let unresolved_meta = &crate::rules::unresolved_import::META;
+    let want_cycles = enabled(base, cycle_meta);
+    let want_unresolved = enabled(base, unresolved_meta);
+    if !want_cycles && !want_unresolved {
+        return None;
+    }
+    let nodes: Vec<Node> = files
+        .iter()
+        .map(|f| Node {
+            rel: &f.record.rel,
+            language: f.record.language,
+            imports: &f.record.facts.imports,
+        })
+        .collect();
+    let resolver = Resolver::new(&nodes, go_mod);
+    let graph = build(&nodes, &resolver);
+    drop(nodes);
+    let n = files.len();
+    let mut summary = GraphSummary {
+        files: n as u64,
+        edges: graph.edges.len() as u64,
+        external: graph.external.len() as u64,
+        unresolved: graph.unresolved.len() as u64,
+        cycles: 0,
+    };
+    let mut fan_in = vec![0u32; n];
+    let mut fan_out = vec![0u32; n];
+    for e in &graph.edges {
+        fan_out[e.from] += 1;
+        fan_in[e.to] += 1;
+    }
+    for (f, file) in files.iter_mut().enumerate() {
+        if let Some(m) = &mut file.record.metrics {
+            m.fan_in = fan_in[f];
+            m.fan_out = fan_out[f];
+        }
+    }
+    if want_unresolved {
+        for (f, spec, line) in &graph.unresolved {
+            let message = format!("`{spec}` names no file of the project");
+            let file = &mut files[*f];
+            if let Some(finding) =
+                project_finding(file, unresolved_meta, message, (*line, *line), spec)
+            {
+                file.record
+                    .findings
+                    .get_or_insert_with(Vec::new)
+                    .push(finding);
+            }
+        }
+    }
+    if want_cycles {
+        // Rust `mod m;` is left out: a module and its parent may use each other.
+        let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut line_of: HashMap<(usize, usize), u32> = HashMap::new();
+        for e in graph.edges.iter().filter(|e| e.kind.loads()) {
+            let is_mod = files[e.from].record.language == Language::Rust
+                && files[e.from]
+                    .record
+                    .facts
+                    .imports
+                    .iter()
+                    .any(|i| i.line == e.line && i.specifier.starts_with("mod "));
+            if !is_mod {
+                adjacency[e.from].push(e.to);
+                line_of.entry((e.from, e.to)).or_insert(e.line);
+            }
+        }
+        let components = cycles(&adjacency);
+        summary.cycles = components.len() as u64;
+        for component in &components {
+            report_cycle(files, &adjacency, &line_of, component);
+        }
+    }
+    Some(summary)
+}
+
+fn report_cycle(
+    files: &mut [Analyzed],
+    adjacency: &[Vec<usize>],
+    line_of: &HashMap<(usize, usize), u32>,
+    component: &[usize],
+) {
+    let meta = &crate::rules::import_cycle::META;
+    let members: HashSet<usize> = component.iter().copied().collect();
+    let start = component[0];
+    let witness = shortest_cycle(adjacency, &members, start);
+    let cut = suggested_cut(adjacency, component);
+    let name = |f: usize| files[f].record.path.clone();
+    let mut chain: Vec<String> = witness.iter().map(|&f| name(f)).collect();
+    chain.push(name(start));
+    let next = |i: usize| witness[(i + 1) % witness.len()];
+    let related: Vec<Related> = witness
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, &f)| {
+            let line = line_of.get(&(f, next(i))).copied().unwrap_or(1);
+            Related {
+                path: name(f),
+                start_line: line,
+                end_line: line,
+                message: format!("imports {}", name(next(i))),
+                test: files[f].is_test,
+            }
+        })
+        .collect();
+    let line = line_of.get(&(start, next(0))).copied().unwrap_or(1);
+    let cut_line = line_of.get(&cut).copied().unwrap_or(1);
+    let others = if component.len() > witness.len() {
+        format!(
+            " (the cycle is part of {} files that import each other)",
+            component.len()
+        )
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "import cycle: {}{others}; cutting {} → {} (line {cut_line}) breaks the most of its cycles",
+        chain.join(" → "),
+        name(cut.0),
+        name(cut.1),
+    );
+    let identity: Vec<&str> = component
+        .iter()
+        .map(|&f| files[f].record.rel.as_str())
+        .collect();
+    let file = &files[start];
+    if let Some(mut finding) =
+        project_finding(file, meta, message, (line, line), &identity.join("\n"))
+    {
+        finding.related = related;
+        files[start]
+            .record
+            .findings
+            .get_or_insert_with(Vec::new)
+            .push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(spec: &str, line: u32) -> Import {
+        Import {
+            specifier: spec.into(),
+            kind: ImportKind::Static,
+            line,
+            names: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn madge_447_every_cycle_is_found() {
+        // a → b → c → a, and d → f → g → d hanging off c (madge's single DFS missed the second).
+        let adjacency = vec![
+            vec![1],    // a
+            vec![2],    // b
+            vec![0, 3], // c
+            vec![4],    // d
+            vec![5],    // f
+            vec![3],    // g
+        ];
+        assert_eq!(cycles(&adjacency), [vec![0, 1, 2], vec![3, 4, 5]]);
+        let members: HashSet<usize> = [3, 4, 5].into();
+        assert_eq!(shortest_cycle(&adjacency, &members, 3), [3, 4, 5]);
+    }
+
+    #[test]
+    fn the_cut_is_the_edge_on_most_cycles() {
+        // Two cycles share 0 → 1: 0 → 1 → 2 → 0 and 0 → 1 → 3 → 0.
+        let adjacency = vec![vec![1], vec![2, 3], vec![0], vec![0]];
+        assert_eq!(cycles(&adjacency), [vec![0, 1, 2, 3]]);
+        assert_eq!(suggested_cut(&adjacency, &[0, 1, 2, 3]), (0, 1));
+    }
+
+    #[test]
+    fn resolution_per_language() {
+        let py_rel = [
+            import(".b", 1),
+            import("pkg.c", 2),
+            import("os", 3),
+            import(".gone", 4),
+        ];
+        let mut from_import = import(".", 5);
+        from_import.names = vec!["c".into()];
+        let py = [
+            py_rel[0].clone(),
+            py_rel[1].clone(),
+            py_rel[2].clone(),
+            py_rel[3].clone(),
+            from_import,
+        ];
+        let js = [
+            import("./util", 1),
+            import("../lib", 2),
+            import("react", 3),
+            import("./x.js", 4),
+        ];
+        let rs = [
+            import("mod engine", 1),
+            import("crate::report::json::write", 2),
+            import("std::io", 3),
+        ];
+        let c = [
+            import("\"util.h\"", 1),
+            import("<stdio.h>", 2),
+            import("\"gone.h\"", 3),
+        ];
+        let rb = [import("./helper", 1), import("json", 2)];
+        let go = [import("example.com/m/store", 1), import("fmt", 2)];
+        let java = [import("com.acme.Store", 1), import("java.util.List", 2)];
+        let empty: [Import; 0] = [];
+        let nodes = [
+            Node {
+                rel: "src/pkg/__init__.py",
+                language: Language::Python,
+                imports: &empty,
+            },
+            Node {
+                rel: "src/pkg/a.py",
+                language: Language::Python,
+                imports: &py,
+            },
+            Node {
+                rel: "src/pkg/b.py",
+                language: Language::Python,
+                imports: &empty,
+            },
+            Node {
+                rel: "src/pkg/c.py",
+                language: Language::Python,
+                imports: &empty,
+            },
+            Node {
+                rel: "web/app.ts",
+                language: Language::TypeScript,
+                imports: &js,
+            },
+            Node {
+                rel: "web/util.ts",
+                language: Language::TypeScript,
+                imports: &empty,
+            },
+            Node {
+                rel: "lib/index.js",
+                language: Language::JavaScript,
+                imports: &empty,
+            },
+            Node {
+                rel: "web/x.ts",
+                language: Language::TypeScript,
+                imports: &empty,
+            },
+            Node {
+                rel: "rs/src/lib.rs",
+                language: Language::Rust,
+                imports: &rs,
+            },
+            Node {
+                rel: "rs/src/engine.rs",
+                language: Language::Rust,
+                imports: &empty,
+            },
+            Node {
+                rel: "rs/src/report/json.rs",
+                language: Language::Rust,
+                imports: &empty,
+            },
+            Node {
+                rel: "c/main.c",
+                language: Language::C,
+                imports: &c,
+            },
+            Node {
+                rel: "c/util.h",
+                language: Language::C,
+                imports: &empty,
+            },
+            Node {
+                rel: "rb/app.rb",
+                language: Language::Ruby,
+                imports: &rb,
+            },
+            Node {
+                rel: "rb/helper.rb",
+                language: Language::Ruby,
+                imports: &empty,
+            },
+            Node {
+                rel: "main.go",
+                language: Language::Go,
+                imports: &go,
+            },
+            Node {
+                rel: "store/store.go",
+                language: Language::Go,
+                imports: &empty,
+            },
+            Node {
+                rel: "store/store_test.go",
+                language: Language::Go,
+                imports: &empty,
+            },
+            Node {
+                rel: "j/src/main/java/com/acme/App.java",
+                language: Language::Java,
+                imports: &java,
+            },
+            Node {
+                rel: "j/src/main/java/com/acme/Store.java",
+                language: Language::Java,
+                imports: &empty,
+            },
+        ];
+        let resolver = Resolver::new(&nodes, Some("module example.com/m\n\ngo 1.22\n"));
+        let graph = build(&nodes, &resolver);
+        let edges: Vec<(&str, &str)> = graph
+            .edges
+            .iter()
+            .map(|e| (nodes[e.from].rel, nodes[e.to].rel))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("src/pkg/a.py", "src/pkg/__init__.py"),
+                ("src/pkg/a.py", "src/pkg/b.py"),
+                ("src/pkg/a.py", "src/pkg/c.py"),
+                ("web/app.ts", "web/util.ts"),
+                ("web/app.ts", "lib/index.js"),
+                ("web/app.ts", "web/x.ts"),
+                ("rs/src/lib.rs", "rs/src/engine.rs"),
+                ("rs/src/lib.rs", "rs/src/report/json.rs"),
+                ("c/main.c", "c/util.h"),
+                ("rb/app.rb", "rb/helper.rb"),
+                ("main.go", "store/store.go"),
+                (
+                    "j/src/main/java/com/acme/App.java",
+                    "j/src/main/java/com/acme/Store.java"
+                ),
+            ]
+        );
+        let unresolved: Vec<(&str, &str)> = graph
+            .unresolved
+            .iter()
+            .map(|(f, s, _)| (nodes[*f].rel, s.as_str()))
+            .collect();
+        assert_eq!(
+            unresolved,
+            [("src/pkg/a.py", ".gone"), ("c/main.c", "\"gone.h\"")]
+        );
+        let external: Vec<&str> = graph.external.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            external,
+            [
+                "os",
+                "react",
+                "std::io",
+                "<stdio.h>",
+                "json",
+                "fmt",
+                "java.util.List"
+            ]
+        );
+    }
+}

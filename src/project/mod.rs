@@ -1,0 +1,258 @@
+//! The project phase: analyses that span files (duplicate code, the import graph), run once
+//! every file is read, on the facts each file's single pass stored (fresh or from the cache),
+//! never on re-parsed files. Their findings join the files' own before the report is built.
+
+pub mod clones;
+pub mod graph;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::engine::{FileRecord, Outcome};
+use crate::facts::Suppression;
+use crate::findings::{Finding, Related};
+use crate::rules::{Profile, RuleMeta, Ruleset};
+
+/// How clones are compared: `type2` (names and literal values may differ) or `exact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DuplicatesMode {
+    #[default]
+    Type2,
+    Exact,
+}
+
+/// What the project phase adds to the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProjectSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplication: Option<DuplicationSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imports: Option<graph::GraphSummary>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DuplicationSummary {
+    /// `type2` or `exact`.
+    pub mode: &'static str,
+    /// Groups of copies found (suppressed ones included).
+    pub groups: u64,
+    /// Lines that lie in a copy, over all files.
+    pub duplicated_lines: u64,
+    /// Code lines of the files compared.
+    pub code_lines: u64,
+    /// `duplicated_lines / code_lines` in percent, two decimals.
+    pub percent: f64,
+}
+
+/// An analyzed file with the settings that apply to it.
+struct Analyzed<'a> {
+    record: &'a mut FileRecord,
+    profile: Arc<Profile>,
+    is_test: bool,
+}
+
+/// Runs the enabled project rules over the analyzed files and adds their findings.
+pub fn run(
+    outcomes: &mut [Outcome],
+    rules: &Ruleset,
+    mode: DuplicatesMode,
+    root: &std::path::Path,
+) -> ProjectSummary {
+    let mut files: Vec<Analyzed> = outcomes
+        .iter_mut()
+        .filter_map(|o| match o {
+            Outcome::Analyzed(record) => Some(record.as_mut()),
+            _ => None,
+        })
+        .map(|record| Analyzed {
+            profile: rules.profile_for(&record.rel),
+            is_test: rules.is_test(&record.rel, record.language),
+            record,
+        })
+        .collect();
+    let mut summary = ProjectSummary::default();
+    let base = rules.base();
+    if enabled(base, &crate::rules::duplicate_code::META) {
+        summary.duplication = Some(duplicates(&mut files, base, mode));
+    }
+    // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
+    let go_mod = crate::source::read_with_stat(&root.join("go.mod"), 1 << 20)
+        .ok()
+        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
+    summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref());
+    for file in &mut files {
+        if let Some(findings) = &mut file.record.findings {
+            findings.sort_by(|a, b| {
+                (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
+                    b.start_line,
+                    b.start_column,
+                    &b.rule,
+                    &b.message,
+                ))
+            });
+        }
+    }
+    summary
+}
+
+fn enabled(profile: &Profile, meta: &RuleMeta) -> bool {
+    crate::rules::index_of(meta.id).is_some_and(|i| profile.rules[i].enabled)
+}
+
+fn params<'p>(profile: &'p Profile, meta: &RuleMeta) -> &'p crate::rules::RuleParams {
+    let i = crate::rules::index_of(meta.id).unwrap_or_else(|| unreachable!("{}", meta.id));
+    &profile.rules[i]
+}
+
+fn duplicates(files: &mut [Analyzed], base: &Profile, mode: DuplicatesMode) -> DuplicationSummary {
+    let meta = &crate::rules::duplicate_code::META;
+    let run = params(base, meta);
+    let settings = clones::Settings {
+        min_tokens: run.limit("tokens") as usize,
+        min_lines: run.limit("lines"),
+        exact: mode == DuplicatesMode::Exact,
+    };
+    // A file whose own settings turn the rule off (an override, a nested config) is left out.
+    let compared: Vec<usize> = (0..files.len())
+        .filter(|&i| enabled(&files[i].profile, meta))
+        .collect();
+    let inputs: Vec<clones::Input> = compared
+        .iter()
+        .map(|&i| clones::Input {
+            language: files[i].record.language,
+            tokens: &files[i].record.facts.tokens,
+        })
+        .collect();
+    let found = clones::detect(&inputs, &settings);
+    drop(inputs);
+    let mut summary = DuplicationSummary {
+        mode: match mode {
+            DuplicatesMode::Type2 => "type2",
+            DuplicatesMode::Exact => "exact",
+        },
+        groups: found.groups.len() as u64,
+        ..DuplicationSummary::default()
+    };
+    for (n, &i) in compared.iter().enumerate() {
+        let lines = found.duplicated_lines[n];
+        summary.duplicated_lines += u64::from(lines);
+        summary.code_lines += u64::from(files[i].record.facts.lines.code);
+        if let Some(m) = &mut files[i].record.metrics {
+            m.duplicated_lines = lines;
+        }
+    }
+    summary.percent = if summary.code_lines == 0 {
+        0.0
+    } else {
+        (summary.duplicated_lines as f64 / summary.code_lines as f64 * 10_000.0).round() / 100.0
+    };
+    for group in &found.groups {
+        let primary = group.regions[0];
+        let place = |r: &clones::Region| {
+            let file = &files[compared[r.file]];
+            (file.record.path.clone(), file.is_test)
+        };
+        let related: Vec<Related> = group.regions[1..]
+            .iter()
+            .enumerate()
+            .map(|(n, r)| {
+                let (path, test) = place(r);
+                Related {
+                    path,
+                    start_line: r.start_line,
+                    end_line: r.end_line,
+                    message: format!("copy {} of {}", n + 2, group.regions.len()),
+                    test,
+                }
+            })
+            .collect();
+        let lines = primary.end_line - primary.start_line + 1;
+        let mut others: Vec<String> = related
+            .iter()
+            .take(3)
+            .map(|r| format!("{}:{}-{}", r.path, r.start_line, r.end_line))
+            .collect();
+        if related.len() > 3 {
+            others.push(format!("and {} more", related.len() - 3));
+        }
+        let file = &mut files[compared[primary.file]];
+        let message = format!(
+            "{lines} lines ({} tokens) duplicated{}: also at {}",
+            group.tokens(),
+            if file.is_test { " in test code" } else { "" },
+            others.join(", ")
+        );
+        let finding = project_finding(
+            file,
+            meta,
+            message,
+            (primary.start_line, primary.end_line),
+            &format!("{:016x}", group.identity),
+        );
+        if let Some(mut finding) = finding {
+            finding.value = Some(lines);
+            finding.related = related;
+            file.record
+                .findings
+                .get_or_insert_with(Vec::new)
+                .push(finding);
+        }
+    }
+    summary
+}
+
+/// A finding of a project rule on `file`, from `start` to `end` (lines), with `identity`
+/// standing for its content in the fingerprint (project rules have no line text at hand);
+/// suppressed as the file's comments say. `None` when the file's settings turn the rule off.
+fn project_finding(
+    file: &Analyzed,
+    meta: &RuleMeta,
+    message: String,
+    (start, end): (u32, u32),
+    identity: &str,
+) -> Option<Finding> {
+    let own = params(&file.profile, meta);
+    if !own.enabled {
+        return None;
+    }
+    let facts = &file.record.facts;
+    let symbol = facts
+        .functions
+        .iter()
+        .filter(|f| f.start_line <= start && start <= f.end_line)
+        .min_by_key(|f| f.end_line - f.start_line)
+        .map(|f| f.qualified_name.clone());
+    let fingerprint =
+        crate::findings::fingerprint(meta.id, &file.record.rel, symbol.as_deref(), identity);
+    Some(Finding {
+        rule: meta.id.to_string(),
+        category: meta.category,
+        severity: own.severity,
+        message,
+        path: file.record.path.clone(),
+        start_line: start,
+        start_column: 1,
+        end_line: end,
+        end_column: 1,
+        symbol,
+        snippet: String::new(),
+        fingerprint,
+        suppressed: suppressed(&facts.suppressions, meta.id, start),
+        value: None,
+        baselined: false,
+        preexisting: false,
+        line_hash: String::new(),
+        columns_utf16: None,
+        related: Vec::new(),
+    })
+}
+
+/// Whether a suppression comment reaches a finding of `rule` at `line` (the line itself, the
+/// one above, or the whole file).
+fn suppressed(suppressions: &[Suppression], rule: &str, line: u32) -> bool {
+    suppressions.iter().any(|s| {
+        (s.rules.is_empty() || s.rules.iter().any(|r| r == rule))
+            && (s.file_wide || s.line == line || s.line + 1 == line)
+    })
+}
