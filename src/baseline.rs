@@ -38,8 +38,16 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// What a finding must share with the entry to match it. A project rule's finding is
+    /// matched by its content wherever it is reported: which copy of a clone comes first, or
+    /// which file of a cycle, changes with renames elsewhere.
     fn key(&self) -> (&str, &str, &str, u32) {
-        (&self.rule, &self.path, &self.anchor, self.n)
+        let path = if crate::rules::PROJECT_RULES.contains(&self.rule.as_str()) {
+            ""
+        } else {
+            &self.path
+        };
+        (&self.rule, path, &self.anchor, self.n)
     }
 }
 
@@ -55,9 +63,13 @@ pub struct Baseline {
     pub warnings: Vec<String>,
 }
 
-/// The anchor of a finding: its symbol for metric rules (graded thresholds, `god-class`), the
-/// whole file for file-level ones, else its line text with white space folded.
+/// The anchor of a finding: a project rule's identity (its content); its symbol for metric
+/// rules (graded thresholds, `god-class`), the whole file for file-level ones, else its line
+/// text with white space folded.
 fn anchor(f: &Finding) -> String {
+    if let Some(identity) = &f.identity {
+        return identity.clone();
+    }
     let metric = crate::rules::find(&f.rule).is_some_and(|r| {
         let m = r.meta();
         m.graded || !m.thresholds.is_empty()

@@ -134,12 +134,19 @@ pub struct Finding {
     /// an import cycle.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
+    /// For project rules: what the finding is about, wherever it is reported (a hash of the
+    /// duplicated tokens, the files of a cycle), which baselines match on instead of the path.
+    #[serde(skip)]
+    pub identity: Option<String>,
 }
 
 /// Another place a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 pub struct Related {
     pub path: String,
+    /// The path relative to the project root (what SARIF and identities use).
+    #[serde(skip)]
+    pub rel: String,
     pub start_line: u32,
     pub end_line: u32,
     /// What is there (`copy 2 of 3`, `imports b.py`).
@@ -375,6 +382,7 @@ mod tests {
             line_hash: String::new(),
             columns_utf16: None,
             related: Vec::new(),
+            identity: None,
         };
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");

@@ -687,6 +687,7 @@ fn report_cycle(
             let line = line_of.get(&(f, next(i))).copied().unwrap_or(1);
             Related {
                 path: name(f),
+                rel: files[f].record.rel.clone(),
                 start_line: line,
                 end_line: line,
                 message: format!("imports {}", name(next(i))),

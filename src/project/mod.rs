@@ -151,15 +151,20 @@ fn duplicates(files: &mut [Analyzed], base: &Profile, mode: DuplicatesMode) -> D
         let primary = group.regions[0];
         let place = |r: &clones::Region| {
             let file = &files[compared[r.file]];
-            (file.record.path.clone(), file.is_test)
+            (
+                file.record.path.clone(),
+                file.record.rel.clone(),
+                file.is_test,
+            )
         };
         let related: Vec<Related> = group.regions[1..]
             .iter()
             .enumerate()
             .map(|(n, r)| {
-                let (path, test) = place(r);
+                let (path, rel, test) = place(r);
                 Related {
                     path,
+                    rel,
                     start_line: r.start_line,
                     end_line: r.end_line,
                     message: format!("copy {} of {}", n + 2, group.regions.len()),
@@ -245,6 +250,7 @@ fn project_finding(
         line_hash: String::new(),
         columns_utf16: None,
         related: Vec::new(),
+        identity: Some(format!("{}:{identity}", meta.id)),
     })
 }
 

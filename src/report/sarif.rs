@@ -199,6 +199,24 @@ fn result(path: &str, f: &Finding, rule_index: usize, o: &ReportOptions) -> Valu
         "partialFingerprints": fingerprints,
         "properties": properties,
     });
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| {
+                json!({
+                    "id": i + 1,
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri(&format!("{}{}", o.repo_prefix, rel.rel)), "uriBaseId": "%SRCROOT%" },
+                        "region": { "startLine": rel.start_line, "endLine": rel.end_line },
+                    },
+                    "message": { "text": rel.message },
+                })
+            })
+            .collect();
+        r["relatedLocations"] = json!(related);
+    }
     if f.suppressed {
         r["suppressions"] = json!([{ "kind": "inSource" }]);
     }

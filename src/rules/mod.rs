@@ -406,6 +406,7 @@ impl<'a> Emitter<'a> {
             line_hash: String::new(),
             columns_utf16,
             related: Vec::new(),
+            identity: None,
         });
         self.reach_from.push(start_line);
     }

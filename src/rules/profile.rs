@@ -619,10 +619,11 @@ mod tests {
 
     #[test]
     fn selection_by_id_category_and_ignore() {
-        // Every rule but the ones off by default (`unused-suppression`).
+        // Every rule but the ones off by default (`unused-suppression`, `unresolved-import`).
         let all = Profile::default();
-        assert_eq!(all.enabled_ids().len(), registry().len() - 1);
+        assert_eq!(all.enabled_ids().len(), registry().len() - 2);
         assert!(!all.enabled_ids().contains(&"unused-suppression"));
+        assert!(!all.enabled_ids().contains(&"unresolved-import"));
         let mut cx = Profile::default();
         cx.apply(&layer(Some(&["complexity"]), &["deep-nesting"]))
             .unwrap();
