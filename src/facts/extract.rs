@@ -278,14 +278,19 @@ impl Extractor<'_> {
         if node.child_count() == 0 && node.start_byte() < node.end_byte() {
             self.mark(node.start_position().row, LINE_CODE);
             self.mark(last_row(node), LINE_CODE);
-            if node.start_byte() >= self.import_end {
-                let class = self.token_classes.get(kind).copied().unwrap_or_default();
-                let text = self.src.get(node.byte_range()).unwrap_or("");
-                let line = node.start_position().row as u32 + 1;
-                self.facts.tokens.push(class, text, line);
-            }
+            self.token(node, kind);
         }
         true
+    }
+
+    /// Records a leaf token for clone detection, unless it belongs to an import.
+    fn token(&mut self, node: Node, kind: usize) {
+        if node.start_byte() >= self.import_end {
+            let class = self.token_classes.get(kind).copied().unwrap_or_default();
+            let text = self.src.get(node.byte_range()).unwrap_or("");
+            let line = node.start_position().row as u32 + 1;
+            self.facts.tokens.push(class, text, line);
+        }
     }
 
     fn leave(&mut self, node: Node) {

@@ -351,15 +351,13 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         // `mod m;` loads `m.rs` or `m/mod.rs`; an inline `mod m { ... }` loads nothing.
-        (Language::Rust, "mod_item") => {
-            if node.child_by_field_name("body").is_none() {
-                if let Some(name) = node.child_by_field_name("name") {
-                    push(
-                        format!("mod {}", text(name, src)),
-                        ImportKind::Static,
-                        Vec::new(),
-                    );
-                }
+        (Language::Rust, "mod_item") if node.child_by_field_name("body").is_none() => {
+            if let Some(name) = node.child_by_field_name("name") {
+                push(
+                    format!("mod {}", text(name, src)),
+                    ImportKind::Static,
+                    Vec::new(),
+                );
             }
         }
         (Language::Go, "import_spec") => {

@@ -70,83 +70,40 @@ pub struct Clones {
 pub fn detect(files: &[Input], settings: &Settings) -> Clones {
     let min_tokens = settings.min_tokens.max(2);
     let k = (min_tokens / 2).max(1);
-    let w = min_tokens + 1 - k;
-    let value = |file: usize, i: usize| -> u32 {
-        let v = files[file].tokens.values[i];
-        if settings.exact {
-            v
-        } else {
-            v >> 16
-        }
+    let d = Detector {
+        files,
+        settings,
+        min_tokens,
+        k,
+        w: min_tokens + 1 - k,
     };
-    let mut kept: Vec<(u64, u32, u32)> = Vec::new();
-    for (f, input) in files.iter().enumerate() {
-        if input.tokens.len() >= min_tokens {
-            let seed = input.language.index() as u64 + 1;
-            winnow(
-                input.tokens.len(),
-                k,
-                w,
-                seed,
-                |i| value(f, i),
-                |pos, h| {
-                    kept.push((h, f as u32, pos as u32));
-                },
-            );
-        }
-    }
-    kept.sort_unstable();
+    let kept = d.fingerprints();
     let mut covered: HashMap<(usize, usize, isize), Vec<(usize, usize)>> = HashMap::new();
     // Copies found from one anchor position: (anchor's end, partner's file and start).
-    let mut by_anchor: BTreeMap<(usize, usize), Vec<(usize, usize, usize)>> = BTreeMap::new();
-    let eq = |a: (usize, usize), b: (usize, usize)| value(a.0, a.1) == value(b.0, b.1);
-    let region = |file: usize, start: usize, end: usize| Region {
-        file,
-        start,
-        end,
-        start_line: files[file].tokens.lines[start],
-        end_line: files[file].tokens.lines[end - 1],
-    };
+    let mut by_anchor: BTreeMap<(usize, usize), Vec<Partner>> = BTreeMap::new();
     for run in kept.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
             continue;
         }
         let run = &run[..run.len().min(MAX_OCCURRENCES)];
-        let (fa, pa) = (run[0].1 as usize, run[0].2 as usize);
+        let a = (run[0].1 as usize, run[0].2 as usize);
         for &(_, fb, pb) in &run[1..] {
-            let (fb, pb) = (fb as usize, pb as usize);
-            let same = fa == fb;
+            let b = (fb as usize, pb as usize);
             // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
-            if same && pa + k > pb {
+            if a.0 == b.0 && a.1 + k > b.1 {
                 continue;
             }
-            let key = (fa, fb, pb as isize - pa as isize);
-            let seen = covered.entry(key).or_default();
-            if seen.iter().any(|&(s, e)| (s..e).contains(&pa)) {
+            let seen = covered
+                .entry((a.0, b.0, b.1 as isize - a.1 as isize))
+                .or_default();
+            if seen.iter().any(|&(s, e)| (s..e).contains(&a.1)) {
                 continue;
             }
-            if !(0..k).all(|j| eq((fa, pa + j), (fb, pb + j))) {
-                continue; // Hash collision.
-            }
-            let (mut sa, mut sb, mut ea) = (pa, pb, pa + k);
-            while sa > 0 && sb > 0 && (!same || sb - 1 >= ea) && eq((fa, sa - 1), (fb, sb - 1)) {
-                sa -= 1;
-                sb -= 1;
-            }
-            let (na, nb) = (files[fa].tokens.len(), files[fb].tokens.len());
-            let mut eb = sb + (ea - sa);
-            while ea < na && eb < nb && (!same || ea < sb) && eq((fa, ea), (fb, eb)) {
-                ea += 1;
-                eb += 1;
-            }
-            seen.push((sa, ea));
-            if ea - sa < min_tokens || is_repetition((sa..ea).map(|i| value(fa, i))) {
-                continue;
-            }
-            let (a, b) = (region(fa, sa, ea), region(fb, sb, eb));
-            let spans = |r: &Region| r.end_line - r.start_line + 1 >= settings.min_lines;
-            if spans(&a) && spans(&b) {
-                by_anchor.entry((fa, sa)).or_default().push((ea, fb, sb));
+            if let Some((sa, ea, sb)) = d.extend(a, b) {
+                seen.push((sa, ea));
+                if d.reportable(a.0, sa, ea) && d.spans(&d.region(b.0, sb, sb + (ea - sa))) {
+                    by_anchor.entry((a.0, sa)).or_default().push((ea, b.0, sb));
+                }
             }
         }
     }
@@ -154,31 +111,126 @@ pub fn detect(files: &[Input], settings: &Settings) -> Clones {
     // reports the same place once, not once per partner with a longer or shorter match.
     let mut groups: Vec<Group> = by_anchor
         .into_iter()
-        .filter_map(|((fa, sa), partners)| {
-            let len = partners.iter().map(|&(ea, _, _)| ea - sa).min()?;
-            let anchor = region(fa, sa, sa + len);
-            let mut regions: Vec<Region> = partners
-                .iter()
-                .map(|&(_, fb, sb)| region(fb, sb, sb + len))
-                .collect();
-            regions.push(anchor);
-            regions.sort();
-            regions.dedup();
-            let spans = |r: &Region| r.end_line - r.start_line + 1 >= settings.min_lines;
-            if !regions.iter().all(spans) {
-                return None;
-            }
-            let identity = (sa..sa + len).fold(0xcbf2_9ce4_8422_2325u64, |h, i| {
-                (h ^ u64::from(value(fa, i))).wrapping_mul(0x0100_0000_01b3)
-            });
-            Some(Group { regions, identity })
-        })
+        .filter_map(|((fa, sa), partners)| d.group(fa, sa, &partners))
         .collect();
     groups.sort_by(|a, b| a.regions.cmp(&b.regions));
     let duplicated_lines = duplicated_lines(files, &groups);
     Clones {
         groups,
         duplicated_lines,
+    }
+}
+
+/// A copy matched from an anchor position: (anchor's end, partner's file, partner's start).
+type Partner = (usize, usize, usize);
+
+/// One detection run: the files, the settings and the window sizes derived from them.
+struct Detector<'a> {
+    files: &'a [Input<'a>],
+    settings: &'a Settings,
+    min_tokens: usize,
+    /// Tokens per hashed window.
+    k: usize,
+    /// Windows per winnowing window.
+    w: usize,
+}
+
+impl Detector<'_> {
+    /// A token as compared: its normalised kind, or with `exact` its text hash too.
+    fn value(&self, file: usize, i: usize) -> u32 {
+        let v = self.files[file].tokens.values[i];
+        if self.settings.exact {
+            v
+        } else {
+            v >> 16
+        }
+    }
+
+    fn eq(&self, a: (usize, usize), b: (usize, usize)) -> bool {
+        self.value(a.0, a.1) == self.value(b.0, b.1)
+    }
+
+    fn region(&self, file: usize, start: usize, end: usize) -> Region {
+        let lines = &self.files[file].tokens.lines;
+        Region {
+            file,
+            start,
+            end,
+            start_line: lines[start],
+            end_line: lines[end - 1],
+        }
+    }
+
+    fn spans(&self, r: &Region) -> bool {
+        r.end_line - r.start_line + 1 >= self.settings.min_lines
+    }
+
+    /// Every file's winnowed window hashes as (hash, file, position), sorted.
+    fn fingerprints(&self) -> Vec<(u64, u32, u32)> {
+        let mut kept = Vec::new();
+        for (f, input) in self.files.iter().enumerate() {
+            if input.tokens.len() >= self.min_tokens {
+                let seed = input.language.index() as u64 + 1;
+                let value = |i| self.value(f, i);
+                winnow(input.tokens.len(), self.k, self.w, seed, value, |pos, h| {
+                    kept.push((h, f as u32, pos as u32));
+                });
+            }
+        }
+        kept.sort_unstable();
+        kept
+    }
+
+    /// Verifies that the windows at `a` and `b` are equal token by token (hashes collide) and
+    /// extends the match both ways as far as it goes, never letting two copies in one file
+    /// overlap: `(start in a, end in a, start in b)`.
+    fn extend(
+        &self,
+        (fa, pa): (usize, usize),
+        (fb, pb): (usize, usize),
+    ) -> Option<(usize, usize, usize)> {
+        if !(0..self.k).all(|j| self.eq((fa, pa + j), (fb, pb + j))) {
+            return None;
+        }
+        let same = fa == fb;
+        let (mut sa, mut sb, mut ea) = (pa, pb, pa + self.k);
+        while sa > 0 && sb > 0 && (!same || sb > ea) && self.eq((fa, sa - 1), (fb, sb - 1)) {
+            sa -= 1;
+            sb -= 1;
+        }
+        let (na, nb) = (self.files[fa].tokens.len(), self.files[fb].tokens.len());
+        let mut eb = sb + (ea - sa);
+        while ea < na && eb < nb && (!same || ea < sb) && self.eq((fa, ea), (fb, eb)) {
+            ea += 1;
+            eb += 1;
+        }
+        Some((sa, ea, sb))
+    }
+
+    /// Whether a match is long enough, spans enough lines and is no mere repetition.
+    fn reportable(&self, file: usize, start: usize, end: usize) -> bool {
+        end - start >= self.min_tokens
+            && self.spans(&self.region(file, start, end))
+            && !is_repetition((start..end).map(|i| self.value(file, i)))
+    }
+
+    /// The group of the copies matched from one anchor position, cut to the length all share.
+    fn group(&self, fa: usize, sa: usize, partners: &[(usize, usize, usize)]) -> Option<Group> {
+        let len = partners.iter().map(|&(ea, _, _)| ea - sa).min()?;
+        let mut regions: Vec<Region> = partners
+            .iter()
+            .map(|&(_, fb, sb)| self.region(fb, sb, sb + len))
+            .collect();
+        regions.push(self.region(fa, sa, sa + len));
+        regions.sort();
+        regions.dedup();
+        if !regions.iter().all(|r| self.spans(r)) {
+            return None;
+        }
+        let identity = (sa..sa + len).fold(0xcbf2_9ce4_8422_2325u64, |h, i| {
+            (h ^ u64::from(self.value(fa, i))).wrapping_mul(0x0100_0000_01b3)
+        });
+        Some(Group { regions, identity })
     }
 }
 

@@ -75,6 +75,10 @@ pub struct GraphSummary {
     pub cycles: u64,
 }
 
+/// An import meant for the project that names no file of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unresolved;
+
 /// What resolution needs to know about the project besides the imports.
 pub struct Resolver<'a> {
     paths: Vec<&'a str>,
@@ -163,17 +167,18 @@ impl<'a> Resolver<'a> {
         candidates.into_iter().find_map(|c| self.file(&c))
     }
 
-    /// The files an import names: `Ok(files)` (empty for an external import) or `Err(())`
+    /// The files an import names: `Ok(files)` (empty for an external import) or `Err(Unresolved)`
     /// for one meant for the project that names no file of it.
-    pub fn resolve(&self, node: &Node, import: &Import) -> Result<Vec<usize>, ()> {
+    pub fn resolve(&self, node: &Node, import: &Import) -> Result<Vec<usize>, Unresolved> {
         let spec = import.specifier.as_str();
         match node.language {
             Language::Python => self.python(node.rel, import),
             Language::JavaScript | Language::TypeScript | Language::Tsx => {
                 if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
                 {
-                    let base = normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(())?;
-                    self.script(&base).map(|f| vec![f]).ok_or(())
+                    let base =
+                        normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
+                    self.script(&base).map(|f| vec![f]).ok_or(Unresolved)
                 } else {
                     Ok(Vec::new())
                 }
@@ -184,10 +189,11 @@ impl<'a> Resolver<'a> {
             Language::C | Language::Cpp => self.c(node.rel, spec),
             Language::Ruby => {
                 if spec.starts_with("./") || spec.starts_with("../") {
-                    let base = normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(())?;
+                    let base =
+                        normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
                     self.first([format!("{base}.rb"), base.clone()])
                         .map(|f| vec![f])
-                        .ok_or(())
+                        .ok_or(Unresolved)
                 } else {
                     Ok(self.first([format!("lib/{spec}.rb")]).into_iter().collect())
                 }
@@ -205,7 +211,7 @@ impl<'a> Resolver<'a> {
         self.first([format!("{base}.py"), format!("{base}/__init__.py")])
     }
 
-    fn python(&self, rel: &str, import: &Import) -> Result<Vec<usize>, ()> {
+    fn python(&self, rel: &str, import: &Import) -> Result<Vec<usize>, Unresolved> {
         let spec = import.specifier.as_str();
         let dots = spec.len() - spec.trim_start_matches('.').len();
         let module = &spec[dots..];
@@ -243,7 +249,7 @@ impl<'a> Resolver<'a> {
         }
         let top = module.split('.').next().unwrap_or("");
         if dots > 0 || self.python_packages.contains(top) {
-            Err(())
+            Err(Unresolved)
         } else {
             Ok(Vec::new())
         }
@@ -315,18 +321,18 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn rust(&self, rel: &str, spec: &str) -> Result<Vec<usize>, ()> {
+    fn rust(&self, rel: &str, spec: &str) -> Result<Vec<usize>, Unresolved> {
         if let Some(name) = spec.strip_prefix("mod ") {
             let dir = Self::rust_children_dir(rel);
             return self
                 .first([format!("{dir}{name}.rs"), format!("{dir}{name}/mod.rs")])
                 .map(|f| vec![f])
-                .ok_or(());
+                .ok_or(Unresolved);
         }
         let path = spec.split(['{', ' ']).next().unwrap_or(spec);
         let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
         let (dir, rest) = match segments.first().copied() {
-            Some("crate") => (self.rust_crate_root(rel).ok_or(())?, &segments[1..]),
+            Some("crate") => (self.rust_crate_root(rel).ok_or(Unresolved)?, &segments[1..]),
             Some("self") => (Self::rust_children_dir(rel), &segments[1..]),
             Some("super") => {
                 let mut dir = dir_of(&Self::rust_children_dir(rel)).to_string();
@@ -347,7 +353,7 @@ impl<'a> Resolver<'a> {
         Ok(self.rust_module(&dir, rest).into_iter().collect())
     }
 
-    fn go(&self, spec: &str) -> Result<Vec<usize>, ()> {
+    fn go(&self, spec: &str) -> Result<Vec<usize>, Unresolved> {
         let Some(module) = &self.go_module else {
             return Ok(Vec::new());
         };
@@ -375,7 +381,7 @@ impl<'a> Resolver<'a> {
             })
             .collect();
         if files.is_empty() {
-            Err(())
+            Err(Unresolved)
         } else {
             Ok(files)
         }
@@ -416,7 +422,7 @@ impl<'a> Resolver<'a> {
         Vec::new()
     }
 
-    fn c(&self, rel: &str, spec: &str) -> Result<Vec<usize>, ()> {
+    fn c(&self, rel: &str, spec: &str) -> Result<Vec<usize>, Unresolved> {
         let quoted = spec.starts_with('"');
         let path = spec.trim_matches(|c| matches!(c, '"' | '<' | '>'));
         let mut candidates = Vec::new();
@@ -428,7 +434,7 @@ impl<'a> Resolver<'a> {
         match self.first(candidates) {
             Some(f) => Ok(vec![f]),
             // `"x.h"` is meant for the project; `<x.h>` is a system or library header.
-            None if quoted => Err(()),
+            None if quoted => Err(Unresolved),
             None => Ok(Vec::new()),
         }
     }
@@ -453,9 +459,11 @@ pub fn build(nodes: &[Node], resolver: &Resolver) -> Graph {
                         });
                     }
                 }
-                Err(()) => graph
-                    .unresolved
-                    .push((i, import.specifier.clone(), import.line)),
+                Err(Unresolved) => {
+                    graph
+                        .unresolved
+                        .push((i, import.specifier.clone(), import.line))
+                }
             }
         }
     }
@@ -508,16 +516,8 @@ pub fn cycles(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 low[parent] = low[parent].min(low[v]);
             }
             if low[v] == index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
+                let component = pop_component(&mut stack, &mut on_stack, v);
                 if component.len() > 1 {
-                    component.sort_unstable();
                     components.push(component);
                 }
             }
@@ -525,6 +525,20 @@ pub fn cycles(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
     }
     components.sort();
     components
+}
+
+/// Pops a finished component, down to its root `v`, off Tarjan's stack; sorted.
+fn pop_component(stack: &mut Vec<usize>, on_stack: &mut [bool], v: usize) -> Vec<usize> {
+    let mut component = Vec::new();
+    while let Some(w) = stack.pop() {
+        on_stack[w] = false;
+        component.push(w);
+        if w == v {
+            break;
+        }
+    }
+    component.sort_unstable();
+    component
 }
 
 /// The shortest cycle through `start` inside `members` (breadth-first), as its nodes from
@@ -766,6 +780,7 @@ mod tests {
     }
 
     #[test]
+    // wtfcb: ignore[long-function] -- one table of files and imports, one case per language.
     fn resolution_per_language() {
         let py_rel = [
             import(".b", 1),
