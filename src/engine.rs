@@ -409,7 +409,10 @@ pub fn process_all(
             .par_iter()
             .with_max_len(1)
             .map(|c| {
-                let outcome = process(c, pipeline);
+                let mut outcome = process(c, pipeline);
+                if let Outcome::Analyzed(record) = &mut outcome {
+                    record.facts.tokens.retain(pipeline.services.tokens);
+                }
                 if let Some(bar) = pipeline.progress {
                     bar.inc(1);
                     // A quick run shows nothing; a slow one shows the bar after a second.
@@ -439,6 +442,7 @@ pub fn run(
         isolation,
         times,
         contents: None,
+        tokens: crate::facts::tokens::Need::All,
     };
     let outcomes = process_walked(&walked, settings, &services, None)?;
     Ok((walked, outcomes))
@@ -464,6 +468,8 @@ pub struct Services<'a> {
     pub times: &'a PhaseTimes,
     /// See [`Pipeline::contents`].
     pub contents: Option<&'a Contents>,
+    /// What of each file's clone tokens to keep in memory once it is processed (and cached).
+    pub tokens: crate::facts::tokens::Need,
 }
 
 /// Processes what a walk found.
@@ -530,6 +536,7 @@ mod tests {
                     times: &times,
                     isolation: &Isolation::InProcess,
                     contents: None,
+                    tokens: crate::facts::tokens::Need::All,
                 },
                 max_size: 1 << 20,
                 budget: ParseBudget::DEFAULT,
@@ -561,6 +568,7 @@ mod tests {
                 times: &times,
                 isolation: &Isolation::InProcess,
                 contents: None,
+                tokens: crate::facts::tokens::Need::All,
             },
             max_size: 10,
             budget: ParseBudget::DEFAULT,

@@ -468,6 +468,7 @@ fn warm_run_cause(warm: &ScenarioResult) -> String {
     let parts = [
         ("walk", ms("walk")),
         ("cache lookups (summed over threads)", ms("cache")),
+        ("project phase", ms("project")),
         ("report", ms("report")),
         ("cache write", ms("cache_write")),
     ];

@@ -75,14 +75,17 @@ pub fn run(
         isolation: &isolation,
         times: &times,
         contents: git.staged.as_ref(),
+        tokens: crate::project::token_need(&settings.rules, settings.duplicates),
     };
     let mut outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
+    let project_start = Instant::now();
     let project_summary = crate::project::run(
         &mut outcomes,
         &settings.rules,
         settings.duplicates,
         &settings.walk.project.root,
     );
+    let project_ms = project_start.elapsed().as_secs_f64() * 1e3;
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
@@ -129,6 +132,7 @@ pub fn run(
         parser_processes,
         cache_stats,
     );
+    report.run.phases_ms.project = project_ms;
     let failed = report.fails(settings.fail_on);
     // A suppression that names no rule silences nothing: say where it is.
     for file in &report.files {

@@ -169,6 +169,7 @@ fn findings_at_base(
     };
     let base_services = Services {
         contents: Some(&contents),
+        tokens: crate::facts::tokens::Need::Nothing,
         ..*services
     };
     let base_outcomes = engine::process_walked(&base_walk, &settings.walk, &base_services, None)?;

@@ -36,6 +36,7 @@ pub fn run(
             isolation: &isolation,
             times: &times,
             contents: None,
+            tokens: crate::facts::tokens::Need::Nothing,
         },
     )?;
     warnings.extend(isolation.warning());

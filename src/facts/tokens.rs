@@ -91,28 +91,78 @@ impl Tokens {
         } else {
             self.drop_data_tables();
         }
-        self.values
-            .push(u32::from(class.norm) << 16 | u32::from(text_hash(text)));
-        self.lines.push(line);
+        if self.lines.last().is_none_or(|&(_, l)| l < line) {
+            self.lines.push((self.kinds.len() as u32, line));
+        }
+        self.kinds.push(class.norm);
+        self.texts.push(text_hash(text));
     }
 
     /// Drops the data table the tokens end with, if they do; called at the end of the file.
     pub fn drop_data_tables(&mut self) {
         if self.data_run >= DATA_RUN {
-            let keep = self.values.len() - self.data_run;
-            self.values.truncate(keep);
-            self.lines.truncate(keep);
+            let keep = self.kinds.len() - self.data_run;
+            self.kinds.truncate(keep);
+            self.texts.truncate(keep);
+            while self.lines.last().is_some_and(|&(i, _)| i as usize >= keep) {
+                self.lines.pop();
+            }
         }
         self.data_run = 0;
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.kinds.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.kinds.is_empty()
     }
+
+    /// The line token `i` starts on.
+    pub fn line_of(&self, i: usize) -> u32 {
+        let at = self
+            .lines
+            .partition_point(|&(first, _)| first as usize <= i);
+        at.checked_sub(1).map_or(0, |at| self.lines[at].1)
+    }
+
+    /// Token `i` as compared: its kind, or with `exact` its kind and text hash.
+    pub fn value(&self, i: usize, exact: bool) -> u32 {
+        let kind = u32::from(self.kinds[i]) << 16;
+        if exact {
+            kind | u32::from(self.texts.get(i).copied().unwrap_or(0))
+        } else {
+            kind
+        }
+    }
+
+    /// Keeps what a run needs in memory: nothing when no clone detection runs, the kinds
+    /// alone when it compares kinds, everything for `--duplicates exact`.
+    pub fn retain(&mut self, need: Need) {
+        match need {
+            Need::Nothing => *self = Tokens::default(),
+            Need::Kinds => {
+                self.texts = Vec::new();
+                self.kinds.shrink_to_fit();
+                self.lines.shrink_to_fit();
+            }
+            Need::All => {
+                self.kinds.shrink_to_fit();
+                self.texts.shrink_to_fit();
+                self.lines.shrink_to_fit();
+            }
+        }
+    }
+}
+
+/// What of the tokens a run keeps in memory (see [`Tokens::retain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Need {
+    Nothing,
+    Kinds,
+    #[default]
+    All,
 }
 
 /// 16 bits of FNV-1a over the text (folded): what tells `a` from `b` in `--duplicates exact`.
@@ -134,7 +184,8 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        extract(&tree, src, lang).tokens.values
+        let t = extract(&tree, src, lang).tokens;
+        (0..t.len()).map(|i| t.value(i, true)).collect()
     }
 
     fn kinds(values: &[u32]) -> Vec<u16> {

@@ -96,6 +96,18 @@ pub fn run(
     summary
 }
 
+/// What of the clone tokens the project phase will read (see `Tokens::retain`).
+pub fn token_need(rules: &Ruleset, mode: DuplicatesMode) -> crate::facts::tokens::Need {
+    use crate::facts::tokens::Need;
+    if !enabled(rules.base(), &crate::rules::duplicate_code::META) {
+        Need::Nothing
+    } else if mode == DuplicatesMode::Exact {
+        Need::All
+    } else {
+        Need::Kinds
+    }
+}
+
 fn enabled(profile: &Profile, meta: &RuleMeta) -> bool {
     crate::rules::index_of(meta.id).is_some_and(|i| profile.rules[i].enabled)
 }

@@ -27,6 +27,8 @@ pub struct PhasesMs {
     pub rules: f64,
     /// Writing new cache entries at the end (wall time).
     pub cache_write: f64,
+    /// The project phase: duplicate code and the import graph (wall time).
+    pub project: f64,
 }
 
 /// How this run went: timings and cache counters. The only part of the report that differs
@@ -63,6 +65,7 @@ impl RunInfo {
                 facts: ms(times.facts()),
                 rules: ms(times.rules()),
                 cache_write: cache.as_ref().map_or(0.0, |c| c.write_ms),
+                project: 0.0,
             },
             parser_processes,
             cache,
@@ -104,8 +107,8 @@ impl ProfileReport {
         )?;
         writeln!(
             err,
-            "  phases (ms): walk {:.1} | summed over threads: cache {:.1}, read {:.1}, parse {:.1}, metrics {:.1}, rules {:.1} | cache write {:.1} | report {:.1}",
-            p.walk, p.cache, p.read, p.parse, p.facts, p.rules, p.cache_write, self.report_ms
+            "  phases (ms): walk {:.1} | summed over threads: cache {:.1}, read {:.1}, parse {:.1}, metrics {:.1}, rules {:.1} | project {:.1} | cache write {:.1} | report {:.1}",
+            p.walk, p.cache, p.read, p.parse, p.facts, p.rules, p.project, p.cache_write, self.report_ms
         )?;
         let a = &self.allocations;
         let phases: Vec<String> = a

@@ -228,6 +228,7 @@ pub fn profile_page(profile: &super::analyze::ProfileReport) -> String {
         ("parse (summed)", p.parse),
         ("metrics (summed)", p.facts),
         ("rules (summed)", p.rules),
+        ("project phase (wall)", p.project),
         ("cache write (wall)", p.cache_write),
         ("report (wall)", profile.report_ms),
     ];

@@ -10,6 +10,7 @@ mod core;
 mod isolation;
 mod newcode;
 mod precommit;
+mod project;
 mod reports;
 mod safety;
 mod scan;

@@ -1,0 +1,276 @@
+//! The project phase through the CLI: duplicate code and import cycles found across files,
+//! reported once with their other places (JSON, SARIF), suppressed and baselined like any
+//! finding, and recomputed from cached facts so that warm runs after edits equal cold ones.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{results_part, Project};
+
+const HANDLER: &str = "def create_user(request, store):
+    if request.method != \"POST\":
+        return error(405, \"method not allowed\")
+    data = parse(request.body)
+    if not data.get(\"name\"):
+        return error(400, \"name is required\")
+    if len(data[\"name\"]) > 100:
+        return error(400, \"name is too long\")
+    user = store.new(data[\"name\"])
+    store.save(user)
+    return ok(user)
+";
+
+/// The handler with other names and messages: a Type-2 copy.
+fn renamed() -> String {
+    HANDLER
+        .replace("create_user", "create_team")
+        .replace("request", "req")
+        .replace("user", "team")
+        .replace("name is", "title is")
+}
+
+/// A project with a clone across two files (a third file holds a near miss), a cycle
+/// app → models → views → app, and a git root.
+fn project() -> Project {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("pkg/__init__.py", "");
+    p.write("pkg/users.py", format!("import os\n\n\n{HANDLER}"));
+    p.write("pkg/teams.py", renamed());
+    let near = HANDLER
+        .replace("!=", "==")
+        .replace("405,", "405 + 1,")
+        .replace("> 100", "< 100")
+        .replace("store.new(", "store.new(-");
+    p.write("pkg/near.py", near);
+    p.write(
+        "pkg/app.py",
+        "from . import models\n\n\ndef run():\n    return models.X\n",
+    );
+    p.write("pkg/models.py", "from .views import render\n\nX = render\n");
+    p.write(
+        "pkg/views.py",
+        "from pkg import app\n\n\ndef render():\n    return app\n",
+    );
+    p
+}
+
+fn analyze(dir: &Path, args: &[&str]) -> (Vec<u8>, Value) {
+    let out = crate::support::wtfcb(dir)
+        .args(["analyze", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .arg(".")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = serde_json::from_slice(&out.stdout).unwrap();
+    (out.stdout, json)
+}
+
+fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().into_iter().flatten())
+        .filter(|x| x["rule"] == rule)
+        .collect()
+}
+
+fn places(finding: &Value) -> Vec<String> {
+    let mut out = vec![format!(
+        "{}:{}",
+        finding["path"].as_str().unwrap(),
+        finding["start_line"]
+    )];
+    for r in finding["related"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "{}:{}",
+            r["path"].as_str().unwrap(),
+            r["start_line"]
+        ));
+    }
+    out
+}
+
+#[test]
+fn a_clone_across_files_is_one_finding_with_its_other_copy() {
+    let p = project();
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    let clones = findings(&report, "duplicate-code");
+    assert_eq!(clones.len(), 1, "{clones:#?}");
+    // The first place by path is the one reported; the near miss (other operators) is none.
+    assert_eq!(places(clones[0]), ["pkg/teams.py:1", "pkg/users.py:4"]);
+    assert_eq!(clones[0]["category"], "duplication");
+    assert_eq!(clones[0]["value"], 11, "the copy's lines");
+    let summary = &report["summary"]["duplication"];
+    assert_eq!(summary["groups"], 1);
+    assert_eq!(summary["duplicated_lines"], 22);
+    let users = crate::support::file(&report, "pkg/users.py");
+    assert_eq!(users["metrics"]["duplicated_lines"], 11);
+    // `--duplicates exact`: the renamed copy is no Type-1 clone.
+    let (_, exact) = analyze(p.path(), &["--no-cache", "--duplicates", "exact"]);
+    assert!(findings(&exact, "duplicate-code").is_empty());
+    assert_eq!(exact["summary"]["duplication"]["mode"], "exact");
+}
+
+#[test]
+fn an_import_cycle_is_reported_once_with_its_witness() {
+    let p = project();
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    let cycles = findings(&report, "import-cycle");
+    assert_eq!(cycles.len(), 1, "{cycles:#?}");
+    assert_eq!(
+        places(cycles[0]),
+        ["pkg/app.py:1", "pkg/models.py:1", "pkg/views.py:1"]
+    );
+    let message = cycles[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("import cycle: pkg/app.py → pkg/models.py → pkg/views.py → pkg/app.py"),
+        "{message}"
+    );
+    let imports = &report["summary"]["imports"];
+    assert_eq!(imports["cycles"], 1);
+    let models = crate::support::file(&report, "pkg/models.py");
+    assert_eq!(models["metrics"]["fan_in"], 1);
+    assert_eq!(models["metrics"]["fan_out"], 1);
+}
+
+#[test]
+fn project_findings_are_suppressed_and_baselined_like_any_other() {
+    let p = project();
+    p.write(
+        "pkg/teams.py",
+        format!(
+            "# wtfcb: ignore[duplicate-code] -- kept apart on purpose\n{}",
+            renamed()
+        ),
+    );
+    p.write("pkg/app.py", "from . import models  # wtfcb: ignore[import-cycle]\n\n\ndef run():\n    return models.X\n");
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    // The clone's first place moved one line down, under the comment.
+    let clones = findings(&report, "duplicate-code");
+    assert_eq!(clones.len(), 1);
+    assert_eq!(clones[0]["suppressed"], true);
+    assert_eq!(findings(&report, "import-cycle")[0]["suppressed"], true);
+    assert_eq!(report["summary"]["suppressed"], 2);
+
+    // A baseline accepts both, and keeps accepting the clone when its first copy is renamed
+    // (the finding then stands at the other copy).
+    let p = project();
+    p.cmd()
+        .args(["baseline", "write", "--no-cache"])
+        .assert()
+        .success();
+    std::fs::rename(
+        p.path().join("pkg/teams.py"),
+        p.path().join("pkg/zteams.py"),
+    )
+    .unwrap();
+    let (_, report) = analyze(
+        p.path(),
+        &["--no-cache", "--baseline", "wtfcb-baseline.json"],
+    );
+    let clones = findings(&report, "duplicate-code");
+    assert_eq!(places(clones[0])[0], "pkg/users.py:4");
+    assert_eq!(clones[0]["baselined"], true);
+    assert_eq!(findings(&report, "import-cycle")[0]["baselined"], true);
+}
+
+#[test]
+fn sarif_carries_the_other_places_as_related_locations() {
+    let p = project();
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let clone = results
+        .iter()
+        .find(|r| r["ruleId"] == "duplicate-code")
+        .expect("a duplicate-code result");
+    let related = clone["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 1);
+    assert_eq!(
+        related[0]["physicalLocation"]["artifactLocation"]["uri"],
+        "pkg/users.py"
+    );
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(related[0]["message"]["text"], "copy 2 of 2");
+}
+
+/// After each edit, a warm run (cache from the runs before) equals a cold one, byte for byte,
+/// and only the edited files are parsed again.
+#[test]
+fn warm_runs_after_edits_equal_cold_runs() {
+    let p = project();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap().to_string();
+    let check = |step: &str, parsed: u64| {
+        let (warm, report) = analyze(p.path(), &["--cache-dir", &cache_dir]);
+        let (cold, _) = analyze(p.path(), &["--no-cache"]);
+        assert_eq!(results_part(&warm), results_part(&cold), "after {step}");
+        assert_eq!(
+            report["run"]["cache"]["files_parsed"], parsed,
+            "files parsed after {step}"
+        );
+        report
+    };
+    let first = check("the first run", 7);
+    assert_eq!(findings(&first, "duplicate-code").len(), 1);
+    // Edit a function body in one copy: the clone is gone, and the other file's finding
+    // (which pointed at it) with it, though that file was not parsed again.
+    p.write(
+        "pkg/teams.py",
+        renamed()
+            .replace("parse(req.body)", "parse(req.body, 1)")
+            .replace("> 100", ">= 100"),
+    );
+    let report = check("breaking the clone", 1);
+    assert!(findings(&report, "duplicate-code").is_empty());
+    // Create a clone in a new file.
+    p.write("pkg/copy.py", HANDLER);
+    let report = check("adding a copy", 1);
+    assert_eq!(
+        places(findings(&report, "duplicate-code")[0]),
+        ["pkg/copy.py:1", "pkg/users.py:4"]
+    );
+    // Delete a file of the cycle: the cycle is gone.
+    std::fs::remove_file(p.path().join("pkg/views.py")).unwrap();
+    let report = check("deleting a file of the cycle", 0);
+    assert!(findings(&report, "import-cycle").is_empty());
+    // An import edit closes a new cycle.
+    p.write("pkg/models.py", "from . import app\n\nX = 1\n");
+    let report = check("adding an import", 1);
+    assert_eq!(
+        places(findings(&report, "import-cycle")[0]),
+        ["pkg/app.py:1", "pkg/models.py:1"]
+    );
+    // Rename a file of the cycle.
+    std::fs::rename(p.path().join("pkg/models.py"), p.path().join("pkg/data.py")).unwrap();
+    p.write(
+        "pkg/app.py",
+        "from . import data\n\n\ndef run():\n    return data.X\n",
+    );
+    let report = check("renaming a file", 1);
+    assert_eq!(
+        places(findings(&report, "import-cycle")[0]),
+        ["pkg/app.py:1", "pkg/data.py:1"]
+    );
+}
