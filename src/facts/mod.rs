@@ -292,10 +292,10 @@ pub struct Import {
 
 /// The leaf tokens of a file with comments, imports and data tables left out, for clone
 /// detection: per token its normalised kind and a 16-bit hash of its text, and where lines
-/// start (4 bytes a token and 8 a line; 2 a token once the texts are dropped).
+/// start (3 bytes a token and 8 a line; 1 a token once the texts are dropped).
 #[derive(Debug, Clone, Default, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Tokens {
-    pub kinds: Vec<u16>,
+    pub kinds: Vec<u8>,
     /// Empty when the run compares kinds only (see `Tokens::retain`).
     pub texts: Vec<u16>,
     /// (index of the first token on a line, that line), in order.

@@ -10,7 +10,10 @@ use super::Tokens;
 use crate::lang::Language;
 
 /// The normalised kind every identifier shares (Type-2 clones differ only in names).
-pub const IDENTIFIER: u16 = u16::MAX;
+pub const IDENTIFIER: u8 = u8::MAX;
+/// The normalised kind of the rare leaf kinds past the first 254 of a grammar (named kinds
+/// late in its symbol table, which are almost never leaves).
+pub const OVERFLOW: u8 = u8::MAX - 1;
 
 /// A data table is a run of at least this many literal and punctuation tokens in a row.
 const DATA_RUN: usize = 40;
@@ -18,30 +21,46 @@ const DATA_RUN: usize = 40;
 /// What a leaf token of one node kind is, for clone detection.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Class {
-    /// The normalised kind: [`IDENTIFIER`] for names, the kind id otherwise (each keyword,
-    /// operator and literal kind its own).
-    pub norm: u16,
+    /// The normalised kind: [`IDENTIFIER`] for names, else a number of the grammar's own,
+    /// one per keyword, operator and literal kind (see [`classes`]).
+    pub norm: u8,
     /// A literal, or punctuation that separates literals: what a data table is made of.
     pub data: bool,
 }
 
-/// Per node kind id of a language, its token class (built once per process).
+/// Per node kind id of a language, its token class (built once per process). Kinds are
+/// numbered in one byte: the grammar's anonymous kinds (keywords, operators, punctuation: at
+/// most 196 in any grammar here) first, then its named kinds in symbol order, where the named
+/// tokens (numbers, strings) come before the rules; the few past 254 share [`OVERFLOW`].
 pub fn classes(lang: Language) -> &'static [Class] {
     static TABLES: [OnceLock<Vec<Class>>; 10] = [const { OnceLock::new() }; 10];
     TABLES[lang.index()].get_or_init(|| {
         let grammar = lang.grammar();
-        (0..grammar.node_kind_count())
-            .map(|id| {
-                let id = id as u16;
-                let kind = grammar.node_kind_for_id(id).unwrap_or("");
-                let named = grammar.node_kind_is_named(id);
-                classify(id, kind, named)
-            })
-            .collect()
+        let count = grammar.node_kind_count() as u16;
+        let mut table = vec![Class::default(); count as usize];
+        let mut next = 0u8;
+        let visible = |id: &u16| grammar.node_kind_is_visible(*id);
+        let anonymous = (0..count)
+            .filter(visible)
+            .filter(|&id| !grammar.node_kind_is_named(id));
+        let named = (0..count)
+            .filter(visible)
+            .filter(|&id| grammar.node_kind_is_named(id));
+        for id in anonymous.chain(named) {
+            let kind = grammar.node_kind_for_id(id).unwrap_or("");
+            let named = grammar.node_kind_is_named(id);
+            let class = classify(kind, named, next);
+            if class.norm == next {
+                next = next.saturating_add(1).min(OVERFLOW);
+            }
+            table[id as usize] = class;
+        }
+        table
     })
 }
 
-fn classify(id: u16, kind: &str, named: bool) -> Class {
+/// The class of one kind; `next` is the number the next kind of its own gets.
+fn classify(kind: &str, named: bool, next: u8) -> Class {
     const NAMES: [&str; 8] = [
         "name",
         "constant",
@@ -68,7 +87,7 @@ fn classify(id: u16, kind: &str, named: bool) -> Class {
     let lower = kind.to_ascii_lowercase();
     let literal = named && LITERALS.iter().any(|l| lower.contains(l));
     Class {
-        norm: id,
+        norm: next,
         data: literal || (!named && SEPARATORS.contains(&kind)),
     }
 }
@@ -188,8 +207,8 @@ mod tests {
         (0..t.len()).map(|i| t.value(i, true)).collect()
     }
 
-    fn kinds(values: &[u32]) -> Vec<u16> {
-        values.iter().map(|v| (v >> 16) as u16).collect()
+    fn kinds(values: &[u32]) -> Vec<u8> {
+        values.iter().map(|v| (v >> 16) as u8).collect()
     }
 
     #[test]
