@@ -103,7 +103,11 @@ impl CachedFile {
         CachedFile {
             bytes,
             invalid_utf8,
-            facts: facts.clone(),
+            // The tokens are stored apart (see `Cache::put_tokens`).
+            facts: FileFacts {
+                tokens: crate::facts::Tokens::default(),
+                ..facts.clone()
+            },
             metrics: metrics.cloned(),
             cpp_header: false,
             findings: findings
@@ -133,25 +137,44 @@ impl CachedFile {
 
     /// The stored form: a CRC-32 of the payload, then the payload (bincode).
     pub fn encode(&self) -> Vec<u8> {
-        let payload = bincode::encode_to_vec(self, value_config()).unwrap_or_default();
-        let mut out = Vec::with_capacity(payload.len() + 4);
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        out
+        encode_value(self)
     }
 
     /// Decodes a stored value, trusting nothing: the checksum must match, every length is
     /// bounded by the decoder's limit, and the payload must be consumed exactly.
     pub fn decode(bytes: &[u8]) -> Option<CachedFile> {
-        let (sum, payload) = bytes.split_first_chunk::<4>()?;
-        if crc32fast::hash(payload) != u32::from_le_bytes(*sum) {
-            return None;
-        }
-        match bincode::decode_from_slice(payload, value_config()) {
-            Ok((value, used)) if used == payload.len() => Some(value),
-            _ => None,
-        }
+        decode_value(bytes)
     }
+}
+
+/// Any stored value: a CRC-32 of the payload, then the payload (bincode).
+pub fn encode_value<T: bincode::Encode>(value: &T) -> Vec<u8> {
+    let payload = bincode::encode_to_vec(value, value_config()).unwrap_or_default();
+    let mut out = Vec::with_capacity(payload.len() + 4);
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Decodes what [`encode_value`] wrote: `None` unless the checksum matches, every length is
+/// within the decoder's limit and the payload is consumed exactly.
+pub fn decode_value<T: bincode::Decode<()>>(bytes: &[u8]) -> Option<T> {
+    let (sum, payload) = bytes.split_first_chunk::<4>()?;
+    if crc32fast::hash(payload) != u32::from_le_bytes(*sum) {
+        return None;
+    }
+    match bincode::decode_from_slice(payload, value_config()) {
+        Ok((value, used)) if used == payload.len() => Some(value),
+        _ => None,
+    }
+}
+
+/// The key of a file's clone tokens, stored beside its result (see [`Cache::put_tokens`]).
+fn tokens_key(key: &Digest16) -> Digest16 {
+    let mut h = Md5::new();
+    h.update(b"clone-tokens\0");
+    h.update(key);
+    h.finalize().into()
 }
 
 /// The decoder's limit: no stored value may make it allocate more than this.
@@ -181,6 +204,9 @@ pub struct CacheStats {
     /// Time spent looking results up (summed over threads) and writing at the end.
     pub read_ms: f64,
     pub write_ms: f64,
+    /// What each project phase reused or recomputed, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub project: Vec<crate::project::Reuse>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -735,10 +761,52 @@ impl Cache {
             return None;
         };
         if now_s() - last_seen > TOUCH_AFTER_S {
-            lock(&self.touched).push((*md5, *key));
+            // The tokens stored beside the result age with it.
+            let mut touched = lock(&self.touched);
+            touched.push((*md5, *key));
+            touched.push((*md5, tokens_key(key)));
         }
         self.remember((*md5, *key), Arc::clone(&cached));
         Some(cached)
+    }
+
+    /// Stores a file's clone tokens beside its result: they are read only when a project
+    /// phase must recompute, so a warm run never decodes them otherwise.
+    pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &crate::facts::Tokens) {
+        lock(&self.new_results).push((md5, tokens_key(&key), encode_value(tokens)));
+    }
+
+    /// The clone tokens stored beside a result, if they are there and intact.
+    pub fn get_tokens(&self, md5: &Digest16, key: &Digest16) -> Option<crate::facts::Tokens> {
+        let (value, _) = self.read_row(md5, &tokens_key(key)).ok()??;
+        let tokens = decode_value(&value);
+        if tokens.is_none() {
+            self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
+        }
+        tokens
+    }
+
+    /// The key of a project phase's saved state: this project, this analyzer, this phase.
+    fn state_key(&self, phase: &str) -> Digest16 {
+        let mut h = Md5::new();
+        h.update(b"project-phase\0");
+        h.update(self.analyzer);
+        h.update(phase.as_bytes());
+        h.finalize().into()
+    }
+
+    /// What a project phase saved in an earlier run of this project (see `project`).
+    pub fn get_state(&self, phase: &str) -> Option<Vec<u8>> {
+        let (value, _) = self
+            .read_row(&self.opts.project, &self.state_key(phase))
+            .ok()??;
+        Some(value)
+    }
+
+    /// Saves a project phase's state (written with the run's other entries).
+    pub fn put_state(&self, phase: &str, value: Vec<u8>) {
+        let key = self.state_key(phase);
+        lock(&self.new_results).push((self.opts.project, key, value));
     }
 
     fn remember(&self, key: (Digest16, Digest16), value: Arc<CachedFile>) {
@@ -907,6 +975,7 @@ impl Cache {
             hit_rate: hit_rate(seen, stat + hash),
             read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
             write_ms: 0.0,
+            project: Vec::new(),
         }
     }
 
@@ -1114,6 +1183,7 @@ pub fn store_stats(opts: &CacheOptions) -> anyhow::Result<Option<StoreStats>> {
                     hit_rate: hit_rate(seen as u64, (stat + hash) as u64),
                     read_ms: r.get(6)?,
                     write_ms: r.get(7)?,
+                    project: Vec::new(),
                 })
             },
         )

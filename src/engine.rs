@@ -39,6 +39,10 @@ pub struct FileRecord {
     /// Set by `analyze`: the rules' findings, suppressed ones included, in line order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub findings: Option<Vec<Finding>>,
+    /// Where the cache keeps this file's result (and its clone tokens, which a cached record
+    /// leaves out of memory until the project phase asks for them).
+    #[serde(skip)]
+    pub cache_slot: Option<(cache::Digest16, cache::Digest16)>,
 }
 
 /// How one candidate ended.
@@ -210,7 +214,7 @@ fn process_cached(
         if let Some(hit) = cache.get(&md5, &key) {
             cache.count(Lookup::StatHit);
             PhaseTimes::add(&times.cache_ns, start);
-            return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
+            return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
         }
     }
     let cache_done = PhaseTimes::add(&times.cache_ns, start);
@@ -230,7 +234,7 @@ fn process_cached(
             cache.note_state(candidate, md5, stat, read_ns);
         }
         PhaseTimes::add(&times.cache_ns, read_done);
-        return Outcome::Analyzed(Box::new(from_cache(candidate, &hit)));
+        return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
     }
     cache.count(Lookup::Miss);
     let looked_up = PhaseTimes::add(&times.cache_ns, read_done);
@@ -266,13 +270,20 @@ fn process_cached(
     );
     value.cpp_header = record.language != candidate.language;
     cache.put(md5, key, value);
+    cache.put_tokens(md5, key, &record.facts.tokens);
+    let mut record = record;
+    record.cache_slot = Some((md5, key));
     if !given {
         cache.note_state(candidate, md5, stat, read_ns);
     }
     Outcome::Analyzed(Box::new(record))
 }
 
-fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
+fn from_cache(
+    candidate: &Candidate,
+    hit: &CachedFile,
+    slot: (cache::Digest16, cache::Digest16),
+) -> FileRecord {
     FileRecord {
         path: candidate.display.clone(),
         rel: candidate.rel.clone(),
@@ -286,6 +297,7 @@ fn from_cache(candidate: &Candidate, hit: &CachedFile) -> FileRecord {
         facts: hit.facts.clone(),
         metrics: hit.metrics.clone(),
         findings: Some(hit.findings_for(&candidate.display, &candidate.rel)),
+        cache_slot: Some(slot),
     }
 }
 
@@ -346,6 +358,7 @@ fn analyze_source(
         metrics: findings.as_ref().map(|_| FileMetrics::of(&facts)),
         facts,
         findings,
+        cache_slot: None,
     })
 }
 

@@ -79,19 +79,28 @@ pub fn run(
     };
     let mut outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
     let project_start = Instant::now();
-    let project_summary = crate::project::run(
+    let project_run = crate::project::run(
         &mut outcomes,
-        &settings.rules,
-        settings.duplicates,
-        &settings.walk.project.root,
+        &crate::project::Context {
+            rules: &settings.rules,
+            mode: settings.duplicates,
+            root: &settings.walk.project.root,
+            cache: cache.as_ref(),
+            max_size: settings.walk.options.max_file_size,
+        },
     );
+    warnings.extend(project_run.warnings.iter().cloned());
     let project_ms = project_start.elapsed().as_secs_f64() * 1e3;
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();
     drop(isolation);
-    let cache_stats = cache.map(|c| c.finish(&mut warnings));
+    let cache_stats = cache.map(|c| {
+        let mut stats = c.finish(&mut warnings);
+        stats.project = project_run.reuse.clone();
+        stats
+    });
     let config = project.config.path.as_ref().map(|p| {
         let canonical = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
         canonical
@@ -119,7 +128,7 @@ pub fn run(
             new_since,
         },
     );
-    report.summary.project = project_summary;
+    report.summary.project = project_run.summary;
     if settings.baseline_action != BaselineMode::Apply {
         write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
         super::report_warnings(err, settings.verbosity, &warnings)?;
@@ -248,6 +257,20 @@ pub fn run(
             )?,
             None => writeln!(err, "wtfcb: cache off")?,
         }
+        for r in run.cache.iter().flat_map(|c| &c.project) {
+            writeln!(
+                err,
+                "wtfcb: {}: {} ({})",
+                r.phase,
+                if r.reused { "reused" } else { "recomputed" },
+                crate::report::tty(&r.reason)
+            )?;
+        }
+        writeln!(
+            err,
+            "wtfcb: project phase {:.1}ms",
+            report.run.phases_ms.project
+        )?;
     }
     Ok(super::exit_status(report.summary.analysis_failures, failed))
 }

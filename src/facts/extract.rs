@@ -677,6 +677,7 @@ impl Extractor<'_> {
             c.code_lines = code_between(c.start_line, c.end_line);
         }
         self.facts.tokens.drop_data_tables();
+        self.facts.tokens_digest = self.facts.tokens.digest();
         for receiver in self.go_methods {
             if let Some(class) = self.facts.classes.iter_mut().find(|c| c.name == receiver) {
                 class.methods += 1;

@@ -259,8 +259,12 @@ pub struct FileFacts {
     #[serde(skip)]
     pub hits: Vec<Hit>,
     /// The file's code as clone detection reads it (not reported: it is as long as the file).
+    /// May be left out of memory (a cached file) while `tokens_digest` says what it is.
     #[serde(skip)]
     pub tokens: Tokens,
+    /// A digest of `tokens`: what the project phase's saved state is keyed by.
+    #[serde(skip)]
+    pub tokens_digest: u64,
 }
 
 /// How a file refers to another.
@@ -293,7 +297,7 @@ pub struct Import {
 /// The leaf tokens of a file with comments, imports and data tables left out, for clone
 /// detection: per token its normalised kind and a 16-bit hash of its text, and where lines
 /// start (3 bytes a token and 8 a line; 1 a token once the texts are dropped).
-#[derive(Debug, Clone, Default, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tokens {
     pub kinds: Vec<u8>,
     /// Empty when the run compares kinds only (see `Tokens::retain`).

@@ -36,7 +36,9 @@ pub struct Input<'a> {
 }
 
 /// One copy: tokens `start..end` of file `file` (an index into the inputs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode,
+)]
 pub struct Region {
     pub file: usize,
     pub start: usize,
@@ -46,7 +48,7 @@ pub struct Region {
 }
 
 /// Copies of one stretch of code, in input order (the first is the one reported).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Group {
     pub regions: Vec<Region>,
     /// A hash of the normalised tokens: the same clone has the same identity wherever it is.
@@ -60,7 +62,7 @@ impl Group {
 }
 
 /// What detection found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, bincode::Encode, bincode::Decode)]
 pub struct Clones {
     pub groups: Vec<Group>,
     /// Per input, how many of its lines lie in a copy.

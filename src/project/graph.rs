@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
-use super::{enabled, project_finding, Analyzed};
+use super::{enabled, project_finding, state, Analyzed, Context, ProjectRun, Reuse};
 use crate::facts::{Import, ImportKind};
 use crate::findings::Related;
 use crate::lang::Language;
@@ -25,7 +25,9 @@ pub struct Node<'a> {
 }
 
 /// A resolved import: file `from` imports file `to` at `line`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, bincode::Encode, bincode::Decode,
+)]
 pub struct Edge {
     pub from: usize,
     pub to: usize,
@@ -35,7 +37,7 @@ pub struct Edge {
 }
 
 /// [`ImportKind`] with an order, for sorting edges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
 pub struct ImportKindOrd(pub u8);
 
 impl ImportKindOrd {
@@ -55,7 +57,7 @@ impl ImportKindOrd {
 }
 
 /// Where each import went.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, bincode::Encode, bincode::Decode)]
 pub struct Graph {
     pub edges: Vec<Edge>,
     /// Imports of other packages: (file, specifier).
@@ -593,12 +595,35 @@ pub fn suggested_cut(adjacency: &[Vec<usize>], component: &[usize]) -> (usize, u
         .map_or((component[0], component[0]), |(e, _)| e)
 }
 
+fn digest_str(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A digest of what resolution reads of one file: its language and imports.
+fn imports_digest(language: Language, imports: &[Import]) -> u64 {
+    let mut text = format!("{}\0", language.name());
+    for i in imports {
+        text.push_str(&format!(
+            "{}\0{:?}\0{}\0{}\n",
+            i.specifier,
+            i.kind,
+            i.line,
+            i.names.join(",")
+        ));
+    }
+    digest_str(&text)
+}
+
 /// Builds the graph of the analyzed files and runs the enabled graph rules; sets fan-in and
 /// fan-out.
 pub(super) fn run_rules(
     files: &mut [Analyzed],
     base: &Profile,
     go_mod: Option<&str>,
+    ctx: &Context,
+    run: &mut ProjectRun,
 ) -> Option<GraphSummary> {
     let cycle_meta = &crate::rules::import_cycle::META;
     let unresolved_meta = &crate::rules::unresolved_import::META;
@@ -607,37 +632,15 @@ pub(super) fn run_rules(
     if !want_cycles && !want_unresolved {
         return None;
     }
-    let nodes: Vec<Node> = files
-        .iter()
-        .map(|f| Node {
-            rel: &f.record.rel,
-            language: f.record.language,
-            imports: &f.record.facts.imports,
-        })
-        .collect();
-    let resolver = Resolver::new(&nodes, go_mod);
-    let graph = build(&nodes, &resolver);
-    drop(nodes);
-    let n = files.len();
+    let graph = graph_of(files, go_mod, ctx, run);
     let mut summary = GraphSummary {
-        files: n as u64,
+        files: files.len() as u64,
         edges: graph.edges.len() as u64,
         external: graph.external.len() as u64,
         unresolved: graph.unresolved.len() as u64,
         cycles: 0,
     };
-    let mut fan_in = vec![0u32; n];
-    let mut fan_out = vec![0u32; n];
-    for e in &graph.edges {
-        fan_out[e.from] += 1;
-        fan_in[e.to] += 1;
-    }
-    for (f, file) in files.iter_mut().enumerate() {
-        if let Some(m) = &mut file.record.metrics {
-            m.fan_in = fan_in[f];
-            m.fan_out = fan_out[f];
-        }
-    }
+    set_fan(files, &graph);
     if want_unresolved {
         for (f, spec, line) in &graph.unresolved {
             let message = format!("`{spec}` names no file of the project");
@@ -653,22 +656,7 @@ pub(super) fn run_rules(
         }
     }
     if want_cycles {
-        // Rust `mod m;` is left out: a module and its parent may use each other.
-        let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut line_of: HashMap<(usize, usize), u32> = HashMap::new();
-        for e in graph.edges.iter().filter(|e| e.kind.loads()) {
-            let is_mod = files[e.from].record.language == Language::Rust
-                && files[e.from]
-                    .record
-                    .facts
-                    .imports
-                    .iter()
-                    .any(|i| i.line == e.line && i.specifier.starts_with("mod "));
-            if !is_mod {
-                adjacency[e.from].push(e.to);
-                line_of.entry((e.from, e.to)).or_insert(e.line);
-            }
-        }
+        let (adjacency, line_of) = loading_edges(files, &graph);
         let components = cycles(&adjacency);
         summary.cycles = components.len() as u64;
         for component in &components {
@@ -678,10 +666,92 @@ pub(super) fn run_rules(
     Some(summary)
 }
 
+/// The resolved graph: the saved one when no file's path, language or imports changed and
+/// `go.mod` did not either; else resolved afresh (and saved).
+fn graph_of(
+    files: &[Analyzed],
+    go_mod: Option<&str>,
+    ctx: &Context,
+    run: &mut ProjectRun,
+) -> Graph {
+    let nodes: Vec<Node> = files
+        .iter()
+        .map(|f| Node {
+            rel: &f.record.rel,
+            language: f.record.language,
+            imports: &f.record.facts.imports,
+        })
+        .collect();
+    let inputs = state::Inputs {
+        settings: format!("graph|go.mod {:016x}", digest_str(go_mod.unwrap_or(""))),
+        files: nodes
+            .iter()
+            .map(|n| (n.rel.to_string(), imports_digest(n.language, n.imports)))
+            .collect(),
+    };
+    match state::load::<Graph>(ctx.cache, "import graph", &inputs) {
+        Ok(graph) => {
+            run.reuse.push(Reuse {
+                phase: "import graph",
+                reused: true,
+                reason: "no imports, files or go.mod changed".into(),
+            });
+            graph
+        }
+        Err(why) => {
+            run.reuse.push(why);
+            let resolver = Resolver::new(&nodes, go_mod);
+            let graph = build(&nodes, &resolver);
+            state::save(ctx.cache, "import graph", inputs, &graph);
+            graph
+        }
+    }
+}
+
+/// Per file, how many project files it imports and how many import it.
+fn set_fan(files: &mut [Analyzed], graph: &Graph) {
+    let mut fan_in = vec![0u32; files.len()];
+    let mut fan_out = vec![0u32; files.len()];
+    for e in &graph.edges {
+        fan_out[e.from] += 1;
+        fan_in[e.to] += 1;
+    }
+    for (f, file) in files.iter_mut().enumerate() {
+        if let Some(m) = &mut file.record.metrics {
+            m.fan_in = fan_in[f];
+            m.fan_out = fan_out[f];
+        }
+    }
+}
+
+/// The line of the import behind each edge `(from, to)`.
+type LineOf = HashMap<(usize, usize), u32>;
+
+/// The edges that load the other file when a file loads, as adjacency lists, with the line
+/// of each. Rust `mod m;` is left out: a module and its parent may use each other.
+fn loading_edges(files: &[Analyzed], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
+    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    let mut line_of = LineOf::new();
+    for e in graph.edges.iter().filter(|e| e.kind.loads()) {
+        let record = &files[e.from].record;
+        let is_mod = record.language == Language::Rust
+            && record
+                .facts
+                .imports
+                .iter()
+                .any(|i| i.line == e.line && i.specifier.starts_with("mod "));
+        if !is_mod {
+            adjacency[e.from].push(e.to);
+            line_of.entry((e.from, e.to)).or_insert(e.line);
+        }
+    }
+    (adjacency, line_of)
+}
+
 fn report_cycle(
     files: &mut [Analyzed],
     adjacency: &[Vec<usize>],
-    line_of: &HashMap<(usize, usize), u32>,
+    line_of: &LineOf,
     component: &[usize],
 ) {
     let meta = &crate::rules::import_cycle::META;

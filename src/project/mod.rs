@@ -4,11 +4,16 @@
 
 pub mod clones;
 pub mod graph;
+pub mod state;
 
+pub use state::Reuse;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cache::Cache;
 use crate::engine::{FileRecord, Outcome};
 use crate::facts::Suppression;
 use crate::findings::{Finding, Related};
@@ -52,13 +57,29 @@ struct Analyzed<'a> {
     is_test: bool,
 }
 
+/// What the project phase works with besides the files.
+pub struct Context<'a> {
+    pub rules: &'a Ruleset,
+    pub mode: DuplicatesMode,
+    /// The project root: where `go.mod` is read and files are re-read when their cached
+    /// tokens are missing.
+    pub root: &'a Path,
+    pub cache: Option<&'a Cache>,
+    pub max_size: u64,
+}
+
+/// What the project phase did.
+#[derive(Debug, Default)]
+pub struct ProjectRun {
+    pub summary: ProjectSummary,
+    /// Per phase, whether its saved result was reused, and why (empty without a cache).
+    pub reuse: Vec<Reuse>,
+    pub warnings: Vec<String>,
+}
+
 /// Runs the enabled project rules over the analyzed files and adds their findings.
-pub fn run(
-    outcomes: &mut [Outcome],
-    rules: &Ruleset,
-    mode: DuplicatesMode,
-    root: &std::path::Path,
-) -> ProjectSummary {
+pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
+    let rules = ctx.rules;
     let mut files: Vec<Analyzed> = outcomes
         .iter_mut()
         .filter_map(|o| match o {
@@ -71,16 +92,16 @@ pub fn run(
             record,
         })
         .collect();
-    let mut summary = ProjectSummary::default();
+    let mut run = ProjectRun::default();
     let base = rules.base();
     if enabled(base, &crate::rules::duplicate_code::META) {
-        summary.duplication = Some(duplicates(&mut files, base, mode));
+        run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
     }
     // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
-    let go_mod = crate::source::read_with_stat(&root.join("go.mod"), 1 << 20)
+    let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
         .ok()
         .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
-    summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref());
+    run.summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref(), ctx, &mut run);
     for file in &mut files {
         if let Some(findings) = &mut file.record.findings {
             findings.sort_by(|a, b| {
@@ -93,7 +114,10 @@ pub fn run(
             });
         }
     }
-    summary
+    if ctx.cache.is_none() {
+        run.reuse.clear();
+    }
+    run
 }
 
 /// What of the clone tokens the project phase will read (see `Tokens::retain`).
@@ -117,29 +141,21 @@ fn params<'p>(profile: &'p Profile, meta: &RuleMeta) -> &'p crate::rules::RulePa
     &profile.rules[i]
 }
 
-fn duplicates(files: &mut [Analyzed], base: &Profile, mode: DuplicatesMode) -> DuplicationSummary {
+fn duplicates(files: &mut [Analyzed], ctx: &Context, run: &mut ProjectRun) -> DuplicationSummary {
     let meta = &crate::rules::duplicate_code::META;
-    let run = params(base, meta);
+    let limits = params(ctx.rules.base(), meta);
     let settings = clones::Settings {
-        min_tokens: run.limit("tokens") as usize,
-        min_lines: run.limit("lines"),
-        exact: mode == DuplicatesMode::Exact,
+        min_tokens: limits.limit("tokens") as usize,
+        min_lines: limits.limit("lines"),
+        exact: ctx.mode == DuplicatesMode::Exact,
     };
     // A file whose own settings turn the rule off (an override, a nested config) is left out.
     let compared: Vec<usize> = (0..files.len())
         .filter(|&i| enabled(&files[i].profile, meta))
         .collect();
-    let inputs: Vec<clones::Input> = compared
-        .iter()
-        .map(|&i| clones::Input {
-            language: files[i].record.language,
-            tokens: &files[i].record.facts.tokens,
-        })
-        .collect();
-    let found = clones::detect(&inputs, &settings);
-    drop(inputs);
+    let found = clones_of(files, &compared, &settings, ctx, run);
     let mut summary = DuplicationSummary {
-        mode: match mode {
+        mode: match ctx.mode {
             DuplicatesMode::Type2 => "type2",
             DuplicatesMode::Exact => "exact",
         },
@@ -160,63 +176,166 @@ fn duplicates(files: &mut [Analyzed], base: &Profile, mode: DuplicatesMode) -> D
         (summary.duplicated_lines as f64 / summary.code_lines as f64 * 10_000.0).round() / 100.0
     };
     for group in &found.groups {
-        let primary = group.regions[0];
-        let place = |r: &clones::Region| {
-            let file = &files[compared[r.file]];
-            (
-                file.record.path.clone(),
-                file.record.rel.clone(),
-                file.is_test,
-            )
-        };
-        let related: Vec<Related> = group.regions[1..]
-            .iter()
-            .enumerate()
-            .map(|(n, r)| {
-                let (path, rel, test) = place(r);
-                Related {
-                    path,
-                    rel,
-                    start_line: r.start_line,
-                    end_line: r.end_line,
-                    message: format!("copy {} of {}", n + 2, group.regions.len()),
-                    test,
-                }
-            })
-            .collect();
-        let lines = primary.end_line - primary.start_line + 1;
-        let mut others: Vec<String> = related
-            .iter()
-            .take(3)
-            .map(|r| format!("{}:{}-{}", r.path, r.start_line, r.end_line))
-            .collect();
-        if related.len() > 3 {
-            others.push(format!("and {} more", related.len() - 3));
-        }
-        let file = &mut files[compared[primary.file]];
-        let message = format!(
-            "{lines} lines ({} tokens) duplicated{}: also at {}",
-            group.tokens(),
-            if file.is_test { " in test code" } else { "" },
-            others.join(", ")
-        );
-        let finding = project_finding(
-            file,
-            meta,
-            message,
-            (primary.start_line, primary.end_line),
-            &format!("{:016x}", group.identity),
-        );
-        if let Some(mut finding) = finding {
-            finding.value = Some(lines);
-            finding.related = related;
-            file.record
-                .findings
-                .get_or_insert_with(Vec::new)
-                .push(finding);
-        }
+        report_clone(files, &compared, group);
     }
     summary
+}
+
+/// The clone groups: the saved ones when no compared file's tokens and no setting changed;
+/// else detected afresh (and saved), with the tokens brought into memory first.
+fn clones_of(
+    files: &mut [Analyzed],
+    compared: &[usize],
+    settings: &clones::Settings,
+    ctx: &Context,
+    run: &mut ProjectRun,
+) -> clones::Clones {
+    let inputs = state::Inputs {
+        settings: format!("{settings:?}"),
+        files: compared
+            .iter()
+            .map(|&i| {
+                let r = &files[i].record;
+                let digest = r.facts.tokens_digest ^ (r.language.index() as u64 + 1);
+                (r.rel.clone(), digest)
+            })
+            .collect(),
+    };
+    match state::load::<clones::Clones>(ctx.cache, "duplicates", &inputs) {
+        Ok(found) => {
+            run.reuse.push(Reuse {
+                phase: "duplicates",
+                reused: true,
+                reason: "no clone tokens and no settings changed".into(),
+            });
+            found
+        }
+        Err(why) => {
+            run.reuse.push(why);
+            let need = token_need(ctx.rules, ctx.mode);
+            load_tokens(files, compared, ctx, need, &mut run.warnings);
+            let inputs_of: Vec<clones::Input> = compared
+                .iter()
+                .map(|&i| clones::Input {
+                    language: files[i].record.language,
+                    tokens: &files[i].record.facts.tokens,
+                })
+                .collect();
+            let found = clones::detect(&inputs_of, settings);
+            drop(inputs_of);
+            state::save(ctx.cache, "duplicates", inputs, &found);
+            found
+        }
+    }
+}
+
+/// The finding of one clone group, at its first copy, with the others as related places.
+fn report_clone(files: &mut [Analyzed], compared: &[usize], group: &clones::Group) {
+    let meta = &crate::rules::duplicate_code::META;
+    let primary = group.regions[0];
+    let related: Vec<Related> = group.regions[1..]
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let file = &files[compared[r.file]];
+            Related {
+                path: file.record.path.clone(),
+                rel: file.record.rel.clone(),
+                start_line: r.start_line,
+                end_line: r.end_line,
+                message: format!("copy {} of {}", n + 2, group.regions.len()),
+                test: file.is_test,
+            }
+        })
+        .collect();
+    let lines = primary.end_line - primary.start_line + 1;
+    let mut others: Vec<String> = related
+        .iter()
+        .take(3)
+        .map(|r| format!("{}:{}-{}", r.path, r.start_line, r.end_line))
+        .collect();
+    if related.len() > 3 {
+        others.push(format!("and {} more", related.len() - 3));
+    }
+    let file = &mut files[compared[primary.file]];
+    let message = format!(
+        "{lines} lines ({} tokens) duplicated{}: also at {}",
+        group.tokens(),
+        if file.is_test { " in test code" } else { "" },
+        others.join(", ")
+    );
+    let finding = project_finding(
+        file,
+        meta,
+        message,
+        (primary.start_line, primary.end_line),
+        &format!("{:016x}", group.identity),
+    );
+    if let Some(mut finding) = finding {
+        finding.value = Some(lines);
+        finding.related = related;
+        file.record
+            .findings
+            .get_or_insert_with(Vec::new)
+            .push(finding);
+    }
+}
+
+/// Brings the clone tokens of the compared files into memory where a cached record left them
+/// out: from the cache, or (an entry pruned since) by reading and parsing the file again.
+fn load_tokens(
+    files: &mut [Analyzed],
+    compared: &[usize],
+    ctx: &Context,
+    need: crate::facts::tokens::Need,
+    warnings: &mut Vec<String>,
+) {
+    use rayon::prelude::*;
+    let empty = crate::facts::Tokens::default().digest();
+    let wanted: std::collections::HashSet<usize> = compared
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let facts = &files[i].record.facts;
+            facts.tokens.is_empty() && facts.tokens_digest != empty
+        })
+        .collect();
+    let problems: Vec<String> = files
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(i, _)| wanted.contains(i))
+        .filter_map(|(_, file)| {
+            let record = &mut *file.record;
+            let digest = record.facts.tokens_digest;
+            let cached = record
+                .cache_slot
+                .and_then(|(md5, key)| ctx.cache?.get_tokens(&md5, &key))
+                .filter(|t| t.digest() == digest);
+            let tokens = cached.or_else(|| {
+                let path = ctx.root.join(&record.rel);
+                let bytes = crate::source::read_bytes(&path, ctx.max_size).ok()?;
+                let source = crate::source::Source::from_bytes(bytes).ok()?;
+                let tree = crate::parse::parse(record.language, &source.text).ok()?;
+                let tokens = crate::facts::extract(&tree, &source.text, record.language).tokens;
+                (tokens.digest() == digest).then_some(tokens)
+            });
+            match tokens {
+                Some(mut tokens) => {
+                    tokens.retain(need);
+                    record.facts.tokens = tokens;
+                    None
+                }
+                None => Some(record.path.clone()),
+            }
+        })
+        .collect();
+    if !problems.is_empty() {
+        warnings.push(format!(
+            "duplicate-code: the clone tokens of {} file(s) were neither in the cache nor readable as analyzed (changed during the run?), so they were compared as empty: {}",
+            problems.len(),
+            problems.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
 }
 
 /// A finding of a project rule on `file`, from `start` to `end` (lines), with `identity`

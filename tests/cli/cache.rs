@@ -465,7 +465,8 @@ fn cache_clear_and_prune() {
         .args(["cache", "prune"])
         .assert()
         .success()
-        .stdout(contains("pruned 5 results"));
+        // Five results, their clone tokens and the two project phases' saved states.
+        .stdout(contains("pruned 12 results"));
     p.cmd()
         .args(["cache", "clear"])
         .assert()
@@ -483,7 +484,8 @@ fn cache_clear_and_prune() {
         .assert()
         .success();
     let stats: Value = serde_json::from_slice(&stats.get_output().stdout).unwrap();
-    assert_eq!(stats["results"], 5, "{stats}");
+    // Five results, their clone tokens and the two project phases' saved states.
+    assert_eq!(stats["results"], 12, "{stats}");
     assert_eq!(stats["last_run"]["files_seen"], 6);
     // The last run's write time is recorded, not left at its placeholder.
     assert!(

@@ -232,8 +232,50 @@ fn warm_runs_after_edits_equal_cold_runs() {
         );
         report
     };
+    let reuse = |report: &Value| -> Vec<String> {
+        report["run"]["cache"]["project"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let how = if r["reused"] == true {
+                    "reused"
+                } else {
+                    "recomputed"
+                };
+                format!(
+                    "{} {how}: {}",
+                    r["phase"].as_str().unwrap(),
+                    r["reason"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
     let first = check("the first run", 7);
     assert_eq!(findings(&first, "duplicate-code").len(), 1);
+    assert_eq!(
+        reuse(&first),
+        [
+            "duplicates recomputed: no saved result for this project",
+            "import graph recomputed: no saved result for this project"
+        ]
+    );
+    // Nothing changed: both phases are reused.
+    let again = check("nothing changed", 0);
+    assert_eq!(
+        reuse(&again),
+        [
+            "duplicates reused: no clone tokens and no settings changed",
+            "import graph reused: no imports, files or go.mod changed"
+        ]
+    );
+    // A comment written on a blank line changes no token and moves none: both still reused.
+    p.write(
+        "pkg/users.py",
+        format!("import os\n\n# A comment.\n{HANDLER}"),
+    );
+    let comment = check("a comment edit", 1);
+    assert_eq!(reuse(&comment), reuse(&again));
     // Edit a function body in one copy: the clone is gone, and the other file's finding
     // (which pointed at it) with it, though that file was not parsed again.
     p.write(
@@ -244,6 +286,14 @@ fn warm_runs_after_edits_equal_cold_runs() {
     );
     let report = check("breaking the clone", 1);
     assert!(findings(&report, "duplicate-code").is_empty());
+    // The edit was inside a function body: the import graph is reused, the clones are not.
+    assert_eq!(
+        reuse(&report),
+        [
+            "duplicates recomputed: 1 changed (pkg/teams.py)",
+            "import graph reused: no imports, files or go.mod changed"
+        ]
+    );
     // Create a clone in a new file.
     p.write("pkg/copy.py", HANDLER);
     let report = check("adding a copy", 1);

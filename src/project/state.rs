@@ -1,0 +1,152 @@
+//! Exact reuse of project-phase results between runs. Each phase names what its result
+//! depends on: its settings and, per file, a digest of the facts it reads (clone tokens for
+//! duplicates, imports for the graph). A Merkle-style root over these decides: equal to the
+//! saved root, the saved result is the result; otherwise the phase recomputes, and the saved
+//! list of files says why (content changed, new or deleted files, settings or resolver inputs).
+
+use md5::{Digest, Md5};
+use serde::Serialize;
+
+use crate::cache::{self, Cache, Digest16};
+
+/// What a project phase did with its saved state, for `run.cache.project` and `-v`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reuse {
+    pub phase: &'static str,
+    pub reused: bool,
+    /// Why it was reused or recomputed.
+    pub reason: String,
+}
+
+/// A phase's inputs: its settings and, per file in order, its path and fact digest.
+pub struct Inputs {
+    pub settings: String,
+    pub files: Vec<(String, u64)>,
+}
+
+impl Inputs {
+    fn root(&self) -> Digest16 {
+        let mut h = Md5::new();
+        h.update(self.settings.as_bytes());
+        h.update([0]);
+        for (rel, digest) in &self.files {
+            h.update(rel.as_bytes());
+            h.update([0]);
+            h.update(digest.to_le_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
+#[derive(bincode::Encode, bincode::Decode)]
+struct Saved<R> {
+    root: Digest16,
+    settings: String,
+    files: Vec<(String, u64)>,
+    result: R,
+}
+
+/// The saved result when nothing the phase depends on changed; else `None` and why.
+pub fn load<R: bincode::Decode<()>>(
+    cache: Option<&Cache>,
+    phase: &'static str,
+    inputs: &Inputs,
+) -> Result<R, Reuse> {
+    let recompute = |reason: String| Reuse {
+        phase,
+        reused: false,
+        reason,
+    };
+    let Some(cache) = cache else {
+        return Err(recompute("no cache".into()));
+    };
+    let Some(bytes) = cache.get_state(phase) else {
+        return Err(recompute("no saved result for this project".into()));
+    };
+    let Some(saved) = cache::decode_value::<Saved<R>>(&bytes) else {
+        return Err(recompute("the saved result did not decode".into()));
+    };
+    if saved.root == inputs.root() {
+        return Ok(saved.result);
+    }
+    if saved.settings != inputs.settings {
+        return Err(recompute(format!(
+            "{phase} settings or resolver inputs changed"
+        )));
+    }
+    Err(recompute(differences(&saved.files, &inputs.files)))
+}
+
+/// Saves a phase's result under its inputs' root.
+pub fn save<R: bincode::Encode>(
+    cache: Option<&Cache>,
+    phase: &'static str,
+    inputs: Inputs,
+    result: R,
+) {
+    if let Some(cache) = cache {
+        let saved = Saved {
+            root: inputs.root(),
+            settings: inputs.settings,
+            files: inputs.files,
+            result,
+        };
+        cache.put_state(phase, cache::encode_value(&saved));
+    }
+}
+
+/// `2 changed (a.py, b.py), 1 new (c.py), 1 deleted (d.py)`.
+fn differences(before: &[(String, u64)], now: &[(String, u64)]) -> String {
+    let old: std::collections::HashMap<&str, u64> =
+        before.iter().map(|(r, d)| (r.as_str(), *d)).collect();
+    let new: std::collections::HashSet<&str> = now.iter().map(|(r, _)| r.as_str()).collect();
+    let changed: Vec<&str> = now
+        .iter()
+        .filter(|(r, d)| old.get(r.as_str()).is_some_and(|o| o != d))
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let added: Vec<&str> = now
+        .iter()
+        .filter(|(r, _)| !old.contains_key(r.as_str()))
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let deleted: Vec<&str> = before
+        .iter()
+        .filter(|(r, _)| !new.contains(r.as_str()))
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let part = |n: &str, list: &[&str]| {
+        let shown: Vec<&str> = list.iter().take(3).copied().collect();
+        let more = if list.len() > 3 { ", ..." } else { "" };
+        format!("{} {n} ({}{more})", list.len(), shown.join(", "))
+    };
+    let parts: Vec<String> = [
+        ("changed", &changed),
+        ("new", &added),
+        ("deleted", &deleted),
+    ]
+    .into_iter()
+    .filter(|(_, l)| !l.is_empty())
+    .map(|(n, l)| part(n, l))
+    .collect();
+    if parts.is_empty() {
+        "the order of files changed".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_what_changed() {
+        let before = vec![("a.py".into(), 1), ("b.py".into(), 2), ("d.py".into(), 4)];
+        let now = vec![("a.py".into(), 1), ("b.py".into(), 3), ("c.py".into(), 5)];
+        assert_eq!(
+            differences(&before, &now),
+            "1 changed (b.py), 1 new (c.py), 1 deleted (d.py)"
+        );
+    }
+}
