@@ -43,6 +43,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Accept today's findings: `write` a baseline, or `prune` entries that match nothing.
     Baseline(BaselineArgs),
+    /// Print the resolved import graph of the project's files (DOT for Graphviz, or JSON).
+    Graph(GraphArgs),
     /// Print a shell completion script: `wtfcb completions bash > /etc/bash_completion.d/wtfcb`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `wtfcb man > wtfcb.1 && man ./wtfcb.1`.
@@ -256,6 +258,25 @@ pub struct ScanArgs {
     pub format: ScanFormat,
     #[command(flatten)]
     pub cache: CacheUseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// `dot` (render with Graphviz: `wtfcb graph | dot -Tsvg > graph.svg`) or `json`.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    #[command(flatten)]
+    pub cache: CacheUseArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

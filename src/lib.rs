@@ -61,6 +61,15 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             clap_complete::generate(args.shell, &mut cli::Cli::command(), "wtfcb", out);
             Ok(commands::ExitStatus::Success)
         }
+        cli::Command::Graph(args) => {
+            let settings = settings::ScanSettings::from_parts(
+                &args.walk,
+                &args.output,
+                &args.cache,
+                cli::ScanFormat::Json,
+            )?;
+            commands::graph::run(&settings, args.format, out, err)
+        }
         cli::Command::Man => {
             use clap::CommandFactory;
             clap_mangen::Man::new(cli::Cli::command()).render(out)?;

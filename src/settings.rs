@@ -345,28 +345,38 @@ pub struct ScanSettings {
 
 impl ScanSettings {
     pub fn from_args(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
-        let walk = WalkSettings::from_args(&args.walk)?;
+        Self::from_parts(&args.walk, &args.output, &args.cache, args.format)
+    }
+
+    /// The settings of a run that reads facts only (`scan`, `graph`).
+    pub fn from_parts(
+        walk: &crate::cli::WalkArgs,
+        output: &crate::cli::OutputArgs,
+        cache: &crate::cli::CacheUseArgs,
+        format: ScanFormat,
+    ) -> anyhow::Result<ScanSettings> {
+        let walk = WalkSettings::from_args(walk)?;
         // No rule runs: a scan costs what its counts cost, and its cache entries are its own.
         let none = Layer {
             select: Some(Vec::new()),
             ..Layer::default()
         };
         let rules = Ruleset::new(Layer::default(), Vec::new(), none)?;
-        if !(1..=MAX_CACHE_MEMORY).contains(&args.cache.cache_memory) {
+        if !(1..=MAX_CACHE_MEMORY).contains(&cache.cache_memory) {
             bail!(
                 "--cache-memory must be between 1 and {MAX_CACHE_MEMORY} entries, got {}",
-                args.cache.cache_memory
+                cache.cache_memory
             );
         }
-        let cache = (!args.cache.no_cache).then(|| {
-            let mut opts = cache_options(&walk.project, args.cache.dir.cache_dir.as_deref());
-            opts.verify_hashes = args.cache.verify_hashes;
-            opts.memory_entries = args.cache.cache_memory;
+        let cache = (!cache.no_cache).then(|| {
+            let mut opts = cache_options(&walk.project, cache.dir.cache_dir.as_deref());
+            opts.verify_hashes = cache.verify_hashes;
+            opts.memory_entries = cache.cache_memory;
             opts
         });
         Ok(ScanSettings {
-            format: args.format,
-            verbosity: Verbosity::from(&args.output),
+            format,
+            verbosity: Verbosity::from(output),
             rules,
             cache,
             walk,

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod bench;
 pub mod cache;
 mod changes;
+pub mod graph;
 pub mod rules;
 pub mod scan;
 

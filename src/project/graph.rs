@@ -724,19 +724,64 @@ fn set_fan(files: &mut [Analyzed], graph: &Graph) {
     }
 }
 
+/// The graph of a set of analyzed files, for `wtfcb graph`.
+pub struct Resolved {
+    pub graph: Graph,
+    /// The edges that load the other file (what cycles are made of).
+    pub loading: HashSet<(usize, usize)>,
+    /// Strongly connected components of more than one file.
+    pub cycles: Vec<Vec<usize>>,
+}
+
+/// Resolves the imports of `records` (in their order) and finds the cycles, as the
+/// `import-cycle` rule does.
+pub fn of_records(records: &[&crate::engine::FileRecord], go_mod: Option<&str>) -> Resolved {
+    let nodes: Vec<Node> = records
+        .iter()
+        .map(|r| Node {
+            rel: &r.rel,
+            language: r.language,
+            imports: &r.facts.imports,
+        })
+        .collect();
+    let graph = build(&nodes, &Resolver::new(&nodes, go_mod));
+    let (adjacency, _) = loading_edges_of(&nodes, &graph);
+    let loading = adjacency
+        .iter()
+        .enumerate()
+        .flat_map(|(v, ws)| ws.iter().map(move |&w| (v, w)))
+        .collect();
+    Resolved {
+        cycles: cycles(&adjacency),
+        loading,
+        graph,
+    }
+}
+
 /// The line of the import behind each edge `(from, to)`.
 type LineOf = HashMap<(usize, usize), u32>;
 
 /// The edges that load the other file when a file loads, as adjacency lists, with the line
 /// of each. Rust `mod m;` is left out: a module and its parent may use each other.
 fn loading_edges(files: &[Analyzed], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
-    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    let nodes: Vec<Node> = files
+        .iter()
+        .map(|f| Node {
+            rel: &f.record.rel,
+            language: f.record.language,
+            imports: &f.record.facts.imports,
+        })
+        .collect();
+    loading_edges_of(&nodes, graph)
+}
+
+fn loading_edges_of(nodes: &[Node], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
+    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     let mut line_of = LineOf::new();
     for e in graph.edges.iter().filter(|e| e.kind.loads()) {
-        let record = &files[e.from].record;
-        let is_mod = record.language == Language::Rust
-            && record
-                .facts
+        let node = &nodes[e.from];
+        let is_mod = node.language == Language::Rust
+            && node
                 .imports
                 .iter()
                 .any(|i| i.line == e.line && i.specifier.starts_with("mod "));

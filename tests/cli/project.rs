@@ -324,3 +324,57 @@ fn warm_runs_after_edits_equal_cold_runs() {
         ["pkg/app.py:1", "pkg/data.py:1"]
     );
 }
+
+#[test]
+fn graph_prints_dot_that_graphviz_renders_and_json_with_the_cycles() {
+    let p = project();
+    // A name that needs escaping in DOT.
+    p.write("pkg/we\"ird.py", "from . import app\n");
+    let out = p.cmd().args(["graph", "--no-cache", "."]).output().unwrap();
+    assert!(out.status.success());
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph imports {"), "{dot}");
+    assert!(
+        dot.contains("\"pkg/app.py\" -> \"pkg/models.py\" [label=\"1\", color=red];"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\"pkg/we\\\"ird.py\" -> \"pkg/app.py\""),
+        "{dot}"
+    );
+    // Graphviz reads it (CI installs it; a machine without it skips this part).
+    if let Ok(mut child) = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(dot.as_bytes())
+            .unwrap();
+        let svg = child.wait_with_output().unwrap();
+        assert!(svg.status.success(), "Graphviz rejected the DOT");
+        assert!(String::from_utf8_lossy(&svg.stdout).contains("<svg"));
+    }
+    let out = p
+        .cmd()
+        .args(["graph", "--no-cache", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["cycles"],
+        serde_json::json!([["pkg/app.py", "pkg/models.py", "pkg/views.py"]])
+    );
+    let external: Vec<&str> = json["external"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["specifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(external, ["os"]);
+}
