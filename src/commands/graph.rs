@@ -85,6 +85,69 @@ pub fn run(
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned());
     let resolved = graph::of_records(&records, go_mod.as_deref());
+    match format {
+        GraphFormat::Json => write_json(out, &records, &resolved)?,
+        GraphFormat::Dot => write_dot(out, &records, &resolved)?,
+    }
+    out.flush()?;
+    super::report_warnings(err, settings.verbosity, &warnings)?;
+    Ok(ExitStatus::Success)
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    records: &[&FileRecord],
+    resolved: &graph::Resolved,
+) -> anyhow::Result<()> {
+    let rel = |i: usize| records[i].rel.as_str();
+    let json = GraphJson {
+        files: records.iter().map(|r| r.rel.as_str()).collect(),
+        edges: resolved
+            .graph
+            .edges
+            .iter()
+            .map(|e| EdgeJson {
+                from: rel(e.from),
+                to: rel(e.to),
+                line: e.line,
+                loads: resolved.loading.contains(&(e.from, e.to)),
+            })
+            .collect(),
+        external: resolved
+            .graph
+            .external
+            .iter()
+            .map(|(f, s)| ImportJson {
+                from: rel(*f),
+                specifier: s,
+                line: None,
+            })
+            .collect(),
+        unresolved: resolved
+            .graph
+            .unresolved
+            .iter()
+            .map(|(f, s, l)| ImportJson {
+                from: rel(*f),
+                specifier: s,
+                line: Some(*l),
+            })
+            .collect(),
+        cycles: resolved
+            .cycles
+            .iter()
+            .map(|c| c.iter().map(|&f| rel(f)).collect())
+            .collect(),
+    };
+    crate::report::json::write(out, &json)?;
+    Ok(())
+}
+
+fn write_dot(
+    out: &mut dyn Write,
+    records: &[&FileRecord],
+    resolved: &graph::Resolved,
+) -> anyhow::Result<()> {
     let rel = |i: usize| records[i].rel.as_str();
     // The component of each file in a cycle: an edge is part of a cycle when both of its
     // ends are in the same one.
@@ -94,91 +157,43 @@ pub fn run(
         .enumerate()
         .flat_map(|(c, files)| files.iter().map(move |&f| (f, c)))
         .collect();
-    match format {
-        GraphFormat::Json => {
-            let json = GraphJson {
-                files: records.iter().map(|r| r.rel.as_str()).collect(),
-                edges: resolved
-                    .graph
-                    .edges
-                    .iter()
-                    .map(|e| EdgeJson {
-                        from: rel(e.from),
-                        to: rel(e.to),
-                        line: e.line,
-                        loads: resolved.loading.contains(&(e.from, e.to)),
-                    })
-                    .collect(),
-                external: resolved
-                    .graph
-                    .external
-                    .iter()
-                    .map(|(f, s)| ImportJson {
-                        from: rel(*f),
-                        specifier: s,
-                        line: None,
-                    })
-                    .collect(),
-                unresolved: resolved
-                    .graph
-                    .unresolved
-                    .iter()
-                    .map(|(f, s, l)| ImportJson {
-                        from: rel(*f),
-                        specifier: s,
-                        line: Some(*l),
-                    })
-                    .collect(),
-                cycles: resolved
-                    .cycles
-                    .iter()
-                    .map(|c| c.iter().map(|&f| rel(f)).collect())
-                    .collect(),
-            };
-            crate::report::json::write(out, &json)?;
-        }
-        GraphFormat::Dot => {
-            writeln!(out, "digraph imports {{")?;
-            writeln!(out, "  rankdir=LR;")?;
-            writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
-            for (i, r) in records.iter().enumerate() {
-                let colour = if component.contains_key(&i) {
-                    ", color=red"
-                } else {
-                    ""
-                };
-                writeln!(
-                    out,
-                    "  \"{}\" [label=\"{}\"{colour}];",
-                    dot_id(&r.rel),
-                    dot_id(&r.rel)
-                )?;
-            }
-            for e in &resolved.graph.edges {
-                let style = if !resolved.loading.contains(&(e.from, e.to)) {
-                    ", style=dashed"
-                } else if component
-                    .get(&e.from)
-                    .is_some_and(|c| component.get(&e.to) == Some(c))
-                {
-                    ", color=red"
-                } else {
-                    ""
-                };
-                writeln!(
-                    out,
-                    "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
-                    dot_id(rel(e.from)),
-                    dot_id(rel(e.to)),
-                    e.line
-                )?;
-            }
-            writeln!(out, "}}")?;
-        }
+    writeln!(out, "digraph imports {{")?;
+    writeln!(out, "  rankdir=LR;")?;
+    writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
+    for (i, r) in records.iter().enumerate() {
+        let colour = if component.contains_key(&i) {
+            ", color=red"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  \"{}\" [label=\"{}\"{colour}];",
+            dot_id(&r.rel),
+            dot_id(&r.rel)
+        )?;
     }
-    out.flush()?;
-    super::report_warnings(err, settings.verbosity, &warnings)?;
-    Ok(ExitStatus::Success)
+    for e in &resolved.graph.edges {
+        let style = if !resolved.loading.contains(&(e.from, e.to)) {
+            ", style=dashed"
+        } else if component
+            .get(&e.from)
+            .is_some_and(|c| component.get(&e.to) == Some(c))
+        {
+            ", color=red"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
+            dot_id(rel(e.from)),
+            dot_id(rel(e.to)),
+            e.line
+        )?;
+    }
+    writeln!(out, "}}")?;
+    Ok(())
 }
 
 /// A path inside a DOT double-quoted string: quotes and backslashes escaped, control
