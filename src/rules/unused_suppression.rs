@@ -51,11 +51,13 @@ pub fn report(
             }
             format!("`wtfcb: {directive}` silences no finding")
         } else {
-            // An ignore of this rule itself is judged on the findings of this rule.
+            // An ignore of this rule itself is judged on the findings of this rule; the
+            // project rules' findings come after the files' own, so they are not judged here.
             let idle: Vec<String> = s
                 .rules
                 .iter()
                 .filter(|id| *id != META.id && !used.contains(id))
+                .filter(|id| !super::PROJECT_RULES.contains(&id.as_str()))
                 .map(|id| match super::find(id) {
                     None => format!("`{id}` (no such rule)"),
                     Some(_) => format!("`{id}`"),
