@@ -60,7 +60,7 @@ impl CacheOptions {
             memory_entries: 16_384,
             verify_hashes: false,
             max_age_days: 30,
-            max_size: 256 * 1024 * 1024,
+            max_size: 1024 * 1024 * 1024,
             project: [0; 16],
         }
     }

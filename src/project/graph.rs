@@ -95,14 +95,22 @@ pub struct Resolver<'a> {
     python_packages: HashSet<String>,
     /// The module path of `go.mod` at the project root, if any.
     go_module: Option<String>,
+    /// tsconfig `paths`/`baseUrl` and workspace packages.
+    js: Option<&'a super::jsconfig::JsConfig>,
 }
 
 fn dir_of(rel: &str) -> &str {
     rel.rfind('/').map_or("", |i| &rel[..=i])
 }
 
+/// As [`normalize`], for a directory: `""` or ending in `/`.
+pub(crate) fn normalize_dir(path: &str) -> Option<String> {
+    let n = normalize(path)?;
+    Some(if n.is_empty() { n } else { format!("{n}/") })
+}
+
 /// `a/b/../c/./d` → `a/c/d`; `None` when it climbs above the root.
-fn normalize(path: &str) -> Option<String> {
+pub(crate) fn normalize(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -117,7 +125,11 @@ fn normalize(path: &str) -> Option<String> {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(nodes: &[Node<'a>], go_mod: Option<&str>) -> Resolver<'a> {
+    pub fn new(
+        nodes: &[Node<'a>],
+        go_mod: Option<&str>,
+        js: Option<&'a super::jsconfig::JsConfig>,
+    ) -> Resolver<'a> {
         let mut by_path = HashMap::new();
         let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut java_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -158,6 +170,7 @@ impl<'a> Resolver<'a> {
             python_roots: roots.into_iter().collect(),
             python_packages: packages,
             go_module,
+            js,
         }
     }
 
@@ -182,7 +195,14 @@ impl<'a> Resolver<'a> {
                         normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
                     self.script(&base).map(|f| vec![f]).ok_or(Unresolved)
                 } else {
-                    Ok(Vec::new())
+                    // tsconfig `paths` and `baseUrl`, workspace packages; else a package.
+                    let candidates = self.js.map(|c| c.candidates(node.rel, spec));
+                    Ok(candidates
+                        .into_iter()
+                        .flatten()
+                        .find_map(|c| self.script(&c))
+                        .into_iter()
+                        .collect())
                 }
             }
             Language::Rust => self.rust(node.rel, spec),
@@ -595,6 +615,24 @@ pub fn suggested_cut(adjacency: &[Vec<usize>], component: &[usize]) -> (usize, u
         .map_or((component[0], component[0]), |(e, _)| e)
 }
 
+/// The tsconfig files and workspace packages that JavaScript and TypeScript files see.
+fn js_config(nodes: &[Node], root: &std::path::Path) -> super::jsconfig::JsConfig {
+    let dirs: std::collections::BTreeSet<&str> = nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.language,
+                Language::JavaScript | Language::TypeScript | Language::Tsx
+            )
+        })
+        .map(|n| dir_of(n.rel))
+        .collect();
+    if dirs.is_empty() {
+        return super::jsconfig::JsConfig::default();
+    }
+    super::jsconfig::load(root, dirs)
+}
+
 fn digest_str(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -682,8 +720,14 @@ fn graph_of(
             imports: &f.record.facts.imports,
         })
         .collect();
+    let js = js_config(&nodes, ctx.root);
+    run.warnings.extend(js.warnings.iter().cloned());
     let inputs = state::Inputs {
-        settings: format!("graph|go.mod {:016x}", digest_str(go_mod.unwrap_or(""))),
+        settings: format!(
+            "graph|go.mod {:016x}|js {:016x}",
+            digest_str(go_mod.unwrap_or("")),
+            digest_str(&js.inputs)
+        ),
         files: nodes
             .iter()
             .map(|n| (n.rel.to_string(), imports_digest(n.language, n.imports)))
@@ -700,7 +744,7 @@ fn graph_of(
         }
         Err(why) => {
             run.reuse.push(why);
-            let resolver = Resolver::new(&nodes, go_mod);
+            let resolver = Resolver::new(&nodes, go_mod, Some(&js));
             let graph = build(&nodes, &resolver);
             state::save(ctx.cache, "import graph", inputs, &graph);
             graph
@@ -735,7 +779,11 @@ pub struct Resolved {
 
 /// Resolves the imports of `records` (in their order) and finds the cycles, as the
 /// `import-cycle` rule does.
-pub fn of_records(records: &[&crate::engine::FileRecord], go_mod: Option<&str>) -> Resolved {
+pub fn of_records(
+    records: &[&crate::engine::FileRecord],
+    go_mod: Option<&str>,
+    root: &std::path::Path,
+) -> Resolved {
     let nodes: Vec<Node> = records
         .iter()
         .map(|r| Node {
@@ -744,7 +792,8 @@ pub fn of_records(records: &[&crate::engine::FileRecord], go_mod: Option<&str>) 
             imports: &r.facts.imports,
         })
         .collect();
-    let graph = build(&nodes, &Resolver::new(&nodes, go_mod));
+    let js = js_config(&nodes, root);
+    let graph = build(&nodes, &Resolver::new(&nodes, go_mod, Some(&js)));
     let (adjacency, _) = loading_edges_of(&nodes, &graph);
     let loading = adjacency
         .iter()
@@ -1034,7 +1083,7 @@ mod tests {
                 imports: &empty,
             },
         ];
-        let resolver = Resolver::new(&nodes, Some("module example.com/m\n\ngo 1.22\n"));
+        let resolver = Resolver::new(&nodes, Some("module example.com/m\n\ngo 1.22\n"), None);
         let graph = build(&nodes, &resolver);
         let edges: Vec<(&str, &str)> = graph
             .edges

@@ -4,6 +4,7 @@
 
 pub mod clones;
 pub mod graph;
+pub mod jsconfig;
 pub mod state;
 
 pub use state::Reuse;

@@ -1,0 +1,341 @@
+//! What JavaScript and TypeScript resolution reads besides the files: `tsconfig.json` (and
+//! `jsconfig.json`) `compilerOptions.baseUrl` and `paths`, following relative `extends`, and
+//! the workspace packages of the project (`package.json` `name` with its `exports` or `main`).
+//! Everything is read bounded and trusted for nothing: a file that does not parse is skipped
+//! with a warning.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+/// The largest config file read.
+const MAX_CONFIG: u64 = 1 << 20;
+/// The longest `extends` chain followed.
+const MAX_EXTENDS: usize = 8;
+
+/// The path mapping of one `tsconfig.json`, for the files under its directory.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The directory of the tsconfig (project-relative, `""` or ending in `/`).
+    pub dir: String,
+    /// `baseUrl`, resolved to a project-relative directory (`""` or ending in `/`).
+    pub base_url: Option<String>,
+    /// `paths`: pattern (at most one `*`) to targets, each resolved against the base.
+    pub paths: Vec<(String, Vec<String>)>,
+}
+
+/// A workspace package: `import "name"` or `"name/sub"` goes to its directory.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    /// Project-relative, `""` or ending in `/`.
+    pub dir: String,
+    /// `exports["."]` (or `exports` as a string), else `module`, else `main`.
+    pub entry: Option<String>,
+}
+
+/// Every tsconfig scope and workspace package found, and the text they were read from (what
+/// the import graph's saved state is keyed by).
+#[derive(Debug, Default)]
+pub struct JsConfig {
+    pub scopes: Vec<Scope>,
+    pub packages: Vec<Package>,
+    pub inputs: String,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the configs of `dirs` (project-relative directories holding JavaScript or TypeScript
+/// files) and of their ancestors up to the root.
+pub fn load<'a>(root: &Path, dirs: impl IntoIterator<Item = &'a str>) -> JsConfig {
+    let mut all: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for dir in dirs {
+        let mut d = dir.to_string();
+        loop {
+            if !all.insert(d.clone()) {
+                break;
+            }
+            if d.is_empty() {
+                break;
+            }
+            let trimmed = d.trim_end_matches('/');
+            d = trimmed.rfind('/').map_or(String::new(), |i| trimmed[..=i].to_string());
+        }
+    }
+    let mut config = JsConfig::default();
+    for dir in &all {
+        for name in ["tsconfig.json", "jsconfig.json"] {
+            let rel = format!("{dir}{name}");
+            if let Some(text) = read(root, &rel) {
+                config.inputs.push_str(&format!("{rel}\n{text}\n"));
+                match scope(root, dir, &rel, &text, &mut config.inputs) {
+                    Ok(s) => config.scopes.push(s),
+                    Err(e) => config.warnings.push(format!("{rel}: {e}; its paths are not used")),
+                }
+                break;
+            }
+        }
+        let rel = format!("{dir}package.json");
+        if let Some(text) = read(root, &rel) {
+            config.inputs.push_str(&format!("{rel}\n{text}\n"));
+            if let Some(p) = package(dir, &text) {
+                config.packages.push(p);
+            }
+        }
+    }
+    // The deepest scope first: a file uses the nearest tsconfig above it.
+    config
+        .scopes
+        .sort_by(|a, b| b.dir.len().cmp(&a.dir.len()).then(a.dir.cmp(&b.dir)));
+    config.packages.sort_by(|a, b| a.name.cmp(&b.name));
+    config
+}
+
+fn read(root: &Path, rel: &str) -> Option<String> {
+    let bytes = crate::source::read_bytes(&root.join(rel), MAX_CONFIG).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A tsconfig's mapping, with its `extends` chain (relative ones) applied under it.
+fn scope(root: &Path, dir: &str, rel: &str, text: &str, inputs: &mut String) -> Result<Scope, String> {
+    let mut scope = Scope {
+        dir: dir.to_string(),
+        ..Scope::default()
+    };
+    let mut current = (rel.to_string(), parse_jsonc(text)?);
+    // Own settings first; an `extends` base fills in only what is still unset.
+    let mut have_base = false;
+    let mut have_paths = false;
+    for _ in 0..MAX_EXTENDS {
+        let (file, json) = &current;
+        let here = file.rfind('/').map_or("", |i| &file[..=i]).to_string();
+        let options = &json["compilerOptions"];
+        if !have_base {
+            if let Some(base) = options["baseUrl"].as_str() {
+                scope.base_url = crate::project::graph::normalize_dir(&format!("{here}{base}"));
+                have_base = true;
+            }
+        }
+        if !have_paths {
+            if let Some(paths) = options["paths"].as_object() {
+                // Targets resolve against baseUrl, or (TypeScript 4.1+) the tsconfig's own
+                // directory when there is none.
+                let against = scope.base_url.clone().unwrap_or_else(|| here.clone());
+                for (pattern, targets) in paths {
+                    let targets = targets
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .filter_map(|t| crate::project::graph::normalize(&format!("{against}{t}")))
+                        .collect();
+                    scope.paths.push((pattern.clone(), targets));
+                }
+                have_paths = true;
+            }
+        }
+        let Some(parent) = json["extends"].as_str() else {
+            break;
+        };
+        if !parent.starts_with('.') {
+            break; // A package (`@tsconfig/node20`): its paths are not the project's.
+        }
+        let mut parent_rel = crate::project::graph::normalize(&format!("{here}{parent}"))
+            .ok_or("`extends` climbs out of the project")?;
+        if !parent_rel.ends_with(".json") {
+            parent_rel.push_str(".json");
+        }
+        let text = read(root, &parent_rel).ok_or(format!("`extends` names {parent_rel}, which cannot be read"))?;
+        inputs.push_str(&format!("{parent_rel}\n{text}\n"));
+        current = (parent_rel, parse_jsonc(&text)?);
+    }
+    scope.paths.sort();
+    Ok(scope)
+}
+
+fn package(dir: &str, text: &str) -> Option<Package> {
+    let json = parse_jsonc(text).ok()?;
+    let name = json["name"].as_str()?.to_string();
+    let entry = match &json["exports"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(map) => map.get(".").and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            // Conditional exports: the first of the usual conditions given as a path.
+            Value::Object(c) => ["import", "default", "require", "node"]
+                .iter()
+                .find_map(|k| c.get(*k)?.as_str().map(str::to_string)),
+            _ => None,
+        }),
+        _ => None,
+    }
+    .or_else(|| json["module"].as_str().map(str::to_string))
+    .or_else(|| json["main"].as_str().map(str::to_string));
+    Some(Package {
+        name,
+        dir: dir.to_string(),
+        entry,
+    })
+}
+
+/// JSON with `//` and `/* */` comments and trailing commas, as tsconfig files are written.
+pub fn parse_jsonc(text: &str) -> Result<Value, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for n in chars.by_ref() {
+                    if last == '*' && n == '/' {
+                        break;
+                    }
+                    last = n;
+                }
+                out.push(' ');
+            }
+            _ => out.push(c),
+        }
+    }
+    // Trailing commas: a comma followed (past white space) by `}` or `]`.
+    let bytes: Vec<char> = out.chars().collect();
+    let mut clean = String::with_capacity(out.len());
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            clean.push(c);
+            if c == '\\' && i + 1 < bytes.len() {
+                clean.push(bytes[i + 1]);
+                i += 1;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            clean.push(c);
+        } else if c == ',' {
+            let next = bytes[i + 1..].iter().find(|c| !c.is_whitespace());
+            if !matches!(next, Some('}') | Some(']')) {
+                clean.push(c);
+            }
+        } else {
+            clean.push(c);
+        }
+        i += 1;
+    }
+    serde_json::from_str(&clean).map_err(|e| format!("does not parse as JSON ({e})"))
+}
+
+impl JsConfig {
+    /// The files a non-relative specifier may name, in order, per the nearest tsconfig of
+    /// the importing file (`paths`, then `baseUrl`) and the workspace packages. Each
+    /// candidate is a path without its extension resolution.
+    pub fn candidates(&self, importer: &str, spec: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(scope) = self.scopes.iter().find(|s| importer.starts_with(&s.dir)) {
+            // The pattern with the longest prefix before its `*` wins; exact ones first.
+            let mut best: Option<(usize, &Vec<String>, &str)> = None;
+            for (pattern, targets) in &scope.paths {
+                let captured = match pattern.split_once('*') {
+                    None if pattern == spec => Some(("", usize::MAX)),
+                    None => None,
+                    Some((pre, post)) => spec
+                        .strip_prefix(pre)
+                        .and_then(|rest| rest.strip_suffix(post))
+                        .map(|mid| (mid, pre.len())),
+                };
+                if let Some((mid, rank)) = captured {
+                    if best.is_none_or(|(r, _, _)| rank > r) {
+                        best = Some((rank, targets, mid));
+                    }
+                }
+            }
+            if let Some((_, targets, mid)) = best {
+                out.extend(targets.iter().map(|t| t.replacen('*', mid, 1)));
+            }
+            if let Some(base) = &scope.base_url {
+                out.extend(crate::project::graph::normalize(&format!("{base}{spec}")));
+            }
+        }
+        for p in &self.packages {
+            if spec == p.name {
+                if let Some(entry) = &p.entry {
+                    out.extend(crate::project::graph::normalize(&format!("{}{entry}", p.dir)));
+                }
+                out.push(p.dir.trim_end_matches('/').to_string());
+            } else if let Some(sub) = spec.strip_prefix(&format!("{}/", p.name)) {
+                out.extend(crate::project::graph::normalize(&format!("{}{sub}", p.dir)));
+                out.extend(crate::project::graph::normalize(&format!("{}src/{sub}", p.dir)));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonc_comments_and_trailing_commas() {
+        let v = parse_jsonc(
+            "{ // c\n \"a\": \"x//y\", /* b */ \"b\": [1, 2,], \"c\": {\"d\": \"\\\"/*\",},\n}",
+        )
+        .unwrap();
+        assert_eq!(v["a"], "x//y");
+        assert_eq!(v["b"], serde_json::json!([1, 2]));
+        assert_eq!(v["c"]["d"], "\"/*");
+    }
+
+    #[test]
+    fn paths_base_url_extends_and_workspace_packages() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w(
+            "tsconfig.base.json",
+            "{\"compilerOptions\": {\"baseUrl\": \"src\", \"paths\": {\"@app/*\": [\"app/*\"], \"@lib\": [\"lib/index.ts\"]}}}",
+        );
+        w("web/tsconfig.json", "{ \"extends\": \"../tsconfig.base\", // own\n }");
+        w("packages/ui/package.json", "{\"name\": \"@acme/ui\", \"exports\": {\".\": {\"import\": \"./src/index.ts\"}}}");
+        let c = load(dir.path(), ["web/", "packages/ui/src/"]);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.candidates("web/main.ts", "@app/x/y"), ["src/app/x/y", "src/@app/x/y"]);
+        assert_eq!(c.candidates("web/main.ts", "@lib"), ["src/lib/index.ts", "src/@lib"]);
+        assert_eq!(
+            c.candidates("web/main.ts", "@acme/ui"),
+            ["src/@acme/ui", "packages/ui/src/index.ts", "packages/ui"],
+            "baseUrl first, as TypeScript does, then the workspace package"
+        );
+        assert!(c.candidates("web/main.ts", "react").contains(&"src/react".to_string()));
+        assert!(c.inputs.contains("tsconfig.base.json"));
+    }
+}
