@@ -290,12 +290,7 @@ fn import_line(lang: Lang, target: usize) -> Option<String> {
     }
 }
 
-fn source_file(
-    rng: &mut fastrand::Rng,
-    lang: Lang,
-    index: usize,
-    peers: &[usize],
-) -> String {
+fn source_file(rng: &mut fastrand::Rng, lang: Lang, index: usize, peers: &[usize]) -> String {
     let mut w = Writer {
         lang,
         rng,

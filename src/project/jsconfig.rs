@@ -58,7 +58,9 @@ pub fn load<'a>(root: &Path, dirs: impl IntoIterator<Item = &'a str>) -> JsConfi
                 break;
             }
             let trimmed = d.trim_end_matches('/');
-            d = trimmed.rfind('/').map_or(String::new(), |i| trimmed[..=i].to_string());
+            d = trimmed
+                .rfind('/')
+                .map_or(String::new(), |i| trimmed[..=i].to_string());
         }
     }
     let mut config = JsConfig::default();
@@ -69,7 +71,9 @@ pub fn load<'a>(root: &Path, dirs: impl IntoIterator<Item = &'a str>) -> JsConfi
                 config.inputs.push_str(&format!("{rel}\n{text}\n"));
                 match scope(root, dir, &rel, &text, &mut config.inputs) {
                     Ok(s) => config.scopes.push(s),
-                    Err(e) => config.warnings.push(format!("{rel}: {e}; its paths are not used")),
+                    Err(e) => config
+                        .warnings
+                        .push(format!("{rel}: {e}; its paths are not used")),
                 }
                 break;
             }
@@ -96,7 +100,13 @@ fn read(root: &Path, rel: &str) -> Option<String> {
 }
 
 /// A tsconfig's mapping, with its `extends` chain (relative ones) applied under it.
-fn scope(root: &Path, dir: &str, rel: &str, text: &str, inputs: &mut String) -> Result<Scope, String> {
+fn scope(
+    root: &Path,
+    dir: &str,
+    rel: &str,
+    text: &str,
+    inputs: &mut String,
+) -> Result<Scope, String> {
     let mut scope = Scope {
         dir: dir.to_string(),
         ..Scope::default()
@@ -144,7 +154,9 @@ fn scope(root: &Path, dir: &str, rel: &str, text: &str, inputs: &mut String) -> 
         if !parent_rel.ends_with(".json") {
             parent_rel.push_str(".json");
         }
-        let text = read(root, &parent_rel).ok_or(format!("`extends` names {parent_rel}, which cannot be read"))?;
+        let text = read(root, &parent_rel).ok_or(format!(
+            "`extends` names {parent_rel}, which cannot be read"
+        ))?;
         inputs.push_str(&format!("{parent_rel}\n{text}\n"));
         current = (parent_rel, parse_jsonc(&text)?);
     }
@@ -285,12 +297,18 @@ impl JsConfig {
         for p in &self.packages {
             if spec == p.name {
                 if let Some(entry) = &p.entry {
-                    out.extend(crate::project::graph::normalize(&format!("{}{entry}", p.dir)));
+                    out.extend(crate::project::graph::normalize(&format!(
+                        "{}{entry}",
+                        p.dir
+                    )));
                 }
                 out.push(p.dir.trim_end_matches('/').to_string());
             } else if let Some(sub) = spec.strip_prefix(&format!("{}/", p.name)) {
                 out.extend(crate::project::graph::normalize(&format!("{}{sub}", p.dir)));
-                out.extend(crate::project::graph::normalize(&format!("{}src/{sub}", p.dir)));
+                out.extend(crate::project::graph::normalize(&format!(
+                    "{}src/{sub}",
+                    p.dir
+                )));
             }
         }
         out
@@ -324,18 +342,32 @@ mod tests {
             "tsconfig.base.json",
             "{\"compilerOptions\": {\"baseUrl\": \"src\", \"paths\": {\"@app/*\": [\"app/*\"], \"@lib\": [\"lib/index.ts\"]}}}",
         );
-        w("web/tsconfig.json", "{ \"extends\": \"../tsconfig.base\", // own\n }");
-        w("packages/ui/package.json", "{\"name\": \"@acme/ui\", \"exports\": {\".\": {\"import\": \"./src/index.ts\"}}}");
+        w(
+            "web/tsconfig.json",
+            "{ \"extends\": \"../tsconfig.base\", // own\n }",
+        );
+        w(
+            "packages/ui/package.json",
+            "{\"name\": \"@acme/ui\", \"exports\": {\".\": {\"import\": \"./src/index.ts\"}}}",
+        );
         let c = load(dir.path(), ["web/", "packages/ui/src/"]);
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-        assert_eq!(c.candidates("web/main.ts", "@app/x/y"), ["src/app/x/y", "src/@app/x/y"]);
-        assert_eq!(c.candidates("web/main.ts", "@lib"), ["src/lib/index.ts", "src/@lib"]);
+        assert_eq!(
+            c.candidates("web/main.ts", "@app/x/y"),
+            ["src/app/x/y", "src/@app/x/y"]
+        );
+        assert_eq!(
+            c.candidates("web/main.ts", "@lib"),
+            ["src/lib/index.ts", "src/@lib"]
+        );
         assert_eq!(
             c.candidates("web/main.ts", "@acme/ui"),
             ["src/@acme/ui", "packages/ui/src/index.ts", "packages/ui"],
             "baseUrl first, as TypeScript does, then the workspace package"
         );
-        assert!(c.candidates("web/main.ts", "react").contains(&"src/react".to_string()));
+        assert!(c
+            .candidates("web/main.ts", "react")
+            .contains(&"src/react".to_string()));
         assert!(c.inputs.contains("tsconfig.base.json"));
     }
 }

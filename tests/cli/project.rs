@@ -378,3 +378,58 @@ fn graph_prints_dot_that_graphviz_renders_and_json_with_the_cycles() {
         .collect();
     assert_eq!(external, ["os"]);
 }
+
+/// tsconfig `paths` and workspace packages resolve; editing tsconfig recomputes the graph
+/// (and says why), and the warm result equals a cold one.
+#[test]
+fn tsconfig_paths_and_workspace_packages_resolve_and_invalidate_the_graph() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write(
+        "tsconfig.json",
+        "{\n  // paths as a monorepo writes them\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@app/*\": [\"src/app/*\"] }, },\n}\n",
+    );
+    p.write(
+        "packages/ui/package.json",
+        "{\"name\": \"@acme/ui\", \"main\": \"src/index.ts\"}",
+    );
+    p.write("packages/ui/src/index.ts", "export const ui = 1;\n");
+    p.write(
+        "src/app/a.ts",
+        "import { b } from \"@app/b\";\nexport const a = 1;\n",
+    );
+    p.write(
+        "src/app/b.ts",
+        "import { a } from \"@app/a\";\nimport { ui } from \"@acme/ui\";\nexport const b = a + ui;\n",
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap().to_string();
+    let (_, report) = analyze(p.path(), &["--cache-dir", &cache_dir]);
+    assert_eq!(
+        places(findings(&report, "import-cycle")[0]),
+        ["src/app/a.ts:1", "src/app/b.ts:1"]
+    );
+    let ui = crate::support::file(&report, "packages/ui/src/index.ts");
+    assert_eq!(ui["metrics"]["fan_in"], 1, "@acme/ui resolves to its main");
+    // Point the alias elsewhere: no file changed, the graph must still be recomputed.
+    p.write(
+        "tsconfig.json",
+        "{ \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@app/*\": [\"lib/*\"] } } }",
+    );
+    let (warm, report) = analyze(p.path(), &["--cache-dir", &cache_dir]);
+    let (cold, _) = analyze(p.path(), &["--no-cache"]);
+    assert_eq!(results_part(&warm), results_part(&cold));
+    assert!(findings(&report, "import-cycle").is_empty());
+    let graph = report["run"]["cache"]["project"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["phase"] == "import graph")
+        .unwrap()
+        .clone();
+    assert_eq!(graph["reused"], false);
+    assert_eq!(
+        graph["reason"],
+        "import graph settings or resolver inputs changed"
+    );
+}
