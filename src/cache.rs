@@ -771,9 +771,13 @@ impl Cache {
     }
 
     /// Stores a file's clone tokens beside its result: they are read only when a project
-    /// phase must recompute, so a warm run never decodes them otherwise.
+    /// phase must recompute, so a warm run never decodes them otherwise. Their text hashes
+    /// are left out (a third of the size): only `--duplicates exact` needs them, and it
+    /// re-reads the files it must.
     pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &crate::facts::Tokens) {
-        lock(&self.new_results).push((md5, tokens_key(&key), encode_value(tokens)));
+        let mut shape = tokens.clone();
+        shape.retain(crate::facts::tokens::Need::Kinds);
+        lock(&self.new_results).push((md5, tokens_key(&key), encode_value(&shape)));
     }
 
     /// The clone tokens stored beside a result, if they are there and intact.

@@ -190,6 +190,12 @@ fn package(dir: &str, text: &str) -> Option<Package> {
 
 /// JSON with `//` and `/* */` comments and trailing commas, as tsconfig files are written.
 pub fn parse_jsonc(text: &str) -> Result<Value, String> {
+    let clean = without_trailing_commas(&without_comments(text));
+    serde_json::from_str(&clean).map_err(|e| format!("does not parse as JSON ({e})"))
+}
+
+/// The text with comments outside strings replaced by white space.
+fn without_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut in_string = false;
@@ -197,25 +203,17 @@ pub fn parse_jsonc(text: &str) -> Result<Value, String> {
         if in_string {
             out.push(c);
             if c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
+                out.extend(chars.next());
             } else if c == '"' {
                 in_string = false;
             }
             continue;
         }
         match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
             ('/', Some('/')) => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        out.push('\n');
-                        break;
-                    }
+                // To the end of the line, which stays.
+                if chars.by_ref().any(|n| n == '\n') {
+                    out.push('\n');
                 }
             }
             ('/', Some('*')) => {
@@ -229,38 +227,41 @@ pub fn parse_jsonc(text: &str) -> Result<Value, String> {
                 }
                 out.push(' ');
             }
-            _ => out.push(c),
+            _ => {
+                in_string = c == '"';
+                out.push(c);
+            }
         }
     }
-    // Trailing commas: a comma followed (past white space) by `}` or `]`.
-    let bytes: Vec<char> = out.chars().collect();
-    let mut clean = String::with_capacity(out.len());
+    out
+}
+
+/// The text without commas that (past white space) close an object or array.
+fn without_trailing_commas(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
     let mut in_string = false;
     let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if in_string {
-            clean.push(c);
-            if c == '\\' && i + 1 < bytes.len() {
-                clean.push(bytes[i + 1]);
-                i += 1;
-            } else if c == '"' {
-                in_string = false;
-            }
+    while i < chars.len() {
+        let c = chars[i];
+        let trailing = !in_string
+            && c == ','
+            && matches!(
+                chars[i + 1..].iter().find(|c| !c.is_whitespace()),
+                Some('}') | Some(']')
+            );
+        if !trailing {
+            out.push(c);
+        }
+        if in_string && c == '\\' {
+            out.extend(chars.get(i + 1));
+            i += 1;
         } else if c == '"' {
-            in_string = true;
-            clean.push(c);
-        } else if c == ',' {
-            let next = bytes[i + 1..].iter().find(|c| !c.is_whitespace());
-            if !matches!(next, Some('}') | Some(']')) {
-                clean.push(c);
-            }
-        } else {
-            clean.push(c);
+            in_string = !in_string;
         }
         i += 1;
     }
-    serde_json::from_str(&clean).map_err(|e| format!("does not parse as JSON ({e})"))
+    out
 }
 
 impl JsConfig {

@@ -301,6 +301,8 @@ fn load_tokens(
             facts.tokens.is_empty() && facts.tokens_digest != empty
         })
         .collect();
+    // The cache keeps kinds and lines, not the text hashes `--duplicates exact` compares.
+    let from_cache = need != crate::facts::tokens::Need::All;
     let problems: Vec<String> = files
         .par_iter_mut()
         .enumerate()
@@ -310,8 +312,9 @@ fn load_tokens(
             let digest = record.facts.tokens_digest;
             let cached = record
                 .cache_slot
+                .filter(|_| from_cache)
                 .and_then(|(md5, key)| ctx.cache?.get_tokens(&md5, &key))
-                .filter(|t| t.digest() == digest);
+                .filter(|t| !t.is_empty());
             let tokens = cached.or_else(|| {
                 let path = ctx.root.join(&record.rel);
                 let bytes = crate::source::read_bytes(&path, ctx.max_size).ok()?;
