@@ -63,6 +63,83 @@ struct RawCache {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForbidden {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImports {
+    layers: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    forbidden: Vec<RawForbidden>,
+}
+
+/// One `[[imports.forbidden]]` contract: files matching `from` must not import files
+/// matching `to`.
+#[derive(Debug, Clone)]
+pub struct Forbidden {
+    pub from: String,
+    pub to: String,
+    pub reason: Option<String>,
+    pub from_set: globset::GlobSet,
+    pub to_set: globset::GlobSet,
+}
+
+/// The import contracts of `[imports]` (run-wide: the root config's), checked by the
+/// `import-contract` rule on the resolved graph.
+#[derive(Debug, Clone, Default)]
+pub struct Contracts {
+    pub forbidden: Vec<Forbidden>,
+    /// `layers`, highest first: each may import the ones after it, never one before it,
+    /// directly or through other files.
+    pub layers: Vec<(String, globset::GlobSet)>,
+}
+
+impl Contracts {
+    pub fn is_empty(&self) -> bool {
+        self.forbidden.is_empty() && self.layers.is_empty()
+    }
+}
+
+/// The `[imports]` table, each bad glob located.
+fn contracts(
+    imports: &RawImports,
+    at: &dyn Fn(Range<usize>, String) -> ConfigError,
+) -> Result<Contracts, ConfigError> {
+    let mut out = Contracts::default();
+    for (i, f) in imports.forbidden.iter().enumerate() {
+        let key = format!("imports.forbidden[{i}]");
+        let glob = |s: &Spanned<String>, field: &str| {
+            contract_globs(s.get_ref())
+                .map_err(|e| at(s.span(), format!("`{key}.{field}`: invalid glob: {e}")))
+        };
+        out.forbidden.push(Forbidden {
+            from: f.from.get_ref().clone(),
+            to: f.to.get_ref().clone(),
+            reason: f.reason.clone(),
+            from_set: glob(&f.from, "from")?,
+            to_set: glob(&f.to, "to")?,
+        });
+    }
+    for l in imports.layers.iter().flatten() {
+        let set = contract_globs(l.get_ref())
+            .map_err(|e| at(l.span(), format!("`imports.layers`: invalid glob: {e}")))?;
+        out.layers.push((l.get_ref().clone(), set));
+    }
+    Ok(out)
+}
+
+/// A contract's path pattern, read as `exclude` patterns are: relative to the project root,
+/// a directory covers everything under it, a pattern without `/` matches at any depth.
+fn contract_globs(pattern: &str) -> Result<globset::GlobSet, String> {
+    crate::walk::glob_set(&[pattern.to_string()]).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     test_paths: Option<Vec<Spanned<String>>>,
@@ -82,6 +159,7 @@ struct RawConfig {
     #[serde(default)]
     overrides: Vec<RawOverride>,
     cache: Option<RawCache>,
+    imports: Option<RawImports>,
     root: Option<bool>,
 }
 
@@ -119,6 +197,10 @@ pub struct Config {
     pub cache_max_size: Option<u64>,
     /// `test-paths`: globs (relative to the config's directory) of more test code.
     pub test_paths: Option<globset::GlobSet>,
+    /// `[imports]`: `forbidden` and `layers` contracts.
+    pub contracts: Contracts,
+    /// The config sets `[imports]` (a run-wide key: only the root config's counts).
+    pub has_contracts: bool,
     /// `root = true`: the search for configs above this one stops here (as in EditorConfig),
     /// so its directory is a project of its own inside a larger repository.
     pub root: bool,
@@ -234,7 +316,7 @@ fn test_globs(
 }
 
 /// Parses configuration text; `pyproject` reads the `[tool.wtfcb]` table.
-// wtfcb: ignore[long-function] -- one validation step per config key, each with its location.
+// wtfcb: ignore[long-function, complex-function] -- one validation step per config key, each with its location.
 pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigError> {
     let at = |span: Range<usize>, message: String| {
         let before = &text[..span.start.min(text.len())];
@@ -379,6 +461,10 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         }
         config.fail_on = Some(value.clone());
     }
+    if let Some(imports) = &raw.imports {
+        config.has_contracts = true;
+        config.contracts = contracts(imports, &at)?;
+    }
     if let Some(cache) = &raw.cache {
         config.cache_max_age_days = cache.max_age_days;
         if let Some(s) = &cache.max_size {
@@ -432,6 +518,30 @@ mod tests {
 
     fn err(text: &str) -> ConfigError {
         parse("wtfcb.toml", text, false).unwrap_err()
+    }
+
+    #[test]
+    fn import_contracts_are_read_and_bad_ones_located() {
+        let c = parse(
+            "wtfcb.toml",
+            "[imports]\nlayers = [\"web\", \"src/domain\"]\n[[imports.forbidden]]\nfrom = \"src/a/**\"\nto = \"src/b\"\n",
+            false,
+        )
+        .unwrap();
+        assert!(c.has_contracts);
+        assert_eq!(c.contracts.layers.len(), 2);
+        assert!(
+            c.contracts.layers[0].1.is_match("pkg/web/x.py"),
+            "no slash: any depth"
+        );
+        assert!(c.contracts.layers[1].1.is_match("src/domain/deep/x.py"));
+        assert!(!c.contracts.layers[1].1.is_match("lib/src/domain/x.py"));
+        let f = &c.contracts.forbidden[0];
+        assert!(f.from_set.is_match("src/a/x.py") && f.to_set.is_match("src/b/y.py"));
+        let e = err("[imports]\nlayer = [\"web\"]\n");
+        assert_eq!(e.line, 2, "{e}");
+        let e = err("[[imports.forbidden]]\nfrom = \"a[\"\nto = \"b\"\n");
+        assert!(e.to_string().contains("imports.forbidden[0].from"), "{e}");
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub fn run(
             root: &settings.walk.project.root,
             cache: cache.as_ref(),
             max_size: settings.walk.options.max_file_size,
+            contracts: &settings.walk.project.config.contracts,
         },
     );
     warnings.extend(project_run.warnings.iter().cloned());
@@ -293,6 +294,7 @@ fn run_wide_keys_ignored(
                 "cache",
                 c.cache_max_age_days.is_some() || c.cache_max_size.is_some(),
             ),
+            ("imports", c.has_contracts),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))

@@ -667,7 +667,9 @@ pub(super) fn run_rules(
     let unresolved_meta = &crate::rules::unresolved_import::META;
     let want_cycles = enabled(base, cycle_meta);
     let want_unresolved = enabled(base, unresolved_meta);
-    if !want_cycles && !want_unresolved {
+    let want_contracts =
+        enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty();
+    if !want_cycles && !want_unresolved && !want_contracts {
         return None;
     }
     let graph = graph_of(files, go_mod, ctx, run);
@@ -692,6 +694,9 @@ pub(super) fn run_rules(
                     .push(finding);
             }
         }
+    }
+    if want_contracts {
+        super::contracts::check(files, &graph, ctx.contracts);
     }
     if want_cycles {
         let (adjacency, line_of) = loading_edges(files, &graph);

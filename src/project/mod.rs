@@ -3,6 +3,7 @@
 //! never on re-parsed files. Their findings join the files' own before the report is built.
 
 pub mod clones;
+mod contracts;
 pub mod graph;
 pub mod jsconfig;
 pub mod state;
@@ -67,6 +68,8 @@ pub struct Context<'a> {
     pub root: &'a Path,
     pub cache: Option<&'a Cache>,
     pub max_size: u64,
+    /// The root config's `[imports]` contracts.
+    pub contracts: &'a crate::config::Contracts,
 }
 
 /// What the project phase did.

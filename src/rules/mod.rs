@@ -17,6 +17,7 @@ mod explicit_any;
 mod god_class;
 mod goto_statement;
 mod ignored_error;
+pub(crate) mod import_contract;
 pub(crate) mod import_cycle;
 mod large_file;
 mod long_function;
@@ -164,7 +165,7 @@ pub trait Rule: Send + Sync {
 
 /// Every rule wtfcb has, in id order.
 pub fn registry() -> &'static [&'static dyn Rule] {
-    static RULES: [&dyn Rule; 36] = [
+    static RULES: [&dyn Rule; 37] = [
         &assert_outside_tests::AssertOutsideTests,
         &bare_except::BareExcept,
         &broad_except::BroadExcept,
@@ -181,6 +182,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &god_class::GodClass,
         &goto_statement::GotoStatement,
         &ignored_error::IgnoredError,
+        &import_contract::ImportContract,
         &import_cycle::ImportCycle,
         &large_file::LargeFile,
         &long_function::LongFunction,
@@ -254,7 +256,12 @@ pub fn suggestion(input: &str) -> String {
 
 /// Rules that run once per project on every file's facts, after all files are read (see
 /// `project`): their settings never change a file's cached result.
-pub const PROJECT_RULES: [&str; 3] = ["duplicate-code", "import-cycle", "unresolved-import"];
+pub const PROJECT_RULES: [&str; 4] = [
+    "duplicate-code",
+    "import-contract",
+    "import-cycle",
+    "unresolved-import",
+];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)
