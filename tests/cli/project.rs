@@ -433,3 +433,131 @@ fn tsconfig_paths_and_workspace_packages_resolve_and_invalidate_the_graph() {
         "import graph settings or resolver inputs changed"
     );
 }
+
+/// Random sequences of edits (seeded, so a failure replays): files added, deleted and
+/// renamed, imports added, bodies edited, tsconfig paths changed, clones made and broken.
+/// After every step the warm run equals a cold one: JSON without its `run` section, and every
+/// other format byte for byte.
+#[test]
+fn random_edit_sequences_keep_warm_runs_equal_to_cold_runs() {
+    for seed in [7u64, 1009] {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let p = Project::new();
+        std::fs::create_dir(p.path().join(".git")).unwrap();
+        p.write("pkg/__init__.py", "");
+        p.write(
+            "tsconfig.json",
+            "{ \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@w/*\": [\"web/*\"] } } }",
+        );
+        let mut files: Vec<String> = Vec::new();
+        let body = |rng: &mut fastrand::Rng| -> String {
+            // A handler with random operators: some pairs of files are clones, some not.
+            let op = ["!=", "=="][rng.usize(..2)];
+            let cmp = [">", "<"][rng.usize(..2)];
+            HANDLER
+                .replace("!=", op)
+                .replace("> 100", &format!("{cmp} 100"))
+        };
+        for i in 0..6 {
+            let rel = format!("pkg/m{i}.py");
+            p.write(&rel, body(&mut rng));
+            files.push(rel);
+        }
+        p.write(
+            "web/a.ts",
+            "import { b } from \"@w/b\";\nexport const a = 1;\n",
+        );
+        p.write(
+            "web/b.ts",
+            "import { a } from \"./a\";\nexport const b = a;\n",
+        );
+        let cache = tempfile::tempdir().unwrap();
+        let cache_dir = cache.path().to_str().unwrap().to_string();
+        for step in 0..24 {
+            let what = rng.usize(..7);
+            match what {
+                0 => {
+                    let rel = format!("pkg/n{step}.py");
+                    p.write(&rel, body(&mut rng));
+                    files.push(rel);
+                }
+                1 if files.len() > 2 => {
+                    let rel = files.remove(rng.usize(..files.len()));
+                    std::fs::remove_file(p.path().join(&rel)).unwrap();
+                }
+                2 => {
+                    let i = rng.usize(..files.len());
+                    let to = format!("pkg/r{step}.py");
+                    std::fs::rename(p.path().join(&files[i]), p.path().join(&to)).unwrap();
+                    files[i] = to;
+                }
+                3 => {
+                    let (a, b) = (rng.usize(..files.len()), rng.usize(..files.len()));
+                    let target = files[b].trim_start_matches("pkg/").trim_end_matches(".py");
+                    let path = p.path().join(&files[a]);
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(&path, format!("from . import {target}\n{text}")).unwrap();
+                }
+                4 => {
+                    let i = rng.usize(..files.len());
+                    let path = p.path().join(&files[i]);
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(&path, text.replacen("405", &format!("{}", 400 + step), 1))
+                        .unwrap();
+                }
+                5 => {
+                    let target = ["web/*", "lib/*"][rng.usize(..2)];
+                    p.write(
+                        "tsconfig.json",
+                        format!("{{ \"compilerOptions\": {{ \"baseUrl\": \".\", \"paths\": {{ \"@w/*\": [\"{target}\"] }} }} }}"),
+                    );
+                }
+                _ => {
+                    // Make a clone of one file, or break one by changing an operator.
+                    let i = rng.usize(..files.len());
+                    let path = p.path().join(&files[i]);
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    if rng.bool() {
+                        let rel = format!("pkg/c{step}.py");
+                        p.write(&rel, &text);
+                        files.push(rel);
+                    } else {
+                        std::fs::write(
+                            &path,
+                            text.replacen(" + ", " - ", 1).replacen("not ", "", 1),
+                        )
+                        .unwrap();
+                    }
+                }
+            }
+            let (warm, _) = analyze(p.path(), &["--cache-dir", &cache_dir]);
+            let (cold, _) = analyze(p.path(), &["--no-cache"]);
+            assert_eq!(
+                results_part(&warm),
+                results_part(&cold),
+                "seed {seed}, step {step} (edit {what})"
+            );
+            if step % 6 == 5 {
+                for format in wtfcb::report::formats::names()
+                    .into_iter()
+                    .filter(|f| *f != "json")
+                {
+                    let run = |args: &[&str]| {
+                        p.cmd()
+                            .args(["analyze", "--fail-on", "never", "--format", format])
+                            .args(args)
+                            .arg(".")
+                            .output()
+                            .unwrap()
+                            .stdout
+                    };
+                    assert_eq!(
+                        run(&["--cache-dir", &cache_dir]),
+                        run(&["--no-cache"]),
+                        "seed {seed}, step {step}: {format}"
+                    );
+                }
+            }
+        }
+    }
+}
