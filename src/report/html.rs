@@ -227,6 +227,52 @@ fn count_table(head: &str, counts: &BTreeMap<String, u64>) -> String {
     t
 }
 
+/// What the project phase found, readable without the script: the duplication share and
+/// each import cycle with its files (when those rules ran).
+fn across_files(
+    h: &mut String,
+    report: &AnalyzeReport,
+    findings: &[(&crate::engine::FileRecord, &crate::findings::Finding)],
+) {
+    let project = &report.summary.project;
+    if project.duplication.is_none() && project.imports.is_none() {
+        return;
+    }
+    h.push_str("<section id=\"across\"><h2>Across files</h2>");
+    if let Some(d) = &project.duplication {
+        let _ = write!(
+            h,
+            "<p>Duplicated code: {} lines in {} group(s), {}% of {} code lines compared ({}).</p>",
+            d.duplicated_lines, d.groups, d.percent, d.code_lines, d.mode
+        );
+    }
+    if let Some(g) = &project.imports {
+        let _ = write!(
+            h,
+            "<p>Imports: {} resolved between {} files, {} external, {} unresolved; {} cycle(s).</p>",
+            g.edges, g.files, g.external, g.unresolved, g.cycles
+        );
+    }
+    let cycles: Vec<&crate::findings::Finding> = findings
+        .iter()
+        .map(|(_, f)| *f)
+        .filter(|f| f.rule == "import-cycle")
+        .collect();
+    if !cycles.is_empty() {
+        h.push_str("<ul id=\"cycles\">");
+        for f in cycles {
+            let _ = write!(
+                h,
+                "<li><code>{}</code>: {}</li>",
+                escape(&f.path),
+                escape(&f.message)
+            );
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</section>");
+}
+
 // wtfcb: ignore[long-function] -- the page, section by section, in reading order.
 pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> anyhow::Result<()> {
     let s = &report.summary;
@@ -397,6 +443,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
         );
     }
     h.push_str("</section>");
+    across_files(&mut h, report, &findings);
     // Files: each one's functions, built by the script when opened.
     h.push_str("<section id=\"files\"><h2>Files</h2><p class=\"muted\">Open a file for its functions' metrics.</p>");
     let mut files_data = Vec::with_capacity(report.files.len());
