@@ -74,6 +74,8 @@ struct RawForbidden {
 #[serde(deny_unknown_fields)]
 struct RawImports {
     layers: Option<Vec<Spanned<String>>>,
+    #[serde(rename = "include-dirs")]
+    include_dirs: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     forbidden: Vec<RawForbidden>,
 }
@@ -97,6 +99,9 @@ pub struct Contracts {
     /// `layers`, highest first: each may import the ones after it, never one before it,
     /// directly or through other files.
     pub layers: Vec<(String, globset::GlobSet)>,
+    /// `include-dirs`: where C and C++ `#include`s are looked up (project-relative, `/`-ended),
+    /// after the including file's directory.
+    pub include_dirs: Vec<String>,
 }
 
 impl Contracts {
@@ -129,6 +134,16 @@ fn contracts(
         let set = contract_globs(l.get_ref())
             .map_err(|e| at(l.span(), format!("`imports.layers`: invalid glob: {e}")))?;
         out.layers.push((l.get_ref().clone(), set));
+    }
+    for d in imports.include_dirs.iter().flatten() {
+        let dir = crate::project::graph::normalize_dir(d.get_ref().trim_start_matches('/'))
+            .ok_or_else(|| {
+                at(
+                    d.span(),
+                    "`imports.include-dirs`: a directory inside the project".to_string(),
+                )
+            })?;
+        out.include_dirs.push(dir);
     }
     Ok(out)
 }

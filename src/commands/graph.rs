@@ -84,7 +84,13 @@ pub fn run(
     let go_mod = crate::source::read_bytes(&settings.walk.project.root.join("go.mod"), 1 << 20)
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned());
-    let resolved = graph::of_records(&records, go_mod.as_deref(), &settings.walk.project.root);
+    let project = &settings.walk.project;
+    let resolved = graph::of_records(
+        &records,
+        go_mod.as_deref(),
+        &project.root,
+        &project.config.contracts.include_dirs,
+    );
     match format {
         GraphFormat::Json => write_json(out, &records, &resolved)?,
         GraphFormat::Dot => write_dot(out, &records, &resolved)?,

@@ -97,6 +97,8 @@ pub struct Resolver<'a> {
     go_module: Option<String>,
     /// tsconfig `paths`/`baseUrl` and workspace packages.
     js: Option<&'a super::jsconfig::JsConfig>,
+    /// Where `#include`s are looked up after the including file's directory.
+    include_dirs: Vec<String>,
 }
 
 fn dir_of(rel: &str) -> &str {
@@ -171,6 +173,7 @@ impl<'a> Resolver<'a> {
             python_packages: packages,
             go_module,
             js,
+            include_dirs: vec![String::new(), "include/".to_string()],
         }
     }
 
@@ -451,14 +454,26 @@ impl<'a> Resolver<'a> {
         if quoted {
             candidates.extend(normalize(&format!("{}{path}", dir_of(rel))));
         }
-        candidates.extend(normalize(path));
-        candidates.extend(normalize(&format!("include/{path}")));
+        for dir in &self.include_dirs {
+            candidates.extend(normalize(&format!("{dir}{path}")));
+        }
         match self.first(candidates) {
             Some(f) => Ok(vec![f]),
             // `"x.h"` is meant for the project; `<x.h>` is a system or library header.
             None if quoted => Err(Unresolved),
             None => Ok(Vec::new()),
         }
+    }
+}
+
+impl Resolver<'_> {
+    /// Looks `#include`s up in these directories (project-relative) instead of the default
+    /// ones (the project root and `include/`), after the including file's own.
+    pub fn with_include_dirs(mut self, dirs: &[String]) -> Self {
+        if !dirs.is_empty() {
+            self.include_dirs = dirs.to_vec();
+        }
+        self
     }
 }
 
@@ -729,9 +744,10 @@ fn graph_of(
     run.warnings.extend(js.warnings.iter().cloned());
     let inputs = state::Inputs {
         settings: format!(
-            "graph|go.mod {:016x}|js {:016x}",
+            "graph|go.mod {:016x}|js {:016x}|include {:?}",
             digest_str(go_mod.unwrap_or("")),
-            digest_str(&js.inputs)
+            digest_str(&js.inputs),
+            ctx.contracts.include_dirs
         ),
         files: nodes
             .iter()
@@ -749,7 +765,8 @@ fn graph_of(
         }
         Err(why) => {
             run.reuse.push(why);
-            let resolver = Resolver::new(&nodes, go_mod, Some(&js));
+            let resolver = Resolver::new(&nodes, go_mod, Some(&js))
+                .with_include_dirs(&ctx.contracts.include_dirs);
             let graph = build(&nodes, &resolver);
             state::save(ctx.cache, "import graph", inputs, &graph);
             graph
@@ -788,6 +805,7 @@ pub fn of_records(
     records: &[&crate::engine::FileRecord],
     go_mod: Option<&str>,
     root: &std::path::Path,
+    include_dirs: &[String],
 ) -> Resolved {
     let nodes: Vec<Node> = records
         .iter()
@@ -798,7 +816,8 @@ pub fn of_records(
         })
         .collect();
     let js = js_config(&nodes, root);
-    let graph = build(&nodes, &Resolver::new(&nodes, go_mod, Some(&js)));
+    let resolver = Resolver::new(&nodes, go_mod, Some(&js)).with_include_dirs(include_dirs);
+    let graph = build(&nodes, &resolver);
     let (adjacency, _) = loading_edges_of(&nodes, &graph);
     let loading = adjacency
         .iter()
@@ -922,6 +941,55 @@ mod tests {
             line,
             names: Vec::new(),
         }
+    }
+
+    #[test]
+    fn configured_include_dirs_replace_the_defaults() {
+        let main = [import("\"util.h\"", 1), import("<lib/api.h>", 2)];
+        let empty: [Import; 0] = [];
+        let nodes = [
+            Node {
+                rel: "src/main.c",
+                language: Language::C,
+                imports: &main,
+            },
+            Node {
+                rel: "third_party/lib/api.h",
+                language: Language::C,
+                imports: &empty,
+            },
+            Node {
+                rel: "include/util.h",
+                language: Language::C,
+                imports: &empty,
+            },
+            Node {
+                rel: "src/util.h",
+                language: Language::C,
+                imports: &empty,
+            },
+        ];
+        let edges = |dirs: &[String]| -> Vec<(&str, &str)> {
+            let graph = build(
+                &nodes,
+                &Resolver::new(&nodes, None, None).with_include_dirs(dirs),
+            );
+            graph
+                .edges
+                .iter()
+                .map(|e| (nodes[e.from].rel, nodes[e.to].rel))
+                .collect()
+        };
+        // By default: beside the file first, then the root and include/.
+        assert_eq!(edges(&[]), [("src/main.c", "src/util.h")]);
+        let dirs = ["third_party/".to_string(), "include/".to_string()];
+        assert_eq!(
+            edges(&dirs),
+            [
+                ("src/main.c", "third_party/lib/api.h"),
+                ("src/main.c", "src/util.h")
+            ]
+        );
     }
 
     #[test]
