@@ -156,6 +156,18 @@ pub struct Related {
     pub test: bool,
 }
 
+/// Puts one file's findings in report order: line, column, rule, message.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
+            b.start_line,
+            b.start_column,
+            &b.rule,
+            &b.message,
+        ))
+    });
+}
+
 /// A fingerprint from what identifies a finding, never its line number. White space in the
 /// snippet is normalised so re-indenting keeps it.
 pub fn fingerprint(rule: &str, path: &str, symbol: Option<&str>, snippet: &str) -> String {

@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::GraphFormat;
-use crate::engine::{self, FileRecord, Outcome, PhaseTimes};
+use crate::engine::{FileRecord, Outcome, PhaseTimes};
 use crate::project::graph;
 use crate::settings::ScanSettings;
 
@@ -48,32 +48,7 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
-    let walked = engine::walk_all(&settings.walk, &times)?;
-    settings.rules.set_nested(&walked.configs)?;
-    let cache = settings
-        .cache
-        .clone()
-        .filter(|_| !walked.files.is_empty())
-        .and_then(|opts| crate::cache::Cache::open(opts, &mut warnings));
-    let isolation = super::isolation(&settings.walk, &mut warnings);
-    let outcomes = super::process(
-        &walked,
-        &settings.walk,
-        settings.verbosity,
-        &engine::Services {
-            rules: Some(&settings.rules),
-            cache: cache.as_ref(),
-            isolation: &isolation,
-            times: &times,
-            contents: None,
-            tokens: crate::facts::tokens::Need::Nothing,
-        },
-    )?;
-    warnings.extend(isolation.warning());
-    drop(isolation);
-    if let Some(c) = cache {
-        c.finish(&mut warnings);
-    }
+    let (_, outcomes, _) = super::facts_only(settings, &times, &mut warnings)?;
     let records: Vec<&FileRecord> = outcomes
         .iter()
         .filter_map(|o| match o {

@@ -71,6 +71,44 @@ pub fn process(
     outcomes
 }
 
+/// Walks and reads every file's facts, no rule run, through the cache: what `scan` and
+/// `graph` share. The cache is written before this returns.
+pub fn facts_only(
+    settings: &crate::settings::ScanSettings,
+    times: &crate::engine::PhaseTimes,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(
+    crate::walk::WalkResult,
+    Vec<crate::engine::Outcome>,
+    Option<crate::cache::CacheStats>,
+)> {
+    let walked = crate::engine::walk_all(&settings.walk, times)?;
+    settings.rules.set_nested(&walked.configs)?;
+    let cache = settings
+        .cache
+        .clone()
+        .filter(|_| !walked.files.is_empty())
+        .and_then(|opts| crate::cache::Cache::open(opts, warnings));
+    let isolation = isolation(&settings.walk, warnings);
+    let outcomes = process(
+        &walked,
+        &settings.walk,
+        settings.verbosity,
+        &crate::engine::Services {
+            rules: Some(&settings.rules),
+            cache: cache.as_ref(),
+            isolation: &isolation,
+            times,
+            contents: None,
+            tokens: crate::facts::tokens::Need::Nothing,
+        },
+    )?;
+    warnings.extend(isolation.warning());
+    drop(isolation);
+    let stats = cache.map(|c| c.finish(warnings));
+    Ok((walked, outcomes, stats))
+}
+
 /// A progress bar on stderr for `total` files: only on a terminal, never with `-q`, and drawn
 /// only once the run has taken a second (a quick run shows nothing).
 pub fn progress_bar(total: usize, verbosity: Verbosity) -> Option<indicatif::ProgressBar> {

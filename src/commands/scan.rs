@@ -18,30 +18,7 @@ pub fn run(
     let started = Instant::now();
     let times = PhaseTimes::default();
     let mut warnings = Vec::new();
-    let walked = engine::walk_all(&settings.walk, &times)?;
-    settings.rules.set_nested(&walked.configs)?;
-    let cache = settings
-        .cache
-        .clone()
-        .filter(|_| !walked.files.is_empty())
-        .and_then(|opts| crate::cache::Cache::open(opts, &mut warnings));
-    let isolation = super::isolation(&settings.walk, &mut warnings);
-    let mut outcomes = super::process(
-        &walked,
-        &settings.walk,
-        settings.verbosity,
-        &engine::Services {
-            rules: Some(&settings.rules),
-            cache: cache.as_ref(),
-            isolation: &isolation,
-            times: &times,
-            contents: None,
-            tokens: crate::facts::tokens::Need::Nothing,
-        },
-    )?;
-    warnings.extend(isolation.warning());
-    drop(isolation);
-    let cache_stats = cache.map(|c| c.finish(&mut warnings));
+    let (walked, mut outcomes, cache_stats) = super::facts_only(settings, &times, &mut warnings)?;
     // Scan reports what the files are, not what the rules say of them.
     for outcome in &mut outcomes {
         if let engine::Outcome::Analyzed(record) = outcome {

@@ -25,11 +25,7 @@ fn push(
     let meta = &crate::rules::import_contract::META;
     if let Some(mut finding) = project_finding(&files[at], meta, message, (line, line), identity) {
         finding.related = related;
-        files[at]
-            .record
-            .findings
-            .get_or_insert_with(Vec::new)
-            .push(finding);
+        files[at].add(finding);
     }
 }
 

@@ -24,6 +24,16 @@ pub struct Node<'a> {
     pub imports: &'a [Import],
 }
 
+impl<'a> Node<'a> {
+    pub fn of(record: &'a crate::engine::FileRecord) -> Node<'a> {
+        Node {
+            rel: &record.rel,
+            language: record.language,
+            imports: &record.facts.imports,
+        }
+    }
+}
+
 /// A resolved import: file `from` imports file `to` at `line`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, bincode::Encode, bincode::Decode,
@@ -703,10 +713,7 @@ pub(super) fn run_rules(
             if let Some(finding) =
                 project_finding(file, unresolved_meta, message, (*line, *line), spec)
             {
-                file.record
-                    .findings
-                    .get_or_insert_with(Vec::new)
-                    .push(finding);
+                file.add(finding);
             }
         }
     }
@@ -732,14 +739,7 @@ fn graph_of(
     ctx: &Context,
     run: &mut ProjectRun,
 ) -> Graph {
-    let nodes: Vec<Node> = files
-        .iter()
-        .map(|f| Node {
-            rel: &f.record.rel,
-            language: f.record.language,
-            imports: &f.record.facts.imports,
-        })
-        .collect();
+    let nodes: Vec<Node> = files.iter().map(|f| Node::of(f.record)).collect();
     let js = js_config(&nodes, ctx.root);
     run.warnings.extend(js.warnings.iter().cloned());
     let inputs = state::Inputs {
@@ -807,14 +807,7 @@ pub fn of_records(
     root: &std::path::Path,
     include_dirs: &[String],
 ) -> Resolved {
-    let nodes: Vec<Node> = records
-        .iter()
-        .map(|r| Node {
-            rel: &r.rel,
-            language: r.language,
-            imports: &r.facts.imports,
-        })
-        .collect();
+    let nodes: Vec<Node> = records.iter().map(|r| Node::of(r)).collect();
     let js = js_config(&nodes, root);
     let resolver = Resolver::new(&nodes, go_mod, Some(&js)).with_include_dirs(include_dirs);
     let graph = build(&nodes, &resolver);
@@ -837,14 +830,7 @@ type LineOf = HashMap<(usize, usize), u32>;
 /// The edges that load the other file when a file loads, as adjacency lists, with the line
 /// of each. Rust `mod m;` is left out: a module and its parent may use each other.
 fn loading_edges(files: &[Analyzed], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
-    let nodes: Vec<Node> = files
-        .iter()
-        .map(|f| Node {
-            rel: &f.record.rel,
-            language: f.record.language,
-            imports: &f.record.facts.imports,
-        })
-        .collect();
+    let nodes: Vec<Node> = files.iter().map(|f| Node::of(f.record)).collect();
     loading_edges_of(&nodes, graph)
 }
 
@@ -922,11 +908,7 @@ fn report_cycle(
         project_finding(file, meta, message, (line, line), &identity.join("\n"))
     {
         finding.related = related;
-        files[start]
-            .record
-            .findings
-            .get_or_insert_with(Vec::new)
-            .push(finding);
+        files[start].add(finding);
     }
 }
 

@@ -59,6 +59,16 @@ struct Analyzed<'a> {
     is_test: bool,
 }
 
+impl Analyzed<'_> {
+    /// Adds a project rule's finding (sorted in with the others at the end of the phase).
+    fn add(&mut self, finding: Finding) {
+        self.record
+            .findings
+            .get_or_insert_with(Vec::new)
+            .push(finding);
+    }
+}
+
 /// What the project phase works with besides the files.
 pub struct Context<'a> {
     pub rules: &'a Ruleset,
@@ -108,14 +118,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     run.summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref(), ctx, &mut run);
     for file in &mut files {
         if let Some(findings) = &mut file.record.findings {
-            findings.sort_by(|a, b| {
-                (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
-                    b.start_line,
-                    b.start_column,
-                    &b.rule,
-                    &b.message,
-                ))
-            });
+            crate::findings::sort(findings);
         }
     }
     if ctx.cache.is_none() {
@@ -278,10 +281,7 @@ fn report_clone(files: &mut [Analyzed], compared: &[usize], group: &clones::Grou
     if let Some(mut finding) = finding {
         finding.value = Some(lines);
         finding.related = related;
-        file.record
-            .findings
-            .get_or_insert_with(Vec::new)
-            .push(finding);
+        file.add(finding);
     }
 }
 

@@ -380,14 +380,7 @@ impl Profile {
             );
             findings.append(&mut more.findings);
         }
-        findings.sort_by(|a, b| {
-            (a.start_line, a.start_column, &a.rule, &a.message).cmp(&(
-                b.start_line,
-                b.start_column,
-                &b.rule,
-                &b.message,
-            ))
-        });
+        crate::findings::sort(&mut findings);
         crate::findings::set_fingerprints(&mut findings, file.rel);
         crate::findings::set_line_hashes(&mut findings, file.text);
         findings
