@@ -487,38 +487,68 @@ impl Resolver<'_> {
     }
 }
 
+/// A saved graph with the imports of `changed` files resolved again (the same files, under
+/// the same settings, as when it was saved): equal to [`build`] on the current files.
+pub fn rebuild(
+    mut graph: Graph,
+    nodes: &[Node],
+    resolver: &Resolver,
+    changed: &HashSet<usize>,
+) -> Graph {
+    graph.edges.retain(|e| !changed.contains(&e.from));
+    graph.external.retain(|(f, _)| !changed.contains(f));
+    graph.unresolved.retain(|(f, _, _)| !changed.contains(f));
+    let mut order: Vec<usize> = changed.iter().copied().collect();
+    order.sort_unstable();
+    for i in order {
+        resolve_file(&mut graph, i, &nodes[i], resolver);
+    }
+    finish(graph)
+}
+
 /// Resolves every import of every file.
 pub fn build(nodes: &[Node], resolver: &Resolver) -> Graph {
     let mut graph = Graph::default();
     for (i, node) in nodes.iter().enumerate() {
-        for import in node.imports {
-            match resolver.resolve(node, import) {
-                Ok(files) if files.is_empty() => {
-                    graph.external.push((i, import.specifier.clone()));
-                }
-                Ok(files) => {
-                    for to in files.into_iter().filter(|&t| t != i) {
-                        graph.edges.push(Edge {
-                            from: i,
-                            to,
-                            line: import.line,
-                            kind: ImportKindOrd::of(import.kind),
-                        });
-                    }
-                }
-                Err(Unresolved) => {
-                    graph
-                        .unresolved
-                        .push((i, import.specifier.clone(), import.line))
+        resolve_file(&mut graph, i, node, resolver);
+    }
+    finish(graph)
+}
+
+/// Adds what file `i`'s imports resolve to.
+fn resolve_file(graph: &mut Graph, i: usize, node: &Node, resolver: &Resolver) {
+    for import in node.imports {
+        match resolver.resolve(node, import) {
+            Ok(files) if files.is_empty() => {
+                graph.external.push((i, import.specifier.clone()));
+            }
+            Ok(files) => {
+                for to in files.into_iter().filter(|&t| t != i) {
+                    graph.edges.push(Edge {
+                        from: i,
+                        to,
+                        line: import.line,
+                        kind: ImportKindOrd::of(import.kind),
+                    });
                 }
             }
+            Err(Unresolved) => graph
+                .unresolved
+                .push((i, import.specifier.clone(), import.line)),
         }
     }
-    // One edge per pair of files: the first import that loads the other file, else the first.
+}
+
+/// Puts a graph in its one order: edges by file pair (one per pair: the first import that
+/// loads the other file, else the first), the rest by file and place.
+fn finish(mut graph: Graph) -> Graph {
     graph.edges.sort_by_key(|e| (e.from, e.to, e.kind, e.line));
     graph
         .edges
         .dedup_by(|a, b| (a.from, a.to) == (b.from, b.to));
+    // Stable: within a file, imports stay in the order they were written.
+    graph.external.sort_by_key(|(f, _)| *f);
+    graph.unresolved.sort_by_key(|(f, _, _)| *f);
     graph
 }
 
@@ -763,11 +793,30 @@ fn graph_of(
             });
             graph
         }
-        Err(why) => {
-            run.reuse.push(why);
+        Err((mut why, previous)) => {
             let resolver = Resolver::new(&nodes, go_mod, Some(&js))
                 .with_include_dirs(&ctx.contracts.include_dirs);
-            let graph = build(&nodes, &resolver);
+            // The same files under the same settings resolve the same way: only the files
+            // whose imports changed are resolved again.
+            let same_files = previous.as_ref().is_some_and(|p| {
+                p.files.len() == inputs.files.len()
+                    && p.files.iter().zip(&inputs.files).all(|(a, b)| a.0 == b.0)
+            });
+            let graph = match previous.filter(|_| same_files) {
+                Some(previous) => {
+                    let changed: HashSet<usize> = (0..nodes.len())
+                        .filter(|&i| previous.files[i].1 != inputs.files[i].1)
+                        .collect();
+                    why.reason = format!(
+                        "{}; the imports of those files were resolved again, the other {} files' reused",
+                        why.reason,
+                        nodes.len() - changed.len()
+                    );
+                    rebuild(previous.result, &nodes, &resolver, &changed)
+                }
+                None => build(&nodes, &resolver),
+            };
+            run.reuse.push(why);
             state::save(ctx.cache, "import graph", inputs, &graph);
             graph
         }
@@ -972,6 +1021,45 @@ mod tests {
                 ("src/main.c", "src/util.h")
             ]
         );
+    }
+
+    #[test]
+    fn rebuilding_changed_files_equals_building_all() {
+        let a1 = [import("./b", 1), import("react", 2), import("./gone", 3)];
+        let a2 = [import("./c", 1), import("./b", 2), import("lodash", 3)];
+        let b = [import("./a", 1)];
+        let c = [import("./nope", 4), import("./a", 5)];
+        let nodes = |a: &'static [Import]| {
+            vec![
+                Node {
+                    rel: "a.ts",
+                    language: Language::TypeScript,
+                    imports: a,
+                },
+                Node {
+                    rel: "b.ts",
+                    language: Language::TypeScript,
+                    imports: &b,
+                },
+                Node {
+                    rel: "c.ts",
+                    language: Language::TypeScript,
+                    imports: &c,
+                },
+            ]
+        };
+        let (a1, a2): (&'static [Import], &'static [Import]) =
+            (Box::leak(Box::new(a1)), Box::leak(Box::new(a2)));
+        let before = nodes(a1);
+        let saved = build(&before, &Resolver::new(&before, None, None));
+        let after = nodes(a2);
+        let resolver = Resolver::new(&after, None, None);
+        let fresh = build(&after, &resolver);
+        let rebuilt = rebuild(saved, &after, &resolver, &HashSet::from([0]));
+        assert_eq!(rebuilt.edges, fresh.edges);
+        assert_eq!(rebuilt.external, fresh.external);
+        assert_eq!(rebuilt.unresolved, fresh.unresolved);
+        assert_eq!(fresh.unresolved.len(), 1);
     }
 
     #[test]

@@ -217,7 +217,7 @@ fn clones_of(
             });
             found
         }
-        Err(why) => {
+        Err((why, _)) => {
             run.reuse.push(why);
             let need = token_need(ctx.rules, ctx.mode);
             load_tokens(files, compared, ctx, need, &mut run.warnings);

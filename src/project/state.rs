@@ -47,34 +47,62 @@ struct Saved<R> {
 }
 
 /// The saved result when nothing the phase depends on changed; else `None` and why.
+/// The result an earlier run saved under the same settings, with the files (and their
+/// digests) it was computed from: what a phase that can update part of its result starts from.
+pub struct Previous<R> {
+    pub files: Vec<(String, u64)>,
+    pub result: R,
+}
+
+/// The saved result when nothing the phase depends on changed; else why not, and the saved
+/// result when only files changed (not the settings).
 pub fn load<R: bincode::Decode<()>>(
     cache: Option<&Cache>,
     phase: &'static str,
     inputs: &Inputs,
-) -> Result<R, Reuse> {
+) -> Result<R, (Reuse, Option<Previous<R>>)> {
+    match load_saved(cache, phase, inputs) {
+        Ok(result) => Ok(result),
+        Err((why, None)) => Err((why, None)),
+        Err((why, Some(saved))) => Err((
+            why,
+            Some(Previous {
+                files: saved.files,
+                result: saved.result,
+            }),
+        )),
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn load_saved<R: bincode::Decode<()>>(
+    cache: Option<&Cache>,
+    phase: &'static str,
+    inputs: &Inputs,
+) -> Result<R, (Reuse, Option<Saved<R>>)> {
     let recompute = |reason: String| Reuse {
         phase,
         reused: false,
         reason,
     };
     let Some(cache) = cache else {
-        return Err(recompute("no cache".into()));
+        return Err((recompute("no cache".into()), None));
     };
     let Some(bytes) = cache.get_state(phase) else {
-        return Err(recompute("no saved result for this project".into()));
+        return Err((recompute("no saved result for this project".into()), None));
     };
     let Some(saved) = cache::decode_value::<Saved<R>>(&bytes) else {
-        return Err(recompute("the saved result did not decode".into()));
+        return Err((recompute("the saved result did not decode".into()), None));
     };
     if saved.root == inputs.root() {
         return Ok(saved.result);
     }
     if saved.settings != inputs.settings {
-        return Err(recompute(format!(
-            "{phase} settings or resolver inputs changed"
-        )));
+        let why = recompute(format!("{phase} settings or resolver inputs changed"));
+        return Err((why, None));
     }
-    Err(recompute(differences(&saved.files, &inputs.files)))
+    let why = recompute(differences(&saved.files, &inputs.files));
+    Err((why, Some(saved)))
 }
 
 /// Saves a phase's result under its inputs' root.

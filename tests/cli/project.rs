@@ -308,6 +308,11 @@ fn warm_runs_after_edits_equal_cold_runs() {
     // An import edit closes a new cycle.
     p.write("pkg/models.py", "from . import app\n\nX = 1\n");
     let report = check("adding an import", 1);
+    // The same files: only the edited one's imports are resolved again.
+    assert_eq!(
+        reuse(&report)[1],
+        "import graph recomputed: 1 changed (pkg/models.py); the imports of those files were resolved again, the other 6 files' reused"
+    );
     assert_eq!(
         places(findings(&report, "import-cycle")[0]),
         ["pkg/app.py:1", "pkg/models.py:1"]
