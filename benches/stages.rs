@@ -1,6 +1,6 @@
 //! Throughput of the stages around parsing (bytes/s): the rules alone on facts already read
-//! off a tree, cache lookups (hit from memory, hit from SQLite, miss), and walking a
-//! generated tree.
+//! off a tree, cache lookups (hit from memory, hit from SQLite, miss), walking a generated
+//! tree, and the project phase's clone detection and import resolution on its facts.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use wtfcb::cache::{content_md5, Cache, CacheOptions, CachedFile};
@@ -117,5 +117,60 @@ fn walking(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rules, cache, walking);
+/// Clone detection and import resolution over the facts of a generated 1,000-file project
+/// (its files import each other, 5% are copies).
+fn project(c: &mut Criterion) {
+    use wtfcb::project::{clones, graph};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let made = generate::generate(dir.path(), 1_000).expect("generate");
+    let walked =
+        walk::walk(&[dir.path().to_path_buf()], &walk::WalkOptions::default()).expect("walk");
+    let mut records = Vec::new();
+    for c in &walked.files {
+        let text = std::fs::read_to_string(&c.path).expect("read");
+        let tree = parse::parse(c.language, &text).expect("parse");
+        let rel = c.rel.clone();
+        records.push((rel, c.language, facts::extract(&tree, &text, c.language)));
+    }
+    let mut group = c.benchmark_group("project");
+    group.throughput(Throughput::Bytes(made.bytes));
+    group.sample_size(20);
+    let inputs: Vec<clones::Input> = records
+        .iter()
+        .map(|(_, language, facts)| clones::Input {
+            language: *language,
+            tokens: &facts.tokens,
+        })
+        .collect();
+    let settings = clones::Settings {
+        min_tokens: 50,
+        min_lines: 6,
+        exact: false,
+    };
+    group.bench_function("clones-1000-files", |b| {
+        b.iter(|| clones::detect(&inputs, &settings))
+    });
+    let nodes: Vec<graph::Node> = records
+        .iter()
+        .map(|(rel, language, facts)| graph::Node {
+            rel,
+            language: *language,
+            imports: &facts.imports,
+        })
+        .collect();
+    group.bench_function("graph-1000-files", |b| {
+        b.iter(|| {
+            let resolver = graph::Resolver::new(&nodes, None, None);
+            let g = graph::build(&nodes, &resolver);
+            let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+            for e in &g.edges {
+                adjacency[e.from].push(e.to);
+            }
+            graph::cycles(&adjacency)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, rules, cache, walking, project);
 criterion_main!(benches);
