@@ -267,6 +267,9 @@ pub struct Cache {
     states: HashMap<String, FileState>,
     lru: Mutex<LruCache<(Digest16, Digest16), Arc<CachedFile>>>,
     new_results: Mutex<Vec<(Digest16, Digest16, Vec<u8>)>>,
+    /// Clone tokens stored in this run, by (content, tokens key), until `finish` writes them:
+    /// a file with the same content met later in the run reads them from here.
+    new_tokens: Mutex<HashMap<(Digest16, Digest16), Vec<u8>>>,
     new_states: Mutex<Vec<NewState>>,
     touched: Mutex<Vec<(Digest16, Digest16)>>,
     /// File states served by a stat hit whose `last_seen` is over a day old.
@@ -661,6 +664,7 @@ impl Cache {
             // entry up front.
             lru: Mutex::new(LruCache::unbounded()),
             new_results: Mutex::new(Vec::new()),
+            new_tokens: Mutex::new(HashMap::new()),
             new_states: Mutex::new(Vec::new()),
             touched: Mutex::new(Vec::new()),
             touched_states: Mutex::new(Vec::new()),
@@ -777,12 +781,17 @@ impl Cache {
     pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &crate::facts::Tokens) {
         let mut shape = tokens.clone();
         shape.retain(crate::facts::tokens::Need::Kinds);
-        lock(&self.new_results).push((md5, tokens_key(&key), encode_value(&shape)));
+        lock(&self.new_tokens).insert((md5, tokens_key(&key)), encode_value(&shape));
     }
 
     /// The clone tokens stored beside a result, if they are there and intact.
     pub fn get_tokens(&self, md5: &Digest16, key: &Digest16) -> Option<crate::facts::Tokens> {
-        let (value, _) = self.read_row(md5, &tokens_key(key)).ok()??;
+        let slot = (*md5, tokens_key(key));
+        let pending = lock(&self.new_tokens).get(&slot).cloned();
+        let value = match pending {
+            Some(bytes) => bytes,
+            None => self.read_row(md5, &slot.1).ok()??.0,
+        };
         let tokens = decode_value(&value);
         if tokens.is_none() {
             self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
@@ -911,6 +920,11 @@ impl Cache {
     pub fn finish(self, warnings: &mut Vec<String>) -> CacheStats {
         let start = Instant::now();
         let mut results = std::mem::take(&mut *lock(&self.new_results));
+        results.extend(
+            std::mem::take(&mut *lock(&self.new_tokens))
+                .into_iter()
+                .map(|((md5, key), value)| (md5, key, value)),
+        );
         // Identical files share one entry.
         results.sort_by_key(|r| (r.0, r.1));
         results.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);

@@ -261,10 +261,11 @@ pub fn run(
         for r in run.cache.iter().flat_map(|c| &c.project) {
             writeln!(
                 err,
-                "wtfcb: {}: {} ({})",
+                "wtfcb: {}: {} ({}) in {:.1}ms",
                 r.phase,
                 if r.reused { "reused" } else { "recomputed" },
-                crate::report::tty(&r.reason)
+                crate::report::tty(&r.reason),
+                r.ms
             )?;
         }
         writeln!(

@@ -790,6 +790,7 @@ fn graph_of(
                 phase: "import graph",
                 reused: true,
                 reason: "no imports, files or go.mod changed".into(),
+                ms: 0.0,
             });
             graph
         }

@@ -108,14 +108,25 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         .collect();
     let mut run = ProjectRun::default();
     let base = rules.base();
+    let timed = |run: &mut ProjectRun, since: std::time::Instant| {
+        if let Some(r) = run.reuse.last_mut() {
+            r.ms = since.elapsed().as_secs_f64() * 1e3;
+        }
+    };
     if enabled(base, &crate::rules::duplicate_code::META) {
+        let start = std::time::Instant::now();
         run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
+        timed(&mut run, start);
     }
+    let start = std::time::Instant::now();
     // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
     let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
         .ok()
         .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
     run.summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref(), ctx, &mut run);
+    if run.summary.imports.is_some() {
+        timed(&mut run, start);
+    }
     for file in &mut files {
         if let Some(findings) = &mut file.record.findings {
             crate::findings::sort(findings);
@@ -214,6 +225,7 @@ fn clones_of(
                 phase: "duplicates",
                 reused: true,
                 reason: "no clone tokens and no settings changed".into(),
+                ms: 0.0,
             });
             found
         }

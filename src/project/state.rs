@@ -16,6 +16,8 @@ pub struct Reuse {
     pub reused: bool,
     /// Why it was reused or recomputed.
     pub reason: String,
+    /// Wall time of the whole analysis, its findings included.
+    pub ms: f64,
 }
 
 /// A phase's inputs: its settings and, per file in order, its path and fact digest.
@@ -84,6 +86,7 @@ fn load_saved<R: bincode::Decode<()>>(
         phase,
         reused: false,
         reason,
+        ms: 0.0,
     };
     let Some(cache) = cache else {
         return Err((recompute("no cache".into()), None));

@@ -566,3 +566,42 @@ fn random_edit_sequences_keep_warm_runs_equal_to_cold_runs() {
         }
     }
 }
+
+/// Two files with one content in a cold run: the second is served from the first's entry,
+/// and its clone tokens from those the run has not written yet.
+#[test]
+fn identical_files_in_one_cold_run_are_one_clone_group() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("a.py", HANDLER);
+    p.write("b.py", HANDLER);
+    let cache = tempfile::tempdir().unwrap();
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "-j1",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--cache-dir",
+        ])
+        .arg(cache.path())
+        .arg(".")
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["run"]["cache"]["files_parsed"], 1);
+    assert_eq!(
+        places(findings(&report, "duplicate-code")[0]),
+        ["a.py:1", "b.py:1"]
+    );
+    let (cold, _) = analyze(p.path(), &["--no-cache"]);
+    assert_eq!(results_part(&out.stdout), results_part(&cold));
+}
