@@ -28,39 +28,69 @@ pub struct Class {
     pub data: bool,
 }
 
+/// The grammar whose kind names number a language's tokens. JavaScript, TypeScript and TSX
+/// share TSX's (a superset of the others), C and C++ share C++'s, so a copy from a `.js` file
+/// into a `.ts` one, or from C into C++, is found.
+pub fn family(lang: Language) -> Language {
+    match lang {
+        Language::JavaScript | Language::TypeScript | Language::Tsx => Language::Tsx,
+        Language::C | Language::Cpp => Language::Cpp,
+        other => other,
+    }
+}
+
 /// Per node kind id of a language, its token class (built once per process). Kinds are
-/// numbered in one byte: the grammar's anonymous kinds (keywords, operators, punctuation: at
-/// most 196 in any grammar here) first, then its named kinds in symbol order, where the named
-/// tokens (numbers, strings) come before the rules; the few past 254 share [`OVERFLOW`].
+/// numbered in one byte by name, in the order of the language family's grammar (see
+/// [`family`]): its anonymous kinds (keywords, operators, punctuation: at most 196 in any
+/// grammar here) first, then its named kinds in symbol order, where the named tokens
+/// (numbers, strings) come before the rules; the few past 254 share [`OVERFLOW`].
 pub fn classes(lang: Language) -> &'static [Class] {
     static TABLES: [OnceLock<Vec<Class>>; 10] = [const { OnceLock::new() }; 10];
     TABLES[lang.index()].get_or_init(|| {
+        let numbers = family_numbers(family(lang));
         let grammar = lang.grammar();
-        let count = grammar.node_kind_count() as u16;
-        let mut table = vec![Class::default(); count as usize];
-        let mut next = 0u8;
-        let visible = |id: &u16| grammar.node_kind_is_visible(*id);
-        let anonymous = (0..count)
-            .filter(visible)
-            .filter(|&id| !grammar.node_kind_is_named(id));
-        let named = (0..count)
-            .filter(visible)
-            .filter(|&id| grammar.node_kind_is_named(id));
-        for id in anonymous.chain(named) {
-            let kind = grammar.node_kind_for_id(id).unwrap_or("");
-            let named = grammar.node_kind_is_named(id);
-            let class = classify(kind, named, next);
-            if class.norm == next {
-                next = next.saturating_add(1).min(OVERFLOW);
-            }
-            table[id as usize] = class;
-        }
-        table
+        (0..grammar.node_kind_count() as u16)
+            .map(|id| {
+                let kind = grammar.node_kind_for_id(id).unwrap_or("");
+                let named = grammar.node_kind_is_named(id);
+                let number = numbers
+                    .get(&(named, kind.to_string()))
+                    .copied()
+                    .unwrap_or(OVERFLOW);
+                classify(kind, named, number)
+            })
+            .collect()
     })
 }
 
-/// The class of one kind; `next` is the number the next kind of its own gets.
-fn classify(kind: &str, named: bool, next: u8) -> Class {
+/// The number of each (named, kind name) of a family's grammar.
+fn family_numbers(base: Language) -> std::collections::HashMap<(bool, String), u8> {
+    let grammar = base.grammar();
+    let count = grammar.node_kind_count() as u16;
+    let visible = |id: &u16| grammar.node_kind_is_visible(*id);
+    let anonymous = (0..count)
+        .filter(visible)
+        .filter(|&id| !grammar.node_kind_is_named(id));
+    let named = (0..count)
+        .filter(visible)
+        .filter(|&id| grammar.node_kind_is_named(id));
+    let mut numbers = std::collections::HashMap::new();
+    let mut next = 0u8;
+    for id in anonymous.chain(named) {
+        let kind = grammar.node_kind_for_id(id).unwrap_or("");
+        let named = grammar.node_kind_is_named(id);
+        let key = (named, kind.to_string());
+        if numbers.contains_key(&key) || classify(kind, named, next).norm != next {
+            continue; // An alias of a kind already numbered, or an identifier.
+        }
+        numbers.insert(key, next);
+        next = next.saturating_add(1).min(OVERFLOW);
+    }
+    numbers
+}
+
+/// The class of one kind; `number` is its number unless it is an identifier.
+fn classify(kind: &str, named: bool, number: u8) -> Class {
     const NAMES: [&str; 8] = [
         "name",
         "constant",
@@ -87,7 +117,7 @@ fn classify(kind: &str, named: bool, next: u8) -> Class {
     let lower = kind.to_ascii_lowercase();
     let literal = named && LITERALS.iter().any(|l| lower.contains(l));
     Class {
-        norm: next,
+        norm: number,
         data: literal || (!named && SEPARATORS.contains(&kind)),
     }
 }

@@ -175,7 +175,8 @@ impl Detector<'_> {
             .flat_map_iter(|(f, input)| {
                 let mut kept = Vec::new();
                 if input.tokens.len() >= self.min_tokens {
-                    let seed = input.language.index() as u64 + 1;
+                    // One family (JavaScript/TypeScript, C/C++) shares its hashes.
+                    let seed = crate::facts::tokens::family(input.language).index() as u64 + 1;
                     let value = |i| self.value(f, i);
                     winnow(input.tokens.len(), self.k, self.w, seed, value, |pos, h| {
                         kept.push(((h >> 32) as u32, f as u32, pos as u32));
@@ -415,6 +416,60 @@ mod tests {
         let exact = detect_in(&sources, true);
         let places: Vec<_> = exact.groups[0].regions.iter().map(|r| r.file).collect();
         assert_eq!(places, [0, 2], "the renamed copy is no Type-1 clone");
+    }
+
+    #[test]
+    fn javascript_and_typescript_copies_match_and_python_never_does() {
+        let js = "function total(items, rate) {
+  let s = 0;
+  for (const item of items) {
+    s = s + item.price * rate;
+  }
+  if (s > 100) {
+    s = s - 10;
+  }
+  const count = items.length;
+  return [s, s / count, count];
+}
+";
+        let ts = js.replace("(items, rate)", "(items: Item[], rate: number)");
+        let files = [
+            (Language::JavaScript, js.to_string()),
+            (Language::TypeScript, js.to_string()),
+            (Language::Tsx, ts),
+            (Language::C, "int f(int a) { return a; }\n".to_string()),
+        ];
+        let toks: Vec<(Language, Tokens)> =
+            files.iter().map(|(l, s)| (*l, tokens(*l, s))).collect();
+        let inputs: Vec<Input> = toks
+            .iter()
+            .map(|(language, tokens)| Input {
+                language: *language,
+                tokens,
+            })
+            .collect();
+        let found = detect(&inputs, &settings(false));
+        let groups: Vec<Vec<usize>> = found
+            .groups
+            .iter()
+            .map(|g| g.regions.iter().map(|r| r.file).collect())
+            .collect();
+        // JavaScript and TypeScript whole; the TSX copy from after its typed signature.
+        assert_eq!(groups, [vec![0, 1], vec![0, 2]]);
+        assert!(found.groups[1].regions[1].start > found.groups[1].regions[0].start);
+        // A Python file never matches a JavaScript one, whatever their tokens' numbers.
+        let py = tokens(Language::Python, BODY);
+        let same_numbers = Input {
+            language: Language::JavaScript,
+            tokens: &py,
+        };
+        let python = Input {
+            language: Language::Python,
+            tokens: &py,
+        };
+        assert!(detect(&[python, same_numbers], &settings(false))
+            .groups
+            .is_empty());
     }
 
     #[test]
