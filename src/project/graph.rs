@@ -51,8 +51,15 @@ pub struct Edge {
 pub struct ImportKindOrd(pub u8);
 
 impl ImportKindOrd {
-    fn of(kind: ImportKind) -> ImportKindOrd {
-        ImportKindOrd(match kind {
+    /// Rust's `mod m;`: it declares the module, and loads nothing a cycle is made of (a module
+    /// and its parent may use each other).
+    const DECLARES: ImportKindOrd = ImportKindOrd(4);
+
+    fn of(node: &Node, import: &Import) -> ImportKindOrd {
+        if node.language == Language::Rust && import.specifier.starts_with("mod ") {
+            return Self::DECLARES;
+        }
+        ImportKindOrd(match import.kind {
             ImportKind::Static => 0,
             ImportKind::ReExport => 1,
             ImportKind::TypeOnly => 2,
@@ -528,7 +535,7 @@ fn resolve_file(graph: &mut Graph, i: usize, node: &Node, resolver: &Resolver) {
                         from: i,
                         to,
                         line: import.line,
-                        kind: ImportKindOrd::of(import.kind),
+                        kind: ImportKindOrd::of(node, import),
                     });
                 }
             }
@@ -751,7 +758,7 @@ pub(super) fn run_rules(
         super::contracts::check(files, &graph, ctx.contracts);
     }
     if want_cycles {
-        let (adjacency, line_of) = loading_edges(files, &graph);
+        let (adjacency, line_of) = loading_edges(&graph, files.len());
         let components = cycles(&adjacency);
         summary.cycles = components.len() as u64;
         for component in &components {
@@ -861,7 +868,7 @@ pub fn of_records(
     let js = js_config(&nodes, root);
     let resolver = Resolver::new(&nodes, go_mod, Some(&js)).with_include_dirs(include_dirs);
     let graph = build(&nodes, &resolver);
-    let (adjacency, _) = loading_edges_of(&nodes, &graph);
+    let (adjacency, _) = loading_edges(&graph, nodes.len());
     let loading = adjacency
         .iter()
         .enumerate()
@@ -877,27 +884,14 @@ pub fn of_records(
 /// The line of the import behind each edge `(from, to)`.
 type LineOf = HashMap<(usize, usize), u32>;
 
-/// The edges that load the other file when a file loads, as adjacency lists, with the line
-/// of each. Rust `mod m;` is left out: a module and its parent may use each other.
-fn loading_edges(files: &[Analyzed], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
-    let nodes: Vec<Node> = files.iter().map(|f| Node::of(f.record)).collect();
-    loading_edges_of(&nodes, graph)
-}
-
-fn loading_edges_of(nodes: &[Node], graph: &Graph) -> (Vec<Vec<usize>>, LineOf) {
-    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+/// The edges that load the other file when a file loads (see [`ImportKindOrd::loads`]), as
+/// adjacency lists over `n` files, with the line of each.
+fn loading_edges(graph: &Graph, n: usize) -> (Vec<Vec<usize>>, LineOf) {
+    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut line_of = LineOf::new();
     for e in graph.edges.iter().filter(|e| e.kind.loads()) {
-        let node = &nodes[e.from];
-        let is_mod = node.language == Language::Rust
-            && node
-                .imports
-                .iter()
-                .any(|i| i.line == e.line && i.specifier.starts_with("mod "));
-        if !is_mod {
-            adjacency[e.from].push(e.to);
-            line_of.entry((e.from, e.to)).or_insert(e.line);
-        }
+        adjacency[e.from].push(e.to);
+        line_of.entry((e.from, e.to)).or_insert(e.line);
     }
     (adjacency, line_of)
 }
@@ -1061,6 +1055,38 @@ mod tests {
         assert_eq!(rebuilt.external, fresh.external);
         assert_eq!(rebuilt.unresolved, fresh.unresolved);
         assert_eq!(fresh.unresolved.len(), 1);
+    }
+
+    // `mod c;` written above `use self::c::f;` in the same file: the two imports are one
+    // edge, and the one kept was the `mod` line, so the use-cycle through it was missed.
+    #[test]
+    fn a_use_beside_a_mod_declaration_still_makes_a_cycle() {
+        let lib = [import("mod b", 1)];
+        let b = [import("mod c", 1), import("self::c::f", 2)];
+        let c = [import("crate::b::g", 1)];
+        let nodes = [
+            Node {
+                rel: "src/lib.rs",
+                language: Language::Rust,
+                imports: &lib,
+            },
+            Node {
+                rel: "src/b.rs",
+                language: Language::Rust,
+                imports: &b,
+            },
+            Node {
+                rel: "src/b/c.rs",
+                language: Language::Rust,
+                imports: &c,
+            },
+        ];
+        let graph = build(&nodes, &Resolver::new(&nodes, None, None));
+        let (adjacency, line_of) = loading_edges(&graph, nodes.len());
+        assert_eq!(cycles(&adjacency), [vec![1, 2]]);
+        assert_eq!(line_of[&(1, 2)], 2, "the loading import's line");
+        // `mod` alone loads nothing: lib.rs is in no cycle.
+        assert!(adjacency[0].is_empty());
     }
 
     #[test]
