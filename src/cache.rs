@@ -779,8 +779,7 @@ impl Cache {
     /// are left out (a third of the size): only `--duplicates exact` needs them, and it
     /// re-reads the files it must.
     pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &crate::facts::Tokens) {
-        let mut shape = tokens.clone();
-        shape.retain(crate::facts::tokens::Need::Kinds);
+        let shape = tokens.without_texts();
         lock(&self.new_tokens).insert((md5, tokens_key(&key)), encode_value(&shape));
     }
 

@@ -206,6 +206,16 @@ impl Tokens {
         }
     }
 
+    /// A copy with the kinds and lines only (what the cache stores).
+    pub fn without_texts(&self) -> Tokens {
+        Tokens {
+            kinds: self.kinds.clone(),
+            texts: Vec::new(),
+            lines: self.lines.clone(),
+            data_run: 0,
+        }
+    }
+
     /// Keeps what a run needs in memory: nothing when no clone detection runs, the kinds
     /// alone when it compares kinds, everything for `--duplicates exact`.
     pub fn retain(&mut self, need: Need) {

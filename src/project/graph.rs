@@ -1024,30 +1024,15 @@ mod tests {
         let a2 = [import("./c", 1), import("./b", 2), import("lodash", 3)];
         let b = [import("./a", 1)];
         let c = [import("./nope", 4), import("./a", 5)];
-        let nodes = |a: &'static [Import]| {
-            vec![
-                Node {
-                    rel: "a.ts",
-                    language: Language::TypeScript,
-                    imports: a,
-                },
-                Node {
-                    rel: "b.ts",
-                    language: Language::TypeScript,
-                    imports: &b,
-                },
-                Node {
-                    rel: "c.ts",
-                    language: Language::TypeScript,
-                    imports: &c,
-                },
-            ]
+        let ts = |rel, imports| Node {
+            rel,
+            language: Language::TypeScript,
+            imports,
         };
-        let (a1, a2): (&'static [Import], &'static [Import]) =
-            (Box::leak(Box::new(a1)), Box::leak(Box::new(a2)));
-        let before = nodes(a1);
+        let nodes = |a| vec![ts("a.ts", a), ts("b.ts", &b[..]), ts("c.ts", &c[..])];
+        let before = nodes(&a1[..]);
         let saved = build(&before, &Resolver::new(&before, None, None));
-        let after = nodes(a2);
+        let after = nodes(&a2[..]);
         let resolver = Resolver::new(&after, None, None);
         let fresh = build(&after, &resolver);
         let rebuilt = rebuild(saved, &after, &resolver, &HashSet::from([0]));

@@ -48,7 +48,6 @@ struct Saved<R> {
     result: R,
 }
 
-/// The saved result when nothing the phase depends on changed; else `None` and why.
 /// The result an earlier run saved under the same settings, with the files (and their
 /// digests) it was computed from: what a phase that can update part of its result starts from.
 pub struct Previous<R> {
@@ -63,25 +62,6 @@ pub fn load<R: bincode::Decode<()>>(
     phase: &'static str,
     inputs: &Inputs,
 ) -> Result<R, (Reuse, Option<Previous<R>>)> {
-    match load_saved(cache, phase, inputs) {
-        Ok(result) => Ok(result),
-        Err((why, None)) => Err((why, None)),
-        Err((why, Some(saved))) => Err((
-            why,
-            Some(Previous {
-                files: saved.files,
-                result: saved.result,
-            }),
-        )),
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn load_saved<R: bincode::Decode<()>>(
-    cache: Option<&Cache>,
-    phase: &'static str,
-    inputs: &Inputs,
-) -> Result<R, (Reuse, Option<Saved<R>>)> {
     let recompute = |reason: String| Reuse {
         phase,
         reused: false,
@@ -105,7 +85,11 @@ fn load_saved<R: bincode::Decode<()>>(
         return Err((why, None));
     }
     let why = recompute(differences(&saved.files, &inputs.files));
-    Err((why, Some(saved)))
+    let previous = Previous {
+        files: saved.files,
+        result: saved.result,
+    };
+    Err((why, Some(previous)))
 }
 
 /// Saves a phase's result under its inputs' root.
