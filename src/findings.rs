@@ -213,11 +213,27 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     if findings.is_empty() {
         return;
     }
-    let hashes = line_hashes(text);
+    let hashes = line_hash_values(text);
+    // Only the hashes of lines with a finding need their ordinal (`:k`): count those alone,
+    // and format nothing else.
+    let line_of = |f: &Finding| (f.start_line.max(1) - 1) as usize;
+    let wanted: std::collections::HashSet<u64> = findings
+        .iter()
+        .filter_map(|f| hashes.get(line_of(f)).copied())
+        .collect();
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut ordinals = vec![0u32; hashes.len()];
+    for (ordinal, hash) in ordinals.iter_mut().zip(&hashes) {
+        if wanted.contains(hash) {
+            let n = seen.entry(*hash).or_insert(0);
+            *n += 1;
+            *ordinal = *n;
+        }
+    }
     for f in findings {
-        let i = (f.start_line.max(1) - 1) as usize;
-        if let Some(h) = hashes.get(i) {
-            f.line_hash = h.clone();
+        let i = line_of(f);
+        if let (Some(h), Some(n)) = (hashes.get(i), ordinals.get(i)) {
+            f.line_hash = format!("{h:x}:{n}");
         }
     }
 }
@@ -233,61 +249,70 @@ const LINE_HASH_WINDOW: usize = 100;
 /// mark (U+FFFF) then zeros past the end; written in hex with `:k` for the k-th line of the file
 /// with that hash. One entry per line, plus one for the line after a final newline.
 pub fn line_hashes(text: &str) -> Vec<String> {
+    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    line_hash_values(text)
+        .into_iter()
+        .map(|hash| {
+            let n = seen.entry(hash).or_insert(0);
+            *n += 1;
+            format!("{hash:x}:{n}")
+        })
+        .collect()
+}
+
+/// The hash of every line, in order, without the ordinal: see [`line_hashes`].
+fn line_hash_values(text: &str) -> Vec<u64> {
+    // ASCII text is its own UTF-16: skip the decoding.
+    if text.is_ascii() {
+        hash_units(text.bytes().map(u16::from), text.len())
+    } else {
+        hash_units(text.encode_utf16(), text.len())
+    }
+}
+
+fn hash_units(units: impl Iterator<Item = u16>, len: usize) -> Vec<u64> {
     const BASE: u64 = 37;
     const EOF: u16 = 0xFFFF;
+    const NL: u16 = b'\n' as u16;
     let first_mod = (0..LINE_HASH_WINDOW).fold(1u64, |m, _| m.wrapping_mul(BASE));
     let mut window = [0u16; LINE_HASH_WINDOW];
-    // The line starting at each window slot, if one does.
-    let mut starts = [u32::MAX; LINE_HASH_WINDOW];
+    // Whether a line starts at each window slot.
+    let mut starts = [false; LINE_HASH_WINDOW];
     let mut hash = 0u64;
     let mut at = 0usize;
-    let mut line = 0u32;
     let mut line_start = true;
     let mut after_cr = false;
-    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let mut out = Vec::new();
-    let mut emit =
-        |hash: u64, starts: &mut [u32; LINE_HASH_WINDOW], at: usize, out: &mut Vec<String>| {
-            if starts[at] != u32::MAX {
-                let n = seen.entry(hash).or_insert(0);
-                *n += 1;
-                out.push(format!("{hash:x}:{n}"));
-                starts[at] = u32::MAX;
-            }
-        };
-    let roll = |c: u16, hash: &mut u64, window: &mut [u16; LINE_HASH_WINDOW], at: &mut usize| {
-        let leaving = window[*at];
-        window[*at] = c;
+    let mut out = Vec::with_capacity(len / 32);
+    let mut step = |c: u16, line_start: bool, hash: &mut u64, at: &mut usize| {
+        // The window now holds the 100 units from the line that started at this slot.
+        if std::mem::replace(&mut starts[*at], line_start) {
+            out.push(*hash);
+        }
+        let leaving = std::mem::replace(&mut window[*at], c);
         *hash = hash
             .wrapping_mul(BASE)
             .wrapping_add(u64::from(c))
             .wrapping_sub(first_mod.wrapping_mul(u64::from(leaving)));
-        *at = (*at + 1) % LINE_HASH_WINDOW;
+        *at += 1;
+        if *at == LINE_HASH_WINDOW {
+            *at = 0;
+        }
     };
-    for unit in text.encode_utf16().chain(std::iter::once(EOF)) {
+    for unit in units.chain(std::iter::once(EOF)) {
         let mut c = unit;
-        if c == u16::from(b' ') || c == u16::from(b'\t') || (after_cr && c == u16::from(b'\n')) {
+        if c == u16::from(b' ') || c == u16::from(b'\t') || (after_cr && c == NL) {
             after_cr = false;
             continue;
         }
         after_cr = c == u16::from(b'\r');
         if after_cr {
-            c = u16::from(b'\n');
+            c = NL;
         }
-        emit(hash, &mut starts, at, &mut out);
-        if line_start {
-            line_start = false;
-            line += 1;
-            starts[at] = line;
-        }
-        if c == u16::from(b'\n') {
-            line_start = true;
-        }
-        roll(c, &mut hash, &mut window, &mut at);
+        step(c, line_start, &mut hash, &mut at);
+        line_start = c == NL;
     }
     for _ in 0..LINE_HASH_WINDOW {
-        emit(hash, &mut starts, at, &mut out);
-        roll(0, &mut hash, &mut window, &mut at);
+        step(0, false, &mut hash, &mut at);
     }
     out
 }
@@ -405,5 +430,41 @@ mod tests {
         set_fingerprints(&mut moved, "a.py");
         assert_eq!(moved[0].fingerprint, two[0].fingerprint);
         assert_eq!(moved[1].fingerprint, two[1].fingerprint);
+    }
+
+    #[test]
+    fn finding_line_hashes_equal_the_whole_file_hashes() {
+        // A line's hash covers the 100 characters from its start on, so the first lines of a
+        // long repetition hash alike and carry ordinals 1, 2, 3...
+        let text = "x = 1\n".repeat(60);
+        let text = text.as_str();
+        let all = line_hashes(text);
+        let finding = |line| Finding {
+            rule: "r".into(),
+            category: Category::Security,
+            severity: Severity::High,
+            message: String::new(),
+            path: "a.py".into(),
+            start_line: line,
+            start_column: 1,
+            end_line: line,
+            end_column: 1,
+            symbol: None,
+            snippet: String::new(),
+            fingerprint: String::new(),
+            suppressed: false,
+            value: None,
+            baselined: false,
+            preexisting: false,
+            line_hash: String::new(),
+            columns_utf16: None,
+            related: Vec::new(),
+            identity: None,
+        };
+        let mut some = vec![finding(5), finding(2), finding(5), finding(7), finding(99)];
+        set_line_hashes(&mut some, text);
+        let got: Vec<&str> = some.iter().map(|f| f.line_hash.as_str()).collect();
+        assert_eq!(got, [&all[4], &all[1], &all[4], &all[6], ""]);
+        assert!(all[4].ends_with(":5"), "{all:?}");
     }
 }

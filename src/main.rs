@@ -18,6 +18,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: nothing has touched tree-sitter yet.
+    unsafe { wtfcb::alloc::install() };
     if std::env::args_os()
         .nth(1)
         .is_some_and(|a| a == wtfcb::isolate::WORKER_ARG)

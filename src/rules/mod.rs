@@ -354,13 +354,14 @@ impl<'a> Emitter<'a> {
         let text = self.file.text;
         let starts = self.line_starts.get_or_init(|| {
             std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect()
         });
         let Some(&start) = starts.get(line.saturating_sub(1) as usize) else {
             return "";
         };
-        let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        let end =
+            memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |n| start + n);
         &text[start..end]
     }
 
