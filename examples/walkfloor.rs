@@ -122,7 +122,11 @@ fn main() {
         std::process::exit(2);
     };
     let jobs = args.get(2).and_then(|j| j.parse().ok()).unwrap_or(2);
-    let rounds = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(3usize).max(1);
+    let rounds = args
+        .get(3)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3usize)
+        .max(1);
     let mut files = Vec::new();
     python_files(Path::new(dir), &mut files);
     files.sort();
@@ -148,7 +152,10 @@ fn main() {
         with_mi.push(run(&files, jobs, true).0);
     }
     let floor = median(parse);
-    println!("{} .py files under {dir} at -j{jobs}, median of {rounds}:", files.len());
+    println!(
+        "{} .py files under {dir} at -j{jobs}, median of {rounds}:",
+        files.len()
+    );
     println!("  parse          {floor:.3} s  1.00x");
     for (name, times) in [("walk", walked), ("walk+mimalloc", with_mi)] {
         let t = median(times);

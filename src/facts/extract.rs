@@ -1,6 +1,7 @@
 //! The single pass over a syntax tree. A `TreeCursor` walk with enter/leave events and explicit
 //! stacks, so 5,000-deep nesting costs memory, never the call stack.
 
+use crate::facts::field::Field;
 use tree_sitter::{Node, Tree};
 
 use super::names;
@@ -100,6 +101,7 @@ struct Extractor<'a> {
 
 /// Reads every fact of one file off its tree, in one walk.
 pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
+    let _grammar = super::field::Grammar::enter(lang);
     let total = count_lines(src);
     let mut ex = Extractor {
         lang,
@@ -127,10 +129,10 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
     let mut left: Vec<usize> = Vec::new();
     loop {
         let node = cursor.node();
-        // The field is looked up only where it matters (it costs a search per node).
-        let descend = ex.enter(node, &|| cursor.field_name(), &path, has_errors);
-        path.push(node);
         let children = node.child_count();
+        // The field is looked up only where it matters (it costs a search per node).
+        let descend = ex.enter(node, children, &|| cursor.field_name(), &path, has_errors);
+        path.push(node);
         if descend && children > 0 && cursor.goto_first_child() {
             left.push(children - 1);
             continue;
@@ -208,6 +210,7 @@ impl Extractor<'_> {
     fn enter(
         &mut self,
         node: Node,
+        children: usize,
         field: &dyn Fn() -> Option<&'static str>,
         path: &[Node],
         has_errors: bool,
@@ -268,7 +271,7 @@ impl Extractor<'_> {
                 if matches!(
                     node.kind(),
                     "function_expression" | "function" | "generator_function"
-                ) && node.child_by_field_name("name").is_some() =>
+                ) && node.field("name").is_some() =>
             {
                 self.open_function(node, None)
             }
@@ -302,21 +305,32 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
-        if node.child_count() == 0 && node.start_byte() < node.end_byte() {
-            self.mark(node.start_position().row, LINE_CODE);
-            self.mark(last_row(node), LINE_CODE);
-            self.token(node, kind);
+        if children == 0 {
+            self.leaf(node, kind);
         }
         true
     }
 
-    /// Records a leaf token for clone detection, unless it belongs to an import.
-    fn token(&mut self, node: Node, kind: usize) {
-        if node.start_byte() >= self.import_end {
+    /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
+    /// belongs to an import. Each position is read from tree-sitter once.
+    fn leaf(&mut self, node: Node, kind: usize) {
+        let range = node.byte_range();
+        if range.is_empty() {
+            return;
+        }
+        let (start, end) = (node.start_position(), node.end_position());
+        self.mark(start.row, LINE_CODE);
+        // A token that swallows its newline ends at column 0 of the next row.
+        let last = if end.column == 0 && end.row > start.row {
+            end.row - 1
+        } else {
+            end.row
+        };
+        self.mark(last, LINE_CODE);
+        if range.start >= self.import_end {
             let class = self.token_classes.get(kind).copied().unwrap_or_default();
-            let text = self.src.get(node.byte_range()).unwrap_or("");
-            let line = node.start_position().row as u32 + 1;
-            self.facts.tokens.push(class, text, line);
+            let text = self.src.get(range).unwrap_or("");
+            self.facts.tokens.push(class, text, start.row as u32 + 1);
         }
     }
 
@@ -398,7 +412,7 @@ impl Extractor<'_> {
                 }
                 // Go and Java hang a plain `else` block straight off the `if`.
                 if matches!(self.lang, Language::Go | Language::Java) {
-                    let alt = node.child_by_field_name("alternative");
+                    let alt = node.field("alternative");
                     if alt.is_some_and(|a| a.kind() != "if_statement") {
                         cognitive += 1;
                     }
@@ -431,7 +445,7 @@ impl Extractor<'_> {
                 (cyclomatic, cognitive) = (1, 1 + nesting);
                 raise_nesting = true;
             }
-            Role::LetElse if node.child_by_field_name("alternative").is_some() => {
+            Role::LetElse if node.field("alternative").is_some() => {
                 (cyclomatic, cognitive) = (1, 1 + nesting);
                 (raise_nesting, raise_depth) = (true, true);
             }
@@ -489,7 +503,7 @@ impl Extractor<'_> {
                 .sole_code_child(parent)
                 .is_some_and(|c| c.id() == node.id()),
             Role::If => parent
-                .child_by_field_name("alternative")
+                .field("alternative")
                 .is_some_and(|a| a.id() == node.id()),
             _ => false,
         }
@@ -624,7 +638,7 @@ impl Extractor<'_> {
     /// A named C++ namespace qualifies what is inside (`arrow::engine::FromProto`), as lizard
     /// names it; an anonymous one adds nothing.
     fn open_namespace(&mut self, node: Node) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.field("name") else {
             return;
         };
         let name: String = names::text(name, self.src).split_whitespace().collect();

@@ -2,6 +2,7 @@
 //! and syntax errors. These are plain serialisable data, so a cache can store them as they are.
 
 pub(crate) mod extract;
+pub(crate) mod field;
 pub(crate) mod names;
 pub(crate) mod tokens;
 

@@ -1,6 +1,7 @@
 //! Reading names, parameter lists and import targets off definition nodes, per language.
 //! Each helper looks at a node and a bounded number of its descendants: no recursion.
 
+use crate::facts::field::Field;
 use tree_sitter::Node;
 
 use super::{Import, ImportKind, Suppression, Todo};
@@ -40,12 +41,12 @@ fn unquote(s: &str) -> String {
 /// In C and C++ the name of a function hides in a chain of declarators
 /// (`int *(*f)(int)`): follow `declarator` fields down to the function declarator.
 pub fn c_function_declarator(node: Node) -> Option<Node> {
-    let mut current = node.child_by_field_name("declarator");
+    let mut current = node.field("declarator");
     while let Some(n) = current {
         if n.kind() == "function_declarator" || n.kind() == "abstract_function_declarator" {
             return Some(n);
         }
-        current = n.child_by_field_name("declarator");
+        current = n.field("declarator");
     }
     None
 }
@@ -55,7 +56,7 @@ pub fn c_function_declarator(node: Node) -> Option<Node> {
 /// a function to measure.
 pub fn has_body(node: Node, lang: Language) -> bool {
     // A Ruby `def f; end` has no body node and is still a definition.
-    lang == Language::Ruby || node.child_by_field_name("body").is_some()
+    lang == Language::Ruby || node.field("body").is_some()
 }
 
 /// The declared name of a function-like node, as written (may be qualified: `A::f`).
@@ -68,25 +69,25 @@ pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
 pub fn function_name_node(node: Node, lang: Language) -> Option<Node> {
     match lang {
         Language::C | Language::Cpp => {
-            c_function_declarator(node).and_then(|d| d.child_by_field_name("declarator"))
+            c_function_declarator(node).and_then(|d| d.field("declarator"))
         }
-        _ => node.child_by_field_name("name"),
+        _ => node.field("name"),
     }
 }
 
 /// The type a Go method is declared on: `func (s *Server) Run()` gives `Server`.
 pub fn go_receiver(node: Node, src: &str) -> Option<String> {
-    let receiver = node.child_by_field_name("receiver")?;
+    let receiver = node.field("receiver")?;
     let mut cursor = receiver.walk();
     let param = receiver
         .named_children(&mut cursor)
         .find(|c| c.kind() == "parameter_declaration")?;
-    let mut ty = param.child_by_field_name("type")?;
+    let mut ty = param.field("type")?;
     // `*T`, `T[K]`: the base type identifier.
     for _ in 0..4 {
         match ty.kind() {
             "pointer_type" => ty = ty.named_child(0)?,
-            "generic_type" => ty = ty.child_by_field_name("type")?,
+            "generic_type" => ty = ty.field("type")?,
             _ => break,
         }
     }
@@ -98,13 +99,11 @@ pub fn go_receiver(node: Node, src: &str) -> Option<String> {
 pub fn class_name(node: Node, lang: Language, src: &str) -> Option<(String, &'static str)> {
     let kind = class_kind(node, lang)?;
     let name = match (lang, node.kind()) {
-        (Language::Rust, "impl_item") => node.child_by_field_name("type").map(|t| {
+        (Language::Rust, "impl_item") => node.field("type").map(|t| {
             let full = text(t, src);
             full.split('<').next().unwrap_or(full).to_string()
         }),
-        _ => node
-            .child_by_field_name("name")
-            .map(|n| text(n, src).to_string()),
+        _ => node.field("name").map(|n| text(n, src).to_string()),
     };
     Some((
         name.map(|n| clip(&n))
@@ -115,13 +114,13 @@ pub fn class_name(node: Node, lang: Language, src: &str) -> Option<(String, &'st
 
 fn class_kind(node: Node, lang: Language) -> Option<&'static str> {
     let kind = match (lang, node.kind()) {
-        (Language::Go, "type_spec") => match node.child_by_field_name("type")?.kind() {
+        (Language::Go, "type_spec") => match node.field("type")?.kind() {
             "struct_type" => "struct",
             "interface_type" => "interface",
             _ => return None,
         },
         (Language::C | Language::Cpp, k) => {
-            node.child_by_field_name("body")?;
+            node.field("body")?;
             match k {
                 "struct_specifier" => "struct",
                 "union_specifier" => "union",
@@ -184,7 +183,7 @@ pub fn binding_name<'t>(
     }
     let target = ["name", "left", "pattern", "key", "property", "declarator"]
         .iter()
-        .find_map(|field| holder.child_by_field_name(field))?;
+        .find_map(|field| holder.field(field))?;
     let target = if target.kind() == "expression_list" {
         if target.named_child_count() != 1 {
             return None;
@@ -206,11 +205,9 @@ pub fn binding_name<'t>(
 pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
     let params = match lang {
         Language::C | Language::Cpp => {
-            c_function_declarator(node).and_then(|d| d.child_by_field_name("parameters"))
+            c_function_declarator(node).and_then(|d| d.field("parameters"))
         }
-        _ => node
-            .child_by_field_name("parameters")
-            .or_else(|| node.child_by_field_name("parameter")),
+        _ => node.field("parameters").or_else(|| node.field("parameter")),
     };
     let Some(params) = params else { return 0 };
     if params.kind() == "identifier" {
@@ -272,7 +269,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             let mut cursor = node.walk();
             for name in node.children_by_field_name("name", &mut cursor) {
                 let module = if name.kind() == "aliased_import" {
-                    name.child_by_field_name("name")
+                    name.field("name")
                 } else {
                     Some(name)
                 };
@@ -282,13 +279,13 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::Python, "import_from_statement") => {
-            if let Some(m) = node.child_by_field_name("module_name") {
+            if let Some(m) = node.field("module_name") {
                 let mut cursor = node.walk();
                 let names = node
                     .children_by_field_name("name", &mut cursor)
                     .filter_map(|n| {
                         let n = if n.kind() == "aliased_import" {
-                            n.child_by_field_name("name")?
+                            n.field("name")?
                         } else {
                             n
                         };
@@ -300,7 +297,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
-            if let Some(s) = node.child_by_field_name("source") {
+            if let Some(s) = node.field("source") {
                 // `import type { A } from "./a"`: a `type` keyword right after `import`.
                 let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
                 let kind = if type_only {
@@ -312,7 +309,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "export_statement") => {
-            if let Some(s) = node.child_by_field_name("source") {
+            if let Some(s) = node.field("source") {
                 let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
                 let kind = if type_only {
                     ImportKind::TypeOnly
@@ -323,7 +320,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "call_expression") => {
-            let Some(function) = node.child_by_field_name("function") else {
+            let Some(function) = node.field("function") else {
                 return;
             };
             let kind = match function.kind() {
@@ -331,28 +328,25 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
                 "identifier" if text(function, src) == "require" => ImportKind::Static,
                 _ => return,
             };
-            if let Some(arg) = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-            {
+            if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
                 if arg.kind() == "string" {
                     push(unquote(text(arg, src)), kind, Vec::new());
                 }
             }
         }
         (Language::Rust, "use_declaration") => {
-            if let Some(arg) = node.child_by_field_name("argument") {
+            if let Some(arg) = node.field("argument") {
                 push(squash(text(arg, src)), ImportKind::Static, Vec::new());
             }
         }
         (Language::Rust, "extern_crate_declaration") => {
-            if let Some(name) = node.child_by_field_name("name") {
+            if let Some(name) = node.field("name") {
                 push(squash(text(name, src)), ImportKind::Static, Vec::new());
             }
         }
         // `mod m;` loads `m.rs` or `m/mod.rs`; an inline `mod m { ... }` loads nothing.
-        (Language::Rust, "mod_item") if node.child_by_field_name("body").is_none() => {
-            if let Some(name) = node.child_by_field_name("name") {
+        (Language::Rust, "mod_item") if node.field("body").is_none() => {
+            if let Some(name) = node.field("name") {
                 push(
                     format!("mod {}", text(name, src)),
                     ImportKind::Static,
@@ -361,7 +355,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::Go, "import_spec") => {
-            if let Some(path) = node.child_by_field_name("path") {
+            if let Some(path) = node.field("path") {
                 push(unquote(text(path, src)), ImportKind::Static, Vec::new());
             }
         }
@@ -376,7 +370,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             );
         }
         (Language::C | Language::Cpp, "preproc_include") => {
-            if let Some(path) = node.child_by_field_name("path") {
+            if let Some(path) = node.field("path") {
                 // Kept with its delimiters: `"x.h"` is looked up beside the file first, `<x.h>`
                 // only on the include path.
                 let spec = clip(&text(path, src).replace(char::is_whitespace, ""));
@@ -384,10 +378,10 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             }
         }
         (Language::Ruby, "call") => {
-            if node.child_by_field_name("receiver").is_some() {
+            if node.field("receiver").is_some() {
                 return;
             }
-            let Some(method) = node.child_by_field_name("method") else {
+            let Some(method) = node.field("method") else {
                 return;
             };
             let relative = match text(method, src) {
@@ -395,10 +389,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
                 "require_relative" => true,
                 _ => return,
             };
-            if let Some(arg) = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
-            {
+            if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
                 if arg.kind() == "string" {
                     let spec = unquote(text(arg, src));
                     let spec = if relative && !spec.starts_with('.') {
@@ -417,7 +408,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
 /// The operator of a short-circuit boolean expression (`&&`, `||`, `and`, `or`), or `None`
 /// for any other binary expression.
 pub fn logical_operator(node: Node) -> Option<&'static str> {
-    let op = node.child_by_field_name("operator")?.kind();
+    let op = node.field("operator")?.kind();
     // `??` short-circuits like `||`; `&&=`, `||=` and `??=` are assignments, not conditions.
     matches!(op, "&&" | "||" | "and" | "or" | "??").then_some(op)
 }
@@ -429,10 +420,10 @@ pub fn is_default_case(node: Node, lang: Language, src: &str) -> bool {
             .named_child(0)
             .is_some_and(|p| text(p, src).trim() == "_"),
         Language::Rust => node
-            .child_by_field_name("pattern")
+            .field("pattern")
             .is_some_and(|p| text(p, src).trim() == "_"),
         Language::Java => text(node, src).trim_start().starts_with("default"),
-        Language::C | Language::Cpp => node.child_by_field_name("value").is_none(),
+        Language::C | Language::Cpp => node.field("value").is_none(),
         _ => false,
     }
 }
@@ -466,15 +457,15 @@ pub fn calls_itself(
     }
     let receivers = own_receivers(lang);
     let callee = match lang {
-        Language::Java => node.child_by_field_name("name"),
-        Language::Ruby => node.child_by_field_name("method"),
-        _ => node.child_by_field_name("function"),
+        Language::Java => node.field("name"),
+        Language::Ruby => node.field("method"),
+        _ => node.field("function"),
     };
     let Some(callee) = callee else { return false };
     if callee.kind().ends_with("identifier") {
         let receiver = match lang {
-            Language::Java => node.child_by_field_name("object"),
-            Language::Ruby => node.child_by_field_name("receiver"),
+            Language::Java => node.field("object"),
+            Language::Ruby => node.field("receiver"),
             _ => None,
         };
         let own = match receiver {
@@ -484,19 +475,11 @@ pub fn calls_itself(
         return own && text(callee, src) == function;
     }
     let (object, member) = match callee.kind() {
-        "member_expression" => (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("property"),
-        ),
-        "attribute" => (
-            callee.child_by_field_name("object"),
-            callee.child_by_field_name("attribute"),
-        ),
+        "member_expression" => (callee.field("object"), callee.field("property")),
+        "attribute" => (callee.field("object"), callee.field("attribute")),
         "field_expression" => (
-            callee
-                .child_by_field_name("value")
-                .or_else(|| callee.child_by_field_name("argument")),
-            callee.child_by_field_name("field"),
+            callee.field("value").or_else(|| callee.field("argument")),
+            callee.field("field"),
         ),
         _ => (None, None),
     };

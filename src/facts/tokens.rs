@@ -2,6 +2,7 @@
 //! import statements and data tables (long runs of literals) left out. Collected during the
 //! single pass (see `extract`), stored with the file's facts.
 
+use crate::facts::field::Field;
 use std::sync::OnceLock;
 
 use tree_sitter::Node;
@@ -126,8 +127,8 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
 /// not clone material (identical import blocks are not duplicated logic).
 pub fn is_import_statement(node: Node) -> bool {
     match node.kind() {
-        "export_statement" => node.child_by_field_name("source").is_some(),
-        "mod_item" => node.child_by_field_name("body").is_none(),
+        "export_statement" => node.field("source").is_some(),
+        "mod_item" => node.field("body").is_none(),
         _ => true,
     }
 }

@@ -1,6 +1,7 @@
 //! `console-call`: `console.*` call in JavaScript or TypeScript.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -34,7 +35,7 @@ impl Rule for ConsoleCall {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let f = view.field("function")?;
-        let object = f.child_by_field_name("object")?;
+        let object = f.field("object")?;
         (f.kind() == "member_expression" && view.text(object) == "console")
             .then(|| format!("`{}` call", view.text(f)))
     }

@@ -1,6 +1,7 @@
 //! `empty-block`: empty function body or catch/except/rescue block without a comment.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 
 use tree_sitter::Node;
@@ -69,7 +70,7 @@ impl Rule for EmptyBlock {
             }
             (Language::Ruby, "rescue") => (
                 "rescue block",
-                node.child_by_field_name("body").is_none() && !has_comment(node),
+                node.field("body").is_none() && !has_comment(node),
             ),
             (Language::Ruby, _) => {
                 let body = view.code_children(node).any(|c| {
@@ -87,15 +88,13 @@ impl Rule for EmptyBlock {
             }
             (_, "catch_clause") => {
                 let body = node
-                    .child_by_field_name("body")
+                    .field("body")
                     .or_else(|| node.named_child(node.named_child_count().checked_sub(1)?))?;
                 ("catch block", body.named_child_count() == 0)
             }
             (_, _) => {
-                let body = node.child_by_field_name("body")?;
-                let declarator = node
-                    .child_by_field_name("declarator")
-                    .map_or("", |d| view.text(d));
+                let body = node.field("body")?;
+                let declarator = node.field("declarator").map_or("", |d| view.text(d));
                 // C++ constructors, destructors and conversion operators are the functions
                 // without a return type: `Foo() {}`, `Foo::Foo(long l) : a_(l) {}`, `~Foo() {}`.
                 let constructor = matches!(

@@ -1,6 +1,7 @@
 //! `ignored-error`: go call whose last result (the error) is assigned to `_`.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -39,9 +40,7 @@ impl Rule for IgnoredError {
         if values.next().is_some() || call.kind() != "call_expression" || view.text(last) != "_" {
             return None;
         }
-        let callee = call
-            .child_by_field_name("function")
-            .map_or("", |f| view.text(f));
+        let callee = call.field("function").map_or("", |f| view.text(f));
         Some(format!(
             "the error result of `{callee}(...)` is assigned to `_`"
         ))

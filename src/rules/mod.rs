@@ -43,6 +43,7 @@ pub mod profile;
 
 pub use profile::{Layer, Override, Profile, RuleParams, RuleSetting, Ruleset};
 
+use crate::facts::field::Field;
 use std::sync::OnceLock;
 
 use tree_sitter::Node;
@@ -122,8 +123,8 @@ impl<'t> NodeView<'t, '_> {
         self.path.last().copied()
     }
 
-    pub fn field(&self, name: &str) -> Option<Node<'t>> {
-        self.node.child_by_field_name(name)
+    pub fn field(&self, name: &'static str) -> Option<Node<'t>> {
+        self.node.field(name)
     }
 
     /// Named children other than comments.

@@ -1,6 +1,7 @@
 //! `mutable-default-argument`: python parameter default that is a mutable list, dict or set.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -39,7 +40,7 @@ impl Rule for MutableDefaultArgument {
             | "list_comprehension"
             | "dictionary_comprehension"
             | "set_comprehension" => true,
-            "call" => value.child_by_field_name("function").is_some_and(|f| {
+            "call" => value.field("function").is_some_and(|f| {
                 matches!(
                     view.text(f),
                     "list" | "dict" | "set" | "bytearray" | "defaultdict"

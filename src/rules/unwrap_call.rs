@@ -1,6 +1,7 @@
 //! `unwrap-call`: rust `.unwrap()` / `.expect()` outside tests.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 use tree_sitter::Node;
@@ -55,7 +56,7 @@ impl Rule for UnwrapCall {
         if f.kind() != "field_expression" {
             return None;
         }
-        let method = view.text(f.child_by_field_name("field")?);
+        let method = view.text(f.field("field")?);
         if !matches!(method, "unwrap" | "expect") {
             return None;
         }
