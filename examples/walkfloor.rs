@@ -1,8 +1,10 @@
 //! The walk floor: what any analysis that reads every node of a tree-sitter tree costs at least.
 //!
 //! `cargo run --release --example walkfloor -- DIR [JOBS] [ROUNDS]` parses every `.py` file under
-//! DIR with tree-sitter-python on JOBS threads (default 2), like `../shared/tools/parsefloor`,
-//! and times three things, alternately for ROUNDS rounds (default 3):
+//! DIR with tree-sitter-python on JOBS threads (default 2), like `../shared/tools/parsefloor`;
+//! `@LIST` instead of DIR parses the files listed in LIST, one path a line, each with the
+//! grammar wtfcb gives its name (so the files `analyze` read, in any language, can be listed
+//! from its JSON report). It times three things, alternately for ROUNDS rounds (default 3):
 //! - `parse`: the parse alone, tree-sitter allocating with glibc's malloc (the parse floor);
 //! - `walk`: the same parse plus one cursor walk over every node that reads its kind, and the
 //!   rows of every leaf, as wtfcb's fact pass does (moving up at a level's last child);
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
+use wtfcb::lang::Language;
 
 fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -61,6 +64,14 @@ fn walk(tree: &tree_sitter::Tree) -> usize {
     }
 }
 
+/// The grammar of a listed file, as wtfcb chooses it (a `.h` by its text).
+fn language_of(path: &Path, src: &[u8]) -> Option<Language> {
+    if path.extension().is_some_and(|e| e == "h") {
+        return Some(Language::of_header(&String::from_utf8_lossy(src)));
+    }
+    Language::from_path(path)
+}
+
 fn run(files: &[PathBuf], jobs: usize, walk_too: bool) -> (f64, usize) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -71,17 +82,18 @@ fn run(files: &[PathBuf], jobs: usize, walk_too: bool) -> (f64, usize) {
         files
             .par_iter()
             .map_init(
-                || {
-                    let mut parser = tree_sitter::Parser::new();
-                    parser
-                        .set_language(&tree_sitter_python::LANGUAGE.into())
-                        .expect("grammar");
-                    parser
-                },
-                |parser, path| {
+                || (tree_sitter::Parser::new(), None),
+                |(parser, current), path| {
                     let Ok(src) = std::fs::read(path) else {
                         return 0;
                     };
+                    let Some(lang) = language_of(path, &src) else {
+                        return 0;
+                    };
+                    if *current != Some(lang) {
+                        parser.set_language(&lang.grammar()).expect("grammar");
+                        *current = Some(lang);
+                    }
                     let Some(tree) = parser.parse(&src, None) else {
                         return 0;
                     };
@@ -128,7 +140,13 @@ fn main() {
         .unwrap_or(3usize)
         .max(1);
     let mut files = Vec::new();
-    python_files(Path::new(dir), &mut files);
+    match dir.strip_prefix('@') {
+        Some(list) => {
+            let list = std::fs::read_to_string(list).expect("file list");
+            files.extend(list.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
+        }
+        None => python_files(Path::new(dir), &mut files),
+    }
     files.sort();
     let (mut parse, mut walked) = (Vec::new(), Vec::new());
     // glibc's malloc first: once tree-sitter is switched to mimalloc it cannot switch back
@@ -153,7 +171,7 @@ fn main() {
     }
     let floor = median(parse);
     println!(
-        "{} .py files under {dir} at -j{jobs}, median of {rounds}:",
+        "{} files from {dir} at -j{jobs}, median of {rounds}:",
         files.len()
     );
     println!("  parse          {floor:.3} s  1.00x");

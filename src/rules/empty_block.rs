@@ -60,7 +60,8 @@ impl Rule for EmptyBlock {
                     .code_children(block)
                     .all(|s| s.kind() == "pass_statement");
                 // A comment before the first statement belongs to the clause, not the block.
-                let commented = has_comment(node) || has_comment(block);
+                // Looked for only in a block of `pass` alone (it costs a walk of the children).
+                let commented = only_pass && (has_comment(node) || has_comment(block));
                 let what = if kind == "except_clause" {
                     "except block"
                 } else {
