@@ -59,8 +59,47 @@ thread_local! {
 }
 
 /// Parses `text` with this thread's parser for `lang`, cancelling it after `budget`.
+///
+/// When the tree has errors and the text holds valid syntax the grammar is known to reject
+/// (see [`crate::repair`]), the same-length rewrite is parsed too, within the same budget, and
+/// its tree is kept if it has fewer errors: read the facts from `text` itself, at the same
+/// offsets.
 pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
     faults::inject(text);
+    let deadline = Instant::now() + budget;
+    let tree = parse_by(lang, text, deadline, budget)?;
+    if !tree.root_node().has_error() {
+        return Ok(tree);
+    }
+    let Some(fixed) = crate::repair::rewrite(lang, text) else {
+        return Ok(tree);
+    };
+    match parse_by(lang, &fixed, deadline, budget) {
+        Ok(better) if error_nodes(&better) < error_nodes(&tree) => Ok(better),
+        _ => Ok(tree),
+    }
+}
+
+/// Error and missing nodes in a tree (subtrees without errors are not entered).
+fn error_nodes(tree: &Tree) -> usize {
+    let mut count = 0;
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor).filter(|c| c.has_error()));
+    }
+    count
+}
+
+fn parse_by(
+    lang: Language,
+    text: &str,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<Tree, ParseError> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = &mut parsers[lang.index()];
@@ -72,7 +111,6 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
             *slot = Some(parser);
         }
         let parser = slot.as_mut().ok_or(ParseError::NoTree(lang.name()))?;
-        let deadline = Instant::now() + budget;
         let mut timed_out = false;
         // Called by tree-sitter every 100 parse operations; returning true cancels.
         let mut over_budget = |_: &ParseState| {
@@ -98,6 +136,13 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
             }
         }
     })
+}
+
+/// The grammar's own tree for `text`, without any rewrite (for tests of the rewrites).
+#[cfg(test)]
+pub fn parse_raw(lang: Language, text: &str) -> Tree {
+    let budget = ParseBudget::DEFAULT.for_size(text.len());
+    parse_by(lang, text, Instant::now() + budget, budget).expect("parse")
 }
 
 /// Parses `text` under the default budget for its size.

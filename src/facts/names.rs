@@ -310,7 +310,14 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "export_statement") => {
             if let Some(s) = node.field("source") {
-                let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
+                // `export type * from 'm'` reaches here rewritten (`crate::repair`): the
+                // original text still says `type`.
+                let type_only = node.child(1).is_some_and(|c| {
+                    c.kind() == "type"
+                        || src
+                            .get(node.start_byte()..c.start_byte())
+                            .is_some_and(|head| head.split_whitespace().eq(["export", "type"]))
+                });
                 let kind = if type_only {
                     ImportKind::TypeOnly
                 } else {

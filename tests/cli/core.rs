@@ -85,6 +85,49 @@ fn a_cpp_header_is_parsed_as_cpp_cached_or_not() {
     }
 }
 
+// Valid code the newest grammars reject came out as high syntax errors: TypeScript 5.0
+// `export type *`, reserved-word JSX attributes in `.jsx`, Ruby's `def !@`.
+#[test]
+fn valid_syntax_the_grammars_reject_is_parsed_and_named_as_written() {
+    let p = Project::new();
+    p.write(
+        "a.ts",
+        "export type * as HttpProxy from 'http-proxy-3';\nexport type * from './x';\nexport * from './y';\n",
+    );
+    p.write(
+        "b.jsx",
+        "export function Field({ id }) {\n  if (!id) return null;\n  return <label for={id} class=\"a\">x</label>;\n}\n",
+    );
+    p.write(
+        "c.rb",
+        "class Flag\n  def !@\n    @on ? false : true\n  end\n\n  def self.!@\n  end\nend\n",
+    );
+    for args in [&["--no-cache"][..], &[], &[]] {
+        let r = analyze_json(p.path(), args);
+        for name in ["a.ts", "b.jsx", "c.rb"] {
+            assert_eq!(file(&r, name)["syntax_errors"]["count"], 0, "{name}");
+        }
+        let kinds: Vec<&str> = file(&r, "a.ts")["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["type-only", "type-only", "re-export"]);
+        let b = file(&r, "b.jsx");
+        assert_eq!(b["functions"][0]["name"], "Field");
+        assert_eq!(b["functions"][0]["cyclomatic"], 2);
+        let names: Vec<&str> = file(&r, "c.rb")["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["qualified_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Flag#!@", "Flag.!@"]);
+        assert_eq!(file(&r, "c.rb")["functions"][0]["cyclomatic"], 2);
+    }
+}
+
 fn scan_paths(p: &Project, args: &[&str]) -> Vec<String> {
     let out = p
         .cmd()
