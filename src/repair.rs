@@ -17,6 +17,19 @@
 //!   letter becomes `_`. The same text in `.tsx` parses and is left alone.
 //! - Ruby's unary-not method `def !@` (and `def self.!@`): `!@` becomes `x!`, a method name the
 //!   grammar knows; the function is still named `!@`.
+//! - C and C++ macros, which the grammars see unexpanded (wtfcb has no preprocessor). A macro
+//!   is a name in capitals with an underscore (`ARROW_EXPORT`, not `FILE`), outside comments,
+//!   strings and directives:
+//!   - `extern "C" {` and its `}` alone under `#ifdef __cplusplus` are blanked (the grammar
+//!     sees both halves of the block, each with an unbalanced brace);
+//!   - an export or attribute macro before a declaration (`ARROW_EXPORT Status f();`,
+//!     `UPB_INLINE const T* f()`, `class ARROW_EXPORT Foo`) is blanked, or becomes an empty
+//!     declaration `;` when it stands alone on its line, so the line still counts as code;
+//!   - an annotation after a declarator (`void f() const ABSL_LOCKS_EXCLUDED(mu_);`,
+//!     `int x_ ABSL_GUARDED_BY(mu_);`) is blanked;
+//!   - a statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
+//!     f())`) or is a statement (`GPR_UNREACHABLE_CODE(return x)`) loses the type or keyword,
+//!     and stays a call of its remaining arguments, measured where it stands.
 
 use crate::lang::Language;
 
@@ -71,6 +84,7 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
         }
         Language::JavaScript => jsx_reserved_attributes(&mut bytes),
         Language::Ruby => ruby_unary_not(&mut bytes),
+        Language::C | Language::Cpp => c_macros(&mut bytes),
         _ => false,
     };
     // Only ASCII bytes are replaced, by ASCII bytes, so the copy is as valid UTF-8 as the text.
@@ -312,6 +326,71 @@ mod tests {
     }
 
     #[test]
+    fn c_and_cpp_macros_are_neutralised_in_place() {
+        let header = "#ifdef __cplusplus\nextern \"C\" {\n#endif\nint f(int a);\n#ifdef __cplusplus\n}\n#endif\n";
+        let want = "#ifdef __cplusplus\n            \n#endif\nint f(int a);\n#ifdef __cplusplus\n \n#endif\n";
+        let cpp = concat!(
+            "class ARROW_EXPORT Foo {\n",
+            "  void Run() const ABSL_LOCKS_EXCLUDED(mu_);\n",
+            "  int x_ ABSL_GUARDED_BY(mu_) = 0;\n",
+            "};\n",
+            "ARROW_PYTHON_EXPORT\n",
+            "Status Convert(int a);\n",
+            "UPB_INLINE const upb_Def *get(upb_Pool *s) { return s; }\n",
+            "Status F(int n) {\n",
+            "  ARROW_ASSIGN_OR_RAISE(auto buffer, AllocateBuffer(10));\n",
+            "  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<Buffer> b2, Alloc(n));\n",
+            "  if (n) GPR_ASSERT(n > 0);\n",
+            "  switch (n) { default: GPR_UNREACHABLE_CODE(return Status()); }\n",
+            "}\n",
+            "GRPCAPI const grpc_property* next(grpc_it* it);\n",
+            "struct H {\n",
+            "  void Orphan() override ABSL_NO_THREAD_SAFETY_ANALYSIS;\n",
+            "  GPR_ATTRIBUTE_ALWAYS_INLINE_FUNCTION ~H() {}\n",
+            "};\n",
+        );
+        let traits = "namespace n {\nDECL_TRAITS(INT8, Int8,\n            int8_t)\nDECL_TRAITS(INT16, Int16, int16_t)\n}\n";
+        let want_traits = format!(
+            "namespace n {{\n;{}\n{}\n;{}\n}}\n",
+            " ".repeat(22),
+            " ".repeat(19),
+            " ".repeat(33)
+        );
+        let want_traits = want_traits.as_str();
+        let want_cpp = concat!(
+            "class              Foo {\n",
+            "  void Run() const                         ;\n",
+            "  int x_                      = 0;\n",
+            "};\n",
+            ";                  \n",
+            "Status Convert(int a);\n",
+            "           const upb_Def *get(upb_Pool *s) { return s; }\n",
+            "Status F(int n) {\n",
+            "  ARROW_ASSIGN_OR_RAISE(     buffer, AllocateBuffer(10));\n",
+            "  ARROW_ASSIGN_OR_RAISE(                        b2, Alloc(n));\n",
+            "  if (n) GPR_ASSERT(n > 0);\n",
+            "  switch (n) { default: GPR_UNREACHABLE_CODE(       Status()); }\n",
+            "}\n",
+            "        const grpc_property* next(grpc_it* it);\n",
+            "struct H {\n",
+            "  void Orphan() override                               ;\n",
+            "                                       ~H() {}\n",
+            "};\n",
+        );
+        for (lang, text, want) in [
+            (Language::C, header, want),
+            (Language::Cpp, header, want),
+            (Language::Cpp, cpp, want_cpp),
+            (Language::Cpp, traits, want_traits),
+        ] {
+            assert!(errors(lang, text), "{text}");
+            let got = rewrite(lang, text).expect("a rewrite");
+            assert_eq!(got, want);
+            assert!(!errors(lang, &got), "{got}");
+        }
+    }
+
+    #[test]
     fn nothing_else_is_touched() {
         for (lang, text) in [
             (
@@ -333,8 +412,473 @@ mod tests {
             ),
             (Language::Ruby, "def !(x); end\ndef undef!@; end\n"),
             (Language::Python, "export type * from 'x'"),
+            // Types named in capitals, plain macro calls, strings and comments stay.
+            (
+                Language::C,
+                "EVP_MD_CTX ctx;\nRSA_METHOD const *m;\nint g(void) { if (a) GPR_ASSERT(a > 0); FOO_BAR(x, y); return 0; }\n",
+            ),
+            (
+                Language::Cpp,
+                "const char* s = \"ARROW_EXPORT int\";\n// ARROW_EXPORT int f();\nint h() { return MAX_SIZE; }\n",
+            ),
         ] {
             assert_eq!(rewrite(lang, text), None, "{text}");
         }
     }
+}
+
+/// C and C++ source as tokens, enough to find macro invocations: comments and string or
+/// character literals are single tokens (never rewritten), a preprocessor line is one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Word,
+    Punct,
+    Literal,
+    Comment,
+    Directive,
+}
+
+fn c_tokens(bytes: &[u8]) -> Vec<(Tok, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut line_start = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let start = i;
+        if b == b'\n' {
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let kind = if b == b'#' && line_start {
+            // To the end of the line, continuations included.
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            Tok::Directive
+        } else if bytes[i..].starts_with(b"//") {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            Tok::Comment
+        } else if bytes[i..].starts_with(b"/*") {
+            i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+            Tok::Comment
+        } else if b == b'"' || b == b'\'' {
+            i = skip_string(bytes, i, true).unwrap_or(bytes.len());
+            Tok::Literal
+        } else if is_word(b) {
+            while i < bytes.len() && is_word(bytes[i]) {
+                i += 1;
+            }
+            // A raw or prefixed string literal: R"(...)", u8"...", L'x'.
+            if bytes.get(i) == Some(&b'"') && &bytes[start..i] == b"R" {
+                let close =
+                    memchr::memmem::find(&bytes[i..], b")\"").map_or(bytes.len(), |e| i + e + 2);
+                i = close;
+                Tok::Literal
+            } else if matches!(bytes.get(i), Some(b'"' | b'\''))
+                && matches!(&bytes[start..i], b"L" | b"u" | b"U" | b"u8")
+            {
+                i = skip_string(bytes, i, true).unwrap_or(bytes.len());
+                Tok::Literal
+            } else {
+                Tok::Word
+            }
+        } else {
+            i += 1;
+            Tok::Punct
+        };
+        line_start = false;
+        out.push((kind, start, i.min(bytes.len())));
+    }
+    out
+}
+
+/// A macro's name as projects write them: upper case, digits and underscores, with at least
+/// one underscore (`ARROW_EXPORT`, `ABSL_GUARDED_BY`; not `FILE` or `DWORD`).
+fn is_macro_name(word: &[u8]) -> bool {
+    word.len() >= 4
+        && word.contains(&b'_')
+        && word[0].is_ascii_uppercase()
+        && word
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A name in capitals and digits, maybe with underscores, of four characters or more: what an
+/// export macro without an underscore looks like (`GRPCAPI`, `WINAPI`).
+fn is_macro_like(word: &[u8]) -> bool {
+    word.len() >= 4
+        && word[0].is_ascii_uppercase()
+        && word
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Words that begin a declaration after an export or attribute macro.
+const DECL_START: &[&[u8]] = &[
+    b"void",
+    b"int",
+    b"char",
+    b"bool",
+    b"short",
+    b"long",
+    b"unsigned",
+    b"signed",
+    b"float",
+    b"double",
+    b"static",
+    b"inline",
+    b"extern",
+    b"struct",
+    b"class",
+    b"enum",
+    b"union",
+    b"typedef",
+    b"template",
+    b"virtual",
+    b"explicit",
+    b"constexpr",
+    b"friend",
+    b"auto",
+    b"typename",
+    b"size_t",
+];
+
+/// Keywords before a `(` that make the parenthesis a condition, not a parameter list.
+const NOT_A_DECLARATOR: &[&[u8]] = &[
+    b"if",
+    b"while",
+    b"for",
+    b"switch",
+    b"return",
+    b"sizeof",
+    b"alignof",
+    b"decltype",
+    b"catch",
+];
+
+/// Blanks `bytes[from..to]`, newlines kept.
+fn blank(bytes: &mut [u8], from: usize, to: usize) {
+    for b in &mut bytes[from..to] {
+        if *b != b'\n' && *b != b'\r' {
+            *b = b' ';
+        }
+    }
+}
+
+/// The token index just past the `)` matching the `(` at token `open`.
+fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open) {
+        if kind != Tok::Punct {
+            continue;
+        }
+        match bytes[s] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            b';' | b'{' | b'}' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Macros that the C and C++ grammars, parsing without a preprocessor, cannot read.
+fn c_macros(bytes: &mut [u8]) -> bool {
+    let toks = c_tokens(bytes);
+    let mut changed = extern_c_guards(bytes, &toks);
+    let word =
+        |bytes: &[u8], t: (Tok, usize, usize)| (t.0 == Tok::Word).then(|| bytes[t.1..t.2].to_vec());
+    let punct = |bytes: &[u8], t: Option<&(Tok, usize, usize)>, c: u8| {
+        t.is_some_and(|t| t.0 == Tok::Punct && bytes[t.1] == c)
+    };
+    let code: Vec<(Tok, usize, usize)> = toks
+        .iter()
+        .copied()
+        .filter(|t| t.0 != Tok::Comment)
+        .collect();
+    let mut i = 0;
+    while i < code.len() {
+        let (kind, s, e) = code[i];
+        if kind != Tok::Word || !is_macro_like(&bytes[s..e]) {
+            i += 1;
+            continue;
+        }
+        // Names without an underscore (`GRPCAPI`, `WINAPI`) only count as export macros
+        // before a declaration.
+        let underscored = is_macro_name(&bytes[s..e]);
+        let prev = i.checked_sub(1).map(|p| code[p]);
+        let next = code.get(i + 1).copied();
+        let at_line_start = bytes[..s]
+            .iter()
+            .rev()
+            .take_while(|&&b| b != b'\n')
+            .all(|b| b.is_ascii_whitespace());
+        let after_tag = prev
+            .and_then(|p| word(bytes, p))
+            .is_some_and(|w| matches!(w.as_slice(), b"class" | b"struct" | b"union" | b"enum"));
+        if underscored && punct(bytes, next.as_ref(), b'(') {
+            let Some(end) = close_paren(bytes, &code, i + 1) else {
+                i += 1;
+                continue;
+            };
+            let follows = code.get(end).copied();
+            // A trailing annotation: `void f() const ABSL_LOCKS_EXCLUDED(mu_);`,
+            // `int x_ ABSL_GUARDED_BY(mu_);`.
+            let ends_declarator = follows.is_some_and(|f| {
+                (f.0 == Tok::Punct && matches!(bytes[f.1], b';' | b'{' | b'=' | b','))
+                    || word(bytes, f).is_some_and(|w| {
+                        matches!(
+                            w.as_slice(),
+                            b"override" | b"final" | b"const" | b"noexcept"
+                        ) || is_macro_name(&w)
+                    })
+            });
+            let after_declarator = prev.is_some_and(|p| match p.0 {
+                Tok::Word => {
+                    let w = &bytes[p.1..p.2];
+                    !matches!(
+                        w,
+                        b"return" | b"else" | b"do" | b"case" | b"goto" | b"throw"
+                    ) && !is_macro_name(w)
+                }
+                Tok::Punct if bytes[p.1] == b')' => !closes_condition(bytes, &code, i - 1),
+                Tok::Punct => matches!(bytes[p.1], b'&' | b']'),
+                _ => false,
+            });
+            if ends_declarator && after_declarator {
+                blank(bytes, s, code[end - 1].2);
+                changed = true;
+                i = end;
+                continue;
+            }
+            // A statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
+            // f())`) or is a statement (`GPR_UNREACHABLE_CODE(return false)`): the type or
+            // keyword is blanked, the name stays an argument.
+            // A macro that expands to whole declarations or statements, used without a
+            // semicolon (`DISALLOW_COPY_AND_ASSIGN(Foo)`, `NPY_INT_DECL(INT8, Int8, int8_t)`):
+            // alone on its lines, followed by the start of something else. It becomes an empty
+            // declaration, `;`, its lines still code.
+            let line_ends = bytes[code[end - 1].2..]
+                .iter()
+                .take_while(|&&b| b != b'\n')
+                .all(|b| b.is_ascii_whitespace());
+            let next_starts_anew = match follows {
+                None => true,
+                Some(f) if f.0 == Tok::Directive || f.0 == Tok::Word => true,
+                Some(f) => f.0 == Tok::Punct && matches!(bytes[f.1], b'}' | b'#' | b'~'),
+            };
+            if at_line_start && line_ends && next_starts_anew {
+                blank(bytes, s, code[end - 1].2);
+                bytes[s] = b';';
+                changed = true;
+                i = end;
+                continue;
+            }
+            let statement_start = at_line_start
+                || [b'{', b';', b'}', b':', b')']
+                    .iter()
+                    .any(|&c| punct(bytes, prev.as_ref(), c));
+            if statement_start {
+                changed |= declaring_argument(bytes, &code, i + 2, end - 1);
+            }
+            i = end;
+            continue;
+        }
+        // An annotation without arguments after a declarator:
+        // `void Orphan() override ABSL_NO_THREAD_SAFETY_ANALYSIS;`.
+        let closes_declaration =
+            next.is_some_and(|n| n.0 == Tok::Punct && matches!(bytes[n.1], b';' | b'{' | b'='));
+        let after_qualifier = prev.is_some_and(|p| match p.0 {
+            Tok::Word => matches!(
+                &bytes[p.1..p.2],
+                b"const" | b"override" | b"final" | b"noexcept"
+            ),
+            Tok::Punct => bytes[p.1] == b')' && !closes_condition(bytes, &code, i - 1),
+            _ => false,
+        });
+        if underscored && closes_declaration && after_qualifier {
+            blank(bytes, s, e);
+            changed = true;
+            i += 1;
+            continue;
+        }
+        // An export or attribute macro before a declaration: `ARROW_EXPORT Status f();`,
+        // `UPB_INLINE const T* f()`, `class ARROW_EXPORT Foo`.
+        let declares = if after_tag {
+            underscored && next.is_some_and(|n| n.0 == Tok::Word)
+        } else {
+            at_line_start && starts_declaration(bytes, &code, i + 1)
+        };
+        if declares {
+            let alone = bytes[e..]
+                .iter()
+                .take_while(|&&b| b != b'\n')
+                .all(|b| b.is_ascii_whitespace());
+            blank(bytes, s, e);
+            if alone && !after_tag {
+                // Keep the line as code: an empty declaration.
+                bytes[s] = b';';
+            }
+            changed = true;
+        }
+        i += 1;
+    }
+    changed
+}
+
+/// Whether the `)` at token `close` ends the condition of `if`/`while`/... or a call.
+fn closes_condition(bytes: &[u8], code: &[(Tok, usize, usize)], close: usize) -> bool {
+    let mut depth = 0usize;
+    for j in (0..=close).rev() {
+        let (kind, s, _) = code[j];
+        if kind != Tok::Punct {
+            continue;
+        }
+        match bytes[s] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return j.checked_sub(1).is_none_or(|w| {
+                        code[w].0 != Tok::Word
+                            || NOT_A_DECLARATOR.contains(&&bytes[code[w].1..code[w].2])
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Whether the tokens from `at` begin a declaration: a declaration keyword, `const T`, or a
+/// type followed by a name, `*`, `&`, `<` or `::`.
+fn starts_declaration(bytes: &[u8], code: &[(Tok, usize, usize)], at: usize) -> bool {
+    let text = |j: usize| code.get(j).map(|t| (t.0, &bytes[t.1..t.2]));
+    match text(at) {
+        Some((Tok::Word, w)) if w == b"const" => matches!(text(at + 1), Some((Tok::Word, _))),
+        Some((Tok::Word, w)) if DECL_START.contains(&w) => true,
+        Some((Tok::Word, w)) if !is_macro_name(w) => matches!(
+            text(at + 1),
+            Some((Tok::Word, _)) | Some((Tok::Punct, b"*" | b"&" | b"<" | b":"))
+        ),
+        Some((Tok::Word, w)) => is_macro_name(w) && starts_declaration(bytes, code, at + 1),
+        // A destructor: `GPR_ATTRIBUTE_ALWAYS_INLINE_FUNCTION ~Handler() {`.
+        Some((Tok::Punct, b"~")) => matches!(text(at + 1), Some((Tok::Word, _))),
+        _ => false,
+    }
+}
+
+/// In a macro's argument list (tokens `from..to`), blanks the type of a declaring first
+/// argument (`auto b`, `std::shared_ptr<Buffer> buf`, `int64_t n`) or a leading statement
+/// keyword (`return x`).
+fn declaring_argument(
+    bytes: &mut [u8],
+    code: &[(Tok, usize, usize)],
+    from: usize,
+    to: usize,
+) -> bool {
+    let Some(first) = code.get(from) else {
+        return false;
+    };
+    let word_of = |t: &(Tok, usize, usize)| (t.0 == Tok::Word).then(|| &bytes[t.1..t.2]);
+    if word_of(first).is_some_and(|w| matches!(w, b"return" | b"break" | b"continue" | b"goto")) {
+        blank(bytes, first.1, first.2);
+        return true;
+    }
+    // The first argument: up to a top-level comma.
+    let mut depth = 0i32;
+    let mut end = to;
+    for (j, t) in code.iter().enumerate().take(to).skip(from) {
+        if t.0 == Tok::Punct {
+            match bytes[t.1] {
+                b'(' | b'<' | b'[' => depth += 1,
+                b')' | b'>' | b']' => depth -= 1,
+                b',' if depth == 0 => {
+                    end = j;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    if end < from + 2 {
+        return false;
+    }
+    let last = code[end - 1];
+    let before = code[end - 2];
+    // The name: an identifier; the type before it: words, `::`, balanced `<>`, `*`, `&`.
+    let names = last.0 == Tok::Word
+        && !bytes[last.1].is_ascii_digit()
+        && !is_macro_name(&bytes[last.1..last.2]);
+    let typed = before.0 == Tok::Word
+        || (before.0 == Tok::Punct && matches!(bytes[before.1], b'>' | b'*' | b'&'));
+    let type_part = &code[from..end - 1];
+    let only_type_tokens = type_part.iter().all(|t| match t.0 {
+        Tok::Word => !bytes[t.1].is_ascii_digit(),
+        Tok::Punct => matches!(bytes[t.1], b':' | b'<' | b'>' | b'*' | b'&' | b','),
+        _ => false,
+    });
+    let count = |c: u8| {
+        type_part
+            .iter()
+            .filter(|t| t.0 == Tok::Punct && bytes[t.1] == c)
+            .count()
+    };
+    if !(names && typed && only_type_tokens && count(b'<') == count(b'>')) {
+        return false;
+    }
+    blank(bytes, first.1, before.2);
+    true
+}
+
+/// `#ifdef __cplusplus` / `extern "C" {` / `#endif` and its closing `}`: the braces only
+/// exist for a C++ compiler, and a grammar that sees both halves of the block sees an
+/// unbalanced brace in each. Blanked when a guard holds nothing else.
+fn extern_c_guards(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+    let mut changed = false;
+    for (j, t) in toks.iter().enumerate() {
+        if t.0 != Tok::Directive {
+            continue;
+        }
+        let line: Vec<&[u8]> = bytes[t.1..t.2]
+            .split(|b| b.is_ascii_whitespace() || *b == b'#' || *b == b'(' || *b == b')')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let guards = matches!(
+            line.as_slice(),
+            [b"ifdef", b"__cplusplus"] | [b"if", b"defined", b"__cplusplus"]
+        );
+        if !guards {
+            continue;
+        }
+        // The guarded tokens, up to the next directive.
+        let body: Vec<&(Tok, usize, usize)> = toks[j + 1..]
+            .iter()
+            .take_while(|t| t.0 != Tok::Directive)
+            .filter(|t| t.0 != Tok::Comment)
+            .collect();
+        let text: Vec<&[u8]> = body.iter().map(|t| &bytes[t.1..t.2]).collect();
+        let is_open =
+            text.as_slice() == [b"extern".as_slice(), b"\"C\"".as_slice(), b"{".as_slice()];
+        let is_close = text.as_slice() == [b"}".as_slice()];
+        if is_open || is_close {
+            let (from, to) = (body[0].1, body[body.len() - 1].2);
+            blank(bytes, from, to);
+            changed = true;
+        }
+    }
+    changed
 }
