@@ -28,8 +28,8 @@
 //!   - an annotation after a declarator (`void f() const ABSL_LOCKS_EXCLUDED(mu_);`,
 //!     `int x_ ABSL_GUARDED_BY(mu_);`) is blanked;
 //!   - a statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
-//!     f())`) or is a statement (`GPR_UNREACHABLE_CODE(return x)`) loses the type or keyword,
-//!     and stays a call of its remaining arguments, measured where it stands.
+//!     f())`) loses the type and stays a call of its remaining arguments; one whose argument
+//!     is a statement (`GPR_UNREACHABLE_CODE(return x;)`) becomes a call without arguments.
 
 use crate::lang::Language;
 
@@ -161,8 +161,7 @@ fn jsx_reserved_attributes(bytes: &mut [u8]) -> bool {
     let mut at = 0;
     while let Some(open) = find(bytes, at, b"<") {
         at = open + 1;
-        // `<Name` (a tag, not a comparison `a < b`: no space after `<`), then attributes up to
-        // the closing `>`; a `{...}` expression or a string in between is skipped whole.
+        // `<Name` (a tag, not a comparison `a < b`: no space after `<`).
         if !bytes.get(at).is_some_and(|b| b.is_ascii_alphabetic()) {
             continue;
         }
@@ -173,43 +172,50 @@ fn jsx_reserved_attributes(bytes: &mut [u8]) -> bool {
         {
             i += 1;
         }
-        loop {
-            i = skip_space(bytes, i);
-            match bytes.get(i) {
-                None | Some(b'>') | Some(b'<') => break,
-                Some(b'/') if bytes.get(i + 1) == Some(&b'>') => break,
-                Some(b'{') => match skip_braces(bytes, i) {
-                    Some(end) => i = end,
-                    None => break,
-                },
-                Some(b'"' | b'\'') => match skip_string(bytes, i, false) {
-                    Some(end) => i = end,
-                    None => break,
-                },
-                Some(b'=') => i += 1,
-                Some(&b) if is_word(b) => {
-                    let start = i;
-                    while bytes
-                        .get(i)
-                        .is_some_and(|&b| is_word(b) || matches!(b, b':' | b'-'))
-                    {
-                        i += 1;
-                    }
-                    let name = &bytes[start..i];
-                    let next = bytes.get(skip_space(bytes, i)).copied();
-                    let is_attribute = matches!(next, Some(b'=' | b'>' | b'/') | None)
-                        || next.is_some_and(|b| b.is_ascii_alphabetic() || b == b'{');
-                    if is_attribute && RESERVED.iter().any(|w| w.as_bytes() == name) {
-                        bytes[start] = b'_';
-                        changed = true;
-                    }
-                }
-                Some(_) => break,
-            }
-        }
-        at = i.max(at);
+        let (did, end) = jsx_attributes(bytes, i);
+        changed |= did;
+        at = end.max(at);
     }
     changed
+}
+
+/// The attributes of a JSX opening tag from `i` to its closing `>`: a `{...}` expression or a
+/// string is skipped whole, a reserved word as a name gets `_` for its first letter. Returns
+/// whether it changed anything and where the tag ends.
+fn jsx_attributes(bytes: &mut [u8], mut i: usize) -> (bool, usize) {
+    let mut changed = false;
+    loop {
+        i = skip_space(bytes, i);
+        let skipped = match bytes.get(i) {
+            None | Some(b'>' | b'<') => return (changed, i),
+            Some(b'/') if bytes.get(i + 1) == Some(&b'>') => return (changed, i),
+            Some(b'{') => skip_braces(bytes, i),
+            Some(b'"' | b'\'') => skip_string(bytes, i, false),
+            Some(b'=') => Some(i + 1),
+            Some(&b) if is_word(b) => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|&b| is_word(b) || matches!(b, b':' | b'-'))
+                {
+                    i += 1;
+                }
+                let next = bytes.get(skip_space(bytes, i)).copied();
+                let is_attribute = matches!(next, Some(b'=' | b'>' | b'/') | None)
+                    || next.is_some_and(|b| b.is_ascii_alphabetic() || b == b'{');
+                if is_attribute && RESERVED.iter().any(|w| w.as_bytes() == &bytes[start..i]) {
+                    bytes[start] = b'_';
+                    changed = true;
+                }
+                Some(i)
+            }
+            Some(_) => None,
+        };
+        match skipped {
+            Some(end) => i = end,
+            None => return (changed, i),
+        }
+    }
 }
 
 /// The index just past the `}` that closes the `{` at `at`, strings inside skipped.
@@ -347,7 +353,14 @@ mod tests {
             "struct H {\n",
             "  void Orphan() override ABSL_NO_THREAD_SAFETY_ANALYSIS;\n",
             "  GPR_ATTRIBUTE_ALWAYS_INLINE_FUNCTION ~H() {}\n",
+            "  static const GRPC_DLL Handle kInvalid;\n",
+            "  void Run(GRPC_UNUSED int fd, Location whence = {}, Set s = {A, B});\n",
+            "  explicit R(B* b) ABSL_LOCKS_EXCLUDED(b->mu_)\n      : b_(b) {}\n",
             "};\n",
+            "void L(int n) { printf(\"%\" PRIuPTR \" of %\" PRId64, n, m); }\n",
+            "Status ARROW_PY_EXPORT Register(int a);\n",
+            "static void GPR_NOINLINE grow(int* sb) { if (sb) GPR_UNREACHABLE_CODE(return;); }\n",
+            "struct P { GPR_INLINE_FN P(int) : r_(false) {} SOCKET s_ ABSL_GUARDED_BY(mu) = 0; };\n",
         );
         let traits = "namespace n {\nDECL_TRAITS(INT8, Int8,\n            int8_t)\nDECL_TRAITS(INT16, Int16, int16_t)\n}\n";
         let want_traits = format!(
@@ -369,13 +382,20 @@ mod tests {
             "  ARROW_ASSIGN_OR_RAISE(     buffer, AllocateBuffer(10));\n",
             "  ARROW_ASSIGN_OR_RAISE(                        b2, Alloc(n));\n",
             "  if (n) GPR_ASSERT(n > 0);\n",
-            "  switch (n) { default: GPR_UNREACHABLE_CODE(       Status()); }\n",
+            "  switch (n) { default: GPR_UNREACHABLE_CODE(               ); }\n",
             "}\n",
             "        const grpc_property* next(grpc_it* it);\n",
             "struct H {\n",
             "  void Orphan() override                               ;\n",
             "                                       ~H() {}\n",
+            "  static const          Handle kInvalid;\n",
+            "  void Run(            int fd, Location whence = 0 , Set s = (A, B));\n",
+            "  explicit R(B* b)                            \n      : b_(b) {}\n",
             "};\n",
+            "void L(int n) { printf(\"%\" \"     \" \" of %\" \"    \", n, m); }\n",
+            "Status                 Register(int a);\n",
+            "static void              grow(int* sb) { if (sb) GPR_UNREACHABLE_CODE(       ); }\n",
+            "struct P {               P(int) : r_(false) {} SOCKET s_                     = 0; };\n",
         );
         for (lang, text, want) in [
             (Language::C, header, want),
@@ -444,59 +464,75 @@ fn c_tokens(bytes: &[u8]) -> Vec<(Tok, usize, usize)> {
     let mut line_start = true;
     while i < bytes.len() {
         let b = bytes[i];
-        let start = i;
-        if b == b'\n' {
-            line_start = true;
-            i += 1;
-            continue;
-        }
         if b.is_ascii_whitespace() {
+            line_start |= b == b'\n';
             i += 1;
             continue;
         }
-        let kind = if b == b'#' && line_start {
-            // To the end of the line, continuations included.
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += if bytes[i] == b'\\' { 2 } else { 1 };
-            }
-            Tok::Directive
-        } else if bytes[i..].starts_with(b"//") {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            Tok::Comment
-        } else if bytes[i..].starts_with(b"/*") {
-            i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-            Tok::Comment
-        } else if b == b'"' || b == b'\'' {
-            i = skip_string(bytes, i, true).unwrap_or(bytes.len());
-            Tok::Literal
-        } else if is_word(b) {
-            while i < bytes.len() && is_word(bytes[i]) {
-                i += 1;
-            }
-            // A raw or prefixed string literal: R"(...)", u8"...", L'x'.
-            if bytes.get(i) == Some(&b'"') && &bytes[start..i] == b"R" {
-                let close =
-                    memchr::memmem::find(&bytes[i..], b")\"").map_or(bytes.len(), |e| i + e + 2);
-                i = close;
-                Tok::Literal
-            } else if matches!(bytes.get(i), Some(b'"' | b'\''))
-                && matches!(&bytes[start..i], b"L" | b"u" | b"U" | b"u8")
-            {
-                i = skip_string(bytes, i, true).unwrap_or(bytes.len());
-                Tok::Literal
-            } else {
-                Tok::Word
-            }
-        } else {
-            i += 1;
-            Tok::Punct
-        };
+        let (kind, end) = c_token_at(bytes, i, line_start);
+        let end = end.clamp(i + 1, bytes.len());
+        out.push((kind, i, end));
         line_start = false;
-        out.push((kind, start, i.min(bytes.len())));
+        i = end;
     }
     out
+}
+
+/// The kind and end of the token that starts at `i`.
+fn c_token_at(bytes: &[u8], i: usize, line_start: bool) -> (Tok, usize) {
+    let b = bytes[i];
+    let line_end =
+        |from: usize| memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |n| from + n);
+    if b == b'#' && line_start {
+        // To the end of the line, continuations included.
+        let continued = |end: usize| {
+            let body = bytes[i..end].strip_suffix(b"\r").unwrap_or(&bytes[i..end]);
+            end < bytes.len() && body.ends_with(b"\\")
+        };
+        let mut end = line_end(i);
+        while continued(end) {
+            end = line_end(end + 1);
+        }
+        return (Tok::Directive, end);
+    }
+    if bytes[i..].starts_with(b"//") {
+        return (Tok::Comment, line_end(i));
+    }
+    if bytes[i..].starts_with(b"/*") {
+        let end =
+            memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+        return (Tok::Comment, end);
+    }
+    if b == b'"' || b == b'\'' {
+        return (
+            Tok::Literal,
+            skip_string(bytes, i, true).unwrap_or(bytes.len()),
+        );
+    }
+    if is_word(b) {
+        return word_or_prefixed_literal(bytes, i);
+    }
+    (Tok::Punct, i + 1)
+}
+
+/// A word, or a raw or prefixed string literal: `R"(...)"`, `u8"..."`, `L'x'`.
+fn word_or_prefixed_literal(bytes: &[u8], start: usize) -> (Tok, usize) {
+    let mut i = start;
+    while i < bytes.len() && is_word(bytes[i]) {
+        i += 1;
+    }
+    let prefix = &bytes[start..i];
+    match bytes.get(i) {
+        Some(b'"') if prefix == b"R" => {
+            let end = memchr::memmem::find(&bytes[i..], b")\"").map_or(bytes.len(), |e| i + e + 2);
+            (Tok::Literal, end)
+        }
+        Some(b'"' | b'\'') if matches!(prefix, b"L" | b"u" | b"U" | b"u8") => (
+            Tok::Literal,
+            skip_string(bytes, i, true).unwrap_or(bytes.len()),
+        ),
+        _ => (Tok::Word, i),
+    }
 }
 
 /// A macro's name as projects write them: upper case, digits and underscores, with at least
@@ -594,20 +630,75 @@ fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Optio
     None
 }
 
+/// The token index just past the `)` matching the `(` at token `open`, whatever is between.
+fn close_paren_anyway(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open) {
+        if kind == Tok::Punct && bytes[s] == b'(' {
+            depth += 1;
+        } else if kind == Tok::Punct && bytes[s] == b')' {
+            depth -= 1;
+            if depth == 0 {
+                return Some(j + 1);
+            }
+        }
+    }
+    None
+}
+
+type Token = (Tok, usize, usize);
+
+/// Where a macro-like name stands: its token and the ones around it.
+struct Site<'c> {
+    code: &'c [Token],
+    i: usize,
+    /// A name with an underscore: `GRPCAPI` and `WINAPI` only count before a declaration.
+    underscored: bool,
+    at_line_start: bool,
+    /// After `class`/`struct`/`union`/`enum`.
+    after_tag: bool,
+}
+
+impl Site<'_> {
+    fn token(&self, at: usize) -> Option<Token> {
+        self.code.get(at).copied()
+    }
+
+    fn prev(&self) -> Option<Token> {
+        self.i.checked_sub(1).map(|p| self.code[p])
+    }
+
+    fn next(&self) -> Option<Token> {
+        self.token(self.i + 1)
+    }
+
+    fn prev_is_one_of(&self, bytes: &[u8], chars: &[u8]) -> bool {
+        self.prev()
+            .is_some_and(|p| p.0 == Tok::Punct && chars.contains(&bytes[p.1]))
+    }
+
+    fn prev_word_is_one_of(&self, bytes: &[u8], words: &[&[u8]]) -> bool {
+        self.prev()
+            .is_some_and(|p| p.0 == Tok::Word && words.contains(&&bytes[p.1..p.2]))
+    }
+}
+
+fn punct_is(bytes: &[u8], t: Option<Token>, c: u8) -> bool {
+    t.is_some_and(|t| t.0 == Tok::Punct && bytes[t.1] == c)
+}
+
+/// Words after which a parenthesis or name is an expression, not a declaration.
+const EXPRESSION_KEYWORDS: &[&[u8]] = &[
+    b"return", b"else", b"do", b"case", b"goto", b"throw", b"new", b"delete",
+];
+
 /// Macros that the C and C++ grammars, parsing without a preprocessor, cannot read.
 fn c_macros(bytes: &mut [u8]) -> bool {
     let toks = c_tokens(bytes);
     let mut changed = extern_c_guards(bytes, &toks);
-    let word =
-        |bytes: &[u8], t: (Tok, usize, usize)| (t.0 == Tok::Word).then(|| bytes[t.1..t.2].to_vec());
-    let punct = |bytes: &[u8], t: Option<&(Tok, usize, usize)>, c: u8| {
-        t.is_some_and(|t| t.0 == Tok::Punct && bytes[t.1] == c)
-    };
-    let code: Vec<(Tok, usize, usize)> = toks
-        .iter()
-        .copied()
-        .filter(|t| t.0 != Tok::Comment)
-        .collect();
+    changed |= braced_default_arguments(bytes, &toks);
+    changed |= format_macros_in_strings(bytes, &toks);
+    let code: Vec<Token> = toks.into_iter().filter(|t| t.0 != Tok::Comment).collect();
     let mut i = 0;
     while i < code.len() {
         let (kind, s, e) = code[i];
@@ -615,125 +706,235 @@ fn c_macros(bytes: &mut [u8]) -> bool {
             i += 1;
             continue;
         }
-        // Names without an underscore (`GRPCAPI`, `WINAPI`) only count as export macros
-        // before a declaration.
-        let underscored = is_macro_name(&bytes[s..e]);
-        let prev = i.checked_sub(1).map(|p| code[p]);
-        let next = code.get(i + 1).copied();
-        let at_line_start = bytes[..s]
-            .iter()
-            .rev()
-            .take_while(|&&b| b != b'\n')
-            .all(|b| b.is_ascii_whitespace());
-        let after_tag = prev
-            .and_then(|p| word(bytes, p))
-            .is_some_and(|w| matches!(w.as_slice(), b"class" | b"struct" | b"union" | b"enum"));
-        if underscored && punct(bytes, next.as_ref(), b'(') {
-            let Some(end) = close_paren(bytes, &code, i + 1) else {
-                i += 1;
-                continue;
-            };
-            let follows = code.get(end).copied();
-            // A trailing annotation: `void f() const ABSL_LOCKS_EXCLUDED(mu_);`,
-            // `int x_ ABSL_GUARDED_BY(mu_);`.
-            let ends_declarator = follows.is_some_and(|f| {
-                (f.0 == Tok::Punct && matches!(bytes[f.1], b';' | b'{' | b'=' | b','))
-                    || word(bytes, f).is_some_and(|w| {
-                        matches!(
-                            w.as_slice(),
-                            b"override" | b"final" | b"const" | b"noexcept"
-                        ) || is_macro_name(&w)
-                    })
-            });
-            let after_declarator = prev.is_some_and(|p| match p.0 {
-                Tok::Word => {
-                    let w = &bytes[p.1..p.2];
-                    !matches!(
-                        w,
-                        b"return" | b"else" | b"do" | b"case" | b"goto" | b"throw"
-                    ) && !is_macro_name(w)
-                }
-                Tok::Punct if bytes[p.1] == b')' => !closes_condition(bytes, &code, i - 1),
-                Tok::Punct => matches!(bytes[p.1], b'&' | b']'),
-                _ => false,
-            });
-            if ends_declarator && after_declarator {
-                blank(bytes, s, code[end - 1].2);
-                changed = true;
-                i = end;
-                continue;
-            }
-            // A statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
-            // f())`) or is a statement (`GPR_UNREACHABLE_CODE(return false)`): the type or
-            // keyword is blanked, the name stays an argument.
-            // A macro that expands to whole declarations or statements, used without a
-            // semicolon (`DISALLOW_COPY_AND_ASSIGN(Foo)`, `NPY_INT_DECL(INT8, Int8, int8_t)`):
-            // alone on its lines, followed by the start of something else. It becomes an empty
-            // declaration, `;`, its lines still code.
-            let line_ends = bytes[code[end - 1].2..]
+        let site = Site {
+            code: &code,
+            i,
+            underscored: is_macro_name(&bytes[s..e]),
+            at_line_start: bytes[..s]
                 .iter()
+                .rev()
                 .take_while(|&&b| b != b'\n')
-                .all(|b| b.is_ascii_whitespace());
-            let next_starts_anew = match follows {
-                None => true,
-                Some(f) if f.0 == Tok::Directive || f.0 == Tok::Word => true,
-                Some(f) => f.0 == Tok::Punct && matches!(bytes[f.1], b'}' | b'#' | b'~'),
-            };
-            if at_line_start && line_ends && next_starts_anew {
-                blank(bytes, s, code[end - 1].2);
-                bytes[s] = b';';
-                changed = true;
-                i = end;
-                continue;
-            }
-            let statement_start = at_line_start
-                || [b'{', b';', b'}', b':', b')']
-                    .iter()
-                    .any(|&c| punct(bytes, prev.as_ref(), c));
-            if statement_start {
-                changed |= declaring_argument(bytes, &code, i + 2, end - 1);
-            }
-            i = end;
-            continue;
-        }
-        // An annotation without arguments after a declarator:
-        // `void Orphan() override ABSL_NO_THREAD_SAFETY_ANALYSIS;`.
-        let closes_declaration =
-            next.is_some_and(|n| n.0 == Tok::Punct && matches!(bytes[n.1], b';' | b'{' | b'='));
-        let after_qualifier = prev.is_some_and(|p| match p.0 {
-            Tok::Word => matches!(
-                &bytes[p.1..p.2],
-                b"const" | b"override" | b"final" | b"noexcept"
-            ),
-            Tok::Punct => bytes[p.1] == b')' && !closes_condition(bytes, &code, i - 1),
-            _ => false,
-        });
-        if underscored && closes_declaration && after_qualifier {
-            blank(bytes, s, e);
-            changed = true;
-            i += 1;
-            continue;
-        }
-        // An export or attribute macro before a declaration: `ARROW_EXPORT Status f();`,
-        // `UPB_INLINE const T* f()`, `class ARROW_EXPORT Foo`.
-        let declares = if after_tag {
-            underscored && next.is_some_and(|n| n.0 == Tok::Word)
-        } else {
-            at_line_start && starts_declaration(bytes, &code, i + 1)
+                .all(|b| b.is_ascii_whitespace()),
+            after_tag: false,
         };
-        if declares {
-            let alone = bytes[e..]
-                .iter()
-                .take_while(|&&b| b != b'\n')
-                .all(|b| b.is_ascii_whitespace());
-            blank(bytes, s, e);
-            if alone && !after_tag {
-                // Keep the line as code: an empty declaration.
-                bytes[s] = b';';
-            }
+        let site = Site {
+            after_tag: site.prev_word_is_one_of(bytes, &[b"class", b"struct", b"union", b"enum"]),
+            ..site
+        };
+        let (did, next) = if site.underscored && punct_is(bytes, site.next(), b'(') {
+            macro_call(bytes, &site)
+        } else {
+            (macro_word(bytes, &site), i + 1)
+        };
+        changed |= did;
+        i = next;
+    }
+    changed
+}
+
+/// `NAME(...)`: an annotation after a declarator is blanked; a declaration macro alone on its
+/// lines becomes `;`; a statement macro's declaring or statement argument is neutralised.
+/// Returns whether it changed anything and the token to go on from.
+fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
+    let i = site.i;
+    // `GPR_UNREACHABLE_CODE(return Pending{});`: a statement argument may hold braces and
+    // semicolons.
+    let statement_argument = site.token(i + 2).is_some_and(|t| {
+        t.0 == Tok::Word
+            && matches!(
+                &bytes[t.1..t.2],
+                b"return" | b"break" | b"continue" | b"goto"
+            )
+    });
+    let end = if statement_argument {
+        close_paren_anyway(bytes, site.code, i + 1)
+    } else {
+        close_paren(bytes, site.code, i + 1)
+    };
+    let Some(end) = end else {
+        return (false, i + 1);
+    };
+    let (start, stop) = (site.code[i].1, site.code[end - 1].2);
+    let follows = site.token(end);
+    if ends_declarator(bytes, follows) && after_declarator(bytes, site) {
+        // `void f() const ABSL_LOCKS_EXCLUDED(mu_);`, `int x_ ABSL_GUARDED_BY(mu_);`.
+        blank(bytes, start, stop);
+        return (true, end);
+    }
+    // A macro that expands to whole declarations or statements, used without a semicolon
+    // (`DISALLOW_COPY_AND_ASSIGN(Foo)`, `NPY_INT_DECL(INT8, Int8, int8_t)`): alone on its
+    // lines, followed by the start of something else. It becomes an empty declaration, `;`,
+    // its lines still code.
+    let line_ends = bytes[stop..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .all(|b| b.is_ascii_whitespace());
+    let next_starts_anew = match follows {
+        None => true,
+        Some(f) => {
+            matches!(f.0, Tok::Directive | Tok::Word)
+                || (f.0 == Tok::Punct && matches!(bytes[f.1], b'}' | b'#' | b'~'))
+        }
+    };
+    if site.at_line_start && line_ends && next_starts_anew {
+        blank(bytes, start, stop);
+        bytes[start] = b';';
+        return (true, end);
+    }
+    // A statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b, f())`)
+    // or is a statement (`GPR_UNREACHABLE_CODE(return false)`).
+    let statement_start = site.at_line_start || site.prev_is_one_of(bytes, b"{;}:)");
+    let changed = statement_start && declaring_argument(bytes, site.code, i + 2, end - 1);
+    (changed, end)
+}
+
+/// Whether what follows a macro call ends a declarator: `;`, `{`, `=`, `,`, `:` (a
+/// constructor's initializers), a qualifier or another annotation.
+fn ends_declarator(bytes: &[u8], follows: Option<Token>) -> bool {
+    follows.is_some_and(|f| match f.0 {
+        Tok::Punct => matches!(bytes[f.1], b';' | b'{' | b'=' | b',' | b':'),
+        Tok::Word => {
+            let w = &bytes[f.1..f.2];
+            matches!(w, b"override" | b"final" | b"const" | b"noexcept") || is_macro_name(w)
+        }
+        _ => false,
+    })
+}
+
+/// Whether a macro call stands after a declarator: a name, a parameter list, `&` or `]`.
+fn after_declarator(bytes: &[u8], site: &Site) -> bool {
+    site.prev().is_some_and(|p| match p.0 {
+        Tok::Word => {
+            let w = &bytes[p.1..p.2];
+            !EXPRESSION_KEYWORDS.contains(&w) && !is_macro_name(w)
+        }
+        Tok::Punct if bytes[p.1] == b')' => !closes_condition(bytes, site.code, site.i - 1),
+        Tok::Punct => matches!(bytes[p.1], b'&' | b']'),
+        _ => false,
+    })
+}
+
+/// A macro name not followed by `(`: an annotation after a declarator, or an export or
+/// attribute macro in or before a declaration, is blanked.
+fn macro_word(bytes: &mut [u8], site: &Site) -> bool {
+    let (_, s, e) = site.code[site.i];
+    // `void Orphan() override ABSL_NO_THREAD_SAFETY_ANALYSIS;`.
+    let closes_declaration = site
+        .next()
+        .is_some_and(|n| n.0 == Tok::Punct && matches!(bytes[n.1], b';' | b'{' | b'='));
+    let after_qualifier = site
+        .prev_word_is_one_of(bytes, &[b"const", b"override", b"final", b"noexcept"])
+        || (site.prev_is_one_of(bytes, b")") && !closes_condition(bytes, site.code, site.i - 1));
+    if site.underscored && closes_declaration && after_qualifier {
+        blank(bytes, s, e);
+        return true;
+    }
+    if !declares(bytes, site) {
+        return false;
+    }
+    let alone = bytes[e..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .all(|b| b.is_ascii_whitespace());
+    blank(bytes, s, e);
+    if alone && !site.after_tag {
+        // Keep the line as code: an empty declaration.
+        bytes[s] = b';';
+    }
+    true
+}
+
+/// Whether the macro at `site` stands in or before a declaration: `ARROW_EXPORT Status f();`,
+/// `UPB_INLINE const T* f()`, `class ARROW_EXPORT Foo`, `static const GRPC_DLL Handle k;`,
+/// `f(GRPC_UNUSED int fd)`, `Status ARROW_EXPORT Register(`, and before a constructor at the
+/// start of a line or member: `GPR_ATTRIBUTE_ALWAYS_INLINE_FUNCTION Poll() : ready_(false)`.
+fn declares(bytes: &[u8], site: &Site) -> bool {
+    let next = site.next();
+    if site.after_tag {
+        return site.underscored && next.is_some_and(|n| n.0 == Tok::Word);
+    }
+    let inside_declaration = site.underscored
+        && (site.prev_is_one_of(bytes, b"(,")
+            || site.prev_word_is_one_of(
+                bytes,
+                &[
+                    b"const",
+                    b"static",
+                    b"inline",
+                    b"extern",
+                    b"virtual",
+                    b"constexpr",
+                ],
+            ));
+    if (site.at_line_start || inside_declaration)
+        && starts_declaration(bytes, site.code, site.i + 1)
+    {
+        return true;
+    }
+    let names_a_function = site.underscored
+        && next.is_some_and(|n| n.0 == Tok::Word && !is_macro_like(&bytes[n.1..n.2]))
+        && punct_is(bytes, site.token(site.i + 2), b'(');
+    let after_type = site
+        .prev()
+        .is_some_and(|p| p.0 == Tok::Word && !EXPRESSION_KEYWORDS.contains(&&bytes[p.1..p.2]));
+    names_a_function && (after_type || site.at_line_start || site.prev_is_one_of(bytes, b"{;}:"))
+}
+
+/// `f(Location whence = {})` → `f(Location whence = 0 )`, `= {a, b})` → `= (a, b))`: a
+/// braced default argument, which tree-sitter-cpp 0.23 reads as an unfinished compound literal.
+fn braced_default_arguments(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+    let mut changed = false;
+    let code: Vec<&(Tok, usize, usize)> = toks.iter().filter(|t| t.0 != Tok::Comment).collect();
+    let is = |t: Option<&&(Tok, usize, usize)>, c: u8, bytes: &[u8]| {
+        t.is_some_and(|t| t.0 == Tok::Punct && bytes[t.1] == c)
+    };
+    for j in 0..code.len() {
+        if !(is(code.get(j), b'=', bytes) && is(code.get(j + 1), b'{', bytes)) {
+            continue;
+        }
+        // The matching `}`, on a flat list of values.
+        let Some(close) = (j + 2..code.len()).find(|&k| is(code.get(k), b'}', bytes)) else {
+            continue;
+        };
+        if code[j + 2..close]
+            .iter()
+            .any(|t| t.0 == Tok::Punct && matches!(bytes[t.1], b'{' | b';' | b'='))
+        {
+            continue;
+        }
+        if !(is(code.get(close + 1), b')', bytes) || is(code.get(close + 1), b',', bytes)) {
+            continue;
+        }
+        let (open, end) = (code[j + 1].1, code[close].1);
+        if close == j + 2 {
+            bytes[open] = b'0';
+            bytes[end] = b' ';
+        } else {
+            bytes[open] = b'(';
+            bytes[end] = b')';
+        }
+        changed = true;
+    }
+    changed
+}
+
+/// `"%" PRIuPTR " bytes"` → `"%" "     " " bytes"`: a format macro of `<inttypes.h>` (`PRI...`,
+/// `SCN...`) in a string concatenation becomes a string literal of the same length.
+fn format_macros_in_strings(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+    let mut changed = false;
+    for j in 1..toks.len() {
+        let (kind, s, e) = toks[j];
+        let word = &bytes[s..e];
+        let format_macro = kind == Tok::Word
+            && (word.starts_with(b"PRI") || word.starts_with(b"SCN"))
+            && word.len() >= 4
+            && word[3..].iter().all(|b| b.is_ascii_alphanumeric());
+        if format_macro && toks[j - 1].0 == Tok::Literal {
+            bytes[s] = b'"';
+            bytes[s + 1..e - 1].fill(b' ');
+            bytes[e - 1] = b'"';
             changed = true;
         }
-        i += 1;
     }
     changed
 }
@@ -751,9 +952,11 @@ fn closes_condition(bytes: &[u8], code: &[(Tok, usize, usize)], close: usize) ->
             b'(' => {
                 depth -= 1;
                 if depth == 0 {
-                    return j.checked_sub(1).is_none_or(|w| {
-                        code[w].0 != Tok::Word
-                            || NOT_A_DECLARATOR.contains(&&bytes[code[w].1..code[w].2])
+                    // `name(...)` and a lambda's `[...](...)` are parameter lists.
+                    return j.checked_sub(1).is_none_or(|w| match code[w].0 {
+                        Tok::Word => NOT_A_DECLARATOR.contains(&&bytes[code[w].1..code[w].2]),
+                        Tok::Punct => bytes[code[w].1] != b']',
+                        _ => true,
                     });
                 }
             }
@@ -770,10 +973,12 @@ fn starts_declaration(bytes: &[u8], code: &[(Tok, usize, usize)], at: usize) -> 
     match text(at) {
         Some((Tok::Word, w)) if w == b"const" => matches!(text(at + 1), Some((Tok::Word, _))),
         Some((Tok::Word, w)) if DECL_START.contains(&w) => true,
-        Some((Tok::Word, w)) if !is_macro_name(w) => matches!(
-            text(at + 1),
-            Some((Tok::Word, _)) | Some((Tok::Punct, b"*" | b"&" | b"<" | b":"))
-        ),
+        Some((Tok::Word, w)) if !is_macro_name(w) => match text(at + 1) {
+            // `T name`, but not `T name ANNOTATION(...)`: there the macro is the type.
+            Some((Tok::Word, next)) => !is_macro_like(next),
+            Some((Tok::Punct, p)) => matches!(p, b"*" | b"&" | b"<" | b":"),
+            _ => false,
+        },
         Some((Tok::Word, w)) => is_macro_name(w) && starts_declaration(bytes, code, at + 1),
         // A destructor: `GPR_ATTRIBUTE_ALWAYS_INLINE_FUNCTION ~Handler() {`.
         Some((Tok::Punct, b"~")) => matches!(text(at + 1), Some((Tok::Word, _))),
@@ -795,7 +1000,11 @@ fn declaring_argument(
     };
     let word_of = |t: &(Tok, usize, usize)| (t.0 == Tok::Word).then(|| &bytes[t.1..t.2]);
     if word_of(first).is_some_and(|w| matches!(w, b"return" | b"break" | b"continue" | b"goto")) {
-        blank(bytes, first.1, first.2);
+        // The whole statement goes: what is left is a call without arguments. (Its tokens may
+        // hold braces and semicolons, which no argument list can.)
+        if let Some(last) = to.checked_sub(1).and_then(|l| code.get(l)) {
+            blank(bytes, first.1, last.2);
+        }
         return true;
     }
     // The first argument: up to a top-level comma.
