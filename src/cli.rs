@@ -125,6 +125,10 @@ pub struct BenchArgs {
     /// How far (percent) a median must move, with the runs' ranges apart, to be a regression.
     #[arg(long, value_name = "PCT", default_value_t = 10.0, requires = "compare")]
     pub threshold: f64,
+    /// Wall time the bench may take, in seconds (0: no limit): runs are cut and scenarios
+    /// skipped, by estimate from the runs so far, and the report says which.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub budget: f64,
 }
 
 /// Where the cache is: shared by `analyze` and `cache`.

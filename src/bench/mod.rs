@@ -37,6 +37,9 @@ pub struct BenchSettings {
     pub sample_interval: Duration,
     /// The binary to run (this one).
     pub binary: PathBuf,
+    /// The wall time the whole bench may take (`--budget`; None: no limit). Runs are cut and
+    /// scenarios skipped, by estimate, to stay within it, and the report says which.
+    pub budget: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -107,6 +110,8 @@ pub struct ProjectResult {
     pub code_lines: u64,
     pub scenarios: Vec<ScenarioResult>,
     pub recommendations: Vec<String>,
+    /// What `--budget` left out: `scenario: reason`, or fewer runs than asked for.
+    pub budget_cuts: Vec<String>,
 }
 
 /// The bench report (`bench.json`).
@@ -147,6 +152,7 @@ pub fn run(
     settings: &BenchSettings,
     progress: &mut dyn std::io::Write,
 ) -> anyhow::Result<BenchReport> {
+    let deadline = settings.budget.map(|b| Instant::now() + b);
     let mut report = BenchReport {
         tool: "wtfcb",
         version: env!("CARGO_PKG_VERSION"),
@@ -171,7 +177,7 @@ pub fn run(
                 made.duplicates,
                 dir.display()
             )?;
-            let project = bench_project(settings, &dir, true, progress)?;
+            let project = bench_project(settings, &dir, true, deadline, progress)?;
             for s in &project.scenarios {
                 report.scaling.push(ScalingRow {
                     files: project.files,
@@ -189,7 +195,7 @@ pub fn run(
             report.projects.push(project);
         }
     } else {
-        let project = bench_project(settings, &settings.path, settings.cache, progress)?;
+        let project = bench_project(settings, &settings.path, settings.cache, deadline, progress)?;
         report.projects.push(project);
     }
     Ok(report)
@@ -215,10 +221,31 @@ fn scenarios(settings: &BenchSettings, cache: bool) -> Vec<(String, Kind, usize)
     list
 }
 
+/// How many measured runs of a scenario fit before `deadline`, given one run's estimated
+/// time and the unmeasured runs still to come; None when not even one does.
+fn runs_that_fit(
+    asked: usize,
+    unmeasured: usize,
+    estimate: Option<f64>,
+    deadline: Option<Instant>,
+) -> Option<usize> {
+    let (Some(estimate), Some(deadline)) = (estimate, deadline) else {
+        return Some(asked);
+    };
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .as_secs_f64();
+    let fit = (left / estimate.max(1e-3)).floor() as usize;
+    let measured = fit.saturating_sub(unmeasured).min(asked);
+    (measured > 0).then_some(measured)
+}
+
+// wtfcb: ignore[long-function] -- one loop over the scenarios: prepare, estimate, run, record.
 fn bench_project(
     settings: &BenchSettings,
     path: &Path,
     cache: bool,
+    deadline: Option<Instant>,
     progress: &mut dyn std::io::Write,
 ) -> anyhow::Result<ProjectResult> {
     if !path.exists() {
@@ -229,7 +256,34 @@ fn bench_project(
     let copy = scratch.path().join("copy");
     let mut copied: Option<PathBuf> = None;
     let mut results: Vec<ScenarioResult> = Vec::new();
+    let mut cuts = Vec::new();
     for (name, kind, jobs) in scenarios(settings, cache) {
+        // One run's time, estimated from what ran already: the cache scenarios by the
+        // uncached run at their -j (an upper bound), the others by the slowest so far.
+        let estimate = results
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::Sequential | Kind::Parallel))
+            .filter(|r| matches!(kind, Kind::Sequential | Kind::Parallel) || r.jobs == jobs)
+            .map(|r| r.median_s)
+            .reduce(f64::max)
+            .or_else(|| results.iter().map(|r| r.median_s).reduce(f64::max));
+        let fills = usize::from(matches!(
+            kind,
+            Kind::CacheWarm | Kind::CacheOneChange | Kind::CacheFreshCheckout
+        ));
+        let asked = settings.runs.max(1);
+        let Some(planned) = runs_that_fit(asked, fills + settings.warmup, estimate, deadline)
+        else {
+            cuts.push(format!(
+                "{name}: skipped, it would not finish within --budget (one run takes about {:.1} s)",
+                estimate.unwrap_or_default()
+            ));
+            writeln!(
+                progress,
+                "wtfcb bench: {name} (-j {jobs}) skipped (--budget)"
+            )?;
+            continue;
+        };
         let cache_dir = scratch.path().join(format!("cache-{}", results.len()));
         let target = match kind {
             Kind::CacheOneChange | Kind::CacheFreshCheckout => match &copied {
@@ -276,11 +330,23 @@ fn bench_project(
         for w in 0..settings.warmup {
             run_once(w + 1)?;
         }
-        let mut runs = Vec::new();
-        for r in 0..settings.runs.max(1) {
+        let mut runs: Vec<RunMeasure> = Vec::new();
+        for r in 0..planned {
+            let started = Instant::now();
             runs.push(run_once(settings.warmup + r + 1)?);
             write!(progress, ".")?;
             progress.flush()?;
+            // Another run like this one would end past the deadline: stop here.
+            let took = started.elapsed();
+            if deadline.is_some_and(|d| Instant::now() + took > d) {
+                break;
+            }
+        }
+        if runs.len() < asked {
+            cuts.push(format!(
+                "{name}: {} of {asked} runs, to stay within --budget",
+                runs.len()
+            ));
         }
         // Like with like: a cache scenario against the uncached run with as many threads.
         let baseline = match kind {
@@ -309,6 +375,7 @@ fn bench_project(
         code_lines: first.map_or(0, |r| r.code_lines),
         scenarios: results,
         recommendations: Vec::new(),
+        budget_cuts: cuts,
     };
     project.recommendations = recommend(&project);
     Ok(project)
@@ -426,6 +493,11 @@ fn recommend(project: &ProjectResult) -> Vec<String> {
                     ));
                 }
             }
+        } else if project.budget_cuts.iter().any(|c| c.starts_with("cache")) {
+            out.push(
+                "the cache scenarios did not fit in --budget: raise it to see what the cache buys"
+                    .to_string(),
+            );
         } else {
             out.push("run with --cache to see what the cache buys".to_string());
         }

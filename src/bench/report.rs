@@ -133,6 +133,9 @@ pub fn write_text(out: &mut dyn Write, report: &BenchReport) -> io::Result<()> {
         writeln!(out, "{}", project_line(report, i))?;
         let rows: Vec<_> = p.scenarios.iter().map(row).collect();
         write_aligned(out, &HEADER, &rows, 0)?;
+        for cut in &p.budget_cuts {
+            writeln!(out, "  budget: {cut}")?;
+        }
         for rec in &p.recommendations {
             writeln!(out, "  * {rec}")?;
         }
@@ -153,6 +156,9 @@ pub fn write_markdown(out: &mut dyn Write, report: &BenchReport) -> io::Result<(
         let rows: Vec<_> = p.scenarios.iter().map(row).collect();
         write_markdown_table(out, &HEADER, &rows)?;
         writeln!(out)?;
+        for cut in &p.budget_cuts {
+            writeln!(out, "- Budget: {cut}")?;
+        }
         for rec in &p.recommendations {
             writeln!(out, "- {rec}")?;
         }
@@ -204,6 +210,7 @@ mod tests {
                 code_lines: 100,
                 scenarios: vec![scenario],
                 recommendations: vec!["use -j 2".into()],
+                budget_cuts: Vec::new(),
             }],
             scaling: vec![ScalingRow {
                 files: 10000,

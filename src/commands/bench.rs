@@ -40,6 +40,12 @@ pub fn run(
     if args.sample_interval == 0 {
         bail!("--sample-interval must be at least 1 ms");
     }
+    if !(args.budget.is_finite() && (0.0..=1e9).contains(&args.budget)) {
+        bail!(
+            "--budget must be a number of seconds from 0 (no limit) up, got {}",
+            args.budget
+        );
+    }
     let settings = BenchSettings {
         path: args.path.clone().unwrap_or_else(|| PathBuf::from(".")),
         // The default `-j` (every core) is always measured, so a recommendation never rests on
@@ -55,6 +61,7 @@ pub fn run(
         runs: args.runs,
         warmup: args.warmup,
         full_suite: args.full_suite,
+        budget: (args.budget > 0.0).then(|| Duration::from_secs_f64(args.budget)),
         sample_interval: Duration::from_millis(args.sample_interval),
         binary: std::env::current_exe().context("locating the wtfcb binary")?,
     };

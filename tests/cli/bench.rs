@@ -228,6 +228,8 @@ fn bench_usage_errors_exit_2() {
         .assert()
         .code(2);
     p.cmd().args(["bench", "--files", "3"]).assert().code(2);
+    p.cmd().args(["bench", "--budget", "-1"]).assert().code(2);
+    p.cmd().args(["bench", "--budget", "inf"]).assert().code(2);
 }
 
 // `--save` keeps a run; `--compare` sets a new run against it and exits 1 on a regression. The
@@ -347,5 +349,82 @@ fn the_default_jobs_are_always_measured_and_causes_are_measured() {
     assert!(
         advice.iter().all(|a| !a.contains("dominate small trees")),
         "{advice:?}"
+    );
+}
+
+// The default bench on a 38.8 MB tree took 205 s: `--budget` fits the plan to a time limit and
+// says what it left out; nothing is recommended from a scenario that did not run.
+#[test]
+fn the_budget_cuts_runs_and_skips_scenarios_and_says_so() {
+    let p = Project::new();
+    p.write("a.py", "def f(x):\n    return x\n");
+    let run = |budget: &str| {
+        json_of(p.cmd().args([
+            "bench",
+            ".",
+            "--parallel",
+            "1",
+            "--cache",
+            "--runs",
+            "3",
+            "--warmup",
+            "0",
+            "--budget",
+            budget,
+            "--format",
+            "json",
+        ]))
+    };
+    // Far too short for anything but the first run.
+    let tight = run("0.001");
+    let project = &tight["projects"][0];
+    let scenarios = project["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1, "{scenarios:?}");
+    assert_eq!(scenarios[0]["runs"].as_array().unwrap().len(), 1);
+    let cuts: Vec<&str> = project["budget_cuts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        cuts.iter().any(|c| c.contains("sequential: 1 of 3 runs")),
+        "{cuts:?}"
+    );
+    assert!(
+        cuts.iter().any(|c| c.starts_with("cache warm: skipped")),
+        "{cuts:?}"
+    );
+    let advice: Vec<&str> = project["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        advice.contains(
+            &"the cache scenarios did not fit in --budget: raise it to see what the cache buys"
+        ),
+        "{advice:?}"
+    );
+    // No limit: every scenario, every run.
+    let free = run("0");
+    let project = &free["projects"][0];
+    assert!(project["budget_cuts"].as_array().unwrap().is_empty());
+    for s in project["scenarios"].as_array().unwrap() {
+        assert_eq!(s["runs"].as_array().unwrap().len(), 3, "{}", s["name"]);
+    }
+    // And the text report names the cuts.
+    let text = p
+        .cmd()
+        .args([
+            "bench", ".", "--runs", "2", "--warmup", "0", "--budget", "0.001",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("budget: sequential: 1 of 2 runs"),
+        "{stdout}"
     );
 }
