@@ -397,9 +397,9 @@ mod tests {
 
     // Two identical findings in one function shared a fingerprint, so a baseline could not
     // tell them apart.
-    #[test]
-    fn identical_findings_get_distinct_stable_fingerprints() {
-        let finding = |line| Finding {
+    /// An `eval-exec` finding on `line` of `/abs/typed/a.py`.
+    fn eval_at(line: u32) -> Finding {
+        Finding {
             rule: "eval-exec".into(),
             category: Category::Security,
             severity: Severity::High,
@@ -420,7 +420,12 @@ mod tests {
             columns_utf16: None,
             related: Vec::new(),
             identity: None,
-        };
+        }
+    }
+
+    #[test]
+    fn identical_findings_get_distinct_stable_fingerprints() {
+        let finding = eval_at;
         let mut two = vec![finding(3), finding(9)];
         set_fingerprints(&mut two, "a.py");
         assert_ne!(two[0].fingerprint, two[1].fingerprint);
@@ -439,28 +444,7 @@ mod tests {
         let text = "x = 1\n".repeat(60);
         let text = text.as_str();
         let all = line_hashes(text);
-        let finding = |line| Finding {
-            rule: "r".into(),
-            category: Category::Security,
-            severity: Severity::High,
-            message: String::new(),
-            path: "a.py".into(),
-            start_line: line,
-            start_column: 1,
-            end_line: line,
-            end_column: 1,
-            symbol: None,
-            snippet: String::new(),
-            fingerprint: String::new(),
-            suppressed: false,
-            value: None,
-            baselined: false,
-            preexisting: false,
-            line_hash: String::new(),
-            columns_utf16: None,
-            related: Vec::new(),
-            identity: None,
-        };
+        let finding = eval_at;
         let mut some = vec![finding(5), finding(2), finding(5), finding(7), finding(99)];
         set_line_hashes(&mut some, text);
         let got: Vec<&str> = some.iter().map(|f| f.line_hash.as_str()).collect();
