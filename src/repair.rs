@@ -411,6 +411,16 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_one_line_file_is_rewritten_in_one_pass() {
+        // 100,000 macro-like words and unclosed calls on one line: a rescan of the line per
+        // word, or an unbounded search for each `)`, would take minutes here.
+        let line = "static const GRPC_DLL Handle k, NAME_X(return a, ".repeat(50_000);
+        let got = rewrite(Language::Cpp, &line).expect("a rewrite");
+        assert_eq!(got.len(), line.len());
+        assert!(!got.contains("GRPC_DLL"));
+    }
+
+    #[test]
     fn nothing_else_is_touched() {
         for (lang, text) in [
             (
@@ -608,10 +618,14 @@ fn blank(bytes: &mut [u8], from: usize, to: usize) {
     }
 }
 
+/// The most tokens a macro's argument list is searched for its `)`: an unclosed `NAME(` costs
+/// a bounded scan, so many of them cannot make the pass quadratic.
+const MAX_ARGUMENT_TOKENS: usize = 512;
+
 /// The token index just past the `)` matching the `(` at token `open`.
 fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
     let mut depth = 0usize;
-    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open) {
+    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open).take(MAX_ARGUMENT_TOKENS) {
         if kind != Tok::Punct {
             continue;
         }
@@ -633,7 +647,7 @@ fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Optio
 /// The token index just past the `)` matching the `(` at token `open`, whatever is between.
 fn close_paren_anyway(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
     let mut depth = 0usize;
-    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open) {
+    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open).take(MAX_ARGUMENT_TOKENS) {
         if kind == Tok::Punct && bytes[s] == b'(' {
             depth += 1;
         } else if kind == Tok::Punct && bytes[s] == b')' {
@@ -651,6 +665,8 @@ type Token = (Tok, usize, usize);
 /// Where a macro-like name stands: its token and the ones around it.
 struct Site<'c> {
     code: &'c [Token],
+    /// Per token of `code`: nothing but white space after it on its line.
+    ends_line: &'c [bool],
     i: usize,
     /// A name with an underscore: `GRPCAPI` and `WINAPI` only count before a declaration.
     underscored: bool,
@@ -698,7 +714,18 @@ fn c_macros(bytes: &mut [u8]) -> bool {
     let mut changed = extern_c_guards(bytes, &toks);
     changed |= braced_default_arguments(bytes, &toks);
     changed |= format_macros_in_strings(bytes, &toks);
-    let code: Vec<Token> = toks.into_iter().filter(|t| t.0 != Tok::Comment).collect();
+    // Where lines start and end, from every token (a comment on the line counts), so no
+    // question about a line rescans it: the pass stays linear on a one-line file.
+    let starts: Vec<bool> = (0..toks.len())
+        .map(|k| k == 0 || bytes[toks[k - 1].2..toks[k].1].contains(&b'\n'))
+        .collect();
+    let keep = |k: &usize| toks[*k].0 != Tok::Comment;
+    let code: Vec<Token> = (0..toks.len()).filter(keep).map(|k| toks[k]).collect();
+    let starts_line: Vec<bool> = (0..toks.len()).filter(keep).map(|k| starts[k]).collect();
+    let ends_line: Vec<bool> = (0..toks.len())
+        .filter(keep)
+        .map(|k| starts.get(k + 1).copied().unwrap_or(true))
+        .collect();
     let mut i = 0;
     while i < code.len() {
         let (kind, s, e) = code[i];
@@ -708,13 +735,10 @@ fn c_macros(bytes: &mut [u8]) -> bool {
         }
         let site = Site {
             code: &code,
+            ends_line: &ends_line,
             i,
             underscored: is_macro_name(&bytes[s..e]),
-            at_line_start: bytes[..s]
-                .iter()
-                .rev()
-                .take_while(|&&b| b != b'\n')
-                .all(|b| b.is_ascii_whitespace()),
+            at_line_start: starts_line[i],
             after_tag: false,
         };
         let site = Site {
@@ -765,10 +789,7 @@ fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
     // (`DISALLOW_COPY_AND_ASSIGN(Foo)`, `NPY_INT_DECL(INT8, Int8, int8_t)`): alone on its
     // lines, followed by the start of something else. It becomes an empty declaration, `;`,
     // its lines still code.
-    let line_ends = bytes[stop..]
-        .iter()
-        .take_while(|&&b| b != b'\n')
-        .all(|b| b.is_ascii_whitespace());
+    let line_ends = site.ends_line[end - 1];
     let next_starts_anew = match follows {
         None => true,
         Some(f) => {
@@ -832,10 +853,7 @@ fn macro_word(bytes: &mut [u8], site: &Site) -> bool {
     if !declares(bytes, site) {
         return false;
     }
-    let alone = bytes[e..]
-        .iter()
-        .take_while(|&&b| b != b'\n')
-        .all(|b| b.is_ascii_whitespace());
+    let alone = site.ends_line[site.i];
     blank(bytes, s, e);
     if alone && !site.after_tag {
         // Keep the line as code: an empty declaration.
@@ -893,7 +911,9 @@ fn braced_default_arguments(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> b
             continue;
         }
         // The matching `}`, on a flat list of values.
-        let Some(close) = (j + 2..code.len()).find(|&k| is(code.get(k), b'}', bytes)) else {
+        let Some(close) = (j + 2..code.len().min(j + 2 + MAX_ARGUMENT_TOKENS))
+            .find(|&k| is(code.get(k), b'}', bytes))
+        else {
             continue;
         };
         if code[j + 2..close]
