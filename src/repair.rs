@@ -468,7 +468,10 @@ enum Tok {
     Directive,
 }
 
-fn c_tokens(bytes: &[u8]) -> Vec<(Tok, usize, usize)> {
+/// A token: its kind, start and end byte.
+type Token = (Tok, usize, usize);
+
+fn c_tokens(bytes: &[u8]) -> Vec<Token> {
     let mut out = Vec::new();
     let mut i = 0;
     let mut line_start = true;
@@ -622,8 +625,10 @@ fn blank(bytes: &mut [u8], from: usize, to: usize) {
 /// a bounded scan, so many of them cannot make the pass quadratic.
 const MAX_ARGUMENT_TOKENS: usize = 512;
 
-/// The token index just past the `)` matching the `(` at token `open`.
-fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
+/// The token index just past the `)` matching the `(` at token `open`. An argument list
+/// ends at a `;`, `{` or `}` (None) unless `statements` allows them, as in
+/// `GPR_UNREACHABLE_CODE(return Pending{};)`.
+fn close_paren(bytes: &[u8], toks: &[Token], open: usize, statements: bool) -> Option<usize> {
     let mut depth = 0usize;
     for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open).take(MAX_ARGUMENT_TOKENS) {
         if kind != Tok::Punct {
@@ -637,30 +642,12 @@ fn close_paren(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Optio
                     return Some(j + 1);
                 }
             }
-            b';' | b'{' | b'}' => return None,
+            b';' | b'{' | b'}' if !statements => return None,
             _ => {}
         }
     }
     None
 }
-
-/// The token index just past the `)` matching the `(` at token `open`, whatever is between.
-fn close_paren_anyway(bytes: &[u8], toks: &[(Tok, usize, usize)], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open).take(MAX_ARGUMENT_TOKENS) {
-        if kind == Tok::Punct && bytes[s] == b'(' {
-            depth += 1;
-        } else if kind == Tok::Punct && bytes[s] == b')' {
-            depth -= 1;
-            if depth == 0 {
-                return Some(j + 1);
-            }
-        }
-    }
-    None
-}
-
-type Token = (Tok, usize, usize);
 
 /// Where a macro-like name stands: its token and the ones around it.
 struct Site<'c> {
@@ -770,11 +757,7 @@ fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
                 b"return" | b"break" | b"continue" | b"goto"
             )
     });
-    let end = if statement_argument {
-        close_paren_anyway(bytes, site.code, i + 1)
-    } else {
-        close_paren(bytes, site.code, i + 1)
-    };
+    let end = close_paren(bytes, site.code, i + 1, statement_argument);
     let Some(end) = end else {
         return (false, i + 1);
     };
@@ -900,12 +883,14 @@ fn declares(bytes: &[u8], site: &Site) -> bool {
 
 /// `f(Location whence = {})` → `f(Location whence = 0 )`, `= {a, b})` → `= (a, b))`: a
 /// braced default argument, which tree-sitter-cpp 0.23 reads as an unfinished compound literal.
-fn braced_default_arguments(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+fn braced_default_arguments(bytes: &mut [u8], toks: &[Token]) -> bool {
     let mut changed = false;
-    let code: Vec<&(Tok, usize, usize)> = toks.iter().filter(|t| t.0 != Tok::Comment).collect();
-    let is = |t: Option<&&(Tok, usize, usize)>, c: u8, bytes: &[u8]| {
-        t.is_some_and(|t| t.0 == Tok::Punct && bytes[t.1] == c)
-    };
+    let code: Vec<Token> = toks
+        .iter()
+        .copied()
+        .filter(|t| t.0 != Tok::Comment)
+        .collect();
+    let is = |t: Option<&Token>, c: u8, bytes: &[u8]| punct_is(bytes, t.copied(), c);
     for j in 0..code.len() {
         if !(is(code.get(j), b'=', bytes) && is(code.get(j + 1), b'{', bytes)) {
             continue;
@@ -940,7 +925,7 @@ fn braced_default_arguments(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> b
 
 /// `"%" PRIuPTR " bytes"` → `"%" "     " " bytes"`: a format macro of `<inttypes.h>` (`PRI...`,
 /// `SCN...`) in a string concatenation becomes a string literal of the same length.
-fn format_macros_in_strings(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+fn format_macros_in_strings(bytes: &mut [u8], toks: &[Token]) -> bool {
     let mut changed = false;
     for j in 1..toks.len() {
         let (kind, s, e) = toks[j];
@@ -960,7 +945,7 @@ fn format_macros_in_strings(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> b
 }
 
 /// Whether the `)` at token `close` ends the condition of `if`/`while`/... or a call.
-fn closes_condition(bytes: &[u8], code: &[(Tok, usize, usize)], close: usize) -> bool {
+fn closes_condition(bytes: &[u8], code: &[Token], close: usize) -> bool {
     let mut depth = 0usize;
     for j in (0..=close).rev() {
         let (kind, s, _) = code[j];
@@ -988,7 +973,7 @@ fn closes_condition(bytes: &[u8], code: &[(Tok, usize, usize)], close: usize) ->
 
 /// Whether the tokens from `at` begin a declaration: a declaration keyword, `const T`, or a
 /// type followed by a name, `*`, `&`, `<` or `::`.
-fn starts_declaration(bytes: &[u8], code: &[(Tok, usize, usize)], at: usize) -> bool {
+fn starts_declaration(bytes: &[u8], code: &[Token], at: usize) -> bool {
     let text = |j: usize| code.get(j).map(|t| (t.0, &bytes[t.1..t.2]));
     match text(at) {
         Some((Tok::Word, w)) if w == b"const" => matches!(text(at + 1), Some((Tok::Word, _))),
@@ -1009,16 +994,11 @@ fn starts_declaration(bytes: &[u8], code: &[(Tok, usize, usize)], at: usize) -> 
 /// In a macro's argument list (tokens `from..to`), blanks the type of a declaring first
 /// argument (`auto b`, `std::shared_ptr<Buffer> buf`, `int64_t n`) or a leading statement
 /// keyword (`return x`).
-fn declaring_argument(
-    bytes: &mut [u8],
-    code: &[(Tok, usize, usize)],
-    from: usize,
-    to: usize,
-) -> bool {
+fn declaring_argument(bytes: &mut [u8], code: &[Token], from: usize, to: usize) -> bool {
     let Some(first) = code.get(from) else {
         return false;
     };
-    let word_of = |t: &(Tok, usize, usize)| (t.0 == Tok::Word).then(|| &bytes[t.1..t.2]);
+    let word_of = |t: &Token| (t.0 == Tok::Word).then(|| &bytes[t.1..t.2]);
     if word_of(first).is_some_and(|w| matches!(w, b"return" | b"break" | b"continue" | b"goto")) {
         // The whole statement goes: what is left is a call without arguments. (Its tokens may
         // hold braces and semicolons, which no argument list can.)
@@ -1076,7 +1056,7 @@ fn declaring_argument(
 /// `#ifdef __cplusplus` / `extern "C" {` / `#endif` and its closing `}`: the braces only
 /// exist for a C++ compiler, and a grammar that sees both halves of the block sees an
 /// unbalanced brace in each. Blanked when a guard holds nothing else.
-fn extern_c_guards(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
+fn extern_c_guards(bytes: &mut [u8], toks: &[Token]) -> bool {
     let mut changed = false;
     for (j, t) in toks.iter().enumerate() {
         if t.0 != Tok::Directive {
@@ -1094,7 +1074,7 @@ fn extern_c_guards(bytes: &mut [u8], toks: &[(Tok, usize, usize)]) -> bool {
             continue;
         }
         // The guarded tokens, up to the next directive.
-        let body: Vec<&(Tok, usize, usize)> = toks[j + 1..]
+        let body: Vec<&Token> = toks[j + 1..]
             .iter()
             .take_while(|t| t.0 != Tok::Directive)
             .filter(|t| t.0 != Tok::Comment)

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{json_of, Project};
+use crate::support::{json_of, strings, Project};
 
 /// Every file under `dir` with its bytes (mtime included), to prove nothing changed.
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
@@ -340,12 +340,7 @@ fn the_default_jobs_are_always_measured_and_causes_are_measured() {
         "{names:?}"
     );
     assert!(names.contains(&"parallel 7"), "{names:?}");
-    let advice: Vec<&str> = project["recommendations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let advice = strings(&project["recommendations"]);
     assert!(
         advice.iter().all(|a| !a.contains("dominate small trees")),
         "{advice:?}"
@@ -381,12 +376,7 @@ fn the_budget_cuts_runs_and_skips_scenarios_and_says_so() {
     let scenarios = project["scenarios"].as_array().unwrap();
     assert_eq!(scenarios.len(), 1, "{scenarios:?}");
     assert_eq!(scenarios[0]["runs"].as_array().unwrap().len(), 1);
-    let cuts: Vec<&str> = project["budget_cuts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let cuts = strings(&project["budget_cuts"]);
     assert!(
         cuts.iter().any(|c| c.contains("sequential: 1 of 3 runs")),
         "{cuts:?}"
@@ -395,12 +385,7 @@ fn the_budget_cuts_runs_and_skips_scenarios_and_says_so() {
         cuts.iter().any(|c| c.starts_with("cache warm: skipped")),
         "{cuts:?}"
     );
-    let advice: Vec<&str> = project["recommendations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect();
+    let advice = strings(&project["recommendations"]);
     assert!(
         advice.contains(
             &"the cache scenarios did not fit in --budget: raise it to see what the cache buys"

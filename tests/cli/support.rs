@@ -81,6 +81,17 @@ pub fn file_paths(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The strings of a JSON array (`report["budget_cuts"]`, `file["imports"]` mapped by a key
+/// first, ...).
+pub fn strings(array: &Value) -> Vec<&str> {
+    array
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_str().expect("a string"))
+        .collect()
+}
+
 /// The record of one file in a scan report.
 pub fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
     report["files"]
