@@ -22,6 +22,13 @@ pub struct Cli {
     pub color: ColorWhen,
 }
 
+impl Cli {
+    /// Whether stdout gets bytes, not text (`analyze --format part`): nothing may filter it.
+    pub fn writes_binary(&self) -> bool {
+        matches!(&self.command, Command::Analyze(a) if a.report.format == crate::shard::PART_FORMAT_NAME)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
     Auto,
@@ -45,6 +52,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Print the resolved import graph of the project's files (DOT for Graphviz, or JSON).
     Graph(GraphArgs),
+    /// Join the parts of a sharded run (`analyze --shard I/N --format part`) into one report,
+    /// with the cross-file analyses over the whole project; run it in the same checkout.
+    Merge(MergeArgs),
     /// Print a shell completion script: `wtfcb completions bash > /etc/bash_completion.d/wtfcb`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `wtfcb man > wtfcb.1 && man ./wtfcb.1`.
@@ -132,7 +142,7 @@ pub struct BenchArgs {
 }
 
 /// Where the cache is: shared by `analyze` and `cache`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CacheDirArgs {
     /// Cache directory [default: .wtfcb-cache/ at the project root].
     #[arg(long, value_name = "DIR", env = "WTFCB_CACHE_DIR", global = true)]
@@ -140,7 +150,7 @@ pub struct CacheDirArgs {
 }
 
 /// How `analyze` uses the cache.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CacheUseArgs {
     #[command(flatten)]
     pub dir: CacheDirArgs,
@@ -185,7 +195,7 @@ pub struct CacheArgs {
 }
 
 /// Which files to look at: shared by every command that walks a tree.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WalkArgs {
     /// Files or directories to look at (default: the current directory).
     #[arg(value_name = "PATH")]
@@ -235,7 +245,7 @@ pub struct WalkArgs {
 }
 
 /// How chatty a run is on stderr.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// List skipped files and phase times on stderr.
     #[arg(short, long)]
@@ -297,6 +307,7 @@ pub enum AnalyzeFormat {
 fn report_format_names() -> clap::builder::PossibleValuesParser {
     let mut names = crate::report::formats::names();
     names.push("grouped");
+    names.push(crate::shard::PART_FORMAT_NAME);
     clap::builder::PossibleValuesParser::new(names)
 }
 
@@ -322,7 +333,49 @@ pub struct AnalyzeArgs {
     pub walk: WalkArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Output format on stdout (`grouped` is `text`).
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// How `duplicate-code` compares copies: `type2` (names and literal values may differ)
+    /// or `exact` (identical tokens only).
+    #[arg(long, value_enum, default_value = "type2", value_name = "MODE")]
+    pub duplicates: crate::project::DuplicatesMode,
+    /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
+    #[arg(long, value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Run these rules or categories besides the selected ones (e.g. the off-by-default
+    /// `unused-suppression`).
+    #[arg(long, value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Do not run these rules or categories.
+    #[arg(long, value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Analyze only shard I of N (`2/4`) of the files, split by a hash of each path; `auto`
+    /// reads the CI's variables (GitLab, Buildkite, CircleCI, Kubernetes, or
+    /// WTFCB_SHARD=I/N). With `--format part`, write the part that `wtfcb merge` joins.
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// Analyze the content staged in the git index instead of the working tree (for plain
+    /// git hooks); files not in the index are skipped.
+    #[arg(long)]
+    pub staged: bool,
+    /// Print the files that would be analyzed, one per line, and stop.
+    #[arg(long, conflicts_with = "statistics")]
+    pub show_files: bool,
+    /// Print the effective settings of each file (config file, test code, every rule that
+    /// applies to its language) and stop.
+    #[arg(long, conflicts_with = "show_files")]
+    pub show_settings: bool,
+    #[command(flatten)]
+    pub cache: CacheUseArgs,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+/// What a report shows and when the run fails: shared by `analyze` and `merge`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Output format on stdout (`grouped` is `text`; `part` is a shard's part for `wtfcb
+    /// merge`).
     #[arg(long, default_value = "text", value_parser = report_format_names())]
     pub format: String,
     /// Also write this report from the same run, as FORMAT:PATH (e.g. `sarif:wtfcb.sarif`)
@@ -342,20 +395,6 @@ pub struct AnalyzeArgs {
     /// report does not carry code).
     #[arg(long)]
     pub html_source: bool,
-    /// How `duplicate-code` compares copies: `type2` (names and literal values may differ)
-    /// or `exact` (identical tokens only).
-    #[arg(long, value_enum, default_value = "type2", value_name = "MODE")]
-    pub duplicates: crate::project::DuplicatesMode,
-    /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
-    #[arg(long, value_name = "RULES")]
-    pub select: Vec<String>,
-    /// Run these rules or categories besides the selected ones (e.g. the off-by-default
-    /// `unused-suppression`).
-    #[arg(long, value_name = "RULES")]
-    pub extend_select: Vec<String>,
-    /// Do not run these rules or categories.
-    #[arg(long, value_name = "RULES")]
-    pub ignore: Vec<String>,
     /// List suppressed findings in the text report too (they are always counted, and always
     /// in JSON).
     #[arg(long)]
@@ -368,20 +407,9 @@ pub struct AnalyzeArgs {
     /// (e.g. `--new-since origin/main`); findings already there are counted, not shown.
     #[arg(long, value_name = "REF")]
     pub new_since: Option<String>,
-    /// Analyze the content staged in the git index instead of the working tree (for plain
-    /// git hooks); files not in the index are skipped.
-    #[arg(long)]
-    pub staged: bool,
     /// Print counts per rule (most frequent first) instead of the findings.
-    #[arg(long, conflicts_with = "show_files")]
-    pub statistics: bool,
-    /// Print the files that would be analyzed, one per line, and stop.
     #[arg(long)]
-    pub show_files: bool,
-    /// Print the effective settings of each file (config file, test code, every rule that
-    /// applies to its language) and stop.
-    #[arg(long, conflicts_with = "show_files")]
-    pub show_settings: bool,
+    pub statistics: bool,
     /// Show only findings at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
     pub min_severity: Severity,
@@ -389,14 +417,27 @@ pub struct AnalyzeArgs {
     /// [default: high, or the config's].
     #[arg(long, value_parser = parse_fail_on, value_name = "SEVERITY|never")]
     pub fail_on: Option<FailOn>,
+}
+
+/// `wtfcb merge`: the parts of a sharded run, and what to report.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The parts the shards wrote (`analyze --shard I/N --format part`), one per shard.
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Worker threads for what the merge parses itself (`--new-since`'s base versions).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub cache: CacheUseArgs,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
 }
 
 /// Self-profiling of a run.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ProfileArgs {
     /// Print a profile (phases, peak and average memory and CPU) on stderr.
     #[arg(long)]

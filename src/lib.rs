@@ -27,6 +27,7 @@ pub mod repair;
 pub mod report;
 pub mod rules;
 pub mod settings;
+pub mod shard;
 pub mod source;
 pub mod walk;
 
@@ -57,6 +58,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             settings.baseline_action = mode;
             commands::analyze::run(&settings, out, err)
         }
+        cli::Command::Merge(args) => commands::merge::run(&args, out, err),
         cli::Command::Completions(args) => {
             use clap::CommandFactory;
             clap_complete::generate(args.shell, &mut cli::Cli::command(), "wtfcb", out);

@@ -36,6 +36,8 @@ fn main() -> ExitCode {
     };
     // Reporters always write styles; the stream strips them unless colour is wanted.
     let choice = match cli.color {
+        // A part is binary: every byte must reach the file.
+        _ if cli.writes_binary() => anstream::ColorChoice::Always,
         wtfcb::cli::ColorWhen::Always => anstream::ColorChoice::Always,
         wtfcb::cli::ColorWhen::Never => anstream::ColorChoice::Never,
         wtfcb::cli::ColorWhen::Auto

@@ -420,6 +420,11 @@ pub struct AnalyzeSettings {
     pub profile: bool,
     pub profile_out: Option<PathBuf>,
     pub sample_interval: std::time::Duration,
+    /// `--shard I/N`: analyze only this shard's files.
+    pub shard: Option<crate::shard::Shard>,
+    /// `--format part`: write the shard's part (with what the merge must walk and configure
+    /// as this run did) instead of a report.
+    pub part: Option<crate::shard::AnalysisArgs>,
 }
 
 /// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.
@@ -441,7 +446,7 @@ impl AnalyzeSettings {
     pub fn from_args(args: &AnalyzeArgs) -> anyhow::Result<AnalyzeSettings> {
         let walk = WalkSettings::from_args(&args.walk)?;
         let config = &walk.project.config;
-        let fail_on = match (args.fail_on, &config.fail_on) {
+        let fail_on = match (args.report.fail_on, &config.fail_on) {
             (Some(f), _) => f,
             (None, Some(text)) => parse_fail_on(text).map_err(anyhow::Error::msg)?,
             (None, None) => FailOn::At(Severity::High),
@@ -467,27 +472,35 @@ impl AnalyzeSettings {
         if args.profile.sample_interval == 0 {
             bail!("--sample-interval must be at least 1 ms");
         }
+        let (shard, part) = shard_args(args)?;
         Ok(AnalyzeSettings {
             profile: args.profile.profile,
             profile_out: args.profile.profile_out.clone(),
             sample_interval: std::time::Duration::from_millis(args.profile.sample_interval),
             cache,
-            format: crate::report::formats::find(&args.format)
-                .with_context(|| format!("--format {}: no such format", args.format))?,
+            format: if part.is_some() {
+                crate::report::formats::find("json").context("the json format")?
+            } else {
+                crate::report::formats::find(&args.report.format)
+                    .with_context(|| format!("--format {}: no such format", args.report.format))?
+            },
+            shard,
+            part,
             reports: args
+                .report
                 .reports
                 .iter()
                 .map(|spec| crate::report::formats::parse_report(spec).map_err(anyhow::Error::msg))
                 .collect::<anyhow::Result<_>>()?,
-            max_findings: args.max_findings,
-            sarif_category: args.sarif_category.clone(),
-            html_source: args.html_source,
+            max_findings: args.report.max_findings,
+            sarif_category: args.report.sarif_category.clone(),
+            html_source: args.report.html_source,
             duplicates: args.duplicates,
             verbosity: Verbosity::from(&args.output),
             rules,
-            min_severity: args.min_severity,
-            show_suppressed: args.show_suppressed,
-            baseline: args.baseline.clone().or_else(|| {
+            min_severity: args.report.min_severity,
+            show_suppressed: args.report.show_suppressed,
+            baseline: args.report.baseline.clone().or_else(|| {
                 let b = walk.project.config.baseline.as_ref()?;
                 let dir = walk
                     .project
@@ -500,15 +513,59 @@ impl AnalyzeSettings {
                 Some(dir.join(b))
             }),
             baseline_action: BaselineMode::Apply,
-            new_since: args.new_since.clone(),
+            new_since: args.report.new_since.clone(),
             staged: args.staged,
-            statistics: args.statistics,
+            statistics: args.report.statistics,
             show_files: args.show_files,
             show_settings: args.show_settings,
             fail_on,
             walk,
         })
     }
+}
+
+/// `--shard` and `--format part`, checked: a part is written by a plain run of some shard
+/// (`1/1` without `--shard`); what only a whole report can do belongs to `merge`.
+fn shard_args(
+    args: &AnalyzeArgs,
+) -> anyhow::Result<(
+    Option<crate::shard::Shard>,
+    Option<crate::shard::AnalysisArgs>,
+)> {
+    use crate::shard::Shard;
+    let shard = match args.shard.as_deref() {
+        None => None,
+        Some("auto") => Some(
+            Shard::from_env(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+                .map_err(anyhow::Error::msg)?,
+        ),
+        Some(text) => Some(Shard::parse(text).map_err(anyhow::Error::msg)?),
+    };
+    if shard.is_some() && args.staged {
+        bail!("--shard and --staged do not go together: a pre-commit run is one job");
+    }
+    if args.report.format != crate::shard::PART_FORMAT_NAME {
+        return Ok((shard, None));
+    }
+    let report_only = [
+        ("--new-since", args.report.new_since.is_some()),
+        ("--baseline", args.report.baseline.is_some()),
+        ("--report", !args.report.reports.is_empty()),
+        ("--statistics", args.report.statistics),
+        ("--staged", args.staged),
+    ];
+    for (flag, given) in report_only {
+        if given {
+            bail!(
+                "--format part writes what `wtfcb merge` reports on: give {flag} to `wtfcb merge`"
+            );
+        }
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        bail!("--format part writes a binary file: redirect it (`> part-1.wtfcb`)");
+    }
+    let shard = shard.unwrap_or(Shard { index: 1, total: 1 });
+    Ok((Some(shard), Some(crate::shard::AnalysisArgs::of(args))))
 }
 
 /// What `analyze` does with the baseline.

@@ -18,9 +18,20 @@ use crate::settings::{AnalyzeSettings, Verbosity};
 
 use super::ExitStatus;
 
-// wtfcb: ignore[long-function] -- the analyze orchestrator: each step is one call, in order.
 pub fn run(
     settings: &AnalyzeSettings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    run_with(settings, None, out, err)
+}
+
+/// `analyze`, or with `parts` (checked by `shard::check_parts`) `merge`: every file's result
+/// taken from its part instead of the file.
+// wtfcb: ignore[long-function] -- the analyze orchestrator: each step is one call, in order.
+pub fn run_with(
+    settings: &AnalyzeSettings,
+    parts: Option<Vec<crate::shard::Part>>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
@@ -45,6 +56,22 @@ pub fn run(
             "exclude pattern `{pattern}` matches no file (patterns are relative to the config's directory; `/x` anchors at it, `x` matches at any depth)"
         ));
     }
+    // A shard and a merge agree on the whole walk and the settings before the split.
+    let whole = crate::shard::WalkId::of(&walked.files);
+    let identity = crate::shard::identity(settings);
+    let merged = parts
+        .map(|parts| crate::shard::outcomes_from(parts, &walked.files, whole, &identity))
+        .transpose()?;
+    if let Some(shard) = settings.shard {
+        let before = walked.files.len();
+        walked.files.retain(|c| shard.owns(&c.rel));
+        if settings.part.is_none() {
+            warnings.push(format!(
+                "--shard {shard}: this report covers {} of {before} files, and duplicates and the import graph see only those; write parts (--format part) and `wtfcb merge` them for the whole project",
+                walked.files.len()
+            ));
+        }
+    }
     if settings.show_files {
         return show_files(&walked, out);
     }
@@ -59,7 +86,11 @@ pub fn run(
         .baseline
         .clone()
         .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
-    let baseline = load_baseline(settings, &baseline_path)?;
+    let baseline = if settings.part.is_some() {
+        None
+    } else {
+        load_baseline(settings, &baseline_path)?
+    };
     if let Some(b) = &baseline {
         warnings.extend(b.warnings.iter().cloned());
     }
@@ -77,19 +108,56 @@ pub fn run(
         contents: git.staged.as_ref(),
         tokens: crate::project::token_need(&settings.rules, settings.duplicates),
     };
-    let mut outcomes = super::process(&walked, &settings.walk, settings.verbosity, &services)?;
+    let mut outcomes = match merged {
+        Some(outcomes) => outcomes,
+        None => super::process(&walked, &settings.walk, settings.verbosity, &services)?,
+    };
+    let project_ctx = crate::project::Context {
+        rules: &settings.rules,
+        mode: settings.duplicates,
+        root: &settings.walk.project.root,
+        cache: cache.as_ref(),
+        max_size: settings.walk.options.max_file_size,
+        contracts: &settings.walk.project.config.contracts,
+    };
+    if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
+        crate::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
+        let header = crate::shard::Header {
+            part_version: crate::shard::PART_VERSION,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            build: crate::cache::BUILD_ID.to_string(),
+            shard,
+            args: args.clone(),
+            identity,
+            walk: whole,
+            records: walked.files.len() as u64,
+            commit: crate::git::Repo::discover(&project.root, "shard")
+                .ok()
+                .and_then(|repo| repo.head()),
+        };
+        crate::shard::write_part(out, &header, &walked.files, &outcomes)?;
+        warnings.extend(isolation.warning());
+        drop(isolation);
+        if let Some(c) = cache {
+            c.finish(&mut warnings);
+        }
+        let report = AnalyzeReport::new(
+            walked,
+            outcomes,
+            String::new(),
+            None,
+            analyze::Known {
+                baseline: None,
+                new_since: None,
+            },
+        );
+        super::report_warnings(err, settings.verbosity, &warnings)?;
+        super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
+        // Gating is the merge's: a shard that wrote its part succeeded.
+        return Ok(ExitStatus::Success);
+    }
     let project_start = Instant::now();
-    let project_run = crate::project::run(
-        &mut outcomes,
-        &crate::project::Context {
-            rules: &settings.rules,
-            mode: settings.duplicates,
-            root: &settings.walk.project.root,
-            cache: cache.as_ref(),
-            max_size: settings.walk.options.max_file_size,
-            contracts: &settings.walk.project.config.contracts,
-        },
-    );
+    let project_run = crate::project::run(&mut outcomes, &project_ctx);
     warnings.extend(project_run.warnings.iter().cloned());
     let project_ms = project_start.elapsed().as_secs_f64() * 1e3;
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;

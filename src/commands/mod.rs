@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cache;
 mod changes;
 pub mod graph;
+pub mod merge;
 pub mod rules;
 pub mod scan;
 

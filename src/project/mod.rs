@@ -138,6 +138,43 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     run
 }
 
+/// Brings into memory every clone token the project phase will read, trimmed to what it
+/// reads, and drops the rest: what a shard's part must carry, since the merge reads no file.
+pub fn load_all_tokens(outcomes: &mut [Outcome], ctx: &Context, warnings: &mut Vec<String>) {
+    let need = token_need(ctx.rules, ctx.mode);
+    let mut files: Vec<Analyzed> = outcomes
+        .iter_mut()
+        .filter_map(|o| match o {
+            Outcome::Analyzed(record) => Some(record.as_mut()),
+            _ => None,
+        })
+        .map(|record| Analyzed {
+            profile: ctx.rules.profile_for(&record.rel),
+            is_test: false,
+            record,
+        })
+        .collect();
+    let meta = &crate::rules::duplicate_code::META;
+    let compared: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            need != crate::facts::tokens::Need::Nothing && enabled(&files[i].profile, meta)
+        })
+        .collect();
+    load_tokens(&mut files, &compared, ctx, need, warnings);
+    let mut keep = vec![false; files.len()];
+    for &i in &compared {
+        keep[i] = true;
+    }
+    for (file, keep) in files.iter_mut().zip(keep) {
+        let tokens = &mut file.record.facts.tokens;
+        tokens.retain(if keep {
+            need
+        } else {
+            crate::facts::tokens::Need::Nothing
+        });
+    }
+}
+
 /// What of the clone tokens the project phase will read (see `Tokens::retain`).
 pub fn token_need(rules: &Ruleset, mode: DuplicatesMode) -> crate::facts::tokens::Need {
     use crate::facts::tokens::Need;

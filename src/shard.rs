@@ -1,0 +1,717 @@
+//! Past one machine: which files shard I of N analyzes, the part each shard writes, and reading
+//! the parts back for `wtfcb merge`, which trusts nothing it reads (every length bounded, every
+//! frame checksummed, every part checked against the others and against the checkout).
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use md5::{Digest, Md5};
+
+use crate::cache::{decode_value, encode_value, CachedFile};
+use crate::engine::{FileRecord, Outcome};
+use crate::lang::Language;
+use crate::walk::{Candidate, Diagnostic, Skipped};
+
+/// The `--format` value that writes a part.
+pub const PART_FORMAT_NAME: &str = "part";
+
+/// What every part file starts with.
+const MAGIC: &[u8; 12] = b"wtfcb-part\n\x00";
+
+/// The layout of a part; bumped on any incompatible change.
+pub const PART_VERSION: u32 = 1;
+
+/// The largest frame a part may hold (one file's result, with its clone tokens).
+const MAX_FRAME: u32 = 256 << 20;
+
+/// The most shards a run may be split into.
+pub const MAX_SHARDS: u32 = 10_000;
+
+/// Shard `index` (1-based) of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Shard {
+    pub index: u32,
+    pub total: u32,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.total)
+    }
+}
+
+impl Shard {
+    /// `I/N` with 1 <= I <= N <= [`MAX_SHARDS`].
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard expects I/N (e.g. 2/4) or auto, got {text:?}");
+        let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let total: u32 = n.trim().parse().map_err(|_| bad())?;
+        if total == 0 || total > MAX_SHARDS {
+            return Err(format!(
+                "--shard {text}: the number of shards must be between 1 and {MAX_SHARDS}"
+            ));
+        }
+        if index == 0 || index > total {
+            return Err(format!(
+                "--shard {text}: the shard must be between 1 and {total} (shards count from 1)"
+            ));
+        }
+        Ok(Shard { index, total })
+    }
+
+    /// `--shard auto`: the shard the CI says this job is, from the first of these that is
+    /// set: `WTFCB_SHARD` (I/N), GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL` (from 1),
+    /// Buildkite's `BUILDKITE_PARALLEL_JOB`/`_COUNT`, CircleCI's
+    /// `CIRCLE_NODE_INDEX`/`CIRCLE_NODE_TOTAL`, a Kubernetes Indexed Job's
+    /// `JOB_COMPLETION_INDEX` (all from 0; the total from `WTFCB_SHARD_TOTAL`).
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        if let Some(text) = get("WTFCB_SHARD") {
+            return Shard::parse(&text).map_err(|e| format!("WTFCB_SHARD: {e}"));
+        }
+        // (index variable, total variable, whether the index counts from 0, CI)
+        let systems = [
+            ("CI_NODE_INDEX", "CI_NODE_TOTAL", false, "GitLab"),
+            (
+                "BUILDKITE_PARALLEL_JOB",
+                "BUILDKITE_PARALLEL_JOB_COUNT",
+                true,
+                "Buildkite",
+            ),
+            ("CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", true, "CircleCI"),
+            (
+                "JOB_COMPLETION_INDEX",
+                "WTFCB_SHARD_TOTAL",
+                true,
+                "a Kubernetes Indexed Job",
+            ),
+        ];
+        for (index_var, total_var, from_zero, ci) in systems {
+            let Some(index) = get(index_var) else {
+                continue;
+            };
+            let total = get(total_var).ok_or_else(|| {
+                format!("--shard auto: {index_var} is set ({ci}) but {total_var} is not")
+            })?;
+            let index: u32 = index.trim().parse().map_err(|_| {
+                format!("--shard auto: {index_var}={index:?} ({ci}) is not a number")
+            })?;
+            let text = format!("{}/{}", index + u32::from(from_zero), total.trim());
+            return Shard::parse(&text).map_err(|e| {
+                format!("--shard auto, from {index_var} and {total_var} ({ci}): {e}")
+            });
+        }
+        Err("--shard auto: no CI shard variables are set (WTFCB_SHARD=I/N, GitLab CI_NODE_INDEX/CI_NODE_TOTAL, Buildkite BUILDKITE_PARALLEL_JOB/_COUNT, CircleCI CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL, Kubernetes JOB_COMPLETION_INDEX with WTFCB_SHARD_TOTAL); on GitHub Actions pass the matrix value: --shard ${{ matrix.shard }}/N".to_string())
+    }
+
+    /// Whether this shard analyzes the file at `rel` (relative to the project root).
+    pub fn owns(&self, rel: &str) -> bool {
+        shard_of(rel, self.total) == self.index
+    }
+}
+
+/// The shard (1-based) a file belongs to: a hash of its project-relative path alone, so adding
+/// or removing a file moves no other file.
+pub fn shard_of(rel: &str, total: u32) -> u32 {
+    let digest = Md5::digest(rel.as_bytes());
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    (u64::from_le_bytes(head) % u64::from(total.max(1))) as u32 + 1
+}
+
+/// What the whole walk found, before the split: every shard of one run must agree on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct WalkId {
+    pub files: u64,
+    pub digest: [u8; 16],
+}
+
+impl WalkId {
+    pub fn of(files: &[Candidate]) -> WalkId {
+        let mut h = Md5::new();
+        for f in files {
+            h.update(f.rel.as_bytes());
+            h.update([0, f.language.index() as u8, b'\n']);
+        }
+        WalkId {
+            files: files.len() as u64,
+            digest: h.finalize().into(),
+        }
+    }
+}
+
+/// The arguments a shard ran with that decide which files it saw and what their results are:
+/// `merge` analyzes nothing, but walks and configures itself exactly as the shards did.
+#[derive(Debug, Clone, PartialEq, bincode::Encode, bincode::Decode)]
+pub struct AnalysisArgs {
+    pub paths: Vec<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    pub no_default_excludes: bool,
+    pub hidden: bool,
+    pub follow_links: bool,
+    pub max_file_size: Option<String>,
+    pub config: Option<String>,
+    pub parse_timeout: Option<f64>,
+    pub memory_per_file: Option<String>,
+    pub in_process: bool,
+    pub duplicates: String,
+    pub select: Vec<String>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl AnalysisArgs {
+    pub fn of(args: &crate::cli::AnalyzeArgs) -> AnalysisArgs {
+        let text = |p: &std::path::PathBuf| crate::walk::path_text(p.as_os_str());
+        let w = &args.walk;
+        AnalysisArgs {
+            paths: w.paths.iter().map(text).collect(),
+            include: w.include.clone(),
+            exclude: w.exclude.clone(),
+            no_ignore: w.no_ignore,
+            no_default_excludes: w.no_default_excludes,
+            hidden: w.hidden,
+            follow_links: w.follow_links,
+            max_file_size: w.max_file_size.clone(),
+            config: w.config.as_ref().map(text),
+            parse_timeout: w.parse_timeout,
+            memory_per_file: w.memory_per_file.clone(),
+            in_process: w.in_process,
+            duplicates: format!("{:?}", args.duplicates),
+            select: args.select.clone(),
+            extend_select: args.extend_select.clone(),
+            ignore: args.ignore.clone(),
+        }
+    }
+
+    /// The `analyze` command line that walks and configures as the shards did and reports as
+    /// `merge` was asked.
+    pub fn to_analyze(
+        &self,
+        merge: &crate::cli::MergeArgs,
+    ) -> anyhow::Result<crate::cli::AnalyzeArgs> {
+        use crate::project::DuplicatesMode;
+        let duplicates = match self.duplicates.as_str() {
+            "Type2" => DuplicatesMode::Type2,
+            "Exact" => DuplicatesMode::Exact,
+            other => bail!("the parts name an unknown --duplicates mode {other:?}"),
+        };
+        Ok(crate::cli::AnalyzeArgs {
+            walk: crate::cli::WalkArgs {
+                paths: self.paths.iter().map(Into::into).collect(),
+                include: self.include.clone(),
+                exclude: self.exclude.clone(),
+                no_ignore: self.no_ignore,
+                no_default_excludes: self.no_default_excludes,
+                hidden: self.hidden,
+                follow_links: self.follow_links,
+                max_file_size: self.max_file_size.clone(),
+                config: self.config.as_ref().map(Into::into),
+                jobs: merge.jobs,
+                parse_timeout: self.parse_timeout,
+                memory_per_file: self.memory_per_file.clone(),
+                in_process: self.in_process,
+            },
+            output: merge.output.clone(),
+            report: merge.report.clone(),
+            duplicates,
+            select: self.select.clone(),
+            extend_select: self.extend_select.clone(),
+            ignore: self.ignore.clone(),
+            shard: None,
+            staged: false,
+            show_files: false,
+            show_settings: false,
+            cache: merge.cache.clone(),
+            profile: crate::cli::ProfileArgs {
+                profile: false,
+                profile_out: None,
+                sample_interval: 50,
+            },
+        })
+    }
+}
+
+/// What a part says about itself.
+#[derive(Debug, Clone, PartialEq, bincode::Encode, bincode::Decode)]
+pub struct Header {
+    pub part_version: u32,
+    pub version: String,
+    pub build: String,
+    pub shard: Shard,
+    pub args: AnalysisArgs,
+    /// Every setting the results depend on, after the config files are read (see
+    /// [`identity`]).
+    pub identity: String,
+    pub walk: WalkId,
+    /// Records that follow.
+    pub records: u64,
+    /// `git rev-parse HEAD` where the shard ran, when it ran in a repository.
+    pub commit: Option<String>,
+}
+
+/// One file of a part: its path relative to the project root, and how its analysis ended.
+#[derive(Debug, Clone, bincode::Encode, bincode::Decode)]
+pub struct Record {
+    pub rel: String,
+    pub language: u8,
+    pub outcome: RecordOutcome,
+}
+
+#[derive(Debug, Clone, bincode::Encode, bincode::Decode)]
+pub enum RecordOutcome {
+    /// The result as the cache would hold it, with the clone tokens the project phase needs.
+    Analyzed(Box<CachedFile>),
+    Skipped(String),
+    Failed(String),
+    Broken(String),
+}
+
+/// Every setting a file's result depends on besides its content: the build, the rules after
+/// every config file (nested ones too), and the per-file limits.
+pub fn identity(settings: &crate::settings::AnalyzeSettings) -> String {
+    let walk = &settings.walk;
+    let text = format!(
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
+        env!("CARGO_PKG_VERSION"),
+        crate::cache::BUILD_ID,
+        settings.rules.fingerprint(),
+        settings.duplicates,
+        walk.options.max_file_size,
+        walk.options.default_excludes,
+        walk.parse_budget,
+        walk.memory_per_file,
+    );
+    crate::rules::profile::hex(&Md5::digest(text.as_bytes()))
+}
+
+/// The record of one outcome (the clone tokens must be in memory: see
+/// `project::load_all_tokens`).
+fn record_of(candidate: &Candidate, outcome: &Outcome) -> Record {
+    let outcome = match outcome {
+        Outcome::Analyzed(r) => {
+            let mut value = CachedFile::new(
+                r.bytes,
+                r.invalid_utf8,
+                &r.facts,
+                r.metrics.as_ref(),
+                r.findings.as_deref().unwrap_or(&[]),
+            );
+            value.facts.tokens = r.facts.tokens.clone();
+            value.cpp_header = r.language != candidate.language;
+            RecordOutcome::Analyzed(Box::new(value))
+        }
+        Outcome::Skipped(s) => RecordOutcome::Skipped(s.reason.clone()),
+        Outcome::Failed(d) => RecordOutcome::Failed(d.message.clone()),
+        Outcome::Broken(d) => RecordOutcome::Broken(d.message.clone()),
+    };
+    Record {
+        rel: candidate.rel.clone(),
+        language: candidate.language.index() as u8,
+        outcome,
+    }
+}
+
+/// Writes a part: the magic, then frames (a little-endian length, then a checksummed value):
+/// the header, then one record per file, in walk order.
+pub fn write_part(
+    out: &mut dyn Write,
+    header: &Header,
+    files: &[Candidate],
+    outcomes: &[Outcome],
+) -> anyhow::Result<()> {
+    out.write_all(MAGIC)?;
+    write_frame(out, &encode_value(header))?;
+    for (candidate, outcome) in files.iter().zip(outcomes) {
+        write_frame(out, &encode_value(&record_of(candidate, outcome)))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_frame(out: &mut dyn Write, bytes: &[u8]) -> anyhow::Result<()> {
+    let len = u32::try_from(bytes.len())
+        .ok()
+        .filter(|&n| n <= MAX_FRAME)
+        .context("a file's result is too large for a part")?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(bytes)?;
+    Ok(())
+}
+
+/// A part as read from disk.
+#[derive(Debug)]
+pub struct Part {
+    pub path: std::path::PathBuf,
+    pub header: Header,
+    pub records: Vec<Record>,
+}
+
+/// Reads a part, checking its magic, every frame's length and checksum, the record count and
+/// that nothing follows the last record.
+pub fn read_part(path: &Path) -> anyhow::Result<Part> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open the part {name}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    let mut input = std::io::BufReader::new(file);
+    let mut magic = [0u8; MAGIC.len()];
+    if input.read_exact(&mut magic).is_err() || &magic != MAGIC {
+        bail!("{name} is not a wtfcb part (write parts with `wtfcb analyze --shard I/N --format part > FILE`)");
+    }
+    let damaged = |what: &str| anyhow::anyhow!("{name} is damaged ({what}); write it again");
+    let mut remaining = size.saturating_sub(MAGIC.len() as u64);
+    let header_bytes =
+        read_frame(&mut input, &mut remaining)?.ok_or_else(|| damaged("no header"))?;
+    let Some(header) = decode_value::<Header>(&header_bytes) else {
+        // A part of another layout decodes as garbage: say which is more likely.
+        bail!("{name} is a part of another wtfcb build or is damaged; parts and merge must use one wtfcb build");
+    };
+    if header.part_version != PART_VERSION {
+        bail!(
+            "{name} has part layout {} (this wtfcb reads {PART_VERSION}); parts and merge must use one wtfcb build",
+            header.part_version
+        );
+    }
+    // Each record takes at least a few bytes: a count past what the file can hold is a lie.
+    if header.records > remaining / 8 + 1 {
+        return Err(damaged("its record count exceeds its size"));
+    }
+    let mut records = Vec::with_capacity(header.records as usize);
+    for n in 0..header.records {
+        let bytes = read_frame(&mut input, &mut remaining)?
+            .ok_or_else(|| damaged(&format!("it ends after {n} of {} files", header.records)))?;
+        let record = decode_value::<Record>(&bytes).ok_or_else(|| {
+            damaged(&format!(
+                "file {} of {} does not decode",
+                n + 1,
+                header.records
+            ))
+        })?;
+        records.push(record);
+    }
+    if read_frame(&mut input, &mut remaining)?.is_some() || remaining != 0 {
+        return Err(damaged("bytes follow its last file"));
+    }
+    Ok(Part {
+        path: path.to_path_buf(),
+        header,
+        records,
+    })
+}
+
+/// The next frame, `None` at the end of the input; an error for a length past the limit or
+/// past the end of the file.
+fn read_frame(input: &mut impl Read, remaining: &mut u64) -> anyhow::Result<Option<Vec<u8>>> {
+    let mut len = [0u8; 4];
+    match input.read(&mut len[..1])? {
+        0 => return Ok(None),
+        _ => input
+            .read_exact(&mut len[1..])
+            .context("a part ends inside a frame's length")?,
+    }
+    let len = u32::from_le_bytes(len);
+    *remaining = remaining.saturating_sub(4);
+    if len > MAX_FRAME || u64::from(len) > *remaining {
+        bail!(
+            "a part's frame claims {len} bytes, more than the part holds or than a frame may hold"
+        );
+    }
+    let mut bytes = vec![0u8; len as usize];
+    input
+        .read_exact(&mut bytes)
+        .context("a part ends inside a frame")?;
+    *remaining -= u64::from(len);
+    Ok(Some(bytes))
+}
+
+/// The parts of one run, checked against each other: one build, one configuration, one walk,
+/// every shard exactly once.
+pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
+    let Some(first) = parts.first() else {
+        bail!("merge: no parts given");
+    };
+    let this_build = (env!("CARGO_PKG_VERSION"), crate::cache::BUILD_ID);
+    for part in parts {
+        let h = &part.header;
+        if (h.version.as_str(), h.build.as_str()) != this_build {
+            bail!(
+                "{} was written by wtfcb {} (build {}), but this is wtfcb {} (build {}); shards and merge must run one wtfcb build",
+                part.path.display(),
+                h.version,
+                short(&h.build),
+                this_build.0,
+                short(this_build.1)
+            );
+        }
+        let f = &first.header;
+        if h.shard.total != f.shard.total {
+            bail!(
+                "{} is shard {} but {} is shard {}: the parts split the run differently",
+                part.path.display(),
+                h.shard,
+                first.path.display(),
+                f.shard
+            );
+        }
+        if h.args != f.args || h.identity != f.identity {
+            bail!(
+                "{} was analyzed with other settings than {} (command-line options or config files differ)",
+                part.path.display(),
+                first.path.display()
+            );
+        }
+        if h.walk != f.walk {
+            bail!(
+                "{} saw {} files but {} saw {}: the shards ran on different checkouts",
+                part.path.display(),
+                h.walk.files,
+                first.path.display(),
+                f.walk.files
+            );
+        }
+        if h.commit != f.commit {
+            bail!(
+                "{} was analyzed at commit {} but {} at {}: the shards ran on different commits",
+                part.path.display(),
+                h.commit.as_deref().unwrap_or("(none)"),
+                first.path.display(),
+                f.commit.as_deref().unwrap_or("(none)")
+            );
+        }
+    }
+    let total = first.header.shard.total;
+    let mut seen: Vec<Option<&Part>> = vec![None; total as usize];
+    for part in parts {
+        let slot = &mut seen[(part.header.shard.index - 1) as usize];
+        if let Some(other) = slot {
+            bail!(
+                "shard {} is given twice: {} and {}",
+                part.header.shard,
+                other.path.display(),
+                part.path.display()
+            );
+        }
+        *slot = Some(part);
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| format!("{}/{total}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "shard(s) {} missing: merge needs every part of the run",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn short(build: &str) -> &str {
+    &build[..build.len().min(12)]
+}
+
+/// The outcomes of the walked files, from the parts (checked with [`check_parts`]), in walk
+/// order; an error naming the file and the part when the parts and this checkout disagree.
+pub fn outcomes_from(
+    parts: Vec<Part>,
+    files: &[Candidate],
+    walk: WalkId,
+    identity: &str,
+) -> anyhow::Result<Vec<Outcome>> {
+    let total = parts.first().map_or(1, |p| p.header.shard.total);
+    let mut by_rel = std::collections::HashMap::new();
+    for part in parts {
+        let h = &part.header;
+        if h.identity != identity {
+            bail!(
+                "{} was analyzed with other settings than this checkout has (a config file, the rules or the limits differ)",
+                part.path.display()
+            );
+        }
+        if h.walk != walk {
+            bail!(
+                "{} saw {} files, but {} are here: run merge in a checkout of the commit the shards analyzed, from the directory they ran in",
+                part.path.display(),
+                h.walk.files,
+                walk.files
+            );
+        }
+        let shard = h.shard;
+        for record in part.records {
+            let shown = crate::report::tty(&record.rel).into_owned();
+            if !shard.owns(&record.rel) {
+                bail!(
+                    "{} holds {shown}, which belongs to shard {}",
+                    part.path.display(),
+                    shard_of(&record.rel, total)
+                );
+            }
+            if by_rel
+                .insert(record.rel.clone(), (record, part.path.clone()))
+                .is_some()
+            {
+                bail!("{} holds {shown} twice", part.path.display());
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(files.len());
+    for candidate in files {
+        let Some((record, path)) = by_rel.remove(&candidate.rel) else {
+            bail!(
+                "{} is in no part (shard {}/{total} should hold it)",
+                crate::report::tty(&candidate.display),
+                shard_of(&candidate.rel, total)
+            );
+        };
+        outcomes.push(outcome_of(candidate, record, &path)?);
+    }
+    if let Some((rel, (_, path))) = by_rel.iter().next() {
+        bail!(
+            "{} holds {}, which is not among the files here",
+            path.display(),
+            crate::report::tty(rel)
+        );
+    }
+    Ok(outcomes)
+}
+
+/// A file's outcome as the shard saw it, with the paths of this run.
+fn outcome_of(candidate: &Candidate, record: Record, part: &Path) -> anyhow::Result<Outcome> {
+    if usize::from(record.language) != candidate.language.index() {
+        bail!(
+            "{} holds {} as another language than this checkout",
+            part.display(),
+            crate::report::tty(&candidate.display)
+        );
+    }
+    let path = candidate.display.clone();
+    let diagnostic = |message: String, analysis_failed: bool| Diagnostic {
+        path: path.clone(),
+        message,
+        analysis_failed,
+    };
+    Ok(match record.outcome {
+        RecordOutcome::Analyzed(value) => {
+            let findings = value.findings_for(&candidate.display, &candidate.rel);
+            let CachedFile {
+                bytes,
+                invalid_utf8,
+                facts,
+                metrics,
+                cpp_header,
+                ..
+            } = *value;
+            Outcome::Analyzed(Box::new(FileRecord {
+                path: path.clone(),
+                rel: candidate.rel.clone(),
+                language: if cpp_header {
+                    Language::Cpp
+                } else {
+                    candidate.language
+                },
+                bytes,
+                invalid_utf8,
+                facts,
+                metrics,
+                findings: Some(findings),
+                cache_slot: None,
+            }))
+        }
+        RecordOutcome::Skipped(reason) => Outcome::Skipped(Skipped {
+            path: path.clone(),
+            reason,
+        }),
+        RecordOutcome::Failed(message) => Outcome::Failed(diagnostic(message, false)),
+        RecordOutcome::Broken(message) => Outcome::Broken(diagnostic(message, true)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_refuse_what_is_not_a_shard() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, total: 4 }));
+        assert_eq!(Shard::parse(" 1 / 1 "), Ok(Shard { index: 1, total: 1 }));
+        for bad in ["0/4", "5/4", "1/0", "a/b", "3", "", "1/10001", "-1/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auto_reads_each_ci_and_counts_from_the_right_base() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let shard = |index, total| Ok(Shard { index, total });
+        assert_eq!(Shard::from_env(env(&[("WTFCB_SHARD", "3/5")])), shard(3, 5));
+        assert_eq!(
+            Shard::from_env(env(&[("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "3")])),
+            shard(2, 3)
+        );
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("BUILDKITE_PARALLEL_JOB", "0"),
+                ("BUILDKITE_PARALLEL_JOB_COUNT", "4")
+            ])),
+            shard(1, 4)
+        );
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("CIRCLE_NODE_INDEX", "3"),
+                ("CIRCLE_NODE_TOTAL", "4")
+            ])),
+            shard(4, 4)
+        );
+        assert_eq!(
+            Shard::from_env(env(&[
+                ("JOB_COMPLETION_INDEX", "1"),
+                ("WTFCB_SHARD_TOTAL", "2")
+            ])),
+            shard(2, 2)
+        );
+        let missing_total = Shard::from_env(env(&[("JOB_COMPLETION_INDEX", "1")])).unwrap_err();
+        assert!(
+            missing_total.contains("WTFCB_SHARD_TOTAL"),
+            "{missing_total}"
+        );
+        let none = Shard::from_env(env(&[])).unwrap_err();
+        assert!(none.contains("no CI shard variables"), "{none}");
+        assert!(Shard::from_env(env(&[
+            ("CIRCLE_NODE_INDEX", "4"),
+            ("CIRCLE_NODE_TOTAL", "4")
+        ]))
+        .is_err());
+    }
+
+    #[test]
+    fn adding_files_moves_no_other_file_and_shards_are_near_even() {
+        let names: Vec<String> = (0..3000)
+            .map(|i| format!("pkg{}/mod_{i}.py", i % 17))
+            .collect();
+        let before: Vec<u32> = names.iter().map(|n| shard_of(n, 4)).collect();
+        let mut counts = [0usize; 4];
+        for &s in &before {
+            assert!((1..=4).contains(&s));
+            counts[s as usize - 1] += 1;
+        }
+        for c in counts {
+            assert!((650..=850).contains(&c), "{counts:?}");
+        }
+        // The shard of a path depends on that path alone.
+        let again: Vec<u32> = names.iter().map(|n| shard_of(n, 4)).collect();
+        assert_eq!(before, again);
+        assert_eq!(shard_of("a.py", 1), 1);
+    }
+}
