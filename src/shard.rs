@@ -363,8 +363,9 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
     }
     let damaged = |what: &str| anyhow::anyhow!("{name} is damaged ({what}); write it again");
     let mut remaining = size.saturating_sub(MAGIC.len() as u64);
-    let header_bytes =
-        read_frame(&mut input, &mut remaining)?.ok_or_else(|| damaged("no header"))?;
+    let header_bytes = read_frame(&mut input, &mut remaining)
+        .map_err(|e| damaged(&e))?
+        .ok_or_else(|| damaged("no header"))?;
     let Some(header) = decode_value::<Header>(&header_bytes) else {
         // A part of another layout decodes as garbage: say which is more likely.
         bail!("{name} is a part of another wtfcb build or is damaged; parts and merge must use one wtfcb build");
@@ -381,7 +382,8 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
     }
     let mut records = Vec::with_capacity(header.records as usize);
     for n in 0..header.records {
-        let bytes = read_frame(&mut input, &mut remaining)?
+        let bytes = read_frame(&mut input, &mut remaining)
+            .map_err(|e| damaged(&e))?
             .ok_or_else(|| damaged(&format!("it ends after {n} of {} files", header.records)))?;
         let record = decode_value::<Record>(&bytes).ok_or_else(|| {
             damaged(&format!(
@@ -392,7 +394,7 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
         })?;
         records.push(record);
     }
-    if read_frame(&mut input, &mut remaining)?.is_some() || remaining != 0 {
+    if !matches!(read_frame(&mut input, &mut remaining), Ok(None)) || remaining != 0 {
         return Err(damaged("bytes follow its last file"));
     }
     Ok(Part {
@@ -404,25 +406,25 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
 
 /// The next frame, `None` at the end of the input; an error for a length past the limit or
 /// past the end of the file.
-fn read_frame(input: &mut impl Read, remaining: &mut u64) -> anyhow::Result<Option<Vec<u8>>> {
+fn read_frame(input: &mut impl Read, remaining: &mut u64) -> Result<Option<Vec<u8>>, String> {
     let mut len = [0u8; 4];
-    match input.read(&mut len[..1])? {
+    match input.read(&mut len[..1]).map_err(|e| e.to_string())? {
         0 => return Ok(None),
         _ => input
             .read_exact(&mut len[1..])
-            .context("a part ends inside a frame's length")?,
+            .map_err(|_| "it ends inside a frame's length".to_string())?,
     }
     let len = u32::from_le_bytes(len);
     *remaining = remaining.saturating_sub(4);
     if len > MAX_FRAME || u64::from(len) > *remaining {
-        bail!(
-            "a part's frame claims {len} bytes, more than the part holds or than a frame may hold"
-        );
+        return Err(format!(
+            "a frame claims {len} bytes, more than the part holds or than a frame may hold"
+        ));
     }
     let mut bytes = vec![0u8; len as usize];
     input
         .read_exact(&mut bytes)
-        .context("a part ends inside a frame")?;
+        .map_err(|_| "it ends inside a frame".to_string())?;
     *remaining -= u64::from(len);
     Ok(Some(bytes))
 }

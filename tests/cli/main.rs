@@ -14,4 +14,5 @@ mod project;
 mod reports;
 mod safety;
 mod scan;
+mod shard;
 mod support;
