@@ -51,6 +51,8 @@ pub struct CacheOptions {
     /// The project's identity: the MD5 of its canonical root path. File states are kept per
     /// project, so a cache directory shared by two checkouts never mixes them up.
     pub project: Digest16,
+    /// The shared remote tier, if any.
+    pub remote: Option<crate::remote::RemoteOptions>,
 }
 
 impl CacheOptions {
@@ -62,6 +64,7 @@ impl CacheOptions {
             max_age_days: 30,
             max_size: 1024 * 1024 * 1024,
             project: [0; 16],
+            remote: None,
         }
     }
 
@@ -184,6 +187,27 @@ fn value_config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_VALUE_BYTES>()
 }
 
+/// Where the last run's remote counters are kept, for `cache stats`.
+const REMOTE_STATS_FILE: &str = "remote-last.json";
+
+/// Keeps what the remote did in this run for `wtfcb cache stats` (a warning on failure).
+pub fn save_remote_stats(dir: &Path, stats: &crate::remote::RemoteStats) -> Option<String> {
+    let text = serde_json::to_vec_pretty(stats).unwrap_or_default();
+    crate::fsio::write_atomically(&dir.join(REMOTE_STATS_FILE), &text)
+        .err()
+        .map(|e| {
+            format!(
+                "could not record the remote cache's counters in {}: {e}",
+                dir.display()
+            )
+        })
+}
+
+fn load_remote_stats(dir: &Path) -> Option<crate::remote::RemoteStats> {
+    let bytes = crate::source::read_bytes(&dir.join(REMOTE_STATS_FILE), 64 << 10).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// What the cache did in one run: the JSON report's `run.cache` and `-v`'s cache line.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CacheStats {
@@ -207,6 +231,9 @@ pub struct CacheStats {
     /// What each project phase reused or recomputed, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub project: Vec<crate::project::Reuse>,
+    /// What the remote tier did (its uploads still under way when the report is written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<crate::remote::RemoteStats>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -280,6 +307,24 @@ pub struct Cache {
     /// Set when a read failed in a way that suggests corruption.
     broken: AtomicBool,
     analyzer: Digest16,
+    remote: Option<Arc<crate::remote::Remote>>,
+    /// Fresh results sealed for the remote, written after the report.
+    uploads: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+/// The remote's writes of one run, under way while the report is written.
+pub struct Upload {
+    remote: Arc<crate::remote::Remote>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Upload {
+    /// Waits for the writes; what the remote did in the whole run, and its warning if it
+    /// failed.
+    pub fn join(self) -> (crate::remote::RemoteStats, Option<String>) {
+        let _ = self.thread.join();
+        self.remote.finish()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -673,6 +718,12 @@ impl Cache {
             counters: Counters::default(),
             broken: AtomicBool::new(false),
             analyzer: analyzer_fingerprint(),
+            remote: opts
+                .remote
+                .clone()
+                .and_then(|r| crate::remote::Remote::new(r).ok())
+                .map(Arc::new),
+            uploads: Mutex::new(Vec::new()),
             opts,
         })
     }
@@ -907,6 +958,74 @@ impl Cache {
         }
     }
 
+    /// The remote tier, if the run has one.
+    pub fn remote(&self) -> Option<&Arc<crate::remote::Remote>> {
+        self.remote.as_ref()
+    }
+
+    /// Seals a fresh result and its tokens for the remote (nothing without a writable one).
+    pub fn offer_remote(
+        &self,
+        md5: &Digest16,
+        key: &Digest16,
+        value: &CachedFile,
+        tokens: &crate::facts::Tokens,
+    ) {
+        if let Some(remote) = self.remote.as_ref().filter(|r| !r.read_only()) {
+            let remote_key = crate::remote::Remote::key_of(md5, key);
+            let sealed = remote.seal(&remote_key, value, tokens);
+            lock(&self.uploads).push((remote_key, sealed));
+        }
+    }
+
+    /// Takes a result the remote had: served from memory now, stored locally at the end.
+    pub fn adopt(
+        &self,
+        md5: Digest16,
+        key: Digest16,
+        value: CachedFile,
+        tokens: &crate::facts::Tokens,
+    ) {
+        self.put_tokens(md5, key, tokens);
+        self.put(md5, key, value);
+    }
+
+    /// Whether a result for this content and key is here (memory, this run, or SQLite),
+    /// without decoding it.
+    pub fn has(&self, md5: &Digest16, key: &Digest16) -> bool {
+        if lock(&self.lru).contains(&(*md5, *key)) {
+            return true;
+        }
+        self.reader()
+            .and_then(|conn| {
+                let found = conn
+                    .prepare_cached("SELECT 1 FROM results WHERE md5 = ?1 AND key = ?2")?
+                    .query_row(params![&md5[..], &key[..]], |_| Ok(()))
+                    .optional()
+                    .map(|r| r.is_some());
+                lock(&self.readers).push(conn);
+                found
+            })
+            .unwrap_or(false)
+    }
+
+    /// The stored MD5 of an unchanged file (as [`Cache::trusted_md5`]), not counted as seen.
+    pub fn peek_md5(&self, c: &Candidate) -> Option<Digest16> {
+        let md5 = self.trusted_md5(c);
+        self.counters.seen.fetch_sub(1, Ordering::Relaxed);
+        md5
+    }
+
+    /// Starts writing the run's fresh results to the remote, in batches, on a thread of its
+    /// own; `None` without a remote.
+    pub fn start_upload(&self) -> Option<Upload> {
+        let remote = Arc::clone(self.remote.as_ref()?);
+        let items = std::mem::take(&mut *lock(&self.uploads));
+        let writer = Arc::clone(&remote);
+        let thread = std::thread::spawn(move || writer.put_many(&items));
+        Some(Upload { remote, thread })
+    }
+
     /// Queues a new result for the write at the end, and serves it from memory meanwhile.
     pub fn put(&self, md5: Digest16, key: Digest16, value: CachedFile) {
         let encoded = value.encode();
@@ -993,6 +1112,7 @@ impl Cache {
             read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
             write_ms: 0.0,
             project: Vec::new(),
+            remote: self.remote.as_ref().map(|r| r.finish().0),
         }
     }
 
@@ -1201,6 +1321,7 @@ pub fn store_stats(opts: &CacheOptions) -> anyhow::Result<Option<StoreStats>> {
                     read_ms: r.get(6)?,
                     write_ms: r.get(7)?,
                     project: Vec::new(),
+                    remote: load_remote_stats(&opts.dir),
                 })
             },
         )

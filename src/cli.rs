@@ -168,6 +168,29 @@ pub struct CacheUseArgs {
     /// Results kept in memory in front of SQLite (entries).
     #[arg(long, value_name = "ENTRIES", default_value_t = 16_384)]
     pub cache_memory: usize,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// The shared remote cache: shared by `analyze`, `merge`, `scan`, `graph` and `cache ping`.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// A shared cache behind the local one: `redis://host:port/db` or `http(s)://host/prefix`
+    /// (GET/PUT, as bazel-remote) [default: the config's `cache.remote`]. The token comes from
+    /// the environment (WTFCB_REMOTE_CACHE_TOKEN, or the variable `cache.remote-token-env`
+    /// names); values are signed when WTFCB_CACHE_SIGNING_KEY is set.
+    #[arg(long, value_name = "URL", env = "WTFCB_REMOTE_CACHE", global = true)]
+    pub remote_cache: Option<String>,
+    /// Read the remote cache, never write it (for jobs that run untrusted code, such as pull
+    /// requests from forks).
+    #[arg(
+        long,
+        env = "WTFCB_REMOTE_CACHE_READ_ONLY",
+        global = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub remote_cache_read_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
@@ -178,6 +201,9 @@ pub enum CacheAction {
     Clear,
     /// Remove entries unseen for `cache.max-age-days` and trim to `cache.max-size` now.
     Prune,
+    /// Check the remote cache: the URL, the credentials, reading, and (unless read-only)
+    /// writing and reading back a signed test value.
+    Ping,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +218,8 @@ pub struct CacheArgs {
     /// Output format of `stats`.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text, global = true)]
     pub format: AnalyzeFormat,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// Which files to look at: shared by every command that walks a tree.

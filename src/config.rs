@@ -55,11 +55,27 @@ struct RawOverride {
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
 }
 
+/// `[cache] remote`, `remote-read-only`, `remote-token-env`, `remote-ttl-days`,
+/// `remote-timeout` (seconds).
+#[derive(Debug, Clone, Default)]
+pub struct RemoteConfig {
+    pub url: Option<String>,
+    pub read_only: Option<bool>,
+    pub token_env: Option<String>,
+    pub ttl_days: Option<u32>,
+    pub timeout: Option<f64>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawCache {
     max_age_days: Option<u32>,
     max_size: Option<Spanned<Size>>,
+    remote: Option<String>,
+    remote_read_only: Option<bool>,
+    remote_token_env: Option<String>,
+    remote_ttl_days: Option<u32>,
+    remote_timeout: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +226,8 @@ pub struct Config {
     pub baseline: Option<String>,
     pub cache_max_age_days: Option<u32>,
     pub cache_max_size: Option<u64>,
+    /// `[cache] remote*`: the shared remote cache.
+    pub remote: RemoteConfig,
     /// `test-paths`: globs (relative to the config's directory) of more test code.
     pub test_paths: Option<globset::GlobSet>,
     /// `[imports]`: `forbidden` and `layers` contracts.
@@ -481,6 +499,21 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         config.contracts = contracts(imports, &at)?;
     }
     if let Some(cache) = &raw.cache {
+        config.remote = RemoteConfig {
+            url: cache.remote.clone(),
+            read_only: cache.remote_read_only,
+            token_env: cache.remote_token_env.clone(),
+            ttl_days: cache.remote_ttl_days,
+            timeout: cache.remote_timeout.as_ref().map(|t| *t.get_ref()),
+        };
+        if let Some(t) = &cache.remote_timeout {
+            if !(*t.get_ref() > 0.0 && *t.get_ref() <= 600.0) {
+                return Err(at(
+                    t.span(),
+                    "`cache.remote-timeout`: expected seconds, more than 0 and at most 600".into(),
+                ));
+            }
+        }
         config.cache_max_age_days = cache.max_age_days;
         if let Some(s) = &cache.max_size {
             config.cache_max_size = Some(size(s, "cache.max-size")?);

@@ -187,24 +187,7 @@ fn process_cached(
     let _phase = alloc::phase(Phase::Cache);
     let profile = rules.profile_for(&candidate.rel);
     let is_test = rules.is_test(&candidate.rel, candidate.language);
-    // A header may turn out to be C++: its key covers the settings of both.
-    let settings = if candidate.is_header() {
-        format!(
-            "{}{}",
-            profile.fingerprint_for(Language::C),
-            profile.fingerprint_for(Language::Cpp)
-        )
-    } else {
-        profile.fingerprint_for(candidate.language).to_string()
-    };
-    // Whether generated and minified content is left out decides whether a result exists at
-    // all: a result computed with `--no-default-excludes` must not serve a default run.
-    let settings = if pipeline.skip_generated {
-        settings
-    } else {
-        format!("{settings}|all-content")
-    };
-    let key = cache.key(&settings, is_test, candidate.language);
+    let key = result_key(candidate, &profile, is_test, pipeline.skip_generated, cache);
     // Given content has no file state: it is looked up by its hash.
     let given = pipeline
         .services
@@ -269,6 +252,7 @@ fn process_cached(
         record.findings.as_deref().unwrap_or(&[]),
     );
     value.cpp_header = record.language != candidate.language;
+    cache.offer_remote(&md5, &key, &value, &record.facts.tokens);
     cache.put(md5, key, value);
     cache.put_tokens(md5, key, &record.facts.tokens);
     let mut record = record;
@@ -277,6 +261,80 @@ fn process_cached(
         cache.note_state(candidate, md5, stat, read_ns);
     }
     Outcome::Analyzed(Box::new(record))
+}
+
+/// The cache key of a file's result: its effective settings (both C and C++ for a header,
+/// which may turn out to be C++), whether generated content counts, test code, language.
+fn result_key(
+    candidate: &Candidate,
+    profile: &Profile,
+    is_test: bool,
+    skip_generated: bool,
+    cache: &Cache,
+) -> cache::Digest16 {
+    let settings = if candidate.is_header() {
+        format!(
+            "{}{}",
+            profile.fingerprint_for(Language::C),
+            profile.fingerprint_for(Language::Cpp)
+        )
+    } else {
+        profile.fingerprint_for(candidate.language).to_string()
+    };
+    // Whether generated and minified content is left out decides whether a result exists at
+    // all: a result computed with `--no-default-excludes` must not serve a default run.
+    let settings = if skip_generated {
+        settings
+    } else {
+        format!("{settings}|all-content")
+    };
+    cache.key(&settings, is_test, candidate.language)
+}
+
+/// With a remote cache: looks up, in batches, the results of every file the local cache lacks,
+/// and takes those the remote has (checked) into the local cache, so the run finds them there.
+pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &Services) {
+    use rayon::prelude::*;
+    let (Some(cache), Some(rules)) = (services.cache, services.rules) else {
+        return;
+    };
+    let Some(remote) = cache.remote() else {
+        return;
+    };
+    if services.contents.is_some() {
+        return;
+    }
+    let skip_generated = settings.options.default_excludes != walk::DefaultExcludes::None;
+    let max_size = settings.options.max_file_size;
+    let mut wanted: Vec<(cache::Digest16, cache::Digest16)> = walked
+        .files
+        .par_iter()
+        .filter(|c| c.size <= max_size)
+        .filter_map(|c| {
+            let profile = rules.profile_for(&c.rel);
+            let is_test = rules.is_test(&c.rel, c.language);
+            let key = result_key(c, &profile, is_test, skip_generated, cache);
+            let md5 = match cache.peek_md5(c) {
+                Some(md5) => md5,
+                None => cache::content_md5(&crate::source::read_bytes(&c.path, max_size).ok()?),
+            };
+            (!cache.has(&md5, &key)).then_some((md5, key))
+        })
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = wanted
+        .iter()
+        .map(|(md5, key)| crate::remote::Remote::key_of(md5, key))
+        .collect();
+    for ((md5, key), found) in wanted.into_iter().zip(remote.get_many(&keys)) {
+        if let Some((value, tokens)) = found {
+            cache.adopt(md5, key, value, &tokens);
+        }
+    }
 }
 
 fn from_cache(

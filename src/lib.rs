@@ -23,6 +23,7 @@ pub mod lang;
 pub mod parse;
 pub mod profile;
 pub mod project;
+pub mod remote;
 pub mod repair;
 pub mod report;
 pub mod rules;

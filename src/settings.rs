@@ -368,10 +368,12 @@ impl ScanSettings {
                 cache.cache_memory
             );
         }
+        let remote = remote_options(&cache.remote, &walk.project.config)?;
         let cache = (!cache.no_cache).then(|| {
             let mut opts = cache_options(&walk.project, cache.dir.cache_dir.as_deref());
             opts.verify_hashes = cache.verify_hashes;
             opts.memory_entries = cache.cache_memory;
+            opts.remote = remote;
             opts
         });
         Ok(ScanSettings {
@@ -442,6 +444,42 @@ pub fn cache_options(project: &Project, dir: Option<&std::path::Path>) -> CacheO
     opts
 }
 
+/// The remote cache a run uses, from the command line, the config and the environment:
+/// `None` without a URL. A URL of the wrong form is a usage error.
+pub fn remote_options(
+    args: &crate::cli::RemoteArgs,
+    config: &Config,
+) -> anyhow::Result<Option<crate::remote::RemoteOptions>> {
+    use crate::remote::{Remote, RemoteOptions, DEFAULT_TOKEN_ENV, SIGNING_KEY_ENV};
+    let remote = &config.remote;
+    let Some(url) = args
+        .remote_cache
+        .clone()
+        .or_else(|| remote.url.clone())
+        .filter(|u| !u.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let token_env = remote
+        .token_env
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let timeout = std::time::Duration::from_secs_f64(remote.timeout.unwrap_or(10.0));
+    let opts = RemoteOptions {
+        url,
+        read_only: args.remote_cache_read_only || remote.read_only == Some(true),
+        token: env(&token_env),
+        token_env,
+        signing_key: env(SIGNING_KEY_ENV).map(String::into_bytes),
+        ttl: std::time::Duration::from_secs(u64::from(remote.ttl_days.unwrap_or(30)) * 86_400),
+        connect_timeout: timeout.min(std::time::Duration::from_secs(3)),
+        timeout,
+    };
+    Remote::new(opts.clone()).map_err(anyhow::Error::msg)?;
+    Ok(Some(opts))
+}
+
 impl AnalyzeSettings {
     pub fn from_args(args: &AnalyzeArgs) -> anyhow::Result<AnalyzeSettings> {
         let walk = WalkSettings::from_args(&args.walk)?;
@@ -463,6 +501,13 @@ impl AnalyzeSettings {
             opts.memory_entries = args.cache.cache_memory;
             opts
         });
+        let cache = match (cache, remote_options(&args.cache.remote, config)?) {
+            (Some(mut opts), remote) => {
+                opts.remote = remote;
+                Some(opts)
+            }
+            (None, _) => None,
+        };
         if !(1..=MAX_CACHE_MEMORY).contains(&args.cache.cache_memory) {
             bail!(
                 "--cache-memory must be between 1 and {MAX_CACHE_MEMORY} entries, got {}",

@@ -138,8 +138,16 @@ pub fn run_with(
         crate::shard::write_part(out, &header, &walked.files, &outcomes)?;
         warnings.extend(isolation.warning());
         drop(isolation);
-        if let Some(c) = cache {
-            c.finish(&mut warnings);
+        let upload = cache.as_ref().and_then(Cache::start_upload);
+        let mut stats = cache.map(|c| c.finish(&mut warnings));
+        if let Some(upload) = upload {
+            super::finish_upload(
+                upload,
+                settings.verbosity,
+                stats.as_mut(),
+                &mut warnings,
+                err,
+            )?;
         }
         let report = AnalyzeReport::new(
             walked,
@@ -165,6 +173,8 @@ pub fn run_with(
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();
     drop(isolation);
+    // The remote's writes go on while the report is written.
+    let upload = cache.as_ref().and_then(Cache::start_upload);
     let cache_stats = cache.map(|c| {
         let mut stats = c.finish(&mut warnings);
         stats.project = project_run.reuse.clone();
@@ -200,6 +210,9 @@ pub fn run_with(
     report.summary.project = project_run.summary;
     if settings.baseline_action != BaselineMode::Apply {
         write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
+        if let Some(upload) = upload {
+            super::finish_upload(upload, settings.verbosity, None, &mut warnings, err)?;
+        }
         super::report_warnings(err, settings.verbosity, &warnings)?;
         return Ok(ExitStatus::Success);
     }
@@ -252,6 +265,15 @@ pub fn run_with(
     }
     out.flush()?;
     drop(reporting);
+    if let Some(upload) = upload {
+        super::finish_upload(
+            upload,
+            settings.verbosity,
+            report.run.cache.as_mut(),
+            &mut warnings,
+            err,
+        )?;
+    }
     if let Some(sampler) = sampler {
         let (files, functions, code_lines, bytes) = totals;
         let profile = ProfileReport {

@@ -10,6 +10,48 @@ use crate::settings::{cache_options, Project};
 
 use super::ExitStatus;
 
+/// `wtfcb cache ping`: every check against the remote, and exit 2 at the first that fails.
+fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let Some(opts) = crate::settings::remote_options(&args.remote, &project.config)? else {
+        anyhow::bail!(
+            "no remote cache: give --remote-cache URL or set `[cache] remote` in the config"
+        );
+    };
+    writeln!(
+        out,
+        "remote cache {}{}; token from ${} ({}); signing key {}",
+        crate::report::tty(&crate::remote::redact(&opts.url)),
+        if opts.read_only { " (read-only)" } else { "" },
+        opts.token_env,
+        if opts.token.is_some() {
+            "set"
+        } else {
+            "not set"
+        },
+        if opts.signing_key.is_some() {
+            "set: values are signed and unsigned ones refused"
+        } else {
+            "not set: values are checksummed, not signed"
+        }
+    )?;
+    let remote = crate::remote::Remote::new(opts).map_err(anyhow::Error::msg)?;
+    let mut failed = false;
+    for (step, result) in remote.ping() {
+        match result {
+            Ok(what) => writeln!(out, "  {step:<10} ok: {what}")?,
+            Err(why) => {
+                failed = true;
+                writeln!(out, "  {step:<10} FAILED: {}", crate::report::tty(&why))?;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
+}
+
 pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let start = args.project.clone().unwrap_or_else(|| PathBuf::from("."));
     if !start.exists() {
@@ -35,7 +77,7 @@ pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
                 s.results, s.files
             )?;
             writeln!(out, "size:     {} bytes", s.bytes)?;
-            match s.last_run {
+            match &s.last_run {
                 Some(r) => writeln!(
                     out,
                     "last run: {} files, {} stat hits, {} hash hits, {} misses (hit rate {:.1}%), {} parsed, {} written; lookups {:.1}ms, write {:.1}ms",
@@ -43,6 +85,9 @@ pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
                     r.files_parsed, r.entries_written, r.read_ms, r.write_ms
                 )?,
                 None => writeln!(out, "last run: none recorded")?,
+            }
+            if let Some(remote) = s.last_run.as_ref().and_then(|r| r.remote.as_ref()) {
+                writeln!(out, "last run's {}", remote.line())?;
             }
         }
         CacheAction::Clear => {
@@ -52,6 +97,7 @@ pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
                 writeln!(out, "no cache at {}", opts.db_path().display())?;
             }
         }
+        CacheAction::Ping => return ping(args, &project, out),
         CacheAction::Prune => match cache::prune_now(&opts)? {
             Some(p) => writeln!(
                 out,

@@ -64,6 +64,7 @@ pub fn process(
     verbosity: Verbosity,
     services: &crate::engine::Services,
 ) -> anyhow::Result<Vec<crate::engine::Outcome>> {
+    crate::engine::prefetch_remote(walked, walk, services);
     let bar = progress_bar(walked.files.len(), verbosity);
     let outcomes = crate::engine::process_walked(walked, walk, services, bar.as_ref());
     if let Some(bar) = bar {
@@ -106,8 +107,42 @@ pub fn facts_only(
     )?;
     warnings.extend(isolation.warning());
     drop(isolation);
-    let stats = cache.map(|c| c.finish(warnings));
+    let upload = cache.as_ref().and_then(|c| c.start_upload());
+    let mut stats = cache.map(|c| c.finish(warnings));
+    if let Some(upload) = upload {
+        finish_upload(
+            upload,
+            settings.verbosity,
+            stats.as_mut(),
+            warnings,
+            &mut std::io::stderr(),
+        )?;
+    }
     Ok((walked, outcomes, stats))
+}
+
+/// Waits for the remote's writes, records its counters (the run's stats, `cache stats`) and
+/// says on stderr what it did, unless quiet; its failure becomes a warning.
+pub fn finish_upload(
+    upload: crate::cache::Upload,
+    verbosity: Verbosity,
+    stats: Option<&mut crate::cache::CacheStats>,
+    warnings: &mut Vec<String>,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (remote, warning) = upload.join();
+    warnings.extend(warning);
+    if let Some(stats) = stats {
+        warnings.extend(crate::cache::save_remote_stats(
+            std::path::Path::new(&stats.dir),
+            &remote,
+        ));
+        stats.remote = Some(remote.clone());
+    }
+    if verbosity != Verbosity::Quiet {
+        writeln!(err, "wtfcb: {}", remote.line())?;
+    }
+    Ok(())
 }
 
 /// A progress bar on stderr for `total` files: only on a terminal, never with `-q`, and drawn

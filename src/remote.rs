@@ -1,0 +1,691 @@
+//! The shared remote cache: a second tier behind the in-memory LRU and the local SQLite file,
+//! on a Redis server (`redis://host:port/db`, batched MGET and pipelined SET with a TTL) or an
+//! HTTP cache server (`http(s)://host/prefix`, GET/PUT on `prefix/<key>`, bazel-remote's
+//! layout). Nothing read from it is trusted: every value is length-bounded, checksummed,
+//! bound to its key and this build, and, with `WTFCB_CACHE_SIGNING_KEY`, signed with
+//! HMAC-SHA256; anything else is a counted miss. A failing remote costs one warning: the run
+//! goes on locally, with the same results.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hmac::{KeyInit, Mac};
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{decode_value, encode_value, CachedFile, Digest16};
+use crate::facts::Tokens;
+
+/// Keys looked up or written per round trip.
+pub const BATCH: usize = 256;
+
+/// The largest value a remote may hand back (compressed), and the largest it may unpack to.
+const MAX_VALUE: usize = 64 << 20;
+
+/// What every value starts with (the layout's version is its last byte).
+const MAGIC: &[u8; 8] = b"wtfcbrv1";
+
+/// The environment variable holding the signing key.
+pub const SIGNING_KEY_ENV: &str = "WTFCB_CACHE_SIGNING_KEY";
+
+/// The environment variable holding the bearer token (HTTP) or password (Redis), unless the
+/// config names another (`[cache] remote-token-env`).
+pub const DEFAULT_TOKEN_ENV: &str = "WTFCB_REMOTE_CACHE_TOKEN";
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// How to reach the remote, from `--remote-cache`, the config and the environment.
+#[derive(Clone)]
+pub struct RemoteOptions {
+    pub url: String,
+    pub read_only: bool,
+    /// The name of the environment variable with the token (never the token on the command
+    /// line), and its value when set.
+    pub token_env: String,
+    pub token: Option<String>,
+    pub signing_key: Option<Vec<u8>>,
+    /// How long Redis keeps a value (HTTP servers decide themselves).
+    pub ttl: Duration,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for RemoteOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        // Never the token or the key.
+        f.debug_struct("RemoteOptions")
+            .field("url", &redact(&self.url))
+            .field("read_only", &self.read_only)
+            .field("signed", &self.signing_key.is_some())
+            .finish()
+    }
+}
+
+/// The URL without a password (`redis://:secret@host` → `redis://***@host`).
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// What the remote did in one run: the stderr line, `run.cache.remote` in JSON, and what
+/// `wtfcb cache stats` shows of the last run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RemoteStats {
+    pub url: String,
+    pub read_only: bool,
+    pub signed: bool,
+    pub hits: u64,
+    pub misses: u64,
+    pub uploads: u64,
+    /// Values that failed their checks (damaged, unsigned or badly signed, another build's).
+    pub rejected: u64,
+    pub errors: u64,
+    pub round_trips: u64,
+    pub ms: f64,
+}
+
+impl RemoteStats {
+    pub fn line(&self) -> String {
+        format!(
+            "remote cache {}{}{}: {} hits, {} misses, {} uploads, {} rejected, {} errors, {} round trips, {:.0} ms",
+            crate::report::tty(&self.url),
+            if self.read_only { " (read-only)" } else { "" },
+            if self.signed { " (signed)" } else { "" },
+            self.hits,
+            self.misses,
+            self.uploads,
+            self.rejected,
+            self.errors,
+            self.round_trips,
+            self.ms
+        )
+    }
+}
+
+enum Backend {
+    Http {
+        agent: ureq::Agent,
+        base: String,
+    },
+    Redis {
+        client: Box<redis::Client>,
+        conn: Mutex<Option<redis::Connection>>,
+    },
+}
+
+/// A connection to the remote, shared by the run's threads.
+pub struct Remote {
+    backend: Backend,
+    opts: RemoteOptions,
+    /// Set at the first failure: the rest of the run does without the remote.
+    down: AtomicBool,
+    first_error: Mutex<Option<String>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    uploads: AtomicU64,
+    rejected: AtomicU64,
+    errors: AtomicU64,
+    round_trips: AtomicU64,
+    ns: AtomicU64,
+}
+
+/// Why a value was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reject {
+    Damaged,
+    ForeignBuild,
+    Unsigned,
+    BadSignature,
+}
+
+impl Remote {
+    /// Checks the URL (no network yet): an unusable one is a usage error.
+    pub fn new(opts: RemoteOptions) -> Result<Remote, String> {
+        let url = opts.url.trim();
+        let backend = if url.starts_with("redis://") || url.starts_with("rediss://") {
+            let mut info: redis::ConnectionInfo = url
+                .parse()
+                .map_err(|e| format!("--remote-cache {}: {e}", redact(url)))?;
+            if let Some(token) = &opts.token {
+                if info.redis_settings().password().is_none() {
+                    let settings = info.redis_settings().clone().set_password(token.clone());
+                    info = info.set_redis_settings(settings);
+                }
+            }
+            let client = redis::Client::open(info)
+                .map_err(|e| format!("--remote-cache {}: {e}", redact(url)))?;
+            Backend::Redis {
+                client: Box::new(client),
+                conn: Mutex::new(None),
+            }
+        } else if url.starts_with("http://") || url.starts_with("https://") {
+            let config = ureq::Agent::config_builder()
+                .timeout_connect(Some(opts.connect_timeout))
+                .timeout_global(Some(opts.timeout))
+                .http_status_as_error(false)
+                .max_idle_connections_per_host(8)
+                .build();
+            Backend::Http {
+                agent: config.into(),
+                base: url.trim_end_matches('/').to_string(),
+            }
+        } else {
+            return Err(format!(
+                "--remote-cache {}: expected redis://host:port/db or http(s)://host/prefix",
+                redact(url)
+            ));
+        };
+        Ok(Remote {
+            backend,
+            opts,
+            down: AtomicBool::new(false),
+            first_error: Mutex::new(None),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            uploads: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            round_trips: AtomicU64::new(0),
+            ns: AtomicU64::new(0),
+        })
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.opts.read_only
+    }
+
+    /// The remote's key of a result: the content and the result key (which holds the build and
+    /// the settings).
+    pub fn key_of(md5: &Digest16, key: &Digest16) -> String {
+        let mut h = Md5::new();
+        h.update(b"wtfcb-remote\0");
+        h.update(md5);
+        h.update(key);
+        format!("wtfcb-{}", crate::rules::profile::hex(&h.finalize()))
+    }
+
+    /// The values of `keys` that are there and pass every check, in order; a miss for each
+    /// that is not, and for all once the remote has failed.
+    pub fn get_many(&self, keys: &[String]) -> Vec<Option<(CachedFile, Tokens)>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for batch in keys.chunks(BATCH) {
+            let raw = if self.down.load(Ordering::Relaxed) {
+                vec![None; batch.len()]
+            } else {
+                let start = Instant::now();
+                let got = self.fetch(batch);
+                self.ns
+                    .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                got.unwrap_or_else(|e| {
+                    self.fail(e);
+                    vec![None; batch.len()]
+                })
+            };
+            for (key, value) in batch.iter().zip(raw) {
+                let opened = value.map(|v| self.open(key, &v));
+                match opened {
+                    Some(Ok(value)) => {
+                        self.hits.fetch_add(1, Ordering::Relaxed);
+                        found.push(Some(value));
+                    }
+                    Some(Err(_)) => {
+                        self.rejected.fetch_add(1, Ordering::Relaxed);
+                        self.misses.fetch_add(1, Ordering::Relaxed);
+                        found.push(None);
+                    }
+                    None => {
+                        self.misses.fetch_add(1, Ordering::Relaxed);
+                        found.push(None);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Writes values (sealed with [`Remote::seal`]) in batches; nothing when read-only or down.
+    pub fn put_many(&self, items: &[(String, Vec<u8>)]) {
+        if self.opts.read_only {
+            return;
+        }
+        for batch in items.chunks(BATCH) {
+            if self.down.load(Ordering::Relaxed) {
+                return;
+            }
+            let start = Instant::now();
+            let result = self.store(batch);
+            self.ns
+                .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            match result {
+                Ok(()) => {
+                    self.uploads
+                        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                }
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+
+    /// The run's counters; the first failure, if any, as a warning.
+    pub fn finish(&self) -> (RemoteStats, Option<String>) {
+        let stats = RemoteStats {
+            url: redact(&self.opts.url),
+            read_only: self.opts.read_only,
+            signed: self.opts.signing_key.is_some(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            uploads: self.uploads.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            round_trips: self.round_trips.load(Ordering::Relaxed),
+            ms: self.ns.load(Ordering::Relaxed) as f64 / 1e6,
+        };
+        let warning = lock(&self.first_error).clone().map(|e| {
+            format!(
+                "remote cache {}: {e}; this run went on with the local cache only",
+                redact(&self.opts.url)
+            )
+        });
+        (stats, warning)
+    }
+
+    fn fail(&self, error: String) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        self.down.store(true, Ordering::Relaxed);
+        lock(&self.first_error).get_or_insert(error);
+    }
+
+    /// One round trip (Redis) or one request per key (HTTP, on up to 8 connections).
+    fn fetch(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+        match &self.backend {
+            Backend::Redis { .. } => {
+                self.round_trips.fetch_add(1, Ordering::Relaxed);
+                self.with_redis(|conn| {
+                    redis::cmd("MGET")
+                        .arg(keys)
+                        .query::<Vec<Option<Vec<u8>>>>(conn)
+                })
+                .and_then(|values| {
+                    if values.len() == keys.len() {
+                        Ok(values)
+                    } else {
+                        Err(format!(
+                            "MGET of {} keys answered {} values",
+                            keys.len(),
+                            values.len()
+                        ))
+                    }
+                })
+            }
+            Backend::Http { agent, base } => {
+                self.round_trips
+                    .fetch_add(keys.len() as u64, Ordering::Relaxed);
+                let results: Vec<Result<Option<Vec<u8>>, String>> = parallel(keys, |key| {
+                    let mut request = agent.get(&format!("{base}/{key}"));
+                    if let Some(token) = &self.opts.token {
+                        request = request.header("Authorization", &format!("Bearer {token}"));
+                    }
+                    let response = request.call().map_err(|e| e.to_string())?;
+                    match response.status().as_u16() {
+                        200 => {
+                            let mut body = Vec::new();
+                            response
+                                .into_body()
+                                .into_reader()
+                                .take(MAX_VALUE as u64 + 1)
+                                .read_to_end(&mut body)
+                                .map_err(|e| format!("reading {key}: {e}"))?;
+                            // A body past the limit is no value of ours: a miss, rejected.
+                            Ok(Some(body))
+                        }
+                        404 => Ok(None),
+                        401 | 403 => Err(format!(
+                            "HTTP {} on GET: the server refused the credentials (set ${} to a token it accepts)",
+                            response.status().as_u16(),
+                            self.opts.token_env
+                        )),
+                        code => Err(format!("HTTP {code} on GET {key}")),
+                    }
+                });
+                results.into_iter().collect()
+            }
+        }
+    }
+
+    fn store(&self, items: &[(String, Vec<u8>)]) -> Result<(), String> {
+        match &self.backend {
+            Backend::Redis { .. } => {
+                self.round_trips.fetch_add(1, Ordering::Relaxed);
+                let ttl = self.opts.ttl.as_secs().max(1);
+                self.with_redis(|conn| {
+                    let mut pipe = redis::pipe();
+                    for (key, value) in items {
+                        pipe.cmd("SET")
+                            .arg(key)
+                            .arg(value)
+                            .arg("EX")
+                            .arg(ttl)
+                            .ignore();
+                    }
+                    pipe.query::<()>(conn)
+                })
+            }
+            Backend::Http { agent, base } => {
+                self.round_trips
+                    .fetch_add(items.len() as u64, Ordering::Relaxed);
+                let results = parallel(items, |(key, value)| {
+                    let mut request = agent
+                        .put(&format!("{base}/{key}"))
+                        .header("Content-Type", "application/octet-stream");
+                    if let Some(token) = &self.opts.token {
+                        request = request.header("Authorization", &format!("Bearer {token}"));
+                    }
+                    let response = request.send(&value[..]).map_err(|e| e.to_string())?;
+                    match response.status().as_u16() {
+                        200..=299 => Ok(()),
+                        401 | 403 => Err(format!(
+                            "HTTP {} on PUT: the server refused to store (credentials in ${}, or use --remote-cache-read-only)",
+                            response.status().as_u16(),
+                            self.opts.token_env
+                        )),
+                        code => Err(format!("HTTP {code} on PUT {key}")),
+                    }
+                });
+                results.into_iter().collect()
+            }
+        }
+    }
+
+    /// Runs a Redis command on the shared connection, connecting (with the timeouts) first.
+    fn with_redis<T>(
+        &self,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, String> {
+        let Backend::Redis { client, conn } = &self.backend else {
+            unreachable!("with_redis on an HTTP remote");
+        };
+        let mut guard = lock(conn);
+        if guard.is_none() {
+            let c = client
+                .get_connection_with_timeout(self.opts.connect_timeout)
+                .map_err(|e| format!("cannot connect: {e}"))?;
+            c.set_read_timeout(Some(self.opts.timeout))
+                .and_then(|()| c.set_write_timeout(Some(self.opts.timeout)))
+                .map_err(|e| e.to_string())?;
+            *guard = Some(c);
+        }
+        let c = guard.as_mut().unwrap_or_else(|| unreachable!());
+        f(c).map_err(|e| {
+            // A broken connection is not reused.
+            *guard = None;
+            e.to_string()
+        })
+    }
+
+    /// A value as stored on the remote: magic, this build, whether it is signed, the unpacked
+    /// length, the gzip'd payload, and (signed) an HMAC-SHA256 over the key and all of that.
+    pub fn seal(&self, key: &str, value: &CachedFile, tokens: &Tokens) -> Vec<u8> {
+        seal(key, value, tokens, self.opts.signing_key.as_deref())
+    }
+
+    fn open(&self, key: &str, sealed: &[u8]) -> Result<(CachedFile, Tokens), Reject> {
+        open(key, sealed, self.opts.signing_key.as_deref())
+    }
+
+    /// `wtfcb cache ping`: each check and how it went; `Err` at the first that failed.
+    pub fn ping(&self) -> Vec<(String, Result<String, String>)> {
+        let mut steps = Vec::new();
+        let probe = format!("wtfcb-ping-{:016x}", fastrand::u64(..));
+        let start = Instant::now();
+        let read = self.fetch(std::slice::from_ref(&probe));
+        let ok = read.is_ok();
+        steps.push((
+            "read".to_string(),
+            read.map(|_| format!("answered in {:.0} ms", start.elapsed().as_secs_f64() * 1e3)),
+        ));
+        if !ok {
+            return steps;
+        }
+        if self.opts.read_only {
+            steps.push(("write".into(), Ok("skipped (read-only)".into())));
+            return steps;
+        }
+        let value = seal(
+            &probe,
+            &CachedFile::new(0, false, &Default::default(), None, &[]),
+            &Tokens::default(),
+            self.opts.signing_key.as_deref(),
+        );
+        let wrote = self.store(&[(probe.clone(), value)]);
+        let wrote_ok = wrote.is_ok();
+        steps.push(("write".into(), wrote.map(|()| "stored a test value".into())));
+        if wrote_ok {
+            let back = self
+                .fetch(std::slice::from_ref(&probe))
+                .and_then(|mut v| {
+                    v.pop()
+                        .flatten()
+                        .ok_or("the test value was not there".into())
+                })
+                .and_then(|bytes| {
+                    self.open(&probe, &bytes)
+                        .map(|_| "read the test value back intact".to_string())
+                        .map_err(|r| format!("the test value came back {r:?}"))
+                });
+            steps.push(("read back".into(), back));
+        }
+        steps
+    }
+}
+
+/// Runs `f` over `items` on up to 8 threads, results in order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = items.len().clamp(1, 8);
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// This build's identity as values carry it.
+fn build_tag() -> Digest16 {
+    Md5::digest(format!("{}|{}", env!("CARGO_PKG_VERSION"), crate::cache::BUILD_ID).as_bytes())
+        .into()
+}
+
+fn mac(signing_key: &[u8], key: &str, body: &[u8]) -> [u8; 32] {
+    let mut m = <HmacSha256 as KeyInit>::new_from_slice(signing_key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(&(key.len() as u32).to_le_bytes());
+    m.update(key.as_bytes());
+    m.update(body);
+    m.finalize().into_bytes().into()
+}
+
+pub fn seal(key: &str, value: &CachedFile, tokens: &Tokens, signing_key: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write;
+    let payload = encode_value(&(value, &tokens.without_texts()));
+    let mut out = Vec::with_capacity(payload.len() / 3 + 64);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&build_tag());
+    out.push(u8::from(signing_key.is_some()));
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+    let _ = gz.write_all(&payload);
+    let mut out = gz.finish().unwrap_or_default();
+    if let Some(k) = signing_key {
+        let tag = mac(k, key, &out);
+        out.extend_from_slice(&tag);
+    }
+    out
+}
+
+pub fn open(
+    key: &str,
+    sealed: &[u8],
+    signing_key: Option<&[u8]>,
+) -> Result<(CachedFile, Tokens), Reject> {
+    const HEAD: usize = 8 + 16 + 1 + 4;
+    if sealed.len() < HEAD || sealed.len() > MAX_VALUE || &sealed[..8] != MAGIC {
+        return Err(Reject::Damaged);
+    }
+    if sealed[8..24] != build_tag() {
+        return Err(Reject::ForeignBuild);
+    }
+    let signed = match sealed[24] {
+        0 => false,
+        1 => true,
+        _ => return Err(Reject::Damaged),
+    };
+    let body = match (signing_key, signed) {
+        (Some(_), false) => return Err(Reject::Unsigned),
+        (Some(k), true) => {
+            if sealed.len() < HEAD + 32 {
+                return Err(Reject::Damaged);
+            }
+            let (body, tag) = sealed.split_at(sealed.len() - 32);
+            let mut m = <HmacSha256 as KeyInit>::new_from_slice(k)
+                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+            m.update(&(key.len() as u32).to_le_bytes());
+            m.update(key.as_bytes());
+            m.update(body);
+            m.verify_slice(tag).map_err(|_| Reject::BadSignature)?;
+            body
+        }
+        // Without a key a signature cannot be checked; the checksum still is.
+        (None, true) => sealed
+            .get(..sealed.len().saturating_sub(32))
+            .ok_or(Reject::Damaged)?,
+        (None, false) => sealed,
+    };
+    if body.len() < HEAD {
+        return Err(Reject::Damaged);
+    }
+    let len = u32::from_le_bytes([body[25], body[26], body[27], body[28]]) as usize;
+    if len > MAX_VALUE {
+        return Err(Reject::Damaged);
+    }
+    let mut payload = Vec::with_capacity(len.min(1 << 20));
+    flate2::read::GzDecoder::new(&body[HEAD..])
+        .take(len as u64 + 1)
+        .read_to_end(&mut payload)
+        .map_err(|_| Reject::Damaged)?;
+    if payload.len() != len {
+        return Err(Reject::Damaged);
+    }
+    decode_value::<(CachedFile, Tokens)>(&payload).ok_or(Reject::Damaged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (CachedFile, Tokens) {
+        let facts = crate::facts::FileFacts {
+            tokens_digest: 7,
+            ..Default::default()
+        };
+        (
+            CachedFile::new(42, false, &facts, None, &[]),
+            Tokens::default(),
+        )
+    }
+
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        // Test case 2: key "Jefe", data "what do ya want for nothing?".
+        let mut m = <HmacSha256 as KeyInit>::new_from_slice(b"Jefe").unwrap();
+        m.update(b"what do ya want for nothing?");
+        let tag: [u8; 32] = m.finalize().into_bytes().into();
+        assert_eq!(
+            crate::rules::profile::hex(&tag),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn sealed_values_open_only_under_their_key_build_and_signature() {
+        let (value, tokens) = sample();
+        let plain = seal("k1", &value, &tokens, None);
+        assert_eq!(open("k1", &plain, None).unwrap().0.bytes, 42);
+        // A signing key rejects unsigned values.
+        assert_eq!(
+            open("k1", &plain, Some(b"s")).unwrap_err(),
+            Reject::Unsigned
+        );
+        let signed = seal("k1", &value, &tokens, Some(b"secret"));
+        assert_eq!(open("k1", &signed, Some(b"secret")).unwrap().0.bytes, 42);
+        assert_eq!(
+            open("k1", &signed, Some(b"other")).unwrap_err(),
+            Reject::BadSignature
+        );
+        // A signed value copied under another key does not verify there.
+        assert_eq!(
+            open("k2", &signed, Some(b"secret")).unwrap_err(),
+            Reject::BadSignature
+        );
+        // Every flipped byte and every truncation is rejected, never a panic.
+        for at in 0..signed.len() {
+            let mut bad = signed.clone();
+            bad[at] ^= 0x40;
+            assert!(open("k1", &bad, Some(b"secret")).is_err(), "byte {at}");
+            assert!(
+                open("k1", &signed[..at], Some(b"secret")).is_err(),
+                "cut at {at}"
+            );
+        }
+        for at in 0..plain.len() {
+            let _ = open("k1", &plain[..at], None);
+            let mut bad = plain.clone();
+            bad[at] ^= 0x01;
+            let _ = open("k1", &bad, None);
+        }
+        // Another build's value.
+        let mut foreign = plain.clone();
+        foreign[10] ^= 0xff;
+        assert_eq!(
+            open("k1", &foreign, None).unwrap_err(),
+            Reject::ForeignBuild
+        );
+    }
+
+    #[test]
+    fn urls_are_checked_and_passwords_never_shown() {
+        assert_eq!(
+            redact("redis://:hunter2@cache:6379/0"),
+            "redis://***@cache:6379/0"
+        );
+        assert_eq!(redact("http://cache/wtfcb"), "http://cache/wtfcb");
+        let opts = |url: &str| RemoteOptions {
+            url: url.into(),
+            read_only: false,
+            token_env: DEFAULT_TOKEN_ENV.into(),
+            token: None,
+            signing_key: None,
+            ttl: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(Remote::new(opts("ftp://x")).is_err());
+        assert!(Remote::new(opts("http://127.0.0.1:1/x")).is_ok());
+        assert!(Remote::new(opts("redis://127.0.0.1:1/0")).is_ok());
+        assert!(!format!("{:?}", opts("redis://:pw@h/0")).contains("pw"));
+    }
+}
