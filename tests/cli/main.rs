@@ -11,6 +11,7 @@ mod isolation;
 mod newcode;
 mod precommit;
 mod project;
+mod remote;
 mod reports;
 mod safety;
 mod scan;

@@ -1,0 +1,563 @@
+//! The remote cache with real servers: an in-process HTTP cache server (GET/PUT on
+//! `prefix/<key>`, as bazel-remote) with fault injection, and a real `redis-server`. A second
+//! checkout with an empty local cache takes every result from the remote; a failing, lying or
+//! foreign remote costs a warning or a counted rejection, never a different result.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::support::{results_part, Project};
+
+/// How the test server misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    Status500,
+    /// 200 with bytes that are no value of ours.
+    Garbage,
+    /// 200 whose body ends before its Content-Length.
+    Truncated,
+    /// Answers after the client's timeout.
+    Slow,
+    Unauthorized,
+}
+
+#[derive(Default)]
+struct State {
+    store: Mutex<HashMap<String, Vec<u8>>>,
+    fault: Mutex<Option<Fault>>,
+    gets: AtomicU64,
+    puts: AtomicU64,
+}
+
+/// An HTTP/1.1 cache server on a loopback port, one thread per connection, `Connection:
+/// close` after each answer. Lives as long as the test process.
+struct HttpServer {
+    url: String,
+    state: Arc<State>,
+}
+
+impl HttpServer {
+    fn start() -> HttpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/cache", listener.local_addr().unwrap());
+        let state = Arc::new(State::default());
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &state);
+                });
+            }
+        });
+        HttpServer { url, state }
+    }
+
+    fn set_fault(&self, fault: Fault) {
+        *self.state.fault.lock().unwrap() = Some(fault);
+    }
+
+    fn entries(&self) -> usize {
+        self.state.store.lock().unwrap().len()
+    }
+
+    fn puts(&self) -> u64 {
+        self.state.puts.load(Ordering::Relaxed)
+    }
+}
+
+fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let (method, path) = (parts[0].to_string(), parts[1].to_string());
+    let mut length = 0usize;
+    let mut authorized = false;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let lower = header.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization: bearer ") {
+            authorized = header.ends_with("Bearer letmein");
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let mut out = stream;
+    let fault = state.fault.lock().unwrap().unwrap_or(Fault::None);
+    let reply = |out: &mut TcpStream, status: &str, body: &[u8], claimed: usize| {
+        write!(
+            out,
+            "HTTP/1.1 {status}\r\nContent-Length: {claimed}\r\nConnection: close\r\n\r\n"
+        )?;
+        out.write_all(body)?;
+        out.flush()
+    };
+    let key = path.rsplit('/').next().unwrap_or_default().to_string();
+    match fault {
+        Fault::Status500 => return reply(&mut out, "500 Internal Server Error", b"", 0),
+        Fault::Unauthorized if !authorized => return reply(&mut out, "401 Unauthorized", b"", 0),
+        Fault::Slow => {
+            std::thread::sleep(Duration::from_secs(3));
+            return reply(&mut out, "404 Not Found", b"", 0);
+        }
+        _ => {}
+    }
+    if method == "PUT" {
+        state.puts.fetch_add(1, Ordering::Relaxed);
+        state.store.lock().unwrap().insert(key, body);
+        return reply(&mut out, "200 OK", b"", 0);
+    }
+    state.gets.fetch_add(1, Ordering::Relaxed);
+    let value = state.store.lock().unwrap().get(&key).cloned();
+    match (value, fault) {
+        (Some(_), Fault::Garbage) => {
+            let junk: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+            reply(&mut out, "200 OK", &junk, junk.len())
+        }
+        (Some(v), Fault::Truncated) => reply(&mut out, "200 OK", &v[..v.len() / 2], v.len()),
+        (Some(v), _) => reply(&mut out, "200 OK", &v, v.len()),
+        (None, _) => reply(&mut out, "404 Not Found", b"", 0),
+    }
+}
+
+const HANDLER: &str = "def create_user(request, store):
+    if request.method != \"POST\":
+        return error(405, \"method not allowed\")
+    data = parse(request.body)
+    if not data.get(\"name\"):
+        return error(400, \"name is required\")
+    if len(data[\"name\"]) > 100:
+        return error(400, \"name is too long\")
+    user = store.new(data[\"name\"])
+    store.save(user)
+    return ok(user)
+";
+
+/// A small project with a clone group (so the remote must carry clone tokens too) and a
+/// short remote timeout, written into `dir`.
+fn write_project(p: &Project, files: usize) {
+    std::fs::create_dir_all(p.path().join(".git")).unwrap();
+    p.write("wtfcb.toml", "[cache]\nremote-timeout = 1\n");
+    p.write("a.py", HANDLER);
+    p.write("b.py", HANDLER.replace("create_user", "create_team"));
+    for i in 0..files {
+        p.write(
+            &format!("m/f{i}.py"),
+            format!("def f{i}(a):\n    return a + {i}\n"),
+        );
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    json: Vec<u8>,
+    stderr: String,
+}
+
+/// `analyze --format json` with the remote and a local cache in `cache`, plus `env`.
+fn analyze(p: &Project, remote: &str, cache: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = p.cmd();
+    cmd.args([
+        "analyze",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--remote-cache",
+        remote,
+    ])
+    .arg("--cache-dir")
+    .arg(cache)
+    .args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code(),
+        json: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_slice(&run.json).unwrap()
+}
+
+fn cold(p: &Project) -> String {
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    results_part(&out.stdout)
+}
+
+/// The project copied to a second directory (another checkout of the same code).
+fn second_checkout(p: &Project) -> Project {
+    let q = Project::new();
+    for entry in walk(p.path()) {
+        let rel = entry.strip_prefix(p.path()).unwrap();
+        q.write(rel.to_str().unwrap(), std::fs::read(&entry).unwrap());
+    }
+    std::fs::create_dir_all(q.path().join(".git")).unwrap();
+    q
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            if path.file_name().unwrap() != ".git" {
+                out.extend(walk(&path));
+            }
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_second_checkout_takes_every_result_from_the_http_remote() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 5);
+    let local = tempfile::tempdir().unwrap();
+    let first = analyze(&p, &server.url, local.path(), &[], &[]);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("0 hits, 7 misses, 7 uploads, 0 rejected, 0 errors"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(server.entries(), 7);
+    let q = second_checkout(&p);
+    let empty = tempfile::tempdir().unwrap();
+    let second = analyze(&q, &server.url, empty.path(), &[], &[]);
+    assert!(
+        second.stderr.contains("7 hits, 0 misses, 0 uploads"),
+        "{}",
+        second.stderr
+    );
+    let report = json(&second);
+    assert_eq!(report["run"]["cache"]["files_parsed"], 0);
+    assert_eq!(report["run"]["cache"]["remote"]["hits"], 7);
+    assert_eq!(report["summary"]["duplication"]["groups"], 1);
+    assert_eq!(results_part(&second.json), cold(&q));
+    // The local cache now has them: a third run does not ask the remote for anything.
+    let third = analyze(&q, &server.url, empty.path(), &[], &[]);
+    assert!(
+        third.stderr.contains("0 hits, 0 misses"),
+        "{}",
+        third.stderr
+    );
+    // `cache stats` shows the last run's remote line.
+    let stats = q
+        .cmd()
+        .args(["cache", "stats", "--cache-dir"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&stats.stdout);
+    assert!(text.contains("last run's remote cache http://"), "{text}");
+}
+
+#[test]
+fn a_failing_or_lying_remote_costs_a_warning_and_changes_no_result() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 3);
+    let filled = tempfile::tempdir().unwrap();
+    analyze(&p, &server.url, filled.path(), &[], &[]);
+    let expected = cold(&p);
+    let refused = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/cache", l.local_addr().unwrap())
+    };
+    let cases = [
+        (Fault::Status500, "HTTP 500"),
+        (Fault::Garbage, "5 rejected"),
+        (Fault::Truncated, "remote cache"),
+        (Fault::Slow, "remote cache"),
+        (Fault::Unauthorized, "refused the credentials"),
+        (Fault::None, "refused"),
+    ];
+    for (fault, says) in cases {
+        server.set_fault(fault);
+        let url = if fault == Fault::None {
+            &refused
+        } else {
+            &server.url
+        };
+        let local = tempfile::tempdir().unwrap();
+        let run = analyze(&p, url, local.path(), &[], &[]);
+        assert_eq!(run.code, Some(0), "{fault:?}: {}", run.stderr);
+        assert_eq!(results_part(&run.json), expected, "{fault:?}");
+        assert!(run.stderr.contains(says), "{fault:?}: {}", run.stderr);
+        let warnings = run.stderr.matches("warning: remote cache").count();
+        assert!(
+            warnings <= 1,
+            "{fault:?}: one warning at most: {}",
+            run.stderr
+        );
+        if fault != Fault::Garbage {
+            assert_eq!(warnings, 1, "{fault:?}: {}", run.stderr);
+        }
+        assert_eq!(json(&run)["run"]["cache"]["files_parsed"], 5, "{fault:?}");
+    }
+}
+
+#[test]
+fn signatures_decide_what_a_reader_accepts() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 2);
+    let key = |k: &'static str| [("WTFCB_CACHE_SIGNING_KEY", k)];
+    let local = tempfile::tempdir().unwrap();
+    analyze(&p, &server.url, local.path(), &[], &key("alpha"));
+    let expected = cold(&p);
+    let read = |env: &[(&str, &str)]| {
+        let local = tempfile::tempdir().unwrap();
+        let run = analyze(
+            &p,
+            &server.url,
+            local.path(),
+            &["--remote-cache-read-only"],
+            env,
+        );
+        assert_eq!(results_part(&run.json), expected);
+        run.stderr
+    };
+    assert!(read(&key("alpha")).contains("4 hits, 0 misses, 0 uploads, 0 rejected"));
+    assert!(read(&key("beta")).contains("0 hits, 4 misses, 0 uploads, 4 rejected"));
+    // Without a key the signature cannot be checked, the checksum still is.
+    assert!(read(&[]).contains("4 hits"));
+    // Values of another build (its tag is bytes 8..24 of every value) are refused.
+    for value in server.state.store.lock().unwrap().values_mut() {
+        value[12] ^= 0xff;
+    }
+    assert!(read(&key("alpha")).contains("4 rejected"));
+    // Unsigned values are refused by a reader with a key.
+    let unsigned = HttpServer::start();
+    let local = tempfile::tempdir().unwrap();
+    analyze(&p, &unsigned.url, local.path(), &[], &[]);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(&p, &unsigned.url, local.path(), &[], &key("alpha"));
+    assert!(run.stderr.contains("0 hits, 4 misses"), "{}", run.stderr);
+    assert!(run.stderr.contains("4 rejected"), "{}", run.stderr);
+}
+
+#[test]
+fn read_only_never_writes_and_the_token_comes_from_the_environment() {
+    let server = HttpServer::start();
+    server.set_fault(Fault::Unauthorized);
+    let p = Project::new();
+    write_project(&p, 2);
+    let local = tempfile::tempdir().unwrap();
+    let token = [("WTFCB_REMOTE_CACHE_TOKEN", "letmein")];
+    let run = analyze(
+        &p,
+        &server.url,
+        local.path(),
+        &["--remote-cache-read-only"],
+        &token,
+    );
+    assert!(run.stderr.contains("(read-only)"), "{}", run.stderr);
+    assert!(run.stderr.contains("0 errors"), "{}", run.stderr);
+    assert_eq!(server.puts(), 0);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(&p, &server.url, local.path(), &[], &token);
+    assert!(
+        run.stderr.contains("4 uploads, 0 rejected, 0 errors"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.puts(), 4);
+}
+
+#[test]
+fn cache_ping_says_what_works_and_what_is_wrong() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 1);
+    let ping = |url: &str, extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = p.cmd();
+        cmd.args(["cache", "ping", "--remote-cache", url])
+            .args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = ping(&server.url, &[], &[("WTFCB_CACHE_SIGNING_KEY", "k")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("read back  ok: read the test value back intact"),
+        "{text}"
+    );
+    assert!(text.contains("signing key set"), "{text}");
+    let (code, text) = ping(&server.url, &["--remote-cache-read-only"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("skipped (read-only)"), "{text}");
+    server.set_fault(Fault::Unauthorized);
+    let (code, text) = ping(&server.url, &[], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("WTFCB_REMOTE_CACHE_TOKEN"), "{text}");
+    let refused = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("redis://{}/0", l.local_addr().unwrap())
+    };
+    let (code, text) = ping(&refused, &[], &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("read       FAILED: cannot connect"), "{text}");
+    let out = p
+        .cmd()
+        .args(["cache", "ping", "--remote-cache", "ftp://x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A `redis-server` on a free loopback port, stopped when dropped.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_redis() -> Option<Redis> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            // `.ci/run` installs it: in CI its absence is a failure, not a skip.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server is missing in CI: {e}"
+            );
+            eprintln!(
+                "SKIPPED: redis-server cannot be started here ({e}); install Debian's redis-server"
+            );
+            return None;
+        }
+    };
+    let redis = Redis {
+        child,
+        url: format!("redis://127.0.0.1:{port}/0"),
+    };
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(redis);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("redis-server did not listen on {port}");
+}
+
+#[test]
+fn redis_serves_a_second_checkout_in_batches_of_256() {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    let p = Project::new();
+    write_project(&p, 298);
+    let local = tempfile::tempdir().unwrap();
+    let first = analyze(
+        &p,
+        &redis.url,
+        local.path(),
+        &[],
+        &[("WTFCB_CACHE_SIGNING_KEY", "k")],
+    );
+    // 300 files: two MGETs, then two pipelined SET batches.
+    assert!(
+        first.stderr.contains(
+            "(signed): 0 hits, 300 misses, 300 uploads, 0 rejected, 0 errors, 4 round trips"
+        ),
+        "{}",
+        first.stderr
+    );
+    let q = second_checkout(&p);
+    let empty = tempfile::tempdir().unwrap();
+    let second = analyze(
+        &q,
+        &redis.url,
+        empty.path(),
+        &[],
+        &[("WTFCB_CACHE_SIGNING_KEY", "k")],
+    );
+    assert!(
+        second
+            .stderr
+            .contains("300 hits, 0 misses, 0 uploads, 0 rejected, 0 errors, 2 round trips"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(json(&second)["run"]["cache"]["files_parsed"], 0);
+    assert_eq!(results_part(&second.json), cold(&q));
+    // The server goes away mid-project: one warning, the same results.
+    drop(redis);
+    let gone = tempfile::tempdir().unwrap();
+    let run = analyze(&q, "redis://127.0.0.1:1/0", gone.path(), &[], &[]);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(
+        run.stderr.matches("warning: remote cache").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(results_part(&run.json), cold(&q));
+}
