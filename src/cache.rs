@@ -866,6 +866,34 @@ impl Cache {
         Some(value)
     }
 
+    /// The remote's key of a project phase's state computed from inputs with this root.
+    fn remote_state_key(&self, phase: &str, root: &Digest16) -> String {
+        let mut h = Md5::new();
+        h.update(b"wtfcb-remote-state\0");
+        h.update(self.analyzer);
+        h.update(phase.as_bytes());
+        h.update([0]);
+        h.update(root);
+        format!("wtfcb-state-{}", crate::rules::profile::hex(&h.finalize()))
+    }
+
+    /// A project phase's state another checkout saved on the remote for the same inputs (one
+    /// round trip; `None` without a remote).
+    pub fn remote_state(&self, phase: &str, root: &Digest16) -> Option<Vec<u8>> {
+        let remote = self.remote.as_ref()?;
+        let key = self.remote_state_key(phase, root);
+        remote.get_many_with(&[key], Some).pop().flatten()
+    }
+
+    /// Offers a project phase's state to the remote, under its inputs' root.
+    pub fn offer_remote_state(&self, phase: &str, root: &Digest16, value: &[u8]) {
+        if let Some(remote) = self.remote.as_ref().filter(|r| !r.read_only()) {
+            let key = self.remote_state_key(phase, root);
+            let sealed = remote.seal_bytes(&key, value);
+            lock(&self.uploads).push((key, sealed));
+        }
+    }
+
     /// Saves a project phase's state (written with the run's other entries).
     pub fn put_state(&self, phase: &str, value: Vec<u8>) {
         let key = self.state_key(phase);

@@ -213,6 +213,17 @@ impl Remote {
     /// The values of `keys` that are there and pass every check, in order; a miss for each
     /// that is not, and for all once the remote has failed.
     pub fn get_many(&self, keys: &[String]) -> Vec<Option<(CachedFile, Tokens)>> {
+        self.get_many_with(keys, |payload| {
+            decode_value::<(CachedFile, Tokens)>(&payload)
+        })
+    }
+
+    /// As [`Remote::get_many`], for values of any kind: `decode` reads the checked payload.
+    pub fn get_many_with<T>(
+        &self,
+        keys: &[String],
+        decode: impl Fn(Vec<u8>) -> Option<T>,
+    ) -> Vec<Option<T>> {
         let mut found = Vec::with_capacity(keys.len());
         for batch in keys.chunks(BATCH) {
             let raw = if self.down.load(Ordering::Relaxed) {
@@ -228,7 +239,10 @@ impl Remote {
                 })
             };
             for (key, value) in batch.iter().zip(raw) {
-                let opened = value.map(|v| self.open(key, &v));
+                let opened = value.map(|v| {
+                    open_bytes(key, &v, self.opts.signing_key.as_deref())
+                        .and_then(|payload| decode(payload).ok_or(Reject::Damaged))
+                });
                 match opened {
                     Some(Ok(value)) => {
                         self.hits.fetch_add(1, Ordering::Relaxed);
@@ -434,6 +448,11 @@ impl Remote {
         seal(key, value, tokens, self.opts.signing_key.as_deref())
     }
 
+    /// Seals any payload (a project phase's saved state).
+    pub fn seal_bytes(&self, key: &str, payload: &[u8]) -> Vec<u8> {
+        seal_bytes(key, payload, self.opts.signing_key.as_deref())
+    }
+
     fn open(&self, key: &str, sealed: &[u8]) -> Result<(CachedFile, Tokens), Reject> {
         open(key, sealed, self.opts.signing_key.as_deref())
     }
@@ -520,15 +539,32 @@ fn mac(signing_key: &[u8], key: &str, body: &[u8]) -> [u8; 32] {
 }
 
 pub fn seal(key: &str, value: &CachedFile, tokens: &Tokens, signing_key: Option<&[u8]>) -> Vec<u8> {
+    seal_bytes(
+        key,
+        &encode_value(&(value, &tokens.without_texts())),
+        signing_key,
+    )
+}
+
+pub fn open(
+    key: &str,
+    sealed: &[u8],
+    signing_key: Option<&[u8]>,
+) -> Result<(CachedFile, Tokens), Reject> {
+    let payload = open_bytes(key, sealed, signing_key)?;
+    decode_value::<(CachedFile, Tokens)>(&payload).ok_or(Reject::Damaged)
+}
+
+/// The sealed form of any payload (see [`Remote::seal`]).
+pub fn seal_bytes(key: &str, payload: &[u8], signing_key: Option<&[u8]>) -> Vec<u8> {
     use std::io::Write;
-    let payload = encode_value(&(value, &tokens.without_texts()));
     let mut out = Vec::with_capacity(payload.len() / 3 + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&build_tag());
     out.push(u8::from(signing_key.is_some()));
     out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
-    let _ = gz.write_all(&payload);
+    let _ = gz.write_all(payload);
     let mut out = gz.finish().unwrap_or_default();
     if let Some(k) = signing_key {
         let tag = mac(k, key, &out);
@@ -537,11 +573,8 @@ pub fn seal(key: &str, value: &CachedFile, tokens: &Tokens, signing_key: Option<
     out
 }
 
-pub fn open(
-    key: &str,
-    sealed: &[u8],
-    signing_key: Option<&[u8]>,
-) -> Result<(CachedFile, Tokens), Reject> {
+/// The payload of a sealed value, once every check passed.
+pub fn open_bytes(key: &str, sealed: &[u8], signing_key: Option<&[u8]>) -> Result<Vec<u8>, Reject> {
     const HEAD: usize = 8 + 16 + 1 + 4;
     if sealed.len() < HEAD || sealed.len() > MAX_VALUE || &sealed[..8] != MAGIC {
         return Err(Reject::Damaged);
@@ -590,7 +623,7 @@ pub fn open(
     if payload.len() != len {
         return Err(Reject::Damaged);
     }
-    decode_value::<(CachedFile, Tokens)>(&payload).ok_or(Reject::Damaged)
+    Ok(payload)
 }
 
 #[cfg(test)]

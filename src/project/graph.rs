@@ -792,11 +792,11 @@ fn graph_of(
             .collect(),
     };
     match state::load::<Graph>(ctx.cache, "import graph", &inputs) {
-        Ok(graph) => {
+        Ok((graph, source)) => {
             run.reuse.push(Reuse {
                 phase: "import graph",
                 reused: true,
-                reason: "no imports, files or go.mod changed".into(),
+                reason: source.reason("no imports, files or go.mod changed"),
                 ms: 0.0,
             });
             graph

@@ -257,11 +257,11 @@ fn clones_of(
             .collect(),
     };
     match state::load::<clones::Clones>(ctx.cache, "duplicates", &inputs) {
-        Ok(found) => {
+        Ok((found, source)) => {
             run.reuse.push(Reuse {
                 phase: "duplicates",
                 reused: true,
-                reason: "no clone tokens and no settings changed".into(),
+                reason: source.reason("no clone tokens and no settings changed"),
                 ms: 0.0,
             });
             found

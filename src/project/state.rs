@@ -55,13 +55,32 @@ pub struct Previous<R> {
     pub result: R,
 }
 
+/// Where a reused result came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// This project's own saved state.
+    Local,
+    /// Another checkout's, for exactly these inputs, from the remote cache.
+    Remote,
+}
+
+impl Source {
+    /// `reason`, or that it came from the remote.
+    pub fn reason(self, reason: &str) -> String {
+        match self {
+            Source::Local => reason.to_string(),
+            Source::Remote => format!("{reason}: taken from the remote cache"),
+        }
+    }
+}
+
 /// The saved result when nothing the phase depends on changed; else why not, and the saved
 /// result when only files changed (not the settings).
 pub fn load<R: bincode::Decode<()>>(
     cache: Option<&Cache>,
     phase: &'static str,
     inputs: &Inputs,
-) -> Result<R, (Reuse, Option<Previous<R>>)> {
+) -> Result<(R, Source), (Reuse, Option<Previous<R>>)> {
     let recompute = |reason: String| Reuse {
         phase,
         reused: false,
@@ -71,14 +90,29 @@ pub fn load<R: bincode::Decode<()>>(
     let Some(cache) = cache else {
         return Err((recompute("no cache".into()), None));
     };
+    // Another checkout's result for exactly these inputs, from the remote.
+    let from_remote = || {
+        let root = inputs.root();
+        let bytes = cache.remote_state(phase, &root)?;
+        let saved = cache::decode_value::<Saved<R>>(&bytes).filter(|saved| saved.root == root)?;
+        // Kept locally: the next run of this checkout needs no round trip.
+        cache.put_state(phase, bytes);
+        Some(saved)
+    };
     let Some(bytes) = cache.get_state(phase) else {
+        if let Some(saved) = from_remote() {
+            return Ok((saved.result, Source::Remote));
+        }
         return Err((recompute("no saved result for this project".into()), None));
     };
     let Some(saved) = cache::decode_value::<Saved<R>>(&bytes) else {
         return Err((recompute("the saved result did not decode".into()), None));
     };
     if saved.root == inputs.root() {
-        return Ok(saved.result);
+        return Ok((saved.result, Source::Local));
+    }
+    if let Some(remote) = from_remote() {
+        return Ok((remote.result, Source::Remote));
     }
     if saved.settings != inputs.settings {
         let why = recompute(format!("{phase} settings or resolver inputs changed"));
@@ -100,13 +134,16 @@ pub fn save<R: bincode::Encode>(
     result: R,
 ) {
     if let Some(cache) = cache {
+        let root = inputs.root();
         let saved = Saved {
-            root: inputs.root(),
+            root,
             settings: inputs.settings,
             files: inputs.files,
             result,
         };
-        cache.put_state(phase, cache::encode_value(&saved));
+        let bytes = cache::encode_value(&saved);
+        cache.offer_remote_state(phase, &root, &bytes);
+        cache.put_state(phase, bytes);
     }
 }
 

@@ -252,22 +252,30 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
     assert!(
         first
             .stderr
-            .contains("0 hits, 7 misses, 7 uploads, 0 rejected, 0 errors"),
+            .contains("0 hits, 9 misses, 9 uploads, 0 rejected, 0 errors"),
         "{}",
         first.stderr
     );
-    assert_eq!(server.entries(), 7);
+    // Seven files, and the two project phases' states.
+    assert_eq!(server.entries(), 9);
     let q = second_checkout(&p);
     let empty = tempfile::tempdir().unwrap();
     let second = analyze(&q, &server.url, empty.path(), &[], &[]);
     assert!(
-        second.stderr.contains("7 hits, 0 misses, 0 uploads"),
+        second.stderr.contains("9 hits, 0 misses, 0 uploads"),
         "{}",
         second.stderr
     );
     let report = json(&second);
     assert_eq!(report["run"]["cache"]["files_parsed"], 0);
-    assert_eq!(report["run"]["cache"]["remote"]["hits"], 7);
+    assert_eq!(report["run"]["cache"]["remote"]["hits"], 9);
+    for phase in report["run"]["cache"]["project"].as_array().unwrap() {
+        assert_eq!(phase["reused"], true, "{phase}");
+        assert!(phase["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("taken from the remote cache"));
+    }
     assert_eq!(report["summary"]["duplication"]["groups"], 1);
     assert_eq!(results_part(&second.json), cold(&q));
     // The local cache now has them: a third run does not ask the remote for anything.
@@ -302,7 +310,7 @@ fn a_failing_or_lying_remote_costs_a_warning_and_changes_no_result() {
     };
     let cases = [
         (Fault::Status500, "HTTP 500"),
-        (Fault::Garbage, "5 rejected"),
+        (Fault::Garbage, "7 rejected"),
         (Fault::Truncated, "remote cache"),
         (Fault::Slow, "remote cache"),
         (Fault::Unauthorized, "refused the credentials"),
@@ -354,23 +362,23 @@ fn signatures_decide_what_a_reader_accepts() {
         assert_eq!(results_part(&run.json), expected);
         run.stderr
     };
-    assert!(read(&key("alpha")).contains("4 hits, 0 misses, 0 uploads, 0 rejected"));
-    assert!(read(&key("beta")).contains("0 hits, 4 misses, 0 uploads, 4 rejected"));
+    assert!(read(&key("alpha")).contains("6 hits, 0 misses, 0 uploads, 0 rejected"));
+    assert!(read(&key("beta")).contains("0 hits, 6 misses, 0 uploads, 6 rejected"));
     // Without a key the signature cannot be checked, the checksum still is.
-    assert!(read(&[]).contains("4 hits"));
+    assert!(read(&[]).contains("6 hits"));
     // Values of another build (its tag is bytes 8..24 of every value) are refused.
     for value in server.state.store.lock().unwrap().values_mut() {
         value[12] ^= 0xff;
     }
-    assert!(read(&key("alpha")).contains("4 rejected"));
+    assert!(read(&key("alpha")).contains("6 rejected"));
     // Unsigned values are refused by a reader with a key.
     let unsigned = HttpServer::start();
     let local = tempfile::tempdir().unwrap();
     analyze(&p, &unsigned.url, local.path(), &[], &[]);
     let local = tempfile::tempdir().unwrap();
     let run = analyze(&p, &unsigned.url, local.path(), &[], &key("alpha"));
-    assert!(run.stderr.contains("0 hits, 4 misses"), "{}", run.stderr);
-    assert!(run.stderr.contains("4 rejected"), "{}", run.stderr);
+    assert!(run.stderr.contains("0 hits, 6 misses"), "{}", run.stderr);
+    assert!(run.stderr.contains("6 rejected"), "{}", run.stderr);
 }
 
 #[test]
@@ -394,11 +402,11 @@ fn read_only_never_writes_and_the_token_comes_from_the_environment() {
     let local = tempfile::tempdir().unwrap();
     let run = analyze(&p, &server.url, local.path(), &[], &token);
     assert!(
-        run.stderr.contains("4 uploads, 0 rejected, 0 errors"),
+        run.stderr.contains("6 uploads, 0 rejected, 0 errors"),
         "{}",
         run.stderr
     );
-    assert_eq!(server.puts(), 4);
+    assert_eq!(server.puts(), 6);
 }
 
 #[test]
@@ -522,10 +530,10 @@ fn redis_serves_a_second_checkout_in_batches_of_256() {
         &[],
         &[("WTFCB_CACHE_SIGNING_KEY", "k")],
     );
-    // 300 files: two MGETs, then two pipelined SET batches.
+    // 300 files: two MGETs, a GET per project phase, then two pipelined SET batches.
     assert!(
         first.stderr.contains(
-            "(signed): 0 hits, 300 misses, 300 uploads, 0 rejected, 0 errors, 4 round trips"
+            "(signed): 0 hits, 302 misses, 302 uploads, 0 rejected, 0 errors, 6 round trips"
         ),
         "{}",
         first.stderr
@@ -542,7 +550,7 @@ fn redis_serves_a_second_checkout_in_batches_of_256() {
     assert!(
         second
             .stderr
-            .contains("300 hits, 0 misses, 0 uploads, 0 rejected, 0 errors, 2 round trips"),
+            .contains("302 hits, 0 misses, 0 uploads, 0 rejected, 0 errors, 4 round trips"),
         "{}",
         second.stderr
     );
