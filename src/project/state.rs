@@ -55,6 +55,9 @@ pub struct Previous<R> {
     pub result: R,
 }
 
+/// Why a phase recomputes, and the saved result when only files changed.
+pub type Recompute<R> = (Reuse, Option<Previous<R>>);
+
 /// Where a reused result came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -80,7 +83,7 @@ pub fn load<R: bincode::Decode<()>>(
     cache: Option<&Cache>,
     phase: &'static str,
     inputs: &Inputs,
-) -> Result<(R, Source), (Reuse, Option<Previous<R>>)> {
+) -> Result<(R, Source), Recompute<R>> {
     let recompute = |reason: String| Reuse {
         phase,
         reused: false,
