@@ -308,6 +308,9 @@ pub struct Cache {
     broken: AtomicBool,
     analyzer: Digest16,
     remote: Option<Arc<crate::remote::Remote>>,
+    /// Content hashes of files read before the run to ask the remote (see
+    /// `engine::prefetch_remote`), by project-relative path.
+    prefetched: Mutex<HashMap<String, Digest16>>,
     /// Fresh results sealed for the remote, written after the report.
     uploads: Mutex<Vec<(String, Vec<u8>)>>,
 }
@@ -724,6 +727,7 @@ impl Cache {
                 .and_then(|r| crate::remote::Remote::new(r).ok())
                 .map(Arc::new),
             uploads: Mutex::new(Vec::new()),
+            prefetched: Mutex::new(HashMap::new()),
             opts,
         })
     }
@@ -1035,6 +1039,16 @@ impl Cache {
                 found
             })
             .unwrap_or(false)
+    }
+
+    /// Remembers the content hash of a file read before the run.
+    pub fn note_prefetched(&self, rel: &str, md5: Digest16) {
+        lock(&self.prefetched).insert(rel.to_string(), md5);
+    }
+
+    /// The content hash of a file read before the run, if it was.
+    pub fn prefetched(&self, rel: &str) -> Option<Digest16> {
+        lock(&self.prefetched).get(rel).copied()
     }
 
     /// The stored MD5 of an unchanged file (as [`Cache::trusted_md5`]), not counted as seen.

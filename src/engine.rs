@@ -200,6 +200,14 @@ fn process_cached(
             return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
         }
     }
+    // Read and hashed before the run to ask the remote cache.
+    if let Some(md5) = cache.prefetched(&candidate.rel).filter(|_| !given) {
+        if let Some(hit) = cache.get(&md5, &key) {
+            cache.count(Lookup::HashHit);
+            PhaseTimes::add(&times.cache_ns, start);
+            return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
+        }
+    }
     let cache_done = PhaseTimes::add(&times.cache_ns, start);
     let read_ns = cache::now_ns();
     alloc::set_phase(Phase::Read);
@@ -306,7 +314,14 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
     }
     let skip_generated = settings.options.default_excludes != walk::DefaultExcludes::None;
     let max_size = settings.options.max_file_size;
-    let mut wanted: Vec<(cache::Digest16, cache::Digest16)> = walked
+    // Per file the local cache lacks: its content hash and key, and its state as read.
+    let mut wanted: Vec<(
+        cache::Digest16,
+        cache::Digest16,
+        &Candidate,
+        Option<source::Stat>,
+        i64,
+    )> = walked
         .files
         .par_iter()
         .filter(|c| c.size <= max_size)
@@ -314,25 +329,41 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
             let profile = rules.profile_for(&c.rel);
             let is_test = rules.is_test(&c.rel, c.language);
             let key = result_key(c, &profile, is_test, skip_generated, cache);
-            let md5 = match cache.peek_md5(c) {
-                Some(md5) => md5,
-                None => cache::content_md5(&crate::source::read_bytes(&c.path, max_size).ok()?),
-            };
-            (!cache.has(&md5, &key)).then_some((md5, key))
+            if let Some(md5) = cache.peek_md5(c) {
+                return (!cache.has(&md5, &key)).then_some((md5, key, c, None, 0));
+            }
+            let read_ns = cache::now_ns();
+            let (bytes, stat) = source::read_with_stat(&c.path, max_size).ok()?;
+            let md5 = cache::content_md5(&bytes);
+            (!cache.has(&md5, &key)).then_some((md5, key, c, stat, read_ns))
         })
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
+    wanted.sort_unstable_by_key(|w| (w.0, w.1));
     if wanted.is_empty() {
         return;
     }
-    let keys: Vec<String> = wanted
+    // Identical files share one lookup.
+    let mut keys: Vec<String> = wanted
         .iter()
-        .map(|(md5, key)| crate::remote::Remote::key_of(md5, key))
+        .map(|(md5, key, ..)| crate::remote::Remote::key_of(md5, key))
         .collect();
-    for ((md5, key), found) in wanted.into_iter().zip(remote.get_many(&keys)) {
-        if let Some((value, tokens)) = found {
+    keys.dedup();
+    let mut found: std::collections::HashMap<String, (CachedFile, crate::facts::Tokens)> = keys
+        .iter()
+        .cloned()
+        .zip(remote.get_many(&keys))
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    for (md5, key, candidate, stat, read_ns) in wanted {
+        let remote_key = crate::remote::Remote::key_of(&md5, &key);
+        if let Some((value, tokens)) = found.remove(&remote_key) {
             cache.adopt(md5, key, value, &tokens);
+        }
+        if cache.has(&md5, &key) {
+            // The file was read and hashed here: the run takes the result without reading
+            // it again, and its state is recorded as any hashed file's.
+            cache.note_state(candidate, md5, stat, read_ns);
+            cache.note_prefetched(&candidate.rel, md5);
         }
     }
 }

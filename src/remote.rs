@@ -21,6 +21,9 @@ use crate::facts::Tokens;
 /// Keys looked up or written per round trip.
 pub const BATCH: usize = 256;
 
+/// Requests an HTTP remote serves at once (plain HTTP has no batch request).
+const HTTP_CONNECTIONS: usize = 8;
+
 /// The largest value a remote may hand back (compressed), and the largest it may unpack to.
 const MAX_VALUE: usize = 64 << 20;
 
@@ -169,7 +172,7 @@ impl Remote {
                 .timeout_connect(Some(opts.connect_timeout))
                 .timeout_global(Some(opts.timeout))
                 .http_status_as_error(false)
-                .max_idle_connections_per_host(8)
+                .max_idle_connections_per_host(HTTP_CONNECTIONS)
                 .build();
             Backend::Http {
                 agent: config.into(),
@@ -503,9 +506,9 @@ impl Remote {
     }
 }
 
-/// Runs `f` over `items` on up to 8 threads, results in order.
+/// Runs `f` over `items` on up to [`HTTP_CONNECTIONS`] threads, results in order.
 fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = items.len().clamp(1, 8);
+    let threads = items.len().clamp(1, HTTP_CONNECTIONS);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = items

@@ -280,6 +280,14 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
     assert_eq!(results_part(&second.json), cold(&q));
     // The local cache now has them: a third run does not ask the remote for anything.
     let third = analyze(&q, &server.url, empty.path(), &[], &[]);
+    // The files the remote served were read once, before the run, and their states kept:
+    // the third run only stats them.
+    assert_eq!(
+        json(&third)["run"]["cache"]["stat_hits"],
+        7,
+        "{}",
+        third.stderr
+    );
     assert!(
         third.stderr.contains("0 hits, 0 misses"),
         "{}",
