@@ -55,6 +55,25 @@ struct RawOverride {
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
 }
 
+/// The `[cache]` keys of the remote cache, checked.
+fn remote_config(cache: &RawCache) -> Result<RemoteConfig, (Range<usize>, String)> {
+    if let Some(t) = &cache.remote_timeout {
+        if !(*t.get_ref() > 0.0 && *t.get_ref() <= 600.0) {
+            return Err((
+                t.span(),
+                "`cache.remote-timeout`: expected seconds, more than 0 and at most 600".into(),
+            ));
+        }
+    }
+    Ok(RemoteConfig {
+        url: cache.remote.clone(),
+        read_only: cache.remote_read_only,
+        token_env: cache.remote_token_env.clone(),
+        ttl_days: cache.remote_ttl_days,
+        timeout: cache.remote_timeout.as_ref().map(|t| *t.get_ref()),
+    })
+}
+
 /// `[cache] remote`, `remote-read-only`, `remote-token-env`, `remote-ttl-days`,
 /// `remote-timeout` (seconds).
 #[derive(Debug, Clone, Default)]
@@ -499,21 +518,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         config.contracts = contracts(imports, &at)?;
     }
     if let Some(cache) = &raw.cache {
-        config.remote = RemoteConfig {
-            url: cache.remote.clone(),
-            read_only: cache.remote_read_only,
-            token_env: cache.remote_token_env.clone(),
-            ttl_days: cache.remote_ttl_days,
-            timeout: cache.remote_timeout.as_ref().map(|t| *t.get_ref()),
-        };
-        if let Some(t) = &cache.remote_timeout {
-            if !(*t.get_ref() > 0.0 && *t.get_ref() <= 600.0) {
-                return Err(at(
-                    t.span(),
-                    "`cache.remote-timeout`: expected seconds, more than 0 and at most 600".into(),
-                ));
-            }
-        }
+        config.remote = remote_config(cache).map_err(|(span, message)| at(span, message))?;
         config.cache_max_age_days = cache.max_age_days;
         if let Some(s) = &cache.max_size {
             config.cache_max_size = Some(size(s, "cache.max-size")?);

@@ -56,22 +56,7 @@ pub fn run_with(
             "exclude pattern `{pattern}` matches no file (patterns are relative to the config's directory; `/x` anchors at it, `x` matches at any depth)"
         ));
     }
-    // A shard and a merge agree on the whole walk and the settings before the split.
-    let whole = crate::shard::WalkId::of(&walked.files);
-    let identity = crate::shard::identity(settings);
-    let merged = parts
-        .map(|parts| crate::shard::outcomes_from(parts, &walked.files, whole, &identity))
-        .transpose()?;
-    if let Some(shard) = settings.shard {
-        let before = walked.files.len();
-        walked.files.retain(|c| shard.owns(&c.rel));
-        if settings.part.is_none() {
-            warnings.push(format!(
-                "--shard {shard}: this report covers {} of {before} files, and duplicates and the import graph see only those; write parts (--format part) and `wtfcb merge` them for the whole project",
-                walked.files.len()
-            ));
-        }
-    }
+    let (whole, merged) = split(settings, &mut walked, parts, &mut warnings)?;
     if settings.show_files {
         return show_files(&walked, out);
     }
@@ -121,48 +106,19 @@ pub fn run_with(
         contracts: &settings.walk.project.config.contracts,
     };
     if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
-        crate::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
-        let header = crate::shard::Header {
-            part_version: crate::shard::PART_VERSION,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            build: crate::cache::BUILD_ID.to_string(),
-            shard,
-            args: args.clone(),
-            identity,
-            walk: whole,
-            records: walked.files.len() as u64,
-            commit: crate::git::Repo::discover(&project.root, "shard")
-                .ok()
-                .and_then(|repo| repo.head()),
-        };
-        crate::shard::write_part(out, &header, &walked.files, &outcomes)?;
         warnings.extend(isolation.warning());
         drop(isolation);
-        let upload = cache.as_ref().and_then(Cache::start_upload);
-        let mut stats = cache.map(|c| c.finish(&mut warnings));
-        if let Some(upload) = upload {
-            super::finish_upload(
-                upload,
-                settings.verbosity,
-                stats.as_mut(),
-                &mut warnings,
-                err,
-            )?;
-        }
-        let report = AnalyzeReport::new(
+        crate::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
+        let part = Part { args, shard, whole };
+        return write_part(
+            settings,
+            part,
             walked,
             outcomes,
-            String::new(),
-            None,
-            analyze::Known {
-                baseline: None,
-                new_since: None,
-            },
+            cache,
+            warnings,
+            (out, err),
         );
-        super::report_warnings(err, settings.verbosity, &warnings)?;
-        super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
-        // Gating is the merge's: a shard that wrote its part succeeded.
-        return Ok(ExitStatus::Success);
     }
     let project_start = Instant::now();
     let project_run = crate::project::run(&mut outcomes, &project_ctx);
@@ -225,17 +181,7 @@ pub fn run_with(
     );
     report.run.phases_ms.project = project_ms;
     let failed = report.fails(settings.fail_on);
-    // A suppression that names no rule silences nothing: say where it is.
-    for file in &report.files {
-        for s in &file.facts.suppressions {
-            for id in s.rules.iter().filter(|id| crate::rules::find(id).is_none()) {
-                warnings.push(format!(
-                    "{}:{}: `wtfcb: ignore` names no rule `{id}` (see `wtfcb rules`)",
-                    file.path, s.line
-                ));
-            }
-        }
-    }
+    warnings.extend(unknown_rules_named(&report));
     let totals = (
         report.summary.files,
         report.summary.functions,
@@ -308,63 +254,185 @@ pub fn run_with(
     super::report_warnings(err, settings.verbosity, &warnings)?;
     super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
     if settings.verbosity == Verbosity::Verbose {
-        let configs: Vec<String> = project
-            .config
-            .path
-            .iter()
-            .map(|p| p.display().to_string())
-            .chain(nested_configs.iter().cloned())
-            .collect();
-        writeln!(
-            err,
-            "wtfcb: project root {}; config files: {}",
-            crate::report::tty(&project.root.display().to_string()),
-            if configs.is_empty() {
-                "none (defaults)".to_string()
-            } else {
-                crate::report::tty(&configs.join(", ")).into_owned()
-            }
-        )?;
-        let run = &report.run;
-        writeln!(
-            err,
-            "wtfcb: {} files in {:.3}s on {} thread(s): walk {:.3}s; summed over threads: cache {:.3}s, read {:.3}s, parse {:.3}s, facts {:.3}s, rules {:.3}s",
-            report.summary.files,
-            run.wall_ms / 1e3,
-            run.jobs,
-            run.phases_ms.walk / 1e3,
-            run.phases_ms.cache / 1e3,
-            run.phases_ms.read / 1e3,
-            run.phases_ms.parse / 1e3,
-            run.phases_ms.facts / 1e3,
-            run.phases_ms.rules / 1e3,
-        )?;
-        match &run.cache {
-            Some(c) => writeln!(
-                err,
-                "wtfcb: cache {}: {} files seen, {} stat hits, {} hash hits, {} misses, {} parsed, {} written; read {:.1}ms, write {:.1}ms",
-                c.dir, c.files_seen, c.stat_hits, c.hash_hits, c.misses, c.files_parsed,
-                c.entries_written, c.read_ms, c.write_ms
-            )?,
-            None => writeln!(err, "wtfcb: cache off")?,
-        }
-        for r in run.cache.iter().flat_map(|c| &c.project) {
-            writeln!(
-                err,
-                "wtfcb: {}: {} ({}) in {:.1}ms",
-                r.phase,
-                if r.reused { "reused" } else { "recomputed" },
-                crate::report::tty(&r.reason),
-                r.ms
-            )?;
-        }
-        writeln!(
-            err,
-            "wtfcb: project phase {:.1}ms",
-            report.run.phases_ms.project
-        )?;
+        write_verbose(&report, project, &nested_configs, err)?;
     }
     Ok(super::exit_status(report.summary.analysis_failures, failed))
+}
+
+/// What a shard and a merge agree on before the split: the whole walk and every setting.
+struct Whole {
+    walk: crate::shard::WalkId,
+    identity: String,
+}
+
+/// Takes what the whole walk found, then keeps `--shard`'s files; with `parts` (a merge), every
+/// file's outcome from its part.
+fn split(
+    settings: &AnalyzeSettings,
+    walked: &mut crate::walk::WalkResult,
+    parts: Option<Vec<crate::shard::Part>>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(Whole, Option<Vec<crate::engine::Outcome>>)> {
+    let whole = Whole {
+        walk: crate::shard::WalkId::of(&walked.files),
+        identity: crate::shard::identity(settings),
+    };
+    let merged = parts
+        .map(|parts| crate::shard::outcomes_from(parts, &walked.files, whole.walk, &whole.identity))
+        .transpose()?;
+    if let Some(shard) = settings.shard {
+        let before = walked.files.len();
+        walked.files.retain(|c| shard.owns(&c.rel));
+        if settings.part.is_none() {
+            warnings.push(format!(
+                "--shard {shard}: this report covers {} of {before} files, and duplicates and the import graph see only those; write parts (--format part) and `wtfcb merge` them for the whole project",
+                walked.files.len()
+            ));
+        }
+    }
+    Ok((whole, merged))
+}
+
+/// A shard's part to write.
+struct Part<'a> {
+    args: &'a crate::shard::AnalysisArgs,
+    shard: crate::shard::Shard,
+    whole: Whole,
+}
+
+/// `--format part`: the shard's files (their clone tokens loaded) written as a part; the cache
+/// saved; problems on stderr. Gating is the merge's: a shard that wrote its part succeeded.
+fn write_part(
+    settings: &AnalyzeSettings,
+    part: Part,
+    walked: crate::walk::WalkResult,
+    outcomes: Vec<crate::engine::Outcome>,
+    cache: Option<Cache>,
+    mut warnings: Vec<String>,
+    (out, err): (&mut dyn Write, &mut dyn Write),
+) -> anyhow::Result<ExitStatus> {
+    let header = crate::shard::Header {
+        part_version: crate::shard::PART_VERSION,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        build: crate::cache::BUILD_ID.to_string(),
+        shard: part.shard,
+        args: part.args.clone(),
+        identity: part.whole.identity,
+        walk: part.whole.walk,
+        records: walked.files.len() as u64,
+        commit: crate::git::Repo::discover(&settings.walk.project.root, "shard")
+            .ok()
+            .and_then(|repo| repo.head()),
+    };
+    crate::shard::write_part(out, &header, &walked.files, &outcomes)?;
+    if let Some(c) = cache {
+        let upload = c.start_upload();
+        let mut stats = Some(c.finish(&mut warnings));
+        if let Some(upload) = upload {
+            super::finish_upload(
+                upload,
+                settings.verbosity,
+                stats.as_mut(),
+                &mut warnings,
+                err,
+            )?;
+        }
+    }
+    let report = AnalyzeReport::new(
+        walked,
+        outcomes,
+        String::new(),
+        None,
+        analyze::Known {
+            baseline: None,
+            new_since: None,
+        },
+    );
+    super::report_warnings(err, settings.verbosity, &warnings)?;
+    super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
+    Ok(ExitStatus::Success)
+}
+
+/// `-v`: the project root and configs, the phases' times, the cache's counters and what each
+/// project phase reused.
+fn write_verbose(
+    report: &AnalyzeReport,
+    project: &crate::settings::Project,
+    nested_configs: &[String],
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let configs: Vec<String> = project
+        .config
+        .path
+        .iter()
+        .map(|p| p.display().to_string())
+        .chain(nested_configs.iter().cloned())
+        .collect();
+    writeln!(
+        err,
+        "wtfcb: project root {}; config files: {}",
+        crate::report::tty(&project.root.display().to_string()),
+        if configs.is_empty() {
+            "none (defaults)".to_string()
+        } else {
+            crate::report::tty(&configs.join(", ")).into_owned()
+        }
+    )?;
+    let run = &report.run;
+    writeln!(
+        err,
+        "wtfcb: {} files in {:.3}s on {} thread(s): walk {:.3}s; summed over threads: cache {:.3}s, read {:.3}s, parse {:.3}s, facts {:.3}s, rules {:.3}s",
+        report.summary.files,
+        run.wall_ms / 1e3,
+        run.jobs,
+        run.phases_ms.walk / 1e3,
+        run.phases_ms.cache / 1e3,
+        run.phases_ms.read / 1e3,
+        run.phases_ms.parse / 1e3,
+        run.phases_ms.facts / 1e3,
+        run.phases_ms.rules / 1e3,
+    )?;
+    match &run.cache {
+        Some(c) => writeln!(
+            err,
+            "wtfcb: cache {}: {} files seen, {} stat hits, {} hash hits, {} misses, {} parsed, {} written; read {:.1}ms, write {:.1}ms",
+            c.dir, c.files_seen, c.stat_hits, c.hash_hits, c.misses, c.files_parsed,
+            c.entries_written, c.read_ms, c.write_ms
+        )?,
+        None => writeln!(err, "wtfcb: cache off")?,
+    }
+    for r in run.cache.iter().flat_map(|c| &c.project) {
+        writeln!(
+            err,
+            "wtfcb: {}: {} ({}) in {:.1}ms",
+            r.phase,
+            if r.reused { "reused" } else { "recomputed" },
+            crate::report::tty(&r.reason),
+            r.ms
+        )?;
+    }
+    writeln!(
+        err,
+        "wtfcb: project phase {:.1}ms",
+        report.run.phases_ms.project
+    )?;
+    Ok(())
+}
+
+/// A suppression that names no rule silences nothing: a warning says where each is.
+fn unknown_rules_named(report: &AnalyzeReport) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for file in &report.files {
+        for s in &file.facts.suppressions {
+            for id in s.rules.iter().filter(|id| crate::rules::find(id).is_none()) {
+                warnings.push(format!(
+                    "{}:{}: `wtfcb: ignore` names no rule `{id}` (see `wtfcb rules`)",
+                    file.path, s.line
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 /// A warning for each nested config that sets keys only the root config decides.
