@@ -93,7 +93,7 @@ echo "|---|---|---|---|"
 median3() { python3 -c 'import sys; v=sorted(map(float, sys.argv[1:])); print(v[1])' "$@"; }
 walls=(); cpus=()
 for k in 1 2 3; do
-  read -r wall cpu < <(measure "$W" analyze --no-cache -j"$JOBS" --format json --fail-on never .)
+  read -r wall cpu < <(measure "$W" analyze --no-cache -j"$JOBS" --fail-on never .)
   walls+=("$wall"); cpus+=("$cpu")
 done
 COLD=$(median3 "${walls[@]}")
@@ -103,12 +103,12 @@ for remote in "redis://127.0.0.1:$REDIS_PORT/0" "http://127.0.0.1:$HTTP_PORT/wtf
     if [ -n "$signed" ]; then export WTFCB_CACHE_SIGNING_KEY=scale-out-key; else unset WTFCB_CACHE_SIGNING_KEY; fi
     redis-cli -p "$REDIS_PORT" flushall >/dev/null; rm -f "$WORK"/http/*
     rm -rf "$WORK/c1" "$WORK/c2"
-    read -r wall cpu < <(ERR="$WORK/fill.err" measure "$W" analyze -j"$JOBS" --cache-dir "$WORK/c1" --remote-cache "$remote" --format json --fail-on never .)
+    read -r wall cpu < <(ERR="$WORK/fill.err" measure "$W" analyze -j"$JOBS" --cache-dir "$WORK/c1" --remote-cache "$remote" --fail-on never .)
     row "cold, filling the remote ${signed}" "$wall" "$cpu" "$(grep '^wtfcb: remote cache' "$WORK/fill.err" | sed 's/^wtfcb: remote cache [^:]*://')"
     walls=(); cpus=()
     for k in 1 2 3; do
       rm -rf "$WORK/c2"
-      (cd "$WORK/checkout2" && ERR="$WORK/read.err" measure "$W" analyze -j"$JOBS" --cache-dir "$WORK/c2" --remote-cache "$remote" --format json --fail-on never .) > "$WORK/read.t"
+      (cd "$WORK/checkout2" && ERR="$WORK/read.err" measure "$W" analyze -j"$JOBS" --cache-dir "$WORK/c2" --remote-cache "$remote" --fail-on never .) > "$WORK/read.t"
       read -r wall cpu < "$WORK/read.t"
       walls+=("$wall"); cpus+=("$cpu")
     done
@@ -117,7 +117,7 @@ for remote in "redis://127.0.0.1:$REDIS_PORT/0" "http://127.0.0.1:$HTTP_PORT/wtf
   done
 done
 unset WTFCB_CACHE_SIGNING_KEY
-read -r wall cpu < <(measure "$W" analyze --no-cache -j"$JOBS" --format json --fail-on never .)
+read -r wall cpu < <(measure "$W" analyze --no-cache -j"$JOBS" --fail-on never .)
 ONE=$cpu
 row "unsharded run" "$wall" "$cpu" "-"
 total=0
@@ -126,7 +126,7 @@ for i in 1 2 3 4; do
   row "shard $i/4" "$wall" "$cpu" "-"
   total=$(python3 -c "print($total + $cpu)")
 done
-read -r wall cpu < <(measure "$W" merge "$WORK"/part-*.wtfcb --no-cache --format json --fail-on never)
+read -r wall cpu < <(measure "$W" merge "$WORK"/part-*.wtfcb --no-cache --fail-on never)
 row "merge of 4 parts ($(du -ch "$WORK"/part-*.wtfcb | tail -1 | cut -f1))" "$wall" "$cpu" "-"
 total=$(python3 -c "print(f'{$total + $cpu:.2f}')")
 row "4 shards + merge: $(python3 -c "print(f'{$total/$ONE:.2f}x')") the CPU of one run" "-" "$total" "-"

@@ -354,18 +354,27 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
         .zip(remote.get_many(&keys))
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
-    for (md5, key, candidate, stat, read_ns) in wanted {
-        let remote_key = crate::remote::Remote::key_of(&md5, &key);
-        if let Some((value, tokens)) = found.remove(&remote_key) {
-            cache.adopt(md5, key, value, &tokens);
-        }
-        if cache.has(&md5, &key) {
-            // The file was read and hashed here: the run takes the result without reading
-            // it again, and its state is recorded as any hashed file's.
-            cache.note_state(candidate, md5, stat, read_ns);
-            cache.note_prefetched(&candidate.rel, md5);
-        }
-    }
+    // Each value once (identical files share it), then taken in on every core.
+    let taken: Vec<_> = wanted
+        .into_iter()
+        .map(|w| {
+            let value = found.remove(&crate::remote::Remote::key_of(&w.0, &w.1));
+            (w, value)
+        })
+        .collect();
+    taken
+        .into_par_iter()
+        .for_each(|((md5, key, candidate, stat, read_ns), value)| {
+            if let Some((value, tokens)) = value {
+                cache.adopt(md5, key, value, &tokens);
+            }
+            if cache.has(&md5, &key) {
+                // The file was read and hashed here: the run takes the result without reading
+                // it again, and its state is recorded as any hashed file's.
+                cache.note_state(candidate, md5, stat, read_ns);
+                cache.note_prefetched(&candidate.rel, md5);
+            }
+        });
 }
 
 fn from_cache(

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use hmac::{KeyInit, Mac};
 use md5::{Digest, Md5};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{decode_value, encode_value, CachedFile, Digest16};
@@ -222,10 +223,10 @@ impl Remote {
     }
 
     /// As [`Remote::get_many`], for values of any kind: `decode` reads the checked payload.
-    pub fn get_many_with<T>(
+    pub fn get_many_with<T: Send>(
         &self,
         keys: &[String],
-        decode: impl Fn(Vec<u8>) -> Option<T>,
+        decode: impl Fn(Vec<u8>) -> Option<T> + Sync,
     ) -> Vec<Option<T>> {
         let mut found = Vec::with_capacity(keys.len());
         for batch in keys.chunks(BATCH) {
@@ -241,12 +242,19 @@ impl Remote {
                     vec![None; batch.len()]
                 })
             };
-            for (key, value) in batch.iter().zip(raw) {
-                let opened = value.map(|v| {
-                    open_bytes(key, &v, self.opts.signing_key.as_deref())
-                        .and_then(|payload| decode(payload).ok_or(Reject::Damaged))
-                });
-                match opened {
+            // Checking and decoding is the costly part: on every core.
+            let opened: Vec<Option<Result<T, Reject>>> = batch
+                .par_iter()
+                .zip(raw)
+                .map(|(key, value)| {
+                    value.map(|v| {
+                        open_bytes(key, &v, self.opts.signing_key.as_deref())
+                            .and_then(|payload| decode(payload).ok_or(Reject::Damaged))
+                    })
+                })
+                .collect();
+            for value in opened {
+                match value {
                     Some(Ok(value)) => {
                         self.hits.fetch_add(1, Ordering::Relaxed);
                         found.push(Some(value));
