@@ -275,6 +275,8 @@ struct Counters {
     /// Lookups that went to SQLite (the LRU did not have them).
     db_reads: AtomicU64,
     read_ns: AtomicU64,
+    /// Rows the remote's values were written as before the run (see `Cache::adopt_many`).
+    adopted_rows: AtomicU64,
 }
 
 /// How a file's lookup ended, for the counters.
@@ -1010,16 +1012,59 @@ impl Cache {
         }
     }
 
-    /// Takes a result the remote had: served from memory now, stored locally at the end.
-    pub fn adopt(
-        &self,
-        md5: Digest16,
-        key: Digest16,
-        value: CachedFile,
-        tokens: &crate::facts::Tokens,
-    ) {
-        self.put_tokens(md5, key, tokens);
-        self.put(md5, key, value);
+    /// Takes the results the remote had into the local cache: written to SQLite at once (one
+    /// transaction), so that a run with more of them than the in-memory LRU holds still finds
+    /// every one; queued for the end of the run, as fresh results are, if that write fails.
+    pub fn adopt_many(&self, values: Vec<(Digest16, Digest16, CachedFile, crate::facts::Tokens)>) {
+        use rayon::prelude::*;
+        let rows: Vec<(Digest16, Digest16, Vec<u8>)> = values
+            .par_iter()
+            .flat_map_iter(|(md5, key, value, tokens)| {
+                [
+                    (*md5, *key, value.encode()),
+                    (*md5, tokens_key(key), encode_value(&tokens.without_texts())),
+                ]
+            })
+            .collect();
+        let written = {
+            let mut conn = lock(&self.writer);
+            conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .and_then(|tx| {
+                    {
+                        let mut put = tx.prepare_cached(
+                            "INSERT OR REPLACE INTO results (md5, key, value, size, last_seen)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )?;
+                        let now = now_s();
+                        for (md5, key, value) in &rows {
+                            put.execute(params![
+                                &md5[..],
+                                &key[..],
+                                value,
+                                value.len() as i64,
+                                now
+                            ])?;
+                        }
+                    }
+                    tx.commit()
+                })
+                .is_ok()
+        };
+        if written {
+            self.counters
+                .adopted_rows
+                .fetch_add(rows.len() as u64, Ordering::Relaxed);
+            // The first of them are served from memory too.
+            let room = self.opts.memory_entries;
+            for (md5, key, value, _) in values.into_iter().take(room) {
+                self.remember((md5, key), Arc::new(value));
+            }
+        } else {
+            for (md5, key, value, tokens) in values {
+                self.put_tokens(md5, key, &tokens);
+                self.put(md5, key, value);
+            }
+        }
     }
 
     /// Whether a result for this content and key is here (memory, this run, or SQLite),
@@ -1097,7 +1142,7 @@ impl Cache {
             ));
         }
         let mut stats = self.stats();
-        stats.entries_written = written;
+        stats.entries_written = written + self.counters.adopted_rows.load(Ordering::Relaxed);
         let broken = self.broken.load(Ordering::Relaxed);
         let db = self.db.clone();
         let opts = self.opts.clone();

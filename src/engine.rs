@@ -354,26 +354,23 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
         .zip(remote.get_many(&keys))
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
-    // Each value once (identical files share it), then taken in on every core.
-    let taken: Vec<_> = wanted
-        .into_iter()
-        .map(|w| {
-            let value = found.remove(&crate::remote::Remote::key_of(&w.0, &w.1));
-            (w, value)
-        })
-        .collect();
-    taken
-        .into_par_iter()
-        .for_each(|((md5, key, candidate, stat, read_ns), value)| {
-            if let Some((value, tokens)) = value {
-                cache.adopt(md5, key, value, &tokens);
-            }
-            if cache.has(&md5, &key) {
-                // The file was read and hashed here: the run takes the result without reading
-                // it again, and its state is recorded as any hashed file's.
-                cache.note_state(candidate, md5, stat, read_ns);
-                cache.note_prefetched(&candidate.rel, md5);
-            }
+    // Each value once (identical files share it).
+    let mut adopted = Vec::new();
+    let mut read = Vec::with_capacity(wanted.len());
+    for (md5, key, candidate, stat, read_ns) in wanted {
+        if let Some((value, tokens)) = found.remove(&crate::remote::Remote::key_of(&md5, &key)) {
+            adopted.push((md5, key, value, tokens));
+        }
+        read.push((md5, key, candidate, stat, read_ns));
+    }
+    cache.adopt_many(adopted);
+    // The files the cache now has were read and hashed here: the run takes their results
+    // without reading them again, and their states are recorded as any hashed file's.
+    read.into_par_iter()
+        .filter(|(md5, key, ..)| cache.has(md5, key))
+        .for_each(|(md5, _, candidate, stat, read_ns)| {
+            cache.note_state(candidate, md5, stat, read_ns);
+            cache.note_prefetched(&candidate.rel, md5);
         });
 }
 

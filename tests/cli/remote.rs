@@ -309,6 +309,16 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
         "{}",
         third.stderr
     );
+    // More remote hits than the in-memory LRU holds: every one is still taken, none parsed.
+    let small = tempfile::tempdir().unwrap();
+    let tight = analyze(&q, &server.url, small.path(), &["--cache-memory", "2"], &[]);
+    assert_eq!(
+        json(&tight)["run"]["cache"]["files_parsed"],
+        0,
+        "{}",
+        tight.stderr
+    );
+    assert_eq!(results_part(&tight.json), cold(&q));
     // `cache stats` shows the last run's remote line.
     let stats = q
         .cmd()
