@@ -427,6 +427,8 @@ pub struct AnalyzeSettings {
     /// `--format part`: write the shard's part (with what the merge must walk and configure
     /// as this run did) instead of a report.
     pub part: Option<crate::shard::AnalysisArgs>,
+    /// Warnings about the options themselves, said when the run starts.
+    pub notes: Vec<String>,
 }
 
 /// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.
@@ -501,12 +503,20 @@ impl AnalyzeSettings {
             opts.memory_entries = args.cache.cache_memory;
             opts
         });
+        let mut notes = Vec::new();
         let cache = match (cache, remote_options(&args.cache.remote, config)?) {
             (Some(mut opts), remote) => {
                 opts.remote = remote;
                 Some(opts)
             }
-            (None, _) => None,
+            (None, Some(remote)) => {
+                notes.push(format!(
+                    "the remote cache {} is not used with --no-cache: it sits behind the local cache",
+                    crate::remote::redact(&remote.url)
+                ));
+                None
+            }
+            (None, None) => None,
         };
         if !(1..=MAX_CACHE_MEMORY).contains(&args.cache.cache_memory) {
             bail!(
@@ -531,6 +541,7 @@ impl AnalyzeSettings {
             },
             shard,
             part,
+            notes,
             reports: args
                 .report
                 .reports

@@ -42,7 +42,7 @@ pub fn run_with(
     }
     let sampler = profiling.then(|| Sampler::start_self(settings.sample_interval));
     let times = PhaseTimes::default();
-    let mut warnings = Vec::new();
+    let mut warnings = settings.notes.clone();
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
     let mut walked = engine::walk_all(&settings.walk, &times)?;

@@ -319,6 +319,21 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
         tight.stderr
     );
     assert_eq!(results_part(&tight.json), cold(&q));
+    // Without the local cache there is no remote either, and the run says so.
+    let out = q
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--fail-on",
+            "never",
+            "--remote-cache",
+            &server.url,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not used with --no-cache"), "{stderr}");
     // `cache stats` shows the last run's remote line.
     let stats = q
         .cmd()
