@@ -307,6 +307,13 @@ fn shard_auto_reads_the_ci_and_a_lone_shard_says_what_it_covers() {
     let mut every: Vec<String> = all.lines().map(str::to_string).collect();
     every.sort();
     assert_eq!(union, every, "the shards cover every file once");
+    // A baseline is the whole project's.
+    let (code, _, stderr) =
+        run(p
+            .cmd()
+            .args(["baseline", "write", "--no-cache", "--shard", "1/3"]));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("takes no --shard"), "{stderr}");
     // A shard's own report warns that it is a part of the project.
     let (_, _, stderr) = run(p.cmd().args([
         "analyze",
