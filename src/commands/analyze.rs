@@ -104,6 +104,7 @@ pub fn run_with(
         cache: cache.as_ref(),
         max_size: settings.walk.options.max_file_size,
         contracts: &settings.walk.project.config.contracts,
+        saved_state: true,
     };
     if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
         warnings.extend(isolation.warning());

@@ -142,7 +142,7 @@ fn findings_at_base(
         }
         match changes.get(&candidate.rel) {
             None => entries.extend(entries_of(
-                record.findings.as_deref().unwrap_or(&[]),
+                &own_findings(record.findings.as_deref().unwrap_or(&[])),
                 &candidate.rel,
             )),
             Some(Change::Modified) => changed.push((
@@ -169,7 +169,7 @@ fn findings_at_base(
     };
     let base_services = Services {
         contents: Some(&contents),
-        tokens: crate::facts::tokens::Need::Nothing,
+        tokens: crate::project::token_need(&settings.rules, settings.duplicates),
         ..*services
     };
     let base_outcomes = engine::process_walked(&base_walk, &settings.walk, &base_services, None)?;
@@ -177,11 +177,19 @@ fn findings_at_base(
     for outcome in &base_outcomes {
         if let Outcome::Analyzed(record) = outcome {
             entries.extend(entries_of(
-                record.findings.as_deref().unwrap_or(&[]),
+                &own_findings(record.findings.as_deref().unwrap_or(&[])),
                 &record.rel,
             ));
         }
     }
+    entries.extend(project_findings_at_base(
+        settings,
+        (&tracked, &changes),
+        walked,
+        outcomes,
+        base_outcomes,
+        services.cache,
+    ));
     let summary = NewSinceSummary {
         reference: reference.to_string(),
         merge_base: base,
@@ -195,6 +203,78 @@ fn findings_at_base(
             warnings: Vec::new(),
         },
     ))
+}
+
+/// A file's findings of its own: what the project phase added (clones, cycles, contracts)
+/// depends on other files, and is judged on the project as it was (see
+/// [`project_findings_at_base`]).
+fn own_findings(findings: &[crate::findings::Finding]) -> Vec<crate::findings::Finding> {
+    findings
+        .iter()
+        .filter(|f| !crate::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The findings of the project rules on the project as it was at the merge-base: today's files
+/// where they are unchanged, their base versions where they changed, without the files that
+/// did not exist there. A clone or a cycle that was there is old even when one of its files
+/// changed; one that a new copy or a new import made is new, in whichever file it is reported.
+fn project_findings_at_base(
+    settings: &AnalyzeSettings,
+    (tracked, changes): (&HashSet<String>, &std::collections::HashMap<String, Change>),
+    walked: &WalkResult,
+    outcomes: &[Outcome],
+    base_outcomes: Vec<Outcome>,
+    cache: Option<&crate::cache::Cache>,
+) -> Vec<Entry> {
+    let mut at_base: std::collections::HashMap<String, Outcome> = base_outcomes
+        .into_iter()
+        .filter_map(|o| match &o {
+            Outcome::Analyzed(r) => Some((r.rel.clone(), o)),
+            _ => None,
+        })
+        .collect();
+    let mut project: Vec<Outcome> = Vec::with_capacity(walked.files.len());
+    for (candidate, outcome) in walked.files.iter().zip(outcomes) {
+        let Outcome::Analyzed(record) = outcome else {
+            continue;
+        };
+        if let Some(base) = at_base.remove(&candidate.rel) {
+            project.push(base);
+        } else if tracked.contains(&candidate.rel) && !changes.contains_key(&candidate.rel) {
+            let mut record = record.clone();
+            record.findings = Some(own_findings(record.findings.as_deref().unwrap_or(&[])));
+            project.push(Outcome::Analyzed(record));
+        }
+    }
+    let ctx = crate::project::Context {
+        rules: &settings.rules,
+        mode: settings.duplicates,
+        root: &settings.walk.project.root,
+        cache,
+        max_size: settings.walk.options.max_file_size,
+        contracts: &settings.walk.project.config.contracts,
+        saved_state: false,
+    };
+    crate::project::run(&mut project, &ctx);
+    project
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Analyzed(r) => Some(r),
+            _ => None,
+        })
+        .flat_map(|r| {
+            let theirs: Vec<crate::findings::Finding> = r
+                .findings
+                .iter()
+                .flatten()
+                .filter(|f| crate::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+                .cloned()
+                .collect();
+            entries_of(&theirs, &r.rel)
+        })
+        .collect()
 }
 
 /// Share of lines a file must have in common with a baselined file that disappeared to be

@@ -791,7 +791,7 @@ fn graph_of(
             .map(|n| (n.rel.to_string(), imports_digest(n.language, n.imports)))
             .collect(),
     };
-    match state::load::<Graph>(ctx.cache, "import graph", &inputs) {
+    match state::load::<Graph>(ctx.state_cache(), "import graph", &inputs) {
         Ok((graph, source)) => {
             run.reuse.push(Reuse {
                 phase: "import graph",
@@ -825,7 +825,7 @@ fn graph_of(
                 None => build(&nodes, &resolver),
             };
             run.reuse.push(why);
-            state::save(ctx.cache, "import graph", inputs, &graph);
+            state::save(ctx.state_cache(), "import graph", inputs, &graph);
             graph
         }
     }

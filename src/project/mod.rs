@@ -80,6 +80,16 @@ pub struct Context<'a> {
     pub max_size: u64,
     /// The root config's `[imports]` contracts.
     pub contracts: &'a crate::config::Contracts,
+    /// Whether the phases reuse and save their state in the cache (not for a look at the
+    /// project as it was, which must not replace today's).
+    pub saved_state: bool,
+}
+
+impl Context<'_> {
+    /// The cache the phases' saved states live in, when they are used.
+    fn state_cache(&self) -> Option<&Cache> {
+        self.cache.filter(|_| self.saved_state)
+    }
 }
 
 /// What the project phase did.
@@ -132,7 +142,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
             crate::findings::sort(findings);
         }
     }
-    if ctx.cache.is_none() {
+    if ctx.state_cache().is_none() {
         run.reuse.clear();
     }
     run
@@ -256,7 +266,7 @@ fn clones_of(
             })
             .collect(),
     };
-    match state::load::<clones::Clones>(ctx.cache, "duplicates", &inputs) {
+    match state::load::<clones::Clones>(ctx.state_cache(), "duplicates", &inputs) {
         Ok((found, source)) => {
             run.reuse.push(Reuse {
                 phase: "duplicates",
@@ -279,7 +289,7 @@ fn clones_of(
                 .collect();
             let found = clones::detect(&inputs_of, settings);
             drop(inputs_of);
-            state::save(ctx.cache, "duplicates", inputs, &found);
+            state::save(ctx.state_cache(), "duplicates", inputs, &found);
             found
         }
     }

@@ -204,3 +204,92 @@ fn staged_analyzes_the_index_not_the_working_tree() {
     let after: Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(shown(&after), vec!["u.py:1 eval-exec"]);
 }
+
+const HANDLER: &str = "def create_user(request, store):
+    if request.method != \"POST\":
+        return error(405, \"method not allowed\")
+    data = parse(request.body)
+    if not data.get(\"name\"):
+        return error(400, \"name is required\")
+    if len(data[\"name\"]) > 100:
+        return error(400, \"name is too long\")
+    user = store.new(data[\"name\"])
+    store.save(user)
+    return ok(user)
+";
+
+/// The shown findings of one rule.
+fn shown_of(report: &Value, rule: &str) -> Vec<String> {
+    shown(report)
+        .into_iter()
+        .filter(|f| f.ends_with(rule))
+        .collect()
+}
+
+#[test]
+fn clones_and_cycles_are_new_only_when_the_change_made_them() {
+    let p = Project::new();
+    git_ok(p.path(), &["init", "-q", "-b", "main"]);
+    // A clone between a.py (its first copy, where it is reported) and b.py, and a cycle.
+    p.write("a.py", HANDLER);
+    p.write("b.py", HANDLER.replace("create_user", "create_team"));
+    p.write("pkg/__init__.py", "");
+    p.write("pkg/x.py", "from pkg import y\n");
+    p.write("pkg/y.py", "from pkg import x\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "base"]);
+    // Editing the files of an old clone and an old cycle elsewhere makes neither new.
+    p.write("a.py", format!("{HANDLER}\n\ndef other():\n    return 1\n"));
+    p.write("pkg/x.py", "from pkg import y\n\nZ = 1\n");
+    let (report, _) = json(&p, &["--new-since", "main", "--fail-on", "never"]);
+    assert_eq!(report["summary"]["duplication"]["groups"], 1);
+    assert_eq!(report["summary"]["imports"]["cycles"], 1);
+    assert!(
+        shown_of(&report, "duplicate-code").is_empty(),
+        "{:?}",
+        shown(&report)
+    );
+    assert!(
+        shown_of(&report, "import-cycle").is_empty(),
+        "{:?}",
+        shown(&report)
+    );
+    git_ok(p.path(), &["commit", "-qam", "edits"]);
+    // A new file copying other code of a.py makes a new clone, reported in the unchanged
+    // a.py; new imports close a new cycle. A third copy of the old handler joins the old
+    // group: its finding (the same code duplicated) stays old, the copy is among its places.
+    let helper = "def summarize(rows, limit, scale):\n    total = 0\n    seen = set()\n    for row in rows:\n        if row.key in seen:\n            continue\n        seen.add(row.key)\n        if row.value > limit:\n            total += row.value * scale\n        elif row.value < -limit:\n            total -= row.value // scale\n        else:\n            total -= row.value\n    return total, len(seen)\n";
+    p.write(
+        "a.py",
+        format!("{HANDLER}\n\ndef other():\n    return 1\n\n\n{helper}"),
+    );
+    git_ok(p.path(), &["commit", "-qam", "helper"]);
+    p.write(
+        "c.py",
+        format!(
+            "{}\n\n{}",
+            HANDLER.replace("create_user", "create_org"),
+            helper.replace("summarize", "tally")
+        ),
+    );
+    p.write("pkg/z.py", "from pkg import w\n");
+    p.write("pkg/w.py", "from pkg import z\n");
+    let (report, code) = json(&p, &["--new-since", "main", "--fail-on", "low"]);
+    assert_eq!(
+        report["summary"]["duplication"]["groups"],
+        2,
+        "{:?}",
+        shown(&report)
+    );
+    assert_eq!(
+        shown_of(&report, "duplicate-code"),
+        ["a.py:18 duplicate-code"]
+    );
+    assert_eq!(
+        shown_of(&report, "import-cycle").len(),
+        1,
+        "{:?}",
+        shown(&report)
+    );
+    assert_eq!(code, 1);
+}
