@@ -138,6 +138,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         timed(&mut run, start);
     }
     for file in &mut files {
+        judge_project_suppressions(file);
         if let Some(findings) = &mut file.record.findings {
             crate::findings::sort(findings);
         }
@@ -449,6 +450,67 @@ fn project_finding(
         related: Vec::new(),
         identity: Some(format!("{}:{identity}", meta.id)),
     })
+}
+
+/// `unused-suppression` for the project rules, whose findings come after a file's own were
+/// judged: a blanket `wtfcb: ignore` that silenced a clone or a cycle is used after all (its
+/// finding goes), and a project rule id that silenced none is idle (said in the comment's
+/// finding, or in a new one).
+fn judge_project_suppressions(file: &mut Analyzed) {
+    let Some(rule) = crate::rules::find("unused-suppression") else {
+        return;
+    };
+    let meta = rule.meta();
+    if !params(&file.profile, meta).enabled || file.record.facts.suppressions.is_empty() {
+        return;
+    }
+    let suppressions = file.record.facts.suppressions.clone();
+    let findings = file.record.findings.get_or_insert_with(Vec::new);
+    let project: Vec<(String, u32)> = findings
+        .iter()
+        .filter(|f| f.suppressed && crate::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+        .map(|f| (f.rule.clone(), f.start_line))
+        .collect();
+    let mut added = Vec::new();
+    for s in &suppressions {
+        let reaches = |line: u32| s.file_wide || s.line == line || s.line + 1 == line;
+        let at_comment =
+            |f: &Finding| f.rule == meta.id && f.start_line == s.line && f.start_column == s.column;
+        if s.rules.is_empty() {
+            if project.iter().any(|(_, line)| reaches(*line)) {
+                findings.retain(|f| !at_comment(f));
+            }
+            continue;
+        }
+        let idle: Vec<String> = s
+            .rules
+            .iter()
+            .filter(|id| crate::rules::PROJECT_RULES.contains(&id.as_str()))
+            .filter(|id| !project.iter().any(|(r, line)| r == *id && reaches(*line)))
+            .map(|id| format!("`{id}`"))
+            .collect();
+        if idle.is_empty() {
+            continue;
+        }
+        if let Some(existing) = findings.iter_mut().find(|f| at_comment(f)) {
+            existing.message = format!("{}, {}", existing.message, idle.join(", "));
+            continue;
+        }
+        let directive = if s.file_wide { "ignore-file" } else { "ignore" };
+        let message = format!(
+            "`wtfcb: {directive}` silences no finding of {}",
+            idle.join(", ")
+        );
+        added.push((s.line, s.column, directive, message, idle.join(",")));
+    }
+    for (line, column, directive, message, ids) in added {
+        let identity = format!("{directive}[{ids}]");
+        if let Some(mut finding) = project_finding(file, meta, message, (line, line), &identity) {
+            finding.start_column = column;
+            finding.end_column = column + "wtfcb:".len() as u32 + directive.len() as u32 + 1;
+            file.add(finding);
+        }
+    }
 }
 
 /// Whether a suppression comment reaches a finding of `rule` at `line` (the line itself, the

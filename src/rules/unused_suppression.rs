@@ -52,7 +52,8 @@ pub fn report(
             format!("`wtfcb: {directive}` silences no finding")
         } else {
             // An ignore of this rule itself is judged on the findings of this rule; the
-            // project rules' findings come after the files' own, so they are not judged here.
+            // project rules' findings come after the files' own, so they are judged there
+            // (`project::judge_project_suppressions`).
             let idle: Vec<String> = s
                 .rules
                 .iter()

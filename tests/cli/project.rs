@@ -605,3 +605,59 @@ fn identical_files_in_one_cold_run_are_one_clone_group() {
     let (cold, _) = analyze(p.path(), &["--no-cache"]);
     assert_eq!(results_part(&out.stdout), results_part(&cold));
 }
+
+#[test]
+fn unused_suppression_judges_the_project_rules_after_they_ran() {
+    let p = project();
+    // The cycle is reported once, at its first file's import: the blanket ignore there is
+    // used. Idle: an ignore of the cycle at another of its imports (the finding is not
+    // there), one on a line outside any cycle, and a duplicate-code id beside a used
+    // bare-except id.
+    p.write(
+        "pkg/app.py",
+        "from . import models  # wtfcb: ignore\n\n\ndef run():\n    return models.X\n",
+    );
+    p.write(
+        "pkg/views.py",
+        "from pkg import app  # wtfcb: ignore[import-cycle]\n\n\ndef render():\n    return app\n",
+    );
+    p.write(
+        "pkg/lone.py",
+        "import os  # wtfcb: ignore[import-cycle]\n\n\ndef f():\n    try:\n        return os.sep\n    except:  # wtfcb: ignore[bare-except, duplicate-code]\n        pass\n",
+    );
+    let (_, report) = analyze(
+        p.path(),
+        &["--no-cache", "--extend-select", "unused-suppression"],
+    );
+    let unused: Vec<String> = findings(&report, "unused-suppression")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["path"].as_str().unwrap(),
+                f["start_line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        unused,
+        [
+            "pkg/lone.py:1 `wtfcb: ignore` silences no finding of `import-cycle`",
+            "pkg/lone.py:7 `wtfcb: ignore` silences no finding of `duplicate-code`",
+            "pkg/views.py:1 `wtfcb: ignore` silences no finding of `import-cycle`",
+        ],
+        "{unused:#?}"
+    );
+    // Cached and cold agree.
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        "--extend-select",
+        "unused-suppression",
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ];
+    let (first, _) = analyze(p.path(), &args);
+    let (second, _) = analyze(p.path(), &args);
+    assert_eq!(results_part(&first), results_part(&second));
+}
