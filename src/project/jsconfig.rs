@@ -1,5 +1,6 @@
 //! What JavaScript and TypeScript resolution reads besides the files: `tsconfig.json` (and
-//! `jsconfig.json`) `compilerOptions.baseUrl` and `paths`, following relative `extends`, and
+//! `jsconfig.json`) `compilerOptions.baseUrl` and `paths`, following `extends` (relative,
+//! packages under `node_modules`, arrays), and
 //! the workspace packages of the project (`package.json` `name` with its `exports` or `main`).
 //! Everything is read bounded and trusted for nothing: a file that does not parse is skipped
 //! with a warning.
@@ -10,8 +11,8 @@ use serde_json::Value;
 
 /// The largest config file read.
 const MAX_CONFIG: u64 = 1 << 20;
-/// The longest `extends` chain followed.
-const MAX_EXTENDS: usize = 8;
+/// The most configs one tsconfig's `extends` (chains and arrays) brings in, itself included.
+const MAX_EXTENDS: usize = 16;
 
 /// The path mapping of one `tsconfig.json`, for the files under its directory.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +100,9 @@ fn read(root: &Path, rel: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// A tsconfig's mapping, with its `extends` chain (relative ones) applied under it.
+/// A tsconfig's mapping, with what it `extends` applied under it: relative files, packages
+/// under `node_modules` (`@tsconfig/node20`, `pkg/tsconfig.base.json`), and (TypeScript 5.0)
+/// arrays of them, where a later entry wins over an earlier one.
 fn scope(
     root: &Path,
     dir: &str,
@@ -111,12 +114,18 @@ fn scope(
         dir: dir.to_string(),
         ..Scope::default()
     };
-    let mut current = (rel.to_string(), parse_jsonc(text)?);
-    // Own settings first; an `extends` base fills in only what is still unset.
+    // Own settings first; each base fills in only what is still unset. Depth first, in
+    // priority order: a config, then its last base and that base's own bases, then the
+    // others.
+    let mut stack = vec![(rel.to_string(), parse_jsonc(text)?)];
     let mut have_base = false;
     let mut have_paths = false;
-    for _ in 0..MAX_EXTENDS {
-        let (file, json) = &current;
+    let mut visited = 0;
+    while let Some((file, json)) = stack.pop() {
+        visited += 1;
+        if visited > MAX_EXTENDS {
+            break;
+        }
         let here = file.rfind('/').map_or("", |i| &file[..=i]).to_string();
         let options = &json["compilerOptions"];
         if !have_base {
@@ -143,25 +152,84 @@ fn scope(
                 have_paths = true;
             }
         }
-        let Some(parent) = json["extends"].as_str() else {
-            break;
+        let parents: Vec<&str> = match &json["extends"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
         };
-        if !parent.starts_with('.') {
-            break; // A package (`@tsconfig/node20`): its paths are not the project's.
+        // The last entry wins: it is visited first.
+        for parent in parents {
+            let Some(parent_rel) = base_config(root, &here, parent)? else {
+                continue;
+            };
+            let text = read(root, &parent_rel).ok_or(format!(
+                "`extends` names {parent_rel}, which cannot be read"
+            ))?;
+            inputs.push_str(&format!("{parent_rel}\n{text}\n"));
+            stack.push((parent_rel, parse_jsonc(&text)?));
         }
-        let mut parent_rel = crate::project::graph::normalize(&format!("{here}{parent}"))
-            .ok_or("`extends` climbs out of the project")?;
-        if !parent_rel.ends_with(".json") {
-            parent_rel.push_str(".json");
-        }
-        let text = read(root, &parent_rel).ok_or(format!(
-            "`extends` names {parent_rel}, which cannot be read"
-        ))?;
-        inputs.push_str(&format!("{parent_rel}\n{text}\n"));
-        current = (parent_rel, parse_jsonc(&text)?);
     }
     scope.paths.sort();
     Ok(scope)
+}
+
+/// The project-relative file an `extends` entry of a tsconfig in `here` names: a relative
+/// path (`.json` added when missing), or a package under the nearest `node_modules` (its
+/// `tsconfig.json`, the file its `package.json` `tsconfig` field names, or the subpath
+/// given). `None` for a package that is not installed: it cannot be read, and the run goes on
+/// without it.
+fn base_config(root: &Path, here: &str, parent: &str) -> Result<Option<String>, String> {
+    if parent.starts_with('.') {
+        let mut rel = crate::project::graph::normalize(&format!("{here}{parent}"))
+            .ok_or("`extends` climbs out of the project")?;
+        if !rel.ends_with(".json") {
+            rel.push_str(".json");
+        }
+        return Ok(Some(rel));
+    }
+    if parent.starts_with('/') || parent.contains("..") || parent.contains('\\') {
+        return Ok(None);
+    }
+    // `@scope/name/sub/path` or `name/sub/path`.
+    let segments: Vec<&str> = parent.split('/').collect();
+    let take = if parent.starts_with('@') { 2 } else { 1 };
+    if segments.len() < take || segments[..take].iter().any(|s| s.is_empty()) {
+        return Ok(None);
+    }
+    let name = segments[..take].join("/");
+    let sub = segments[take..].join("/");
+    let mut dir = here.to_string();
+    loop {
+        let package = format!("{dir}node_modules/{name}/");
+        let candidates: Vec<String> = if sub.is_empty() {
+            let field = read(root, &format!("{package}package.json"))
+                .and_then(|text| parse_jsonc(&text).ok())
+                .and_then(|json| json["tsconfig"].as_str().map(str::to_string));
+            field
+                .and_then(|f| crate::project::graph::normalize(&format!("{package}{f}")))
+                .into_iter()
+                .chain([format!("{package}tsconfig.json")])
+                .collect()
+        } else if sub.ends_with(".json") {
+            vec![format!("{package}{sub}")]
+        } else {
+            vec![
+                format!("{package}{sub}.json"),
+                format!("{package}{sub}/tsconfig.json"),
+            ]
+        };
+        if let Some(found) = candidates.into_iter().find(|c| root.join(c).is_file()) {
+            return Ok(Some(found));
+        }
+        if dir.is_empty() {
+            return Ok(None);
+        }
+        // Up one directory: `a/b/` → `a/`.
+        let trimmed = &dir[..dir.len() - 1];
+        dir = trimmed
+            .rfind('/')
+            .map_or(String::new(), |i| trimmed[..=i].to_string());
+    }
 }
 
 fn package(dir: &str, text: &str) -> Option<Package> {
@@ -370,5 +438,66 @@ mod tests {
             .candidates("web/main.ts", "react")
             .contains(&"src/react".to_string()));
         assert!(c.inputs.contains("tsconfig.base.json"));
+    }
+
+    #[test]
+    fn extends_follows_packages_in_node_modules_and_arrays_where_the_last_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        // A package base found from web/ in the root's node_modules; its baseUrl is its own
+        // directory's, as TypeScript reads it.
+        w(
+            "node_modules/@acme/tsconfig/tsconfig.json",
+            "{\"compilerOptions\": {\"baseUrl\": \"../../../src\"}}",
+        );
+        w("web/tsconfig.json", "{\"extends\": \"@acme/tsconfig\"}");
+        // An array: the later base's paths win; a package subpath without `.json`, and a
+        // package whose package.json names its tsconfig.
+        w(
+            "node_modules/base/strict.json",
+            "{\"compilerOptions\": {\"paths\": {\"@x\": [\"from-strict\"]}}}",
+        );
+        w(
+            "node_modules/named/package.json",
+            "{\"tsconfig\": \"./conf/ts.json\"}",
+        );
+        w(
+            "node_modules/named/conf/ts.json",
+            "{\"compilerOptions\": {\"paths\": {\"@x\": [\"from-named\"]}}}",
+        );
+        w(
+            "api/tsconfig.json",
+            "{\"extends\": [\"named\", \"base/strict\"]}",
+        );
+        // A package that is not installed is no error.
+        w(
+            "cli/tsconfig.json",
+            "{\"extends\": \"@tsconfig/node20/tsconfig.json\"}",
+        );
+        let c = load(dir.path(), ["web/", "api/", "cli/"]);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.candidates("web/main.ts", "lib/a")[0], "src/lib/a");
+        // The later base wins; its paths resolve against its own directory.
+        assert_eq!(
+            c.candidates("api/main.ts", "@x")[0],
+            "node_modules/base/from-strict"
+        );
+        assert!(c.inputs.contains("node_modules/named/conf/ts.json"));
+        assert!(c
+            .inputs
+            .contains("node_modules/@acme/tsconfig/tsconfig.json"));
+        assert_eq!(
+            base_config(dir.path(), "cli/", "../x").unwrap(),
+            Some("x.json".into())
+        );
+        assert_eq!(
+            base_config(dir.path(), "cli/", "@tsconfig/node20").unwrap(),
+            None
+        );
+        assert_eq!(base_config(dir.path(), "", "@scope").unwrap(), None);
     }
 }
