@@ -352,11 +352,10 @@ impl Remote {
                 self.round_trips
                     .fetch_add(keys.len() as u64, Ordering::Relaxed);
                 let results: Vec<Result<Option<Vec<u8>>, String>> = parallel(keys, |key| {
-                    let mut request = agent.get(&format!("{base}/{key}"));
-                    if let Some(token) = &self.opts.token {
-                        request = request.header("Authorization", &format!("Bearer {token}"));
-                    }
-                    let response = request.call().map_err(|e| e.to_string())?;
+                    let response = self
+                        .authorized(agent.get(&format!("{base}/{key}")))
+                        .call()
+                        .map_err(|e| e.to_string())?;
                     match response.status().as_u16() {
                         200 => {
                             let mut body = Vec::new();
@@ -405,13 +404,13 @@ impl Remote {
                 self.round_trips
                     .fetch_add(items.len() as u64, Ordering::Relaxed);
                 let results = parallel(items, |(key, value)| {
-                    let mut request = agent
+                    let request = agent
                         .put(&format!("{base}/{key}"))
                         .header("Content-Type", "application/octet-stream");
-                    if let Some(token) = &self.opts.token {
-                        request = request.header("Authorization", &format!("Bearer {token}"));
-                    }
-                    let response = request.send(&value[..]).map_err(|e| e.to_string())?;
+                    let response = self
+                        .authorized(request)
+                        .send(&value[..])
+                        .map_err(|e| e.to_string())?;
                     match response.status().as_u16() {
                         200..=299 => Ok(()),
                         401 | 403 => Err(format!(
@@ -424,6 +423,14 @@ impl Remote {
                 });
                 results.into_iter().collect()
             }
+        }
+    }
+
+    /// The request with the bearer token, when there is one.
+    fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.opts.token {
+            Some(token) => request.header("Authorization", &format!("Bearer {token}")),
+            None => request,
         }
     }
 

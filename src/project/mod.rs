@@ -101,10 +101,9 @@ pub struct ProjectRun {
     pub warnings: Vec<String>,
 }
 
-/// Runs the enabled project rules over the analyzed files and adds their findings.
-pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
-    let rules = ctx.rules;
-    let mut files: Vec<Analyzed> = outcomes
+/// The analyzed files with the settings that apply to each.
+fn analyzed<'a>(outcomes: &'a mut [Outcome], rules: &Ruleset) -> Vec<Analyzed<'a>> {
+    outcomes
         .iter_mut()
         .filter_map(|o| match o {
             Outcome::Analyzed(record) => Some(record.as_mut()),
@@ -115,9 +114,14 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
             is_test: rules.is_test(&record.rel, record.language),
             record,
         })
-        .collect();
+        .collect()
+}
+
+/// Runs the enabled project rules over the analyzed files and adds their findings.
+pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
+    let mut files = analyzed(outcomes, ctx.rules);
     let mut run = ProjectRun::default();
-    let base = rules.base();
+    let base = ctx.rules.base();
     let timed = |run: &mut ProjectRun, since: std::time::Instant| {
         if let Some(r) = run.reuse.last_mut() {
             r.ms = since.elapsed().as_secs_f64() * 1e3;
@@ -153,18 +157,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
 /// reads, and drops the rest: what a shard's part must carry, since the merge reads no file.
 pub fn load_all_tokens(outcomes: &mut [Outcome], ctx: &Context, warnings: &mut Vec<String>) {
     let need = token_need(ctx.rules, ctx.mode);
-    let mut files: Vec<Analyzed> = outcomes
-        .iter_mut()
-        .filter_map(|o| match o {
-            Outcome::Analyzed(record) => Some(record.as_mut()),
-            _ => None,
-        })
-        .map(|record| Analyzed {
-            profile: ctx.rules.profile_for(&record.rel),
-            is_test: false,
-            record,
-        })
-        .collect();
+    let mut files = analyzed(outcomes, ctx.rules);
     let meta = &crate::rules::duplicate_code::META;
     let compared: Vec<usize> = (0..files.len())
         .filter(|&i| {

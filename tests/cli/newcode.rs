@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{git_ok, Project};
+use crate::support::{git_ok, Project, HANDLER};
 
 const OLD: &str = "def old():\n    try:\n        pass\n    except:\n        pass\n";
 
@@ -204,19 +204,6 @@ fn staged_analyzes_the_index_not_the_working_tree() {
     let after: Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(shown(&after), vec!["u.py:1 eval-exec"]);
 }
-
-const HANDLER: &str = "def create_user(request, store):
-    if request.method != \"POST\":
-        return error(405, \"method not allowed\")
-    data = parse(request.body)
-    if not data.get(\"name\"):
-        return error(400, \"name is required\")
-    if len(data[\"name\"]) > 100:
-        return error(400, \"name is too long\")
-    user = store.new(data[\"name\"])
-    store.save(user)
-    return ok(user)
-";
 
 /// The shown findings of one rule.
 fn shown_of(report: &Value, rule: &str) -> Vec<String> {

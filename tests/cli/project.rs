@@ -6,20 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{results_part, Project};
-
-const HANDLER: &str = "def create_user(request, store):
-    if request.method != \"POST\":
-        return error(405, \"method not allowed\")
-    data = parse(request.body)
-    if not data.get(\"name\"):
-        return error(400, \"name is required\")
-    if len(data[\"name\"]) > 100:
-        return error(400, \"name is too long\")
-    user = store.new(data[\"name\"])
-    store.save(user)
-    return ok(user)
-";
+use crate::support::{results_part, Project, HANDLER};
 
 /// The handler with other names and messages: a Type-2 copy.
 fn renamed() -> String {

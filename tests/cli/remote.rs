@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{results_part, Project};
+use crate::support::{results_part, Project, HANDLER};
 
 /// How the test server misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,19 +134,6 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         (None, _) => reply(&mut out, "404 Not Found", b"", 0),
     }
 }
-
-const HANDLER: &str = "def create_user(request, store):
-    if request.method != \"POST\":
-        return error(405, \"method not allowed\")
-    data = parse(request.body)
-    if not data.get(\"name\"):
-        return error(400, \"name is required\")
-    if len(data[\"name\"]) > 100:
-        return error(400, \"name is too long\")
-    user = store.new(data[\"name\"])
-    store.save(user)
-    return ok(user)
-";
 
 /// A small project with a clone group (so the remote must carry clone tokens too) and a
 /// short remote timeout, written into `dir`.

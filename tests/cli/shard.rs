@@ -4,20 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{git_ok, results_part, Project};
-
-const HANDLER: &str = "def create_user(request, store):
-    if request.method != \"POST\":
-        return error(405, \"method not allowed\")
-    data = parse(request.body)
-    if not data.get(\"name\"):
-        return error(400, \"name is required\")
-    if len(data[\"name\"]) > 100:
-        return error(400, \"name is too long\")
-    user = store.new(data[\"name\"])
-    store.save(user)
-    return ok(user)
-";
+use crate::support::{git_ok, results_part, Project, HANDLER};
 
 /// A git project whose clone group (three copies) and import cycle (three modules) each span
 /// several of three shards, with a high finding, a syntax error and a generated file.

@@ -144,3 +144,17 @@ pub fn git_ok(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A request handler of eleven lines: copies of it (renamed or not) are clones.
+pub const HANDLER: &str = "def create_user(request, store):
+    if request.method != \"POST\":
+        return error(405, \"method not allowed\")
+    data = parse(request.body)
+    if not data.get(\"name\"):
+        return error(400, \"name is required\")
+    if len(data[\"name\"]) > 100:
+        return error(400, \"name is too long\")
+    user = store.new(data[\"name\"])
+    store.save(user)
+    return ok(user)
+";
