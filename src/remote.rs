@@ -1,5 +1,5 @@
 //! The shared remote cache: a second tier behind the in-memory LRU and the local SQLite file,
-//! on a Redis server (`redis://host:port/db`, batched MGET and pipelined SET with a TTL) or an
+//! on a Redis server (`redis://host:port/db`, pipelined GETRANGE and SET with a TTL) or an
 //! HTTP cache server (`http(s)://host/prefix`, GET/PUT on `prefix/<key>`, bazel-remote's
 //! layout). Nothing read from it is trusted: every value is length-bounded, checksummed,
 //! bound to its key and this build, and, with `WTFCB_CACHE_SIGNING_KEY`, signed with
@@ -331,17 +331,25 @@ impl Remote {
         match &self.backend {
             Backend::Redis { .. } => {
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
+                // `GETRANGE` rather than `MGET`: a value another client stored is read no
+                // further than the limit (a longer one then fails its checks), in one
+                // pipelined round trip all the same. A missing key reads as empty.
                 self.with_redis(|conn| {
-                    redis::cmd("MGET")
-                        .arg(keys)
-                        .query::<Vec<Option<Vec<u8>>>>(conn)
+                    let mut pipe = redis::pipe();
+                    for key in keys {
+                        pipe.cmd("GETRANGE").arg(key).arg(0).arg(MAX_VALUE);
+                    }
+                    pipe.query::<Vec<Vec<u8>>>(conn)
                 })
                 .and_then(|values| {
                     if values.len() == keys.len() {
-                        Ok(values)
+                        Ok(values
+                            .into_iter()
+                            .map(|v| (!v.is_empty()).then_some(v))
+                            .collect())
                     } else {
                         Err(format!(
-                            "MGET of {} keys answered {} values",
+                            "{} lookups answered {} values",
                             keys.len(),
                             values.len()
                         ))

@@ -566,7 +566,7 @@ fn redis_serves_a_second_checkout_in_batches_of_256() {
         &[],
         &[("WTFCB_CACHE_SIGNING_KEY", "k")],
     );
-    // 300 files: two MGETs, a GET per project phase, then two pipelined SET batches.
+    // 300 files: two batches of lookups, one per project phase, then two batches of SETs.
     assert!(
         first.stderr.contains(
             "(signed): 0 hits, 302 misses, 302 uploads, 0 rejected, 0 errors, 6 round trips"
