@@ -105,6 +105,11 @@ for remote in "redis://127.0.0.1:$REDIS_PORT/0" "http://127.0.0.1:$HTTP_PORT/wtf
     rm -rf "$WORK/c1" "$WORK/c2"
     read -r wall cpu < <(ERR="$WORK/fill.err" measure "$W" analyze -j"$JOBS" --cache-dir "$WORK/c1" --remote-cache "$remote" --fail-on never .)
     row "cold, filling the remote ${signed}" "$wall" "$cpu" "$(grep '^wtfcb: remote cache' "$WORK/fill.err" | sed 's/^wtfcb: remote cache [^:]*://')"
+    if [ "${remote%%:*}" = http ]; then
+      keys=$(find "$WORK/http" -type f | wc -l)
+      bytes=$(find "$WORK/http" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+      row "values on the HTTP server ${signed}" "-" "-" "$keys values, $bytes bytes (about $((bytes / (keys > 0 ? keys : 1))) bytes a value)"
+    fi
     walls=(); cpus=()
     for k in 1 2 3; do
       rm -rf "$WORK/c2"
