@@ -27,7 +27,7 @@ if command -v nginx >/dev/null 2>&1; then
   chmod 755 "$WORK"; chmod 777 "$WORK/http"
   cat > "$WORK/nginx/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+worker_processes auto;
 error_log $WORK/nginx/error.log;
 pid $WORK/nginx/nginx.pid;
 events { worker_connections 256; }
