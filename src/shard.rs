@@ -356,7 +356,16 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("cannot open the part {name}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    let mut input = std::io::BufReader::new(file);
+    let (header, records) = read_from(&name, size, std::io::BufReader::new(file))?;
+    Ok(Part {
+        path: path.to_path_buf(),
+        header,
+        records,
+    })
+}
+
+/// A part's header and records from `input` of `size` bytes (`name` for messages).
+fn read_from(name: &str, size: u64, mut input: impl Read) -> anyhow::Result<(Header, Vec<Record>)> {
     let mut magic = [0u8; MAGIC.len()];
     if input.read_exact(&mut magic).is_err() || &magic != MAGIC {
         bail!("{name} is not a wtfcb part (write parts with `wtfcb analyze --shard I/N --format part > FILE`)");
@@ -397,11 +406,7 @@ pub fn read_part(path: &Path) -> anyhow::Result<Part> {
     if !matches!(read_frame(&mut input, &mut remaining), Ok(None)) || remaining != 0 {
         return Err(damaged("bytes follow its last file"));
     }
-    Ok(Part {
-        path: path.to_path_buf(),
-        header,
-        records,
-    })
+    Ok((header, records))
 }
 
 /// The next frame, `None` at the end of the input; an error for a length past the limit or
@@ -715,5 +720,92 @@ mod tests {
         let again: Vec<u32> = names.iter().map(|n| shard_of(n, 4)).collect();
         assert_eq!(before, again);
         assert_eq!(shard_of("a.py", 1), 1);
+    }
+
+    /// A part of two files: one analyzed (with clone tokens), one skipped.
+    fn sample_part() -> Vec<u8> {
+        let text = "def f(a):\n    if a:\n        return 1\n    return 2\n";
+        let tree = crate::parse::parse(Language::Python, text).unwrap();
+        let facts = crate::facts::extract(&tree, text, Language::Python);
+        let candidate = |rel: &str| Candidate {
+            display: rel.to_string(),
+            path: rel.into(),
+            language: Language::Python,
+            rel: rel.to_string(),
+            size: 0,
+            mtime_ns: 0,
+            identity: (0, 0),
+        };
+        let files = [candidate("a.py"), candidate("b.py")];
+        let outcomes = [
+            Outcome::Analyzed(Box::new(FileRecord {
+                path: "a.py".into(),
+                rel: "a.py".into(),
+                language: Language::Python,
+                bytes: text.len() as u64,
+                invalid_utf8: false,
+                facts,
+                metrics: None,
+                findings: Some(Vec::new()),
+                cache_slot: None,
+            })),
+            Outcome::Skipped(Skipped {
+                path: "b.py".into(),
+                reason: "generated".into(),
+            }),
+        ];
+        let header = Header {
+            part_version: PART_VERSION,
+            version: "0".into(),
+            build: "b".into(),
+            shard: Shard { index: 1, total: 1 },
+            args: AnalysisArgs {
+                paths: vec![".".into()],
+                include: Vec::new(),
+                exclude: Vec::new(),
+                no_ignore: false,
+                no_default_excludes: false,
+                hidden: false,
+                follow_links: false,
+                max_file_size: None,
+                config: None,
+                parse_timeout: None,
+                memory_per_file: None,
+                in_process: false,
+                duplicates: "Type2".into(),
+                select: Vec::new(),
+                extend_select: Vec::new(),
+                ignore: Vec::new(),
+            },
+            identity: "i".into(),
+            walk: WalkId::of(&files),
+            records: 2,
+            commit: None,
+        };
+        let mut out = Vec::new();
+        write_part(&mut out, &header, &files, &outcomes).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_part_reads_back_and_every_damage_is_an_error_never_a_panic() {
+        let part = sample_part();
+        let read = |bytes: &[u8]| read_from("p", bytes.len() as u64, bytes);
+        let (header, records) = read(&part).unwrap();
+        assert_eq!(header.records, 2);
+        assert!(matches!(records[0].outcome, RecordOutcome::Analyzed(_)));
+        assert!(matches!(&records[1].outcome, RecordOutcome::Skipped(r) if r == "generated"));
+        for at in 0..part.len() {
+            assert!(read(&part[..at]).is_err(), "cut at {at}");
+            for bit in [0x01, 0x80] {
+                let mut bad = part.clone();
+                bad[at] ^= bit;
+                // A flipped byte inside a frame fails its CRC; in a length, the bounds.
+                assert!(read(&bad).is_err(), "byte {at} ^ {bit:#x}");
+            }
+        }
+        let mut longer = part.clone();
+        longer.push(0);
+        assert!(read(&longer).is_err());
     }
 }
