@@ -524,8 +524,24 @@ impl Remote {
                         .map_err(|r| format!("the test value came back {r:?}"))
                 });
             steps.push(("read back".into(), back));
+            self.forget(&probe);
         }
         steps
+    }
+
+    /// Removes a test value (best effort: an HTTP cache may not allow `DELETE`; the value is a
+    /// few dozen bytes under a key nothing else reads).
+    fn forget(&self, key: &str) {
+        match &self.backend {
+            Backend::Redis { .. } => {
+                let _ = self.with_redis(|conn| redis::cmd("DEL").arg(key).query::<i64>(conn));
+            }
+            Backend::Http { agent, base } => {
+                let _ = self
+                    .authorized(agent.delete(&format!("{base}/{key}")))
+                    .call();
+            }
+        }
     }
 }
 

@@ -117,6 +117,10 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         }
         _ => {}
     }
+    if method == "DELETE" {
+        state.store.lock().unwrap().remove(&key);
+        return reply(&mut out, "204 No Content", b"", 0);
+    }
     if method == "PUT" {
         state.puts.fetch_add(1, Ordering::Relaxed);
         state.store.lock().unwrap().insert(key, body);
@@ -470,6 +474,7 @@ fn cache_ping_says_what_works_and_what_is_wrong() {
         "{text}"
     );
     assert!(text.contains("signing key set"), "{text}");
+    assert_eq!(server.entries(), 0, "ping removes its test value");
     let (code, text) = ping(&server.url, &["--remote-cache-read-only"], &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("skipped (read-only)"), "{text}");
