@@ -315,6 +315,8 @@ pub struct Cache {
     prefetched: Mutex<HashMap<String, Digest16>>,
     /// Fresh results sealed for the remote, written after the report.
     uploads: Mutex<Vec<(String, Vec<u8>)>>,
+    /// How many were handed to the upload.
+    queued: AtomicU64,
 }
 
 /// The remote's writes of one run, under way while the report is written.
@@ -729,6 +731,7 @@ impl Cache {
                 .and_then(|r| crate::remote::Remote::new(r).ok())
                 .map(Arc::new),
             uploads: Mutex::new(Vec::new()),
+            queued: AtomicU64::new(0),
             prefetched: Mutex::new(HashMap::new()),
             opts,
         })
@@ -1108,6 +1111,7 @@ impl Cache {
     pub fn start_upload(&self) -> Option<Upload> {
         let remote = Arc::clone(self.remote.as_ref()?);
         let items = std::mem::take(&mut *lock(&self.uploads));
+        self.queued.store(items.len() as u64, Ordering::Relaxed);
         let writer = Arc::clone(&remote);
         let thread = std::thread::spawn(move || writer.put_many(&items));
         Some(Upload { remote, thread })
@@ -1199,7 +1203,11 @@ impl Cache {
             read_ms: c.read_ns.load(Ordering::Relaxed) as f64 / 1e6,
             write_ms: 0.0,
             project: Vec::new(),
-            remote: self.remote.as_ref().map(|r| r.finish().0),
+            remote: self.remote.as_ref().map(|r| {
+                let mut stats = r.finish().0;
+                stats.queued = self.queued.load(Ordering::Relaxed);
+                stats
+            }),
         }
     }
 

@@ -87,6 +87,10 @@ pub struct RemoteStats {
     pub hits: u64,
     pub misses: u64,
     pub uploads: u64,
+    /// Values handed to the upload, which goes on while the report is written: a report's
+    /// `uploads` counts those done by then, the stderr line and `cache stats` all of them.
+    #[serde(default)]
+    pub queued: u64,
     /// Values that failed their checks (damaged, unsigned or badly signed, another build's).
     pub rejected: u64,
     pub errors: u64,
@@ -306,6 +310,7 @@ impl Remote {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             uploads: self.uploads.load(Ordering::Relaxed),
+            queued: 0,
             rejected: self.rejected.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             round_trips: self.round_trips.load(Ordering::Relaxed),

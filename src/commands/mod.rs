@@ -130,9 +130,10 @@ pub fn finish_upload(
     warnings: &mut Vec<String>,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let (remote, warning) = upload.join();
+    let (mut remote, warning) = upload.join();
     warnings.extend(warning);
     if let Some(stats) = stats {
+        remote.queued = stats.remote.as_ref().map_or(0, |r| r.queued);
         warnings.extend(crate::cache::save_remote_stats(
             std::path::Path::new(&stats.dir),
             &remote,

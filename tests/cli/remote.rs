@@ -247,6 +247,8 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
         "{}",
         first.stderr
     );
+    // The report is written while the values upload: it counts them as queued.
+    assert_eq!(json(&first)["run"]["cache"]["remote"]["queued"], 9);
     // Seven files, and the two project phases' states.
     assert_eq!(server.entries(), 9);
     let q = second_checkout(&p);
