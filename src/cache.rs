@@ -187,6 +187,22 @@ fn value_config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_VALUE_BYTES>()
 }
 
+/// Writes result rows (values by content and key), seen `now`.
+fn insert_results(
+    tx: &rusqlite::Transaction,
+    rows: &[(Digest16, Digest16, Vec<u8>)],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO results (md5, key, value, size, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (md5, key, value) in rows {
+        put.execute(params![&md5[..], &key[..], value, value.len() as i64, now])?;
+    }
+    Ok(())
+}
+
 /// Where the last run's remote counters are kept, for `cache stats`.
 const REMOTE_STATS_FILE: &str = "remote-last.json";
 
@@ -752,20 +768,24 @@ impl Cache {
     /// when they were recorded), so it need not be read.
     pub fn trusted_md5(&self, c: &Candidate) -> Option<Digest16> {
         self.counters.seen.fetch_add(1, Ordering::Relaxed);
+        let s = self.trusted_state(c)?;
+        // A state in daily use must not age out: refresh it at most once a day.
+        if now_s() - s.last_seen > TOUCH_AFTER_S {
+            lock(&self.touched_states).push(c.rel.clone());
+        }
+        Some(s.md5)
+    }
+
+    /// The recorded state of a file whose size and mtime are unchanged and settled: nothing
+    /// counted, nothing refreshed.
+    fn trusted_state(&self, c: &Candidate) -> Option<&FileState> {
         if self.opts.verify_hashes {
             return None;
         }
         let s = self.states.get(&c.rel)?;
         let same = s.size == c.size as i64 && s.mtime_ns == c.mtime_ns;
         let settled = s.written_ns.saturating_sub(s.mtime_ns) > RACY_NS;
-        if !(same && settled) {
-            return None;
-        }
-        // A state in daily use must not age out: refresh it at most once a day.
-        if now_s() - s.last_seen > TOUCH_AFTER_S {
-            lock(&self.touched_states).push(c.rel.clone());
-        }
-        Some(s.md5)
+        (same && settled).then_some(s)
     }
 
     fn reader(&self) -> rusqlite::Result<Connection> {
@@ -1033,22 +1053,7 @@ impl Cache {
             let mut conn = lock(&self.writer);
             conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .and_then(|tx| {
-                    {
-                        let mut put = tx.prepare_cached(
-                            "INSERT OR REPLACE INTO results (md5, key, value, size, last_seen)
-                             VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )?;
-                        let now = now_s();
-                        for (md5, key, value) in &rows {
-                            put.execute(params![
-                                &md5[..],
-                                &key[..],
-                                value,
-                                value.len() as i64,
-                                now
-                            ])?;
-                        }
-                    }
+                    insert_results(&tx, &rows, now_s())?;
                     tx.commit()
                 })
                 .is_ok()
@@ -1099,11 +1104,10 @@ impl Cache {
         lock(&self.prefetched).get(rel).copied()
     }
 
-    /// The stored MD5 of an unchanged file (as [`Cache::trusted_md5`]), not counted as seen.
+    /// The stored MD5 of an unchanged file (as [`Cache::trusted_md5`]), for a look before the
+    /// run: not counted as seen, its state not refreshed.
     pub fn peek_md5(&self, c: &Candidate) -> Option<Digest16> {
-        let md5 = self.trusted_md5(c);
-        self.counters.seen.fetch_sub(1, Ordering::Relaxed);
-        md5
+        self.trusted_state(c).map(|s| s.md5)
     }
 
     /// Starts writing the run's fresh results to the remote, in batches, on a thread of its
@@ -1223,13 +1227,7 @@ impl Cache {
         let run;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
-            let mut put = tx.prepare_cached(
-                "INSERT OR REPLACE INTO results (md5, key, value, size, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (md5, key, value) in results {
-                put.execute(params![&md5[..], &key[..], value, value.len() as i64, now])?;
-            }
+            insert_results(&tx, results, now)?;
             let mut state = tx.prepare_cached(
                 "INSERT OR REPLACE INTO files
                      (project, path, size, mtime_ns, md5, written_ns, last_seen)

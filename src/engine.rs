@@ -193,17 +193,20 @@ fn process_cached(
         .services
         .contents
         .is_some_and(|c| c.contains_key(&candidate.rel));
-    if let Some(md5) = cache.trusted_md5(candidate).filter(|_| !given) {
+    // Unchanged since a recorded state, or read and hashed before the run to ask the remote
+    // cache: known without reading the file.
+    let known = cache
+        .trusted_md5(candidate)
+        .map(|md5| (md5, Lookup::StatHit))
+        .or_else(|| {
+            cache
+                .prefetched(&candidate.rel)
+                .map(|md5| (md5, Lookup::HashHit))
+        })
+        .filter(|_| !given);
+    if let Some((md5, lookup)) = known {
         if let Some(hit) = cache.get(&md5, &key) {
-            cache.count(Lookup::StatHit);
-            PhaseTimes::add(&times.cache_ns, start);
-            return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
-        }
-    }
-    // Read and hashed before the run to ask the remote cache.
-    if let Some(md5) = cache.prefetched(&candidate.rel).filter(|_| !given) {
-        if let Some(hit) = cache.get(&md5, &key) {
-            cache.count(Lookup::HashHit);
+            cache.count(lookup);
             PhaseTimes::add(&times.cache_ns, start);
             return Outcome::Analyzed(Box::new(from_cache(candidate, &hit, (md5, key))));
         }
@@ -356,22 +359,22 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
         .collect();
     // Each value once (identical files share it).
     let mut adopted = Vec::new();
-    let mut read = Vec::with_capacity(wanted.len());
-    for (md5, key, candidate, stat, read_ns) in wanted {
-        if let Some((value, tokens)) = found.remove(&crate::remote::Remote::key_of(&md5, &key)) {
-            adopted.push((md5, key, value, tokens));
+    let mut served = std::collections::HashSet::new();
+    for (md5, key, ..) in &wanted {
+        if let Some((value, tokens)) = found.remove(&crate::remote::Remote::key_of(md5, key)) {
+            adopted.push((*md5, *key, value, tokens));
+            served.insert((*md5, *key));
         }
-        read.push((md5, key, candidate, stat, read_ns));
     }
     cache.adopt_many(adopted);
-    // The files the cache now has were read and hashed here: the run takes their results
+    // The files the remote served were read and hashed here: the run takes their results
     // without reading them again, and their states are recorded as any hashed file's.
-    read.into_par_iter()
-        .filter(|(md5, key, ..)| cache.has(md5, key))
-        .for_each(|(md5, _, candidate, stat, read_ns)| {
+    for (md5, key, candidate, stat, read_ns) in wanted {
+        if served.contains(&(md5, key)) {
             cache.note_state(candidate, md5, stat, read_ns);
             cache.note_prefetched(&candidate.rel, md5);
-        });
+        }
+    }
 }
 
 fn from_cache(
