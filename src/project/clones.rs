@@ -62,7 +62,7 @@ impl Group {
 }
 
 /// What detection found.
-#[derive(Debug, Default, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Clones {
     pub groups: Vec<Group>,
     /// Per input, how many of its lines lie in a copy.
@@ -71,6 +71,66 @@ pub struct Clones {
 
 /// Finds every group of copies of at least `min_tokens` tokens over `min_lines` lines.
 pub fn detect(files: &[Input], settings: &Settings) -> Clones {
+    detect_again(files, settings, None).0
+}
+
+/// What one detection leaves for the next to start from: every file's winnowed hashes, every
+/// reportable match with the hash whose places it was found from, and the result. Each part
+/// depends only on the tokens of the files it names, so the next detection recomputes only
+/// what involves a changed file and reuses the rest unchanged.
+#[derive(Debug, Default, bincode::Encode, bincode::Decode)]
+pub struct Memo {
+    /// How many inputs the detection had (file numbers below are indices into them).
+    files: u32,
+    /// The winnowed hashes as (hash, file, position), sorted.
+    kept: Vec<(u32, u32, u32)>,
+    /// The reportable matches, sorted.
+    found: Vec<Found>,
+    clones: Clones,
+}
+
+/// A reportable match between the first place of a hash's places (`a`, from token `sa` to
+/// `ea`) and another (`b`, from `sb`), found from the places that share `hash`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
+struct Found {
+    hash: u32,
+    a: u32,
+    sa: u32,
+    ea: u32,
+    b: u32,
+    sb: u32,
+}
+
+/// An earlier detection's memo, and per input its number there when its tokens are unchanged.
+pub struct Earlier<'m> {
+    pub memo: &'m Memo,
+    pub index: Vec<Option<u32>>,
+}
+
+/// What a detection computed afresh rather than took from the memo.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    /// Files winnowed (the others' hashes were reused).
+    pub fingerprinted: usize,
+    /// Hashes whose places were compared again, of `hashes` shared by two places or more.
+    pub hashes_compared: usize,
+    pub hashes: usize,
+    /// Groups built again, of `groups` found.
+    pub groups_rebuilt: usize,
+    pub groups: usize,
+    /// Whether the memo was unusable (it does not fit the files) and so ignored.
+    pub memo_rejected: bool,
+}
+
+/// [`detect`], reusing what `earlier` found in the files whose tokens did not change: the
+/// same groups as a detection from scratch, with only the changed files winnowed, only the
+/// places sharing a hash with a changed file compared again, and only the groups whose
+/// matches changed built again. Returns the memo for the next run and what was recomputed.
+pub fn detect_again(
+    files: &[Input],
+    settings: &Settings,
+    earlier: Option<Earlier>,
+) -> (Clones, Memo, Work) {
     let min_tokens = settings.min_tokens.max(2);
     let k = (min_tokens / 2).max(1);
     let d = Detector {
@@ -80,48 +140,91 @@ pub fn detect(files: &[Input], settings: &Settings) -> Clones {
         k,
         w: min_tokens + 1 - k,
     };
-    let kept = d.fingerprints();
-    let mut covered: HashMap<(usize, usize, isize), Vec<(usize, usize)>> = HashMap::new();
-    // Copies found from one anchor position: (anchor's end, partner's file and start).
-    let mut by_anchor: BTreeMap<(usize, usize), Vec<Partner>> = BTreeMap::new();
-    for run in kept.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() < 2 {
-            continue;
+    let mut work = Work::default();
+    let reused = earlier.and_then(|e| {
+        let plan = Reuse::of(&d, &e);
+        work.memo_rejected = plan.is_none();
+        plan.map(|plan| (e.memo, plan))
+    });
+    let (clones, memo) = match reused {
+        Some((memo, plan)) => d.again(memo, &plan, &mut work),
+        None => d.everything(&mut work),
+    };
+    work.groups = clones.groups.len();
+    (clones, memo, work)
+}
+
+/// How an earlier detection's file numbers map to this one's.
+struct Reuse {
+    /// Per earlier file, its number now, `None` when it changed or is gone.
+    now: Vec<Option<u32>>,
+    /// Per file now, whether its tokens changed (or it is new).
+    fresh: Vec<bool>,
+}
+
+impl Reuse {
+    /// The mapping, when the memo fits these files: file numbers in range, the unchanged
+    /// files in the same order, and every reused place inside its file (a memo read from disk
+    /// is checked, not trusted).
+    fn of(d: &Detector, e: &Earlier) -> Option<Reuse> {
+        let n = e.memo.files as usize;
+        if e.index.len() != d.files.len() {
+            return None;
         }
-        let run = &run[..run.len().min(MAX_OCCURRENCES)];
-        let a = (run[0].1 as usize, run[0].2 as usize);
-        for &(_, fb, pb) in &run[1..] {
-            let b = (fb as usize, pb as usize);
-            // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
-            if a.0 == b.0 && a.1 + k > b.1 {
-                continue;
-            }
-            let seen = covered
-                .entry((a.0, b.0, b.1 as isize - a.1 as isize))
-                .or_default();
-            if seen.iter().any(|&(s, e)| (s..e).contains(&a.1)) {
-                continue;
-            }
-            if let Some((sa, ea, sb)) = d.extend(a, b) {
-                seen.push((sa, ea));
-                if d.reportable(a.0, sa, ea) && d.spans(&d.region(b.0, sb, sb + (ea - sa))) {
-                    by_anchor.entry((a.0, sa)).or_default().push((ea, b.0, sb));
+        let mut now = vec![None; n];
+        let mut last = None;
+        for (f, old) in e.index.iter().enumerate() {
+            if let Some(old) = *old {
+                // Unchanged files keep their order, so each hash's places keep theirs.
+                if old as usize >= n || last.is_some_and(|l| l >= old) {
+                    return None;
                 }
+                last = Some(old);
+                now[old as usize] = Some(f as u32);
             }
         }
+        let len = |old: u32| now[old as usize].map(|f| d.files[f as usize].tokens.len());
+        let memo = e.memo;
+        let kept_ok = memo
+            .kept
+            .iter()
+            .all(|&(_, f, p)| (f as usize) < n && len(f).is_none_or(|len| p as usize + d.k <= len));
+        let found_ok = memo.found.iter().all(|x| {
+            (x.a as usize) < n
+                && (x.b as usize) < n
+                && x.sa < x.ea
+                && len(x.a).is_none_or(|l| x.ea as usize <= l)
+                && len(x.b).is_none_or(|l| (x.sb + (x.ea - x.sa)) as usize <= l)
+        });
+        let regions_ok = memo.clones.groups.iter().all(|g| {
+            !g.regions.is_empty()
+                && g.regions.iter().all(|r| {
+                    r.file < n && r.start < r.end && len(r.file as u32).is_none_or(|l| r.end <= l)
+                })
+        });
+        let lines_ok = memo.clones.duplicated_lines.len() == n;
+        (kept_ok && found_ok && regions_ok && lines_ok).then(|| Reuse {
+            now,
+            fresh: e.index.iter().map(Option::is_none).collect(),
+        })
     }
-    // Copies that start at one place form one group, as long as all of them share: a group
-    // reports the same place once, not once per partner with a longer or shorter match.
-    let mut groups: Vec<Group> = by_anchor
-        .into_iter()
-        .filter_map(|((fa, sa), partners)| d.group(fa, sa, &partners))
-        .collect();
-    groups.sort_by(|a, b| a.regions.cmp(&b.regions));
-    let duplicated_lines = duplicated_lines(files, &groups);
-    Clones {
-        groups,
-        duplicated_lines,
+
+    fn file(&self, old: u32) -> Option<u32> {
+        self.now[old as usize]
     }
+}
+
+/// The equal runs already found, per (file a, file b, offset b - a).
+type Covered = HashMap<(u32, u32, i64), Vec<Diagonal>>;
+
+/// A maximal equal run on a diagonal, from `start` to `end` in file a; the match it gives
+/// ends at `match_end` (before `end` when one file's copies would overlap).
+#[derive(Debug, Clone, Copy)]
+struct Diagonal {
+    start: u32,
+    end: u32,
+    match_end: u32,
+    report: bool,
 }
 
 /// A copy matched from an anchor position: (anchor's end, partner's file, partner's start).
@@ -139,6 +242,229 @@ struct Detector<'a> {
 }
 
 impl Detector<'_> {
+    /// The detection with nothing to reuse.
+    fn everything(&self, work: &mut Work) -> (Clones, Memo) {
+        let all: Vec<usize> = (0..self.files.len()).collect();
+        let kept = self.fingerprints(&all);
+        work.fingerprinted = all.len();
+        let mut found = Vec::new();
+        let mut covered = Covered::new();
+        for run in kept.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            work.hashes += 1;
+            self.matches(run, &mut covered, &mut found);
+        }
+        work.hashes_compared = work.hashes;
+        found.sort_unstable();
+        let groups = self.groups(by_anchor(&found, |_| true));
+        work.groups_rebuilt = groups.len();
+        let duplicated_lines = duplicated_lines(self.files, &groups, |_| true, |_| 0);
+        let clones = Clones {
+            groups,
+            duplicated_lines,
+        };
+        let memo = Memo {
+            files: self.files.len() as u32,
+            kept,
+            found,
+            clones: clones.clone(),
+        };
+        (clones, memo)
+    }
+
+    /// The update of `memo` for the changed files (see [`detect_again`]).
+    fn again(&self, memo: &Memo, plan: &Reuse, work: &mut Work) -> (Clones, Memo) {
+        let fresh_files: Vec<usize> = (0..self.files.len()).filter(|&f| plan.fresh[f]).collect();
+        work.fingerprinted = fresh_files.len();
+        let fresh = self.fingerprints(&fresh_files);
+        // The hashes whose places changed: those of the changed files, before and now.
+        let mut touched: Vec<u32> = memo
+            .kept
+            .iter()
+            .filter(|&&(_, f, _)| plan.file(f).is_none())
+            .map(|&(h, _, _)| h)
+            .chain(fresh.iter().map(|&(h, _, _)| h))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let is_touched = |h: u32| touched.binary_search(&h).is_ok();
+        let carried = memo
+            .kept
+            .iter()
+            .filter_map(|&(h, f, p)| Some((h, plan.file(f)?, p)))
+            .collect();
+        let kept = merge(carried, fresh);
+        // Matches found from untouched hashes stand; the touched hashes' places are compared
+        // again.
+        let mut dirty: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+        let mut carried = Vec::with_capacity(memo.found.len());
+        for x in &memo.found {
+            let now = plan.file(x.a).zip(plan.file(x.b));
+            if is_touched(x.hash) {
+                if let Some((a, _)) = now {
+                    dirty.insert((a, x.sa));
+                }
+            } else if let Some((a, b)) = now {
+                carried.push(Found { a, b, ..*x });
+            }
+        }
+        let mut again = Vec::new();
+        let mut covered = Covered::new();
+        for &h in &touched {
+            let from = kept.partition_point(|p| p.0 < h);
+            let to = from + kept[from..].partition_point(|p| p.0 == h);
+            if to - from > 1 {
+                work.hashes_compared += 1;
+                self.matches(&kept[from..to], &mut covered, &mut again);
+            }
+        }
+        work.hashes = kept
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|r| r.len() > 1)
+            .count();
+        again.sort_unstable();
+        dirty.extend(again.iter().map(|x| (x.a, x.sa)));
+        let found = merge(carried, again);
+        // Groups whose first place's matches are all unchanged stand; the others are built
+        // again from all their matches.
+        let mut lines_changed = vec![false; self.files.len()];
+        let mut groups: Vec<Group> = Vec::with_capacity(memo.clones.groups.len());
+        for g in &memo.clones.groups {
+            let regions: Option<Vec<Region>> = g
+                .regions
+                .iter()
+                .map(|r| {
+                    let file = plan.file(r.file as u32)? as usize;
+                    Some(Region { file, ..*r })
+                })
+                .collect();
+            let first = &g.regions[0];
+            let stands = regions.as_ref().is_some_and(|regions| {
+                !dirty.contains(&(regions[0].file as u32, first.start as u32))
+            });
+            match regions {
+                Some(regions) if stands => groups.push(Group {
+                    regions,
+                    identity: g.identity,
+                }),
+                // Dropped: the files it covered count their lines again.
+                _ => {
+                    for r in &g.regions {
+                        if let Some(f) = plan.file(r.file as u32) {
+                            lines_changed[f as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+        let rebuilt = self.groups(by_anchor(&found, |x| dirty.contains(&(x.a, x.sa))));
+        work.groups_rebuilt = rebuilt.len();
+        for r in rebuilt.iter().flat_map(|g| &g.regions) {
+            lines_changed[r.file] = true;
+        }
+        groups.extend(rebuilt);
+        groups.sort_by(|a, b| a.regions.cmp(&b.regions));
+        let old_of: Vec<Option<u32>> = {
+            let mut old = vec![None; self.files.len()];
+            for (o, now) in plan.now.iter().enumerate() {
+                if let Some(now) = now {
+                    old[*now as usize] = Some(o as u32);
+                }
+            }
+            old
+        };
+        let duplicated_lines = duplicated_lines(
+            self.files,
+            &groups,
+            |f| lines_changed[f],
+            |f| old_of[f].map_or(0, |o| memo.clones.duplicated_lines[o as usize]),
+        );
+        let clones = Clones {
+            groups,
+            duplicated_lines,
+        };
+        let memo = Memo {
+            files: self.files.len() as u32,
+            kept,
+            found,
+            clones: clones.clone(),
+        };
+        (clones, memo)
+    }
+
+    /// The reportable matches between the first of a hash's places and the others (at most
+    /// [`MAX_OCCURRENCES`] places: a pervasive snippet is reported once). Each depends only on
+    /// the two places' diagonal: the maximal equal run through them, which in one file is cut
+    /// to its first copy that does not overlap the second. A place on a run already found is
+    /// therefore that run's match, taken without comparing again.
+    fn matches(&self, run: &[(u32, u32, u32)], covered: &mut Covered, out: &mut Vec<Found>) {
+        let run = &run[..run.len().min(MAX_OCCURRENCES)];
+        let (hash, fa, pa) = run[0];
+        for &(_, fb, pb) in &run[1..] {
+            // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
+            if fa == fb && pa as usize + self.k > pb as usize {
+                continue;
+            }
+            let offset = i64::from(pb) - i64::from(pa);
+            let seen = covered.entry((fa, fb, offset)).or_default();
+            let known = seen
+                .iter()
+                .find(|c| (c.start..c.end).contains(&pa))
+                .copied();
+            let run = match known {
+                // Past the run's end the windows differ: no match from here.
+                Some(c) if pa as usize + self.k > c.end as usize => continue,
+                Some(c) => c,
+                None => {
+                    let a = (fa as usize, pa as usize);
+                    let b = (fb as usize, pb as usize);
+                    let Some((start, end)) = self.extend(a, b) else {
+                        continue;
+                    };
+                    // One file's two copies must not overlap: the first `offset` tokens.
+                    let ea = if fa == fb {
+                        end.min(start + offset as usize)
+                    } else {
+                        end
+                    };
+                    let sb = (start as i64 + offset) as usize;
+                    let report = self.reportable(a.0, start, ea)
+                        && self.spans(&self.region(b.0, sb, sb + (ea - start)));
+                    let c = Diagonal {
+                        start: start as u32,
+                        end: end as u32,
+                        match_end: ea as u32,
+                        report,
+                    };
+                    seen.push(c);
+                    c
+                }
+            };
+            if run.report {
+                out.push(Found {
+                    hash,
+                    a: fa,
+                    sa: run.start,
+                    ea: run.match_end,
+                    b: fb,
+                    sb: (i64::from(run.start) + offset) as u32,
+                });
+            }
+        }
+    }
+
+    /// The groups of the given anchors' matches, in no particular order.
+    fn groups(&self, by_anchor: BTreeMap<(usize, usize), Vec<Partner>>) -> Vec<Group> {
+        // Copies that start at one place form one group, as long as all of them share: a
+        // group reports the same place once, not once per partner with a longer or shorter
+        // match.
+        let mut groups: Vec<Group> = by_anchor
+            .into_iter()
+            .filter_map(|((fa, sa), partners)| self.group(fa, sa, &partners))
+            .collect();
+        groups.sort_by(|a, b| a.regions.cmp(&b.regions));
+        groups
+    }
+
     /// A token as compared: its normalised kind, or with `exact` its text hash too.
     fn value(&self, file: usize, i: usize) -> u32 {
         self.files[file].tokens.value(i, self.settings.exact)
@@ -163,16 +489,15 @@ impl Detector<'_> {
         r.end_line - r.start_line + 1 >= self.settings.min_lines
     }
 
-    /// Every file's winnowed window hashes as (hash, file, position), sorted; files are
-    /// hashed in parallel. 32 bits of hash are enough: a collision costs one comparison of
+    /// The winnowed window hashes of the given files as (hash, file, position), sorted; files
+    /// are hashed in parallel. 32 bits of hash are enough: a collision costs one comparison of
     /// `k` tokens, never a wrong match.
-    fn fingerprints(&self) -> Vec<(u32, u32, u32)> {
+    fn fingerprints(&self, which: &[usize]) -> Vec<(u32, u32, u32)> {
         use rayon::prelude::*;
-        let mut kept: Vec<(u32, u32, u32)> = self
-            .files
+        let mut kept: Vec<(u32, u32, u32)> = which
             .par_iter()
-            .enumerate()
-            .flat_map_iter(|(f, input)| {
+            .flat_map_iter(|&f| {
+                let input = &self.files[f];
                 let mut kept = Vec::new();
                 if input.tokens.len() >= self.min_tokens {
                     // One family (JavaScript/TypeScript, C/C++) shares its hashes.
@@ -190,29 +515,23 @@ impl Detector<'_> {
     }
 
     /// Verifies that the windows at `a` and `b` are equal token by token (hashes collide) and
-    /// extends the match both ways as far as it goes, never letting two copies in one file
-    /// overlap: `(start in a, end in a, start in b)`.
-    fn extend(
-        &self,
-        (fa, pa): (usize, usize),
-        (fb, pb): (usize, usize),
-    ) -> Option<(usize, usize, usize)> {
+    /// extends the match both ways as far as it goes: the maximal equal run through them on
+    /// their diagonal, `(start in a, end in a)`. It is the same from every place on the run.
+    fn extend(&self, (fa, pa): (usize, usize), (fb, pb): (usize, usize)) -> Option<(usize, usize)> {
         if !(0..self.k).all(|j| self.eq((fa, pa + j), (fb, pb + j))) {
             return None;
         }
-        let same = fa == fb;
-        let (mut sa, mut sb, mut ea) = (pa, pb, pa + self.k);
-        while sa > 0 && sb > 0 && (!same || sb > ea) && self.eq((fa, sa - 1), (fb, sb - 1)) {
+        let (mut sa, mut sb, mut ea, mut eb) = (pa, pb, pa + self.k, pb + self.k);
+        while sa > 0 && sb > 0 && self.eq((fa, sa - 1), (fb, sb - 1)) {
             sa -= 1;
             sb -= 1;
         }
         let (na, nb) = (self.files[fa].tokens.len(), self.files[fb].tokens.len());
-        let mut eb = sb + (ea - sa);
-        while ea < na && eb < nb && (!same || ea < sb) && self.eq((fa, ea), (fb, eb)) {
+        while ea < na && eb < nb && self.eq((fa, ea), (fb, eb)) {
             ea += 1;
             eb += 1;
         }
-        Some((sa, ea, sb))
+        Some((sa, ea))
     }
 
     /// Whether a match is long enough, spans enough lines and is no mere repetition.
@@ -316,10 +635,56 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Per input, how many distinct lines with code lie in its copies.
-fn duplicated_lines(files: &[Input], groups: &[Group]) -> Vec<u32> {
+/// The partners of each anchor place among `found` (sorted) that `wanted` selects.
+fn by_anchor(
+    found: &[Found],
+    wanted: impl Fn(&Found) -> bool,
+) -> BTreeMap<(usize, usize), Vec<Partner>> {
+    let mut by_anchor: BTreeMap<(usize, usize), Vec<Partner>> = BTreeMap::new();
+    for x in found.iter().filter(|x| wanted(x)) {
+        by_anchor
+            .entry((x.a as usize, x.sa as usize))
+            .or_default()
+            .push((x.ea as usize, x.b as usize, x.sb as usize));
+    }
+    by_anchor
+}
+
+/// Two sorted lists as one sorted list.
+fn merge<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// Per input, how many distinct lines with code lie in its copies: counted for the files
+/// `count` selects, taken from `known` for the others.
+fn duplicated_lines(
+    files: &[Input],
+    groups: &[Group],
+    count: impl Fn(usize) -> bool,
+    known: impl Fn(usize) -> u32,
+) -> Vec<u32> {
     let mut lines: HashMap<usize, Vec<u32>> = HashMap::new();
-    for r in groups.iter().flat_map(|g| &g.regions) {
+    for r in groups
+        .iter()
+        .flat_map(|g| &g.regions)
+        .filter(|r| count(r.file))
+    {
         let tokens = files[r.file].tokens;
         let out = lines.entry(r.file).or_default();
         out.push(tokens.line_of(r.start));
@@ -335,6 +700,9 @@ fn duplicated_lines(files: &[Input], groups: &[Group]) -> Vec<u32> {
     }
     (0..files.len())
         .map(|f| {
+            if !count(f) {
+                return known(f);
+            }
             lines.get_mut(&f).map_or(0, |l| {
                 l.sort_unstable();
                 l.dedup();
@@ -541,5 +909,204 @@ mod tests {
         let found = detect_in(&sources, false);
         assert_eq!(found.groups.len(), 1);
         assert_eq!(found.groups[0].regions.len(), MAX_OCCURRENCES);
+    }
+
+    /// Inputs over Python sources.
+    fn inputs(toks: &[Tokens]) -> Vec<Input<'_>> {
+        toks.iter()
+            .map(|t| Input {
+                language: Language::Python,
+                tokens: t,
+            })
+            .collect()
+    }
+
+    /// A file of blocks: copies of `BODY` with random operators, some twice in one file.
+    fn random_file(rng: &mut fastrand::Rng) -> String {
+        (0..rng.usize(1..4))
+            .map(|i| {
+                let body = BODY
+                    .replace("handle", &format!("handle{i}"))
+                    .replace("!=", ["!=", "=="][rng.usize(..2)])
+                    .replace("> 100", ["> 100", "< 100"][rng.usize(..2)]);
+                if rng.usize(..4) == 0 {
+                    format!("{body}\nx = 1\n{body}")
+                } else {
+                    body
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\nclass C:\n    pass\n\n")
+    }
+
+    /// Random edits (add, delete, rename so files renumber, edit, copy, touch nothing); after
+    /// each, the detection from the last one's memo equals a detection from scratch, and
+    /// only the changed files are winnowed again.
+    #[test]
+    fn detection_from_a_memo_equals_detection_from_scratch() {
+        for seed in [1u64, 2, 3, 4] {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let mut files: Vec<(String, String)> = (0..8)
+                .map(|i| (format!("m{i:02}"), random_file(&mut rng)))
+                .collect();
+            let mut memo_files: Vec<(String, String)> = Vec::new();
+            let mut memo: Option<Memo> = None;
+            for step in 0..30 {
+                let mut changed = 0;
+                match rng.usize(..7) {
+                    0 => {
+                        files.push((format!("n{step:02}"), random_file(&mut rng)));
+                        changed += 1;
+                    }
+                    1 if files.len() > 2 => {
+                        files.remove(rng.usize(..files.len()));
+                        changed += 1;
+                    }
+                    2 => {
+                        // A new name sorts elsewhere: the files after it renumber.
+                        let i = rng.usize(..files.len());
+                        let body = files.remove(i).1;
+                        files.push((format!("a{step:02}"), body));
+                        changed += 1;
+                    }
+                    3 => {
+                        let i = rng.usize(..files.len());
+                        files[i].1 = random_file(&mut rng);
+                        changed += 1;
+                    }
+                    5 => {
+                        // The file's copies are gone: its partners lose their clone.
+                        let i = rng.usize(..files.len());
+                        files[i].1 = format!("def lonely{step}():\n    return 1\n");
+                        changed += 1;
+                    }
+                    4 => {
+                        let i = rng.usize(..files.len());
+                        let copy = files[i].1.clone();
+                        files.push((format!("c{step:02}"), copy));
+                        changed += 1;
+                    }
+                    _ => {}
+                }
+                files.sort();
+                let toks: Vec<Tokens> = files
+                    .iter()
+                    .map(|(_, s)| tokens(Language::Python, s))
+                    .collect();
+                let fresh = detect(&inputs(&toks), &settings(false));
+                let index: Vec<Option<u32>> = files
+                    .iter()
+                    .map(|f| memo_files.iter().position(|m| m == f).map(|i| i as u32))
+                    .collect();
+                let earlier = memo.as_ref().map(|memo| Earlier { memo, index });
+                let (again, next, work) = detect_again(&inputs(&toks), &settings(false), earlier);
+                assert_eq!(again, fresh, "seed {seed}, step {step}");
+                assert!(!work.memo_rejected);
+                if step > 0 {
+                    let new = files.iter().filter(|f| !memo_files.contains(f)).count();
+                    assert_eq!(work.fingerprinted, new, "seed {seed}, step {step}");
+                    if changed == 0 {
+                        assert_eq!((work.hashes_compared, work.groups_rebuilt), (0, 0));
+                    }
+                }
+                memo = Some(next);
+                memo_files = files.clone();
+            }
+        }
+    }
+
+    /// When a copy goes, the file that kept its half (not parsed again) counts no duplicated
+    /// lines any more, whichever of the two anchored the group.
+    #[test]
+    fn the_partner_of_a_removed_copy_counts_its_lines_again() {
+        for (a, b) in [("a", "b"), ("b", "a")] {
+            let before = [(a, BODY.to_string()), (b, BODY.to_string())];
+            let mut after = before.clone();
+            after[1].1 = "def lonely():\n    return 1\n".into();
+            let sort = |mut v: [(&'static str, String); 2]| {
+                v.sort();
+                v
+            };
+            let (before, after) = (sort(before), sort(after));
+            let toks = |files: &[(&str, String)]| -> Vec<Tokens> {
+                files
+                    .iter()
+                    .map(|(_, s)| tokens(Language::Python, s))
+                    .collect()
+            };
+            let (old, new) = (toks(&before), toks(&after));
+            let (first, memo, _) = detect_again(&inputs(&old), &settings(false), None);
+            assert_eq!(first.duplicated_lines, [11, 11]);
+            let index = after
+                .iter()
+                .map(|f| before.iter().position(|g| g == f).map(|i| i as u32))
+                .collect();
+            let earlier = Earlier { memo: &memo, index };
+            let (found, _, work) = detect_again(&inputs(&new), &settings(false), Some(earlier));
+            assert_eq!(found, detect(&inputs(&new), &settings(false)));
+            assert_eq!(found.duplicated_lines, [0, 0]);
+            assert_eq!(work.fingerprinted, 1);
+        }
+    }
+
+    /// A memo that does not fit the files (a file number out of range, a place past a file's
+    /// end) is ignored, and the detection is made from scratch.
+    #[test]
+    fn a_memo_that_does_not_fit_is_ignored() {
+        let sources = [BODY.to_string(), format!("x = 1\n{BODY}")];
+        let toks: Vec<Tokens> = sources
+            .iter()
+            .map(|s| tokens(Language::Python, s))
+            .collect();
+        let fresh = detect(&inputs(&toks), &settings(false));
+        assert_eq!(fresh.groups.len(), 1);
+        let (_, memo, _) = detect_again(&inputs(&toks), &settings(false), None);
+        let damaged = [
+            Memo {
+                files: 1,
+                ..Memo::default()
+            },
+            Memo {
+                kept: vec![(1, 0, 10_000)],
+                ..clone_memo(&memo)
+            },
+            Memo {
+                found: vec![Found {
+                    hash: 0,
+                    a: 0,
+                    sa: 5,
+                    ea: 100_000,
+                    b: 1,
+                    sb: 0,
+                }],
+                ..clone_memo(&memo)
+            },
+        ];
+        for memo in &damaged {
+            let earlier = Earlier {
+                memo,
+                index: vec![Some(0), Some(1)],
+            };
+            let (found, _, work) = detect_again(&inputs(&toks), &settings(false), Some(earlier));
+            assert!(work.memo_rejected);
+            assert_eq!(found, fresh);
+        }
+        // Unchanged files out of their earlier order do not fit either.
+        let earlier = Earlier {
+            memo: &memo,
+            index: vec![Some(1), Some(0)],
+        };
+        let (found, _, work) = detect_again(&inputs(&toks), &settings(false), Some(earlier));
+        assert!(work.memo_rejected);
+        assert_eq!(found, fresh);
+    }
+
+    fn clone_memo(m: &Memo) -> Memo {
+        Memo {
+            files: m.files,
+            kept: m.kept.clone(),
+            found: m.found.clone(),
+            clones: m.clones.clone(),
+        }
     }
 }

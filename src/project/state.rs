@@ -150,6 +150,19 @@ pub fn save<R: bincode::Encode>(
     }
 }
 
+/// A value a phase keeps beside its result for itself (not shared with the remote), e.g. what
+/// lets it recompute part of the result: `None` when absent or undecodable.
+pub fn load_aux<R: bincode::Decode<()>>(cache: Option<&Cache>, name: &str) -> Option<R> {
+    cache::decode_value(&cache?.get_state(name)?)
+}
+
+/// Saves what [`load_aux`] reads.
+pub fn save_aux<R: bincode::Encode>(cache: Option<&Cache>, name: &str, value: &R) {
+    if let Some(cache) = cache {
+        cache.put_state(name, cache::encode_value(value));
+    }
+}
+
 /// `2 changed (a.py, b.py), 1 new (c.py), 1 deleted (d.py)`.
 fn differences(before: &[(String, u64)], now: &[(String, u64)]) -> String {
     let old: std::collections::HashMap<&str, u64> =

@@ -465,8 +465,9 @@ fn cache_clear_and_prune() {
         .args(["cache", "prune"])
         .assert()
         .success()
-        // Five results, their clone tokens and the two project phases' saved states.
-        .stdout(contains("pruned 12 results"));
+        // Five results, their clone tokens, the two project phases' saved states and the
+        // duplicates memo.
+        .stdout(contains("pruned 13 results"));
     p.cmd()
         .args(["cache", "clear"])
         .assert()
@@ -484,8 +485,9 @@ fn cache_clear_and_prune() {
         .assert()
         .success();
     let stats: Value = serde_json::from_slice(&stats.get_output().stdout).unwrap();
-    // Five results, their clone tokens and the two project phases' saved states.
-    assert_eq!(stats["results"], 12, "{stats}");
+    // Five results, their clone tokens, the two project phases' saved states and the
+    // duplicates memo.
+    assert_eq!(stats["results"], 13, "{stats}");
     assert_eq!(stats["last_run"]["files_seen"], 6);
     // The last run's write time is recorded, not left at its placeholder.
     assert!(

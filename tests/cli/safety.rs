@@ -134,11 +134,12 @@ fn corrupt_cache_values_are_misses_with_a_warning() {
     lying.extend_from_slice(&[7; 40]);
     let mut stored = crc32fast::hash(&lying).to_le_bytes().to_vec();
     stored.extend_from_slice(&lying);
-    // Per file its result and its clone tokens; per project phase its saved state.
+    // Per file its result and its clone tokens; per project phase its saved state, and the
+    // duplicates memo.
     let rows: i64 = conn
         .query_row("SELECT count(*) FROM results", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 6);
+    assert_eq!(rows, 7);
     conn.execute(
         "UPDATE results SET value = ?1 WHERE rowid % 2 = 0",
         [&stored],
