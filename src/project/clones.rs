@@ -12,7 +12,7 @@
 //! default 50 tokens) and the found groups. On the Python standard library (4.45 M tokens,
 //! 620 k code lines) that is about 13 MB.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::facts::Tokens;
 use crate::lang::Language;
@@ -122,36 +122,148 @@ pub struct Work {
     pub memo_rejected: bool,
 }
 
-/// [`detect`], reusing what `earlier` found in the files whose tokens did not change: the
-/// same groups as a detection from scratch, with only the changed files winnowed, only the
-/// places sharing a hash with a changed file compared again, and only the groups whose
-/// matches changed built again. Returns the memo for the next run and what was recomputed.
+/// Where a detection gets its files' tokens: a cache keeps them apart from the rest of a
+/// file's facts, so an update brings into memory only those of the files it looks at.
+pub trait TokenSource {
+    /// How many files there are.
+    fn count(&self) -> usize;
+    /// Brings these files' tokens into memory; `false` when some could not be (they are then
+    /// compared as empty, as a detection from scratch would).
+    fn load(&mut self, files: &[usize]) -> bool;
+    /// Every file as detection sees it (files not loaded yet have no tokens).
+    fn inputs(&self) -> Vec<Input<'_>>;
+}
+
+/// Files whose tokens are all in memory.
+struct InMemory<'a, 'b>(&'a [Input<'b>]);
+
+impl TokenSource for InMemory<'_, '_> {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    fn load(&mut self, _: &[usize]) -> bool {
+        true
+    }
+
+    fn inputs(&self) -> Vec<Input<'_>> {
+        self.0
+            .iter()
+            .map(|i| Input {
+                language: i.language,
+                tokens: i.tokens,
+            })
+            .collect()
+    }
+}
+
+/// [`detect`], reusing what `earlier` found in the files whose tokens did not change (see
+/// [`update`]), with every file's tokens in memory.
 pub fn detect_again(
     files: &[Input],
     settings: &Settings,
     earlier: Option<Earlier>,
 ) -> (Clones, Memo, Work) {
-    let min_tokens = settings.min_tokens.max(2);
-    let k = (min_tokens / 2).max(1);
-    let d = Detector {
-        files,
-        settings,
-        min_tokens,
-        k,
-        w: min_tokens + 1 - k,
-    };
+    update(&mut InMemory(files), settings, earlier)
+}
+
+/// [`detect`], reusing what `earlier` found in the files whose tokens did not change: the
+/// same groups as a detection from scratch, with only the changed files winnowed, only the
+/// places sharing a hash with a changed file compared again, only the groups whose matches
+/// changed built again, and only the tokens of the files involved brought into memory.
+/// Returns the memo for the next run and what was recomputed. A memo that does not fit, or
+/// a file whose tokens cannot be loaded, makes it a detection from scratch.
+pub fn update(
+    source: &mut impl TokenSource,
+    settings: &Settings,
+    earlier: Option<Earlier>,
+) -> (Clones, Memo, Work) {
+    let sizes = Sizes::of(settings);
     let mut work = Work::default();
-    let reused = earlier.and_then(|e| {
-        let plan = Reuse::of(&d, &e);
+    let plan = earlier.and_then(|e| {
+        let plan = Reuse::of(&e, source.count());
         work.memo_rejected = plan.is_none();
         plan.map(|plan| (e.memo, plan))
     });
-    let (clones, memo) = match reused {
-        Some((memo, plan)) => d.again(memo, &plan, &mut work),
-        None => d.everything(&mut work),
-    };
+    let updated = plan.and_then(|(memo, plan)| {
+        let updated = sizes.update(source, settings, memo, plan, &mut work);
+        work.memo_rejected = updated.is_none();
+        updated
+    });
+    let (clones, memo) = updated.unwrap_or_else(|| {
+        let all: Vec<usize> = (0..source.count()).collect();
+        source.load(&all);
+        let inputs = source.inputs();
+        let fallback = work.memo_rejected;
+        work = Work {
+            memo_rejected: fallback,
+            ..Work::default()
+        };
+        sizes.detector(&inputs, settings).everything(&mut work)
+    });
     work.groups = clones.groups.len();
     (clones, memo, work)
+}
+
+/// The window sizes of a detection.
+#[derive(Clone, Copy)]
+struct Sizes {
+    min_tokens: usize,
+    /// Tokens per hashed window.
+    k: usize,
+    /// Windows per winnowing window.
+    w: usize,
+}
+
+impl Sizes {
+    fn of(settings: &Settings) -> Sizes {
+        let min_tokens = settings.min_tokens.max(2);
+        let k = (min_tokens / 2).max(1);
+        Sizes {
+            min_tokens,
+            k,
+            w: min_tokens + 1 - k,
+        }
+    }
+
+    fn detector<'a>(self, files: &'a [Input<'a>], settings: &'a Settings) -> Detector<'a> {
+        Detector {
+            files,
+            settings,
+            min_tokens: self.min_tokens,
+            k: self.k,
+            w: self.w,
+        }
+    }
+
+    /// The update of `memo` for the changed files, in three steps that each load the tokens
+    /// of the files they look at: winnowing the changed files; comparing the places of the
+    /// hashes they had or have; building the groups whose first place gained or lost a match.
+    /// `None` when the memo turns out not to fit or some tokens cannot be loaded.
+    fn update(
+        self,
+        source: &mut impl TokenSource,
+        settings: &Settings,
+        memo: &Memo,
+        plan: Reuse,
+        work: &mut Work,
+    ) -> Option<(Clones, Memo)> {
+        let mut step = Update::new(memo, plan, source.count());
+        work.fingerprinted = step.fresh.len();
+        if !source.load(&step.fresh) {
+            return None;
+        }
+        let needed = step.hashes(&self.detector(&source.inputs(), settings), work);
+        if !source.load(&needed) {
+            return None;
+        }
+        let needed = step.compare(&self.detector(&source.inputs(), settings), work)?;
+        if !source.load(&needed) {
+            return None;
+        }
+        let inputs = source.inputs();
+        step.finish(&self.detector(&inputs, settings), work)
+    }
 }
 
 /// How an earlier detection's file numbers map to this one's.
@@ -163,12 +275,12 @@ struct Reuse {
 }
 
 impl Reuse {
-    /// The mapping, when the memo fits these files: file numbers in range, the unchanged
-    /// files in the same order, and every reused place inside its file (a memo read from disk
-    /// is checked, not trusted).
-    fn of(d: &Detector, e: &Earlier) -> Option<Reuse> {
+    /// The mapping, when the memo fits `files` files: file numbers in range and the unchanged
+    /// files in the same order (a memo read from disk is checked, not trusted; places are
+    /// checked against the files' tokens when those are loaded).
+    fn of(e: &Earlier, files: usize) -> Option<Reuse> {
         let n = e.memo.files as usize;
-        if e.index.len() != d.files.len() {
+        if e.index.len() != files {
             return None;
         }
         let mut now = vec![None; n];
@@ -183,27 +295,21 @@ impl Reuse {
                 now[old as usize] = Some(f as u32);
             }
         }
-        let len = |old: u32| now[old as usize].map(|f| d.files[f as usize].tokens.len());
         let memo = e.memo;
-        let kept_ok = memo
-            .kept
-            .iter()
-            .all(|&(_, f, p)| (f as usize) < n && len(f).is_none_or(|len| p as usize + d.k <= len));
-        let found_ok = memo.found.iter().all(|x| {
-            (x.a as usize) < n
-                && (x.b as usize) < n
-                && x.sa < x.ea
-                && len(x.a).is_none_or(|l| x.ea as usize <= l)
-                && len(x.b).is_none_or(|l| (x.sb + (x.ea - x.sa)) as usize <= l)
-        });
-        let regions_ok = memo.clones.groups.iter().all(|g| {
-            !g.regions.is_empty()
-                && g.regions.iter().all(|r| {
-                    r.file < n && r.start < r.end && len(r.file as u32).is_none_or(|l| r.end <= l)
-                })
-        });
-        let lines_ok = memo.clones.duplicated_lines.len() == n;
-        (kept_ok && found_ok && regions_ok && lines_ok).then(|| Reuse {
+        let in_range = |f: u32| (f as usize) < n;
+        let fits = memo.kept.iter().all(|&(_, f, _)| in_range(f))
+            && memo
+                .found
+                .iter()
+                .all(|x| in_range(x.a) && in_range(x.b) && x.sa < x.ea)
+            && memo.clones.groups.iter().all(|g| {
+                !g.regions.is_empty()
+                    && g.regions
+                        .iter()
+                        .all(|r| r.file < n && r.start < r.end && r.start_line <= r.end_line)
+            })
+            && memo.clones.duplicated_lines.len() == n;
+        fits.then(|| Reuse {
             now,
             fresh: e.index.iter().map(Option::is_none).collect(),
         })
@@ -211,6 +317,215 @@ impl Reuse {
 
     fn file(&self, old: u32) -> Option<u32> {
         self.now[old as usize]
+    }
+}
+
+/// An update in progress (see [`Sizes::update`]).
+struct Update<'m> {
+    memo: &'m Memo,
+    plan: Reuse,
+    /// The files winnowed again: changed or new.
+    fresh: Vec<usize>,
+    /// The hashes whose places changed, sorted.
+    touched: Vec<u32>,
+    kept: Vec<(u32, u32, u32)>,
+    found: Vec<Found>,
+    /// Anchors (file, start) that gained or lost a match.
+    dirty: HashSet<(u32, u32)>,
+    /// The earlier groups that stand.
+    groups: Vec<Group>,
+    /// Per file, whether its duplicated lines are counted again.
+    recount: Vec<bool>,
+}
+
+impl<'m> Update<'m> {
+    fn new(memo: &'m Memo, plan: Reuse, files: usize) -> Update<'m> {
+        let fresh = (0..files).filter(|&f| plan.fresh[f]).collect();
+        Update {
+            memo,
+            plan,
+            fresh,
+            touched: Vec::new(),
+            kept: Vec::new(),
+            found: Vec::new(),
+            dirty: HashSet::new(),
+            groups: Vec::new(),
+            recount: vec![false; files],
+        }
+    }
+
+    /// The places of `touched` hash `h` that are compared: at most [`MAX_OCCURRENCES`].
+    fn run(&self, h: u32) -> &[(u32, u32, u32)] {
+        let from = self.kept.partition_point(|p| p.0 < h);
+        let to = from + self.kept[from..].partition_point(|p| p.0 == h);
+        &self.kept[from..to.min(from + MAX_OCCURRENCES)]
+    }
+
+    /// Winnows the changed files (loaded) and merges their hashes with the others'; returns
+    /// the files whose places the touched hashes compare.
+    fn hashes(&mut self, d: &Detector, work: &mut Work) -> Vec<usize> {
+        let fresh = d.fingerprints(&self.fresh);
+        let plan = &self.plan;
+        // The hashes whose places changed: those of the changed files, before and now.
+        let mut touched: Vec<u32> = self
+            .memo
+            .kept
+            .iter()
+            .filter(|&&(_, f, _)| plan.file(f).is_none())
+            .map(|&(h, _, _)| h)
+            .chain(fresh.iter().map(|&(h, _, _)| h))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let carried = self
+            .memo
+            .kept
+            .iter()
+            .filter_map(|&(h, f, p)| Some((h, plan.file(f)?, p)))
+            .collect();
+        self.kept = merge(carried, fresh);
+        self.touched = touched;
+        work.hashes = self
+            .kept
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|r| r.len() > 1)
+            .count();
+        let mut files: Vec<usize> = self
+            .touched
+            .iter()
+            .flat_map(|&h| self.run(h))
+            .map(|&(_, f, _)| f as usize)
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    /// Compares the touched hashes' places (loaded) again and keeps the other matches; marks
+    /// the anchors that gained or lost one and the earlier groups that stand. Returns the files
+    /// the groups to build and the lines to count again involve; `None` when a remembered place
+    /// lies outside its file.
+    fn compare(&mut self, d: &Detector, work: &mut Work) -> Option<Vec<usize>> {
+        let len = |f: u32| d.files[f as usize].tokens.len();
+        let runs_fit = self
+            .touched
+            .iter()
+            .flat_map(|&h| self.run(h))
+            .all(|&(_, f, p)| p as usize + d.k <= len(f));
+        if !runs_fit {
+            return None;
+        }
+        let plan = &self.plan;
+        let mut carried = Vec::with_capacity(self.memo.found.len());
+        for x in &self.memo.found {
+            let now = plan.file(x.a).zip(plan.file(x.b));
+            if self.touched.binary_search(&x.hash).is_ok() {
+                if let Some((a, _)) = now {
+                    self.dirty.insert((a, x.sa));
+                }
+            } else if let Some((a, b)) = now {
+                carried.push(Found { a, b, ..*x });
+            }
+        }
+        let mut again = Vec::new();
+        let mut covered = Covered::new();
+        for &h in &self.touched {
+            let run = self.run(h);
+            if run.len() > 1 {
+                work.hashes_compared += 1;
+                d.matches(run, &mut covered, &mut again);
+            }
+        }
+        again.sort_unstable();
+        self.dirty.extend(again.iter().map(|x| (x.a, x.sa)));
+        self.found = merge(carried, again);
+        // Groups whose first place's matches are all unchanged stand; the files of the others
+        // count their lines again.
+        for g in &self.memo.clones.groups {
+            let regions: Option<Vec<Region>> = g
+                .regions
+                .iter()
+                .map(|r| {
+                    let file = plan.file(r.file as u32)? as usize;
+                    Some(Region { file, ..*r })
+                })
+                .collect();
+            match regions {
+                Some(regions)
+                    if !self
+                        .dirty
+                        .contains(&(regions[0].file as u32, regions[0].start as u32)) =>
+                {
+                    self.groups.push(Group {
+                        regions,
+                        identity: g.identity,
+                    });
+                }
+                _ => {
+                    for f in g.regions.iter().filter_map(|r| plan.file(r.file as u32)) {
+                        self.recount[f as usize] = true;
+                    }
+                }
+            }
+        }
+        let mut files: Vec<usize> = self
+            .found
+            .iter()
+            .filter(|x| self.dirty.contains(&(x.a, x.sa)))
+            .flat_map(|x| [x.a as usize, x.b as usize])
+            .chain((0..self.recount.len()).filter(|&f| self.recount[f]))
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        Some(files)
+    }
+
+    /// Builds the groups of the dirty anchors (their files loaded) and counts the lines of the
+    /// files whose copies changed; `None` when a remembered match lies outside its files.
+    fn finish(self, d: &Detector, work: &mut Work) -> Option<(Clones, Memo)> {
+        let len = |f: u32| d.files[f as usize].tokens.len();
+        let is_dirty = |x: &Found| self.dirty.contains(&(x.a, x.sa));
+        let fits = self
+            .found
+            .iter()
+            .filter(|x| is_dirty(x))
+            .all(|x| x.ea as usize <= len(x.a) && (x.sb + (x.ea - x.sa)) as usize <= len(x.b));
+        if !fits {
+            return None;
+        }
+        let rebuilt = d.groups(by_anchor(&self.found, is_dirty));
+        work.groups_rebuilt = rebuilt.len();
+        let mut recount = self.recount;
+        for r in rebuilt.iter().flat_map(|g| &g.regions) {
+            recount[r.file] = true;
+        }
+        let mut groups = self.groups;
+        groups.extend(rebuilt);
+        groups.sort_by(|a, b| a.regions.cmp(&b.regions));
+        let mut old_of = vec![None; d.files.len()];
+        for (o, now) in self.plan.now.iter().enumerate() {
+            if let Some(now) = now {
+                old_of[*now as usize] = Some(o);
+            }
+        }
+        let earlier = &self.memo.clones.duplicated_lines;
+        let duplicated_lines = duplicated_lines(
+            d.files,
+            &groups,
+            |f| recount[f],
+            |f| old_of[f].map_or(0, |o| earlier[o]),
+        );
+        let clones = Clones {
+            groups,
+            duplicated_lines,
+        };
+        let memo = Memo {
+            files: d.files.len() as u32,
+            kept: self.kept,
+            found: self.found,
+            clones: clones.clone(),
+        };
+        Some((clones, memo))
     }
 }
 
@@ -258,126 +573,6 @@ impl Detector<'_> {
         let groups = self.groups(by_anchor(&found, |_| true));
         work.groups_rebuilt = groups.len();
         let duplicated_lines = duplicated_lines(self.files, &groups, |_| true, |_| 0);
-        let clones = Clones {
-            groups,
-            duplicated_lines,
-        };
-        let memo = Memo {
-            files: self.files.len() as u32,
-            kept,
-            found,
-            clones: clones.clone(),
-        };
-        (clones, memo)
-    }
-
-    /// The update of `memo` for the changed files (see [`detect_again`]).
-    fn again(&self, memo: &Memo, plan: &Reuse, work: &mut Work) -> (Clones, Memo) {
-        let fresh_files: Vec<usize> = (0..self.files.len()).filter(|&f| plan.fresh[f]).collect();
-        work.fingerprinted = fresh_files.len();
-        let fresh = self.fingerprints(&fresh_files);
-        // The hashes whose places changed: those of the changed files, before and now.
-        let mut touched: Vec<u32> = memo
-            .kept
-            .iter()
-            .filter(|&&(_, f, _)| plan.file(f).is_none())
-            .map(|&(h, _, _)| h)
-            .chain(fresh.iter().map(|&(h, _, _)| h))
-            .collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let is_touched = |h: u32| touched.binary_search(&h).is_ok();
-        let carried = memo
-            .kept
-            .iter()
-            .filter_map(|&(h, f, p)| Some((h, plan.file(f)?, p)))
-            .collect();
-        let kept = merge(carried, fresh);
-        // Matches found from untouched hashes stand; the touched hashes' places are compared
-        // again.
-        let mut dirty: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
-        let mut carried = Vec::with_capacity(memo.found.len());
-        for x in &memo.found {
-            let now = plan.file(x.a).zip(plan.file(x.b));
-            if is_touched(x.hash) {
-                if let Some((a, _)) = now {
-                    dirty.insert((a, x.sa));
-                }
-            } else if let Some((a, b)) = now {
-                carried.push(Found { a, b, ..*x });
-            }
-        }
-        let mut again = Vec::new();
-        let mut covered = Covered::new();
-        for &h in &touched {
-            let from = kept.partition_point(|p| p.0 < h);
-            let to = from + kept[from..].partition_point(|p| p.0 == h);
-            if to - from > 1 {
-                work.hashes_compared += 1;
-                self.matches(&kept[from..to], &mut covered, &mut again);
-            }
-        }
-        work.hashes = kept
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|r| r.len() > 1)
-            .count();
-        again.sort_unstable();
-        dirty.extend(again.iter().map(|x| (x.a, x.sa)));
-        let found = merge(carried, again);
-        // Groups whose first place's matches are all unchanged stand; the others are built
-        // again from all their matches.
-        let mut lines_changed = vec![false; self.files.len()];
-        let mut groups: Vec<Group> = Vec::with_capacity(memo.clones.groups.len());
-        for g in &memo.clones.groups {
-            let regions: Option<Vec<Region>> = g
-                .regions
-                .iter()
-                .map(|r| {
-                    let file = plan.file(r.file as u32)? as usize;
-                    Some(Region { file, ..*r })
-                })
-                .collect();
-            let first = &g.regions[0];
-            let stands = regions.as_ref().is_some_and(|regions| {
-                !dirty.contains(&(regions[0].file as u32, first.start as u32))
-            });
-            match regions {
-                Some(regions) if stands => groups.push(Group {
-                    regions,
-                    identity: g.identity,
-                }),
-                // Dropped: the files it covered count their lines again.
-                _ => {
-                    for r in &g.regions {
-                        if let Some(f) = plan.file(r.file as u32) {
-                            lines_changed[f as usize] = true;
-                        }
-                    }
-                }
-            }
-        }
-        let rebuilt = self.groups(by_anchor(&found, |x| dirty.contains(&(x.a, x.sa))));
-        work.groups_rebuilt = rebuilt.len();
-        for r in rebuilt.iter().flat_map(|g| &g.regions) {
-            lines_changed[r.file] = true;
-        }
-        groups.extend(rebuilt);
-        groups.sort_by(|a, b| a.regions.cmp(&b.regions));
-        let old_of: Vec<Option<u32>> = {
-            let mut old = vec![None; self.files.len()];
-            for (o, now) in plan.now.iter().enumerate() {
-                if let Some(now) = now {
-                    old[*now as usize] = Some(o as u32);
-                }
-            }
-            old
-        };
-        let duplicated_lines = duplicated_lines(
-            self.files,
-            &groups,
-            |f| lines_changed[f],
-            |f| old_of[f].map_or(0, |o| memo.clones.duplicated_lines[o as usize]),
-        );
         let clones = Clones {
             groups,
             duplicated_lines,
@@ -1050,55 +1245,157 @@ mod tests {
     }
 
     /// A memo that does not fit the files (a file number out of range, a place past a file's
-    /// end) is ignored, and the detection is made from scratch.
+    /// end, found when the update reaches it) is ignored, and the detection is made from
+    /// scratch.
     #[test]
     fn a_memo_that_does_not_fit_is_ignored() {
-        let sources = [BODY.to_string(), format!("x = 1\n{BODY}")];
-        let toks: Vec<Tokens> = sources
-            .iter()
-            .map(|s| tokens(Language::Python, s))
-            .collect();
-        let fresh = detect(&inputs(&toks), &settings(false));
+        let before = [
+            BODY.to_string(),
+            format!("x = 1\n{BODY}"),
+            format!("y = 2\n{BODY}"),
+        ];
+        let mut after = before.clone();
+        after[2] = "def lonely():\n    return 1\n".into();
+        let toks = |sources: &[String]| -> Vec<Tokens> {
+            sources
+                .iter()
+                .map(|s| tokens(Language::Python, s))
+                .collect()
+        };
+        let (old, new) = (toks(&before), toks(&after));
+        let (_, memo, _) = detect_again(&inputs(&old), &settings(false), None);
+        let fresh = detect(&inputs(&new), &settings(false));
         assert_eq!(fresh.groups.len(), 1);
-        let (_, memo, _) = detect_again(&inputs(&toks), &settings(false), None);
+        // A hash of the changed file that the first file has too: its places are compared.
+        let shared = memo
+            .kept
+            .iter()
+            .find(|&&(h, f, _)| f == 0 && memo.kept.iter().any(|&(g, o, _)| g == h && o == 2))
+            .copied()
+            .unwrap();
+        let mut far = clone_memo(&memo);
+        for p in far.kept.iter_mut().filter(|p| **p == shared) {
+            p.2 = 10_000;
+        }
+        // A match of an anchor that loses its partner in the changed file: its group is
+        // built again from its other matches, one of which lies past its file's end.
+        let lost = memo.found.iter().find(|x| x.b == 2).copied().unwrap();
+        let mut long = clone_memo(&memo);
+        long.found.push(Found {
+            hash: u32::MAX,
+            b: 1 - lost.a.min(1),
+            ea: 100_000,
+            ..lost
+        });
+        long.found.sort_unstable();
         let damaged = [
             Memo {
                 files: 1,
                 ..Memo::default()
             },
-            Memo {
-                kept: vec![(1, 0, 10_000)],
-                ..clone_memo(&memo)
-            },
-            Memo {
-                found: vec![Found {
-                    hash: 0,
-                    a: 0,
-                    sa: 5,
-                    ea: 100_000,
-                    b: 1,
-                    sb: 0,
-                }],
-                ..clone_memo(&memo)
-            },
+            far,
+            long,
         ];
-        for memo in &damaged {
+        for (n, memo) in damaged.iter().enumerate() {
             let earlier = Earlier {
                 memo,
-                index: vec![Some(0), Some(1)],
+                index: vec![Some(0), Some(1), None],
             };
-            let (found, _, work) = detect_again(&inputs(&toks), &settings(false), Some(earlier));
-            assert!(work.memo_rejected);
-            assert_eq!(found, fresh);
+            let (found, _, work) = detect_again(&inputs(&new), &settings(false), Some(earlier));
+            assert!(work.memo_rejected, "damage {n}");
+            assert_eq!(found, fresh, "damage {n}");
         }
+        // The undamaged memo fits.
+        let earlier = Earlier {
+            memo: &memo,
+            index: vec![Some(0), Some(1), None],
+        };
+        let (found, _, work) = detect_again(&inputs(&new), &settings(false), Some(earlier));
+        assert!(!work.memo_rejected);
+        assert_eq!(found, fresh);
         // Unchanged files out of their earlier order do not fit either.
         let earlier = Earlier {
             memo: &memo,
-            index: vec![Some(1), Some(0)],
+            index: vec![Some(1), Some(0), None],
         };
-        let (found, _, work) = detect_again(&inputs(&toks), &settings(false), Some(earlier));
+        let (found, _, work) = detect_again(&inputs(&new), &settings(false), Some(earlier));
         assert!(work.memo_rejected);
         assert_eq!(found, fresh);
+    }
+
+    /// Tokens kept apart, loaded on request and counted.
+    struct Counting {
+        all: Vec<Tokens>,
+        loaded: Vec<Option<Tokens>>,
+    }
+
+    impl TokenSource for Counting {
+        fn count(&self) -> usize {
+            self.all.len()
+        }
+
+        fn load(&mut self, files: &[usize]) -> bool {
+            for &f in files {
+                self.loaded[f].get_or_insert_with(|| self.all[f].clone());
+            }
+            true
+        }
+
+        fn inputs(&self) -> Vec<Input<'_>> {
+            static NONE: std::sync::OnceLock<Tokens> = std::sync::OnceLock::new();
+            let none = NONE.get_or_init(Tokens::default);
+            self.loaded
+                .iter()
+                .map(|t| Input {
+                    language: Language::Python,
+                    tokens: t.as_ref().unwrap_or(none),
+                })
+                .collect()
+        }
+    }
+
+    /// An update loads the tokens of the changed file and of the files that share hashes or
+    /// groups with it, not every file's.
+    #[test]
+    fn an_update_loads_only_the_tokens_it_looks_at() {
+        // Ten pairs of clones, each pair its own sequence of operators.
+        let mut rng = fastrand::Rng::with_seed(5);
+        let bodies: Vec<String> = (0..10)
+            .map(|pair| {
+                let lines: String = (0..20)
+                    .map(|_| {
+                        format!(
+                            "    x = a {} b\n",
+                            ["+", "-", "*", "/", "%"][rng.usize(..5)]
+                        )
+                    })
+                    .collect();
+                format!("def f{pair}(a, b):\n{lines}    return x\n")
+            })
+            .collect();
+        let sources: Vec<String> = (0..20).map(|i| bodies[i / 2].clone()).collect();
+        let all: Vec<Tokens> = sources
+            .iter()
+            .map(|s| tokens(Language::Python, s))
+            .collect();
+        let (first, memo, _) = detect_again(&inputs(&all), &settings(false), None);
+        assert_eq!(first.groups.len(), 10);
+        // File 3's copy (of file 2) is edited away.
+        let mut now = all.clone();
+        now[3] = tokens(Language::Python, "def lonely():\n    return 1\n");
+        let mut index: Vec<Option<u32>> = (0..20).map(Some).collect();
+        index[3] = None;
+        let mut source = Counting {
+            all: now.clone(),
+            loaded: vec![None; 20],
+        };
+        let earlier = Earlier { memo: &memo, index };
+        let (found, _, work) = update(&mut source, &settings(false), Some(earlier));
+        assert_eq!(found, detect(&inputs(&now), &settings(false)));
+        assert_eq!(found.groups.len(), 9);
+        let loaded: Vec<usize> = (0..20).filter(|&f| source.loaded[f].is_some()).collect();
+        assert_eq!(loaded, [2, 3]);
+        assert_eq!(work.fingerprinted, 1);
     }
 
     fn clone_memo(m: &Memo) -> Memo {

@@ -10,7 +10,7 @@ pub mod state;
 
 pub use state::Reuse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -272,38 +272,88 @@ fn clones_of(
             found
         }
         Err((mut why, _)) => {
-            let need = token_need(ctx.rules, ctx.mode);
-            load_tokens(files, compared, ctx, need, &mut run.warnings);
-            let inputs_of: Vec<clones::Input> = compared
-                .iter()
-                .map(|&i| clones::Input {
-                    language: files[i].record.language,
-                    tokens: &files[i].record.facts.tokens,
-                })
-                .collect();
             let saved: Option<SavedMemo> = state::load_aux(ctx.state_cache(), MEMO)
                 .filter(|m: &SavedMemo| m.settings == inputs.settings);
             let earlier = saved.as_ref().map(|m| clones::Earlier {
                 memo: &m.memo,
-                index: unchanged_in(&m.files, &inputs.files, &inputs_of),
+                index: unchanged_in(&m.files, &inputs.files),
             });
             let used_memo = earlier.is_some();
-            let (found, memo, work) = clones::detect_again(&inputs_of, settings, earlier);
-            drop(inputs_of);
+            let mut source = Loader {
+                files,
+                compared,
+                ctx,
+                need: token_need(ctx.rules, ctx.mode),
+                warnings: &mut run.warnings,
+                failed: HashSet::new(),
+            };
+            let (found, memo, work) = clones::update(&mut source, settings, earlier);
+            let failed = std::mem::take(&mut source.failed);
             if used_memo {
                 why.reason = format!("{}; {}", why.reason, work_done(&work, compared.len()));
             }
             run.reuse.push(why);
             drop(saved);
+            // A file compared as empty is remembered with a digest no file has, so the next
+            // update winnows it again.
+            let mut files = inputs.files.clone();
+            for n in failed {
+                files[n].1 = !files[n].1;
+            }
             let memo = SavedMemo {
                 settings: inputs.settings.clone(),
-                files: inputs.files.clone(),
+                files,
                 memo,
             };
             state::save_aux(ctx.state_cache(), MEMO, &memo);
             state::save(ctx.state_cache(), "duplicates", inputs, &found);
             found
         }
+    }
+}
+
+/// The compared files' clone tokens, brought into memory as detection asks for them.
+struct Loader<'x, 'a> {
+    files: &'x mut [Analyzed<'a>],
+    /// Detection's file `n` is `files[compared[n]]`.
+    compared: &'x [usize],
+    ctx: &'x Context<'x>,
+    need: crate::facts::tokens::Need,
+    warnings: &'x mut Vec<String>,
+    /// Files whose tokens could not be loaded (tried once, compared as empty).
+    failed: HashSet<usize>,
+}
+
+impl clones::TokenSource for Loader<'_, '_> {
+    fn count(&self) -> usize {
+        self.compared.len()
+    }
+
+    fn load(&mut self, which: &[usize]) -> bool {
+        let wanted: Vec<usize> = which
+            .iter()
+            .filter(|n| !self.failed.contains(n))
+            .map(|&n| self.compared[n])
+            .collect();
+        load_tokens(self.files, &wanted, self.ctx, self.need, self.warnings);
+        let empty = crate::facts::Tokens::default().digest();
+        for &n in which {
+            let facts = &self.files[self.compared[n]].record.facts;
+            if facts.tokens.is_empty() && facts.tokens_digest != empty {
+                self.failed.insert(n);
+            }
+        }
+        which.iter().all(|n| !self.failed.contains(n))
+    }
+
+    fn inputs(&self) -> Vec<clones::Input<'_>> {
+        self.compared
+            .iter()
+            .map(|&i| clones::Input {
+                language: self.files[i].record.language,
+                tokens: &self.files[i].record.facts.tokens,
+            })
+            .collect()
     }
 }
 
@@ -319,27 +369,15 @@ struct SavedMemo {
     memo: clones::Memo,
 }
 
-/// Per file now, its number in the memo's files when it is there with the same tokens (and
-/// its tokens are in memory, not left empty because they could not be loaded).
-fn unchanged_in(
-    before: &[(String, u64)],
-    now: &[(String, u64)],
-    inputs: &[clones::Input],
-) -> Vec<Option<u32>> {
+/// Per file now, its number in the memo's files when it is there with the same tokens.
+fn unchanged_in(before: &[(String, u64)], now: &[(String, u64)]) -> Vec<Option<u32>> {
     let old: HashMap<(&str, u64), u32> = before
         .iter()
         .enumerate()
         .map(|(i, (rel, digest))| ((rel.as_str(), *digest), i as u32))
         .collect();
-    let empty = crate::facts::Tokens::default().digest();
     now.iter()
-        .zip(inputs)
-        .map(|((rel, digest), input)| {
-            let loaded = !input.tokens.is_empty() || input.tokens.digest() == empty;
-            old.get(&(rel.as_str(), *digest))
-                .copied()
-                .filter(|_| loaded)
-        })
+        .map(|(rel, digest)| old.get(&(rel.as_str(), *digest)).copied())
         .collect()
 }
 
@@ -347,7 +385,7 @@ fn unchanged_in(
 /// groups built again, the rest reused`.
 fn work_done(work: &clones::Work, files: usize) -> String {
     if work.memo_rejected {
-        return "the saved memo did not fit the files and was ignored".into();
+        return "the saved memo did not fit the files (or some clone tokens could not be loaded), so everything was recomputed".into();
     }
     format!(
         "{} of {files} files fingerprinted, {} of {} shared hashes compared again, {} of {} groups built again, the rest reused",
