@@ -81,6 +81,46 @@ pub struct Graph {
     pub external: Vec<(usize, String)>,
     /// Imports meant for the project that name no file of it: (file, specifier, line).
     pub unresolved: Vec<(usize, String, u32)>,
+    /// Per file, what resolving its imports looked up in the set of files (see [`Probe`]):
+    /// only those resolutions can change when files are added or deleted.
+    pub probes: Vec<Vec<u64>>,
+}
+
+/// A lookup into the set of files that resolution made, as a digest: a path, a directory's
+/// files, Java files by name, every directory (Java wildcards), the Python roots and
+/// packages (which follow the `__init__.py` files).
+enum Probe<'p> {
+    Path(&'p str),
+    Dir(&'p str),
+    JavaName(&'p str),
+    AnyDir,
+    PythonRoots,
+}
+
+impl Probe<'_> {
+    fn digest(&self) -> u64 {
+        match self {
+            Probe::Path(p) => digest_str(&format!("path\0{p}")),
+            Probe::Dir(d) => digest_str(&format!("dir\0{d}")),
+            Probe::JavaName(n) => digest_str(&format!("java\0{n}")),
+            Probe::AnyDir => digest_str("any-dir"),
+            Probe::PythonRoots => digest_str("python-roots"),
+        }
+    }
+
+    /// What adding or deleting the file at `rel` can change the answer of.
+    fn touched_by(rel: &str) -> Vec<u64> {
+        let mut out = vec![
+            Probe::Path(rel).digest(),
+            Probe::Dir(dir_of(rel)).digest(),
+            Probe::AnyDir.digest(),
+        ];
+        out.push(Probe::JavaName(rel.rsplit('/').next().unwrap_or(rel)).digest());
+        if rel == "__init__.py" || rel.ends_with("/__init__.py") {
+            out.push(Probe::PythonRoots.digest());
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -116,6 +156,8 @@ pub struct Resolver<'a> {
     js: Option<&'a super::jsconfig::JsConfig>,
     /// Where `#include`s are looked up after the including file's directory.
     include_dirs: Vec<String>,
+    /// The lookups of the file being resolved.
+    probes: std::cell::RefCell<Vec<u64>>,
 }
 
 fn dir_of(rel: &str) -> &str {
@@ -191,11 +233,22 @@ impl<'a> Resolver<'a> {
             go_module,
             js,
             include_dirs: vec![String::new(), "include/".to_string()],
+            probes: Default::default(),
         }
     }
 
+    fn probe(&self, probe: Probe) {
+        self.probes.borrow_mut().push(probe.digest());
+    }
+
     fn file(&self, path: &str) -> Option<usize> {
+        self.probe(Probe::Path(path));
         self.by_path.get(path).copied()
+    }
+
+    fn dir(&self, dir: &str) -> &[usize] {
+        self.probe(Probe::Dir(dir));
+        self.by_dir.get(dir).map_or(&[], Vec::as_slice)
     }
 
     fn first(&self, candidates: impl IntoIterator<Item = String>) -> Option<usize> {
@@ -265,6 +318,7 @@ impl<'a> Resolver<'a> {
             }
             vec![dir]
         } else {
+            self.probe(Probe::PythonRoots);
             self.python_roots.clone()
         };
         for dir in &dirs {
@@ -352,7 +406,7 @@ impl<'a> Resolver<'a> {
         let mut dir = dir_of(rel);
         loop {
             for root in ["lib.rs", "main.rs"] {
-                if self.by_path.contains_key(format!("{dir}{root}").as_str()) {
+                if self.file(&format!("{dir}{root}")).is_some() {
                     return Some(dir.to_string());
                 }
             }
@@ -412,10 +466,8 @@ impl<'a> Resolver<'a> {
             format!("{rest}/")
         };
         let files: Vec<usize> = self
-            .by_dir
-            .get(dir.as_str())
-            .into_iter()
-            .flatten()
+            .dir(&dir)
+            .iter()
             .copied()
             .filter(|&f| {
                 let p = self.paths[f];
@@ -433,6 +485,7 @@ impl<'a> Resolver<'a> {
         let spec = spec.trim();
         let segments: Vec<&str> = spec.split('.').collect();
         if segments.last() == Some(&"*") {
+            self.probe(Probe::AnyDir);
             let dir = segments[..segments.len() - 1].join("/");
             let mut found: Vec<usize> = self
                 .by_dir
@@ -447,7 +500,9 @@ impl<'a> Resolver<'a> {
         for n in (1..=segments.len()).rev().take(2) {
             let class = segments[n - 1];
             let suffix = format!("{}.java", segments[..n].join("/"));
-            if let Some(files) = self.java_by_name.get(format!("{class}.java").as_str()) {
+            let name = format!("{class}.java");
+            self.probe(Probe::JavaName(&name));
+            if let Some(files) = self.java_by_name.get(name.as_str()) {
                 let matches: Vec<usize> = files
                     .iter()
                     .copied()
@@ -494,14 +549,16 @@ impl Resolver<'_> {
     }
 }
 
-/// A saved graph with the imports of `changed` files resolved again (the same files, under
-/// the same settings, as when it was saved): equal to [`build`] on the current files.
+/// A saved graph with the imports of `changed` files resolved again (the graph numbering the
+/// current files, under the same settings, as when it was saved): equal to [`build`] on the
+/// current files when `changed` holds every file whose imports or lookups changed.
 pub fn rebuild(
     mut graph: Graph,
     nodes: &[Node],
     resolver: &Resolver,
     changed: &HashSet<usize>,
 ) -> Graph {
+    graph.probes.resize(nodes.len(), Vec::new());
     graph.edges.retain(|e| !changed.contains(&e.from));
     graph.external.retain(|(f, _)| !changed.contains(f));
     graph.unresolved.retain(|(f, _, _)| !changed.contains(f));
@@ -513,17 +570,101 @@ pub fn rebuild(
     finish(graph)
 }
 
+/// A graph saved for the files `before` (paths), renumbered for `now`: what the files that are
+/// still there resolved, with the files to resolve again: those whose imports changed (their
+/// digest differs), the new ones, and those that looked up a path, a directory or a name that
+/// an added or deleted file changes.
+pub fn carry_over(
+    graph: Graph,
+    before: &[(String, u64)],
+    now: &[(String, u64)],
+) -> (Graph, HashSet<usize>) {
+    let index: HashMap<&str, usize> = now
+        .iter()
+        .enumerate()
+        .map(|(i, (rel, _))| (rel.as_str(), i))
+        .collect();
+    let old: HashSet<&str> = before.iter().map(|(rel, _)| rel.as_str()).collect();
+    let new_of: Vec<Option<usize>> = before
+        .iter()
+        .map(|(rel, _)| index.get(rel.as_str()).copied())
+        .collect();
+    let mut touched: HashSet<u64> = HashSet::new();
+    for (rel, _) in before
+        .iter()
+        .filter(|(rel, _)| !index.contains_key(rel.as_str()))
+    {
+        touched.extend(Probe::touched_by(rel));
+    }
+    let mut redo: HashSet<usize> = HashSet::new();
+    for (i, (rel, _)) in now.iter().enumerate() {
+        if !old.contains(rel.as_str()) {
+            touched.extend(Probe::touched_by(rel));
+            redo.insert(i);
+        }
+    }
+    for (o, probes) in graph.probes.iter().enumerate() {
+        let Some(Some(i)) = new_of.get(o) else {
+            continue;
+        };
+        if before[o].1 != now[*i].1 || probes.iter().any(|p| touched.contains(p)) {
+            redo.insert(*i);
+        }
+    }
+    // A saved graph whose numbering does not fit its files resolves everything again.
+    let fits = graph.probes.len() == before.len()
+        && graph
+            .edges
+            .iter()
+            .all(|e| e.from < before.len() && e.to < before.len())
+        && graph.external.iter().all(|(f, _)| *f < before.len())
+        && graph.unresolved.iter().all(|(f, _, _)| *f < before.len());
+    if !fits {
+        return (Graph::default(), (0..now.len()).collect());
+    }
+    let keep = |o: usize| new_of[o].filter(|i| !redo.contains(i));
+    let mut probes = vec![Vec::new(); now.len()];
+    for (o, p) in graph.probes.into_iter().enumerate() {
+        if let Some(i) = keep(o) {
+            probes[i] = p;
+        }
+    }
+    let carried = Graph {
+        edges: (graph.edges.iter())
+            .filter_map(|e| {
+                Some(Edge {
+                    from: keep(e.from)?,
+                    to: new_of[e.to]?,
+                    ..*e
+                })
+            })
+            .collect(),
+        external: (graph.external.into_iter())
+            .filter_map(|(f, spec)| Some((keep(f)?, spec)))
+            .collect(),
+        unresolved: (graph.unresolved.into_iter())
+            .filter_map(|(f, spec, line)| Some((keep(f)?, spec, line)))
+            .collect(),
+        probes,
+    };
+    (carried, redo)
+}
+
 /// Resolves every import of every file.
 pub fn build(nodes: &[Node], resolver: &Resolver) -> Graph {
-    let mut graph = Graph::default();
+    let mut graph = Graph {
+        probes: vec![Vec::new(); nodes.len()],
+        ..Graph::default()
+    };
     for (i, node) in nodes.iter().enumerate() {
         resolve_file(&mut graph, i, node, resolver);
     }
     finish(graph)
 }
 
-/// Adds what file `i`'s imports resolve to.
+/// Adds what file `i`'s imports resolve to, and what resolving them looked up.
 fn resolve_file(graph: &mut Graph, i: usize, node: &Node, resolver: &Resolver) {
+    resolver.probes.borrow_mut().clear();
     for import in node.imports {
         match resolver.resolve(node, import) {
             Ok(files) if files.is_empty() => {
@@ -544,6 +685,10 @@ fn resolve_file(graph: &mut Graph, i: usize, node: &Node, resolver: &Resolver) {
                 .push((i, import.specifier.clone(), import.line)),
         }
     }
+    let mut probes = resolver.probes.take();
+    probes.sort_unstable();
+    probes.dedup();
+    graph.probes[i] = probes;
 }
 
 /// Puts a graph in its one order: edges by file pair (one per pair: the first import that
@@ -804,23 +949,20 @@ fn graph_of(
         Err((mut why, previous)) => {
             let resolver = Resolver::new(&nodes, go_mod, Some(&js))
                 .with_include_dirs(&ctx.contracts.include_dirs);
-            // The same files under the same settings resolve the same way: only the files
-            // whose imports changed are resolved again.
-            let same_files = previous.as_ref().is_some_and(|p| {
-                p.files.len() == inputs.files.len()
-                    && p.files.iter().zip(&inputs.files).all(|(a, b)| a.0 == b.0)
-            });
-            let graph = match previous.filter(|_| same_files) {
+            // The files under the same settings resolve as before, but for the files whose
+            // imports changed, the new ones, and those that looked up what an added or deleted
+            // file changes: only those are resolved again.
+            let graph = match previous {
                 Some(previous) => {
-                    let changed: HashSet<usize> = (0..nodes.len())
-                        .filter(|&i| previous.files[i].1 != inputs.files[i].1)
-                        .collect();
+                    let (carried, redo) =
+                        carry_over(previous.result, &previous.files, &inputs.files);
                     why.reason = format!(
-                        "{}; the imports of those files were resolved again, the other {} files' reused",
+                        "{}; the imports of {} file(s) were resolved again, the other {} files' reused",
                         why.reason,
-                        nodes.len() - changed.len()
+                        redo.len(),
+                        nodes.len() - redo.len()
                     );
-                    rebuild(previous.result, &nodes, &resolver, &changed)
+                    rebuild(carried, &nodes, &resolver, &redo)
                 }
                 None => build(&nodes, &resolver),
             };
@@ -1040,6 +1182,86 @@ mod tests {
         assert_eq!(rebuilt.external, fresh.external);
         assert_eq!(rebuilt.unresolved, fresh.unresolved);
         assert_eq!(fresh.unresolved.len(), 1);
+    }
+
+    /// Files added and deleted in every language: what carries over, with the files that
+    /// looked up what changed resolved again, equals resolving everything.
+    #[test]
+    fn carrying_over_after_added_and_deleted_files_equals_building_all() {
+        let mut py_from = import(".", 3);
+        py_from.names = vec!["util".into()];
+        let py = [import("pkg.models", 1), import(".helpers", 2), py_from];
+        let ts = [import("./util", 1), import("./lib", 2)];
+        let go = [import("example.com/m/store", 1)];
+        let java = [import("com.acme.Store", 1), import("com.acme.util.*", 2)];
+        let java_named = [import("com.acme.Store", 1)];
+        let c = [import("\"util.h\"", 1)];
+        let rs = [import("mod engine", 1), import("crate::report::write", 2)];
+        let rb = [import("./helper", 1)];
+        let empty: [Import; 0] = [];
+        let all: Vec<(&str, Language, &[Import])> = vec![
+            ("app.py", Language::Python, &py),
+            ("pkg/__init__.py", Language::Python, &empty),
+            ("pkg/models.py", Language::Python, &py),
+            ("pkg/helpers.py", Language::Python, &empty),
+            ("pkg/util.py", Language::Python, &empty),
+            ("web/a.ts", Language::TypeScript, &ts),
+            ("web/util.ts", Language::TypeScript, &empty),
+            ("web/lib/index.ts", Language::TypeScript, &empty),
+            ("main.go", Language::Go, &go),
+            ("store/a.go", Language::Go, &empty),
+            ("store/b.go", Language::Go, &empty),
+            ("src/com/acme/App.java", Language::Java, &java),
+            ("src/com/acme/Store.java", Language::Java, &empty),
+            ("src/com/acme/Named.java", Language::Java, &java_named),
+            ("src/com/acme/util/U.java", Language::Java, &empty),
+            ("c/main.c", Language::C, &c),
+            ("c/util.h", Language::C, &empty),
+            ("r/lib.rs", Language::Rust, &rs),
+            ("r/engine.rs", Language::Rust, &empty),
+            ("r/report.rs", Language::Rust, &empty),
+            ("rb/app.rb", Language::Ruby, &rb),
+            ("rb/helper.rb", Language::Ruby, &empty),
+        ];
+        let go_mod = Some("module example.com/m\n");
+        let graph_of = |present: &[bool]| {
+            let nodes: Vec<Node> = all
+                .iter()
+                .zip(present)
+                .filter(|(_, p)| **p)
+                .map(|((rel, language, imports), _)| Node {
+                    rel,
+                    language: *language,
+                    imports,
+                })
+                .collect();
+            let files: Vec<(String, u64)> = nodes
+                .iter()
+                .map(|n| (n.rel.to_string(), imports_digest(n.language, n.imports)))
+                .collect();
+            let graph = build(&nodes, &Resolver::new(&nodes, go_mod, None));
+            (nodes, files, graph)
+        };
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut present = vec![true; all.len()];
+        let mut resolved_again = 0;
+        for step in 0..400 {
+            let (_, before, saved) = graph_of(&present);
+            let flip = rng.usize(..all.len());
+            present[flip] = !present[flip];
+            let (nodes, now, fresh) = graph_of(&present);
+            let (carried, redo) = carry_over(saved, &before, &now);
+            resolved_again += redo.len();
+            let resolver = Resolver::new(&nodes, go_mod, None);
+            let rebuilt = rebuild(carried, &nodes, &resolver, &redo);
+            let what = format!("step {step}: {} {}", all[flip].0, present[flip]);
+            assert_eq!(rebuilt.edges, fresh.edges, "{what}");
+            assert_eq!(rebuilt.external, fresh.external, "{what}");
+            assert_eq!(rebuilt.unresolved, fresh.unresolved, "{what}");
+            assert_eq!(rebuilt.probes, fresh.probes, "{what}");
+        }
+        // Only some files were resolved again each time.
+        assert!(resolved_again < 400 * all.len() / 2, "{resolved_again}");
     }
 
     // `mod c;` written above `use self::c::f;` in the same file: the two imports are one

@@ -288,17 +288,27 @@ fn warm_runs_after_edits_equal_cold_runs() {
         places(findings(&report, "duplicate-code")[0]),
         ["pkg/copy.py:1", "pkg/users.py:4"]
     );
+    // Only the new file is resolved: no other file looked its path up.
+    assert_eq!(
+        reuse(&report)[1],
+        "import graph recomputed: 1 new (pkg/copy.py); the imports of 1 file(s) were resolved again, the other 7 files' reused"
+    );
     // Delete a file of the cycle: the cycle is gone.
     std::fs::remove_file(p.path().join("pkg/views.py")).unwrap();
     let report = check("deleting a file of the cycle", 0);
     assert!(findings(&report, "import-cycle").is_empty());
+    // The files that imported it looked its path up: they are resolved again.
+    assert_eq!(
+        reuse(&report)[1],
+        "import graph recomputed: 1 deleted (pkg/views.py); the imports of 1 file(s) were resolved again, the other 6 files' reused"
+    );
     // An import edit closes a new cycle.
     p.write("pkg/models.py", "from . import app\n\nX = 1\n");
     let report = check("adding an import", 1);
     // The same files: only the edited one's imports are resolved again.
     assert_eq!(
         reuse(&report)[1],
-        "import graph recomputed: 1 changed (pkg/models.py); the imports of those files were resolved again, the other 6 files' reused"
+        "import graph recomputed: 1 changed (pkg/models.py); the imports of 1 file(s) were resolved again, the other 6 files' reused"
     );
     assert_eq!(
         places(findings(&report, "import-cycle")[0]),
