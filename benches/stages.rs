@@ -150,6 +150,21 @@ fn project(c: &mut Criterion) {
     group.bench_function("clones-1000-files", |b| {
         b.iter(|| clones::detect(&inputs, &settings))
     });
+    // The update after one file changed: the memo of a detection without file 0, which is
+    // then winnowed and compared alone.
+    let (_, memo, _) = clones::detect_again(&inputs, &settings, None);
+    let index: Vec<Option<u32>> = (0..inputs.len() as u32)
+        .map(|i| (i != 0).then_some(i))
+        .collect();
+    group.bench_function("clones-update-one-of-1000", |b| {
+        b.iter(|| {
+            let earlier = clones::Earlier {
+                memo: &memo,
+                index: index.clone(),
+            };
+            clones::detect_again(&inputs, &settings, Some(earlier))
+        })
+    });
     let nodes: Vec<graph::Node> = records
         .iter()
         .map(|(rel, language, facts)| graph::Node {
