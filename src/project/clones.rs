@@ -7,10 +7,16 @@
 //! meet are compared token by token from there, and the match is extended both ways to its
 //! maximal length; matches are grouped by their first copy.
 //!
+//! The next run starts from a [`Memo`] of the kept hashes, the reportable matches (with the
+//! hash they were found from) and the groups: a match depends only on the tokens of its two
+//! files, so after an edit only the changed files are winnowed, only the places of the hashes
+//! they had or have are compared, and only the groups whose first place gained or lost a
+//! match are built again (see [`update`]).
+//!
 //! Memory: the files' facts keep 1 byte a token (3 with `--duplicates exact`) and 8 bytes a
 //! line with code; detection adds 12 bytes per kept hash (about 0.9 bytes a token at the
-//! default 50 tokens) and the found groups. On the Python standard library (4.45 M tokens,
-//! 620 k code lines) that is about 13 MB.
+//! default 50 tokens), 24 per reportable match and the found groups. On the Python standard
+//! library (4.45 M tokens, 620 k code lines) that is about 13 MB, and the memo 4.3 MB stored.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
