@@ -81,7 +81,7 @@ pub struct Graph {
     pub external: Vec<(usize, String)>,
     /// Imports meant for the project that name no file of it: (file, specifier, line).
     pub unresolved: Vec<(usize, String, u32)>,
-    /// Per file, what resolving its imports looked up in the set of files (see [`Probe`]):
+    /// Per file, what resolving its imports looked up in the set of files (see `Probe`):
     /// only those resolutions can change when files are added or deleted.
     pub probes: Vec<Vec<u64>>,
 }
