@@ -945,19 +945,22 @@ mod tests {
         }
     }
 
+    /// Inputs over Python sources.
+    fn inputs(toks: &[Tokens]) -> Vec<Input<'_>> {
+        toks.iter()
+            .map(|t| Input {
+                language: Language::Python,
+                tokens: t,
+            })
+            .collect()
+    }
+
     fn detect_in(sources: &[String], exact: bool) -> Clones {
         let toks: Vec<Tokens> = sources
             .iter()
             .map(|s| tokens(Language::Python, s))
             .collect();
-        let inputs: Vec<Input> = toks
-            .iter()
-            .map(|t| Input {
-                language: Language::Python,
-                tokens: t,
-            })
-            .collect();
-        detect(&inputs, &settings(exact))
+        detect(&inputs(&toks), &settings(exact))
     }
 
     #[test]
@@ -1110,16 +1113,6 @@ mod tests {
         let found = detect_in(&sources, false);
         assert_eq!(found.groups.len(), 1);
         assert_eq!(found.groups[0].regions.len(), MAX_OCCURRENCES);
-    }
-
-    /// Inputs over Python sources.
-    fn inputs(toks: &[Tokens]) -> Vec<Input<'_>> {
-        toks.iter()
-            .map(|t| Input {
-                language: Language::Python,
-                tokens: t,
-            })
-            .collect()
     }
 
     /// A file of blocks: copies of `BODY` with random operators, some twice in one file.
