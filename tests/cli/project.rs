@@ -31,15 +31,7 @@ fn project() -> Project {
         .replace("> 100", "< 100")
         .replace("store.new(", "store.new(-");
     p.write("pkg/near.py", near);
-    p.write(
-        "pkg/app.py",
-        "from . import models\n\n\ndef run():\n    return models.X\n",
-    );
-    p.write("pkg/models.py", "from .views import render\n\nX = render\n");
-    p.write(
-        "pkg/views.py",
-        "from pkg import app\n\n\ndef render():\n    return app\n",
-    );
+    p.write_cycle();
     p
 }
 

@@ -17,15 +17,7 @@ fn project() -> Project {
             HANDLER.replace("create_user", &format!("create_{name}")),
         );
     }
-    p.write(
-        "pkg/app.py",
-        "from . import models\n\n\ndef run():\n    return models.X\n",
-    );
-    p.write("pkg/models.py", "from .views import render\n\nX = render\n");
-    p.write(
-        "pkg/views.py",
-        "from pkg import app\n\n\ndef render():\n    return app\n",
-    );
+    p.write_cycle();
     let branches: String = (0..25)
         .map(|i| format!("    if x == {i}:\n        return {i}\n"))
         .collect();

@@ -50,6 +50,20 @@ impl Project {
         path
     }
 
+    /// The import cycle pkg/app.py → pkg/models.py → pkg/views.py → pkg/app.py (the package's
+    /// `__init__.py` is the caller's).
+    pub fn write_cycle(&self) {
+        self.write(
+            "pkg/app.py",
+            "from . import models\n\n\ndef run():\n    return models.X\n",
+        );
+        self.write("pkg/models.py", "from .views import render\n\nX = render\n");
+        self.write(
+            "pkg/views.py",
+            "from pkg import app\n\n\ndef render():\n    return app\n",
+        );
+    }
+
     pub fn cmd(&self) -> Command {
         wtfcb(self.path())
     }
