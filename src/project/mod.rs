@@ -336,10 +336,8 @@ impl clones::TokenSource for Loader<'_, '_> {
             .map(|&n| self.compared[n])
             .collect();
         load_tokens(self.files, &wanted, self.ctx, self.need, self.warnings);
-        let empty = crate::facts::Tokens::default().digest();
         for &n in which {
-            let facts = &self.files[self.compared[n]].record.facts;
-            if facts.tokens.is_empty() && facts.tokens_digest != empty {
+            if tokens_missing(&self.files[self.compared[n]].record.facts) {
                 self.failed.insert(n);
             }
         }
@@ -442,6 +440,12 @@ fn report_clone(files: &mut [Analyzed], compared: &[usize], group: &clones::Grou
     }
 }
 
+/// Whether a file's clone tokens are out of memory (a cached record leaves them in the cache):
+/// none there, though its digest says it has some.
+fn tokens_missing(facts: &crate::facts::FileFacts) -> bool {
+    facts.tokens.is_empty() && facts.tokens_digest != crate::facts::Tokens::default().digest()
+}
+
 /// Brings the clone tokens of the compared files into memory where a cached record left them
 /// out: from the cache, or (an entry pruned since) by reading and parsing the file again.
 fn load_tokens(
@@ -452,14 +456,10 @@ fn load_tokens(
     warnings: &mut Vec<String>,
 ) {
     use rayon::prelude::*;
-    let empty = crate::facts::Tokens::default().digest();
     let wanted: std::collections::HashSet<usize> = compared
         .iter()
         .copied()
-        .filter(|&i| {
-            let facts = &files[i].record.facts;
-            facts.tokens.is_empty() && facts.tokens_digest != empty
-        })
+        .filter(|&i| tokens_missing(&files[i].record.facts))
         .collect();
     // The cache keeps kinds and lines, not the text hashes `--duplicates exact` compares.
     let from_cache = need != crate::facts::tokens::Need::All;
