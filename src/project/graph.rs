@@ -114,8 +114,8 @@ impl Probe<'_> {
             Probe::Path(rel).digest(),
             Probe::Dir(dir_of(rel)).digest(),
             Probe::AnyDir.digest(),
+            Probe::JavaName(rel.rsplit('/').next().unwrap_or(rel)).digest(),
         ];
-        out.push(Probe::JavaName(rel.rsplit('/').next().unwrap_or(rel)).digest());
         if rel == "__init__.py" || rel.ends_with("/__init__.py") {
             out.push(Probe::PythonRoots.digest());
         }
