@@ -213,10 +213,11 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     if findings.is_empty() {
         return;
     }
-    let hashes = line_hash_values(text);
+    let line_of = |f: &Finding| (f.start_line.max(1) - 1) as usize;
+    let last = findings.iter().map(line_of).max().unwrap_or(0);
+    let hashes = line_hash_values(text, last + 1);
     // Only the hashes of lines with a finding need their ordinal (`:k`): count those alone,
     // and format nothing else.
-    let line_of = |f: &Finding| (f.start_line.max(1) - 1) as usize;
     let wanted: std::collections::HashSet<u64> = findings
         .iter()
         .filter_map(|f| hashes.get(line_of(f)).copied())
@@ -250,7 +251,7 @@ const LINE_HASH_WINDOW: usize = 100;
 /// with that hash. One entry per line, plus one for the line after a final newline.
 pub fn line_hashes(text: &str) -> Vec<String> {
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    line_hash_values(text)
+    line_hash_values(text, usize::MAX)
         .into_iter()
         .map(|hash| {
             let n = seen.entry(hash).or_insert(0);
@@ -261,60 +262,86 @@ pub fn line_hashes(text: &str) -> Vec<String> {
 }
 
 /// The hash of every line, in order, without the ordinal: see [`line_hashes`].
-fn line_hash_values(text: &str) -> Vec<u64> {
+fn line_hash_values(text: &str, lines: usize) -> Vec<u64> {
     // ASCII text is its own UTF-16: skip the decoding.
     if text.is_ascii() {
-        hash_units(text.bytes().map(u16::from), text.len())
+        hash_units(text.bytes().map(u16::from), text.len(), lines)
     } else {
-        hash_units(text.encode_utf16(), text.len())
+        hash_units(text.encode_utf16(), text.len(), lines)
     }
 }
 
-fn hash_units(units: impl Iterator<Item = u16>, len: usize) -> Vec<u64> {
+/// The rolling hash over the last `LINE_HASH_WINDOW` units, and which of them began a line.
+struct Roller {
+    window: [u16; LINE_HASH_WINDOW],
+    starts: [bool; LINE_HASH_WINDOW],
+    hash: u64,
+    at: usize,
+    first_mod: u64,
+    out: Vec<u64>,
+}
+
+impl Roller {
     const BASE: u64 = 37;
+
+    /// Takes in one unit; the line that began at the slot it overwrites is complete.
+    #[inline(always)]
+    fn step(&mut self, c: u16, line_start: bool) {
+        let at = self.at;
+        if std::mem::replace(&mut self.starts[at], line_start) {
+            self.out.push(self.hash);
+        }
+        let leaving = std::mem::replace(&mut self.window[at], c);
+        self.hash = self
+            .hash
+            .wrapping_mul(Self::BASE)
+            .wrapping_add(u64::from(c))
+            .wrapping_sub(self.first_mod.wrapping_mul(u64::from(leaving)));
+        self.at = if at + 1 == LINE_HASH_WINDOW {
+            0
+        } else {
+            at + 1
+        };
+    }
+}
+
+/// The hashes of the first `lines` lines (every line when there are fewer): the hash of a line
+/// is known once the window has moved past it, so the text after the last wanted line's window
+/// is never looked at.
+fn hash_units(units: impl Iterator<Item = u16>, len: usize, lines: usize) -> Vec<u64> {
     const EOF: u16 = 0xFFFF;
     const NL: u16 = b'\n' as u16;
-    let first_mod = (0..LINE_HASH_WINDOW).fold(1u64, |m, _| m.wrapping_mul(BASE));
-    let mut window = [0u16; LINE_HASH_WINDOW];
-    // Whether a line starts at each window slot.
-    let mut starts = [false; LINE_HASH_WINDOW];
-    let mut hash = 0u64;
-    let mut at = 0usize;
+    const SPACE: u16 = b' ' as u16;
+    const TAB: u16 = b'\t' as u16;
+    const CR: u16 = b'\r' as u16;
+    let mut roller = Roller {
+        window: [0; LINE_HASH_WINDOW],
+        starts: [false; LINE_HASH_WINDOW],
+        hash: 0,
+        at: 0,
+        first_mod: (0..LINE_HASH_WINDOW).fold(1u64, |m, _| m.wrapping_mul(Roller::BASE)),
+        out: Vec::with_capacity((len / 32 + 1).min(lines)),
+    };
     let mut line_start = true;
     let mut after_cr = false;
-    let mut out = Vec::with_capacity(len / 32);
-    let mut step = |c: u16, line_start: bool, hash: &mut u64, at: &mut usize| {
-        // The window now holds the 100 units from the line that started at this slot.
-        if std::mem::replace(&mut starts[*at], line_start) {
-            out.push(*hash);
-        }
-        let leaving = std::mem::replace(&mut window[*at], c);
-        *hash = hash
-            .wrapping_mul(BASE)
-            .wrapping_add(u64::from(c))
-            .wrapping_sub(first_mod.wrapping_mul(u64::from(leaving)));
-        *at += 1;
-        if *at == LINE_HASH_WINDOW {
-            *at = 0;
-        }
-    };
     for unit in units.chain(std::iter::once(EOF)) {
-        let mut c = unit;
-        if c == u16::from(b' ') || c == u16::from(b'\t') || (after_cr && c == NL) {
+        if unit == SPACE || unit == TAB || (after_cr && unit == NL) {
             after_cr = false;
             continue;
         }
-        after_cr = c == u16::from(b'\r');
-        if after_cr {
-            c = NL;
+        after_cr = unit == CR;
+        let c = if after_cr { NL } else { unit };
+        roller.step(c, line_start);
+        if roller.out.len() >= lines {
+            return roller.out;
         }
-        step(c, line_start, &mut hash, &mut at);
         line_start = c == NL;
     }
     for _ in 0..LINE_HASH_WINDOW {
-        step(0, false, &mut hash, &mut at);
+        roller.step(0, false);
     }
-    out
+    roller.out.truncate(lines);
+    roller.out
 }
 
 #[cfg(test)]
@@ -378,6 +405,34 @@ mod tests {
                 "c129715d7a2bc9a3:1"
             ]
         );
+    }
+
+    // The hashes stop at the last line with a finding; what they give for those lines must
+    // be what the whole text gives.
+    #[test]
+    fn hashes_of_the_first_lines_are_a_prefix_of_all() {
+        let long = format!("{}\r\n  x = 1\n\n", "ab c\u{e9}\td;".repeat(40));
+        for text in [
+            "",
+            "a",
+            " hello; \t\nworld!!!\r\n\n\r  \t\tGreetings\r End\r\n",
+            &"Lorem ipsum dolor sit amet.\n".repeat(10),
+            &long,
+            &"x\n".repeat(300),
+        ] {
+            let all = line_hash_values(text, usize::MAX);
+            for n in 0..all.len() + 2 {
+                let first = line_hash_values(text, n);
+                assert_eq!(first[..], all[..n.min(all.len())], "{n} lines of {text:?}");
+            }
+            let mut findings: Vec<Finding> = (1..=all.len() as u32).map(eval_at).collect();
+            findings.truncate(findings.len().saturating_sub(1).max(1));
+            let expected = line_hashes(text);
+            set_line_hashes(&mut findings, text);
+            for f in &findings {
+                assert_eq!(f.line_hash, expected[f.start_line as usize - 1], "{text:?}");
+            }
+        }
     }
 
     #[test]

@@ -150,6 +150,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn newlines_are_counted_in_blocks_and_in_the_rest() {
+        // Every length around the 64-byte blocks, every place, and blocks of nothing but
+        // newlines (the largest per-block sum).
+        for len in [0usize, 1, 63, 64, 65, 127, 128, 129, 300] {
+            let all = vec![b'\n'; len];
+            assert_eq!(count_newlines(&all), len);
+            for at in 0..len {
+                let mut one = vec![b'a'; len];
+                one[at] = b'\n';
+                assert_eq!(count_newlines(&one), 1, "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
     fn invalid_utf8_is_decoded_lossily_and_marked() {
         let src = Source::from_bytes(b"x = 1\n\xff\xfe = 2\n".to_vec()).unwrap();
         assert!(src.invalid_utf8);
@@ -193,4 +208,18 @@ mod tests {
         late[BINARY_PROBE + 5] = 0;
         assert!(Source::from_bytes(late).is_ok());
     }
+}
+
+/// How many `\n` bytes `bytes` holds. Counted in blocks of 64 whose sums fit a byte, which the
+/// compiler turns into vector compares: several times faster than a byte-at-a-time filter.
+pub fn count_newlines(bytes: &[u8]) -> usize {
+    let blocks = bytes.chunks_exact(64);
+    let rest = blocks.remainder();
+    let in_blocks: usize = blocks
+        .map(|block| {
+            let n: u8 = block.iter().map(|&b| u8::from(b == b'\n')).sum();
+            usize::from(n)
+        })
+        .sum();
+    in_blocks + rest.iter().filter(|&&b| b == b'\n').count()
 }

@@ -107,7 +107,7 @@ pub fn generated_reason(text: &str) -> Option<String> {
     if text.len() < 2048 {
         return None;
     }
-    let lines = text.bytes().filter(|&b| b == b'\n').count().max(1);
+    let lines = crate::source::count_newlines(text.as_bytes()).max(1);
     let average = text.len() / lines;
     (average > 200).then(|| {
         format!("minified (average line length {average}; --no-default-excludes to analyze it)")

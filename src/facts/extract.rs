@@ -175,7 +175,7 @@ fn climb(
 
 /// Lines as an editor numbers them: a final line without a newline still counts.
 fn count_lines(src: &str) -> usize {
-    let newlines = src.bytes().filter(|&b| b == b'\n').count();
+    let newlines = crate::source::count_newlines(src.as_bytes());
     newlines + usize::from(!src.is_empty() && !src.ends_with('\n'))
 }
 
