@@ -120,57 +120,26 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         import_end: 0,
     };
     let has_errors = tree.root_node().has_error();
-    let mut cursor = tree.walk();
-    // The path from the root to the cursor; parents without `Node::parent`'s walk from the root.
+    let mut walk = super::walk::Walk::new(tree);
+    // The path from the root to the current node; parents without `Node::parent`'s walk from
+    // the root.
     let mut path: Vec<Node> = Vec::new();
-    // Per level of the path below the root, how many siblings are still to come: the cursor
-    // is moved up at the last child instead of asking for a next sibling that does not exist,
-    // which costs tree-sitter a climb through the hidden nodes above (a quarter of the walk).
-    let mut left: Vec<usize> = Vec::new();
-    loop {
-        let node = cursor.node();
-        let children = node.child_count();
+    let mut descend = false;
+    while let Some(step) = walk.next(descend) {
+        while path.len() > step.depth {
+            if let Some(done) = path.pop() {
+                ex.leave(done);
+            }
+        }
         // The field is looked up only where it matters (it costs a search per node).
-        let descend = ex.enter(node, children, &|| cursor.field_name(), &path, has_errors);
-        path.push(node);
-        if descend && children > 0 && cursor.goto_first_child() {
-            left.push(children - 1);
-            continue;
-        }
-        if !climb(&mut cursor, &mut path, &mut left, &mut ex) {
-            break;
-        }
+        let enter = ex.enter(step, &|| walk.field_name(), &path, has_errors);
+        descend = enter && step.child_count > 0;
+        path.push(step.node);
+    }
+    while let Some(done) = path.pop() {
+        ex.leave(done);
     }
     ex.finish()
-}
-
-/// Leaves finished nodes up to the next sibling still to visit and moves the cursor there;
-/// `false` once the whole tree is done.
-fn climb(
-    cursor: &mut tree_sitter::TreeCursor,
-    path: &mut Vec<Node>,
-    left: &mut Vec<usize>,
-    ex: &mut Extractor,
-) -> bool {
-    loop {
-        if let Some(done) = path.pop() {
-            ex.leave(done);
-        }
-        match left.last_mut() {
-            None => return false,
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                if cursor.goto_next_sibling() {
-                    return true;
-                }
-                // The child count said there was one more; should tree-sitter disagree, the
-                // level ends here all the same.
-            }
-            Some(_) => {}
-        }
-        left.pop();
-        cursor.goto_parent();
-    }
 }
 
 /// Lines as an editor numbers them: a final line without a newline still counts.
@@ -209,12 +178,12 @@ impl Extractor<'_> {
     // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
     fn enter(
         &mut self,
-        node: Node,
-        children: usize,
+        step: super::walk::Step,
         field: &dyn Fn() -> Option<&'static str>,
         path: &[Node],
         has_errors: bool,
     ) -> bool {
+        let (node, children) = (step.node, step.child_count);
         if let (Some(p), Some(parent)) = (self.pending.last(), path.last()) {
             if p.node_id == parent.id() && !field().is_some_and(|f| HEAD_FIELDS.contains(&f)) {
                 let (nesting, depth) = (p.nesting, p.depth);
@@ -232,7 +201,7 @@ impl Extractor<'_> {
         if has_errors && (node.is_error() || node.is_missing()) {
             self.note_error(node, path);
         }
-        let kind = node.kind_id() as usize;
+        let kind = usize::from(step.kind_id);
         if self.checks.get(kind).is_some_and(|c| !c.is_empty()) {
             let view = NodeView {
                 node,

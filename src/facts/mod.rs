@@ -5,6 +5,7 @@ pub(crate) mod extract;
 pub(crate) mod field;
 pub(crate) mod names;
 pub(crate) mod tokens;
+pub(crate) mod walk;
 
 #[cfg(test)]
 mod complexity_tests;
