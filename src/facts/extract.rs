@@ -193,7 +193,7 @@ impl Extractor<'_> {
         if matches!(self.lang, Language::C | Language::Cpp)
             && path
                 .last()
-                .is_some_and(|p| p.kind().starts_with("preproc_"))
+                .is_some_and(|p| p.kind_name().starts_with("preproc_"))
             && field() == Some("condition")
         {
             self.preproc.push(node.id());
@@ -238,7 +238,7 @@ impl Extractor<'_> {
             // known by its own name, the one its recursive calls use.
             Role::Lambda
                 if matches!(
-                    node.kind(),
+                    node.kind_name(),
                     "function_expression" | "function" | "generator_function"
                 ) && node.field("name").is_some() =>
             {
@@ -275,19 +275,19 @@ impl Extractor<'_> {
             _ => self.measure(node, role, path),
         }
         if children == 0 {
-            self.leaf(node, kind);
+            self.leaf(&step, kind);
         }
         true
     }
 
     /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
-    /// belongs to an import. Each position is read from tree-sitter once.
-    fn leaf(&mut self, node: Node, kind: usize) {
-        let range = node.byte_range();
+    /// belongs to an import. Its positions come with the step, not from calls into tree-sitter.
+    fn leaf(&mut self, step: &super::walk::Step, kind: usize) {
+        let range = step.start_byte..step.end_byte;
         if range.is_empty() {
             return;
         }
-        let (start, end) = (node.start_position(), node.end_position());
+        let (start, end) = (step.start, step.end);
         self.mark(start.row, LINE_CODE);
         // A token that swallows its newline ends at column 0 of the next row.
         let last = if end.column == 0 && end.row > start.row {
@@ -382,7 +382,7 @@ impl Extractor<'_> {
                 // Go and Java hang a plain `else` block straight off the `if`.
                 if matches!(self.lang, Language::Go | Language::Java) {
                     let alt = node.field("alternative");
-                    if alt.is_some_and(|a| a.kind() != "if_statement") {
+                    if alt.is_some_and(|a| a.kind_name() != "if_statement") {
                         cognitive += 1;
                     }
                 }
@@ -536,7 +536,7 @@ impl Extractor<'_> {
                 .to_string()
         };
         let mut qualified = self.qualify(&written);
-        if self.lang == Language::Go && node.kind() == "method_declaration" {
+        if self.lang == Language::Go && node.kind_name() == "method_declaration" {
             if let Some(receiver) = names::go_receiver(node, self.src) {
                 qualified = format!("{receiver}.{written}");
                 self.go_methods.push(receiver);
@@ -553,7 +553,7 @@ impl Extractor<'_> {
                 })
             )
         {
-            let mark = if node.kind() == "singleton_method" {
+            let mark = if node.kind_name() == "singleton_method" {
                 "."
             } else {
                 "#"
@@ -562,7 +562,7 @@ impl Extractor<'_> {
                 qualified = format!("{owner}{mark}{name}");
             }
         }
-        let mut is_method = self.lang == Language::Go && node.kind() == "method_declaration";
+        let mut is_method = self.lang == Language::Go && node.kind_name() == "method_declaration";
         let synthetic = name.starts_with("<anonymous>@");
         if let Some(Scope {
             kind: ScopeKind::Class(idx),
@@ -703,14 +703,14 @@ fn is_docstring(node: Node) -> bool {
     node.named_child_count() == 1
         && node
             .named_child(0)
-            .is_some_and(|c| matches!(c.kind(), "string" | "concatenated_string"))
+            .is_some_and(|c| matches!(c.kind_name(), "string" | "concatenated_string"))
 }
 
 /// What an error node is: the text there (its first line, at most 40 characters) or, for a
 /// MISSING node, the token the grammar expected; and the kind of the node around it.
 fn first_error(node: Node, path: &[Node], src: &str) -> super::FirstError {
     let text = if node.is_missing() {
-        node.kind().to_string()
+        node.kind_name().to_string()
     } else {
         let raw = src.get(node.byte_range()).unwrap_or("");
         let line = raw.lines().next().unwrap_or("").trim();
@@ -722,7 +722,9 @@ fn first_error(node: Node, path: &[Node], src: &str) -> super::FirstError {
     super::FirstError {
         text,
         missing: node.is_missing(),
-        inside: path.last().map_or(String::new(), |p| p.kind().to_string()),
+        inside: path
+            .last()
+            .map_or(String::new(), |p| p.kind_name().to_string()),
     }
 }
 

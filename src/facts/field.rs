@@ -15,6 +15,8 @@ use crate::lang::Language;
 
 struct Ids {
     grammar: Option<Language>,
+    /// The kind names of `grammar` by kind id (empty with no grammar declared).
+    kinds: &'static [&'static str],
     /// Field names asked for so far, with their id in `grammar` (None: the grammar has no such
     /// field).
     known: Vec<(&'static str, Option<NonZeroU16>)>,
@@ -24,6 +26,7 @@ thread_local! {
     static IDS: RefCell<Ids> = const {
         RefCell::new(Ids {
             grammar: None,
+            kinds: &[],
             known: Vec::new(),
         })
     };
@@ -42,6 +45,7 @@ impl Grammar {
                 ids.known.clear();
             }
             ids.grammar = Some(lang);
+            ids.kinds = kind_names(lang);
             before
         });
         Grammar { before }
@@ -55,13 +59,35 @@ impl Drop for Grammar {
                 ids.known.clear();
             }
             ids.grammar = self.before;
+            ids.kinds = self.before.map_or(&[], kind_names);
         });
     }
+}
+
+/// Every kind name of `lang`'s grammar by kind id, read from tree-sitter once per process.
+fn kind_names(lang: Language) -> &'static [&'static str] {
+    static TABLES: [std::sync::OnceLock<Vec<&'static str>>; Language::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    TABLES[lang.index()].get_or_init(|| {
+        let grammar = lang.grammar();
+        (0..grammar.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| grammar.node_kind_for_id(id))
+                    .unwrap_or("")
+            })
+            .collect()
+    })
 }
 
 pub trait Field<'t> {
     /// The child in field `name`, as `child_by_field_name` finds it.
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
+
+    /// `kind()`, from a table while a grammar is declared: tree-sitter's `kind()` measures
+    /// and checks the name's C string on every call (1% of a cold run's instructions).
+    fn kind_name(&self) -> &'static str;
 }
 
 impl<'t> Field<'t> for Node<'t> {
@@ -80,6 +106,15 @@ impl<'t> Field<'t> for Node<'t> {
             Some(None) => None,
             None => self.child_by_field_name(name),
         }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        let id = usize::from(self.kind_id());
+        let name = IDS
+            .with_borrow(|ids| ids.kinds.get(id).copied())
+            .unwrap_or_else(|| self.kind());
+        debug_assert_eq!(name, self.kind(), "a node of the declared grammar");
+        name
     }
 }
 
@@ -109,6 +144,7 @@ mod tests {
                 (call, "no_such_field"),
             ] {
                 assert_eq!(node.field(name), node.child_by_field_name(name), "{name}");
+                assert_eq!(node.kind_name(), node.kind());
             }
         };
         check();

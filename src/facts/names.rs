@@ -43,7 +43,8 @@ fn unquote(s: &str) -> String {
 pub fn c_function_declarator(node: Node) -> Option<Node> {
     let mut current = node.field("declarator");
     while let Some(n) = current {
-        if n.kind() == "function_declarator" || n.kind() == "abstract_function_declarator" {
+        if n.kind_name() == "function_declarator" || n.kind_name() == "abstract_function_declarator"
+        {
             return Some(n);
         }
         current = n.field("declarator");
@@ -81,11 +82,11 @@ pub fn go_receiver(node: Node, src: &str) -> Option<String> {
     let mut cursor = receiver.walk();
     let param = receiver
         .named_children(&mut cursor)
-        .find(|c| c.kind() == "parameter_declaration")?;
+        .find(|c| c.kind_name() == "parameter_declaration")?;
     let mut ty = param.field("type")?;
     // `*T`, `T[K]`: the base type identifier.
     for _ in 0..4 {
-        match ty.kind() {
+        match ty.kind_name() {
             "pointer_type" => ty = ty.named_child(0)?,
             "generic_type" => ty = ty.field("type")?,
             _ => break,
@@ -98,7 +99,7 @@ pub fn go_receiver(node: Node, src: &str) -> Option<String> {
 /// `struct s` used as a type, a Go `type` that is not a struct or interface).
 pub fn class_name(node: Node, lang: Language, src: &str) -> Option<(String, &'static str)> {
     let kind = class_kind(node, lang)?;
-    let name = match (lang, node.kind()) {
+    let name = match (lang, node.kind_name()) {
         (Language::Rust, "impl_item") => node.field("type").map(|t| {
             let full = text(t, src);
             full.split('<').next().unwrap_or(full).to_string()
@@ -113,8 +114,8 @@ pub fn class_name(node: Node, lang: Language, src: &str) -> Option<(String, &'st
 }
 
 fn class_kind(node: Node, lang: Language) -> Option<&'static str> {
-    let kind = match (lang, node.kind()) {
-        (Language::Go, "type_spec") => match node.field("type")?.kind() {
+    let kind = match (lang, node.kind_name()) {
+        (Language::Go, "type_spec") => match node.field("type")?.kind_name() {
             "struct_type" => "struct",
             "interface_type" => "interface",
             _ => return None,
@@ -151,7 +152,7 @@ pub fn binding_name<'t>(
     src: &str,
 ) -> Option<(String, Node<'t>)> {
     let mut holder = parent?;
-    if holder.kind() == "expression_list" {
+    if holder.kind_name() == "expression_list" {
         if holder.named_child_count() != 1 {
             return None;
         }
@@ -160,7 +161,7 @@ pub fn binding_name<'t>(
     // Only declarations, assignments and object keys bind: `cond && function () {}` has a
     // `left` too, and names nothing.
     let binds = matches!(
-        holder.kind(),
+        holder.kind_name(),
         "variable_declarator"
             | "assignment_expression"
             | "augmented_assignment_expression"
@@ -184,7 +185,7 @@ pub fn binding_name<'t>(
     let target = ["name", "left", "pattern", "key", "property", "declarator"]
         .iter()
         .find_map(|field| holder.field(field))?;
-    let target = if target.kind() == "expression_list" {
+    let target = if target.kind_name() == "expression_list" {
         if target.named_child_count() != 1 {
             return None;
         }
@@ -192,7 +193,7 @@ pub fn binding_name<'t>(
     } else {
         target
     };
-    let kind = target.kind();
+    let kind = target.kind_name();
     let bindable = kind.ends_with("identifier")
         || kind == "member_expression"
         || kind == "attribute"
@@ -210,21 +211,21 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
         _ => node.field("parameters").or_else(|| node.field("parameter")),
     };
     let Some(params) = params else { return 0 };
-    if params.kind() == "identifier" {
+    if params.kind_name() == "identifier" {
         return 1;
     }
-    if params.kind() == "closure_parameters" {
+    if params.kind_name() == "closure_parameters" {
         // `|_|` is a parameter although `_` is no named node; `|a, b: T|` are two.
         let mut cursor = params.walk();
         return params
             .children(&mut cursor)
-            .filter(|c| !matches!(c.kind(), "|" | "," | "attribute_item"))
+            .filter(|c| !matches!(c.kind_name(), "|" | "," | "attribute_item"))
             .count() as u32;
     }
     let mut cursor = params.walk();
     let mut count = 0;
     for child in params.named_children(&mut cursor) {
-        count += match child.kind() {
+        count += match child.kind_name() {
             "comment"
             | "line_comment"
             | "block_comment"
@@ -264,11 +265,11 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             names,
         })
     };
-    match (lang, node.kind()) {
+    match (lang, node.kind_name()) {
         (Language::Python, "import_statement") => {
             let mut cursor = node.walk();
             for name in node.children_by_field_name("name", &mut cursor) {
-                let module = if name.kind() == "aliased_import" {
+                let module = if name.kind_name() == "aliased_import" {
                     name.field("name")
                 } else {
                     Some(name)
@@ -284,7 +285,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
                 let names = node
                     .children_by_field_name("name", &mut cursor)
                     .filter_map(|n| {
-                        let n = if n.kind() == "aliased_import" {
+                        let n = if n.kind_name() == "aliased_import" {
                             n.field("name")?
                         } else {
                             n
@@ -299,7 +300,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
             if let Some(s) = node.field("source") {
                 // `import type { A } from "./a"`: a `type` keyword right after `import`.
-                let type_only = node.child(1).is_some_and(|c| c.kind() == "type");
+                let type_only = node.child(1).is_some_and(|c| c.kind_name() == "type");
                 let kind = if type_only {
                     ImportKind::TypeOnly
                 } else {
@@ -313,7 +314,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
                 // `export type * from 'm'` reaches here rewritten (`crate::repair`): the
                 // original text still says `type`.
                 let type_only = node.child(1).is_some_and(|c| {
-                    c.kind() == "type"
+                    c.kind_name() == "type"
                         || src
                             .get(node.start_byte()..c.start_byte())
                             .is_some_and(|head| head.split_whitespace().eq(["export", "type"]))
@@ -330,13 +331,13 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
             let Some(function) = node.field("function") else {
                 return;
             };
-            let kind = match function.kind() {
+            let kind = match function.kind_name() {
                 "import" => ImportKind::Dynamic,
                 "identifier" if text(function, src) == "require" => ImportKind::Static,
                 _ => return,
             };
             if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
-                if arg.kind() == "string" {
+                if arg.kind_name() == "string" {
                     push(unquote(text(arg, src)), kind, Vec::new());
                 }
             }
@@ -397,7 +398,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
                 _ => return,
             };
             if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
-                if arg.kind() == "string" {
+                if arg.kind_name() == "string" {
                     let spec = unquote(text(arg, src));
                     let spec = if relative && !spec.starts_with('.') {
                         format!("./{spec}")
@@ -415,7 +416,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
 /// The operator of a short-circuit boolean expression (`&&`, `||`, `and`, `or`), or `None`
 /// for any other binary expression.
 pub fn logical_operator(node: Node) -> Option<&'static str> {
-    let op = node.field("operator")?.kind();
+    let op = node.field("operator")?.kind_name();
     // `??` short-circuits like `||`; `&&=`, `||=` and `??=` are assignments, not conditions.
     matches!(op, "&&" | "||" | "and" | "or" | "??").then_some(op)
 }
@@ -469,7 +470,7 @@ pub fn calls_itself(
         _ => node.field("function"),
     };
     let Some(callee) = callee else { return false };
-    if callee.kind().ends_with("identifier") {
+    if callee.kind_name().ends_with("identifier") {
         let receiver = match lang {
             Language::Java => node.field("object"),
             Language::Ruby => node.field("receiver"),
@@ -481,7 +482,7 @@ pub fn calls_itself(
         };
         return own && text(callee, src) == function;
     }
-    let (object, member) = match callee.kind() {
+    let (object, member) = match callee.kind_name() {
         "member_expression" => (callee.field("object"), callee.field("property")),
         "attribute" => (callee.field("object"), callee.field("attribute")),
         "field_expression" => (
@@ -501,12 +502,14 @@ pub fn calls_itself(
 /// `break label` / `continue label`: a jump that breaks linear flow further than a plain one.
 pub fn has_label(node: Node, lang: Language) -> bool {
     let mut cursor = node.walk();
-    let found = node.named_children(&mut cursor).any(|c| match c.kind() {
-        "statement_identifier" | "label_name" | "label" => true,
-        // Java's label is an identifier; Rust's `break value` carries one that is no label.
-        "identifier" => lang == Language::Java,
-        _ => false,
-    });
+    let found = node
+        .named_children(&mut cursor)
+        .any(|c| match c.kind_name() {
+            "statement_identifier" | "label_name" | "label" => true,
+            // Java's label is an identifier; Rust's `break value` carries one that is no label.
+            "identifier" => lang == Language::Java,
+            _ => false,
+        });
     found
 }
 

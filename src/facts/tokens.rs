@@ -126,7 +126,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
 /// Whether a node is an import, `use`, `#include` or re-export statement, whose tokens are
 /// not clone material (identical import blocks are not duplicated logic).
 pub fn is_import_statement(node: Node) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "export_statement" => node.field("source").is_some(),
         "mod_item" => node.field("body").is_none(),
         _ => true,

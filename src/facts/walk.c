@@ -58,6 +58,8 @@ typedef struct {
   TSNode node;
   uint32_t child_count;
   uint32_t depth;
+  uint32_t end_byte;
+  TSPoint end_point;
   TSSymbol symbol;
 } WtfcbStep;
 
@@ -108,6 +110,9 @@ static void yield(WtfcbWalk *self, const Subtree *subtree, Length position, TSSy
     self->tree,
   };
   out->child_count = ts_subtree_visible_child_count(*subtree);
+  Length end = length_add(position, ts_subtree_size(*subtree));
+  out->end_byte = end.bytes;
+  out->end_point = end.extent;
   out->depth = self->current_depth;
   TSSymbol symbol = alias ? alias : ts_subtree_symbol(*subtree);
   out->symbol = ts_language_public_symbol(self->tree->language, symbol);

@@ -6,7 +6,7 @@
 
 use std::marker::PhantomData;
 
-use tree_sitter::{ffi, Node, Tree};
+use tree_sitter::{ffi, Node, Point, Tree};
 
 #[repr(C)]
 struct RawWalk {
@@ -18,6 +18,8 @@ struct RawStep {
     node: ffi::TSNode,
     child_count: u32,
     depth: u32,
+    end_byte: u32,
+    end_point: ffi::TSPoint,
     symbol: u16,
 }
 
@@ -39,6 +41,12 @@ pub struct Step<'tree> {
     /// Levels below the root (the root is at 0): the walk left every node at this depth or
     /// deeper that came before.
     pub depth: usize,
+    /// `node.byte_range()`, `node.start_position()` and `node.end_position()`, read without
+    /// a call into tree-sitter each.
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub start: Point,
+    pub end: Point,
 }
 
 /// The walk over one tree; borrows the tree, which must outlive it.
@@ -70,12 +78,15 @@ impl<'tree> Walk<'tree> {
             },
             child_count: 0,
             depth: 0,
+            end_byte: 0,
+            end_point: ffi::TSPoint { row: 0, column: 0 },
             symbol: 0,
         };
         // SAFETY: `raw` is a live walk over `tree`; `out` is written before it is read.
         if !unsafe { wtfcb_walk_next(self.raw, descend, &mut out) } {
             return None;
         }
+        let [start_byte, row, column, _alias] = out.node.context;
         // SAFETY: the node points into `tree`, which outlives 'tree.
         let node = unsafe { Node::from_raw(out.node) };
         Some(Step {
@@ -83,6 +94,10 @@ impl<'tree> Walk<'tree> {
             child_count: out.child_count as usize,
             kind_id: out.symbol,
             depth: out.depth as usize,
+            start_byte: start_byte as usize,
+            end_byte: out.end_byte as usize,
+            start: Point::new(row as usize, column as usize),
+            end: Point::new(out.end_point.row as usize, out.end_point.column as usize),
         })
     }
 
@@ -158,6 +173,9 @@ mod tests {
         while let Some(step) = walk.next(descend) {
             assert_eq!(step.child_count, step.node.child_count());
             assert_eq!(step.kind_id, step.node.kind_id());
+            assert_eq!(step.start_byte..step.end_byte, step.node.byte_range());
+            assert_eq!(step.start, step.node.start_position());
+            assert_eq!(step.end, step.node.end_position());
             out.push(seen(step.node, step.depth, walk.field_name()));
             descend = !skip(out.len());
         }

@@ -1,6 +1,7 @@
 //! `bare-except`: python `except:` with no exception type.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -31,7 +32,9 @@ impl Rule for BareExcept {
     }
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
-        let typed = view.code_children(view.node).any(|c| c.kind() != "block");
+        let typed = view
+            .code_children(view.node)
+            .any(|c| c.kind_name() != "block");
         (!typed).then(|| "bare `except:` also catches KeyboardInterrupt and SystemExit".to_string())
     }
 }

@@ -1,6 +1,7 @@
 //! `broad-except`: python `except Exception` / `except BaseException` that does not re-raise.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -31,15 +32,16 @@ impl Rule for BroadExcept {
     }
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
-        let caught = view
-            .field("value")
-            .or_else(|| view.code_children(view.node).find(|c| c.kind() != "block"))?;
-        let caught = match caught.kind() {
+        let caught = view.field("value").or_else(|| {
+            view.code_children(view.node)
+                .find(|c| c.kind_name() != "block")
+        })?;
+        let caught = match caught.kind_name() {
             "as_pattern" => caught.named_child(0)?,
             _ => caught,
         };
         let mut names = vec![caught];
-        if matches!(caught.kind(), "tuple" | "parenthesized_expression") {
+        if matches!(caught.kind_name(), "tuple" | "parenthesized_expression") {
             names = view.code_children(caught).collect();
         }
         let broad = names
@@ -48,10 +50,10 @@ impl Rule for BroadExcept {
             .find(|t| matches!(*t, "Exception" | "BaseException"))?;
         let body = view
             .code_children(view.node)
-            .find(|c| c.kind() == "block")?;
+            .find(|c| c.kind_name() == "block")?;
         let reraises = view
             .code_children(body)
-            .any(|s| s.kind() == "raise_statement");
+            .any(|s| s.kind_name() == "raise_statement");
         (!reraises).then(|| format!("`except {broad}` catches every error and does not re-raise"))
     }
 }

@@ -1,6 +1,7 @@
 //! `catch-generic-exception`: java catch of Exception, RuntimeException or Throwable.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -33,10 +34,10 @@ impl Rule for CatchGenericException {
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let param = view
             .code_children(view.node)
-            .find(|c| c.kind() == "catch_formal_parameter")?;
+            .find(|c| c.kind_name() == "catch_formal_parameter")?;
         let types = view
             .code_children(param)
-            .find(|c| c.kind() == "catch_type")?;
+            .find(|c| c.kind_name() == "catch_type")?;
         let generic = view.code_children(types).map(|t| view.text(t)).find(|t| {
             let simple = t.rsplit('.').next().unwrap_or(t);
             matches!(simple, "Exception" | "RuntimeException" | "Throwable")

@@ -36,7 +36,7 @@ impl Rule for ConsoleCall {
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let f = view.field("function")?;
         let object = f.field("object")?;
-        (f.kind() == "member_expression" && view.text(object) == "console")
+        (f.kind_name() == "member_expression" && view.text(object) == "console")
             .then(|| format!("`{}` call", view.text(f)))
     }
 }

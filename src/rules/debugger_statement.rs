@@ -1,6 +1,7 @@
 //! `debugger-statement`: debugger breakpoint left in code.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 
 use crate::lang::Language;
@@ -37,7 +38,7 @@ impl Rule for DebuggerStatement {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let node = view.node;
-        let text = match (view.lang, node.kind()) {
+        let text = match (view.lang, node.kind_name()) {
             (Language::Python, "call") => {
                 let f = view.text(view.field("function")?);
                 let hit = f == "breakpoint"
@@ -55,7 +56,7 @@ impl Rule for DebuggerStatement {
                 // A bare `byebug` / `debugger` statement, not a variable of that name.
                 let statement = view.parent().is_some_and(|p| {
                     matches!(
-                        p.kind(),
+                        p.kind_name(),
                         "program"
                             | "body_statement"
                             | "then"

@@ -12,7 +12,7 @@ fn has_comment(node: Node) -> bool {
     let mut cursor = node.walk();
     let found = node
         .named_children(&mut cursor)
-        .any(|c| c.kind() == "comment");
+        .any(|c| c.kind_name() == "comment");
     found
 }
 
@@ -53,12 +53,14 @@ impl Rule for EmptyBlock {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let node = view.node;
-        let (what, empty) = match (view.lang, node.kind()) {
+        let (what, empty) = match (view.lang, node.kind_name()) {
             (Language::Python, kind) => {
-                let block = view.code_children(node).find(|c| c.kind() == "block")?;
+                let block = view
+                    .code_children(node)
+                    .find(|c| c.kind_name() == "block")?;
                 let only_pass = view
                     .code_children(block)
-                    .all(|s| s.kind() == "pass_statement");
+                    .all(|s| s.kind_name() == "pass_statement");
                 // A comment before the first statement belongs to the clause, not the block.
                 // Looked for only in a block of `pass` alone (it costs a walk of the children).
                 let commented = only_pass && (has_comment(node) || has_comment(block));
@@ -76,7 +78,7 @@ impl Rule for EmptyBlock {
             (Language::Ruby, _) => {
                 let body = view.code_children(node).any(|c| {
                     !matches!(
-                        c.kind(),
+                        c.kind_name(),
                         "identifier"
                             | "method_parameters"
                             | "constant"
@@ -105,7 +107,7 @@ impl Rule for EmptyBlock {
                     || (view.lang == Language::Cpp && view.field("type").is_none());
                 if constructor
                     || !matches!(
-                        body.kind(),
+                        body.kind_name(),
                         "statement_block" | "block" | "compound_statement"
                     )
                 {

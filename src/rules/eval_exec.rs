@@ -1,6 +1,7 @@
 //! `eval-exec`: code built from strings at run time: eval, exec, new Function, instance_eval.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 
 use crate::lang::Language;
@@ -37,14 +38,14 @@ impl Rule for EvalExec {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let (lang, node) = (view.lang, view.node);
-        match (lang, node.kind()) {
+        match (lang, node.kind_name()) {
             (Language::Python, "call") => {
                 let f = view.text(view.field("function")?);
                 matches!(f, "eval" | "exec").then(|| format!("`{f}()` runs a string as code"))
             }
             (_, "call_expression") => {
                 let f = view.field("function")?;
-                (f.kind() == "identifier" && view.text(f) == "eval")
+                (f.kind_name() == "identifier" && view.text(f) == "eval")
                     .then(|| "`eval()` runs a string as code".to_string())
             }
             (_, "new_expression") => {

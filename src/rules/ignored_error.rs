@@ -37,7 +37,10 @@ impl Rule for IgnoredError {
         let last = view.code_children(left).last()?;
         let mut values = view.code_children(right);
         let call = values.next()?;
-        if values.next().is_some() || call.kind() != "call_expression" || view.text(last) != "_" {
+        if values.next().is_some()
+            || call.kind_name() != "call_expression"
+            || view.text(last) != "_"
+        {
             return None;
         }
         let callee = call.field("function").map_or("", |f| view.text(f));

@@ -1,6 +1,7 @@
 //! `loose-equality`: `==` / `!=` in JavaScript or TypeScript, other than against null.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -40,7 +41,7 @@ impl Rule for LooseEquality {
         }
         let against_null = ["left", "right"]
             .iter()
-            .any(|side| view.field(side).is_some_and(|s| s.kind() == "null"));
+            .any(|side| view.field(side).is_some_and(|s| s.kind_name() == "null"));
         (!against_null).then(|| format!("`{op}` converts types before comparing; use `{op}=`"))
     }
 }

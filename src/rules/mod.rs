@@ -144,7 +144,7 @@ impl<'t> NodeView<'t, '_> {
                 return None;
             }
             let child = cursor.node();
-            if child.is_named() && !child.kind().contains("comment") {
+            if child.is_named() && !child.kind_name().contains("comment") {
                 return Some(child);
             }
         })

@@ -33,7 +33,7 @@ impl Rule for MutableDefaultArgument {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let value = view.field("value")?;
-        let mutable = match value.kind() {
+        let mutable = match value.kind_name() {
             "list"
             | "dictionary"
             | "set"

@@ -1,6 +1,7 @@
 //! `star-import`: python `from module import *`.
 
 use super::{NodeView, Rule, RuleMeta};
+use crate::facts::field::Field;
 use crate::findings::{Category, Severity};
 use crate::lang::Language;
 
@@ -33,7 +34,7 @@ impl Rule for StarImport {
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let star = view
             .code_children(view.node)
-            .any(|c| c.kind() == "wildcard_import");
+            .any(|c| c.kind_name() == "wildcard_import");
         let module = view.field("module_name").map_or("", |m| view.text(m));
         star.then(|| format!("`from {module} import *` hides where names come from"))
     }

@@ -10,7 +10,7 @@ use tree_sitter::Node;
 fn has_test_attribute(view: &NodeView, item: Node) -> bool {
     let mut prev = item.prev_named_sibling();
     while let Some(p) = prev {
-        match p.kind() {
+        match p.kind_name() {
             "attribute_item" => {
                 let text = view.text(p);
                 if text.contains("test") && !text.contains("not(test)") {
@@ -53,7 +53,7 @@ impl Rule for UnwrapCall {
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let f = view.field("function")?;
-        if f.kind() != "field_expression" {
+        if f.kind_name() != "field_expression" {
             return None;
         }
         let method = view.text(f.field("field")?);
@@ -61,7 +61,7 @@ impl Rule for UnwrapCall {
             return None;
         }
         let in_test = view.path.iter().any(|a| {
-            matches!(a.kind(), "function_item" | "mod_item") && has_test_attribute(view, *a)
+            matches!(a.kind_name(), "function_item" | "mod_item") && has_test_attribute(view, *a)
         });
         (!in_test).then(|| format!("`.{method}()` panics on None or Err"))
     }
