@@ -137,8 +137,13 @@ pub fn extract_here(lang: Language, text: &str, budget: Duration) -> Result<Extr
     let _facts = alloc::phase(Phase::Facts);
     let facts = guarded("facts", || {
         let facts = facts::extract(&tree, text, lang);
-        // Dropping a big tree is real work; count it with the pass that needed the tree.
-        drop(tree);
+        if alloc::Scratch::active() {
+            // Its memory goes with the scratch heap, at once.
+            std::mem::forget(tree);
+        } else {
+            // Dropping a big tree is real work; count it with the pass that needed the tree.
+            drop(tree);
+        }
         facts
     })?;
     Ok(Extracted {
@@ -619,7 +624,12 @@ pub fn worker_main() -> u8 {
         let before = (alloc::counts(Phase::Parse), alloc::counts(Phase::Facts));
         let live = alloc::live();
         alloc::reset_peak();
-        let (tag, parse_ns, facts_ns, payload) = match extract_here(lang, &text, budget) {
+        // SAFETY: every tree-sitter object of the job is made and dropped (or forgotten)
+        // inside `extract_here`, under this heap, and this process parses nothing else.
+        let scratch = unsafe { alloc::Scratch::enter() };
+        let extracted = extract_here(lang, &text, budget);
+        drop(scratch);
+        let (tag, parse_ns, facts_ns, payload) = match extracted {
             Ok(x) => match bincode::encode_to_vec(&x.facts, bincode_config()) {
                 Ok(bytes) => (
                     OK,

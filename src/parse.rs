@@ -100,17 +100,42 @@ fn parse_by(
     deadline: Instant,
     budget: Duration,
 ) -> Result<Tree, ParseError> {
+    let new_parser = || {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&lang.grammar())
+            .map_err(|e| ParseError::Grammar(lang.name(), e.to_string()))?;
+        Ok(parser)
+    };
+    if crate::alloc::Scratch::active() {
+        // Under a scratch heap a kept parser's buffers would grow into the heap and dangle
+        // once it is freed: parse with a parser made in it, and forget that parser (its
+        // memory goes with the heap; the parse already destroyed its external scanner, whose
+        // memory is the C allocator's).
+        let mut parser = new_parser()?;
+        let tree = parse_with(&mut parser, lang, text, deadline, budget);
+        std::mem::forget(parser);
+        return tree;
+    }
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = &mut parsers[lang.index()];
         if slot.is_none() {
-            let mut parser = Parser::new();
-            parser
-                .set_language(&lang.grammar())
-                .map_err(|e| ParseError::Grammar(lang.name(), e.to_string()))?;
-            *slot = Some(parser);
+            *slot = Some(new_parser()?);
         }
         let parser = slot.as_mut().ok_or(ParseError::NoTree(lang.name()))?;
+        parse_with(parser, lang, text, deadline, budget)
+    })
+}
+
+fn parse_with(
+    parser: &mut Parser,
+    lang: Language,
+    text: &str,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<Tree, ParseError> {
+    {
         let mut timed_out = false;
         // Called by tree-sitter every 100 parse operations; returning true cancels.
         let mut over_budget = |_: &ParseState| {
@@ -135,7 +160,7 @@ fn parse_by(
                 })
             }
         }
-    })
+    }
 }
 
 /// The grammar's own tree for `text`, without any rewrite (for tests of the rewrites).
