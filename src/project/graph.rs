@@ -861,25 +861,27 @@ fn imports_digest(language: Language, imports: &[Import]) -> u64 {
     digest_str(&text)
 }
 
-/// Builds the graph of the analyzed files and runs the enabled graph rules; sets fan-in and
+/// Whether any graph rule is on.
+pub(super) fn wanted(base: &Profile, ctx: &Context) -> bool {
+    enabled(base, &crate::rules::import_cycle::META)
+        || enabled(base, &crate::rules::unresolved_import::META)
+        || (enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty())
+}
+
+/// Runs the enabled graph rules on the resolved graph of the analyzed files; sets fan-in and
 /// fan-out.
 pub(super) fn run_rules(
     files: &mut [Analyzed],
     base: &Profile,
-    go_mod: Option<&str>,
+    graph: &Graph,
     ctx: &Context,
-    run: &mut ProjectRun,
-) -> Option<GraphSummary> {
+) -> GraphSummary {
     let cycle_meta = &crate::rules::import_cycle::META;
     let unresolved_meta = &crate::rules::unresolved_import::META;
     let want_cycles = enabled(base, cycle_meta);
     let want_unresolved = enabled(base, unresolved_meta);
     let want_contracts =
         enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty();
-    if !want_cycles && !want_unresolved && !want_contracts {
-        return None;
-    }
-    let graph = graph_of(files, go_mod, ctx, run);
     let mut summary = GraphSummary {
         files: files.len() as u64,
         edges: graph.edges.len() as u64,
@@ -887,7 +889,7 @@ pub(super) fn run_rules(
         unresolved: graph.unresolved.len() as u64,
         cycles: 0,
     };
-    set_fan(files, &graph);
+    set_fan(files, graph);
     if want_unresolved {
         for (f, spec, line) in &graph.unresolved {
             let message = format!("`{spec}` names no file of the project");
@@ -900,29 +902,28 @@ pub(super) fn run_rules(
         }
     }
     if want_contracts {
-        super::contracts::check(files, &graph, ctx.contracts);
+        super::contracts::check(files, graph, ctx.contracts);
     }
     if want_cycles {
-        let (adjacency, line_of) = loading_edges(&graph, files.len());
+        let (adjacency, line_of) = loading_edges(graph, files.len());
         let components = cycles(&adjacency);
         summary.cycles = components.len() as u64;
         for component in &components {
             report_cycle(files, &adjacency, &line_of, component);
         }
     }
-    Some(summary)
+    summary
 }
 
 /// The resolved graph: the saved one when no file's path, language or imports changed and
 /// `go.mod` did not either; else resolved afresh (and saved).
-fn graph_of(
-    files: &[Analyzed],
+pub(super) fn graph_of(
+    nodes: &[Node],
     go_mod: Option<&str>,
     ctx: &Context,
     run: &mut ProjectRun,
 ) -> Graph {
-    let nodes: Vec<Node> = files.iter().map(|f| Node::of(f.record)).collect();
-    let js = js_config(&nodes, ctx.root);
+    let js = js_config(nodes, ctx.root);
     run.warnings.extend(js.warnings.iter().cloned());
     let inputs = state::Inputs {
         settings: format!(
@@ -947,7 +948,7 @@ fn graph_of(
             graph
         }
         Err((mut why, previous)) => {
-            let resolver = Resolver::new(&nodes, go_mod, Some(&js))
+            let resolver = Resolver::new(nodes, go_mod, Some(&js))
                 .with_include_dirs(&ctx.contracts.include_dirs);
             // The files under the same settings resolve as before, but for the files whose
             // imports changed, the new ones, and those that looked up what an added or deleted
@@ -962,9 +963,9 @@ fn graph_of(
                         redo.len(),
                         nodes.len() - redo.len()
                     );
-                    rebuild(carried, &nodes, &resolver, &redo)
+                    rebuild(carried, nodes, &resolver, &redo)
                 }
-                None => build(&nodes, &resolver),
+                None => build(nodes, &resolver),
             };
             run.reuse.push(why);
             state::save(ctx.state_cache(), "import graph", inputs, &graph);

@@ -123,24 +123,66 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     let mut files = analyzed(outcomes, ctx.rules);
     let mut run = ProjectRun::default();
     let base = ctx.rules.base();
-    let timed = |run: &mut ProjectRun, since: std::time::Instant| {
+    let timed = |run: &mut ProjectRun, took: std::time::Duration| {
         if let Some(r) = run.reuse.last_mut() {
-            r.ms = since.elapsed().as_secs_f64() * 1e3;
+            r.ms = took.as_secs_f64() * 1e3;
         }
     };
-    if enabled(base, &crate::rules::duplicate_code::META) {
-        let start = std::time::Instant::now();
-        run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
-        timed(&mut run, start);
+    // The graph is resolved from the files' paths and imports alone: lent to a thread of its
+    // own, it is resolved while the duplicates are found, and given back.
+    let want_graph = graph::wanted(base, ctx);
+    let imports: Vec<Vec<crate::facts::Import>> = files
+        .iter_mut()
+        .map(|f| std::mem::take(&mut f.record.facts.imports))
+        .collect();
+    let paths: Vec<(String, crate::lang::Language)> = files
+        .iter()
+        .map(|f| (f.record.rel.clone(), f.record.language))
+        .collect();
+    let mut graph_run = ProjectRun::default();
+    let resolved = std::thread::scope(|scope| {
+        let resolving = want_graph.then(|| {
+            let (paths, imports, graph_run) = (&paths, &imports, &mut graph_run);
+            scope.spawn(move || {
+                let start = std::time::Instant::now();
+                let nodes: Vec<graph::Node> = paths
+                    .iter()
+                    .zip(imports)
+                    .map(|((rel, language), imports)| graph::Node {
+                        rel,
+                        language: *language,
+                        imports,
+                    })
+                    .collect();
+                // Resolver inputs besides the files: the Go module path (bounded read;
+                // absent is fine).
+                let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
+                    .ok()
+                    .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
+                let graph = graph::graph_of(&nodes, go_mod.as_deref(), ctx, graph_run);
+                (graph, start.elapsed())
+            })
+        });
+        if enabled(base, &crate::rules::duplicate_code::META) {
+            let start = std::time::Instant::now();
+            run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
+            timed(&mut run, start.elapsed());
+        }
+        resolving.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    });
+    for (file, imports) in files.iter_mut().zip(imports) {
+        file.record.facts.imports = imports;
     }
-    let start = std::time::Instant::now();
-    // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
-    let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
-        .ok()
-        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
-    run.summary.imports = graph::run_rules(&mut files, base, go_mod.as_deref(), ctx, &mut run);
-    if run.summary.imports.is_some() {
-        timed(&mut run, start);
+    if let Some((graph, resolving)) = resolved {
+        let start = std::time::Instant::now();
+        run.summary.imports = Some(graph::run_rules(&mut files, base, &graph, ctx));
+        run.warnings.append(&mut graph_run.warnings);
+        run.reuse.append(&mut graph_run.reuse);
+        timed(&mut run, resolving + start.elapsed());
     }
     for file in &mut files {
         judge_project_suppressions(file);
