@@ -198,6 +198,7 @@ impl Tokens {
     }
 
     /// Token `i` as compared: its kind, or with `exact` its kind and text hash.
+    #[inline]
     pub fn value(&self, i: usize, exact: bool) -> u32 {
         let kind = u32::from(self.kinds[i]) << 16;
         if exact {

@@ -703,7 +703,8 @@ impl Detector<'_> {
                 if input.tokens.len() >= self.min_tokens {
                     // One family (JavaScript/TypeScript, C/C++) shares its hashes.
                     let seed = crate::facts::tokens::family(input.language).index() as u64 + 1;
-                    let value = |i| self.value(f, i);
+                    let (tokens, exact) = (&input.tokens, self.settings.exact);
+                    let value = |i| tokens.value(i, exact);
                     winnow(input.tokens.len(), self.k, self.w, seed, value, |pos, h| {
                         kept.push(((h >> 32) as u32, f as u32, pos as u32));
                     });
@@ -773,36 +774,47 @@ fn winnow(
     mut keep: impl FnMut(usize, u64),
 ) {
     const BASE: u64 = 0x0000_0100_0000_01b3;
+    if n < k || k == 0 || w == 0 {
+        return;
+    }
     let top = (1..k).fold(1u64, |p, _| p.wrapping_mul(BASE));
+    let salt = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut h = (0..k).fold(0u64, |h, i| {
         h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
     });
     let windows = n + 1 - k;
     let mut hashes = Vec::with_capacity(windows);
-    for i in 0..windows {
-        if i > 0 {
-            h = h
-                .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
-                .wrapping_mul(BASE)
-                .wrapping_add(u64::from(value(i + k - 1)) + 1);
-        }
-        hashes.push(mix(h ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+    hashes.push(mix(h ^ salt));
+    for i in 1..windows {
+        h = h
+            .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
+            .wrapping_mul(BASE)
+            .wrapping_add(u64::from(value(i + k - 1)) + 1);
+        hashes.push(mix(h ^ salt));
     }
-    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    // The minimum of every `w` consecutive hashes, the rightmost of equal ones: a ring of
+    // candidates (position, hash), positions rising and hashes strictly rising from the
+    // oldest. It never holds more than `w + 1`.
+    let size = (w + 1).next_power_of_two();
+    let mask = size - 1;
+    let mut ring = vec![(0usize, 0u64); size];
+    let (mut head, mut tail) = (0usize, 0usize);
     let mut last = usize::MAX;
-    for i in 0..windows {
-        while queue.back().is_some_and(|&j| hashes[j] >= hashes[i]) {
-            queue.pop_back();
+    let first = w.min(windows);
+    for (i, &hash) in hashes.iter().enumerate() {
+        while tail != head && ring[(tail - 1) & mask].1 >= hash {
+            tail -= 1;
         }
-        queue.push_back(i);
-        while queue.front().is_some_and(|&j| j + w <= i) {
-            queue.pop_front();
+        ring[tail & mask] = (i, hash);
+        tail += 1;
+        while ring[head & mask].0 + w <= i {
+            head += 1;
         }
         // A file shorter than one winnowing window still keeps its minimum.
-        if i + 1 >= w.min(windows) {
-            let min = queue[0];
+        if i + 1 >= first {
+            let (min, min_hash) = ring[head & mask];
             if min != last {
-                keep(min, hashes[min]);
+                keep(min, min_hash);
                 last = min;
             }
         }
