@@ -214,29 +214,141 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
         return;
     }
     let line_of = |f: &Finding| (f.start_line.max(1) - 1) as usize;
-    let last = findings.iter().map(line_of).max().unwrap_or(0);
-    let hashes = line_hash_values(text, last + 1);
-    // Only the hashes of lines with a finding need their ordinal (`:k`): count those alone,
-    // and format nothing else.
-    let wanted: std::collections::HashSet<u64> = findings
-        .iter()
-        .filter_map(|f| hashes.get(line_of(f)).copied())
-        .collect();
+    let mut wanted: Vec<usize> = findings.iter().map(line_of).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // (line, hash) of the lines with a finding and of every line that may share a hash with
+    // one, in order: the ordinal (`:k`) of a line is its place among the listed lines of its
+    // hash.
+    let listed: Vec<(usize, u64)> = if text.is_ascii() {
+        ascii_candidates(text.as_bytes(), &wanted)
+    } else {
+        let last = wanted.last().copied().unwrap_or(0);
+        line_hash_values(text, last + 1)
+            .into_iter()
+            .enumerate()
+            .collect()
+    };
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let mut ordinals = vec![0u32; hashes.len()];
-    for (ordinal, hash) in ordinals.iter_mut().zip(&hashes) {
-        if wanted.contains(hash) {
-            let n = seen.entry(*hash).or_insert(0);
+    let mut found: std::collections::HashMap<usize, (u64, u32)> =
+        std::collections::HashMap::with_capacity(wanted.len());
+    let hashes: std::collections::HashSet<u64> = listed
+        .iter()
+        .filter(|(line, _)| wanted.binary_search(line).is_ok())
+        .map(|&(_, hash)| hash)
+        .collect();
+    for &(line, hash) in &listed {
+        if hashes.contains(&hash) {
+            let n = seen.entry(hash).or_insert(0);
             *n += 1;
-            *ordinal = *n;
+            if wanted.binary_search(&line).is_ok() {
+                found.insert(line, (hash, *n));
+            }
         }
     }
     for f in findings {
-        let i = line_of(f);
-        if let (Some(h), Some(n)) = (hashes.get(i), ordinals.get(i)) {
+        if let Some((h, n)) = found.get(&line_of(f)) {
             f.line_hash = format!("{h:x}:{n}");
         }
     }
+}
+
+/// For ASCII text, the (line, hash) of the `wanted` lines (sorted) and of the earlier lines
+/// that may share a hash with one: those whose first eight units equal a wanted line's (two
+/// windows that differ there hash alike only by a 64-bit collision). Every line's start is
+/// found, but only these are hashed: a few per file instead of every character's step.
+fn ascii_candidates(bytes: &[u8], wanted: &[usize]) -> Vec<(usize, u64)> {
+    let Some(&last) = wanted.last() else {
+        return Vec::new();
+    };
+    // Line starts up to the last wanted line: after LF, after CRLF, after a lone CR.
+    let mut starts = Vec::with_capacity(last + 1);
+    starts.push(0usize);
+    for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if starts.len() > last {
+            break;
+        }
+        match bytes[at] {
+            b'\r' if bytes.get(at + 1) == Some(&b'\n') => {}
+            _ => starts.push(at + 1),
+        }
+    }
+    // Eight units a byte each: ASCII, with the end-of-file mark as 0xFF.
+    let key = |start: usize| -> u64 {
+        let mut key = 0u64;
+        let mut taken = 0;
+        let mut at = start;
+        while taken < 8 {
+            let Some(&b) = bytes.get(at) else {
+                // The end-of-file mark, then zeros.
+                key = (key << 8) | 0xFF;
+                return key << (8 * (7 - taken));
+            };
+            at += 1;
+            let unit = match b {
+                b' ' | b'\t' => continue,
+                b'\r' => {
+                    if bytes.get(at) == Some(&b'\n') {
+                        at += 1;
+                    }
+                    b'\n'
+                }
+                _ => b,
+            };
+            key = (key << 8) | u64::from(unit);
+            taken += 1;
+        }
+        key
+    };
+    let hash = |start: usize| -> u64 {
+        let mut hash = 0u64;
+        let mut taken = 0;
+        let mut at = start;
+        while taken < LINE_HASH_WINDOW {
+            let Some(&b) = bytes.get(at) else {
+                // The end-of-file mark, then zeros.
+                hash = hash.wrapping_mul(37).wrapping_add(0xFFFF);
+                for _ in taken + 1..LINE_HASH_WINDOW {
+                    hash = hash.wrapping_mul(37);
+                }
+                return hash;
+            };
+            at += 1;
+            let unit = match b {
+                b' ' | b'\t' => continue,
+                b'\r' => {
+                    if bytes.get(at) == Some(&b'\n') {
+                        at += 1;
+                    }
+                    b'\n'
+                }
+                _ => b,
+            };
+            hash = hash.wrapping_mul(37).wrapping_add(u64::from(unit));
+            taken += 1;
+        }
+        hash
+    };
+    let mut keys: Vec<u64> = wanted
+        .iter()
+        .filter_map(|&line| starts.get(line))
+        .map(|&start| key(start))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut is_wanted = vec![false; starts.len()];
+    for &line in wanted {
+        if let Some(w) = is_wanted.get_mut(line) {
+            *w = true;
+        }
+    }
+    starts
+        .iter()
+        .zip(is_wanted)
+        .enumerate()
+        .filter(|&(_, (&start, wanted))| wanted || keys.binary_search(&key(start)).is_ok())
+        .map(|(line, (&start, _))| (line, hash(start)))
+        .collect()
 }
 
 /// Window of the line hash: this many characters, white space left out, from each line's
@@ -431,6 +543,36 @@ mod tests {
             set_line_hashes(&mut findings, text);
             for f in &findings {
                 assert_eq!(f.line_hash, expected[f.start_line as usize - 1], "{text:?}");
+            }
+        }
+    }
+
+    // The ASCII path hashes only the lines that can matter; it must give every line with a
+    // finding what hashing the whole text gives, ordinal included.
+    #[test]
+    fn finding_line_hashes_equal_the_whole_text_hashes_on_random_text() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let pieces = [
+            "x = 1", "  ", "\t", "\n", "\r\n", "\r", "if a:", "}", "", " \n", "ab",
+        ];
+        for round in 0..400 {
+            let mut text = String::new();
+            for _ in 0..rng.usize(0..60) {
+                text.push_str(pieces[rng.usize(..pieces.len())]);
+            }
+            if round % 3 == 0 {
+                text = text.repeat(rng.usize(1..5));
+            }
+            let all = line_hashes(&text);
+            let mut findings: Vec<Finding> = (0..rng.usize(1..6))
+                .map(|_| eval_at(rng.u32(1..=all.len() as u32 + 2)))
+                .collect();
+            set_line_hashes(&mut findings, &text);
+            for f in &findings {
+                let expected = all
+                    .get(f.start_line as usize - 1)
+                    .map_or("", String::as_str);
+                assert_eq!(f.line_hash, expected, "line {} of {text:?}", f.start_line);
             }
         }
     }
