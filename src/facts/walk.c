@@ -19,22 +19,29 @@
 #include "./subtree.h"
 #include "./tree.h"
 
+// A child as a frame finds it: where it starts, its structural index (extras not counted) and
+// its alias in the parent's production.
 typedef struct {
-  // The node whose children this frame goes through (visible, the root, or hidden).
-  Subtree owner;
+  const Subtree *subtree;
+  Length position;
+  uint32_t structural;
+  TSSymbol alias;
+  bool extra;
+} Child;
+
+typedef struct {
+  // The node whose children this frame goes through (visible, the root, or hidden), as its
+  // own parent's frame found it (for field names seen through hidden nodes).
+  Child owner;
+  bool owner_visible;
   const TSSymbol *alias_sequence;
   // Start (after its padding) of the child at `index`.
   Length position;
   uint32_t index;
-  // Structural index (extras not counted) of the child at `index`.
+  // Structural index of the child at `index`.
   uint32_t structural;
   // Depth of the visible nodes found in this frame (the root is at 0).
   uint32_t depth;
-  // For field names seen through hidden nodes: the owner's structural index in the frame
-  // below, and whether it is visible (or the root) or an extra.
-  uint32_t owner_structural;
-  bool owner_visible;
-  bool owner_extra;
 } Frame;
 
 typedef struct {
@@ -42,12 +49,9 @@ typedef struct {
   Frame *frames;
   uint32_t size;
   uint32_t capacity;
-  // The node yielded last.
-  const Subtree *current;
-  Length current_position;
-  uint32_t current_structural;
+  // The node yielded last, and its depth.
+  Child current;
   uint32_t current_depth;
-  bool current_extra;
   // 0: the root is next; 1: walking; 2: done.
   uint8_t state;
 } WtfcbWalk;
@@ -76,7 +80,8 @@ void wtfcb_walk_delete(WtfcbWalk *self) {
   free(self);
 }
 
-static void push(WtfcbWalk *self, Frame frame) {
+// Starts going through the children of `owner`, whose visible nodes are at `depth`.
+static void push(WtfcbWalk *self, Child owner, bool visible, uint32_t depth) {
   if (self->size == self->capacity) {
     uint32_t capacity = self->capacity ? self->capacity * 2 : 64;
     Frame *frames = realloc(self->frames, (size_t)capacity * sizeof(Frame));
@@ -84,95 +89,83 @@ static void push(WtfcbWalk *self, Frame frame) {
     self->frames = frames;
     self->capacity = capacity;
   }
-  self->frames[self->size++] = frame;
-}
-
-static Frame frame_of(const TSTree *tree, Subtree owner, Length position, uint32_t depth,
-                      uint32_t owner_structural, bool owner_visible, bool owner_extra) {
-  return (Frame){
+  uint16_t production = owner.subtree->ptr->production_id;
+  self->frames[self->size++] = (Frame){
     .owner = owner,
-    .alias_sequence = ts_language_alias_sequence(tree->language, owner.ptr->production_id),
-    .position = position,
+    .owner_visible = visible,
+    .alias_sequence = ts_language_alias_sequence(self->tree->language, production),
+    .position = owner.position,
     .index = 0,
     .structural = 0,
     .depth = depth,
-    .owner_structural = owner_structural,
-    .owner_visible = owner_visible,
-    .owner_extra = owner_extra,
   };
 }
 
-static void yield(WtfcbWalk *self, const Subtree *subtree, Length position, TSSymbol alias,
-                  WtfcbStep *out) {
+// The child at the frame's index; moves the frame past it.
+static Child take(Frame *frame) {
+  uint32_t count = frame->owner.subtree->ptr->child_count;
+  const Subtree *children = ts_subtree_children(*frame->owner.subtree);
+  const Subtree *subtree = &children[frame->index];
+  Child child = {subtree, frame->position, frame->structural, 0, ts_subtree_extra(*subtree)};
+  if (!child.extra) {
+    if (frame->alias_sequence) child.alias = frame->alias_sequence[frame->structural];
+    frame->structural++;
+  }
+  frame->position = length_add(frame->position, ts_subtree_size(*subtree));
+  frame->index++;
+  if (frame->index < count) {
+    frame->position = length_add(frame->position, ts_subtree_padding(children[frame->index]));
+  }
+  return child;
+}
+
+// Makes `child`, at `depth`, the node yielded last, and describes it in `out`.
+static void yield(WtfcbWalk *self, Child child, uint32_t depth, WtfcbStep *out) {
+  self->current = child;
+  self->current_depth = depth;
+  Length start = child.position;
   out->node = (TSNode){
-    {position.bytes, position.extent.row, position.extent.column, alias},
-    subtree,
+    {start.bytes, start.extent.row, start.extent.column, child.alias},
+    child.subtree,
     self->tree,
   };
-  out->child_count = ts_subtree_visible_child_count(*subtree);
-  Length end = length_add(position, ts_subtree_size(*subtree));
+  out->child_count = ts_subtree_visible_child_count(*child.subtree);
+  out->depth = depth;
+  Length end = length_add(start, ts_subtree_size(*child.subtree));
   out->end_byte = end.bytes;
   out->end_point = end.extent;
-  out->depth = self->current_depth;
-  TSSymbol symbol = alias ? alias : ts_subtree_symbol(*subtree);
+  TSSymbol symbol = child.alias ? child.alias : ts_subtree_symbol(*child.subtree);
   out->symbol = ts_language_public_symbol(self->tree->language, symbol);
 }
 
 // Moves to the next visible node in preorder, into the children of the node yielded last when
 // `descend` is set; false once the tree is done.
 bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
+  if (self->state == 2) return false;
   if (self->state == 0) {
     self->state = 1;
-    self->current = &self->tree->root;
-    self->current_position = ts_subtree_padding(self->tree->root);
-    self->current_structural = 0;
-    self->current_depth = 0;
-    self->current_extra = false;
-    yield(self, self->current, self->current_position, 0, out);
+    const Subtree *root = &self->tree->root;
+    Child child = {root, ts_subtree_padding(*root), 0, 0, false};
+    yield(self, child, 0, out);
     return true;
   }
-  if (self->state == 2) return false;
-  if (descend && ts_subtree_visible_child_count(*self->current) > 0) {
-    push(self, frame_of(self->tree, *self->current, self->current_position,
-                        self->current_depth + 1, self->current_structural, true,
-                        self->current_extra));
+  if (descend && ts_subtree_visible_child_count(*self->current.subtree) > 0) {
+    push(self, self->current, true, self->current_depth + 1);
   }
   while (self->size > 0) {
     Frame *frame = &self->frames[self->size - 1];
-    uint32_t count = frame->owner.ptr->child_count;
-    if (frame->index == count) {
+    if (frame->index == frame->owner.subtree->ptr->child_count) {
       self->size--;
       continue;
     }
-    const Subtree *children = ts_subtree_children(frame->owner);
-    const Subtree *child = &children[frame->index];
-    Length position = frame->position;
-    uint32_t structural = frame->structural;
-    bool extra = ts_subtree_extra(*child);
-    TSSymbol alias = 0;
-    if (!extra) {
-      if (frame->alias_sequence) alias = frame->alias_sequence[structural];
-      frame->structural++;
-    }
-    frame->position = length_add(frame->position, ts_subtree_size(*child));
-    frame->index++;
-    if (frame->index < count) {
-      frame->position = length_add(frame->position, ts_subtree_padding(children[frame->index]));
-    }
     uint32_t depth = frame->depth;
-    if (ts_subtree_visible(*child) || alias) {
-      self->current = child;
-      self->current_position = position;
-      self->current_structural = structural;
-      self->current_depth = depth;
-      self->current_extra = extra;
-      yield(self, child, position, alias, out);
+    Child child = take(frame);
+    if (ts_subtree_visible(*child.subtree) || child.alias) {
+      yield(self, child, depth, out);
       return true;
     }
     // A hidden node: its visible descendants are children of the visible node above.
-    if (ts_subtree_visible_child_count(*child) > 0) {
-      push(self, frame_of(self->tree, *child, position, depth, structural, false, extra));
-    }
+    if (ts_subtree_visible_child_count(*child.subtree) > 0) push(self, child, false, depth);
   }
   self->state = 2;
   return false;
@@ -183,19 +176,17 @@ bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
 // and through the hidden nodes above it; 0 for none.
 TSFieldId wtfcb_walk_field(const WtfcbWalk *self) {
   if (self->state != 1 || self->size == 0) return 0;
-  uint32_t structural = self->current_structural;
-  bool extra = self->current_extra;
-  for (uint32_t i = self->size; i > 0; i--) {
+  Child entry = self->current;
+  for (uint32_t i = self->size; i > 0 && !entry.extra; i--) {
     const Frame *frame = &self->frames[i - 1];
-    if (extra) break;
     const TSFieldMapEntry *map, *end;
-    ts_language_field_map(self->tree->language, frame->owner.ptr->production_id, &map, &end);
+    uint16_t production = frame->owner.subtree->ptr->production_id;
+    ts_language_field_map(self->tree->language, production, &map, &end);
     for (; map < end; map++) {
-      if (!map->inherited && map->child_index == structural) return map->field_id;
+      if (!map->inherited && map->child_index == entry.structural) return map->field_id;
     }
     if (frame->owner_visible) break;
-    structural = frame->owner_structural;
-    extra = frame->owner_extra;
+    entry = frame->owner;
   }
   return 0;
 }
