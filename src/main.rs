@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         }
         wtfcb::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
     };
+    wtfcb::alloc::exits_after_run();
     let stdout = io::stdout();
     let mut out = BufWriter::new(anstream::AutoStream::new(stdout.lock(), choice));
     let mut err = io::stderr();

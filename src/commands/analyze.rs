@@ -257,7 +257,9 @@ pub fn run_with(
     if settings.verbosity == Verbosity::Verbose {
         write_verbose(&report, project, &nested_configs, err)?;
     }
-    Ok(super::exit_status(report.summary.analysis_failures, failed))
+    let status = super::exit_status(report.summary.analysis_failures, failed);
+    crate::alloc::discard(report);
+    Ok(status)
 }
 
 /// What a shard and a merge agree on before the split: the whole walk and every setting.
