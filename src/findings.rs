@@ -253,6 +253,40 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     }
 }
 
+/// Folds the first `n` units of the stream GitHub's line hash reads from byte `start` of ASCII
+/// text: spaces and tabs left out, CR and CRLF read as LF, then an end-of-file mark (0xFFFF)
+/// and zeros.
+#[inline(always)]
+fn fold_units(bytes: &[u8], start: usize, n: usize, f: impl Fn(u64, u64) -> u64) -> u64 {
+    let mut acc = 0u64;
+    let mut taken = 0;
+    let mut at = start;
+    while taken < n {
+        let unit = match bytes.get(at) {
+            None if at == bytes.len() => {
+                at += 1;
+                0xFFFF
+            }
+            None => 0,
+            Some(b' ' | b'\t') => {
+                at += 1;
+                continue;
+            }
+            Some(b'\r') => {
+                at += 1 + usize::from(bytes.get(at + 1) == Some(&b'\n'));
+                u64::from(b'\n')
+            }
+            Some(&b) => {
+                at += 1;
+                u64::from(b)
+            }
+        };
+        acc = f(acc, unit);
+        taken += 1;
+    }
+    acc
+}
+
 /// For ASCII text, the (line, hash) of the `wanted` lines (sorted) and of the earlier lines
 /// that may share a hash with one: those whose first eight units equal a wanted line's (two
 /// windows that differ there hash alike only by a 64-bit collision). Every line's start is
@@ -274,60 +308,11 @@ fn ascii_candidates(bytes: &[u8], wanted: &[usize]) -> Vec<(usize, u64)> {
         }
     }
     // Eight units a byte each: ASCII, with the end-of-file mark as 0xFF.
-    let key = |start: usize| -> u64 {
-        let mut key = 0u64;
-        let mut taken = 0;
-        let mut at = start;
-        while taken < 8 {
-            let Some(&b) = bytes.get(at) else {
-                // The end-of-file mark, then zeros.
-                key = (key << 8) | 0xFF;
-                return key << (8 * (7 - taken));
-            };
-            at += 1;
-            let unit = match b {
-                b' ' | b'\t' => continue,
-                b'\r' => {
-                    if bytes.get(at) == Some(&b'\n') {
-                        at += 1;
-                    }
-                    b'\n'
-                }
-                _ => b,
-            };
-            key = (key << 8) | u64::from(unit);
-            taken += 1;
-        }
-        key
-    };
-    let hash = |start: usize| -> u64 {
-        let mut hash = 0u64;
-        let mut taken = 0;
-        let mut at = start;
-        while taken < LINE_HASH_WINDOW {
-            let Some(&b) = bytes.get(at) else {
-                // The end-of-file mark, then zeros.
-                hash = hash.wrapping_mul(37).wrapping_add(0xFFFF);
-                for _ in taken + 1..LINE_HASH_WINDOW {
-                    hash = hash.wrapping_mul(37);
-                }
-                return hash;
-            };
-            at += 1;
-            let unit = match b {
-                b' ' | b'\t' => continue,
-                b'\r' => {
-                    if bytes.get(at) == Some(&b'\n') {
-                        at += 1;
-                    }
-                    b'\n'
-                }
-                _ => b,
-            };
-            hash = hash.wrapping_mul(37).wrapping_add(u64::from(unit));
-            taken += 1;
-        }
-        hash
+    let key = |start: usize| fold_units(bytes, start, 8, |k, unit| (k << 8) | unit.min(0xFF));
+    let hash = |start: usize| {
+        fold_units(bytes, start, LINE_HASH_WINDOW, |h, unit| {
+            h.wrapping_mul(37).wrapping_add(unit)
+        })
     };
     let mut keys: Vec<u64> = wanted
         .iter()
