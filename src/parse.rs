@@ -94,6 +94,8 @@ fn error_nodes(tree: &Tree) -> usize {
     count
 }
 
+/// Parses `text` with this thread's parser for `lang` (made on first use and kept), or, under a
+/// scratch heap ([`crate::alloc::Scratch`]), with a parser made for this parse alone.
 fn parse_by(
     lang: Language,
     text: &str,
@@ -128,6 +130,7 @@ fn parse_by(
     })
 }
 
+/// One parse with `parser`, cancelled once `deadline` passes.
 fn parse_with(
     parser: &mut Parser,
     lang: Language,
@@ -135,30 +138,28 @@ fn parse_with(
     deadline: Instant,
     budget: Duration,
 ) -> Result<Tree, ParseError> {
-    {
-        let mut timed_out = false;
-        // Called by tree-sitter every 100 parse operations; returning true cancels.
-        let mut over_budget = |_: &ParseState| {
-            timed_out = Instant::now() >= deadline;
-            timed_out
-        };
-        let bytes = text.as_bytes();
-        let tree = parser.parse_with_options(
-            &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-            None,
-            Some(ParseOptions::new().progress_callback(&mut over_budget)),
-        );
-        match tree {
-            Some(tree) => Ok(tree),
-            None => {
-                // A cancelled parse leaves its state behind for a resumed call; drop it.
-                parser.reset();
-                Err(if timed_out {
-                    ParseError::TimedOut(budget)
-                } else {
-                    ParseError::NoTree(lang.name())
-                })
-            }
+    let mut timed_out = false;
+    // Called by tree-sitter every 100 parse operations; returning true cancels.
+    let mut over_budget = |_: &ParseState| {
+        timed_out = Instant::now() >= deadline;
+        timed_out
+    };
+    let bytes = text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
+        None,
+        Some(ParseOptions::new().progress_callback(&mut over_budget)),
+    );
+    match tree {
+        Some(tree) => Ok(tree),
+        None => {
+            // A cancelled parse leaves its state behind for a resumed call; drop it.
+            parser.reset();
+            Err(if timed_out {
+                ParseError::TimedOut(budget)
+            } else {
+                ParseError::NoTree(lang.name())
+            })
         }
     }
 }

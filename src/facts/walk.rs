@@ -4,8 +4,6 @@
 //! iterator on every step (see `walk.c`). The fact pass is its one user; the tests prove it
 //! equal to the cursor on every fixture, in every language, damaged or not.
 
-use std::marker::PhantomData;
-
 use tree_sitter::{ffi, Node, Point, Tree};
 
 #[repr(C)]
@@ -53,18 +51,13 @@ pub struct Step<'tree> {
 pub struct Walk<'tree> {
     raw: *mut RawWalk,
     tree: &'tree Tree,
-    _tree: PhantomData<&'tree Tree>,
 }
 
 impl<'tree> Walk<'tree> {
     pub fn new(tree: &'tree Tree) -> Walk<'tree> {
         // SAFETY: the tree is alive for 'tree, and the walk only reads it.
         let raw = unsafe { wtfcb_walk_new(tree_ptr(tree)) };
-        Walk {
-            raw,
-            tree,
-            _tree: PhantomData,
-        }
+        Walk { raw, tree }
     }
 
     /// The next visible node in preorder: the first child of the node returned last when
