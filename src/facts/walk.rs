@@ -1,5 +1,5 @@
 //! A preorder walk over a tree's visible nodes that yields what a `TreeCursor` walk reaches,
-//! with each node's kind and visible child count, at about a third of the cursor's cost: the
+//! with each node's kind and visible child count, in about half the cursor's instructions: the
 //! walk keeps one frame per level, hidden levels included, instead of rebuilding a child
 //! iterator on every step (see `walk.c`). The fact pass is its one user; the tests prove it
 //! equal to the cursor on every fixture, in every language, damaged or not.
