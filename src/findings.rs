@@ -220,15 +220,7 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     // (line, hash) of the lines with a finding and of every line that may share a hash with
     // one, in order: the ordinal (`:k`) of a line is its place among the listed lines of its
     // hash.
-    let listed: Vec<(usize, u64)> = if text.is_ascii() {
-        ascii_candidates(text.as_bytes(), &wanted)
-    } else {
-        let last = wanted.last().copied().unwrap_or(0);
-        line_hash_values(text, last + 1)
-            .into_iter()
-            .enumerate()
-            .collect()
-    };
+    let listed = candidates(text, &wanted);
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
     let mut found: std::collections::HashMap<usize, (u64, u32)> =
         std::collections::HashMap::with_capacity(wanted.len());
@@ -253,11 +245,12 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     }
 }
 
-/// Folds the first `n` units of the stream GitHub's line hash reads from byte `start` of ASCII
-/// text: spaces and tabs left out, CR and CRLF read as LF, then an end-of-file mark (0xFFFF)
-/// and zeros.
+/// Folds the first `n` units of the stream GitHub's line hash reads from byte `start` (a line's
+/// start) of `text`: UTF-16 code units, spaces and tabs left out, CR and CRLF read as LF, then
+/// an end-of-file mark (0xFFFF) and zeros.
 #[inline(always)]
-fn fold_units(bytes: &[u8], start: usize, n: usize, f: impl Fn(u64, u64) -> u64) -> u64 {
+fn fold_units(text: &str, start: usize, n: usize, f: impl Fn(u64, u64) -> u64) -> u64 {
+    let bytes = text.as_bytes();
     let mut acc = 0u64;
     let mut taken = 0;
     let mut at = start;
@@ -276,9 +269,27 @@ fn fold_units(bytes: &[u8], start: usize, n: usize, f: impl Fn(u64, u64) -> u64)
                 at += 1 + usize::from(bytes.get(at + 1) == Some(&b'\n'));
                 u64::from(b'\n')
             }
-            Some(&b) => {
+            Some(&b) if b < 0x80 => {
                 at += 1;
                 u64::from(b)
+            }
+            // A character past ASCII (`at` is on a boundary: it moves by whole characters):
+            // one unit, or two (a surrogate pair), of which only those up to `n` are read.
+            Some(_) => {
+                let c = text[at..].chars().next().unwrap_or_default();
+                at += c.len_utf8();
+                let mut pair = [0u16; 2];
+                let units = c.encode_utf16(&mut pair);
+                if let [high, low] = units {
+                    acc = f(acc, u64::from(*high));
+                    taken += 1;
+                    if taken == n {
+                        break;
+                    }
+                    u64::from(*low)
+                } else {
+                    u64::from(units[0])
+                }
             }
         };
         acc = f(acc, unit);
@@ -287,15 +298,17 @@ fn fold_units(bytes: &[u8], start: usize, n: usize, f: impl Fn(u64, u64) -> u64)
     acc
 }
 
-/// For ASCII text, the (line, hash) of the `wanted` lines (sorted) and of the earlier lines
-/// that may share a hash with one: those whose first eight units equal a wanted line's (two
-/// windows that differ there hash alike only by a 64-bit collision). Every line's start is
-/// found, but only these are hashed: a few per file instead of every character's step.
-fn ascii_candidates(bytes: &[u8], wanted: &[usize]) -> Vec<(usize, u64)> {
+/// The (line, hash) of the `wanted` lines (sorted) and of the earlier lines that may share a
+/// hash with one: those whose first eight units equal a wanted line's (two windows that differ
+/// there hash alike only by a 64-bit collision). Every line's start is found, but only these
+/// are hashed: a few per file instead of every character's step.
+fn candidates(text: &str, wanted: &[usize]) -> Vec<(usize, u64)> {
+    let bytes = text.as_bytes();
     let Some(&last) = wanted.last() else {
         return Vec::new();
     };
-    // Line starts up to the last wanted line: after LF, after CRLF, after a lone CR.
+    // Line starts up to the last wanted line: after LF, after CRLF, after a lone CR (bytes
+    // that UTF-8 never uses inside a character).
     let mut starts = Vec::with_capacity(last + 1);
     starts.push(0usize);
     for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
@@ -307,10 +320,11 @@ fn ascii_candidates(bytes: &[u8], wanted: &[usize]) -> Vec<(usize, u64)> {
             _ => starts.push(at + 1),
         }
     }
-    // Eight units a byte each: ASCII, with the end-of-file mark as 0xFF.
-    let key = |start: usize| fold_units(bytes, start, 8, |k, unit| (k << 8) | unit.min(0xFF));
+    // Eight units a byte each: ASCII as it is, the end-of-file mark and any other unit as 0xFF
+    // (equal streams still have equal keys).
+    let key = |start: usize| fold_units(text, start, 8, |k, unit| (k << 8) | unit.min(0xFF));
     let hash = |start: usize| {
-        fold_units(bytes, start, LINE_HASH_WINDOW, |h, unit| {
+        fold_units(text, start, LINE_HASH_WINDOW, |h, unit| {
             h.wrapping_mul(37).wrapping_add(unit)
         })
     };
@@ -539,7 +553,13 @@ mod tests {
     fn finding_line_hashes_equal_the_whole_text_hashes_on_random_text() {
         let mut rng = fastrand::Rng::with_seed(11);
         let pieces = [
-            "x = 1", "  ", "\t", "\n", "\r\n", "\r", "if a:", "}", "", " \n", "ab",
+            "x = 1", "  ", "\t", "\n", "\r\n", "\r", "if a:", "}", "", " \n", "ab", "é", "日本",
+            "😀", "a😀b",
+        ];
+        // A surrogate pair across the end of the window and of the eight-unit key.
+        let fixed = [
+            format!("{}😀\n", "a".repeat(LINE_HASH_WINDOW - 1)).repeat(3),
+            format!("{}😀b\r\n", "a".repeat(7)).repeat(3),
         ];
         for round in 0..400 {
             let mut text = String::new();
@@ -548,6 +568,9 @@ mod tests {
             }
             if round % 3 == 0 {
                 text = text.repeat(rng.usize(1..5));
+            }
+            if let Some(f) = fixed.get(round) {
+                text = f.clone();
             }
             let all = line_hashes(&text);
             let mut findings: Vec<Finding> = (0..rng.usize(1..6))

@@ -523,6 +523,9 @@ pub fn comment_markers(
     suppressions: &mut Vec<Suppression>,
 ) {
     let body = text(node, src);
+    if !may_hold_marker(body) {
+        return;
+    }
     let first_row = node.start_position().row;
     let first_col = node.start_position().column;
     for (i, line) in body.split('\n').enumerate() {
@@ -544,6 +547,18 @@ pub fn comment_markers(
             }
         }
     }
+}
+
+/// Whether `body` holds a tag or a `wtfcb:` anywhere: one pass over the bytes, before the
+/// search line by line that most comments do not need.
+fn may_hold_marker(body: &str) -> bool {
+    let bytes = body.as_bytes();
+    let holds = |at: usize| {
+        let rest = &bytes[at..];
+        rest.starts_with(b"wtfcb:") || TODO_TAGS.iter().any(|t| rest.starts_with(t.as_bytes()))
+    };
+    memchr::memchr3_iter(b'T', b'F', b'X', bytes).any(holds)
+        || memchr::memchr2_iter(b'H', b'w', bytes).any(holds)
 }
 
 /// The first tag that stands as a word of its own (`TODO:` yes, `TODOS` or `xTODO` no).
@@ -596,6 +611,21 @@ fn parse_directive(rest: &str, line: u32) -> Option<Suppression> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_test_passes_every_comment_with_a_marker() {
+        for tag in TODO_TAGS {
+            for body in [
+                format!("# {tag}: x"),
+                format!("/* a\n * b {tag}\n */"),
+                format!("{tag}"),
+            ] {
+                assert!(may_hold_marker(&body), "{body:?}");
+            }
+        }
+        assert!(may_hold_marker("x = 1  # wtfcb: ignore[eval-exec]"));
+        assert!(!may_hold_marker("/* The Fine Xylophone Has wtfcb ToDo */"));
+    }
 
     #[test]
     fn tags_must_be_words() {

@@ -783,25 +783,24 @@ fn winnow(
         h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
     });
     let windows = n + 1 - k;
-    let mut hashes = Vec::with_capacity(windows);
-    hashes.push(mix(h ^ salt));
-    for i in 1..windows {
-        h = h
-            .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
-            .wrapping_mul(BASE)
-            .wrapping_add(u64::from(value(i + k - 1)) + 1);
-        hashes.push(mix(h ^ salt));
-    }
     // The minimum of every `w` consecutive hashes, the rightmost of equal ones: a ring of
     // candidates (position, hash), positions rising and hashes strictly rising from the
-    // oldest. It never holds more than `w + 1`.
+    // oldest. It never holds more than `w + 1`. Hashes are rolled as the ring takes them,
+    // never stored (a file's hashes took 8 bytes a token of fresh memory).
     let size = (w + 1).next_power_of_two();
     let mask = size - 1;
     let mut ring = vec![(0usize, 0u64); size];
     let (mut head, mut tail) = (0usize, 0usize);
     let mut last = usize::MAX;
     let first = w.min(windows);
-    for (i, &hash) in hashes.iter().enumerate() {
+    for i in 0..windows {
+        if i > 0 {
+            h = h
+                .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
+                .wrapping_mul(BASE)
+                .wrapping_add(u64::from(value(i + k - 1)) + 1);
+        }
+        let hash = mix(h ^ salt);
         while tail != head && ring[(tail - 1) & mask].1 >= hash {
             tail -= 1;
         }
@@ -1000,6 +999,64 @@ mod tests {
         let exact = detect_in(&sources, true);
         let places: Vec<_> = exact.groups[0].regions.iter().map(|r| r.file).collect();
         assert_eq!(places, [0, 2], "the renamed copy is no Type-1 clone");
+    }
+
+    /// Winnowing by its definition: every window's hash computed afresh, and for every `w`
+    /// consecutive windows (all of them in a shorter file) the rightmost smallest, each
+    /// position once.
+    fn winnowed_by_definition(values: &[u32], k: usize, w: usize, seed: u64) -> Vec<(usize, u64)> {
+        const BASE: u64 = 0x0000_0100_0000_01b3;
+        if values.len() < k || k == 0 || w == 0 {
+            return Vec::new();
+        }
+        let salt = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let hashes: Vec<u64> = values
+            .windows(k)
+            .map(|win| {
+                let h = win.iter().fold(0u64, |h, &v| {
+                    h.wrapping_mul(BASE).wrapping_add(u64::from(v) + 1)
+                });
+                mix(h ^ salt)
+            })
+            .collect();
+        let mut kept: Vec<(usize, u64)> = Vec::new();
+        for end in w.min(hashes.len())..=hashes.len() {
+            let start = end.saturating_sub(w);
+            let (pos, hash) = (start..end)
+                .map(|i| (i, hashes[i]))
+                .min_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .unwrap();
+            if kept.last().map(|&(p, _)| p) != Some(pos) {
+                kept.push((pos, hash));
+            }
+        }
+        kept
+    }
+
+    #[test]
+    fn winnowing_keeps_the_rightmost_minimum_of_every_window() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..300 {
+            let n = (next() % 200) as usize;
+            // Few distinct values, so equal windows (and equal minima) are common.
+            let alphabet = 1 + next() % if round % 2 == 0 { 3 } else { 50 };
+            let values: Vec<u32> = (0..n).map(|_| (next() % alphabet) as u32).collect();
+            let k = 1 + (next() % 12) as usize;
+            let w = 1 + (next() % 20) as usize;
+            let mut kept = Vec::new();
+            winnow(n, k, w, round, |i| values[i], |pos, h| kept.push((pos, h)));
+            assert_eq!(
+                kept,
+                winnowed_by_definition(&values, k, w, round),
+                "n {n} k {k} w {w} values {values:?}"
+            );
+        }
     }
 
     #[test]
