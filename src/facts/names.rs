@@ -618,7 +618,7 @@ mod tests {
             for body in [
                 format!("# {tag}: x"),
                 format!("/* a\n * b {tag}\n */"),
-                format!("{tag}"),
+                tag.to_string(),
             ] {
                 assert!(may_hold_marker(&body), "{body:?}");
             }
