@@ -765,6 +765,12 @@ impl Detector<'_> {
 
 /// Calls `keep(position, hash)` for the winnowed `k`-token window hashes of one file: in every
 /// `w` consecutive windows, the smallest hash (the rightmost of equal ones), each once.
+///
+/// The minima come by blocks of `w` windows (van Herk; Gil and Werman): a window that starts
+/// in a block is the tail of that block, whose minima are taken right to left once per block,
+/// and the head of the next, whose minimum grows as the window moves. A minimum that changes
+/// is rare, so the branches are predictable, where a queue of candidates took a mispredicted
+/// branch about once a window.
 fn winnow(
     n: usize,
     k: usize,
@@ -774,50 +780,76 @@ fn winnow(
     mut keep: impl FnMut(usize, u64),
 ) {
     const BASE: u64 = 0x0000_0100_0000_01b3;
+    thread_local! {
+        /// The window hashes of the file and the tail minima of a block, kept per thread.
+        static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<usize>)> =
+            const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
     if n < k || k == 0 || w == 0 {
         return;
     }
     let top = (1..k).fold(1u64, |p, _| p.wrapping_mul(BASE));
     let salt = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let mut h = (0..k).fold(0u64, |h, i| {
-        h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
-    });
-    let windows = n + 1 - k;
-    // The minimum of every `w` consecutive hashes, the rightmost of equal ones: a ring of
-    // candidates (position, hash), positions rising and hashes strictly rising from the
-    // oldest. It never holds more than `w + 1`. Hashes are rolled as the ring takes them,
-    // never stored (a file's hashes took 8 bytes a token of fresh memory).
-    let size = (w + 1).next_power_of_two();
-    let mask = size - 1;
-    let mut ring = vec![(0usize, 0u64); size];
-    let (mut head, mut tail) = (0usize, 0usize);
-    let mut last = usize::MAX;
-    let first = w.min(windows);
-    for i in 0..windows {
-        if i > 0 {
+    SCRATCH.with_borrow_mut(|(hashes, tail)| {
+        hashes.clear();
+        let mut h = (0..k).fold(0u64, |h, i| {
+            h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
+        });
+        let windows = n + 1 - k;
+        hashes.reserve(windows);
+        hashes.push(mix(h ^ salt));
+        for i in 1..windows {
             h = h
                 .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
                 .wrapping_mul(BASE)
                 .wrapping_add(u64::from(value(i + k - 1)) + 1);
+            hashes.push(mix(h ^ salt));
         }
-        let hash = mix(h ^ salt);
-        while tail != head && ring[(tail - 1) & mask].1 >= hash {
-            tail -= 1;
-        }
-        ring[tail & mask] = (i, hash);
-        tail += 1;
-        while ring[head & mask].0 + w <= i {
-            head += 1;
-        }
+        let hashes = &hashes[..];
         // A file shorter than one winnowing window still keeps its minimum.
-        if i + 1 >= first {
-            let (min, min_hash) = ring[head & mask];
-            if min != last {
-                keep(min, min_hash);
-                last = min;
+        if windows < w {
+            let min = (0..windows).fold(0, |m, i| if hashes[i] <= hashes[m] { i } else { m });
+            keep(min, hashes[min]);
+            return;
+        }
+        tail.clear();
+        tail.resize(w, 0);
+        let mut last = usize::MAX;
+        // Blocks of windows `block..block + w`; a window starting at `j` covers `j..j + w`.
+        for block in (0..=windows - w).step_by(w) {
+            // tail[i]: the rightmost minimum of `block + i..block + w`.
+            let mut min = block + w - 1;
+            tail[w - 1] = min;
+            for i in (block..block + w - 1).rev() {
+                if hashes[i] < hashes[min] {
+                    min = i;
+                }
+                tail[i - block] = min;
+            }
+            // head: the rightmost minimum of `block + w..j + w`, none at the block's start.
+            let mut head = usize::MAX;
+            for j in block..(block + w).min(windows - w + 1) {
+                let pick = if j == block {
+                    tail[0]
+                } else {
+                    let new = j + w - 1;
+                    if head == usize::MAX || hashes[new] <= hashes[head] {
+                        head = new;
+                    }
+                    let t = tail[j - block];
+                    if hashes[head] <= hashes[t] {
+                        head
+                    } else {
+                        t
+                    }
+                };
+                if pick != last {
+                    keep(pick, hashes[pick]);
+                    last = pick;
+                }
             }
         }
-    }
+    });
 }
 
 /// Whether a token run is a shorter unit repeated (`x = f(x)` sixty times): a run of
