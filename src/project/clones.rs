@@ -720,6 +720,15 @@ impl Detector<'_> {
     /// extends the match both ways as far as it goes: the maximal equal run through them on
     /// their diagonal, `(start in a, end in a)`. It is the same from every place on the run.
     fn extend(&self, (fa, pa): (usize, usize), (fb, pb): (usize, usize)) -> Option<(usize, usize)> {
+        if !self.settings.exact {
+            // Kinds alone are compared: the equal runs of two byte strings, 8 bytes a step.
+            let (a, b) = (&self.files[fa].tokens.kinds, &self.files[fb].tokens.kinds);
+            let ahead = common_prefix(&a[pa..], &b[pb..]);
+            if ahead < self.k {
+                return None;
+            }
+            return Some((pa - common_suffix(&a[..pa], &b[..pb]), pa + ahead));
+        }
         if !(0..self.k).all(|j| self.eq((fa, pa + j), (fb, pb + j))) {
             return None;
         }
@@ -870,6 +879,45 @@ fn is_repetition(values: impl Iterator<Item = u32>) -> bool {
     }
     let period = v.len() - fail.last().copied().unwrap_or(0);
     period * 2 <= v.len()
+}
+
+/// How many bytes `a` and `b` begin with alike.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+    let mut i = 0;
+    while i + 8 <= n {
+        let differ = word(a, i) ^ word(b, i);
+        if differ != 0 {
+            // Little-endian: the first byte that differs is the lowest set one.
+            return i + (differ.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+}
+
+/// How many bytes `a` and `b` end with alike.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i - 8..i].try_into().unwrap_or_default());
+    let mut end = n;
+    while end >= 8 {
+        let differ = word(a, end) ^ word(b, end);
+        if differ != 0 {
+            // Little-endian: the last byte that differs is the highest set one.
+            return n - end + (differ.leading_zeros() / 8) as usize;
+        }
+        end -= 8;
+    }
+    n - end
+        + a[..end]
+            .iter()
+            .rev()
+            .zip(b[..end].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 /// A 64-bit finaliser (splitmix64), so the minimum of a window is a fair sample.
@@ -1063,6 +1111,28 @@ mod tests {
             }
         }
         kept
+    }
+
+    #[test]
+    fn common_prefixes_and_suffixes_are_counted_exactly() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        for _ in 0..2000 {
+            let len = rng.usize(0..40);
+            let a: Vec<u8> = (0..len).map(|_| rng.u8(0..3)).collect();
+            // A prefix or a suffix of `a`, sometimes changed in one place.
+            let cut = rng.usize(0..=len);
+            let mut b = if rng.bool() { a[..cut].to_vec() } else { a[cut..].to_vec() };
+            if !b.is_empty() && rng.bool() {
+                let i = rng.usize(..b.len());
+                b[i] = rng.u8(0..3);
+            }
+            let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+            assert_eq!(common_prefix(&a, &b), prefix, "{a:?} {b:?}");
+            assert_eq!(common_suffix(&a, &b), suffix, "{a:?} {b:?}");
+            assert_eq!(common_prefix(&b, &a), prefix);
+            assert_eq!(common_suffix(&b, &a), suffix);
+        }
     }
 
     #[test]
