@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    // Reporters always write styles; the stream strips them unless colour is wanted.
+    // Whether styles reach the output (the text report is the only writer of styles).
     let choice = match cli.color {
         // A part is binary: every byte must reach the file.
         _ if cli.writes_binary() => anstream::ColorChoice::Always,
@@ -49,7 +49,21 @@ fn main() -> ExitCode {
     };
     wtfcb::alloc::exits_after_run();
     let stdout = io::stdout();
-    let mut out = BufWriter::new(anstream::AutoStream::new(stdout.lock(), choice));
+    let stdout = stdout.lock();
+    // Without colour, reports write no styles, and their bytes reach the output unfiltered
+    // (stripping escape codes cost as much as writing the text report).
+    let choice = match choice {
+        anstream::ColorChoice::Auto => anstream::AutoStream::choice(&stdout),
+        choice => choice,
+    };
+    if choice == anstream::ColorChoice::Never {
+        wtfcb::report::analyze::write_plain();
+    }
+    let choice = match choice {
+        anstream::ColorChoice::Never => anstream::ColorChoice::Always,
+        choice => choice,
+    };
+    let mut out = BufWriter::new(anstream::AutoStream::new(stdout, choice));
     let mut err = io::stderr();
     let result = wtfcb::run(cli, &mut out, &mut err).and_then(|status| {
         out.flush()?;

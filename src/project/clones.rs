@@ -894,7 +894,11 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
         }
         i += 8;
     }
-    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// How many bytes `a` and `b` end with alike.
@@ -1121,13 +1125,22 @@ mod tests {
             let a: Vec<u8> = (0..len).map(|_| rng.u8(0..3)).collect();
             // A prefix or a suffix of `a`, sometimes changed in one place.
             let cut = rng.usize(0..=len);
-            let mut b = if rng.bool() { a[..cut].to_vec() } else { a[cut..].to_vec() };
+            let mut b = if rng.bool() {
+                a[..cut].to_vec()
+            } else {
+                a[cut..].to_vec()
+            };
             if !b.is_empty() && rng.bool() {
                 let i = rng.usize(..b.len());
                 b[i] = rng.u8(0..3);
             }
             let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-            let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+            let suffix = a
+                .iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
             assert_eq!(common_prefix(&a, &b), prefix, "{a:?} {b:?}");
             assert_eq!(common_suffix(&a, &b), suffix, "{a:?} {b:?}");
             assert_eq!(common_prefix(&b, &a), prefix);

@@ -376,9 +376,14 @@ pub struct TextOptions {
     pub concise: bool,
 }
 
-/// Styles of the text report (stripped by the output stream when colour is off).
+/// Styles of the text report: written as escape codes unless [`write_plain`] was called (the
+/// binary calls it when colour is off, and writes to its output unfiltered; other callers get
+/// the codes and strip them as they need).
 mod paint {
     use anstyle::{AnsiColor, Style};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub static PLAIN: AtomicBool = AtomicBool::new(false);
 
     pub const PATH: Style = Style::new().bold();
     pub const DIM: Style = Style::new().dimmed();
@@ -397,8 +402,18 @@ mod paint {
 
     /// `text` in `style`.
     pub fn it(style: Style, text: impl std::fmt::Display) -> String {
-        format!("{style}{text}{style:#}")
+        if PLAIN.load(Ordering::Relaxed) {
+            text.to_string()
+        } else {
+            format!("{style}{text}{style:#}")
+        }
     }
+}
+
+/// From now on, the text report is written without styles: for a binary whose output takes
+/// no colour, which can then skip filtering escape codes out of every byte it writes.
+pub fn write_plain() {
+    paint::PLAIN.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The most complex functions are listed for runs of at least this many files: for a handful

@@ -361,6 +361,27 @@ fn colour_follows_the_flag_and_the_conventions() {
     assert!(!esc(&[], &[("NO_COLOR", "1")]));
     // JSON never carries styles.
     assert!(!esc(&["--color", "always", "--format", "json"], &[]));
+    // Without colour the report is written plain, not styled and then filtered: the same text.
+    let text = |args: &[&str]| {
+        let out = wtfcb(&dir).arg("analyze").args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let styled = text(&["--color", "always"]);
+    let mut stripped = String::new();
+    let mut rest = styled.as_str();
+    while let Some(at) = rest.find('\u{1b}') {
+        stripped.push_str(&rest[..at]);
+        let end = rest[at..].find('m').expect("an SGR sequence ends with m");
+        rest = &rest[at + end + 1..];
+    }
+    stripped.push_str(rest);
+    let timing = |t: &str| {
+        t.lines()
+            .filter(|l| !l.contains(" ms"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(timing(&text(&[])), timing(&stripped));
 }
 
 #[test]
