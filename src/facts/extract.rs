@@ -142,6 +142,19 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
     ex.finish()
 }
 
+/// Whether a line is white space only (as `str::trim` sees it), without decoding characters
+/// where the line is ASCII: a line with code has a byte that is no white space.
+fn is_blank(line: &str) -> bool {
+    for &b in line.as_bytes() {
+        match b {
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {}
+            0x80.. => return line.trim().is_empty(),
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Lines as an editor numbers them: a final line without a newline still counts.
 fn count_lines(src: &str) -> usize {
     let newlines = crate::source::count_newlines(src.as_bytes());
@@ -661,7 +674,7 @@ impl Extractor<'_> {
         code_prefix.push(0u32);
         for (row, text) in self.src.split('\n').take(self.marks.len()).enumerate() {
             let mark = self.marks[row];
-            let is_code = if text.trim().is_empty() {
+            let is_code = if is_blank(text) {
                 lines.blank += 1;
                 false
             } else if mark & LINE_CODE == 0 && mark & LINE_COMMENT != 0 {
@@ -741,6 +754,21 @@ mod tests {
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
         extract(&tree, src, lang)
+    }
+
+    #[test]
+    fn a_blank_line_is_what_trim_leaves_empty() {
+        let pieces = [
+            " ", "\t", "\r", "\u{b}", "\u{c}", "\u{1c}", "\u{85}", "\u{a0}", "\u{3000}", "x", "é",
+            "\u{200b}",
+        ];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..3000 {
+            let line: String = (0..rng.usize(0..6))
+                .map(|_| pieces[rng.usize(..pieces.len())])
+                .collect();
+            assert_eq!(is_blank(&line), line.trim().is_empty(), "{line:?}");
+        }
     }
 
     #[test]
