@@ -786,9 +786,8 @@ fn winnow(
     w: usize,
     seed: u64,
     value: impl Fn(usize) -> u32,
-    mut keep: impl FnMut(usize, u64),
+    keep: impl FnMut(usize, u64),
 ) {
-    const BASE: u64 = 0x0000_0100_0000_01b3;
     thread_local! {
         /// The window hashes of the file and the tail minima of a block, kept per thread.
         static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<usize>)> =
@@ -797,68 +796,88 @@ fn winnow(
     if n < k || k == 0 || w == 0 {
         return;
     }
+    SCRATCH.with_borrow_mut(|(hashes, tail)| {
+        window_hashes(n, k, seed, value, hashes);
+        window_minima(hashes, w, tail, keep);
+    });
+}
+
+/// The hash of every `k`-token window of `n` tokens (`k <= n`): a polynomial rolled one token
+/// at a time, then finalised.
+fn window_hashes(n: usize, k: usize, seed: u64, value: impl Fn(usize) -> u32, out: &mut Vec<u64>) {
+    const BASE: u64 = 0x0000_0100_0000_01b3;
     let top = (1..k).fold(1u64, |p, _| p.wrapping_mul(BASE));
     let salt = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    SCRATCH.with_borrow_mut(|(hashes, tail)| {
-        hashes.clear();
-        let mut h = (0..k).fold(0u64, |h, i| {
-            h.wrapping_mul(BASE).wrapping_add(u64::from(value(i)) + 1)
-        });
-        let windows = n + 1 - k;
-        hashes.reserve(windows);
-        hashes.push(mix(h ^ salt));
-        for i in 1..windows {
-            h = h
-                .wrapping_sub((u64::from(value(i - 1)) + 1).wrapping_mul(top))
-                .wrapping_mul(BASE)
-                .wrapping_add(u64::from(value(i + k - 1)) + 1);
-            hashes.push(mix(h ^ salt));
-        }
-        let hashes = &hashes[..];
-        // A file shorter than one winnowing window still keeps its minimum.
-        if windows < w {
-            let min = (0..windows).fold(0, |m, i| if hashes[i] <= hashes[m] { i } else { m });
-            keep(min, hashes[min]);
-            return;
-        }
-        tail.clear();
-        tail.resize(w, 0);
-        let mut last = usize::MAX;
-        // Blocks of windows `block..block + w`; a window starting at `j` covers `j..j + w`.
-        for block in (0..=windows - w).step_by(w) {
-            // tail[i]: the rightmost minimum of `block + i..block + w`.
-            let mut min = block + w - 1;
-            tail[w - 1] = min;
-            for i in (block..block + w - 1).rev() {
-                if hashes[i] < hashes[min] {
-                    min = i;
-                }
-                tail[i - block] = min;
+    let token = |i: usize| u64::from(value(i)) + 1;
+    let mut h = (0..k).fold(0u64, |h, i| h.wrapping_mul(BASE).wrapping_add(token(i)));
+    out.clear();
+    out.reserve(n + 1 - k);
+    out.push(mix(h ^ salt));
+    for i in 1..=n - k {
+        h = h
+            .wrapping_sub(token(i - 1).wrapping_mul(top))
+            .wrapping_mul(BASE)
+            .wrapping_add(token(i + k - 1));
+        out.push(mix(h ^ salt));
+    }
+}
+
+/// Of places `a` and `b` (`b` to the right), the one with the smaller hash, `b` on a tie.
+#[inline(always)]
+fn rightmost_min(hashes: &[u64], a: usize, b: usize) -> usize {
+    if hashes[b] <= hashes[a] {
+        b
+    } else {
+        a
+    }
+}
+
+/// Calls `keep(position, hash)` for the rightmost minimum of every `w` consecutive hashes (of
+/// all of them when there are fewer), each place once.
+fn window_minima(
+    hashes: &[u64],
+    w: usize,
+    tail: &mut Vec<usize>,
+    mut keep: impl FnMut(usize, u64),
+) {
+    let windows = hashes.len();
+    if windows < w {
+        let min = (1..windows).fold(0, |m, i| rightmost_min(hashes, m, i));
+        keep(min, hashes[min]);
+        return;
+    }
+    tail.clear();
+    tail.resize(w, 0);
+    let mut last = usize::MAX;
+    // Blocks of windows `block..block + w`; a window starting at `j` covers `j..j + w`.
+    for block in (0..=windows - w).step_by(w) {
+        block_tails(hashes, block, tail);
+        // The rightmost minimum of `block + w..j + w`: none at the block's start.
+        let mut head = None;
+        for j in block..(block + w).min(windows - w + 1) {
+            let pick = if j == block {
+                tail[0]
+            } else {
+                let grown = head.map_or(j + w - 1, |h| rightmost_min(hashes, h, j + w - 1));
+                head = Some(grown);
+                rightmost_min(hashes, tail[j - block], grown)
+            };
+            if pick != last {
+                keep(pick, hashes[pick]);
+                last = pick;
             }
-            // head: the rightmost minimum of `block + w..j + w`, none at the block's start.
-            let mut head = usize::MAX;
-            for j in block..(block + w).min(windows - w + 1) {
-                let pick = if j == block {
-                    tail[0]
-                } else {
-                    let new = j + w - 1;
-                    if head == usize::MAX || hashes[new] <= hashes[head] {
-                        head = new;
-                    }
-                    let t = tail[j - block];
-                    if hashes[head] <= hashes[t] {
-                        head
-                    } else {
-                        t
-                    }
-                };
-                if pick != last {
-                    keep(pick, hashes[pick]);
-                    last = pick;
-                }
-            }
         }
-    });
+    }
+}
+
+/// `tail[i]`: the rightmost minimum of `block + i..block + tail.len()`.
+fn block_tails(hashes: &[u64], block: usize, tail: &mut [usize]) {
+    let end = block + tail.len();
+    let mut min = end - 1;
+    for i in (block..end).rev() {
+        min = rightmost_min(hashes, i, min);
+        tail[i - block] = min;
+    }
 }
 
 /// Whether a token run is a shorter unit repeated (`x = f(x)` sixty times): a run of
