@@ -56,12 +56,11 @@ fn main() -> ExitCode {
         anstream::ColorChoice::Auto => anstream::AutoStream::choice(&stdout),
         choice => choice,
     };
-    if choice == anstream::ColorChoice::Never {
+    let choice = if choice == anstream::ColorChoice::Never {
         wtfcb::report::analyze::write_plain();
-    }
-    let choice = match choice {
-        anstream::ColorChoice::Never => anstream::ColorChoice::Always,
-        choice => choice,
+        anstream::ColorChoice::Always
+    } else {
+        choice
     };
     let mut out = BufWriter::new(anstream::AutoStream::new(stdout, choice));
     let mut err = io::stderr();
