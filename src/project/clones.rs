@@ -799,6 +799,9 @@ fn winnow(
     SCRATCH.with_borrow_mut(|(hashes, tail)| {
         window_hashes(n, k, seed, value, hashes);
         window_minima(hashes, w, tail, keep);
+        // A thread keeps up to 8 MB for the next file, not the largest file's size.
+        hashes.clear();
+        hashes.shrink_to(1 << 20);
     });
 }
 
