@@ -80,6 +80,15 @@ pub fn detect(files: &[Input], settings: &Settings) -> Clones {
     detect_again(files, settings, None).0
 }
 
+/// The winnowed window hashes of every file as (hash, file, position), sorted: where detection
+/// starts (its first step, apart for benches).
+pub fn fingerprints(files: &[Input], settings: &Settings) -> Vec<(u32, u32, u32)> {
+    let all: Vec<usize> = (0..files.len()).collect();
+    Sizes::of(settings)
+        .detector(files, settings)
+        .fingerprints(&all)
+}
+
 /// What one detection leaves for the next to start from: every file's winnowed hashes, every
 /// reportable match with the hash whose places it was found from, and the result. Each part
 /// depends only on the tokens of the files it names, so the next detection recomputes only
