@@ -362,7 +362,7 @@ const LINE_HASH_WINDOW: usize = 100;
 /// with that hash. One entry per line, plus one for the line after a final newline.
 pub fn line_hashes(text: &str) -> Vec<String> {
     let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    line_hash_values(text, usize::MAX)
+    line_hash_values(text)
         .into_iter()
         .map(|hash| {
             let n = seen.entry(hash).or_insert(0);
@@ -373,12 +373,12 @@ pub fn line_hashes(text: &str) -> Vec<String> {
 }
 
 /// The hash of every line, in order, without the ordinal: see [`line_hashes`].
-fn line_hash_values(text: &str, lines: usize) -> Vec<u64> {
+fn line_hash_values(text: &str) -> Vec<u64> {
     // ASCII text is its own UTF-16: skip the decoding.
     if text.is_ascii() {
-        hash_units(text.bytes().map(u16::from), text.len(), lines)
+        hash_units(text.bytes().map(u16::from), text.len())
     } else {
-        hash_units(text.encode_utf16(), text.len(), lines)
+        hash_units(text.encode_utf16(), text.len())
     }
 }
 
@@ -416,10 +416,8 @@ impl Roller {
     }
 }
 
-/// The hashes of the first `lines` lines (every line when there are fewer): the hash of a line
-/// is known once the window has moved past it, so the text after the last wanted line's window
-/// is never looked at.
-fn hash_units(units: impl Iterator<Item = u16>, len: usize, lines: usize) -> Vec<u64> {
+/// The hash of every line: a line's is known once the window has moved past its start.
+fn hash_units(units: impl Iterator<Item = u16>, len: usize) -> Vec<u64> {
     const EOF: u16 = 0xFFFF;
     const NL: u16 = b'\n' as u16;
     const SPACE: u16 = b' ' as u16;
@@ -431,7 +429,7 @@ fn hash_units(units: impl Iterator<Item = u16>, len: usize, lines: usize) -> Vec
         hash: 0,
         at: 0,
         first_mod: (0..LINE_HASH_WINDOW).fold(1u64, |m, _| m.wrapping_mul(Roller::BASE)),
-        out: Vec::with_capacity((len / 32 + 1).min(lines)),
+        out: Vec::with_capacity(len / 32 + 1),
     };
     let mut line_start = true;
     let mut after_cr = false;
@@ -443,15 +441,11 @@ fn hash_units(units: impl Iterator<Item = u16>, len: usize, lines: usize) -> Vec
         after_cr = unit == CR;
         let c = if after_cr { NL } else { unit };
         roller.step(c, line_start);
-        if roller.out.len() >= lines {
-            return roller.out;
-        }
         line_start = c == NL;
     }
     for _ in 0..LINE_HASH_WINDOW {
         roller.step(0, false);
     }
-    roller.out.truncate(lines);
     roller.out
 }
 
@@ -521,7 +515,7 @@ mod tests {
     // The hashes stop at the last line with a finding; what they give for those lines must
     // be what the whole text gives.
     #[test]
-    fn hashes_of_the_first_lines_are_a_prefix_of_all() {
+    fn hashes_line_by_line_equal_the_rolling_hash() {
         let long = format!("{}\r\n  x = 1\n\n", "ab c\u{e9}\td;".repeat(40));
         for text in [
             "",
@@ -531,10 +525,12 @@ mod tests {
             &long,
             &"x\n".repeat(300),
         ] {
-            let all = line_hash_values(text, usize::MAX);
+            let all = line_hash_values(text);
+            // Every line wanted: each is hashed on its own, from its start.
             for n in 0..all.len() + 2 {
-                let first = line_hash_values(text, n);
-                assert_eq!(first[..], all[..n.min(all.len())], "{n} lines of {text:?}");
+                let wanted: Vec<usize> = (0..n).collect();
+                let listed: Vec<u64> = candidates(text, &wanted).iter().map(|&(_, h)| h).collect();
+                assert_eq!(listed[..], all[..n.min(all.len())], "{n} lines of {text:?}");
             }
             // A finding on every line but the last, so the hashing stops before the end.
             let mut findings: Vec<Finding> = (1..=all.len() as u32).map(eval_at).collect();
