@@ -861,11 +861,28 @@ fn imports_digest(language: Language, imports: &[Import]) -> u64 {
     digest_str(&text)
 }
 
+/// Which graph rules are on.
+struct Wanted {
+    cycles: bool,
+    unresolved: bool,
+    contracts: bool,
+}
+
+impl Wanted {
+    fn of(base: &Profile, ctx: &Context) -> Wanted {
+        Wanted {
+            cycles: enabled(base, &crate::rules::import_cycle::META),
+            unresolved: enabled(base, &crate::rules::unresolved_import::META),
+            contracts: enabled(base, &crate::rules::import_contract::META)
+                && !ctx.contracts.is_empty(),
+        }
+    }
+}
+
 /// Whether any graph rule is on.
 pub(super) fn wanted(base: &Profile, ctx: &Context) -> bool {
-    enabled(base, &crate::rules::import_cycle::META)
-        || enabled(base, &crate::rules::unresolved_import::META)
-        || (enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty())
+    let w = Wanted::of(base, ctx);
+    w.cycles || w.unresolved || w.contracts
 }
 
 /// Runs the enabled graph rules on the resolved graph of the analyzed files; sets fan-in and
@@ -876,12 +893,8 @@ pub(super) fn run_rules(
     graph: &Graph,
     ctx: &Context,
 ) -> GraphSummary {
-    let cycle_meta = &crate::rules::import_cycle::META;
     let unresolved_meta = &crate::rules::unresolved_import::META;
-    let want_cycles = enabled(base, cycle_meta);
-    let want_unresolved = enabled(base, unresolved_meta);
-    let want_contracts =
-        enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty();
+    let want = Wanted::of(base, ctx);
     let mut summary = GraphSummary {
         files: files.len() as u64,
         edges: graph.edges.len() as u64,
@@ -890,7 +903,7 @@ pub(super) fn run_rules(
         cycles: 0,
     };
     set_fan(files, graph);
-    if want_unresolved {
+    if want.unresolved {
         for (f, spec, line) in &graph.unresolved {
             let message = format!("`{spec}` names no file of the project");
             let file = &mut files[*f];
@@ -901,10 +914,10 @@ pub(super) fn run_rules(
             }
         }
     }
-    if want_contracts {
+    if want.contracts {
         super::contracts::check(files, graph, ctx.contracts);
     }
-    if want_cycles {
+    if want.cycles {
         let (adjacency, line_of) = loading_edges(graph, files.len());
         let components = cycles(&adjacency);
         summary.cycles = components.len() as u64;
