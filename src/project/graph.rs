@@ -150,6 +150,9 @@ pub struct Resolver<'a> {
     python_roots: Vec<String>,
     /// Top-level Python package names (an import of one that fails is unresolved).
     python_packages: HashSet<String>,
+    /// The dotted name of the package the project root is, if it is one (`pkg` when the
+    /// analyzed directory is `pkg/` with an `__init__.py`).
+    root_package: Option<String>,
     /// The module path of `go.mod` at the project root, if any.
     go_module: Option<String>,
     /// tsconfig `paths`/`baseUrl` and workspace packages.
@@ -162,6 +165,64 @@ pub struct Resolver<'a> {
 
 fn dir_of(rel: &str) -> &str {
     rel.rfind('/').map_or("", |i| &rel[..=i])
+}
+
+/// The top-most package directory (without its `/`) of the package directory `dir` (`a/b/`):
+/// the last of its ancestors, itself included, each holding an `__init__.py`; `None` when that
+/// chain reaches the project root, which is then a package itself. Bounded: one step per
+/// component of `dir`.
+fn top_package<'p>(dir: &'p str, files: &HashMap<&str, usize>) -> Option<&'p str> {
+    let mut top = dir.trim_end_matches('/');
+    for _ in 0..=dir.matches('/').count() {
+        if top.is_empty() {
+            return None;
+        }
+        let parent = dir_of(top);
+        if !files.contains_key(format!("{parent}__init__.py").as_str()) {
+            return Some(top);
+        }
+        top = parent.trim_end_matches('/');
+    }
+    None
+}
+
+/// The dotted name of the Python package the project root is, when it is one (it holds an
+/// `__init__.py` that is analyzed): its directory's name, under those of the package
+/// directories above it on disk (`pkg.sub` for a root at `pkg/sub`). Read from the file
+/// system once per run; bounded by the root's path components.
+pub fn python_root_package(root: &std::path::Path, nodes: &[Node]) -> Option<String> {
+    if !nodes.iter().any(|n| n.rel == "__init__.py") {
+        return None;
+    }
+    let root = std::fs::canonicalize(root).ok()?;
+    let mut names = Vec::new();
+    for dir in root.ancestors() {
+        let name = dir.file_name()?.to_str()?;
+        if !is_identifier(name) {
+            break;
+        }
+        names.push(name.to_string());
+        let parent_is_package = dir
+            .parent()
+            .is_some_and(|p| p.join("__init__.py").is_file());
+        if !parent_is_package {
+            break;
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    names.reverse();
+    Some(names.join("."))
+}
+
+/// A name Python can import (ASCII identifiers; others are never a package name here).
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// As [`normalize`], for a directory: `""` or ending in `/`.
@@ -202,20 +263,16 @@ impl<'a> Resolver<'a> {
                 java_by_name.entry(name).or_default().push(i);
             }
         }
-        // A package's root is the parent of its top-most directory with an `__init__.py`.
+        // A package's root is the parent of its top-most directory with an `__init__.py`. A
+        // package that climbs to the project root itself is the root's package: its absolute
+        // imports go through `root_package` (see `with_root_package`).
         let mut roots: BTreeSet<String> = BTreeSet::from([String::new()]);
         let mut packages = HashSet::new();
         for n in nodes.iter().filter(|n| n.rel.ends_with("/__init__.py")) {
-            let mut dir = dir_of(n.rel).trim_end_matches('/');
-            loop {
-                let parent = dir_of(dir);
-                if by_path.contains_key(format!("{parent}__init__.py").as_str()) {
-                    dir = parent.trim_end_matches('/');
-                } else {
-                    roots.insert(parent.to_string());
-                    packages.insert(dir.rsplit('/').next().unwrap_or(dir).to_string());
-                    break;
-                }
+            if let Some(top) = top_package(dir_of(n.rel), &by_path) {
+                let parent = dir_of(top);
+                roots.insert(parent.to_string());
+                packages.insert(top[parent.len()..].to_string());
             }
         }
         let go_module = go_mod.and_then(|text| {
@@ -230,6 +287,7 @@ impl<'a> Resolver<'a> {
             java_by_name,
             python_roots: roots.into_iter().collect(),
             python_packages: packages,
+            root_package: None,
             go_module,
             js,
             include_dirs: vec![String::new(), "include/".to_string()],
@@ -306,6 +364,42 @@ impl<'a> Resolver<'a> {
         self.first([format!("{base}.py"), format!("{base}/__init__.py")])
     }
 
+    /// The files `module` (and `from module import names`) names under `dir`, if any.
+    fn python_in(&self, dir: &str, module: &str, names: &[String]) -> Option<Vec<usize>> {
+        // `from m import n` may import the submodule `m.n`.
+        let subs = names.iter().filter_map(|n| {
+            let dotted = if module.is_empty() {
+                n.clone()
+            } else {
+                format!("{module}.{n}")
+            };
+            self.python_module(dir, &dotted)
+        });
+        let mut found: Vec<usize> = self
+            .python_module(dir, module)
+            .into_iter()
+            .chain(subs)
+            .collect();
+        if found.is_empty() {
+            return None;
+        }
+        found.sort_unstable();
+        found.dedup();
+        Some(found)
+    }
+
+    /// An absolute module path inside the package the project root is, relative to the root
+    /// (`""` for the root package itself).
+    fn in_root_package<'m>(&self, module: &'m str) -> Option<&'m str> {
+        let package = self.root_package.as_deref()?;
+        let rest = module.strip_prefix(package)?;
+        if rest.is_empty() {
+            Some(rest)
+        } else {
+            rest.strip_prefix('.')
+        }
+    }
+
     fn python(&self, rel: &str, import: &Import) -> Result<Vec<usize>, Unresolved> {
         let spec = import.specifier.as_str();
         let dots = spec.len() - spec.trim_start_matches('.').len();
@@ -321,25 +415,13 @@ impl<'a> Resolver<'a> {
             self.probe(Probe::PythonRoots);
             self.python_roots.clone()
         };
+        if dots == 0 {
+            if let Some(local) = self.in_root_package(module) {
+                return self.python_in("", local, &import.names).ok_or(Unresolved);
+            }
+        }
         for dir in &dirs {
-            // `from m import n` may import the submodule `m.n`.
-            let subs: Vec<usize> = import
-                .names
-                .iter()
-                .filter_map(|n| {
-                    let dotted = if module.is_empty() {
-                        n.clone()
-                    } else {
-                        format!("{module}.{n}")
-                    };
-                    self.python_module(dir, &dotted)
-                })
-                .collect();
-            let own = self.python_module(dir, module);
-            if !subs.is_empty() || own.is_some() {
-                let mut found: Vec<usize> = own.into_iter().chain(subs).collect();
-                found.sort_unstable();
-                found.dedup();
+            if let Some(found) = self.python_in(dir, module, &import.names) {
                 return Ok(found);
             }
         }
@@ -539,6 +621,13 @@ impl<'a> Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// Resolves absolute Python imports that start with `package` (the project root's own
+    /// dotted name, from [`python_root_package`]) from the project root.
+    pub fn with_root_package(mut self, package: Option<String>) -> Self {
+        self.root_package = package;
+        self
+    }
+
     /// Looks `#include`s up in these directories (project-relative) instead of the default
     /// ones (the project root and `include/`), after the including file's own.
     pub fn with_include_dirs(mut self, dirs: &[String]) -> Self {
@@ -938,12 +1027,14 @@ pub(super) fn graph_of(
 ) -> Graph {
     let js = js_config(nodes, ctx.root);
     run.warnings.extend(js.warnings.iter().cloned());
+    let root_package = python_root_package(ctx.root, nodes);
     let inputs = state::Inputs {
         settings: format!(
-            "graph|go.mod {:016x}|js {:016x}|include {:?}",
+            "graph|go.mod {:016x}|js {:016x}|include {:?}|python root {:?}",
             digest_str(go_mod.unwrap_or("")),
             digest_str(&js.inputs),
-            ctx.contracts.include_dirs
+            ctx.contracts.include_dirs,
+            root_package
         ),
         files: nodes
             .iter()
@@ -962,7 +1053,8 @@ pub(super) fn graph_of(
         }
         Err((mut why, previous)) => {
             let resolver = Resolver::new(nodes, go_mod, Some(&js))
-                .with_include_dirs(&ctx.contracts.include_dirs);
+                .with_include_dirs(&ctx.contracts.include_dirs)
+                .with_root_package(root_package);
             // The files under the same settings resolve as before, but for the files whose
             // imports changed, the new ones, and those that looked up what an added or deleted
             // file changes: only those are resolved again.
@@ -1022,7 +1114,9 @@ pub fn of_records(
 ) -> Resolved {
     let nodes: Vec<Node> = records.iter().map(|r| Node::of(r)).collect();
     let js = js_config(&nodes, root);
-    let resolver = Resolver::new(&nodes, go_mod, Some(&js)).with_include_dirs(include_dirs);
+    let resolver = Resolver::new(&nodes, go_mod, Some(&js))
+        .with_include_dirs(include_dirs)
+        .with_root_package(python_root_package(root, &nodes));
     let graph = build(&nodes, &resolver);
     let (adjacency, _) = loading_edges(&graph, nodes.len());
     let loading = adjacency
@@ -1123,6 +1217,118 @@ mod tests {
             line,
             names: Vec::new(),
         }
+    }
+
+    fn py(rel: &'static str, imports: &'static [Import]) -> Node<'static> {
+        Node {
+            rel,
+            language: Language::Python,
+            imports,
+        }
+    }
+
+    fn leaked(imports: Vec<Import>) -> &'static [Import] {
+        Box::leak(imports.into_boxed_slice())
+    }
+
+    /// The edges (from, to) by path, sorted.
+    fn edges_of(nodes: &[Node], resolver: &Resolver) -> Vec<(String, String)> {
+        let graph = build(nodes, resolver);
+        let mut out: Vec<(String, String)> = graph
+            .edges
+            .iter()
+            .map(|e| (nodes[e.from].rel.to_string(), nodes[e.to].rel.to_string()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    // Issue 28: `cd pkg && wtfcb analyze .` spun forever: climbing from `sub/` to the root
+    // package, the parent of `""` is `""`, whose `__init__.py` exists, so the loop never ended.
+    #[test]
+    fn analyzed_directory_that_is_a_package_resolves_and_terminates() {
+        let none: &[Import] = &[];
+        let nodes = [
+            py("__init__.py", none),
+            py("sub/__init__.py", none),
+            py("sub/deep/__init__.py", none),
+            py(
+                "sub/deep/m.py",
+                leaked(vec![import("pkg.sub.x", 1), import("pkg.gone", 2)]),
+            ),
+            py(
+                "sub/x.py",
+                leaked(vec![import(".deep.m", 1), import("sub.deep.m", 2)]),
+            ),
+        ];
+        let resolver = Resolver::new(&nodes, None, None).with_root_package(Some("pkg".into()));
+        let graph = build(&nodes, &resolver);
+        assert_eq!(
+            edges_of(&nodes, &resolver),
+            [
+                ("sub/deep/m.py".into(), "sub/x.py".into()),
+                ("sub/x.py".into(), "sub/deep/m.py".into()),
+            ]
+        );
+        // `pkg.gone` is meant for the project (the root's own package) and names no file.
+        assert_eq!(graph.unresolved.len(), 1, "{:?}", graph.unresolved);
+        // Without the root's name, the package is still found from inside and nothing spins.
+        let resolver = Resolver::new(&nodes, None, None);
+        assert!(edges_of(&nodes, &resolver).contains(&("sub/x.py".into(), "sub/deep/m.py".into())));
+    }
+
+    #[test]
+    fn analyzed_directory_inside_a_package_is_named_from_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("top/pkg/sub");
+        std::fs::create_dir_all(&inner).unwrap();
+        for d in ["top/pkg", "top/pkg/sub"] {
+            std::fs::write(dir.path().join(d).join("__init__.py"), "").unwrap();
+        }
+        let none: &[Import] = &[];
+        let nodes = [
+            py("__init__.py", none),
+            py(
+                "a.py",
+                leaked(vec![import("pkg.sub.b", 1), import("top.x", 2)]),
+            ),
+            py("b.py", none),
+        ];
+        // `top/` has no `__init__.py`: the root's package is `pkg.sub`.
+        let package = python_root_package(&inner, &nodes);
+        assert_eq!(package.as_deref(), Some("pkg.sub"));
+        let resolver = Resolver::new(&nodes, None, None).with_root_package(package);
+        assert_eq!(
+            edges_of(&nodes, &resolver),
+            [("a.py".into(), "b.py".into())]
+        );
+        // A root that holds no analyzed `__init__.py` is not a package.
+        assert_eq!(python_root_package(&inner, &nodes[1..]), None);
+    }
+
+    #[test]
+    fn analyzed_directory_holding_several_packages() {
+        let none: &[Import] = &[];
+        let nodes = [
+            py("one/__init__.py", none),
+            py("one/a.py", leaked(vec![import("two.b", 1)])),
+            py("src/two/__init__.py", none),
+            py(
+                "src/two/b.py",
+                leaked(vec![import("one.a", 1), import("two.gone", 2)]),
+            ),
+            py("src/two/inner/__init__.py", none),
+        ];
+        let resolver = Resolver::new(&nodes, None, None);
+        let graph = build(&nodes, &resolver);
+        assert_eq!(
+            edges_of(&nodes, &resolver),
+            [
+                ("one/a.py".into(), "src/two/b.py".into()),
+                ("src/two/b.py".into(), "one/a.py".into()),
+            ]
+        );
+        assert_eq!(graph.unresolved.len(), 1);
     }
 
     #[test]

@@ -650,3 +650,27 @@ fn unused_suppression_judges_the_project_rules_after_they_ran() {
     let (second, _) = analyze(p.path(), &args);
     assert_eq!(results_part(&first), results_part(&second));
 }
+
+// Issue 28: from inside a package (`cd pkg && wtfcb analyze .`), resolving the package roots
+// climbed from `sub/` to the analyzed directory and then forever; `graph` and the import-cycle
+// rule spun the same way. The cycle inside the package is found under its own name.
+#[test]
+fn analyzing_a_package_from_inside_it_ends_and_finds_its_cycle() {
+    let p = Project::new();
+    p.write("pkg/__init__.py", "");
+    p.write_cycle();
+    p.write("pkg/sub/__init__.py", "from pkg import views\n");
+    let inside = p.path().join("pkg");
+    let (_, report) = analyze(&inside, &["--no-cache"]);
+    let cycles = findings(&report, "import-cycle");
+    assert_eq!(cycles.len(), 1, "{cycles:#?}");
+    assert_eq!(places(cycles[0]), ["app.py:1", "models.py:1", "views.py:1"]);
+    crate::support::wtfcb(&inside)
+        .args(["graph", "--format", "json", "--no-cache", "."])
+        .assert()
+        .success();
+    crate::support::wtfcb(&inside.join("sub"))
+        .args(["analyze", "--no-cache", "--select", "import-cycle", "."])
+        .assert()
+        .success();
+}
