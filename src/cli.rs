@@ -145,7 +145,13 @@ pub struct BenchArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CacheDirArgs {
     /// Cache directory [default: .wtfcb-cache/ at the project root].
-    #[arg(long, value_name = "DIR", env = "WTFCB_CACHE_DIR", global = true)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "WTFCB_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -157,7 +163,7 @@ pub struct CacheUseArgs {
     /// Do not read or write the cache (also `WTFCB_NO_CACHE=1`, `true`, `yes` or `on`).
     #[arg(
         long,
-        env = "WTFCB_NO_CACHE",
+        env = "WTFCB_NO_CACHE", hide_env_values = true,
         action = clap::ArgAction::SetTrue,
         value_parser = clap::builder::FalseyValueParser::new()
     )]
@@ -176,16 +182,22 @@ pub struct CacheUseArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RemoteArgs {
     /// A shared cache behind the local one: `redis://host:port/db` or `http(s)://host/prefix`
-    /// (GET/PUT, as bazel-remote) [default: the config's `cache.remote`]. The token comes from
-    /// the environment (WTFCB_REMOTE_CACHE_TOKEN, or the variable `cache.remote-token-env`
-    /// names); values are signed when WTFCB_CACHE_SIGNING_KEY is set.
-    #[arg(long, value_name = "URL", env = "WTFCB_REMOTE_CACHE", global = true)]
+    /// (GET/PUT, as bazel-remote). Only this option or the environment name it, never a
+    /// config file. The token comes from WTFCB_REMOTE_CACHE_TOKEN; values are signed when
+    /// WTFCB_CACHE_SIGNING_KEY is set.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WTFCB_REMOTE_CACHE",
+        hide_env_values = true,
+        global = true
+    )]
     pub remote_cache: Option<String>,
     /// Read the remote cache, never write it (for jobs that run untrusted code, such as pull
     /// requests from forks).
     #[arg(
         long,
-        env = "WTFCB_REMOTE_CACHE_READ_ONLY",
+        env = "WTFCB_REMOTE_CACHE_READ_ONLY", hide_env_values = true,
         global = true,
         action = clap::ArgAction::SetTrue,
         value_parser = clap::builder::FalseyValueParser::new()
@@ -491,4 +503,35 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Text,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument read from the environment, in every subcommand.
+    fn env_args(cmd: &clap::Command, out: &mut Vec<(String, bool)>) {
+        for arg in cmd.get_arguments() {
+            if arg.get_env().is_some() {
+                out.push((
+                    format!("{} --{}", cmd.get_name(), arg.get_id()),
+                    arg.is_hide_env_values_set(),
+                ));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            env_args(sub, out);
+        }
+    }
+
+    // Issue 27: `WTFCB_REMOTE_CACHE='redis://:pw@host/0' wtfcb analyze --help` printed the
+    // password: clap shows an env variable's value in the help unless told not to.
+    #[test]
+    fn help_never_shows_the_value_of_an_environment_variable() {
+        let mut found = Vec::new();
+        env_args(&super::Cli::command(), &mut found);
+        assert!(found.len() >= 4, "{found:?}");
+        let shown: Vec<_> = found.iter().filter(|(_, hidden)| !hidden).collect();
+        assert!(shown.is_empty(), "{shown:?}");
+    }
 }

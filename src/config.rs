@@ -19,7 +19,8 @@ pub const NAMES: [&str; 3] = ["wtfcb.toml", ".wtfcb.toml", "pyproject.toml"];
 
 /// A configuration problem, located in its file.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}:{line}:{column}: {message}")]
+// A message may quote the line it is about: any URL in it is shown without its secrets.
+#[error("{path}:{line}:{column}: {}", crate::remote::redact_text(.message))]
 pub struct ConfigError {
     pub path: String,
     pub line: usize,
@@ -65,24 +66,57 @@ fn remote_config(cache: &RawCache) -> Result<RemoteConfig, (Range<usize>, String
             ));
         }
     }
+    // A config file belongs to the repository it sits in (or above it), and a repository is
+    // not trusted to choose where a run sends data or which secret goes with it: those come
+    // from the user alone (the command line and the environment).
+    let ignored = [
+        ("cache.remote", cache.remote.is_some()),
+        ("cache.remote-token-env", cache.remote_token_env.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
     Ok(RemoteConfig {
-        url: cache.remote.clone(),
         read_only: cache.remote_read_only,
-        token_env: cache.remote_token_env.clone(),
         ttl_days: cache.remote_ttl_days,
         timeout: cache.remote_timeout.as_ref().map(|t| *t.get_ref()),
+        ignored,
     })
 }
 
-/// `[cache] remote`, `remote-read-only`, `remote-token-env`, `remote-ttl-days`,
-/// `remote-timeout` (seconds).
+/// `[cache] remote-read-only`, `remote-ttl-days`, `remote-timeout` (seconds): how the remote
+/// cache the user named is used. Which remote, and its credentials, never come from a config.
 #[derive(Debug, Clone, Default)]
 pub struct RemoteConfig {
-    pub url: Option<String>,
     pub read_only: Option<bool>,
-    pub token_env: Option<String>,
     pub ttl_days: Option<u32>,
     pub timeout: Option<f64>,
+    /// Keys that name a destination or a credential (`cache.remote`, `cache.remote-token-env`),
+    /// set in the file and ignored.
+    pub ignored: Vec<&'static str>,
+}
+
+impl Config {
+    /// The warnings this file's settings call for: keys it sets that a project file may not.
+    pub fn notes(&self) -> Vec<String> {
+        if self.remote.ignored.is_empty() {
+            return Vec::new();
+        }
+        let shown = self
+            .path
+            .as_ref()
+            .map_or_else(|| "the config".to_string(), |p| p.display().to_string());
+        vec![format!(
+            "{}: {} ignored: a config file cannot choose a remote cache or its credentials (give --remote-cache or WTFCB_REMOTE_CACHE, and WTFCB_REMOTE_CACHE_TOKEN; see README \"Security model\")",
+            crate::report::tty(&shown),
+            self.remote
+                .ignored
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )]
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -640,6 +674,15 @@ max-size = "64MiB"
         assert!(!c.overrides[0].globs.is_match("src/tests.py"));
         assert_eq!(c.cache_max_size, Some(64 * 1024 * 1024));
         assert_eq!(c.fail_on.as_deref(), Some("medium"));
+    }
+
+    // Issue 27: a TOML error quotes its line, and with it a remote URL's password.
+    #[test]
+    fn config_errors_never_show_a_url_secret() {
+        let text = "[cache]\nremote = \"redis://:pw@h/0\",\nmax-age-days = 1\n";
+        let shown = err(text).to_string();
+        assert!(!shown.contains("pw"), "{shown}");
+        assert!(shown.contains("redis://***@h/0"), "{shown}");
     }
 
     #[test]

@@ -67,14 +67,75 @@ impl std::fmt::Debug for RemoteOptions {
     }
 }
 
-/// The URL without a password (`redis://:secret@host` → `redis://***@host`).
+/// The URL without its secrets: the user-info (`redis://:secret@host` → `redis://***@host`),
+/// every query value (an Azure SAS `?sv=1&sig=abc` → `?sv=***&sig=***`) and the fragment.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}***{}", &url[..scheme + 3], &url[at..])
+    let Some(scheme) = url.find("://") else {
+        return url.to_string();
+    };
+    let after = scheme + 3;
+    let authority_end = url[after..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after + i);
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..after]);
+    match url[after..authority_end].rfind('@') {
+        Some(at) => {
+            out.push_str("***");
+            out.push_str(&url[after + at..authority_end]);
         }
-        _ => url.to_string(),
+        None => out.push_str(&url[after..authority_end]),
     }
+    let rest = &url[authority_end..];
+    let (before_fragment, fragment) = match rest.find('#') {
+        Some(i) => (&rest[..i], Some(())),
+        None => (rest, None),
+    };
+    match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let hidden: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) => format!("{name}=***"),
+                    None if pair.is_empty() => String::new(),
+                    None => "***".to_string(),
+                })
+                .collect();
+            out.push_str(&hidden.join("&"));
+        }
+        None => out.push_str(before_fragment),
+    }
+    if fragment.is_some() {
+        out.push_str("#***");
+    }
+    out
+}
+
+/// `text` with every URL in it (`scheme://...` up to white space or a quote) redacted as
+/// [`redact`] does: for messages that quote a config line, an error or an argument.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut search = 0;
+    while let Some(found) = text[search..].find("://") {
+        let sep = search + found;
+        let start = text[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let end = text[sep..]
+            .find(|c: char| c.is_whitespace() || c.is_control() || "\"'`<>".contains(c))
+            .map_or(text.len(), |i| sep + i);
+        if start < sep && start >= done {
+            out.push_str(&text[done..start]);
+            out.push_str(&redact(&text[start..end]));
+            done = end;
+        }
+        search = end.max(sep + 3);
+    }
+    out.push_str(&text[done..]);
+    out
 }
 
 /// What the remote did in one run: the stderr line, `run.cache.remote` in JSON, and what
@@ -119,7 +180,7 @@ impl RemoteStats {
 enum Backend {
     Http {
         agent: ureq::Agent,
-        base: String,
+        base: HttpBase,
     },
     Redis {
         client: Box<redis::Client>,
@@ -143,6 +204,36 @@ pub struct Remote {
     ns: AtomicU64,
 }
 
+/// Where an HTTP remote's values live: the URL's path, with each key appended as one more
+/// path segment, and its query (a SAS token, a version) kept after the key, so that no two keys
+/// share one URL. A fragment is never sent.
+#[derive(Debug)]
+struct HttpBase {
+    path: String,
+    query: Option<String>,
+}
+
+impl HttpBase {
+    fn of(url: &str) -> HttpBase {
+        let url = url.split('#').next().unwrap_or(url);
+        let (path, query) = match url.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_string())),
+            None => (url, None),
+        };
+        HttpBase {
+            path: path.trim_end_matches('/').to_string(),
+            query: query.filter(|q| !q.is_empty()),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        match &self.query {
+            Some(query) => format!("{}/{key}?{query}", self.path),
+            None => format!("{}/{key}", self.path),
+        }
+    }
+}
+
 /// Why a value was not used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reject {
@@ -157,17 +248,26 @@ impl Remote {
     pub fn new(opts: RemoteOptions) -> Result<Remote, String> {
         let url = opts.url.trim();
         let backend = if url.starts_with("redis://") || url.starts_with("rediss://") {
-            let mut info: redis::ConnectionInfo = url
-                .parse()
-                .map_err(|e| format!("--remote-cache {}: {e}", redact(url)))?;
+            let mut info: redis::ConnectionInfo = url.parse().map_err(|e: redis::RedisError| {
+                format!(
+                    "--remote-cache {}: {}",
+                    redact(url),
+                    redact_text(&e.to_string())
+                )
+            })?;
             if let Some(token) = &opts.token {
                 if info.redis_settings().password().is_none() {
                     let settings = info.redis_settings().clone().set_password(token.clone());
                     info = info.set_redis_settings(settings);
                 }
             }
-            let client = redis::Client::open(info)
-                .map_err(|e| format!("--remote-cache {}: {e}", redact(url)))?;
+            let client = redis::Client::open(info).map_err(|e| {
+                format!(
+                    "--remote-cache {}: {}",
+                    redact(url),
+                    redact_text(&e.to_string())
+                )
+            })?;
             Backend::Redis {
                 client: Box::new(client),
                 conn: Mutex::new(None),
@@ -181,7 +281,7 @@ impl Remote {
                 .build();
             Backend::Http {
                 agent: config.into(),
-                base: url.trim_end_matches('/').to_string(),
+                base: HttpBase::of(url),
             }
         } else {
             return Err(format!(
@@ -328,7 +428,7 @@ impl Remote {
     fn fail(&self, error: String) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         self.down.store(true, Ordering::Relaxed);
-        lock(&self.first_error).get_or_insert(error);
+        lock(&self.first_error).get_or_insert_with(|| redact_text(&error));
     }
 
     /// One round trip (Redis) or one request per key (HTTP, on up to 8 connections).
@@ -366,7 +466,7 @@ impl Remote {
                     .fetch_add(keys.len() as u64, Ordering::Relaxed);
                 let results: Vec<Result<Option<Vec<u8>>, String>> = parallel(keys, |key| {
                     let response = self
-                        .authorized(agent.get(&format!("{base}/{key}")))
+                        .authorized(agent.get(&base.key(key)))
                         .call()
                         .map_err(|e| e.to_string())?;
                     match response.status().as_u16() {
@@ -418,7 +518,7 @@ impl Remote {
                     .fetch_add(items.len() as u64, Ordering::Relaxed);
                 let results = parallel(items, |(key, value)| {
                     let request = agent
-                        .put(&format!("{base}/{key}"))
+                        .put(&base.key(key))
                         .header("Content-Type", "application/octet-stream");
                     let response = self
                         .authorized(request)
@@ -542,9 +642,7 @@ impl Remote {
                 let _ = self.with_redis(|conn| redis::cmd("DEL").arg(key).query::<i64>(conn));
             }
             Backend::Http { agent, base } => {
-                let _ = self
-                    .authorized(agent.delete(&format!("{base}/{key}")))
-                    .call();
+                let _ = self.authorized(agent.delete(&base.key(key))).call();
             }
         }
     }
@@ -753,6 +851,25 @@ mod tests {
             "redis://***@cache:6379/0"
         );
         assert_eq!(redact("http://cache/wtfcb"), "http://cache/wtfcb");
+        // Issue 27: a SAS token in the query, and user-info only in the authority.
+        assert_eq!(
+            redact("https://acct.blob/c?sv=2022&sig=s3cret%3D#frag"),
+            "https://acct.blob/c?sv=***&sig=***#***"
+        );
+        assert_eq!(redact("http://h/p?token"), "http://h/p?***");
+        assert_eq!(redact("http://h/a@b"), "http://h/a@b");
+        assert_eq!(redact("redis://u:p@h:1/0?x=@y"), "redis://***@h:1/0?x=***");
+        assert_eq!(
+            redact_text("  |   remote = \"redis://:pw@h/0\", other = \"https://x/y?sig=k\""),
+            "  |   remote = \"redis://***@h/0\", other = \"https://x/y?sig=***\""
+        );
+        assert_eq!(redact_text("no url :// here"), "no url :// here");
+        assert_eq!(redact_text("a://b c://d"), "a://b c://d");
+        // Keys stay path segments whatever the URL carries.
+        let base = HttpBase::of("http://h/wtfcb/?v=1#x");
+        assert_eq!(base.key("k1"), "http://h/wtfcb/k1?v=1");
+        assert_ne!(base.key("k1"), base.key("k2"));
+        assert_eq!(HttpBase::of("http://h/c").key("k"), "http://h/c/k");
         let opts = |url: &str| RemoteOptions {
             url: url.into(),
             read_only: false,

@@ -341,6 +341,8 @@ pub struct ScanSettings {
     pub rules: Ruleset,
     /// `None` with `--no-cache`.
     pub cache: Option<CacheOptions>,
+    /// Warnings about the settings themselves, said when the run starts.
+    pub notes: Vec<String>,
 }
 
 impl ScanSettings {
@@ -381,6 +383,7 @@ impl ScanSettings {
             verbosity: Verbosity::from(output),
             rules,
             cache,
+            notes: walk.project.config.notes(),
             walk,
         })
     }
@@ -454,18 +457,11 @@ pub fn remote_options(
 ) -> anyhow::Result<Option<crate::remote::RemoteOptions>> {
     use crate::remote::{Remote, RemoteOptions, DEFAULT_TOKEN_ENV, SIGNING_KEY_ENV};
     let remote = &config.remote;
-    let Some(url) = args
-        .remote_cache
-        .clone()
-        .or_else(|| remote.url.clone())
-        .filter(|u| !u.trim().is_empty())
-    else {
+    // Only the user names the remote: a config's `cache.remote` is ignored (`Config::notes`).
+    let Some(url) = args.remote_cache.clone().filter(|u| !u.trim().is_empty()) else {
         return Ok(None);
     };
-    let token_env = remote
-        .token_env
-        .clone()
-        .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
+    let token_env = DEFAULT_TOKEN_ENV.to_string();
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let timeout = std::time::Duration::from_secs_f64(remote.timeout.unwrap_or(10.0));
     let opts = RemoteOptions {
@@ -503,7 +499,7 @@ impl AnalyzeSettings {
             opts.memory_entries = args.cache.cache_memory;
             opts
         });
-        let mut notes = Vec::new();
+        let mut notes = config.notes();
         let cache = match (cache, remote_options(&args.cache.remote, config)?) {
             (Some(mut opts), remote) => {
                 opts.remote = remote;

@@ -12,10 +12,11 @@ use super::ExitStatus;
 
 /// `wtfcb cache ping`: every check against the remote, and exit 2 at the first that fails.
 fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    for note in project.config.notes() {
+        eprintln!("wtfcb: warning: {note}");
+    }
     let Some(opts) = crate::settings::remote_options(&args.remote, &project.config)? else {
-        anyhow::bail!(
-            "no remote cache: give --remote-cache URL or set `[cache] remote` in the config"
-        );
+        anyhow::bail!("no remote cache: give --remote-cache URL (or set WTFCB_REMOTE_CACHE)");
     };
     writeln!(
         out,

@@ -47,7 +47,7 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let times = PhaseTimes::default();
-    let mut warnings = Vec::new();
+    let mut warnings = settings.notes.clone();
     let (_, outcomes, _) = super::facts_only(settings, &times, &mut warnings)?;
     let records: Vec<&FileRecord> = outcomes
         .iter()

@@ -17,7 +17,7 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let times = PhaseTimes::default();
-    let mut warnings = Vec::new();
+    let mut warnings = settings.notes.clone();
     let (walked, mut outcomes, cache_stats) = super::facts_only(settings, &times, &mut warnings)?;
     // Scan reports what the files are, not what the rules say of them.
     for outcome in &mut outcomes {

@@ -35,6 +35,27 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Text for inside `<code>` (a path, a name): HTML-escaped, a table cell's `|` as an entity, and
+/// every control character written out (`\n`), so that no name can end the HTML block around
+/// it (a blank line does) and have what follows rendered as Markdown: a heading, a link, a
+/// mention.
+fn code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in super::html::escape(text).chars() {
+        match c {
+            '|' => out.push_str("&#124;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn icon(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "🛑 critical",
@@ -119,7 +140,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
         writeln!(
             md,
             "<details><summary><code>{}</code>: {} finding(s)</summary>\n",
-            super::html::escape(path),
+            code(path),
             findings.len()
         )?;
         md.push_str("| line | severity | rule | message |\n| ---: | --- | --- | --- |\n");
@@ -150,9 +171,9 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
         for h in &s.most_complex {
             writeln!(
                 md,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | <code>{}</code> | {} | {} | {} |",
                 escape(&h.function),
-                escape(&h.path),
+                code(&h.path),
                 h.line,
                 h.cyclomatic,
                 h.cognitive
@@ -172,5 +193,23 @@ mod tests {
             "a\\|b &lt;img src=x onerror=alert(1)&gt; \\`x\\`"
         );
         assert_eq!(super::escape("operator<"), "operator&lt;");
+    }
+
+    // Issue 27: a file named `a\n\n# All checks passed\n\n[Approve](https:evil) @octocat\n\nx.py`
+    // ended the `<details><summary><code>` block: the blank line closes an HTML block, and
+    // what followed rendered as a heading, a link and a mention.
+    #[test]
+    fn a_name_cannot_leave_its_code_element() {
+        let name = "a\n\n# All checks passed\r\n\n[Approve](https:evil) @x</code>|\u{1b}.py";
+        let shown = super::code(name);
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(
+            !shown.contains("</code>") && !shown.contains('|'),
+            "{shown}"
+        );
+        assert_eq!(
+            shown,
+            "a\\n\\n# All checks passed\\r\\n\\n[Approve](https:evil) @x&lt;/code&gt;&#124;\\u{1b}.py"
+        );
     }
 }

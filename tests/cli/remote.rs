@@ -33,6 +33,8 @@ struct State {
     fault: Mutex<Option<Fault>>,
     gets: AtomicU64,
     puts: AtomicU64,
+    /// Every `Authorization` header received, as sent.
+    authorizations: Mutex<Vec<String>>,
 }
 
 /// An HTTP/1.1 cache server on a loopback port, one thread per connection, `Connection:
@@ -70,6 +72,10 @@ impl HttpServer {
     fn puts(&self) -> u64 {
         self.state.puts.load(Ordering::Relaxed)
     }
+
+    fn requests(&self) -> u64 {
+        self.state.gets.load(Ordering::Relaxed) + self.puts()
+    }
 }
 
 fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
@@ -90,6 +96,13 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         let lower = header.to_ascii_lowercase();
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization:") {
+            state
+                .authorizations
+                .lock()
+                .unwrap()
+                .push(header.to_string());
         }
         if lower.starts_with("authorization: bearer ") {
             authorized = header.ends_with("Bearer letmein");
@@ -611,4 +624,57 @@ fn redis_serves_a_second_checkout_in_batches_of_256() {
         run.stderr
     );
     assert_eq!(results_part(&run.json), cold(&q));
+}
+
+// Issue 27: a repository's `wtfcb.toml` chose the remote (`cache.remote`) and which
+// environment variable's value went to it as the bearer token (`cache.remote-token-env`), so a
+// pull request could send a CI secret to any host. Neither is read from a config file now.
+#[test]
+fn a_project_config_chooses_neither_the_remote_nor_its_credentials() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 2);
+    p.write(
+        "wtfcb.toml",
+        format!(
+            "[cache]\nremote = \"{}\"\nremote-token-env = \"CI_SECRET\"\n",
+            server.url
+        ),
+    );
+    let local = tempfile::tempdir().unwrap();
+    let out = p
+        .cmd()
+        .args(["analyze", "--fail-on", "never", "--cache-dir"])
+        .arg(local.path())
+        .env("CI_SECRET", "hunter2")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(server.requests(), 0, "{stderr}");
+    assert!(
+        stderr.contains("`cache.remote` and `cache.remote-token-env` ignored")
+            && stderr.contains("Security model"),
+        "{stderr}"
+    );
+    // With the remote named by the user, the token still comes from the user's variable only.
+    let other = tempfile::tempdir().unwrap();
+    let run = analyze(
+        &p,
+        &server.url,
+        other.path(),
+        &[],
+        &[
+            ("CI_SECRET", "hunter2"),
+            ("WTFCB_REMOTE_CACHE_TOKEN", "letmein"),
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(server.requests() > 0);
+    let seen = server.state.authorizations.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|h| h.ends_with("Bearer letmein")),
+        "{seen:?}"
+    );
 }

@@ -182,7 +182,7 @@ fn every_format_escapes_hostile_names() {
                 );
                 // In the HTML summary line the name is HTML-escaped text; in tables, `|` is escaped.
                 assert!(
-                    text.contains("<code>pipe|and,colon:=SUM(1).py</code>"),
+                    text.contains("<code>pipe&#124;and,colon:=SUM(1).py</code>"),
                     "{text}"
                 );
                 assert!(
@@ -396,4 +396,22 @@ fn sarif_keeps_the_most_severe_results_within_githubs_limits() {
     assert!(gz.finish().unwrap().len() <= 10 << 20);
     let validator = jsonschema::validator_for(&sarif_schema()).unwrap();
     assert!(validator.is_valid(&sarif));
+}
+
+// Issue 27: a name with line breaks ended the `<details>` HTML block of the markdown report,
+// and a pull-request comment then rendered the rest of the name as a heading, a link and a
+// mention.
+#[test]
+fn markdown_keeps_a_name_with_line_breaks_inside_its_code_element() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let name = "a\n\n# All checks passed, merge away\n\n[Approve](https:evil.example) @octocat\n\nx.py";
+    p.write(name, "eval('x')\n");
+    let (stdout, _) = run(&p, &["--format", "markdown"]);
+    let text = String::from_utf8(stdout).unwrap();
+    assert!(
+        text.contains("<code>a\\n\\n# All checks passed, merge away\\n\\n[Approve](https:evil.example) @octocat\\n\\nx.py</code>"),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("# All checks")), "{text}");
 }
