@@ -469,6 +469,10 @@ pub struct MergeArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// The config file, when the shards ran with `--config FILE` (a part names it, but only
+    /// the merge's own options decide what it opens).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Worker threads for what the merge parses itself (`--new-since`'s base versions).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

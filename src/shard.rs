@@ -187,8 +187,42 @@ impl AnalysisArgs {
         }
     }
 
+    /// A part is data, never a path to open: what its header asks the merge to walk must be
+    /// relative and inside the directory the merge runs in, and its config file must be the
+    /// one the merge was given itself (`merge --config`), checked before anything is opened.
+    pub fn check_against(&self, merge: &crate::cli::MergeArgs) -> anyhow::Result<()> {
+        use std::path::Component;
+        for path in &self.paths {
+            let inside = !path.is_empty()
+                && !path.chars().any(char::is_control)
+                && Path::new(path)
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+            if !inside {
+                bail!(
+                    "the parts name the path {:?} to walk: a merge walks only relative paths inside the directory it runs in (run the shards from the project, with relative paths)",
+                    crate::report::tty(path)
+                );
+            }
+        }
+        let given = merge
+            .config
+            .as_ref()
+            .map(|p| crate::walk::path_text(p.as_os_str()));
+        if self.config != given {
+            match &self.config {
+                Some(config) => bail!(
+                    "the shards ran with --config {}: the merge takes its configuration only from its own options, so give it the same --config",
+                    crate::report::tty(config)
+                ),
+                None => bail!("the shards ran without --config: run the merge without it too"),
+            }
+        }
+        Ok(())
+    }
+
     /// The `analyze` command line that walks and configures as the shards did and reports as
-    /// `merge` was asked.
+    /// `merge` was asked (after [`AnalysisArgs::check_against`]).
     pub fn to_analyze(
         &self,
         merge: &crate::cli::MergeArgs,
@@ -209,7 +243,7 @@ impl AnalysisArgs {
                 hidden: self.hidden,
                 follow_links: self.follow_links,
                 max_file_size: self.max_file_size.clone(),
-                config: self.config.as_ref().map(Into::into),
+                config: merge.config.clone(),
                 jobs: merge.jobs,
                 parse_timeout: self.parse_timeout,
                 memory_per_file: self.memory_per_file.clone(),
@@ -332,6 +366,22 @@ pub fn write_part(
     Ok(())
 }
 
+/// A part of `header` and `records` as they are (tests forge parts with it: a checksum is no
+/// authentication, so a merge must hold against any header).
+#[doc(hidden)]
+pub fn write_records(
+    out: &mut dyn Write,
+    header: &Header,
+    records: &[Record],
+) -> anyhow::Result<()> {
+    out.write_all(MAGIC)?;
+    write_frame(out, &encode_value(header))?;
+    for record in records {
+        write_frame(out, &encode_value(record))?;
+    }
+    Ok(())
+}
+
 fn write_frame(out: &mut dyn Write, bytes: &[u8]) -> anyhow::Result<()> {
     let len = u32::try_from(bytes.len())
         .ok()
@@ -385,11 +435,17 @@ fn read_from(name: &str, size: u64, mut input: impl Read) -> anyhow::Result<(Hea
             header.part_version
         );
     }
+    let shard = header.shard;
+    if shard.index == 0 || shard.index > shard.total || shard.total > MAX_SHARDS {
+        return Err(damaged("its shard number is out of range"));
+    }
     // Each record takes at least a few bytes: a count past what the file can hold is a lie.
     if header.records > remaining / 8 + 1 {
         return Err(damaged("its record count exceeds its size"));
     }
-    let mut records = Vec::with_capacity(header.records as usize);
+    // Grown as records arrive: the count is the part's word, and a sparse file can make its
+    // size say anything.
+    let mut records = Vec::with_capacity((header.records as usize).min(4096));
     for n in 0..header.records {
         let bytes = read_frame(&mut input, &mut remaining)
             .map_err(|e| damaged(&e))?
@@ -426,10 +482,15 @@ fn read_frame(input: &mut impl Read, remaining: &mut u64) -> Result<Option<Vec<u
             "a frame claims {len} bytes, more than the part holds or than a frame may hold"
         ));
     }
-    let mut bytes = vec![0u8; len as usize];
+    // Read as the bytes come, not allocated up front from the claimed length.
+    let mut bytes = Vec::with_capacity((len as usize).min(1 << 20));
     input
-        .read_exact(&mut bytes)
-        .map_err(|_| "it ends inside a frame".to_string())?;
+        .take(u64::from(len))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() != len as usize {
+        return Err("it ends inside a frame".to_string());
+    }
     *remaining -= u64::from(len);
     Ok(Some(bytes))
 }
@@ -447,8 +508,8 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
             bail!(
                 "{} was written by wtfcb {} (build {}), but this is wtfcb {} (build {}); shards and merge must run one wtfcb build",
                 part.path.display(),
-                h.version,
-                short(&h.build),
+                crate::report::tty(&h.version),
+                crate::report::tty(short(&h.build)),
                 this_build.0,
                 short(this_build.1)
             );
@@ -483,9 +544,9 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
             bail!(
                 "{} was analyzed at commit {} but {} at {}: the shards ran on different commits",
                 part.path.display(),
-                h.commit.as_deref().unwrap_or("(none)"),
+                crate::report::tty(h.commit.as_deref().unwrap_or("(none)")),
                 first.path.display(),
-                f.commit.as_deref().unwrap_or("(none)")
+                crate::report::tty(f.commit.as_deref().unwrap_or("(none)"))
             );
         }
     }
@@ -519,7 +580,11 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
 }
 
 fn short(build: &str) -> &str {
-    &build[..build.len().min(12)]
+    let end = (0..=build.len().min(12))
+        .rev()
+        .find(|&i| build.is_char_boundary(i))
+        .unwrap_or(0);
+    &build[..end]
 }
 
 /// The outcomes of the walked files, from the parts (checked with [`check_parts`]), in walk
@@ -816,5 +881,76 @@ mod tests {
         let mut longer = part.clone();
         longer.push(0);
         assert!(read(&longer).is_err());
+    }
+
+    /// The sample part with its header changed by `change`.
+    fn forged(change: impl Fn(&mut Header)) -> Vec<u8> {
+        let part = sample_part();
+        let (mut header, records) = read_from("p", part.len() as u64, part.as_slice()).unwrap();
+        change(&mut header);
+        let mut out = Vec::new();
+        write_records(&mut out, &header, &records).unwrap();
+        out
+    }
+
+    // Issue 27: a header claiming 2^33 records in a sparse file (whose size says it could hold
+    // them) aborted merge allocating 549,755,813,888 bytes up front; a shard number of 0 or past
+    // 10,000 indexed or sized the merge's table of shards.
+    #[test]
+    fn a_forged_count_or_shard_number_is_an_error_not_an_allocation() {
+        let lying = forged(|h| h.records = 1 << 33);
+        let err = read_from("p", u64::MAX / 2, lying.as_slice()).unwrap_err();
+        assert!(
+            err.to_string().contains("ends after 2 of 8589934592"),
+            "{err}"
+        );
+        for shard in [(0, 1), (2, 1), (1, u32::MAX)] {
+            let bad = forged(|h| {
+                h.shard = Shard {
+                    index: shard.0,
+                    total: shard.1,
+                }
+            });
+            let err = read_from("p", bad.len() as u64, bad.as_slice()).unwrap_err();
+            assert!(err.to_string().contains("shard number"), "{shard:?}: {err}");
+        }
+    }
+
+    // Issue 27: a part's header named `config: /proc/self/environ` and merge loaded it (its
+    // TOML error quoted the whole environment); `paths: ["/usr"]` made merge walk `/usr`.
+    #[test]
+    fn a_part_names_no_file_the_merge_did_not_choose() {
+        use clap::Parser;
+        let merge = |extra: &[&str]| {
+            let mut argv = vec!["wtfcb", "merge", "p1"];
+            argv.extend_from_slice(extra);
+            match crate::cli::Cli::parse_from(argv).command {
+                crate::cli::Command::Merge(m) => m,
+                _ => unreachable!(),
+            }
+        };
+        let part = sample_part();
+        let (header, _) = read_from("p", part.len() as u64, part.as_slice()).unwrap();
+        let ok = header.args.clone();
+        assert!(ok.check_against(&merge(&[])).is_ok());
+        let mut args = ok.clone();
+        args.config = Some("/proc/self/environ".into());
+        let err = args.check_against(&merge(&[])).unwrap_err().to_string();
+        assert!(err.contains("give it the same --config"), "{err}");
+        assert!(args
+            .check_against(&merge(&["--config", "other.toml"]))
+            .is_err());
+        assert!(args
+            .check_against(&merge(&["--config", "/proc/self/environ"]))
+            .is_ok());
+        assert!(ok.check_against(&merge(&["--config", "x.toml"])).is_err());
+        for path in ["/usr", "../x", "a/../../b", "", "a\nb"] {
+            let mut args = ok.clone();
+            args.paths = vec![path.into()];
+            assert!(args.check_against(&merge(&[])).is_err(), "{path:?}");
+        }
+        let mut args = ok.clone();
+        args.paths = vec!["src".into(), "./lib/a.py".into()];
+        assert!(args.check_against(&merge(&[])).is_ok());
     }
 }

@@ -25,7 +25,27 @@ pub fn run(
         .map(|path| shard::read_part(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
     shard::check_parts(&parts)?;
-    let analyze = parts[0].header.args.to_analyze(args)?;
+    let header = &parts[0].header;
+    header.args.check_against(args)?;
+    let analyze = header.args.to_analyze(args)?;
     let settings = AnalyzeSettings::from_args(&analyze)?;
+    check_commit(header.commit.as_deref(), &settings)?;
     super::analyze::run_with(&settings, Some(parts), out, err)
+}
+
+/// Parts describe the commit the shards ran at: a merge in a checkout of another commit would
+/// report that commit's findings as this one's.
+fn check_commit(parts: Option<&str>, settings: &AnalyzeSettings) -> anyhow::Result<()> {
+    let here = crate::git::Repo::discover(&settings.walk.project.root, "merge")
+        .ok()
+        .and_then(|repo| repo.head());
+    if parts == here.as_deref() {
+        return Ok(());
+    }
+    let show = |c: Option<&str>| crate::report::tty(c.unwrap_or("(no commit)")).into_owned();
+    anyhow::bail!(
+        "the parts were written at commit {} but this checkout is at {}: merge runs in a checkout of the commit the shards analyzed",
+        show(parts),
+        show(here.as_deref())
+    )
 }

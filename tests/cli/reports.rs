@@ -405,7 +405,8 @@ fn sarif_keeps_the_most_severe_results_within_githubs_limits() {
 fn markdown_keeps_a_name_with_line_breaks_inside_its_code_element() {
     let p = Project::new();
     std::fs::create_dir(p.path().join(".git")).unwrap();
-    let name = "a\n\n# All checks passed, merge away\n\n[Approve](https:evil.example) @octocat\n\nx.py";
+    let name =
+        "a\n\n# All checks passed, merge away\n\n[Approve](https:evil.example) @octocat\n\nx.py";
     p.write(name, "eval('x')\n");
     let (stdout, _) = run(&p, &["--format", "markdown"]);
     let text = String::from_utf8(stdout).unwrap();
@@ -413,5 +414,8 @@ fn markdown_keeps_a_name_with_line_breaks_inside_its_code_element() {
         text.contains("<code>a\\n\\n# All checks passed, merge away\\n\\n[Approve](https:evil.example) @octocat\\n\\nx.py</code>"),
         "{text}"
     );
-    assert!(!text.lines().any(|l| l.starts_with("# All checks")), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("# All checks")),
+        "{text}"
+    );
 }

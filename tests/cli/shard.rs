@@ -307,3 +307,45 @@ fn shard_auto_reads_the_ci_and_a_lone_shard_says_what_it_covers() {
         "{stderr}"
     );
 }
+
+// Issue 27: parts written at commit A merged in a checkout at commit B (which added `eval()`)
+// gave A's report with exit 0, where `analyze` at B exits 1.
+#[test]
+fn merge_refuses_parts_of_another_commit() {
+    let p = project();
+    let dir = tempfile::tempdir().unwrap();
+    let parts = write_parts(&p, dir.path(), 2, &["--no-cache"]);
+    p.write("pkg/bad.py", "eval(input())\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-qm", "eval"]);
+    // The file set changed too; remove it from the walk so only the commit differs.
+    git_ok(p.path(), &["rm", "-q", "--cached", "pkg/bad.py"]);
+    std::fs::remove_file(p.path().join("pkg/bad.py")).unwrap();
+    let (code, _, stderr) = run(p.cmd().arg("merge").args(&parts).arg("--no-cache"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the parts were written at commit"), "{stderr}");
+}
+
+// Issue 27: a part is data: a forged header naming `/proc/self/environ` as the config made
+// merge load it and quote the environment (CI secrets) in its TOML error.
+#[test]
+fn merge_opens_no_file_a_forged_part_names() {
+    let p = project();
+    let dir = tempfile::tempdir().unwrap();
+    let parts = write_parts(&p, dir.path(), 1, &["--no-cache"]);
+    let mut part = wtfcb::shard::read_part(&parts[0]).unwrap();
+    part.header.args.config = Some("/proc/self/environ".into());
+    let forged = dir.path().join("forged.wtfcb");
+    let mut bytes = Vec::new();
+    wtfcb::shard::write_records(&mut bytes, &part.header, &part.records).unwrap();
+    std::fs::write(&forged, bytes).unwrap();
+    let (code, _, stderr) = run(p
+        .cmd()
+        .env("CI_SECRET", "hunter2")
+        .arg("merge")
+        .arg(&forged)
+        .arg("--no-cache"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(stderr.contains("give it the same --config"), "{stderr}");
+}
