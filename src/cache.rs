@@ -906,12 +906,13 @@ impl Cache {
         format!("wtfcb-state-{}", crate::rules::profile::hex(&h.finalize()))
     }
 
-    /// A project phase's state another checkout saved on the remote for the same inputs (one
-    /// round trip; `None` without a remote).
-    pub fn remote_state(&self, phase: &str, root: &Digest16) -> Option<Vec<u8>> {
+    /// A project phase's state another checkout saved on the remote for the same inputs, of a
+    /// project of `files` files (a lookup; `None` without a remote).
+    pub fn remote_state(&self, phase: &str, root: &Digest16, files: usize) -> Option<Vec<u8>> {
         let remote = self.remote.as_ref()?;
         let key = self.remote_state_key(phase, root);
-        remote.get_many_with(&[key], Some).pop().flatten()
+        let limit = crate::remote::state_value_limit(files);
+        remote.get_many_with(&[(key, limit)], Some).pop().flatten()
     }
 
     /// Offers a project phase's state to the remote, under its inputs' root.

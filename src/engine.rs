@@ -345,15 +345,20 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
     if wanted.is_empty() {
         return;
     }
-    // Identical files share one lookup.
-    let mut keys: Vec<String> = wanted
+    // Identical files share one lookup. A value may take what the file's size justifies.
+    let mut keys: Vec<(String, usize)> = wanted
         .iter()
-        .map(|(md5, key, ..)| crate::remote::Remote::key_of(md5, key))
+        .map(|(md5, key, candidate, ..)| {
+            (
+                crate::remote::Remote::key_of(md5, key),
+                crate::remote::file_value_limit(candidate.size),
+            )
+        })
         .collect();
-    keys.dedup();
+    keys.dedup_by(|a, b| a.0 == b.0);
     let mut found: std::collections::HashMap<String, (CachedFile, crate::facts::Tokens)> = keys
         .iter()
-        .cloned()
+        .map(|(k, _)| k.clone())
         .zip(remote.get_many(&keys))
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();

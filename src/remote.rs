@@ -28,6 +28,38 @@ const HTTP_CONNECTIONS: usize = 8;
 /// The largest value a remote may hand back (compressed), and the largest it may unpack to.
 const MAX_VALUE: usize = 64 << 20;
 
+/// Bytes of values one lookup reads before they are checked and dropped (a single value up to
+/// its own limit is still read whole).
+const IN_FLIGHT: usize = 32 << 20;
+
+/// The largest value a file's result may take on the remote, sealed or unpacked: linear in the
+/// file's size (64 bytes per byte of source, plus 64 KiB), so a poisoned remote cannot make a
+/// run hold more per file than its source justifies. On the benchmark corpora no file's value
+/// took more than 11 bytes per byte of source, plus 100.
+pub fn file_value_limit(size: u64) -> usize {
+    size.saturating_mul(64)
+        .saturating_add(64 << 10)
+        .min(MAX_VALUE as u64) as usize
+}
+
+/// The largest value a project phase's saved state may take on the remote, for a project of
+/// `files` files: 1 MiB and 16 KiB per file (the corpora's states took 0.8 to 1.8 KiB per file).
+pub fn state_value_limit(files: usize) -> usize {
+    files
+        .saturating_mul(16 << 10)
+        .saturating_add(1 << 20)
+        .min(MAX_VALUE)
+}
+
+/// What a lookup found for one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fetched {
+    Missing,
+    /// More bytes than the key's limit: not read, counted as rejected.
+    TooLarge,
+    Value(Vec<u8>),
+}
+
 /// What every value starts with (the layout's version is its last byte).
 const MAGIC: &[u8; 8] = b"wtfcbrv1";
 
@@ -318,64 +350,92 @@ impl Remote {
         format!("wtfcb-{}", crate::rules::profile::hex(&h.finalize()))
     }
 
-    /// The values of `keys` that are there and pass every check, in order; a miss for each
+    /// The values of `wanted` (each key with the most bytes its value may take: see
+    /// [`file_value_limit`]) that are there and pass every check, in order; a miss for each
     /// that is not, and for all once the remote has failed.
-    pub fn get_many(&self, keys: &[String]) -> Vec<Option<(CachedFile, Tokens)>> {
-        self.get_many_with(keys, |payload| {
+    pub fn get_many(&self, wanted: &[(String, usize)]) -> Vec<Option<(CachedFile, Tokens)>> {
+        self.get_many_with(wanted, |payload| {
             decode_value::<(CachedFile, Tokens)>(&payload)
         })
     }
 
     /// As [`Remote::get_many`], for values of any kind: `decode` reads the checked payload.
+    /// At most [`IN_FLIGHT`] bytes of values (or one value) are held before they are checked.
     pub fn get_many_with<T: Send>(
         &self,
-        keys: &[String],
+        wanted: &[(String, usize)],
         decode: impl Fn(Vec<u8>) -> Option<T> + Sync,
     ) -> Vec<Option<T>> {
-        let mut found = Vec::with_capacity(keys.len());
-        for batch in keys.chunks(BATCH) {
-            let raw = if self.down.load(Ordering::Relaxed) {
-                vec![None; batch.len()]
-            } else {
-                let start = Instant::now();
-                let got = self.fetch(batch);
-                self.ns
-                    .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                got.unwrap_or_else(|e| {
-                    self.fail(e);
-                    vec![None; batch.len()]
-                })
-            };
-            // Checking and decoding is the costly part: on every core.
-            let opened: Vec<Option<Result<T, Reject>>> = batch
-                .par_iter()
-                .zip(raw)
-                .map(|(key, value)| {
-                    value.map(|v| {
-                        open_bytes(key, &v, self.opts.signing_key.as_deref())
-                            .and_then(|payload| decode(payload).ok_or(Reject::Damaged))
+        let mut found: Vec<Option<T>> = Vec::with_capacity(wanted.len());
+        for batch in wanted.chunks(BATCH) {
+            let base = found.len();
+            found.extend(batch.iter().map(|_| None));
+            if self.down.load(Ordering::Relaxed) {
+                self.misses.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                continue;
+            }
+            let mut seen = vec![false; batch.len()];
+            let start = Instant::now();
+            // Checking and decoding is the costly part: on every core, a chunk at a time.
+            let result = self.fetch(batch, &mut |chunk: Vec<(usize, Fetched)>| {
+                let opened: Vec<(usize, Option<Result<T, Reject>>)> = chunk
+                    .into_par_iter()
+                    .map(|(i, fetched)| {
+                        let (key, limit) = &batch[i];
+                        let value = match fetched {
+                            Fetched::Missing => None,
+                            Fetched::TooLarge => Some(Err(Reject::Damaged)),
+                            Fetched::Value(v) => Some(
+                                open_bytes(key, &v, self.opts.signing_key.as_deref(), *limit)
+                                    .and_then(|payload| decode(payload).ok_or(Reject::Damaged)),
+                            ),
+                        };
+                        (i, value)
                     })
-                })
-                .collect();
-            for value in opened {
-                match value {
-                    Some(Ok(value)) => {
-                        self.hits.fetch_add(1, Ordering::Relaxed);
-                        found.push(Some(value));
-                    }
-                    Some(Err(_)) => {
-                        self.rejected.fetch_add(1, Ordering::Relaxed);
-                        self.misses.fetch_add(1, Ordering::Relaxed);
-                        found.push(None);
-                    }
-                    None => {
-                        self.misses.fetch_add(1, Ordering::Relaxed);
-                        found.push(None);
+                    .collect();
+                for (i, value) in opened {
+                    seen[i] = true;
+                    match value {
+                        Some(Ok(value)) => {
+                            self.hits.fetch_add(1, Ordering::Relaxed);
+                            found[base + i] = Some(value);
+                        }
+                        Some(Err(_)) => {
+                            self.rejected.fetch_add(1, Ordering::Relaxed);
+                            self.misses.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => {
+                            self.misses.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
+            });
+            self.ns
+                .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            if let Err(e) = result {
+                self.fail(e);
             }
+            let unseen = seen.iter().filter(|s| !**s).count();
+            self.misses.fetch_add(unseen as u64, Ordering::Relaxed);
         }
         found
+    }
+
+    /// When the remote's time is up: now plus what is left of `remote-timeout`, which bounds
+    /// the time the whole run waits on the remote (every call, connecting included).
+    fn deadline(&self) -> Result<Instant, String> {
+        let spent = Duration::from_nanos(self.ns.load(Ordering::Relaxed));
+        match self.opts.timeout.checked_sub(spent) {
+            Some(left) if !left.is_zero() => Ok(Instant::now() + left),
+            _ => Err(self.out_of_time()),
+        }
+    }
+
+    fn out_of_time(&self) -> String {
+        format!(
+            "no answer within remote-timeout ({} s for all of the run's requests)",
+            self.opts.timeout.as_secs_f64()
+        )
     }
 
     /// Writes values (sealed with [`Remote::seal`]) in batches; nothing when read-only or down.
@@ -431,78 +491,188 @@ impl Remote {
         lock(&self.first_error).get_or_insert_with(|| redact_text(&error));
     }
 
-    /// One round trip (Redis) or one request per key (HTTP, on up to 8 connections).
-    fn fetch(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+    /// Looks `wanted` up and hands what it found to `sink` a chunk at a time (indices into
+    /// `wanted`), never holding more than [`IN_FLIGHT`] bytes of values (or one value) at once;
+    /// a value past its key's limit is not read. Redis: one round trip for the lengths, then
+    /// the values that are there; HTTP: one request per key on up to 8 connections.
+    fn fetch(
+        &self,
+        wanted: &[(String, usize)],
+        sink: &mut dyn FnMut(Vec<(usize, Fetched)>),
+    ) -> Result<(), String> {
+        let deadline = self.deadline()?;
         match &self.backend {
-            Backend::Redis { .. } => {
-                self.round_trips.fetch_add(1, Ordering::Relaxed);
-                // `GETRANGE` rather than `MGET`: a value another client stored is read no
-                // further than the limit (a longer one then fails its checks), in one
-                // pipelined round trip all the same. A missing key reads as empty.
-                self.with_redis(|conn| {
-                    let mut pipe = redis::pipe();
-                    for key in keys {
-                        pipe.cmd("GETRANGE").arg(key).arg(0).arg(MAX_VALUE);
-                    }
-                    pipe.query::<Vec<Vec<u8>>>(conn)
-                })
-                .and_then(|values| {
-                    if values.len() == keys.len() {
-                        Ok(values
-                            .into_iter()
-                            .map(|v| (!v.is_empty()).then_some(v))
-                            .collect())
-                    } else {
-                        Err(format!(
-                            "{} lookups answered {} values",
-                            keys.len(),
-                            values.len()
-                        ))
-                    }
-                })
-            }
+            Backend::Redis { .. } => self.fetch_redis(wanted, deadline, sink),
             Backend::Http { agent, base } => {
-                self.round_trips
-                    .fetch_add(keys.len() as u64, Ordering::Relaxed);
-                let results: Vec<Result<Option<Vec<u8>>, String>> = parallel(keys, |key| {
-                    let response = self
-                        .authorized(agent.get(&base.key(key)))
-                        .call()
-                        .map_err(|e| e.to_string())?;
-                    match response.status().as_u16() {
-                        200 => {
-                            let mut body = Vec::new();
-                            response
-                                .into_body()
-                                .into_reader()
-                                .take(MAX_VALUE as u64 + 1)
-                                .read_to_end(&mut body)
-                                .map_err(|e| format!("reading {key}: {e}"))?;
-                            // A body past the limit is no value of ours: a miss, rejected.
-                            Ok(Some(body))
-                        }
-                        404 => Ok(None),
-                        401 | 403 => Err(format!(
-                            "HTTP {} on GET: the server refused the credentials (set ${} to a token it accepts)",
-                            response.status().as_u16(),
-                            self.opts.token_env
-                        )),
-                        code => Err(format!("HTTP {code} on GET {key}")),
+                for chunk in chunks_by(wanted, |(_, limit)| *limit) {
+                    if self.down.load(Ordering::Relaxed) {
+                        return Ok(());
                     }
-                });
-                results.into_iter().collect()
+                    self.round_trips
+                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    let results: Vec<Result<Fetched, String>> = parallel(&chunk, |&i| {
+                        self.http_get(agent, base, &wanted[i], deadline)
+                    });
+                    let mut got = Vec::with_capacity(chunk.len());
+                    for (i, r) in chunk.into_iter().zip(results) {
+                        got.push((i, r?));
+                    }
+                    sink(got);
+                }
+                Ok(())
             }
         }
     }
 
+    fn fetch_redis(
+        &self,
+        wanted: &[(String, usize)],
+        deadline: Instant,
+        sink: &mut dyn FnMut(Vec<(usize, Fetched)>),
+    ) -> Result<(), String> {
+        // The lengths first (a missing key has 0): a value past its limit is never read.
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        let keys: Vec<String> = wanted.iter().map(|(k, _)| k.clone()).collect();
+        let lengths = self.with_redis(deadline, move |conn| {
+            let mut pipe = redis::pipe();
+            for key in &keys {
+                pipe.cmd("STRLEN").arg(key);
+            }
+            pipe.query::<Vec<u64>>(conn)
+        })?;
+        if lengths.len() != wanted.len() {
+            return Err(format!(
+                "{} lookups answered {} lengths",
+                wanted.len(),
+                lengths.len()
+            ));
+        }
+        let mut absent = Vec::new();
+        let mut present = Vec::new();
+        for (i, (&len, (_, limit))) in lengths.iter().zip(wanted).enumerate() {
+            match len {
+                0 => absent.push((i, Fetched::Missing)),
+                n if n > *limit as u64 => absent.push((i, Fetched::TooLarge)),
+                n => present.push((i, n as usize)),
+            }
+        }
+        sink(absent);
+        for chunk in chunks_by(&present, |(_, len)| *len) {
+            // `GETRANGE` up to the length just read: a value rewritten meanwhile is read no
+            // further (and then fails its checks).
+            let ranges: Vec<(String, usize)> = chunk
+                .iter()
+                .map(|&j| (wanted[present[j].0].0.clone(), present[j].1))
+                .collect();
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            let values = self.with_redis(deadline, move |conn| {
+                let mut pipe = redis::pipe();
+                for (key, len) in &ranges {
+                    pipe.cmd("GETRANGE").arg(key).arg(0).arg(len - 1);
+                }
+                pipe.query::<Vec<Vec<u8>>>(conn)
+            })?;
+            if values.len() != chunk.len() {
+                return Err(format!(
+                    "{} lookups answered {} values",
+                    chunk.len(),
+                    values.len()
+                ));
+            }
+            sink(
+                chunk
+                    .iter()
+                    .zip(values)
+                    .map(|(&j, v)| {
+                        let value = if v.is_empty() {
+                            Fetched::Missing
+                        } else {
+                            Fetched::Value(v)
+                        };
+                        (present[j].0, value)
+                    })
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+
+    /// One `GET`, bounded by the run's deadline and the key's limit.
+    fn http_get(
+        &self,
+        agent: &ureq::Agent,
+        base: &HttpBase,
+        (key, limit): &(String, usize),
+        deadline: Instant,
+    ) -> Result<Fetched, String> {
+        // After the first failure no request waits.
+        if self.down.load(Ordering::Relaxed) {
+            return Ok(Fetched::Missing);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.out_of_time());
+        }
+        let request = agent
+            .get(&base.key(key))
+            .config()
+            .timeout_global(Some(left))
+            .build();
+        let response = self.authorized(request).call().map_err(|e| match e {
+            ureq::Error::Timeout(_) => self.out_of_time(),
+            e => e.to_string(),
+        })?;
+        match response.status().as_u16() {
+            200 => {
+                let mut body = response.into_body();
+                if body.content_length().is_some_and(|n| n > *limit as u64) {
+                    return Ok(Fetched::TooLarge);
+                }
+                let mut bytes = Vec::new();
+                body.as_reader()
+                    .take(*limit as u64 + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("reading {key}: {e}"))?;
+                Ok(if bytes.len() > *limit {
+                    Fetched::TooLarge
+                } else {
+                    Fetched::Value(bytes)
+                })
+            }
+            404 => Ok(Fetched::Missing),
+            401 | 403 => Err(format!(
+                "HTTP {} on GET: the server refused the credentials (set ${} to a token it accepts)",
+                response.status().as_u16(),
+                self.opts.token_env
+            )),
+            code => Err(format!("HTTP {code} on GET {key}")),
+        }
+    }
+
+    /// Every value of `keys` (up to [`MAX_VALUE`] each), in order: for `cache ping`.
+    fn fetch_all(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, String> {
+        let wanted: Vec<(String, usize)> = keys.iter().map(|k| (k.clone(), MAX_VALUE)).collect();
+        let mut out = vec![None; keys.len()];
+        self.fetch(&wanted, &mut |chunk| {
+            for (i, fetched) in chunk {
+                if let Fetched::Value(v) = fetched {
+                    out[i] = Some(v);
+                }
+            }
+        })?;
+        Ok(out)
+    }
+
     fn store(&self, items: &[(String, Vec<u8>)]) -> Result<(), String> {
+        let deadline = self.deadline()?;
         match &self.backend {
             Backend::Redis { .. } => {
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
                 let ttl = self.opts.ttl.as_secs().max(1);
-                self.with_redis(|conn| {
+                let items = items.to_vec();
+                self.with_redis(deadline, move |conn| {
                     let mut pipe = redis::pipe();
-                    for (key, value) in items {
+                    for (key, value) in &items {
                         pipe.cmd("SET")
                             .arg(key)
                             .arg(value)
@@ -517,13 +687,26 @@ impl Remote {
                 self.round_trips
                     .fetch_add(items.len() as u64, Ordering::Relaxed);
                 let results = parallel(items, |(key, value)| {
+                    if self.down.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(self.out_of_time());
+                    }
                     let request = agent
                         .put(&base.key(key))
+                        .config()
+                        .timeout_global(Some(left))
+                        .build()
                         .header("Content-Type", "application/octet-stream");
-                    let response = self
-                        .authorized(request)
-                        .send(&value[..])
-                        .map_err(|e| e.to_string())?;
+                    let response =
+                        self.authorized(request)
+                            .send(&value[..])
+                            .map_err(|e| match e {
+                                ureq::Error::Timeout(_) => self.out_of_time(),
+                                e => e.to_string(),
+                            })?;
                     match response.status().as_u16() {
                         200..=299 => Ok(()),
                         401 | 403 => Err(format!(
@@ -547,30 +730,54 @@ impl Remote {
         }
     }
 
-    /// Runs a Redis command on the shared connection, connecting (with the timeouts) first.
-    fn with_redis<T>(
+    /// Runs a Redis command on the shared connection (connecting first), on a thread of its
+    /// own that the run waits for until `deadline` only: a server that trickles its answer a
+    /// byte at a time stalls nothing past it. A connection that failed or was given up on is
+    /// not reused.
+    fn with_redis<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+        deadline: Instant,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T> + Send + 'static,
     ) -> Result<T, String> {
         let Backend::Redis { client, conn } = &self.backend else {
             unreachable!("with_redis on an HTTP remote");
         };
-        let mut guard = lock(conn);
-        if guard.is_none() {
-            let c = client
-                .get_connection_with_timeout(self.opts.connect_timeout)
-                .map_err(|e| format!("cannot connect: {e}"))?;
-            c.set_read_timeout(Some(self.opts.timeout))
-                .and_then(|()| c.set_write_timeout(Some(self.opts.timeout)))
-                .map_err(|e| e.to_string())?;
-            *guard = Some(c);
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.out_of_time());
         }
-        let c = guard.as_mut().unwrap_or_else(|| unreachable!());
-        f(c).map_err(|e| {
-            // A broken connection is not reused.
-            *guard = None;
-            e.to_string()
-        })
+        let taken = lock(conn).take();
+        let client = (**client).clone();
+        let connect = self.opts.connect_timeout.min(left);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("wtfcb-redis".into())
+            .spawn(move || {
+                let run = || -> Result<(T, redis::Connection), String> {
+                    let mut c = match taken {
+                        Some(c) => c,
+                        None => client
+                            .get_connection_with_timeout(connect)
+                            .map_err(|e| format!("cannot connect: {e}"))?,
+                    };
+                    // Each read and write is bounded too, so a given-up thread ends.
+                    c.set_read_timeout(Some(left))
+                        .and_then(|()| c.set_write_timeout(Some(left)))
+                        .map_err(|e| e.to_string())?;
+                    let value = f(&mut c).map_err(|e| e.to_string())?;
+                    Ok((value, c))
+                };
+                let _ = tx.send(run());
+            })
+            .map_err(|e| format!("cannot start a thread for the remote: {e}"))?;
+        match rx.recv_timeout(left) {
+            Ok(Ok((value, c))) => {
+                *lock(conn) = Some(c);
+                Ok(value)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(self.out_of_time()),
+        }
     }
 
     /// A value as stored on the remote: magic, this build, whether it is signed, the unpacked
@@ -593,7 +800,7 @@ impl Remote {
         let mut steps = Vec::new();
         let probe = format!("wtfcb-ping-{:016x}", fastrand::u64(..));
         let start = Instant::now();
-        let read = self.fetch(std::slice::from_ref(&probe));
+        let read = self.fetch_all(std::slice::from_ref(&probe));
         let ok = read.is_ok();
         steps.push((
             "read".to_string(),
@@ -617,7 +824,7 @@ impl Remote {
         steps.push(("write".into(), wrote.map(|()| "stored a test value".into())));
         if wrote_ok {
             let back = self
-                .fetch(std::slice::from_ref(&probe))
+                .fetch_all(std::slice::from_ref(&probe))
                 .and_then(|mut v| {
                     v.pop()
                         .flatten()
@@ -639,13 +846,38 @@ impl Remote {
     fn forget(&self, key: &str) {
         match &self.backend {
             Backend::Redis { .. } => {
-                let _ = self.with_redis(|conn| redis::cmd("DEL").arg(key).query::<i64>(conn));
+                let key = key.to_string();
+                let deadline = Instant::now() + self.opts.timeout;
+                let _ = self.with_redis(deadline, move |conn| {
+                    redis::cmd("DEL").arg(&key).query::<i64>(conn)
+                });
             }
             Backend::Http { agent, base } => {
                 let _ = self.authorized(agent.delete(&base.key(key))).call();
             }
         }
     }
+}
+
+/// Indices of `items` in runs whose `size`s add up to at most [`IN_FLIGHT`] (a run holds at
+/// least one item, whatever its size).
+fn chunks_by<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut bytes = 0usize;
+    for (i, item) in items.iter().enumerate() {
+        let n = size(item);
+        match out.last_mut() {
+            Some(run) if bytes.saturating_add(n) <= IN_FLIGHT => {
+                run.push(i);
+                bytes += n;
+            }
+            _ => {
+                out.push(vec![i]);
+                bytes = n;
+            }
+        }
+    }
+    out
 }
 
 /// Runs `f` over `items` on up to [`HTTP_CONNECTIONS`] threads, results in order.
@@ -696,7 +928,7 @@ pub fn open(
     sealed: &[u8],
     signing_key: Option<&[u8]>,
 ) -> Result<(CachedFile, Tokens), Reject> {
-    let payload = open_bytes(key, sealed, signing_key)?;
+    let payload = open_bytes(key, sealed, signing_key, MAX_VALUE)?;
     decode_value::<(CachedFile, Tokens)>(&payload).ok_or(Reject::Damaged)
 }
 
@@ -719,9 +951,16 @@ pub fn seal_bytes(key: &str, payload: &[u8], signing_key: Option<&[u8]>) -> Vec<
 }
 
 /// The payload of a sealed value, once every check passed.
-pub fn open_bytes(key: &str, sealed: &[u8], signing_key: Option<&[u8]>) -> Result<Vec<u8>, Reject> {
+/// `limit`: the most bytes the value may take, sealed or unpacked (at most [`MAX_VALUE`]).
+pub fn open_bytes(
+    key: &str,
+    sealed: &[u8],
+    signing_key: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<u8>, Reject> {
     const HEAD: usize = 8 + 16 + 1 + 4;
-    if sealed.len() < HEAD || sealed.len() > MAX_VALUE || &sealed[..8] != MAGIC {
+    let limit = limit.min(MAX_VALUE);
+    if sealed.len() < HEAD || sealed.len() > limit || &sealed[..8] != MAGIC {
         return Err(Reject::Damaged);
     }
     if sealed[8..24] != build_tag() {
@@ -757,7 +996,7 @@ pub fn open_bytes(key: &str, sealed: &[u8], signing_key: Option<&[u8]>) -> Resul
         return Err(Reject::Damaged);
     }
     let len = u32::from_le_bytes([body[25], body[26], body[27], body[28]]) as usize;
-    if len > MAX_VALUE {
+    if len > limit {
         return Err(Reject::Damaged);
     }
     let mut payload = Vec::with_capacity(len.min(1 << 20));
@@ -841,6 +1080,38 @@ mod tests {
         assert_eq!(
             open("k1", &foreign, None).unwrap_err(),
             Reject::ForeignBuild
+        );
+    }
+
+    #[test]
+    fn values_are_bounded_by_what_they_stand_for_and_read_in_bounded_chunks() {
+        assert_eq!(file_value_limit(0), 64 << 10);
+        assert_eq!(file_value_limit(1000), 64_000 + (64 << 10));
+        assert_eq!(file_value_limit(u64::MAX), MAX_VALUE);
+        assert_eq!(state_value_limit(0), 1 << 20);
+        assert_eq!(state_value_limit(usize::MAX), MAX_VALUE);
+        let sizes = [IN_FLIGHT, 1, IN_FLIGHT - 1, 1, 5, MAX_VALUE];
+        let chunks = chunks_by(&sizes, |n| *n);
+        assert_eq!(chunks, [vec![0], vec![1, 2], vec![3, 4], vec![5]]);
+        for chunk in &chunks {
+            let total: usize = chunk.iter().map(|&i| sizes[i]).sum();
+            assert!(chunk.len() == 1 || total <= IN_FLIGHT);
+        }
+        assert!(chunks_by(&[] as &[usize], |n| *n).is_empty());
+        // A sealed value past its key's limit, or one that unpacks past it, is refused.
+        let (value, tokens) = sample();
+        let sealed = seal("k", &value, &tokens, None);
+        assert!(open_bytes("k", &sealed, None, sealed.len()).is_ok());
+        assert_eq!(
+            open_bytes("k", &sealed, None, sealed.len() - 1),
+            Err(Reject::Damaged)
+        );
+        let big = seal_bytes("k", &vec![0u8; 100_000], None);
+        assert!(big.len() < 1000);
+        assert_eq!(open_bytes("k", &big, None, 50_000), Err(Reject::Damaged));
+        assert_eq!(
+            open_bytes("k", &big, None, 100_000).map(|p| p.len()),
+            Ok(100_000)
         );
     }
 

@@ -96,7 +96,7 @@ pub fn load<R: bincode::Decode<()>>(
     // Another checkout's result for exactly these inputs, from the remote.
     let from_remote = || {
         let root = inputs.root();
-        let bytes = cache.remote_state(phase, &root)?;
+        let bytes = cache.remote_state(phase, &root, inputs.files.len())?;
         let saved = cache::decode_value::<Saved<R>>(&bytes).filter(|saved| saved.root == root)?;
         // Kept locally: the next run of this checkout needs no round trip.
         cache.put_state(phase, bytes);

@@ -25,6 +25,8 @@ enum Fault {
     /// Answers after the client's timeout.
     Slow,
     Unauthorized,
+    /// 200 claiming a 64 MiB body, of which it sends a few bytes and then nothing.
+    Huge,
 }
 
 #[derive(Default)]
@@ -142,6 +144,16 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     state.gets.fetch_add(1, Ordering::Relaxed);
     let value = state.store.lock().unwrap().get(&key).cloned();
     match (value, fault) {
+        (_, Fault::Huge) => {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\nwtfcbrv1",
+                64 << 20
+            )?;
+            out.flush()?;
+            std::thread::sleep(Duration::from_secs(30));
+            Ok(())
+        }
         (Some(_), Fault::Garbage) => {
             let junk: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
             reply(&mut out, "200 OK", &junk, junk.len())
@@ -603,15 +615,46 @@ fn redis_serves_a_second_checkout_in_batches_of_256() {
         &[],
         &[("WTFCB_CACHE_SIGNING_KEY", "k")],
     );
+    // Two batches and the two project phases' states, each a round trip for the lengths and
+    // one for the values (a miss costs one: see the first run).
     assert!(
         second
             .stderr
-            .contains("302 hits, 0 misses, 0 uploads, 0 rejected, 0 errors, 4 round trips"),
+            .contains("302 hits, 0 misses, 0 uploads, 0 rejected, 0 errors, 8 round trips"),
         "{}",
         second.stderr
     );
     assert_eq!(json(&second)["run"]["cache"]["files_parsed"], 0);
     assert_eq!(results_part(&second.json), cold(&q));
+    // Issue 27: whoever can write to the cache stores values far larger than a file's result
+    // may be: their lengths are read, never the values (one round trip per batch).
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
+    let poison = vec![b'x'; 200 << 10];
+    for key in keys.iter().filter(|k| !k.starts_with("wtfcb-state-")) {
+        let () = redis::cmd("SET")
+            .arg(key)
+            .arg(&poison)
+            .query(&mut conn)
+            .unwrap();
+    }
+    let poisoned = tempfile::tempdir().unwrap();
+    let third = analyze(
+        &q,
+        &redis.url,
+        poisoned.path(),
+        &["--remote-cache-read-only"],
+        &[("WTFCB_CACHE_SIGNING_KEY", "k")],
+    );
+    assert!(
+        third
+            .stderr
+            .contains("2 hits, 300 misses, 0 uploads, 300 rejected, 0 errors, 6 round trips"),
+        "{}",
+        third.stderr
+    );
+    assert_eq!(results_part(&third.json), cold(&q));
     // The server goes away mid-project: one warning, the same results.
     drop(redis);
     let gone = tempfile::tempdir().unwrap();
@@ -677,4 +720,106 @@ fn a_project_config_chooses_neither_the_remote_nor_its_credentials() {
         seen.iter().all(|h| h.ends_with("Bearer letmein")),
         "{seen:?}"
     );
+}
+
+// Issue 27: a cache value was rejected only once read whole (256 keys of up to 64 MiB each per
+// batch), so whoever could write to the cache could make every run hold gigabytes. A value
+// larger than its file justifies is now refused by its announced size, unread: this one
+// announces 64 MiB and then stalls, so reading it would cost the remote's timeout and a
+// warning.
+#[test]
+fn a_value_larger_than_its_file_justifies_is_refused_unread() {
+    let server = HttpServer::start();
+    let p = Project::new();
+    write_project(&p, 3);
+    let expected = cold(&p);
+    server.set_fault(Fault::Huge);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(
+        &p,
+        &server.url,
+        local.path(),
+        &["--remote-cache-read-only"],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(results_part(&run.json), expected);
+    assert!(
+        run.stderr
+            .contains("0 hits, 7 misses, 0 uploads, 7 rejected, 0 errors"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("warning: remote cache"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A server that accepts connections and reads what it is sent, then answers nothing or (with
+/// `trickle`) a Redis reply a byte every 100 ms; it counts the connections.
+fn stalling_server(trickle: bool) -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::Relaxed);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                // A bulk reply of a megabyte, announced and then sent a byte at a time.
+                if trickle && stream.write_all(b"$1048576\r\n").is_err() {
+                    return;
+                }
+                for _ in 0..600 {
+                    if trickle && stream.write_all(b"x").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    (addr.to_string(), accepted)
+}
+
+// Issue 27: the timeout was per socket read, not a deadline: Redis behind a proxy passing
+// 2 bytes/s ran past 40 s, and an HTTP server that never answers cost each queued request its
+// own timeout (33 s for 256 files at `remote-timeout = 1`). Now the first call past
+// `remote-timeout` ends the remote's part of the run and no request starts after it.
+#[test]
+fn a_server_that_never_answers_costs_one_timeout() {
+    let p = Project::new();
+    write_project(&p, 298);
+    let expected = cold(&p);
+    let (addr, accepted) = stalling_server(false);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(&p, &format!("http://{addr}/cache"), local.path(), &[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(results_part(&run.json), expected);
+    assert!(
+        run.stderr.contains("no answer within remote-timeout"),
+        "{}",
+        run.stderr
+    );
+    // The first requests on the 8 connections, and none after the first failure.
+    let connections = accepted.load(Ordering::Relaxed);
+    assert!((1..=8).contains(&connections), "{connections}");
+    // Redis that trickles its answer a byte at a time: one connection, one warning.
+    let (addr, accepted) = stalling_server(true);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(&p, &format!("redis://{addr}/0"), local.path(), &[], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(results_part(&run.json), expected);
+    assert!(
+        run.stderr.contains("no answer within remote-timeout"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("warning: remote cache").count(), 1);
+    assert_eq!(accepted.load(Ordering::Relaxed), 1);
 }

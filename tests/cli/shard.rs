@@ -323,7 +323,10 @@ fn merge_refuses_parts_of_another_commit() {
     std::fs::remove_file(p.path().join("pkg/bad.py")).unwrap();
     let (code, _, stderr) = run(p.cmd().arg("merge").args(&parts).arg("--no-cache"));
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("the parts were written at commit"), "{stderr}");
+    assert!(
+        stderr.contains("the parts were written at commit"),
+        "{stderr}"
+    );
 }
 
 // Issue 27: a part is data: a forged header naming `/proc/self/environ` as the config made
