@@ -338,14 +338,17 @@ pub struct Cache {
 /// The remote's writes of one run, under way while the report is written.
 pub struct Upload {
     remote: Arc<crate::remote::Remote>,
-    thread: std::thread::JoinHandle<()>,
+    /// `None` when no thread could be started: the writes were done before the report.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Upload {
     /// Waits for the writes; what the remote did in the whole run, and its warning if it
     /// failed.
     pub fn join(self) -> (crate::remote::RemoteStats, Option<String>) {
-        let _ = self.thread.join();
+        if let Some(thread) = self.thread {
+            let _ = thread.join();
+        }
         self.remote.finish()
     }
 }
@@ -1118,7 +1121,13 @@ impl Cache {
         let items = std::mem::take(&mut *lock(&self.uploads));
         self.queued.store(items.len() as u64, Ordering::Relaxed);
         let writer = Arc::clone(&remote);
-        let thread = std::thread::spawn(move || writer.put_many(&items));
+        let items = Arc::new(items);
+        let queued = Arc::clone(&items);
+        let thread = std::thread::Builder::new()
+            .name("wtfcb-upload".into())
+            .spawn(move || writer.put_many(&queued))
+            .map_err(|_| remote.put_many(&items))
+            .ok();
         Some(Upload { remote, thread })
     }
 

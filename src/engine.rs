@@ -513,13 +513,56 @@ fn read_failure(candidate: &Candidate, err: ReadError) -> Outcome {
     }
 }
 
+/// Said when a run had fewer threads than asked for (the system refused more).
+static FEWER_THREADS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A warning for the run's end when fewer threads than asked for could be started.
+pub fn thread_warning() -> Option<String> {
+    FEWER_THREADS.get().cloned()
+}
+
+/// A pool of `threads` threads or, when the system refuses that many (`ulimit -u`), the most
+/// it starts, halving down to one (said once, in [`thread_warning`]); an error naming the
+/// cause when not even one starts. `global`: rayon's global pool (used outside any pool).
+pub fn thread_pool(threads: usize, global: bool) -> anyhow::Result<Option<rayon::ThreadPool>> {
+    let mut n = threads.max(1);
+    loop {
+        let builder = rayon::ThreadPoolBuilder::new().num_threads(n);
+        let built = if global {
+            builder.build_global().map(|()| None)
+        } else {
+            builder.build().map(Some)
+        };
+        match built {
+            Ok(pool) => {
+                if n < threads {
+                    let _ = FEWER_THREADS.set(format!(
+                        "the system started only {n} of {threads} threads (ulimit -u?): the run went on with {n}"
+                    ));
+                }
+                return Ok(pool);
+            }
+            // A thread that could not start is the only error with an I/O cause.
+            Err(e) => match std::error::Error::source(&e) {
+                Some(_) if n > 1 => n /= 2,
+                Some(cause) => anyhow::bail!(
+                    "cannot start a worker thread ({cause}): raise the process limit (ulimit -u) or stop other processes of this user"
+                ),
+                // The global pool was built before (a library caller, a test).
+                None if global => return Ok(None),
+                None => anyhow::bail!("cannot start {n} worker threads: {e}"),
+            },
+        }
+    }
+}
+
 /// Processes every candidate on `jobs` threads; outcomes come back in candidate order.
 pub fn process_all(
     candidates: &[Candidate],
     jobs: usize,
     pipeline: &Pipeline,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let pool = thread_pool(jobs, false)?.ok_or_else(|| anyhow::anyhow!("no worker threads"))?;
     Ok(pool.install(|| {
         candidates
             .par_iter()

@@ -263,9 +263,12 @@ impl Repo {
             .iter()
             .flat_map(|n| n.bytes().chain(std::iter::once(b'\n')))
             .collect();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&requests);
-        });
+        let writer = std::thread::Builder::new()
+            .name("wtfcb-git".into())
+            .spawn(move || {
+                let _ = stdin.write_all(&requests);
+            })
+            .with_context(|| format!("{what}: cannot start a thread to feed git"))?;
         let mut reader = BufReader::new(child.stdout.take().context("git's stdout")?);
         for name in names {
             let mut header = Vec::new();

@@ -16,8 +16,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::alloc::{self, Phase};
@@ -163,17 +163,25 @@ pub enum Isolation {
 }
 
 impl Isolation {
-    /// Worker processes running this same binary, each job limited to its memory budget, or
-    /// in-process parsing (with a warning) when the binary cannot be located.
-    pub fn processes(memory: MemoryBudget, warnings: &mut Vec<String>) -> Isolation {
-        match std::env::current_exe() {
-            Ok(exe) => Isolation::Processes(Workers::new(exe).with_memory_limit(memory)),
-            Err(err) => {
-                warnings.push(format!(
-                    "cannot locate the wtfcb binary to start parser processes ({err}); parsing in-process, so a crashing parser would end the run"
-                ));
-                Isolation::InProcess
-            }
+    /// Worker processes running this same binary, each job limited to its memory budget; an
+    /// error when the binary cannot be located (isolation is never dropped silently: the user
+    /// may choose `--in-process`).
+    pub fn processes(memory: MemoryBudget) -> Result<Isolation, String> {
+        let exe = std::env::current_exe().map_err(|err| {
+            format!(
+                "cannot locate the wtfcb binary to start parser processes ({err}); run with --in-process to parse without isolation"
+            )
+        })?;
+        Ok(Isolation::Processes(
+            Workers::new(exe).with_memory_limit(memory),
+        ))
+    }
+
+    /// Why the run cannot go on: not even one parser process could be started.
+    pub fn fatal(&self) -> Option<String> {
+        match self {
+            Isolation::InProcess => None,
+            Isolation::Processes(w) => w.fatal.get().cloned(),
         }
     }
 
@@ -189,11 +197,11 @@ impl Isolation {
         }
     }
 
-    /// A warning for the run's end, if isolation had to be given up.
+    /// A warning for the run's end, if fewer parser processes than threads could be started.
     pub fn warning(&self) -> Option<String> {
         match self {
             Isolation::InProcess => None,
-            Isolation::Processes(w) => w.fallback.get().cloned(),
+            Isolation::Processes(w) => w.lowered.get().cloned(),
         }
     }
 
@@ -241,8 +249,14 @@ pub struct Workers {
     exe: PathBuf,
     memory: MemoryBudget,
     idle: Mutex<Vec<Worker>>,
-    /// Set when no worker could be started: every later file is parsed in-process.
-    fallback: OnceLock<String>,
+    /// Signalled when a worker is put back, or one is gone.
+    returned: Condvar,
+    /// Workers alive: started and neither killed nor dead.
+    live: AtomicUsize,
+    /// Set when a start failed while others were alive: the run goes on with those.
+    lowered: OnceLock<String>,
+    /// Set when no worker could be started at all: the run stops with this error.
+    fatal: OnceLock<String>,
     started: AtomicU64,
     /// Largest live heap one parse reached in a worker (while profiling).
     alloc_peak: AtomicU64,
@@ -254,7 +268,10 @@ impl Workers {
             exe,
             memory: MemoryBudget::default(),
             idle: Mutex::new(Vec::new()),
-            fallback: OnceLock::new(),
+            returned: Condvar::new(),
+            live: AtomicUsize::new(0),
+            lowered: OnceLock::new(),
+            fatal: OnceLock::new(),
             started: AtomicU64::new(0),
             alloc_peak: AtomicU64::new(0),
         }
@@ -266,16 +283,74 @@ impl Workers {
         self
     }
 
-    fn take(&self) -> io::Result<Worker> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
-            Some(worker) => Ok(worker),
-            None => {
-                let worker = Worker::spawn(&self.exe)?;
-                self.started.fetch_add(1, Ordering::Relaxed);
-                Ok(worker)
+    /// An idle worker, else a new one; when no more can be started (EAGAIN, EMFILE), the
+    /// next one another thread puts back: the run goes on with fewer workers, never without
+    /// isolation. An error only when none is alive and none can be started.
+    fn take(&self) -> Result<Worker, String> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(worker) = idle.pop() {
+                return Ok(worker);
             }
+            if let Some(fatal) = self.fatal.get() {
+                return Err(fatal.clone());
+            }
+            let live = self.live.load(Ordering::Relaxed);
+            if self.lowered.get().is_none() || live == 0 {
+                drop(idle);
+                match Worker::spawn(&self.exe) {
+                    Ok(worker) => {
+                        self.started.fetch_add(1, Ordering::Relaxed);
+                        self.live.fetch_add(1, Ordering::Relaxed);
+                        return Ok(worker);
+                    }
+                    Err(err) => self.start_failed(&err),
+                }
+                idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // Bounded: each wait ends when a worker is put back or gone, or after 50 ms.
+            idle = self
+                .returned
+                .wait_timeout(idle, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
+    }
+
+    fn start_failed(&self, err: &io::Error) {
+        let live = self.live.load(Ordering::Relaxed);
+        let what = format!(
+            "cannot start a parser process from {} ({err})",
+            self.exe.display()
+        );
+        if live == 0 {
+            let _ = self.fatal.set(format!(
+                "{what}, and none is running: lower -j or raise the limits (ulimit -n, ulimit -u), or run with --in-process to parse without isolation"
+            ));
+        } else {
+            let _ = self.lowered.set(format!(
+                "{what}: the run went on with the {live} that were running"
+            ));
+        }
+        self.returned.notify_all();
+    }
+
+    /// A worker is put back for the next job.
+    fn put_back(&self, worker: Worker) {
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(worker);
+        self.returned.notify_one();
+    }
+
+    /// A worker is gone (killed, or dead): a waiting thread may start its replacement.
+    fn gone(&self) {
+        self.live.fetch_sub(1, Ordering::Relaxed);
+        // Taken and released so that no waiter misses the news between its check and its wait.
+        drop(self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        self.returned.notify_all();
     }
 
     pub fn extract(
@@ -284,19 +359,10 @@ impl Workers {
         text: &str,
         budget: Duration,
     ) -> Result<Extracted, Failure> {
-        if self.fallback.get().is_some() {
-            return extract_here(lang, text, budget);
-        }
-        let mut worker = match self.take() {
-            Ok(worker) => worker,
-            Err(err) => {
-                let _ = self.fallback.set(format!(
-                    "cannot start a parser process from {} ({err}); parsing in-process, so a crashing parser would end the run",
-                    self.exe.display()
-                ));
-                return extract_here(lang, text, budget);
-            }
-        };
+        let mut worker = self.take().map_err(|message| Failure::Internal {
+            phase: "parser process",
+            message,
+        })?;
         let deadline = hard_deadline(budget);
         let memory = self.memory.for_size(text.len());
         match worker.job(lang, text, budget, memory, Instant::now() + deadline) {
@@ -304,23 +370,26 @@ impl Workers {
                 alloc::add(Phase::Parse, allocs.parse.0, allocs.parse.1);
                 alloc::add(Phase::Facts, allocs.facts.0, allocs.facts.1);
                 self.alloc_peak.fetch_max(allocs.peak, Ordering::Relaxed);
-                self.idle
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(worker);
+                self.put_back(worker);
                 answer
             }
             // The worker is gone or unusable: it is not returned to the pool.
             Err(JobError::Silent) => {
                 worker.kill();
+                self.gone();
                 Err(Failure::Crashed(format!(
                     "parser did not finish within {} and was stopped",
                     seconds(deadline)
                 )))
             }
-            Err(JobError::Died) => Err(worker.death(memory)),
+            Err(JobError::Died) => {
+                let failure = worker.death(memory);
+                self.gone();
+                Err(failure)
+            }
             Err(JobError::Garbled(what)) => {
                 worker.kill();
+                self.gone();
                 Err(Failure::Internal {
                     phase: "parser process",
                     message: what,
@@ -713,13 +782,24 @@ mod tests {
         assert_eq!(MemoryBudget::default().for_size(9 << 20), 0);
     }
 
+    // Issue 27: the first failed start (EAGAIN, EMFILE, a missing binary) switched the rest of
+    // the run to in-process parsing, so the next grammar that aborted killed the run. Isolation
+    // is never dropped: with no worker at all the run stops with an error naming the cause.
     #[test]
-    fn a_missing_worker_binary_falls_back_to_in_process_with_a_warning() {
+    fn a_worker_that_cannot_start_stops_the_run_instead_of_dropping_isolation() {
         let iso = Isolation::Processes(Workers::new(PathBuf::from("/nonexistent/wtfcb")));
-        let got = iso
-            .extract(Language::Python, "x = 1\n", Duration::from_secs(5))
-            .unwrap();
-        assert_eq!(got.facts.lines.code, 1);
-        assert!(iso.warning().unwrap().contains("/nonexistent/wtfcb"));
+        let got = iso.extract(Language::Python, "x = 1\n", Duration::from_secs(5));
+        assert!(
+            matches!(&got, Err(Failure::Internal { message, .. }) if message.contains("/nonexistent/wtfcb")),
+            "{:?}",
+            got.err()
+        );
+        let fatal = iso.fatal().unwrap();
+        assert!(fatal.contains("--in-process"), "{fatal}");
+        assert!(iso.warning().is_none());
+        // Every later file fails at once, without another start.
+        assert!(iso
+            .extract(Language::Python, "y = 2\n", Duration::from_secs(5))
+            .is_err());
     }
 }

@@ -47,6 +47,13 @@ fn main() -> ExitCode {
         }
         wtfcb::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
     };
+    // Rayon's global pool serves the work outside a run's own pool: started here, as large as
+    // the system allows, so that a refused thread is an error with its cause, never a panic.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if let Err(e) = wtfcb::engine::thread_pool(cores, true) {
+        let _ = writeln!(io::stderr(), "wtfcb: error: {e:#}");
+        return ExitCode::from(2);
+    }
     wtfcb::alloc::exits_after_run();
     let stdout = io::stdout();
     let stdout = stdout.lock();

@@ -56,7 +56,8 @@ impl Timeline {
 /// A running sampler; `stop` ends it and returns the timeline.
 pub struct Sampler {
     stop: mpsc::Sender<()>,
-    handle: JoinHandle<Timeline>,
+    /// `None` when no thread could be started: no samples, never a failed run.
+    handle: Option<JoinHandle<Timeline>>,
 }
 
 impl Sampler {
@@ -106,16 +107,9 @@ impl Sampler {
                 }
                 Timeline::from_samples(interval, samples, cost)
             });
-        match handle {
-            Ok(handle) => Sampler { stop, handle },
-            // No thread, no samples: an empty timeline, never a failed run.
-            Err(_) => {
-                let (stop, _) = mpsc::channel();
-                Sampler {
-                    stop,
-                    handle: std::thread::spawn(Timeline::default),
-                }
-            }
+        Sampler {
+            stop,
+            handle: handle.ok(),
         }
     }
 
@@ -126,7 +120,7 @@ impl Sampler {
 
     pub fn stop(self) -> Timeline {
         let _ = self.stop.send(());
-        self.handle.join().unwrap_or_default()
+        self.handle.and_then(|h| h.join().ok()).unwrap_or_default()
     }
 }
 

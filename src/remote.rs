@@ -885,13 +885,21 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
     let threads = items.len().clamp(1, HTTP_CONNECTIONS);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
+        // A part whose thread cannot start runs on this one.
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .map(|part| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, || part.iter().map(&f).collect::<Vec<R>>())
+                    .map_err(|_| part)
+            })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .flat_map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(part) => part.iter().map(&f).collect(),
+            })
             .collect()
     })
 }

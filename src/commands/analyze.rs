@@ -84,7 +84,7 @@ pub fn run_with(
         .clone()
         .filter(|_| !walked.files.is_empty())
         .and_then(|opts| Cache::open(opts, &mut warnings));
-    let isolation = super::isolation(&settings.walk, &mut warnings);
+    let isolation = super::isolation(&settings.walk)?;
     let services = engine::Services {
         rules: Some(&settings.rules),
         cache: cache.as_ref(),
@@ -108,6 +108,7 @@ pub fn run_with(
     };
     if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
         warnings.extend(isolation.warning());
+        warnings.extend(crate::engine::thread_warning());
         drop(isolation);
         crate::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
         let part = Part { args, shard, whole };
@@ -127,6 +128,7 @@ pub fn run_with(
     let project_ms = project_start.elapsed().as_secs_f64() * 1e3;
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
+    warnings.extend(crate::engine::thread_warning());
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();
     drop(isolation);

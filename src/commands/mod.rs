@@ -38,11 +38,11 @@ impl ExitStatus {
 }
 
 /// Where a run parses: supervised worker processes unless `--in-process`.
-pub fn isolation(walk: &WalkSettings, warnings: &mut Vec<String>) -> Isolation {
+pub fn isolation(walk: &WalkSettings) -> anyhow::Result<Isolation> {
     if walk.isolate {
-        Isolation::processes(walk.memory_per_file, warnings)
+        Isolation::processes(walk.memory_per_file).map_err(anyhow::Error::msg)
     } else {
-        Isolation::InProcess
+        Ok(Isolation::InProcess)
     }
 }
 
@@ -70,6 +70,10 @@ pub fn process(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    // Not one parser process could start: the files are unread, and the run says so.
+    if let Some(fatal) = services.isolation.fatal() {
+        anyhow::bail!(fatal);
+    }
     outcomes
 }
 
@@ -91,7 +95,7 @@ pub fn facts_only(
         .clone()
         .filter(|_| !walked.files.is_empty())
         .and_then(|opts| crate::cache::Cache::open(opts, warnings));
-    let isolation = isolation(&settings.walk, warnings);
+    let isolation = isolation(&settings.walk)?;
     let outcomes = process(
         &walked,
         &settings.walk,
@@ -106,6 +110,7 @@ pub fn facts_only(
         },
     )?;
     warnings.extend(isolation.warning());
+    warnings.extend(crate::engine::thread_warning());
     drop(isolation);
     let upload = cache.as_ref().and_then(|c| c.start_upload());
     let mut stats = cache.map(|c| c.finish(warnings));

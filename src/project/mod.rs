@@ -139,45 +139,31 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         .iter()
         .map(|f| (f.record.rel.clone(), f.record.language))
         .collect();
-    let mut graph_run = ProjectRun::default();
+    let resolve = || resolve_graph(&paths, &imports, ctx);
     let resolved = std::thread::scope(|scope| {
+        // Without a thread (the system refused one), the graph is resolved after the duplicates.
         let resolving = want_graph.then(|| {
-            let (paths, imports, graph_run) = (&paths, &imports, &mut graph_run);
-            scope.spawn(move || {
-                let start = std::time::Instant::now();
-                let nodes: Vec<graph::Node> = paths
-                    .iter()
-                    .zip(imports)
-                    .map(|((rel, language), imports)| graph::Node {
-                        rel,
-                        language: *language,
-                        imports,
-                    })
-                    .collect();
-                // Resolver inputs besides the files: the Go module path (bounded read;
-                // absent is fine).
-                let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
-                    .ok()
-                    .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
-                let graph = graph::graph_of(&nodes, go_mod.as_deref(), ctx, graph_run);
-                (graph, start.elapsed())
-            })
+            std::thread::Builder::new()
+                .name("wtfcb-graph".into())
+                .spawn_scoped(scope, resolve)
+                .ok()
         });
         if enabled(base, &crate::rules::duplicate_code::META) {
             let start = std::time::Instant::now();
             run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
             timed(&mut run, start.elapsed());
         }
-        resolving.map(|handle| {
-            handle
+        resolving.map(|handle| match handle {
+            Some(handle) => handle
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => resolve(),
         })
     });
     for (file, imports) in files.iter_mut().zip(imports) {
         file.record.facts.imports = imports;
     }
-    if let Some((graph, resolving)) = resolved {
+    if let Some((graph, resolving, mut graph_run)) = resolved {
         let start = std::time::Instant::now();
         run.summary.imports = Some(graph::run_rules(&mut files, base, &graph, ctx));
         run.warnings.append(&mut graph_run.warnings);
@@ -194,6 +180,32 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         run.reuse.clear();
     }
     run
+}
+
+/// The import graph of the files at `paths` with their `imports`, how long it took, and what
+/// resolving it said (warnings, reuse).
+fn resolve_graph(
+    paths: &[(String, crate::lang::Language)],
+    imports: &[Vec<crate::facts::Import>],
+    ctx: &Context,
+) -> (graph::Graph, std::time::Duration, ProjectRun) {
+    let start = std::time::Instant::now();
+    let mut graph_run = ProjectRun::default();
+    let nodes: Vec<graph::Node> = paths
+        .iter()
+        .zip(imports)
+        .map(|((rel, language), imports)| graph::Node {
+            rel,
+            language: *language,
+            imports,
+        })
+        .collect();
+    // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
+    let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
+        .ok()
+        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
+    let graph = graph::graph_of(&nodes, go_mod.as_deref(), ctx, &mut graph_run);
+    (graph, start.elapsed(), graph_run)
 }
 
 /// Brings into memory every clone token the project phase will read, trimmed to what it

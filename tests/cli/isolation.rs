@@ -274,3 +274,51 @@ fn short_fuzz_through_worker_processes_keeps_every_invariant() {
     assert!(shown.is_empty(), "{shown:?}");
     assert!(isolation.warning().is_none());
 }
+
+// Issue 27: the first parser process that could not start (EMFILE under `ulimit -n`, EAGAIN
+// under `ulimit -u`) switched the rest of the run to in-process parsing, and the next grammar
+// that aborted then killed the whole run (exit 134, no report). Isolation is never dropped: a
+// refused start lowers the number of workers, or, with none running, stops the run with one
+// error naming the cause.
+#[test]
+fn too_few_descriptors_lower_the_workers_or_stop_the_run_never_drop_isolation() {
+    let p = fault_project();
+    let bin = assert_cmd::cargo::cargo_bin("wtfcb");
+    let mut kept_going = 0;
+    for limit in [12, 16, 20, 24, 28, 32, 48, 64] {
+        let out = std::process::Command::new("sh")
+            .args(["-c", "ulimit -n \"$1\" && shift && exec \"$@\"", "sh"])
+            .arg(limit.to_string())
+            .arg(&bin)
+            .args(["analyze", "--format", "json", "--no-cache", "-j", "4"])
+            .args(["--parse-timeout", "0.5"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("WTFCB_TEST_FAULTS", "1")
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "-n {limit}: {stderr}");
+        assert!(!stderr.contains("in-process,"), "-n {limit}: {stderr}");
+        assert!(!stderr.contains("panicked"), "-n {limit}: {stderr}");
+        match serde_json::from_slice::<Value>(&out.stdout) {
+            // The run went on: the abort cost its own file only.
+            Ok(report) => {
+                kept_going += 1;
+                let abort = error_of(&report, "a_abort.py").unwrap();
+                assert!(abort.contains("parser aborted (SIGABRT)"), "{abort}");
+                // The ordinary file is analyzed, or (descriptors ran out for it) says why.
+                let ok = file_paths(&report) == ["d_ok.py"]
+                    || error_of(&report, "d_ok.py").is_some();
+                assert!(ok, "-n {limit}: {report:#}");
+            }
+            Err(_) => {
+                let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error:")).collect();
+                assert_eq!(errors.len(), 1, "-n {limit}: {stderr}");
+                assert!(errors[0].contains("cannot start"), "-n {limit}: {stderr}");
+            }
+        }
+    }
+    assert!(kept_going > 0, "no limit let the run go on");
+}
