@@ -100,6 +100,33 @@ pub fn entries_of(findings: &[Finding], rel_path: &str) -> Vec<Entry> {
     out
 }
 
+/// Whether `path` may be written as a baseline: absent, or a regular file that already is one
+/// (its JSON opens with the `wtfcb-baseline` key), never a link or another file.
+pub fn check_overwrite(path: &Path) -> anyhow::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("baseline {}", path.display())),
+    };
+    let mut head = [0u8; 64];
+    let read = meta.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .is_ok_and(|n| {
+                let text = String::from_utf8_lossy(&head[..n]);
+                text.trim_start()
+                    .strip_prefix('{')
+                    .is_some_and(|t| t.trim_start().starts_with("\"wtfcb-baseline\""))
+            });
+    if !read {
+        bail!(
+            "{} exists and is not a wtfcb baseline: refusing to replace it (name another file with --baseline)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 impl Baseline {
     /// Reads a baseline, trusting nothing: bounded size, known layout, and a clear error that
     /// names the file otherwise.

@@ -434,6 +434,41 @@ pub struct AnalyzeSettings {
     pub notes: Vec<String>,
 }
 
+/// The baseline a config file names (relative to its directory): inside the project, since a
+/// repository's config must not make `baseline write` or `prune` replace a file elsewhere
+/// (`baseline = "../notes.txt"`). `--baseline` (the user's own word) may name any file.
+fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
+    let Some(named) = project.config.baseline.as_ref() else {
+        return Ok(None);
+    };
+    let config = project.config.path.as_deref();
+    let dir = config
+        .and_then(|p| p.parent())
+        .map_or_else(|| project.root.clone(), PathBuf::from);
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let root = std::fs::canonicalize(&project.root).unwrap_or_else(|_| project.root.clone());
+    let inside = !std::path::Path::new(named).is_absolute()
+        && dir
+            .strip_prefix(&root)
+            .ok()
+            .and_then(|rel| {
+                crate::project::graph::normalize(&format!(
+                    "{}/{named}",
+                    crate::walk::path_text(rel.as_os_str())
+                ))
+            })
+            .is_some_and(|rel| !rel.is_empty());
+    if !inside {
+        bail!(
+            "{}: `baseline = {:?}` names a file outside the project ({}): a config's baseline must be inside it (give --baseline FILE to use another)",
+            config.map_or_else(|| "the config".into(), |p| p.display().to_string()),
+            crate::report::tty(named),
+            root.display()
+        );
+    }
+    Ok(Some(dir.join(named)))
+}
+
 /// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.
 pub fn cache_options(project: &Project, dir: Option<&std::path::Path>) -> CacheOptions {
     let dir = dir
@@ -552,18 +587,10 @@ impl AnalyzeSettings {
             rules,
             min_severity: args.report.min_severity,
             show_suppressed: args.report.show_suppressed,
-            baseline: args.report.baseline.clone().or_else(|| {
-                let b = walk.project.config.baseline.as_ref()?;
-                let dir = walk
-                    .project
-                    .config
-                    .path
-                    .as_ref()
-                    .and_then(|p| p.parent())
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| walk.project.root.clone());
-                Some(dir.join(b))
-            }),
+            baseline: match &args.report.baseline {
+                Some(path) => Some(path.clone()),
+                None => config_baseline(&walk.project)?,
+            },
             baseline_action: BaselineMode::Apply,
             new_since: args.report.new_since.clone(),
             staged: args.staged,

@@ -542,6 +542,7 @@ fn write_baseline(
         commit,
         warnings: Vec::new(),
     };
+    crate::baseline::check_overwrite(baseline_path)?;
     written.save(baseline_path)?;
     writeln!(
         out,

@@ -237,3 +237,51 @@ fn duplicate_and_unknown_rule_entries_are_warnings() {
         "only the retired rule's entry"
     );
 }
+
+// Issue 27: a repository's `baseline = "../notes.txt"` made `baseline write` (and `prune`)
+// replace a file outside the project; `--baseline` over a file that is no baseline replaced
+// it too. A config's baseline must be inside the project, and only a baseline is replaced.
+#[test]
+fn a_baseline_write_replaces_nothing_but_a_baseline_inside_the_project() {
+    let outer = tempfile::tempdir().unwrap();
+    let notes = outer.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    // The project inside `outer`: a sibling of notes.txt.
+    let root = outer.path().join("proj");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join("m.py"), branchy("f", 30)).unwrap();
+    std::fs::write(root.join("wtfcb.toml"), "baseline = \"../notes.txt\"\n").unwrap();
+    for action in ["write", "prune"] {
+        let out = crate::support::wtfcb(&root)
+            .args(["baseline", action, "--no-cache"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{action}: {stderr}");
+        assert!(stderr.contains("outside the project"), "{stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+    // Named by the user, a file that is not a baseline is not replaced either.
+    std::fs::write(root.join("wtfcb.toml"), "").unwrap();
+    let out = crate::support::wtfcb(&root)
+        .args(["baseline", "write", "--no-cache", "--baseline"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a wtfcb baseline"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+    // A baseline inside the project is written, and written again.
+    std::fs::write(root.join("wtfcb.toml"), "baseline = \"ci/base.json\"\n").unwrap();
+    std::fs::create_dir(root.join("ci")).unwrap();
+    for _ in 0..2 {
+        crate::support::wtfcb(&root)
+            .args(["baseline", "write", "--no-cache"])
+            .assert()
+            .success();
+    }
+    assert!(std::fs::read_to_string(root.join("ci/base.json"))
+        .unwrap()
+        .starts_with("{\"wtfcb-baseline\""));
+}

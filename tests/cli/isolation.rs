@@ -309,8 +309,8 @@ fn too_few_descriptors_lower_the_workers_or_stop_the_run_never_drop_isolation() 
                 let abort = error_of(&report, "a_abort.py").unwrap();
                 assert!(abort.contains("parser aborted (SIGABRT)"), "{abort}");
                 // The ordinary file is analyzed, or (descriptors ran out for it) says why.
-                let ok = file_paths(&report) == ["d_ok.py"]
-                    || error_of(&report, "d_ok.py").is_some();
+                let ok =
+                    file_paths(&report) == ["d_ok.py"] || error_of(&report, "d_ok.py").is_some();
                 assert!(ok, "-n {limit}: {report:#}");
             }
             Err(_) => {
