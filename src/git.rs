@@ -28,10 +28,42 @@ pub enum Blob {
 /// A path changed between a commit and the working tree or the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Added, modified or changed in type (the path is the same on both sides).
-    Modified,
-    /// Renamed (or copied) from this repository path.
-    RenamedFrom(String),
+    /// Not in the commit.
+    Added,
+    /// Modified or changed in type (the path is the same on both sides); the object it had in
+    /// the commit (a blob, or a submodule's commit).
+    Modified { base: String },
+    /// Renamed (or copied) from this repository path, whose object in the commit was `base`.
+    RenamedFrom { path: String, base: String },
+}
+
+/// One entry of the index (`git ls-files -s`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// `100644`, `100755`, `120000` (a link), `160000` (a submodule's commit).
+    pub mode: u32,
+    pub object: String,
+    /// 0, or 1 to 3 for the sides of a conflict.
+    pub stage: u8,
+}
+
+impl IndexEntry {
+    pub fn is_submodule(&self) -> bool {
+        self.mode == 0o160000
+    }
+}
+
+/// A repository path as git writes it (bytes) in the project's text form
+/// ([`crate::walk::path_text`]): a name with a backslash or bytes that are not UTF-8 compares
+/// equal to the walk's, never lossily.
+fn text(bytes: &[u8]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    crate::walk::path_text(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// Whether `name` is an object id as git writes it (hex, SHA-1 or SHA-256).
+fn is_object_id(name: &str) -> bool {
+    matches!(name.len(), 40 | 64) && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl Repo {
@@ -55,12 +87,16 @@ impl Repo {
                 crate::report::tty(said)
             );
         }
-        let top = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n'));
+        let top = {
+            use std::os::unix::ffi::OsStrExt;
+            let bytes = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout);
+            PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+        };
         let top = std::fs::canonicalize(&top).unwrap_or(top);
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let prefix = match root.strip_prefix(&top) {
             Ok(rel) if rel.as_os_str().is_empty() => String::new(),
-            Ok(rel) => format!("{}/", rel.to_string_lossy()),
+            Ok(rel) => format!("{}/", crate::walk::path_text(rel.as_os_str())),
             Err(_) => bail!(
                 "{what}: the project root {} is outside its repository {}",
                 root.display(),
@@ -150,8 +186,10 @@ impl Repo {
     }
 
     /// Paths of the project that differ between `commit` and the working tree (or the index,
-    /// with `cached`), by their project-relative path, with renames detected at `similarity`
-    /// percent. Deleted paths are left out.
+    /// with `cached`), by their project-relative path, with the object each had in `commit`
+    /// and renames detected at `similarity` percent (`git diff --raw -z`: the base objects
+    /// come with the list, so reading them needs no lookup by path). Deleted paths are left
+    /// out.
     pub fn changes(
         &self,
         commit: &str,
@@ -164,7 +202,8 @@ impl Repo {
             "diff",
             "--no-ext-diff",
             "--no-textconv",
-            "--name-status",
+            "--raw",
+            "--no-abbrev",
             "-z",
             renames.as_str(),
         ];
@@ -173,26 +212,77 @@ impl Repo {
         }
         args.extend([commit, "--", "."]);
         let out = self.run(&args, what)?;
-        let mut fields = out.split(|&b| b == 0).map(|f| String::from_utf8_lossy(f));
+        Ok(self.parse_raw(&out))
+    }
+
+    /// `:old-mode new-mode old-object new-object STATUS\0path\0[new path\0]`, repeated.
+    fn parse_raw(&self, out: &[u8]) -> HashMap<String, Change> {
+        let mut fields = out.split(|&b| b == 0);
         let mut changes = HashMap::new();
-        while let Some(status) = fields.next() {
-            if status.is_empty() {
+        while let Some(head) = fields.next() {
+            let head = String::from_utf8_lossy(head);
+            let parts: Vec<&str> = head.trim_start_matches(':').split(' ').collect();
+            let [_, _, base, _, status] = parts[..] else {
                 break;
-            }
-            let first = fields.next().unwrap_or_default().into_owned();
-            let (path, change) = match status.as_bytes()[0] {
-                b'R' | b'C' => {
-                    let to = fields.next().unwrap_or_default().into_owned();
-                    (to, Change::RenamedFrom(first))
+            };
+            let Some(first) = fields.next().map(text) else {
+                break;
+            };
+            let base = base.to_string();
+            let known = is_object_id(&base) && base.bytes().any(|b| b != b'0');
+            let (path, change) = match status.as_bytes().first() {
+                Some(b'R' | b'C') => {
+                    let Some(to) = fields.next().map(text) else {
+                        break;
+                    };
+                    (to, Change::RenamedFrom { path: first, base })
                 }
-                b'D' => continue,
-                _ => (first, Change::Modified),
+                Some(b'D') => continue,
+                _ if !known => (first, Change::Added),
+                _ => (first, Change::Modified { base }),
             };
             if let Some(rel) = self.project_path(&path) {
                 changes.insert(rel.to_string(), change);
             }
         }
-        Ok(changes)
+        changes
+    }
+
+    /// The index (`git ls-files -s -z`) by project-relative path: its stage-0 entry, or for a
+    /// path in conflict the entry of its highest stage.
+    pub fn index(&self, what: &str) -> anyhow::Result<HashMap<String, IndexEntry>> {
+        let out = self.run(&["ls-files", "-s", "-z", "--", "."], what)?;
+        let mut index: HashMap<String, IndexEntry> = HashMap::new();
+        for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // `mode object stage\tpath`: the path is everything after the first tab.
+            let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&record[..tab]);
+            let parts: Vec<&str> = head.split(' ').collect();
+            let [mode, object, stage] = parts[..] else {
+                continue;
+            };
+            let (Ok(mode), Ok(stage)) = (u32::from_str_radix(mode, 8), stage.parse::<u8>()) else {
+                continue;
+            };
+            let path = text(&record[tab + 1..]);
+            let Some(rel) = self.project_path(&path) else {
+                continue;
+            };
+            let entry = IndexEntry {
+                mode,
+                object: object.to_string(),
+                stage,
+            };
+            match index.get(rel) {
+                Some(e) if e.stage == 0 || e.stage >= stage => {}
+                _ => {
+                    index.insert(rel.to_string(), entry);
+                }
+            }
+        }
+        Ok(index)
     }
 
     /// Project-relative paths of the files in the index.
@@ -211,10 +301,7 @@ impl Repo {
         Ok(out
             .split(|&b| b == 0)
             .filter(|p| !p.is_empty())
-            .filter_map(|p| {
-                let p = String::from_utf8_lossy(p);
-                self.project_path(&p).map(str::to_string)
-            })
+            .filter_map(|p| self.project_path(&text(p)).map(str::to_string))
             .collect())
     }
 
@@ -234,10 +321,11 @@ impl Repo {
         )
     }
 
-    /// The contents of objects named `<tree-ish>:<repository path>` (`:path` for the index),
-    /// read through one `git cat-file --batch`. An object that is missing or not a blob is
-    /// left out, and so is a name holding a newline, which the batch protocol cannot carry;
-    /// one larger than `max_size` bytes is `TooLarge` (and never held in memory).
+    /// The contents of objects named by their id or as `<commit>:<repository path>`, read
+    /// through one `git cat-file --batch`. An object that is missing or not a blob is left out,
+    /// and so is a name holding a newline, which the batch protocol cannot carry; one larger
+    /// than `max_size` bytes is `TooLarge` (and never held in memory). Index and base contents
+    /// are asked for by id: `:path` is revision syntax (`:0:a.py` is a stage, not a file).
     pub fn blobs(
         &self,
         names: &[String],

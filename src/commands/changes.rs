@@ -1,11 +1,11 @@
 //! `analyze --staged` and `--new-since REF`: what git says changed, turned into the content to
 //! analyze and the findings that were already there.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::baseline::{entries_of, Baseline, Entry};
 use crate::engine::{self, Contents, Outcome, Services};
-use crate::git::{Blob, Change, Lines, Repo};
+use crate::git::{Blob, Change, IndexEntry, Lines, Repo};
 use crate::report::analyze::NewSinceSummary;
 use crate::settings::AnalyzeSettings;
 use crate::walk::{Skipped, WalkResult};
@@ -76,11 +76,11 @@ fn staged_contents(
     walked: &mut WalkResult,
     max_size: u64,
 ) -> anyhow::Result<Contents> {
-    let tracked = repo.tracked("--staged")?;
+    let index = repo.index("--staged")?;
     let unstaged = repo.unstaged("--staged")?;
     let (kept, untracked): (Vec<_>, Vec<_>) = std::mem::take(&mut walked.files)
         .into_iter()
-        .partition(|c| tracked.contains(&c.rel));
+        .partition(|c| index.contains_key(&c.rel));
     walked.files = kept;
     walked
         .skipped
@@ -88,20 +88,22 @@ fn staged_contents(
             path: c.display,
             reason: "not in the git index (--staged analyzes staged content)".into(),
         }));
-    let wanted: Vec<String> = walked
+    // The staged content, by object id: a path is never spelled as revision syntax (`:a.py`),
+    // which misreads names such as `0:a.py` and cannot carry a newline.
+    let staged: Vec<(&str, &str)> = walked
         .files
         .iter()
         .filter(|c| unstaged.contains(&c.rel))
-        .map(|c| format!(":{}", repo.repo_path(&c.rel)))
-        .collect();
-    let blobs = repo.blobs(&wanted, max_size, "--staged")?;
-    Ok(walked
-        .files
-        .iter()
         .filter_map(|c| {
-            let blob = blobs.get(&format!(":{}", repo.repo_path(&c.rel)))?;
-            Some((c.rel.clone(), blob.clone()))
+            let entry = index.get(&c.rel).filter(|e| e.stage == 0)?;
+            Some((c.rel.as_str(), entry.object.as_str()))
         })
+        .collect();
+    let objects: Vec<String> = staged.iter().map(|(_, o)| o.to_string()).collect();
+    let blobs = repo.blobs(&objects, max_size, "--staged")?;
+    Ok(staged
+        .into_iter()
+        .filter_map(|(rel, object)| Some((rel.to_string(), blobs.get(object)?.clone())))
         .collect())
 }
 
@@ -129,38 +131,40 @@ fn findings_at_base(
 ) -> anyhow::Result<(NewSinceSummary, Baseline)> {
     let what = "--new-since";
     let reference = settings.new_since.as_deref().unwrap_or("HEAD");
-    let tracked = repo.tracked(what)?;
-    let changes = repo.changes(&base, settings.staged, RENAME_SIMILARITY, what)?;
+    let (repos, states) = states_at_base(settings, repo, &base, walked)?;
     let mut entries: Vec<Entry> = Vec::new();
-    let mut changed = Vec::new();
+    let mut changed: Vec<(&crate::walk::Candidate, usize, &str)> = Vec::new();
     for (candidate, outcome) in walked.files.iter().zip(outcomes) {
         let Outcome::Analyzed(record) = outcome else {
             continue;
         };
-        if !tracked.contains(&candidate.rel) {
-            continue;
-        }
-        match changes.get(&candidate.rel) {
-            None => entries.extend(entries_of(
+        match states.get(&candidate.rel) {
+            Some(AtBase::Same) => entries.extend(entries_of(
                 &own_findings(record.findings.as_deref().unwrap_or(&[])),
                 &candidate.rel,
             )),
-            Some(Change::Modified) => changed.push((
-                candidate,
-                format!("{base}:{}", repo.repo_path(&candidate.rel)),
-            )),
-            Some(Change::RenamedFrom(old)) => changed.push((candidate, format!("{base}:{old}"))),
+            Some(AtBase::Was { repo, object }) => changed.push((candidate, *repo, object)),
+            Some(AtBase::Absent) | None => {}
         }
     }
-    let names: Vec<String> = changed.iter().map(|(_, n)| n.clone()).collect();
     let max_size = settings.walk.options.max_file_size;
-    let blobs = repo.blobs(&names, max_size, what)?;
     let mut contents = Contents::new();
     let mut files = Vec::new();
-    for (candidate, name) in changed {
-        if let Some(blob @ Blob::Content(_)) = blobs.get(&name) {
-            contents.insert(candidate.rel.clone(), blob.clone());
-            files.push(candidate.clone());
+    for (r, repo) in repos.iter().enumerate() {
+        let objects: Vec<String> = changed
+            .iter()
+            .filter(|(_, from, _)| *from == r)
+            .map(|(_, _, o)| o.to_string())
+            .collect();
+        if objects.is_empty() {
+            continue;
+        }
+        let blobs = repo.blobs(&objects, max_size, what)?;
+        for (candidate, _, object) in changed.iter().filter(|(_, from, _)| *from == r) {
+            if let Some(blob @ Blob::Content(_)) = blobs.get(*object) {
+                contents.insert(candidate.rel.clone(), blob.clone());
+                files.push((*candidate).clone());
+            }
         }
     }
     let base_walk = WalkResult {
@@ -184,7 +188,7 @@ fn findings_at_base(
     }
     entries.extend(project_findings_at_base(
         settings,
-        (&tracked, &changes),
+        &states,
         walked,
         outcomes,
         base_outcomes,
@@ -205,6 +209,108 @@ fn findings_at_base(
     ))
 }
 
+/// What a file of today was at the merge-base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AtBase {
+    /// The same content at the same path: its findings were there.
+    Same,
+    /// Other content (or another path): this object of `repos[repo]`.
+    Was { repo: usize, object: String },
+    /// Not there (added since, or untracked): none of its findings were.
+    Absent,
+}
+
+/// Each walked file's state at the merge-base `base`, from one `git diff --raw` (and one per
+/// submodule that moved), with the repositories whose objects the states name (the project's
+/// first). A file in a submodule whose commit did not move is unchanged, as `git diff` says;
+/// in one that moved, it is compared with the submodule's old commit; in one that is new, or
+/// whose old commit this clone lacks, it is new.
+fn states_at_base(
+    settings: &AnalyzeSettings,
+    repo: &Repo,
+    base: &str,
+    walked: &WalkResult,
+) -> anyhow::Result<(Vec<Repo>, HashMap<String, AtBase>)> {
+    let what = "--new-since";
+    let index = repo.index(what)?;
+    let changes = repo.changes(base, settings.staged, RENAME_SIMILARITY, what)?;
+    let mut repos = vec![repo.clone()];
+    // Per submodule (its directory, `/`-ended): how its files compare.
+    let mut submodules: Vec<(
+        String,
+        Option<(usize, HashMap<String, Change>, HashSet<String>)>,
+        bool,
+    )> = Vec::new();
+    let mut gitlinks: Vec<&String> = index
+        .iter()
+        .filter(|(_, e): &(&String, &IndexEntry)| e.is_submodule())
+        .map(|(rel, _)| rel)
+        .collect();
+    gitlinks.sort();
+    for rel in gitlinks {
+        let dir = format!("{rel}/");
+        match changes.get(rel) {
+            None => submodules.push((dir, None, true)),
+            Some(Change::Modified { base: old }) => {
+                let nested = Repo::discover(&settings.walk.project.root.join(rel), what)
+                    .and_then(|sub| {
+                        let changes = sub.changes(old, false, RENAME_SIMILARITY, what)?;
+                        let tracked = sub.tracked(what)?;
+                        Ok((sub, changes, tracked))
+                    })
+                    .ok();
+                match nested {
+                    Some((sub, changes, tracked)) => {
+                        repos.push(sub);
+                        submodules.push((dir, Some((repos.len() - 1, changes, tracked)), true));
+                    }
+                    None => submodules.push((dir, None, false)),
+                }
+            }
+            Some(_) => submodules.push((dir, None, false)),
+        }
+    }
+    let classify = |rel: &str, changes: &HashMap<String, Change>, known: bool, r: usize| {
+        if !known {
+            return AtBase::Absent;
+        }
+        match changes.get(rel) {
+            None => AtBase::Same,
+            Some(Change::Added) => AtBase::Absent,
+            Some(Change::Modified { base } | Change::RenamedFrom { base, .. }) => AtBase::Was {
+                repo: r,
+                object: base.clone(),
+            },
+        }
+    };
+    let states = walked
+        .files
+        .iter()
+        .map(|c| {
+            let rel = c.rel.as_str();
+            let state = match submodules
+                .iter()
+                .find(|(dir, ..)| rel.starts_with(dir.as_str()))
+            {
+                Some((_, None, unchanged)) => {
+                    if *unchanged {
+                        AtBase::Same
+                    } else {
+                        AtBase::Absent
+                    }
+                }
+                Some((dir, Some((r, changes, tracked)), _)) => {
+                    let inner = &rel[dir.len()..];
+                    classify(inner, changes, tracked.contains(inner), *r)
+                }
+                None => classify(rel, &changes, index.contains_key(rel), 0),
+            };
+            (c.rel.clone(), state)
+        })
+        .collect();
+    Ok((repos, states))
+}
+
 /// A file's findings of its own: what the project phase added (clones, cycles, contracts)
 /// depends on other files, and is judged on the project as it was (see
 /// [`project_findings_at_base`]).
@@ -222,7 +328,7 @@ fn own_findings(findings: &[crate::findings::Finding]) -> Vec<crate::findings::F
 /// changed; one that a new copy or a new import made is new, in whichever file it is reported.
 fn project_findings_at_base(
     settings: &AnalyzeSettings,
-    (tracked, changes): (&HashSet<String>, &std::collections::HashMap<String, Change>),
+    states: &HashMap<String, AtBase>,
     walked: &WalkResult,
     outcomes: &[Outcome],
     base_outcomes: Vec<Outcome>,
@@ -242,7 +348,7 @@ fn project_findings_at_base(
         };
         if let Some(base) = at_base.remove(&candidate.rel) {
             project.push(base);
-        } else if tracked.contains(&candidate.rel) && !changes.contains_key(&candidate.rel) {
+        } else if matches!(states.get(&candidate.rel), Some(AtBase::Same)) {
             let mut record = record.clone();
             record.findings = Some(own_findings(record.findings.as_deref().unwrap_or(&[])));
             project.push(Outcome::Analyzed(record));
@@ -345,7 +451,7 @@ fn renames_since(
     let mut moves = std::collections::HashMap::new();
     let mut taken = HashSet::new();
     for (rel, change) in repo.changes(commit, false, RENAME_SIMILARITY, what)? {
-        if let Change::RenamedFrom(old) = change {
+        if let Change::RenamedFrom { path: old, .. } = change {
             if let Some(old) = repo.project_path(&old) {
                 if vanished.contains(old) && newcomers.iter().any(|c| c.rel == rel) {
                     taken.insert(rel.clone());

@@ -280,3 +280,94 @@ fn clones_and_cycles_are_new_only_when_the_change_made_them() {
     );
     assert_eq!(code, 1);
 }
+
+// Issue 27: `--staged` compared lossily decoded names (a backslash or bytes that are not UTF-8
+// made a file "not in the git index", so the gate passed), read a name with a newline from the
+// working tree, and read `0:a.py` as `a.py`'s stage-0 entry (revision syntax). Staged content
+// is now read by object id, for git's exact names.
+#[test]
+fn staged_reads_every_name_from_the_index_by_object_id() {
+    use std::os::unix::ffi::OsStrExt;
+    let p = repo();
+    let names: [&[u8]; 4] = [b"back\\slash.py", b"\xff.py", b"0:a.py", b"nl\nx.py"];
+    for name in names {
+        let path = p.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&path, "x = 1\n").unwrap();
+    }
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "names"]);
+    let path = |name: &[u8]| p.path().join(std::ffi::OsStr::from_bytes(name));
+    for name in names {
+        std::fs::write(path(name), "eval('staged')\n").unwrap();
+    }
+    git_ok(p.path(), &["add", "-A"]);
+    for name in names {
+        std::fs::write(path(name), "x = 2\n").unwrap();
+    }
+    let (report, code) = json(&p, &["--staged", "--select", "eval-exec"]);
+    let mut found = shown(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "0:a.py:1 eval-exec",
+            "\\xFF.py:1 eval-exec",
+            "b.py:1 eval-exec",
+            "back\\\\slash.py:1 eval-exec",
+            "nl\nx.py:1 eval-exec",
+        ],
+        "{report:#}"
+    );
+    assert_eq!(code, 1);
+    // Against HEAD, every staged eval is new, and b.py's is not.
+    let (report, _) = json(
+        &p,
+        &["--staged", "--new-since", "HEAD", "--select", "eval-exec"],
+    );
+    assert_eq!(shown(&report).len(), 4, "{report:#}");
+}
+
+// Issue 27: with a submodule holding a finding, a branch that only adds a file reported the
+// submodule's untouched finding as new (exit 1): files in a submodule whose commit did not
+// move are unchanged, as `git diff` says; in one that moved, they are compared with its old
+// commit.
+#[test]
+fn a_submodule_that_did_not_move_adds_no_new_finding() {
+    let lib = Project::new();
+    git_ok(lib.path(), &["init", "-q", "-b", "main"]);
+    lib.write("x.py", "eval('lib')\n");
+    git_ok(lib.path(), &["add", "-A"]);
+    git_ok(lib.path(), &["commit", "-q", "-m", "lib"]);
+    let p = repo();
+    let url = lib.path().to_str().unwrap();
+    git_ok(
+        p.path(),
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            "sub",
+        ],
+    );
+    git_ok(p.path(), &["commit", "-q", "-m", "sub"]);
+    git_ok(p.path(), &["checkout", "-q", "-b", "feature"]);
+    p.write("c.py", "x = 1\n");
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "c"]);
+    let (report, code) = json(&p, &["--new-since", "main", "--select", "eval-exec"]);
+    assert!(shown(&report).is_empty(), "{report:#}");
+    assert_eq!(code, 0);
+    // The submodule moves to a commit that adds a second eval: only that one is new.
+    let sub = p.path().join("sub");
+    std::fs::write(sub.join("y.py"), "eval('new')\n").unwrap();
+    git_ok(&sub, &["add", "-A"]);
+    git_ok(&sub, &["commit", "-q", "-m", "y"]);
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "bump"]);
+    let (report, code) = json(&p, &["--new-since", "main", "--select", "eval-exec"]);
+    assert_eq!(shown(&report), ["sub/y.py:1 eval-exec"], "{report:#}");
+    assert_eq!(code, 1);
+}
