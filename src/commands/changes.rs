@@ -220,6 +220,20 @@ enum AtBase {
     Absent,
 }
 
+/// How a submodule's files compare with the merge-base.
+enum Submodule {
+    /// Its commit did not move.
+    Unchanged,
+    /// Added since, or moved from a commit this clone lacks: its files are new.
+    New,
+    /// Moved: its files compare with its old commit, in `repos[repo]`.
+    Moved {
+        repo: usize,
+        changes: HashMap<String, Change>,
+        tracked: HashSet<String>,
+    },
+}
+
 /// Each walked file's state at the merge-base `base`, from one `git diff --raw` (and one per
 /// submodule that moved), with the repositories whose objects the states name (the project's
 /// first). A file in a submodule whose commit did not move is unchanged, as `git diff` says;
@@ -236,11 +250,7 @@ fn states_at_base(
     let changes = repo.changes(base, settings.staged, RENAME_SIMILARITY, what)?;
     let mut repos = vec![repo.clone()];
     // Per submodule (its directory, `/`-ended): how its files compare.
-    let mut submodules: Vec<(
-        String,
-        Option<(usize, HashMap<String, Change>, HashSet<String>)>,
-        bool,
-    )> = Vec::new();
+    let mut submodules: Vec<(String, Submodule)> = Vec::new();
     let mut gitlinks: Vec<&String> = index
         .iter()
         .filter(|(_, e): &(&String, &IndexEntry)| e.is_submodule())
@@ -248,27 +258,25 @@ fn states_at_base(
         .collect();
     gitlinks.sort();
     for rel in gitlinks {
-        let dir = format!("{rel}/");
-        match changes.get(rel) {
-            None => submodules.push((dir, None, true)),
+        let state = match changes.get(rel) {
+            None => Submodule::Unchanged,
             Some(Change::Modified { base: old }) => {
-                let nested = Repo::discover(&settings.walk.project.root.join(rel), what)
+                Repo::discover(&settings.walk.project.root.join(rel), what)
                     .and_then(|sub| {
                         let changes = sub.changes(old, false, RENAME_SIMILARITY, what)?;
                         let tracked = sub.tracked(what)?;
-                        Ok((sub, changes, tracked))
-                    })
-                    .ok();
-                match nested {
-                    Some((sub, changes, tracked)) => {
                         repos.push(sub);
-                        submodules.push((dir, Some((repos.len() - 1, changes, tracked)), true));
-                    }
-                    None => submodules.push((dir, None, false)),
-                }
+                        Ok(Submodule::Moved {
+                            repo: repos.len() - 1,
+                            changes,
+                            tracked,
+                        })
+                    })
+                    .unwrap_or(Submodule::New)
             }
-            Some(_) => submodules.push((dir, None, false)),
-        }
+            Some(_) => Submodule::New,
+        };
+        submodules.push((format!("{rel}/"), state));
     }
     let classify = |rel: &str, changes: &HashMap<String, Change>, known: bool, r: usize| {
         if !known {
@@ -290,18 +298,20 @@ fn states_at_base(
             let rel = c.rel.as_str();
             let state = match submodules
                 .iter()
-                .find(|(dir, ..)| rel.starts_with(dir.as_str()))
+                .find(|(dir, _)| rel.starts_with(dir.as_str()))
             {
-                Some((_, None, unchanged)) => {
-                    if *unchanged {
-                        AtBase::Same
-                    } else {
-                        AtBase::Absent
-                    }
-                }
-                Some((dir, Some((r, changes, tracked)), _)) => {
+                Some((_, Submodule::Unchanged)) => AtBase::Same,
+                Some((_, Submodule::New)) => AtBase::Absent,
+                Some((
+                    dir,
+                    Submodule::Moved {
+                        repo,
+                        changes,
+                        tracked,
+                    },
+                )) => {
                     let inner = &rel[dir.len()..];
-                    classify(inner, changes, tracked.contains(inner), *r)
+                    classify(inner, changes, tracked.contains(inner), *repo)
                 }
                 None => classify(rel, &changes, index.contains_key(rel), 0),
             };
