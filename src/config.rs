@@ -315,6 +315,14 @@ pub fn config_in(dir: &Path) -> Option<PathBuf> {
 /// The configuration files from `start` upward, closest first; stops after the directory
 /// that holds `.git` (the repository root), or at a config that says `root = true`.
 pub fn chain(start: &Path) -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .and_then(|h| std::fs::canonicalize(h).ok());
+    chain_under(start, home.as_deref())
+}
+
+/// [`chain`], with the home directory given.
+fn chain_under(start: &Path, home: Option<&Path>) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(start) = std::fs::canonicalize(start) else {
         return found;
@@ -324,7 +332,22 @@ pub fn chain(start: &Path) -> Vec<PathBuf> {
     } else {
         start.parent()
     };
+    let inside_repository = first
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .any(|d| d.join(".git").exists());
     for dir in first.into_iter().flat_map(Path::ancestors) {
+        // Outside a repository nothing marks where a project ends: a config above the analyzed
+        // directory counts only below the home directory (a `~/wtfcb.toml` or `/wtfcb.toml`
+        // governs no unrelated tree), and never in a directory anyone may write to (`/tmp`).
+        if !inside_repository && Some(dir) != first {
+            if home.is_none_or(|h| !dir.starts_with(h) || dir == h) {
+                break;
+            }
+        }
+        if !inside_repository && writable_by_others(dir) {
+            break;
+        }
         if let Some(config) = config_in(dir) {
             // A config that cannot be read is reported when it is loaded, not here.
             let root = load(&config).is_ok_and(|c| c.root);
@@ -338,6 +361,18 @@ pub fn chain(start: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// A directory others may write to and that is not the user's own (`/tmp`): a config there
+/// may be anyone's.
+fn writable_by_others(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return false;
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    meta.mode() & 0o002 != 0 && meta.uid() != me
 }
 
 /// The closest configuration file from `start` upward (see [`chain`]).
@@ -760,5 +795,27 @@ max-size = "64MiB"
         assert_eq!(chain(&repo.join("src/deep")).len(), 2);
         std::fs::write(repo.join("src/wtfcb.toml"), "root = true\n").unwrap();
         assert_eq!(chain(&repo.join("src/deep")).len(), 1);
+    }
+
+    // Issue 27: outside a repository, a stray `~/wtfcb.toml` (`fail-on = "never"`) governed
+    // an unrelated tree with no config of its own, which also became its project root.
+    #[test]
+    fn outside_a_repository_configs_count_only_below_home_and_never_in_shared_dirs() {
+        let home = tempfile::tempdir().unwrap();
+        let home = std::fs::canonicalize(home.path()).unwrap();
+        let tree = home.join("work/tree/src");
+        std::fs::create_dir_all(&tree).unwrap();
+        std::fs::write(home.join("wtfcb.toml"), "fail-on = \"never\"\n").unwrap();
+        let found = |start: &Path| chain_under(start, Some(&home));
+        assert!(
+            found(&tree).is_empty(),
+            "the home directory's config is not the tree's"
+        );
+        std::fs::write(home.join("work/tree/wtfcb.toml"), "").unwrap();
+        assert_eq!(found(&tree), [home.join("work/tree/wtfcb.toml")]);
+        // The analyzed directory's own config always counts, in the home directory too.
+        assert_eq!(found(&home), [home.join("wtfcb.toml")]);
+        // No home directory known: only the analyzed directory's own config.
+        assert!(chain_under(&tree, None).is_empty());
     }
 }

@@ -50,8 +50,9 @@ pub struct Project {
 impl Project {
     /// Finds the project of `paths`, whatever their order: for each path, the configs from
     /// it up to its repository root; the top-most of them is the root config. Outside a
-    /// repository (no `.git` above), only the closest config counts, so a stray config in a
-    /// home directory never captures unrelated trees.
+    /// repository (no `.git` above), only the closest config counts, and only below the home
+    /// directory (see `config::chain`), so a stray config in a home directory never captures
+    /// unrelated trees.
     pub fn locate(
         paths: &[PathBuf],
         explicit: Option<&std::path::Path>,
