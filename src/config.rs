@@ -340,10 +340,11 @@ fn chain_under(start: &Path, home: Option<&Path>) -> Vec<PathBuf> {
         // Outside a repository nothing marks where a project ends: a config above the analyzed
         // directory counts only below the home directory (a `~/wtfcb.toml` or `/wtfcb.toml`
         // governs no unrelated tree), and never in a directory anyone may write to (`/tmp`).
-        if !inside_repository && Some(dir) != first {
-            if home.is_none_or(|h| !dir.starts_with(h) || dir == h) {
-                break;
-            }
+        if !inside_repository
+            && Some(dir) != first
+            && home.is_none_or(|h| !dir.starts_with(h) || dir == h)
+        {
+            break;
         }
         if !inside_repository && writable_by_others(dir) {
             break;
