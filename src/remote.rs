@@ -628,9 +628,22 @@ impl Remote {
                 if body.content_length().is_some_and(|n| n > *limit as u64) {
                     return Ok(Fetched::TooLarge);
                 }
-                let mut bytes = Vec::new();
-                body.as_reader()
-                    .take(*limit as u64 + 1)
+                let announced = body.content_length().unwrap_or(0) as usize;
+                let mut reader = body.as_reader().take(*limit as u64 + 1);
+                // The head first: a body that is no value of this build (garbage, another
+                // layout or build, an unpacked length past the limit) is not read further.
+                let mut bytes = vec![0u8; HEAD];
+                if let Err(e) = reader.read_exact(&mut bytes) {
+                    return match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => Ok(Fetched::TooLarge),
+                        _ => Err(format!("reading {key}: {e}")),
+                    };
+                }
+                if !plausible_head(&bytes, *limit) {
+                    return Ok(Fetched::TooLarge);
+                }
+                bytes.reserve(announced.min(*limit).saturating_sub(HEAD));
+                reader
                     .read_to_end(&mut bytes)
                     .map_err(|e| format!("reading {key}: {e}"))?;
                 Ok(if bytes.len() > *limit {
@@ -959,6 +972,20 @@ pub fn seal_bytes(key: &str, payload: &[u8], signing_key: Option<&[u8]>) -> Vec<
 }
 
 /// The payload of a sealed value, once every check passed.
+/// A sealed value's head: magic and layout, build tag, signed flag, unpacked length.
+const HEAD: usize = 8 + 16 + 1 + 4;
+
+/// Whether a value starting with `head` (at least [`HEAD`] bytes) may be one of this build's
+/// of at most `limit` bytes unpacked: what is checked before the rest is read.
+fn plausible_head(head: &[u8], limit: usize) -> bool {
+    head.len() >= HEAD
+        && &head[..8] == MAGIC
+        && head[8..24] == build_tag()
+        && head[24] <= 1
+        && u32::from_le_bytes([head[25], head[26], head[27], head[28]]) as usize
+            <= limit.min(MAX_VALUE)
+}
+
 /// `limit`: the most bytes the value may take, sealed or unpacked (at most [`MAX_VALUE`]).
 pub fn open_bytes(
     key: &str,
@@ -966,7 +993,6 @@ pub fn open_bytes(
     signing_key: Option<&[u8]>,
     limit: usize,
 ) -> Result<Vec<u8>, Reject> {
-    const HEAD: usize = 8 + 16 + 1 + 4;
     let limit = limit.min(MAX_VALUE);
     if sealed.len() < HEAD || sealed.len() > limit || &sealed[..8] != MAGIC {
         return Err(Reject::Damaged);
@@ -1121,6 +1147,13 @@ mod tests {
             open_bytes("k", &big, None, 100_000).map(|p| p.len()),
             Ok(100_000)
         );
+        // The head alone says whether the rest is worth reading.
+        assert!(plausible_head(&big, 100_000));
+        assert!(!plausible_head(&big, 99_999), "unpacks past the limit");
+        assert!(!plausible_head(&[0u8; 64], MAX_VALUE), "garbage");
+        let mut foreign = big.clone();
+        foreign[12] ^= 1;
+        assert!(!plausible_head(&foreign, 100_000), "another build");
     }
 
     #[test]

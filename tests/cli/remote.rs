@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +27,8 @@ enum Fault {
     Unauthorized,
     /// 200 claiming a 64 MiB body, of which it sends a few bytes and then nothing.
     Huge,
+    /// 200 with no length, then bytes that are no value, a megabyte at a time, for 64 MiB.
+    Endless,
 }
 
 #[derive(Default)]
@@ -152,6 +154,14 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             )?;
             out.flush()?;
             std::thread::sleep(Duration::from_secs(30));
+            Ok(())
+        }
+        (_, Fault::Endless) => {
+            write!(out, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")?;
+            let junk = vec![b'x'; 1 << 20];
+            for _ in 0..64 {
+                out.write_all(&junk)?;
+            }
             Ok(())
         }
         (Some(_), Fault::Garbage) => {
@@ -538,24 +548,29 @@ impl Drop for Redis {
 }
 
 fn start_redis() -> Option<Redis> {
+    start_redis_with(None)
+}
+
+/// A Redis on a loopback port; with `tls` (the server's certificate and key), it speaks TLS
+/// only (`rediss://`).
+fn start_redis_with(tls: Option<(&Path, &Path)>) -> Option<Redis> {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn();
+    let mut command = std::process::Command::new("redis-server");
+    command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    match tls {
+        None => command.args(["--port", &port.to_string()]),
+        Some((cert, key)) => command
+            .args(["--port", "0", "--tls-port", &port.to_string()])
+            .args(["--tls-auth-clients", "no", "--tls-cert-file"])
+            .arg(cert)
+            .arg("--tls-key-file")
+            .arg(key),
+    };
+    let child = command.stdout(std::process::Stdio::null()).spawn();
     let child = match child {
         Ok(child) => child,
         Err(e) => {
@@ -570,9 +585,10 @@ fn start_redis() -> Option<Redis> {
             return None;
         }
     };
+    let scheme = if tls.is_some() { "rediss" } else { "redis" };
     let redis = Redis {
         child,
-        url: format!("redis://127.0.0.1:{port}/0"),
+        url: format!("{scheme}://127.0.0.1:{port}/0"),
     };
     for _ in 0..100 {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -755,6 +771,23 @@ fn a_value_larger_than_its_file_justifies_is_refused_unread() {
         "{}",
         run.stderr
     );
+    // No length announced: the head of the body says it is no value, and no more is read.
+    server.set_fault(Fault::Endless);
+    let local = tempfile::tempdir().unwrap();
+    let run = analyze(
+        &p,
+        &server.url,
+        local.path(),
+        &["--remote-cache-read-only"],
+        &[],
+    );
+    assert_eq!(results_part(&run.json), expected);
+    assert!(
+        run.stderr
+            .contains("0 hits, 7 misses, 0 uploads, 7 rejected, 0 errors"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A server that accepts connections and reads what it is sent, then answers nothing or (with
@@ -822,4 +855,105 @@ fn a_server_that_never_answers_costs_one_timeout() {
     );
     assert_eq!(run.stderr.matches("warning: remote cache").count(), 1);
     assert_eq!(accepted.load(Ordering::Relaxed), 1);
+}
+
+/// A certificate authority and a server certificate for `localhost` it signed, made with
+/// `openssl` in `dir`: (CA certificate, server certificate, server key).
+fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (`.ci/run` installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=wtfcb test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    (dir.join("ca.crt"), dir.join("srv.crt"), dir.join("srv.key"))
+}
+
+// Issue 27: `rediss://` was documented, but the build lacked TLS (exit 2 at start). It speaks
+// TLS with the rustls the binary links, trusting the system's certificate store
+// (`SSL_CERT_FILE` names another), and refuses a server it cannot verify.
+#[test]
+fn rediss_serves_over_tls_and_refuses_an_unknown_issuer() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = test_certificates(certs.path());
+    let Some(redis) = start_redis_with(Some((&cert, &key))) else {
+        return;
+    };
+    let p = Project::new();
+    write_project(&p, 3);
+    let trust = [("SSL_CERT_FILE", ca.to_str().unwrap())];
+    let local = tempfile::tempdir().unwrap();
+    let first = analyze(&p, &redis.url, local.path(), &[], &trust);
+    assert!(first.stderr.contains("0 errors"), "{}", first.stderr);
+    assert!(first.stderr.contains("7 uploads"), "{}", first.stderr);
+    let q = second_checkout(&p);
+    let empty = tempfile::tempdir().unwrap();
+    let second = analyze(&q, &redis.url, empty.path(), &[], &trust);
+    assert!(
+        second.stderr.contains("7 hits, 0 misses"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(results_part(&second.json), cold(&q));
+    // Without the CA the server's certificate does not verify: one warning, local results.
+    let untrusted = tempfile::tempdir().unwrap();
+    let run = analyze(&q, &redis.url, untrusted.path(), &[], &[]);
+    assert_eq!(run.code, Some(0));
+    assert!(run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
+    assert_eq!(results_part(&run.json), cold(&q));
 }
