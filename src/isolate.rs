@@ -167,11 +167,13 @@ impl Isolation {
     /// error when the binary cannot be located (isolation is never dropped silently: the user
     /// may choose `--in-process`).
     pub fn processes(memory: MemoryBudget) -> Result<Isolation, String> {
-        let exe = std::env::current_exe().map_err(|err| {
-            format!(
-                "cannot locate the wtfcb binary to start parser processes ({err}); run with --in-process to parse without isolation"
-            )
-        })?;
+        let exe = std::env::current_exe()
+            .or_else(|err| invoked_as().ok_or(err))
+            .map_err(|err| {
+                format!(
+                    "cannot locate the wtfcb binary to start parser processes ({err}); run with --in-process to parse without isolation"
+                )
+            })?;
         Ok(Isolation::Processes(
             Workers::new(exe).with_memory_limit(memory),
         ))
@@ -222,6 +224,18 @@ impl Isolation {
             Isolation::Processes(w) => w.started.load(Ordering::Relaxed),
         }
     }
+}
+
+/// The binary as it was started (`argv[0]`, looked up in `PATH` when it names no directory),
+/// for when `/proc/self/exe` cannot be read (a sandbox without `/proc`).
+fn invoked_as() -> Option<PathBuf> {
+    let arg0 = PathBuf::from(std::env::args_os().next()?);
+    if arg0.components().count() > 1 {
+        return arg0.is_file().then_some(arg0);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(&arg0))
+        .find(|candidate| candidate.is_file())
 }
 
 /// How much memory one file's parse may take in a worker process.
