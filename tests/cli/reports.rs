@@ -50,13 +50,24 @@ fn run(p: &Project, args: &[&str]) -> (Vec<u8>, i32) {
     (out.stdout, out.status.code().unwrap())
 }
 
-fn sarif_schema() -> Value {
+/// The official SARIF 2.1.0 schema, from `../shared/schemas` beside the repository: CI has
+/// it (its absence there is a failure); a clone with nothing beside it skips the validation,
+/// saying so, and still runs every other check.
+fn sarif_schema() -> Option<Value> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json");
-    serde_json::from_str(
-        &std::fs::read_to_string(&path).expect("the official SARIF schema in ../shared/schemas"),
-    )
-    .unwrap()
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).unwrap()),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the official SARIF schema is missing in CI: {}: {e}",
+                path.display()
+            );
+            eprintln!("SKIPPED: schema validation ({} not found)", path.display());
+            None
+        }
+    }
 }
 
 #[test]
@@ -64,13 +75,14 @@ fn sarif_validates_and_meets_githubs_requirements() {
     let p = hostile();
     let (stdout, _) = run(&p, &["--format", "sarif"]);
     let sarif: Value = serde_json::from_slice(&stdout).unwrap();
-    let schema = sarif_schema();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    if let Some(schema) = sarif_schema() {
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
     // GitHub rejects empty strings anywhere in an upload.
     fn no_empty_strings(v: &Value, at: &str) {
         match v {
@@ -394,8 +406,10 @@ fn sarif_keeps_the_most_severe_results_within_githubs_limits() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &out.stdout).unwrap();
     assert!(gz.finish().unwrap().len() <= 10 << 20);
-    let validator = jsonschema::validator_for(&sarif_schema()).unwrap();
-    assert!(validator.is_valid(&sarif));
+    if let Some(schema) = sarif_schema() {
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        assert!(validator.is_valid(&sarif));
+    }
 }
 
 // Issue 27: a name with line breaks ended the `<details>` HTML block of the markdown report,
