@@ -156,6 +156,8 @@ pub fn run_with(
         .iter()
         .filter_map(|n| Some(n.config.path.as_ref()?.display().to_string()))
         .collect();
+    let scope = BaselineScope::of(settings, &walked, &outcomes);
+    let in_scope = |path: &str| scope.covers(path);
     let mut report = AnalyzeReport::new(
         walked,
         outcomes,
@@ -163,12 +165,19 @@ pub fn run_with(
         config,
         analyze::Known {
             baseline: baseline.as_ref(),
+            baseline_scope: Some(&in_scope),
             new_since,
         },
     );
     report.summary.project = project_run.summary;
     if settings.baseline_action != BaselineMode::Apply {
-        write_baseline(settings, &report, baseline.as_ref(), &baseline_path, out)?;
+        write_baseline(
+            settings,
+            &report,
+            (baseline.as_ref(), &scope),
+            &baseline_path,
+            out,
+        )?;
         if let Some(upload) = upload {
             super::finish_upload(upload, settings.verbosity, None, &mut warnings, err)?;
         }
@@ -350,6 +359,7 @@ fn write_part(
         None,
         analyze::Known {
             baseline: None,
+            baseline_scope: None,
             new_since: None,
         },
     );
@@ -475,6 +485,71 @@ fn run_wide_keys_ignored(
     warnings
 }
 
+/// What a run speaks for, for a baseline's entries: the files it analyzed, and files gone from
+/// the disk under the paths it was given. A run over a subset of the project (`baseline prune
+/// PATH`, a pre-commit hook's file list) neither prunes nor counts as fixed the entries of
+/// files it did not look at.
+pub(crate) struct BaselineScope {
+    analyzed: std::collections::HashSet<String>,
+    /// The given paths, project-relative (`""`: the whole project).
+    given: Vec<String>,
+    root: std::path::PathBuf,
+}
+
+impl BaselineScope {
+    fn of(
+        settings: &AnalyzeSettings,
+        walked: &crate::walk::WalkResult,
+        outcomes: &[crate::engine::Outcome],
+    ) -> BaselineScope {
+        let root = &settings.walk.project.root;
+        let analyzed = walked
+            .files
+            .iter()
+            .zip(outcomes)
+            .filter(|(_, o)| matches!(o, crate::engine::Outcome::Analyzed(_)))
+            .map(|(c, _)| c.rel.clone())
+            .collect();
+        let root_canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        let paths = if settings.walk.paths.is_empty() {
+            vec![std::path::PathBuf::from(".")]
+        } else {
+            settings.walk.paths.clone()
+        };
+        let given = paths
+            .iter()
+            .filter_map(|p| {
+                let p = std::fs::canonicalize(p).ok()?;
+                let rel = p.strip_prefix(&root_canonical).ok()?;
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| crate::walk::path_text(c.as_os_str()))
+                    .collect();
+                Some(parts.join("/"))
+            })
+            .collect();
+        BaselineScope {
+            analyzed,
+            given,
+            root: root.clone(),
+        }
+    }
+
+    fn covers(&self, path: &str) -> bool {
+        if self.analyzed.contains(path) {
+            return true;
+        }
+        let under = self.given.iter().any(|g| {
+            g.is_empty()
+                || path == g
+                || path
+                    .strip_prefix(g.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        });
+        under && !self.root.join(path).exists()
+    }
+}
+
 /// The project root relative to its repository's root, `/`-separated and ending in `/` (empty
 /// at the top, or outside a repository): what SARIF, GitHub and GitLab paths start with.
 fn repo_prefix(root: &std::path::Path) -> String {
@@ -506,7 +581,7 @@ fn project_config_name(project: &crate::settings::Project) -> String {
 fn write_baseline(
     settings: &AnalyzeSettings,
     report: &AnalyzeReport,
-    baseline: Option<&Baseline>,
+    (baseline, scope): (Option<&Baseline>, &BaselineScope),
     baseline_path: &std::path::Path,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -519,10 +594,11 @@ fn write_baseline(
                     .iter_mut()
                     .filter_map(|f| Some((f.rel.as_str(), f.findings.as_mut()?))),
             );
+            // Entries of files this run did not look at are kept as they are.
             old.entries
                 .iter()
                 .zip(matched)
-                .filter(|(_, m)| *m)
+                .filter(|(e, m)| *m || !scope.covers(&e.path))
                 .map(|(e, _)| e.clone())
                 .collect()
         }

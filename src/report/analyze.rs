@@ -203,6 +203,10 @@ pub struct NewSinceSummary {
 #[derive(Default)]
 pub struct Known<'a> {
     pub baseline: Option<&'a crate::baseline::Baseline>,
+    /// Whether this run speaks for a baseline entry's path (see
+    /// `commands::analyze::BaselineScope`): an entry of a file it did not look at is not
+    /// "fixed".
+    pub baseline_scope: Option<&'a (dyn Fn(&str) -> bool + 'a)>,
     pub new_since: Option<(NewSinceSummary, crate::baseline::Baseline)>,
 }
 
@@ -294,7 +298,13 @@ impl AnalyzeReport {
                     .iter_mut()
                     .filter_map(|f| Some((f.rel.as_str(), f.findings.as_mut()?))),
             );
-            summary.baseline_fixed = matched.iter().filter(|m| !**m).count() as u64;
+            let in_scope = |path: &str| known.baseline_scope.is_none_or(|scope| scope(path));
+            summary.baseline_fixed = baseline
+                .entries
+                .iter()
+                .zip(&matched)
+                .filter(|(e, m)| !**m && in_scope(&e.path))
+                .count() as u64;
         }
         if let Some((info, base)) = known.new_since {
             base.mark(
