@@ -230,19 +230,23 @@ impl Baseline {
         files: impl Iterator<Item = (&'f str, &'f mut Vec<Finding>)>,
         accept: impl Fn(&mut Finding),
     ) -> Vec<bool> {
-        let index: HashMap<(&str, &str, &str, u32), usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key(), i))
-            .collect();
+        // Entries by key, each matched by one finding at most: a project rule's key holds no
+        // path, so two files' findings (and two entries) can share one, and a baseline then
+        // accepts exactly as many findings of that key as it lists, whatever their order.
+        let owned = |(rule, path, anchor, n): (&str, &str, &str, u32)| {
+            (rule.to_string(), path.to_string(), anchor.to_string(), n)
+        };
+        let mut index: HashMap<(String, String, String, u32), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            index.entry(owned(e.key())).or_default().push(i);
+        }
         let mut matched = vec![false; self.entries.len()];
         for (rel, findings) in files {
             let entries = entries_of(findings, rel);
             let mut live = findings.iter_mut().filter(|f| !f.suppressed);
             for entry in entries {
                 let Some(f) = live.next() else { break };
-                let Some(&i) = index.get(&entry.key()) else {
+                let Some(i) = index.get_mut(&owned(entry.key())).and_then(Vec::pop) else {
                     continue;
                 };
                 matched[i] = true;
@@ -253,5 +257,64 @@ impl Baseline {
             }
         }
         matched
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Category, Severity};
+
+    fn clone_finding(line: u32, identity: &str) -> Finding {
+        Finding {
+            rule: "duplicate-code".into(),
+            category: Category::Duplication,
+            severity: Severity::Low,
+            message: "duplicated".into(),
+            path: String::new(),
+            start_line: line,
+            start_column: 1,
+            end_line: line + 5,
+            end_column: 1,
+            symbol: None,
+            snippet: String::new(),
+            fingerprint: String::new(),
+            suppressed: false,
+            value: None,
+            baselined: false,
+            preexisting: false,
+            line_hash: String::new(),
+            columns_utf16: None,
+            related: Vec::new(),
+            identity: Some(identity.into()),
+        }
+    }
+
+    // Issue 28: a project rule's key holds no path, so the first clone group of one content
+    // in two files gave two entries of one key; the index kept one, the other counted as
+    // "fixed" on the very tree the baseline was written on.
+    #[test]
+    fn entries_sharing_a_key_are_each_matched_once() {
+        let mut a = vec![clone_finding(3, "x"), clone_finding(30, "x")];
+        let mut b = vec![clone_finding(7, "x")];
+        let mut entries = entries_of(&a, "a.py");
+        entries.extend(entries_of(&b, "b.py"));
+        let baseline = Baseline {
+            entries,
+            commit: None,
+            warnings: Vec::new(),
+        };
+        let matched = baseline.apply([("a.py", &mut a), ("b.py", &mut b)].into_iter());
+        assert_eq!(matched, [true, true, true]);
+        assert!(a.iter().chain(&b).all(|f| f.baselined));
+        // One more copy than the baseline lists is new.
+        let mut c = vec![clone_finding(1, "x"), clone_finding(9, "x")];
+        let mut d = vec![clone_finding(1, "x")];
+        let mut e = vec![clone_finding(1, "x")];
+        let matched =
+            baseline.apply([("c.py", &mut c), ("d.py", &mut d), ("e.py", &mut e)].into_iter());
+        assert_eq!(matched, [true, true, true]);
+        let accepted = c.iter().chain(&d).chain(&e).filter(|f| f.baselined).count();
+        assert_eq!(accepted, 3);
     }
 }

@@ -208,6 +208,29 @@ pub fn set_fingerprints(findings: &mut [Finding], rel_path: &str) {
     }
 }
 
+/// Makes one file's fingerprints unique (in report order): a fingerprint already given to an
+/// earlier finding is hashed again with its occurrence (`#2`, `#3`, ...). What
+/// [`set_fingerprints`] does for the per-file rules, for the findings the project phase adds
+/// (two clone groups of the same content in one file shared one).
+pub fn disambiguate_fingerprints(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let mut hasher = Md5::new();
+            hasher.update(f.fingerprint.as_bytes());
+            hasher.update(format!("\0#{n}").as_bytes());
+            f.fingerprint = hasher
+                .finalize()
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        }
+    }
+}
+
 /// Sets each finding's `line_hash` from the text of its file.
 pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     if findings.is_empty() {

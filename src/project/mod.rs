@@ -174,6 +174,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         judge_project_suppressions(file);
         if let Some(findings) = &mut file.record.findings {
             crate::findings::sort(findings);
+            crate::findings::disambiguate_fingerprints(findings);
         }
     }
     if ctx.state_cache().is_none() {
