@@ -49,7 +49,8 @@ pub struct Project {
 
 impl Project {
     /// Finds the project of `paths`, whatever their order: for each path, the configs from
-    /// it up to its repository root; the top-most of them is the root config. Outside a
+    /// it up to its repository root; the top-most of them is the root config when it is the
+    /// same for every path, else there is none (see below). Outside a
     /// repository (no `.git` above), only the closest config counts, and only below the home
     /// directory (see `config::chain`), so a stray config in a home directory never captures
     /// unrelated trees.
@@ -65,9 +66,9 @@ impl Project {
                 Some(path.to_path_buf())
             }
             None => {
-                let mut roots: Vec<PathBuf> = paths
+                let mut roots: Vec<Option<PathBuf>> = paths
                     .iter()
-                    .filter_map(|p| {
+                    .map(|p| {
                         let chain = config::chain(p);
                         if config::repository_root(p).is_some() {
                             chain.last().cloned()
@@ -76,9 +77,16 @@ impl Project {
                         }
                     })
                     .collect();
-                // The shallowest wins; among equals, the first in path order.
-                roots.sort_by_key(|c| (c.components().count(), c.clone()));
-                roots.into_iter().next()
+                roots.sort();
+                roots.dedup();
+                // The root config is the one that covers every path given. Paths under
+                // different configs (a pre-commit hook's `app/m.py tests/test_m.py` beside a
+                // `tests/wtfcb.toml`) have none: the root is then the repository's (or their
+                // common directory), and each file's closest config applies to it alone.
+                match roots.as_slice() {
+                    [Some(one)] => Some(one.clone()),
+                    _ => None,
+                }
             }
         };
         let config = match &config_path {

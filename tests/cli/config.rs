@@ -397,3 +397,48 @@ fn test_paths_extend_the_built_in_test_conventions() {
         .code(2)
         .stderr(contains("test-paths"));
 }
+
+// Issue 28: the project root depended on which files were passed, which is how pre-commit
+// calls wtfcb: `analyze app/m.py tests/test_m.py` beside a `tests/wtfcb.toml` took `tests/` as
+// the root, applied its thresholds to `app/m.py` and reported nothing, where `analyze .`
+// reports the finding. Paths under different configs have the repository's root, and each
+// file's closest config applies to it alone.
+#[test]
+fn the_project_root_and_each_files_config_do_not_depend_on_the_paths_given() {
+    let p = Project::new();
+    crate::support::git_ok(p.path(), &["init", "-q"]);
+    let seven = "def f(a, b, c, d, e, g, h):\n    return a\n";
+    p.write("app/m.py", seven);
+    p.write("tests/test_m.py", seven);
+    p.write(
+        "tests/wtfcb.toml",
+        "[rules.too-many-parameters]\nthresholds = { low = 10, medium = 12 }\n",
+    );
+    let found = |args: &[&str]| -> Vec<String> {
+        let out = p
+            .cmd()
+            .args([
+                "analyze",
+                "--no-cache",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .args(["--select", "too-many-parameters"])
+            .args(args)
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["findings"].as_array().unwrap().is_empty())
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(found(&["."]), ["app/m.py"]);
+    assert_eq!(found(&["app/m.py", "tests/test_m.py"]), ["app/m.py"]);
+    assert_eq!(found(&["tests/test_m.py", "app/m.py"]), ["app/m.py"]);
+}
