@@ -435,7 +435,7 @@ fn javascript_function_names() {
         [
             ("equal", 1),
             ("rewrite", 0),
-            ("<anonymous>@3", 0),
+            ("<anonymous>", 0),
             ("[Symbol.iterator]", 0)
         ]
     );
@@ -452,16 +452,63 @@ fn top_level_anonymous_functions_are_measured() {
          describe('x', () => { it('y', () => { if (q) {} }); });\n",
     );
     let got: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cyclomatic)).collect();
-    // The nested callback belongs to the top-level one around it.
+    // The nested callback belongs to the top-level one around it. Each is named from the
+    // call it is passed to, else `<anonymous>` and its ordinal: never its line.
     assert_eq!(
         got,
         [
-            ("<anonymous>@1", 2),
-            ("<anonymous>@2", 2),
-            ("<anonymous>@3", 2),
-            ("<anonymous>@4", 2)
+            ("<setTimeout>", 2),
+            ("<anonymous>", 2),
+            ("<anonymous>[2]", 2),
+            ("<describe 'x'>", 2)
         ]
     );
+}
+
+// Issue 28: Ruby methods in blocks (`included do`, `initializer "name" do`) were named
+// `<anonymous>@LINE`, and that line was part of their baseline and `--new-since` identity:
+// three lines added above turned untouched findings into new ones.
+#[test]
+fn blocks_are_named_from_their_call_never_their_line() {
+    let src = "class Engine
+  included do
+    def helper(a)
+      a
+    end
+  end
+
+  initializer \"app.configs\" do
+    x = 1
+  end
+  initializer \"app.more\" do
+    y = 2
+  end
+end
+";
+    let names = |src: &str| -> Vec<String> {
+        functions(Language::Ruby, src)
+            .iter()
+            .map(|f| f.qualified_name.clone())
+            .collect()
+    };
+    let before = names(src);
+    assert_eq!(
+        before,
+        [
+            "Engine#<included>",
+            "Engine#<included>::helper",
+            "Engine#<initializer \"app.configs\">",
+            "Engine#<initializer \"app.more\">",
+        ]
+    );
+    let shifted = src.replacen(
+        "class Engine\n",
+        "class Engine\n  initializer \"app.first\" do\n    z = 0\n  end\n",
+        1,
+    );
+    let after = names(&shifted);
+    assert_eq!(after[0], "Engine#<initializer \"app.first\">");
+    assert_eq!(after[1..], before[..]);
 }
 
 #[test]

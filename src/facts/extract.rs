@@ -97,6 +97,11 @@ struct Extractor<'a> {
     token_classes: &'static [tokens::Class],
     /// Leaf tokens before this byte belong to an import: not clone material.
     import_end: usize,
+    /// How many top-level anonymous functions took each name so far: the second `<it 'x'>`
+    /// is `<it 'x'>[2]`, in file order (no line numbers in names).
+    synthetic: std::collections::HashMap<String, u32>,
+    /// The function being opened is such a top-level anonymous one (no class's method).
+    opening_synthetic: bool,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -118,6 +123,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         go_methods: Vec::new(),
         token_classes: tokens::classes(lang),
         import_end: 0,
+        synthetic: std::collections::HashMap::new(),
+        opening_synthetic: false,
     };
     let has_errors = tree.root_node().has_error();
     let mut walk = super::walk::Walk::new(tree);
@@ -267,8 +274,18 @@ impl Extractor<'_> {
                     // At the top level nothing else would measure it: a callback passed at
                     // module level, `export default function () {}`, a static block.
                     None => {
-                        let line = node.start_position().row + 1;
-                        self.open_function(node, Some((format!("<anonymous>@{line}"), node)));
+                        let name = names::callback_name(parent, grandparent, self.src)
+                            .unwrap_or_else(|| "<anonymous>".to_string());
+                        let n = self.synthetic.entry(name.clone()).or_insert(0);
+                        *n += 1;
+                        let name = if *n == 1 {
+                            name
+                        } else {
+                            format!("{name}[{n}]")
+                        };
+                        self.opening_synthetic = true;
+                        self.open_function(node, Some((name, node)));
+                        self.opening_synthetic = false;
                     }
                 }
             }
@@ -538,8 +555,9 @@ impl Extractor<'_> {
             .or_else(|| names::function_name(node, self.lang, self.src))
             .unwrap_or_else(|| "<anonymous>".to_string());
         // `A::f` defined out of line, `obj.handler = ...`: the last segment is the name.
-        let name = if written.starts_with('[') {
-            // A computed key, `[Symbol.iterator]`, is its own name.
+        let name = if written.starts_with('[') || self.opening_synthetic {
+            // A computed key, `[Symbol.iterator]`, is its own name; so is a callback's
+            // (`<app.get '/x'>`).
             written.clone()
         } else {
             written
@@ -576,7 +594,7 @@ impl Extractor<'_> {
             }
         }
         let mut is_method = self.lang == Language::Go && node.kind_name() == "method_declaration";
-        let synthetic = name.starts_with("<anonymous>@");
+        let synthetic = self.opening_synthetic;
         if let Some(Scope {
             kind: ScopeKind::Class(idx),
             ..

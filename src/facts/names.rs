@@ -202,6 +202,70 @@ pub fn binding_name<'t>(
     bindable.then(|| (unquote(text(target, src)), target))
 }
 
+/// The name of a top-level anonymous function from the call it is passed to, read from code
+/// alone (never a line number, which would change with every edit above it): the callee and
+/// its literal arguments, as `<describe 'store'>`, `<app.get '/x'>`, Ruby's `<included>` or
+/// `<initializer "active_storage.configs">`. `parent` and `grandparent` are the function's
+/// ancestors: a Ruby block is its call's child, a JS callback sits in its call's arguments.
+pub fn callback_name(parent: Option<Node>, grandparent: Option<Node>, src: &str) -> Option<String> {
+    let parent = parent?;
+    let call = match parent.kind_name() {
+        "call" | "method_call" => parent,
+        "arguments" | "argument_list" => grandparent.filter(|g| {
+            matches!(
+                g.kind_name(),
+                "call_expression" | "call" | "method_invocation" | "new_expression"
+            )
+        })?,
+        _ => return None,
+    };
+    let callee = ["method", "function", "name", "constructor"]
+        .iter()
+        .find_map(|f| call.field(f))?;
+    let mut name = squash(text(callee, src));
+    if let Some(receiver) = call.field("receiver").or_else(|| call.field("object")) {
+        if call.field("method").is_some() {
+            name = format!("{}.{name}", squash(text(receiver, src)));
+        }
+    }
+    let literal = |n: &Node| {
+        matches!(
+            n.kind_name(),
+            "string"
+                | "string_literal"
+                | "simple_symbol"
+                | "symbol"
+                | "integer"
+                | "number"
+                | "interpreted_string_literal"
+                | "raw_string_literal"
+                | "delimited_symbol"
+        )
+    };
+    let mut args = Vec::new();
+    if let Some(list) = call.field("arguments") {
+        let mut cursor = list.walk();
+        for arg in list.named_children(&mut cursor).take(3) {
+            if !literal(&arg) {
+                break;
+            }
+            args.push(
+                text(arg, src)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    let mut out = format!("<{name}");
+    for arg in args {
+        out.push(' ');
+        out.push_str(&arg);
+    }
+    out.push('>');
+    Some(clip(&out))
+}
+
 /// Number of declared parameters of a function-like node.
 pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
     let params = match lang {
