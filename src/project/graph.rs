@@ -1198,9 +1198,18 @@ fn report_cycle(
         .map(|&f| files[f].record.rel.as_str())
         .collect();
     let file = &files[start];
+    // Modules of one Rust crate may use each other at no cost (the crate compiles as one
+    // unit, and cycles between crates cannot exist): such a cycle is information, unless the
+    // project chose the rule's severity itself.
+    let rust_only = component
+        .iter()
+        .all(|&f| files[f].record.language == Language::Rust);
     if let Some(mut finding) =
         project_finding(file, meta, message, (line, line), &identity.join("\n"))
     {
+        if rust_only && finding.severity == meta.severity {
+            finding.severity = crate::findings::Severity::Info;
+        }
         finding.related = related;
         files[start].add(finding);
     }

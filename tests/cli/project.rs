@@ -674,3 +674,22 @@ fn analyzing_a_package_from_inside_it_ends_and_finds_its_cycle() {
         .assert()
         .success();
 }
+
+// Issue 28: tokio's `import-cycle` findings were `medium` for modules of one crate using each
+// other, which costs nothing in Rust (crates cannot form cycles). A cycle of Rust modules alone
+// is `info`, unless the config gives the rule another severity; other languages' stay.
+#[test]
+fn a_cycle_of_rust_modules_is_information() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("src/lib.rs", "mod a;\nmod b;\n");
+    p.write("src/a.rs", "use crate::b::g;\npub fn f() { g() }\n");
+    p.write("src/b.rs", "use crate::a::f;\npub fn g() { f() }\n");
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    let cycles = findings(&report, "import-cycle");
+    assert_eq!(cycles.len(), 1, "{cycles:#?}");
+    assert_eq!(cycles[0]["severity"], "info");
+    p.write("wtfcb.toml", "[rules.import-cycle]\nseverity = \"high\"\n");
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    assert_eq!(findings(&report, "import-cycle")[0]["severity"], "high");
+}
