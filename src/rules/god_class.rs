@@ -16,8 +16,9 @@ static META: RuleMeta = RuleMeta {
     skips_tests: true,
     languages: &[],
     kinds: &[],
-    doc: "What: a class, struct, trait or impl block with more than 20 methods or more than 500 \
-code lines.\n\
+    doc: "What: a class, struct, trait or impl block with more than 20 methods, or with more \
+than 500 code lines and a method of its own (a namespace module that only holds classes is not \
+one).\n\
 Why: such classes gather unrelated responsibilities and become the place every change lands.\n\
 Example: a `Manager` class with 45 methods for parsing, storage and rendering.\n\
 Fix: split it along its responsibilities; move behaviour next to the data it uses.",
@@ -36,7 +37,9 @@ impl Rule for GodClass {
                     "`{}` has {} methods (limit {max_methods})",
                     class.name, class.methods
                 )
-            } else if class.code_lines > max_lines {
+            } else if class.code_lines > max_lines && class.methods > 0 {
+                // A class with no method of its own (a namespace module holding classes, a
+                // table of constants) is not one place where changes land, however long.
                 format!(
                     "`{}` has {} code lines (limit {max_lines})",
                     class.name, class.code_lines
