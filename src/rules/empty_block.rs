@@ -40,7 +40,7 @@ static META: RuleMeta = RuleMeta {
         (Language::Cpp, &["function_definition", "catch_clause"]),
         (Language::Ruby, &["method", "singleton_method", "rescue"]),
     ],
-    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside. Arrow functions and lambdas (often deliberate no-ops) and constructors are not reported.\n\
+    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside. Arrow functions and lambdas (often deliberate no-ops), constructors, Go methods (a type's no-op for an interface method) and Rust generic functions with bounds (compile-time assertions such as `fn assert_send<T: Send>() {}`) are not reported.\n\
 Why: an empty handler swallows errors silently; an empty function is either unfinished or a deliberate no-op that deserves a comment saying so.\n\
 Example: `try { save(); } catch (e) {}`.\n\
 Fix: handle or log the error, or write a comment that explains why nothing needs to happen.",
@@ -105,7 +105,23 @@ impl Rule for EmptyBlock {
                     Some("constructor")
                 ) || declarator.contains('~')
                     || (view.lang == Language::Cpp && view.field("type").is_none());
+                // Go: a method that does nothing is how a type meets an interface's method it
+                // has no use for (`func (*gceMetrics) Unregister() {}`).
+                let go_no_op =
+                    view.lang == Language::Go && node.kind_name() == "method_declaration";
+                // Rust: a generic function with bounds and an empty body is a compile-time
+                // assertion (`fn assert_send_sync<T: Send + Sync>() {}`): its signature is the
+                // point.
+                let rust_assertion = view.lang == Language::Rust
+                    && (node
+                        .field("type_parameters")
+                        .is_some_and(|t| view.text(t).contains(':'))
+                        || (0..node.named_child_count())
+                            .filter_map(|i| node.named_child(i))
+                            .any(|c| c.kind_name() == "where_clause"));
                 if constructor
+                    || go_no_op
+                    || rust_assertion
                     || !matches!(
                         body.kind_name(),
                         "statement_block" | "block" | "compound_statement"
