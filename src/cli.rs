@@ -254,6 +254,10 @@ pub struct WalkArgs {
     /// and files that read as generated or minified.
     #[arg(long)]
     pub no_default_excludes: bool,
+    /// Do not read other tools' suppression comments (`//nolint`, `# noqa`,
+    /// `eslint-disable`, `rubocop:disable`) as suppressions of the wtfcb rules they stand for.
+    #[arg(long)]
+    pub no_peer_suppressions: bool,
     /// Also walk hidden files and directories (and .git).
     #[arg(long)]
     pub hidden: bool,

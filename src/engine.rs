@@ -107,6 +107,8 @@ pub struct Pipeline<'a> {
     pub budget: ParseBudget,
     /// Leave out content that reads as generated or minified (a default exclude).
     pub skip_generated: bool,
+    /// Other tools' suppression comments count (`--no-peer-suppressions` turns them off).
+    pub peer_suppressions: bool,
     /// Advanced once per file (a terminal's progress bar).
     pub progress: Option<&'a indicatif::ProgressBar>,
 }
@@ -187,7 +189,13 @@ fn process_cached(
     let _phase = alloc::phase(Phase::Cache);
     let profile = rules.profile_for(&candidate.rel);
     let is_test = rules.is_test(&candidate.rel, candidate.language);
-    let key = result_key(candidate, &profile, is_test, pipeline.skip_generated, cache);
+    let key = result_key(
+        candidate,
+        &profile,
+        is_test,
+        (pipeline.skip_generated, pipeline.peer_suppressions),
+        cache,
+    );
     // Given content has no file state: it is looked up by its hash.
     let given = pipeline
         .services
@@ -280,7 +288,7 @@ fn result_key(
     candidate: &Candidate,
     profile: &Profile,
     is_test: bool,
-    skip_generated: bool,
+    (skip_generated, peer_suppressions): (bool, bool),
     cache: &Cache,
 ) -> cache::Digest16 {
     let settings = if candidate.is_header() {
@@ -299,6 +307,12 @@ fn result_key(
     } else {
         format!("{settings}|all-content")
     };
+    // Peer suppressions decide which findings are suppressed.
+    let settings = if peer_suppressions {
+        settings
+    } else {
+        format!("{settings}|no-peer-suppressions")
+    };
     cache.key(&settings, is_test, candidate.language)
 }
 
@@ -316,6 +330,7 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
         return;
     }
     let skip_generated = settings.options.default_excludes != walk::DefaultExcludes::None;
+    let peer_suppressions = settings.options.peer_suppressions;
     let max_size = settings.options.max_file_size;
     // Per file the local cache lacks: its content hash and key, and its state as read.
     let mut wanted: Vec<(
@@ -331,7 +346,13 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
         .filter_map(|c| {
             let profile = rules.profile_for(&c.rel);
             let is_test = rules.is_test(&c.rel, c.language);
-            let key = result_key(c, &profile, is_test, skip_generated, cache);
+            let key = result_key(
+                c,
+                &profile,
+                is_test,
+                (skip_generated, peer_suppressions),
+                cache,
+            );
             if let Some(md5) = cache.peek_md5(c) {
                 return (!cache.has(&md5, &key)).then_some((md5, key, c, None, 0));
             }
@@ -435,6 +456,9 @@ fn analyze_source(
         .facts_ns
         .fetch_add(extracted.facts_time.as_nanos() as u64, Ordering::Relaxed);
     let mut facts = extracted.facts;
+    if !pipeline.peer_suppressions {
+        facts.suppressions.retain(|s| !s.peer);
+    }
     let facts_done = Instant::now();
     let findings = checks.map(|(profile, is_test)| {
         let file = FileContext {
@@ -643,6 +667,7 @@ pub fn process_walked(
         max_size: settings.options.max_file_size,
         budget: settings.parse_budget,
         skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
+        peer_suppressions: settings.options.peer_suppressions,
         progress,
     };
     process_all(&walked.files, settings.jobs, &pipeline)
@@ -700,6 +725,7 @@ mod tests {
                 max_size: 1 << 20,
                 budget: ParseBudget::DEFAULT,
                 skip_generated: true,
+                peer_suppressions: true,
                 progress: None,
             };
             let outcomes = process_all(&listed, 2, &pipeline).unwrap();
@@ -732,6 +758,7 @@ mod tests {
             max_size: 10,
             budget: ParseBudget::DEFAULT,
             skip_generated: true,
+            peer_suppressions: true,
             progress: None,
         };
         let outcome = process(&candidate(dir.path(), "big.py"), &pipeline);

@@ -327,6 +327,7 @@ impl WalkSettings {
                 hidden: args.hidden,
                 follow_links: args.follow_links,
                 max_file_size,
+                peer_suppressions: !args.no_peer_suppressions,
                 project_root: Some(project.root.clone()),
                 project_include: project.config.include.clone(),
                 project_exclude: project.config.exclude.clone(),

@@ -29,6 +29,9 @@ pub struct WalkOptions {
     /// also apply to files named on the command line.
     pub project_include: Vec<String>,
     pub project_exclude: Vec<String>,
+    /// Other tools' suppression comments count (see `facts::peers`); off with
+    /// `--no-peer-suppressions`.
+    pub peer_suppressions: bool,
 }
 
 impl Default for WalkOptions {
@@ -44,6 +47,7 @@ impl Default for WalkOptions {
             project_root: None,
             project_include: Vec::new(),
             project_exclude: Vec::new(),
+            peer_suppressions: true,
         }
     }
 }

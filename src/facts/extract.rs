@@ -244,6 +244,7 @@ impl Extractor<'_> {
                 names::comment_markers(
                     node,
                     self.src,
+                    self.lang,
                     &mut self.facts.todos,
                     &mut self.facts.suppressions,
                 );
@@ -273,20 +274,7 @@ impl Extractor<'_> {
                     None if !self.measured.is_empty() => self.raise(node, true, false, true),
                     // At the top level nothing else would measure it: a callback passed at
                     // module level, `export default function () {}`, a static block.
-                    None => {
-                        let name = names::callback_name(parent, grandparent, self.src)
-                            .unwrap_or_else(|| "<anonymous>".to_string());
-                        let n = self.synthetic.entry(name.clone()).or_insert(0);
-                        *n += 1;
-                        let name = if *n == 1 {
-                            name
-                        } else {
-                            format!("{name}[{n}]")
-                        };
-                        self.opening_synthetic = true;
-                        self.open_function(node, Some((name, node)));
-                        self.opening_synthetic = false;
-                    }
+                    None => self.open_callback(node, parent, grandparent),
                 }
             }
             Role::Class => self.open_class(node, path),
@@ -541,6 +529,23 @@ impl Extractor<'_> {
             cut -= 1;
         }
         format!("{}{sep}…{sep}{name}", &outer[..cut])
+    }
+
+    /// A top-level anonymous function, named from the call it is passed to (see
+    /// `names::callback_name`), with its ordinal when the name repeats.
+    fn open_callback(&mut self, node: Node, parent: Option<Node>, grandparent: Option<Node>) {
+        let name = names::callback_name(parent, grandparent, self.src)
+            .unwrap_or_else(|| "<anonymous>".to_string());
+        let n = self.synthetic.entry(name.clone()).or_insert(0);
+        *n += 1;
+        let name = if *n == 1 {
+            name
+        } else {
+            format!("{name}[{n}]")
+        };
+        self.opening_synthetic = true;
+        self.open_function(node, Some((name, node)));
+        self.opening_synthetic = false;
     }
 
     fn open_function(&mut self, node: Node, bound: Option<(String, Node)>) {

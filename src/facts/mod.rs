@@ -4,6 +4,7 @@
 pub(crate) mod extract;
 pub(crate) mod field;
 pub(crate) mod names;
+pub(crate) mod peers;
 pub(crate) mod tokens;
 pub(crate) mod walk;
 
@@ -152,6 +153,24 @@ pub struct Suppression {
     pub file_wide: bool,
     /// Rule ids; empty means every rule.
     pub rules: Vec<String>,
+    /// Another tool's comment (`//nolint`, `# noqa`, `eslint-disable`, `rubocop:disable`) read
+    /// as the wtfcb rules it stands for (see `facts::peers`): never judged unused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub peer: bool,
+    /// For a region (`eslint-disable` ... `eslint-enable`, RuboCop's own-line disable): the
+    /// last line it covers (`u32::MAX`: to the end of the file); 0 for none.
+    #[serde(default)]
+    pub until: u32,
+}
+
+impl Suppression {
+    /// Whether the suppression reaches a finding whose first covered line is `from` and whose
+    /// own line is `line`: its line or the one above, a region holding it, or the whole file.
+    pub fn reaches(&self, from: u32, line: u32) -> bool {
+        self.file_wide
+            || (from.saturating_sub(1)..=line).contains(&self.line)
+            || (self.until > 0 && self.line <= line && line <= self.until)
+    }
 }
 
 /// Average and maximum of one metric over a file's functions.

@@ -583,15 +583,21 @@ const TODO_TAGS: [&str; 4] = ["TODO", "FIXME", "XXX", "HACK"];
 pub fn comment_markers(
     node: Node,
     src: &str,
+    lang: Language,
     todos: &mut Vec<Todo>,
     suppressions: &mut Vec<Suppression>,
 ) {
     let body = text(node, src);
+    let first_row = node.start_position().row;
+    let first_col = node.start_position().column;
+    if super::peers::marker(lang)
+        .is_some_and(|m| memchr::memmem::find(body.as_bytes(), m.as_bytes()).is_some())
+    {
+        peer_markers(node, src, lang, body, suppressions);
+    }
     if !may_hold_marker(body) {
         return;
     }
-    let first_row = node.start_position().row;
-    let first_col = node.start_position().column;
     for (i, line) in body.split('\n').enumerate() {
         let row = (first_row + i) as u32 + 1;
         if let Some((at, tag)) = find_tag(line) {
@@ -610,6 +616,47 @@ pub fn comment_markers(
                 suppressions.push(s);
             }
         }
+    }
+}
+
+/// Other tools' suppressions in a comment (see `facts::peers`): line directives, regions
+/// opened, and regions closed by their enable comment.
+fn peer_markers(
+    node: Node,
+    src: &str,
+    lang: Language,
+    body: &str,
+    suppressions: &mut Vec<Suppression>,
+) {
+    let first_row = node.start_position().row;
+    let start = node.start_byte();
+    let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+    let first_own_line = src[line_start..start].trim().is_empty();
+    for (i, line) in body.split('\n').enumerate() {
+        let row = (first_row + i) as u32 + 1;
+        let own_line = i > 0 || first_own_line;
+        let Some((mut s, reach, enable)) = super::peers::parse(lang, line, row, own_line) else {
+            continue;
+        };
+        if i == 0 {
+            s.column += node.start_position().column as u32;
+        }
+        if enable {
+            // Closes the open regions it names (all of them when it names none).
+            for open in suppressions
+                .iter_mut()
+                .filter(|o| o.peer && o.until == u32::MAX)
+            {
+                if s.rules.is_empty() || open.rules.iter().any(|r| s.rules.contains(r)) {
+                    open.until = row;
+                }
+            }
+            continue;
+        }
+        if matches!(reach, super::peers::Reach::Region) {
+            s.until = u32::MAX;
+        }
+        suppressions.push(s);
     }
 }
 
@@ -669,6 +716,8 @@ fn parse_directive(rest: &str, line: u32) -> Option<Suppression> {
         column: 0,
         file_wide,
         rules,
+        peer: false,
+        until: 0,
     })
 }
 
@@ -706,7 +755,9 @@ mod tests {
                 line: 3,
                 column: 0,
                 file_wide: false,
-                rules: vec![]
+                rules: vec![],
+                peer: false,
+                until: 0
             })
         );
         assert_eq!(
@@ -715,7 +766,9 @@ mod tests {
                 line: 1,
                 column: 0,
                 file_wide: false,
-                rules: vec!["a-b".into(), "c".into()]
+                rules: vec!["a-b".into(), "c".into()],
+                peer: false,
+                until: 0
             })
         );
         assert_eq!(
@@ -724,7 +777,9 @@ mod tests {
                 line: 1,
                 column: 0,
                 file_wide: true,
-                rules: vec!["x".into()]
+                rules: vec!["x".into()],
+                peer: false,
+                until: 0
             })
         );
         assert_eq!(parse_directive(" ignored", 1), None);

@@ -624,8 +624,8 @@ fn judge_project_suppressions(file: &mut Analyzed) {
         .map(|f| (f.rule.clone(), f.start_line))
         .collect();
     let mut added = Vec::new();
-    for s in &suppressions {
-        let reaches = |line: u32| s.file_wide || s.line == line || s.line + 1 == line;
+    for s in suppressions.iter().filter(|s| !s.peer) {
+        let reaches = |line: u32| s.reaches(line, line);
         let at_comment =
             |f: &Finding| f.rule == meta.id && f.start_line == s.line && f.start_column == s.column;
         if s.rules.is_empty() {
@@ -668,8 +668,7 @@ fn judge_project_suppressions(file: &mut Analyzed) {
 /// Whether a suppression comment reaches a finding of `rule` at `line` (the line itself, the
 /// one above, or the whole file).
 fn suppressed(suppressions: &[Suppression], rule: &str, line: u32) -> bool {
-    suppressions.iter().any(|s| {
-        (s.rules.is_empty() || s.rules.iter().any(|r| r == rule))
-            && (s.file_wide || s.line == line || s.line + 1 == line)
-    })
+    suppressions
+        .iter()
+        .any(|s| (s.rules.is_empty() || s.rules.iter().any(|r| r == rule)) && s.reaches(line, line))
 }

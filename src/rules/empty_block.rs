@@ -16,6 +16,25 @@ fn has_comment(node: Node) -> bool {
     found
 }
 
+/// An empty function that is an idiom, not an omission: a Go method (how a type meets an
+/// interface's method it has no use for, `func (*gceMetrics) Unregister() {}`), or a Rust
+/// generic function with bounds (a compile-time assertion, `fn assert_send<T: Send>() {}`,
+/// whose signature is the point).
+fn deliberate_no_op(view: &NodeView) -> bool {
+    let node = view.node;
+    match view.lang {
+        Language::Go => node.kind_name() == "method_declaration",
+        Language::Rust => {
+            node.field("type_parameters")
+                .is_some_and(|t| view.text(t).contains(':'))
+                || (0..node.named_child_count())
+                    .filter_map(|i| node.named_child(i))
+                    .any(|c| c.kind_name() == "where_clause")
+        }
+        _ => false,
+    }
+}
+
 pub struct EmptyBlock;
 
 static META: RuleMeta = RuleMeta {
@@ -105,23 +124,8 @@ impl Rule for EmptyBlock {
                     Some("constructor")
                 ) || declarator.contains('~')
                     || (view.lang == Language::Cpp && view.field("type").is_none());
-                // Go: a method that does nothing is how a type meets an interface's method it
-                // has no use for (`func (*gceMetrics) Unregister() {}`).
-                let go_no_op =
-                    view.lang == Language::Go && node.kind_name() == "method_declaration";
-                // Rust: a generic function with bounds and an empty body is a compile-time
-                // assertion (`fn assert_send_sync<T: Send + Sync>() {}`): its signature is the
-                // point.
-                let rust_assertion = view.lang == Language::Rust
-                    && (node
-                        .field("type_parameters")
-                        .is_some_and(|t| view.text(t).contains(':'))
-                        || (0..node.named_child_count())
-                            .filter_map(|i| node.named_child(i))
-                            .any(|c| c.kind_name() == "where_clause"));
                 if constructor
-                    || go_no_op
-                    || rust_assertion
+                    || deliberate_no_op(view)
                     || !matches!(
                         body.kind_name(),
                         "statement_block" | "block" | "compound_statement"

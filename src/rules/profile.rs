@@ -403,7 +403,7 @@ fn suppress(
                 continue;
             }
             let names_rule = s.rules.is_empty() || s.rules.iter().any(|r| r == &f.rule);
-            let reaches = s.file_wide || (from.saturating_sub(1)..=f.start_line).contains(&s.line);
+            let reaches = s.reaches(from, f.start_line);
             if names_rule && reaches {
                 f.suppressed = true;
                 let id = if s.rules.is_empty() {

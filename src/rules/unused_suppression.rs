@@ -44,6 +44,10 @@ pub fn report(
 ) -> Vec<usize> {
     let mut about = Vec::new();
     for (i, (s, used)) in file.facts.suppressions.iter().zip(used).enumerate() {
+        // Another tool's comment is that tool's to judge.
+        if s.peer {
+            continue;
+        }
         let directive = if s.file_wide { "ignore-file" } else { "ignore" };
         let message = if s.rules.is_empty() {
             if !used.is_empty() {

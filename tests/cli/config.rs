@@ -442,3 +442,103 @@ fn the_project_root_and_each_files_config_do_not_depend_on_the_paths_given() {
     assert_eq!(found(&["app/m.py", "tests/test_m.py"]), ["app/m.py"]);
     assert_eq!(found(&["tests/test_m.py", "app/m.py"]), ["app/m.py"]);
 }
+
+// Issue 28: a team's existing suppressions for the checks wtfcb shares (`//nolint:gocyclo`,
+// `# noqa: C901`, `eslint-disable-next-line complexity`, `rubocop:disable` regions) were
+// ignored, and wtfcb turned those checks back on. They are honoured, as ruff honours flake8's
+// codes, and `--no-peer-suppressions` turns them off.
+#[test]
+fn other_tools_suppressions_are_honoured_for_the_checks_they_name() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let branches = |n: usize, open: &str, cond: &str, close: &str| -> String {
+        (0..n)
+            .map(|i| format!("{open}{}{close}", cond.replace("N", &i.to_string())))
+            .collect()
+    };
+    p.write(
+        "a.go",
+        format!(
+            "package a\n\n//nolint:gocyclo // legacy\nfunc F(x int) int {{\n{}\treturn 0\n}}\n\nfunc G(x int) int {{\n{}\treturn 0\n}}\n",
+            branches(22, "\tif ", "x == N { return N }", "\n"),
+            branches(22, "\tif ", "x == N { return N }", "\n")
+        ),
+    );
+    p.write(
+        "a.py",
+        format!(
+            "def f(x):  # noqa: C901\n{}    return 0\n\n\ndef g(x):  # noqa: E501\n{}    return 0\n",
+            branches(22, "    if ", "x == N:\n        return N", "\n"),
+            branches(22, "    if ", "x == N:\n        return N", "\n")
+        ),
+    );
+    p.write(
+        "a.js",
+        format!(
+            "// eslint-disable-next-line complexity -- legacy\nfunction f(x) {{\n{}  return 0;\n}}\n",
+            branches(22, "  if ", "(x === N) return N;", "\n")
+        ),
+    );
+    p.write(
+        "a.rb",
+        format!(
+            "# rubocop:disable Metrics/CyclomaticComplexity\ndef f(x)\n{}  0\nend\n# rubocop:enable Metrics/CyclomaticComplexity\n\ndef g(x)\n{}  0\nend\n",
+            branches(22, "  return N if ", "x == N", "\n"),
+            branches(22, "  return N if ", "x == N", "\n")
+        ),
+    );
+    let shown = |extra: &[&str]| -> Vec<String> {
+        let out = p
+            .cmd()
+            .args([
+                "analyze",
+                "--no-cache",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .args(["--select", "complex-function"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<String> = r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["findings"].as_array().unwrap().iter())
+            .filter(|f| f["suppressed"] != true)
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["path"].as_str().unwrap(),
+                    f["symbol"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(shown(&[]), ["a.go:G", "a.py:g", "a.rb:g"]);
+    assert_eq!(
+        shown(&["--no-peer-suppressions"]),
+        ["a.go:F", "a.go:G", "a.js:f", "a.py:f", "a.py:g", "a.rb:f", "a.rb:g"]
+    );
+    // Another tool's comment is never "unused" to wtfcb.
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(["--select", "unused-suppression"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rules_found(&r), Vec::<String>::new());
+}
