@@ -158,6 +158,11 @@ pub fn run_with(
         .collect();
     let scope = BaselineScope::of(settings, &walked, &outcomes);
     let in_scope = |path: &str| scope.covers(path);
+    let focus = new_since
+        .as_ref()
+        .map(|(info, _)| &info.changed)
+        .or(git.staged_changed.as_ref());
+    let out_of_focus = out_of_focus(settings, &walked, focus);
     let mut report = AnalyzeReport::new(
         walked,
         outcomes,
@@ -166,6 +171,7 @@ pub fn run_with(
         analyze::Known {
             baseline: baseline.as_ref(),
             baseline_scope: Some(&in_scope),
+            out_of_focus,
             new_since,
         },
     );
@@ -360,6 +366,7 @@ fn write_part(
         analyze::Known {
             baseline: None,
             baseline_scope: None,
+            out_of_focus: Default::default(),
             new_since: None,
         },
     );
@@ -483,6 +490,24 @@ fn run_wide_keys_ignored(
         }
     }
     warnings
+}
+
+/// The files the lists of hotspots leave out: test code never leads them, and with
+/// `--new-since` or `--staged` (`focus`: the files the change touched) only the change is
+/// listed.
+fn out_of_focus(
+    settings: &AnalyzeSettings,
+    walked: &crate::walk::WalkResult,
+    focus: Option<&std::collections::HashSet<String>>,
+) -> std::collections::HashSet<String> {
+    walked
+        .files
+        .iter()
+        .filter(|c| {
+            settings.rules.is_test(&c.rel, c.language) || focus.is_some_and(|f| !f.contains(&c.rel))
+        })
+        .map(|c| c.rel.clone())
+        .collect()
 }
 
 /// What a run speaks for, for a baseline's entries: the files it analyzed, and files gone from

@@ -23,6 +23,9 @@ pub struct Git {
     base: Option<String>,
     /// `--staged`: index content of the files whose working copy differs.
     pub staged: Option<Contents>,
+    /// `--staged`: the files the index changes against `HEAD` (all of them before the first
+    /// commit): what the commit is about.
+    pub staged_changed: Option<HashSet<String>>,
 }
 
 impl Git {
@@ -35,10 +38,19 @@ impl Git {
             .staged
             .then(|| staged_contents(&repo, walked, settings.walk.options.max_file_size))
             .transpose()?;
+        let staged_changed = match (settings.staged, repo.head()) {
+            (true, Some(head)) => Some(
+                repo.changes(&head, true, RENAME_SIMILARITY, "--staged")?
+                    .into_keys()
+                    .collect(),
+            ),
+            _ => None,
+        };
         Ok(Git {
             repo: Some(repo),
             base,
             staged,
+            staged_changed,
         })
     }
 
@@ -198,6 +210,11 @@ fn findings_at_base(
         reference: reference.to_string(),
         merge_base: base,
         preexisting: 0,
+        changed: states
+            .iter()
+            .filter(|(_, s)| **s != AtBase::Same)
+            .map(|(rel, _)| rel.clone())
+            .collect(),
     };
     Ok((
         summary,

@@ -196,6 +196,10 @@ pub struct NewSinceSummary {
     pub reference: String,
     pub merge_base: String,
     pub preexisting: u64,
+    /// The files that changed since the merge-base (added, modified, renamed): what the run
+    /// is about, and all its lists of hotspots show.
+    #[serde(skip)]
+    pub changed: std::collections::HashSet<String>,
 }
 
 /// What hides findings a team already knows: the baseline, and `--new-since`'s findings at
@@ -203,6 +207,9 @@ pub struct NewSinceSummary {
 #[derive(Default)]
 pub struct Known<'a> {
     pub baseline: Option<&'a crate::baseline::Baseline>,
+    /// Files the lists of most complex functions and hotspots leave out (test code; with
+    /// `--new-since` or `--staged`, what the change did not touch), by project-relative path.
+    pub out_of_focus: std::collections::HashSet<String>,
     /// Whether this run speaks for a baseline entry's path (see
     /// `commands::analyze::BaselineScope`): an entry of a file it did not look at is not
     /// "fixed".
@@ -227,13 +234,19 @@ pub struct AnalyzeReport {
     pub errors: Vec<Diagnostic>,
     /// Timings and cache counters of this run (everything else is the result).
     pub run: RunInfo,
+    /// Files the lists of hotspots leave out (see [`Known::out_of_focus`]).
+    #[serde(skip)]
+    pub out_of_focus: std::collections::HashSet<String>,
 }
 
 /// The ten functions of highest cyclomatic complexity (then cognitive, path, line), leaving
 /// out functions whose complexity finding is suppressed.
-fn hotspots(files: &[FileRecord]) -> Vec<Hotspot> {
+fn hotspots(
+    files: &[FileRecord],
+    out_of_focus: &std::collections::HashSet<String>,
+) -> Vec<Hotspot> {
     let mut hotspots = Vec::new();
-    for file in files {
+    for file in files.iter().filter(|f| !out_of_focus.contains(&f.rel)) {
         let quiet: std::collections::HashSet<&str> = file
             .findings
             .iter()
@@ -332,7 +345,8 @@ impl AnalyzeReport {
                 }
             }
         }
-        summary.most_complex = hotspots(&files);
+        summary.most_complex = hotspots(&files, &known.out_of_focus);
+        let out_of_focus = known.out_of_focus;
         AnalyzeReport {
             tool: "wtfcb",
             version: env!("CARGO_PKG_VERSION"),
@@ -344,6 +358,7 @@ impl AnalyzeReport {
             skipped,
             errors,
             run: RunInfo::default(),
+            out_of_focus,
         }
     }
 

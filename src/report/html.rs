@@ -349,6 +349,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
     let mut hotspots: Vec<(&str, u64, u64, u64)> = report
         .files
         .iter()
+        .filter(|f| !report.out_of_focus.contains(&f.rel))
         .filter_map(|f| {
             let n = *per_file.get(f.path.as_str())?;
             let cc: u64 = f

@@ -371,3 +371,42 @@ fn a_submodule_that_did_not_move_adds_no_new_finding() {
     assert_eq!(shown(&report), ["sub/y.py:1 eval-exec"], "{report:#}");
     assert_eq!(code, 1);
 }
+
+// Issue 28: with `--new-since` or `--staged` the "most complex functions" list covered the
+// whole project, and test functions led it (tokio's first was a test). Test code never leads
+// it, and a run about a change lists what the change touched.
+#[test]
+fn the_most_complex_list_covers_what_the_run_is_about() {
+    let p = repo();
+    let branchy = |name: &str, n: usize| -> String {
+        let body: String = (0..n)
+            .map(|i| format!("    if x == {i}:\n        return {i}\n"))
+            .collect();
+        format!("def {name}(x):\n{body}    return -1\n")
+    };
+    for i in 0..10 {
+        p.write(&format!("m{i}.py"), branchy(&format!("f{i}"), 2 + i));
+    }
+    p.write("tests/test_big.py", branchy("test_big", 40));
+    git_ok(p.path(), &["add", "-A"]);
+    git_ok(p.path(), &["commit", "-q", "-m", "more"]);
+    let listed = |args: &[&str]| -> Vec<String> {
+        let (r, _) = json(&p, args);
+        r["summary"]["most_complex"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["function"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = listed(&["--fail-on", "never"]);
+    assert_eq!(all.first().map(String::as_str), Some("f9"), "{all:?}");
+    assert!(!all.iter().any(|f| f == "test_big"), "{all:?}");
+    p.write("m1.py", branchy("f1", 5));
+    assert_eq!(
+        listed(&["--fail-on", "never", "--new-since", "HEAD"]),
+        ["f1"]
+    );
+    git_ok(p.path(), &["add", "m1.py"]);
+    assert_eq!(listed(&["--fail-on", "never", "--staged"]), ["f1"]);
+}
