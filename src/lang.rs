@@ -88,6 +88,8 @@ pub enum Role {
     Jump,
     /// `goto`.
     Goto,
+    /// A Rust attribute (`#[allow(clippy::...)]`): it may silence a check.
+    Attribute,
 }
 
 impl Language {
@@ -287,6 +289,7 @@ impl Language {
             },
             Language::Rust => match kind {
                 "line_comment" | "block_comment" => Role::Comment,
+                "attribute_item" | "inner_attribute_item" => Role::Attribute,
                 "function_item" => Role::Function,
                 "closure_expression" => Role::Lambda,
                 "struct_item" | "enum_item" | "union_item" | "trait_item" | "impl_item" => {

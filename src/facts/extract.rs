@@ -289,6 +289,10 @@ impl Extractor<'_> {
                 names::imports(node, self.lang, self.src, &mut self.facts.imports);
                 self.measure(node, role, path);
             }
+            Role::Attribute => self
+                .facts
+                .suppressions
+                .extend(super::peers::rust_attribute(node, self.src)),
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }

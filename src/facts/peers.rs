@@ -77,6 +77,81 @@ const RUBY: &[(&str, &[&str])] = &[
     ("Style/EvalWithLocation", &["eval-exec"]),
 ];
 
+/// Clippy's lints that are checks of wtfcb's, as `#[allow(clippy::...)]` names them.
+const CLIPPY: &[(&str, &[&str])] = &[
+    ("clippy::cognitive_complexity", &["cognitive-complexity"]),
+    ("clippy::too_many_arguments", &["too-many-parameters"]),
+    ("clippy::too_many_lines", &["long-function"]),
+    ("clippy::excessive_nesting", &["deep-nesting"]),
+    ("clippy::unwrap_used", &["unwrap-call"]),
+    ("clippy::panic", &["panic-call"]),
+    ("clippy::todo", &["todo-macro"]),
+];
+
+/// A Rust `#[allow(clippy::...)]` or `#[expect(...)]` naming checks of wtfcb's: a suppression
+/// of the item it stands on (to the end of that item), or, as an inner attribute
+/// (`#![allow(...)]`) of the module file, of the whole file.
+pub fn rust_attribute(node: tree_sitter::Node, src: &str) -> Option<Suppression> {
+    use crate::facts::field::Field;
+    let text = src.get(node.byte_range())?;
+    if !text.contains("clippy::") {
+        return None;
+    }
+    let inner = text.trim_start_matches(['#', '!', '[', ' ']);
+    let list = inner
+        .strip_prefix("allow(")
+        .or_else(|| inner.strip_prefix("expect("))?;
+    let list = &list[..list.find(')')?];
+    let mut rules: Vec<String> = list
+        .split(',')
+        .map(|l| l.split_whitespace().collect::<String>())
+        .flat_map(|lint| {
+            CLIPPY
+                .iter()
+                .filter(move |(peer, _)| *peer == lint)
+                .flat_map(|(_, ours)| ours.iter().map(|r| r.to_string()))
+        })
+        .collect();
+    if rules.is_empty() {
+        return None;
+    }
+    rules.sort();
+    rules.dedup();
+    let line = node.start_position().row as u32 + 1;
+    let mut s = Suppression {
+        line,
+        column: node.start_position().column as u32 + 1,
+        file_wide: false,
+        rules,
+        peer: true,
+        until: 0,
+    };
+    if node.kind_name() == "inner_attribute_item" {
+        match node.parent() {
+            Some(p) if p.kind_name() != "source_file" => {
+                s.line = p.start_position().row as u32 + 1;
+                s.until = p.end_position().row as u32 + 1;
+            }
+            _ => s.file_wide = true,
+        }
+        return Some(s);
+    }
+    // The item the attribute stands on: the next sibling that is neither an attribute nor a
+    // comment.
+    let mut next = node.next_named_sibling();
+    while let Some(n) = next {
+        if !matches!(
+            n.kind_name(),
+            "attribute_item" | "line_comment" | "block_comment"
+        ) {
+            break;
+        }
+        next = n.next_named_sibling();
+    }
+    s.until = next.map_or(line, |n| n.end_position().row as u32 + 1);
+    Some(s)
+}
+
 /// The peer checks of a language and what each stands for (for the README's table and tests).
 pub fn table(lang: Language) -> &'static [(&'static str, &'static [&'static str])] {
     match lang {
@@ -84,7 +159,8 @@ pub fn table(lang: Language) -> &'static [(&'static str, &'static [&'static str]
         Language::Python => PYTHON,
         Language::JavaScript | Language::TypeScript | Language::Tsx => SCRIPT,
         Language::Ruby => RUBY,
-        Language::Rust | Language::Java | Language::C | Language::Cpp => &[],
+        Language::Rust => CLIPPY,
+        Language::Java | Language::C | Language::Cpp => &[],
     }
 }
 

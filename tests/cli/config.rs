@@ -542,3 +542,47 @@ fn other_tools_suppressions_are_honoured_for_the_checks_they_name() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rules_found(&r), Vec::<String>::new());
 }
+
+// Issue 28: tokio's `#![allow(clippy::cognitive_complexity)]` and functions marked
+// `#[allow(clippy::too_many_arguments)]` got those checks back from wtfcb. Clippy's allows of
+// the lints wtfcb shares suppress the matching rules: an outer attribute for its item, an inner
+// one for its module (the whole file at the top).
+#[test]
+fn clippy_allows_suppress_the_rules_they_name() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let params = "a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8";
+    p.write(
+        "src/a.rs",
+        format!(
+            "#[allow(clippy::too_many_arguments)]\n#[inline]\npub fn quiet({params}) -> u8 {{\n    a\n}}\n\npub fn loud({params}) -> u8 {{\n    a\n}}\n"
+        ),
+    );
+    p.write(
+        "src/b.rs",
+        format!("#![allow(clippy::too_many_arguments)]\n\npub fn also_quiet({params}) -> u8 {{\n    a\n}}\n"),
+    );
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(["--select", "too-many-parameters"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: Vec<String> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .filter(|f| f["suppressed"] != true)
+        .map(|f| f["symbol"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(shown, ["loud"]);
+}
