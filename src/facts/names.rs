@@ -38,6 +38,30 @@ fn unquote(s: &str) -> String {
     )
 }
 
+/// Whether a TypeScript import names only types, each with its own `type` keyword
+/// (`import { type A, type B } from "./a"`): no default or namespace import, at least one name.
+fn only_inline_types(import: Node) -> bool {
+    fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+        (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+    }
+    let Some(clause) = named(import).find(|c| c.kind_name() == "import_clause") else {
+        return false;
+    };
+    let mut specifiers = 0;
+    for part in named(clause) {
+        if part.kind_name() != "named_imports" {
+            return false;
+        }
+        for spec in named(part).filter(|s| s.kind_name() == "import_specifier") {
+            specifiers += 1;
+            if !spec.child(0).is_some_and(|k| k.kind_name() == "type") {
+                return false;
+            }
+        }
+    }
+    specifiers > 0
+}
+
 /// In C and C++ the name of a function hides in a chain of declarators
 /// (`int *(*f)(int)`): follow `declarator` fields down to the function declarator.
 pub fn c_function_declarator(node: Node) -> Option<Node> {
@@ -363,8 +387,11 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
         }
         (Language::JavaScript | Language::TypeScript | Language::Tsx, "import_statement") => {
             if let Some(s) = node.field("source") {
-                // `import type { A } from "./a"`: a `type` keyword right after `import`.
-                let type_only = node.child(1).is_some_and(|c| c.kind_name() == "type");
+                // `import type { A } from "./a"`: a `type` keyword right after `import`; or
+                // `import { type A, type B } from "./a"`: every name imported as a type, which
+                // TypeScript erases with the import.
+                let type_only = node.child(1).is_some_and(|c| c.kind_name() == "type")
+                    || only_inline_types(node);
                 let kind = if type_only {
                     ImportKind::TypeOnly
                 } else {

@@ -446,9 +446,11 @@ mod import_tests {
     fn import_kinds_and_lines() {
         let ts = imports(
             Language::TypeScript,
-            "import type { A } from './a';\nimport b from './b';\nexport * from './c';\nconst d = import('./d');\nconst e = require('./e');\n",
+            "import type { A } from './a';\nimport b from './b';\nexport * from './c';\nconst d = import('./d');\nconst e = require('./e');\nimport { type F, type G } from './f';\nimport { type H, i } from './h';\nimport j, { type K } from './j';\n",
         );
         let kinds: Vec<_> = ts.iter().map(|(s, k, l)| (s.as_str(), *k, *l)).collect();
+        // Issue 28: `import { type F, type G }` (every name a type) is erased like
+        // `import type`; one value name, or a default import, keeps it a loading edge.
         assert_eq!(
             kinds,
             [
@@ -457,6 +459,9 @@ mod import_tests {
                 ("./c", ImportKind::ReExport, 3),
                 ("./d", ImportKind::Dynamic, 4),
                 ("./e", ImportKind::Static, 5),
+                ("./f", ImportKind::TypeOnly, 6),
+                ("./h", ImportKind::Static, 7),
+                ("./j", ImportKind::Static, 8),
             ]
         );
         let rust = imports(

@@ -21,7 +21,7 @@ pub static META: RuleMeta = RuleMeta {
 every file in it reaches every other through imports. Each component is reported once, at \
 the import line of its first file (by path), with one shortest cycle through it as a witness \
 and the import that lies on the most cycles as the suggested one to cut. Only imports that \
-load code when the file loads count: TypeScript `import type` and dynamic `import()` are left \
+load code when the file loads count: TypeScript `import type` (or every name marked `type`) and dynamic `import()` are left \
 out; `mod m;` in Rust is left out (Rust allows module cycles), and a cycle of Rust modules \
 alone is `info` unless the config gives the rule another severity (modules of one crate may use each \
 other at no cost, and crates cannot form cycles).\n\
