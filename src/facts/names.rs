@@ -54,7 +54,7 @@ fn only_inline_types(import: Node) -> bool {
         }
         for spec in named(part).filter(|s| s.kind_name() == "import_specifier") {
             specifiers += 1;
-            if !spec.child(0).is_some_and(|k| k.kind_name() == "type") {
+            if spec.child(0).is_none_or(|k| k.kind_name() != "type") {
                 return false;
             }
         }
