@@ -1199,11 +1199,14 @@ fn report_cycle(
         .collect();
     let file = &files[start];
     // Modules of one Rust crate may use each other at no cost (the crate compiles as one
-    // unit, and cycles between crates cannot exist): such a cycle is information, unless the
+    // unit, and cycles between crates cannot exist), and Java classes import each other
+    // everywhere, legally (a class cycle loads fine): such a cycle is information, unless the
     // project chose the rule's severity itself.
-    let rust_only = component
-        .iter()
-        .all(|&f| files[f].record.language == Language::Rust);
+    let free = |language: Language| matches!(language, Language::Rust | Language::Java);
+    let rust_only = component.iter().all(|&f| free(files[f].record.language))
+        && component
+            .iter()
+            .all(|&f| files[f].record.language == files[start].record.language);
     if let Some(mut finding) =
         project_finding(file, meta, message, (line, line), &identity.join("\n"))
     {

@@ -23,8 +23,9 @@ the import line of its first file (by path), with one shortest cycle through it 
 and the import that lies on the most cycles as the suggested one to cut. Only imports that \
 load code when the file loads count: TypeScript `import type` (or every name marked `type`) and dynamic `import()` are left \
 out; `mod m;` in Rust is left out (Rust allows module cycles), and a cycle of Rust modules \
-alone is `info` unless the config gives the rule another severity (modules of one crate may use each \
-other at no cost, and crates cannot form cycles).\n\
+alone, or of Java classes alone, is `info` unless the config gives the rule another severity \
+(modules of one crate may use each other at no cost, crates cannot form cycles, and Java class \
+cycles are legal and load fine).\n\
 Why: files in a cycle cannot be understood, tested or loaded one without the others; in \
 Python and JavaScript a cycle can leave a name undefined at import time.\n\
 Example: `a.py` imports `b`, `b.py` imports `c`, `c.py` imports `a`.\n\

@@ -693,3 +693,23 @@ fn a_cycle_of_rust_modules_is_information() {
     let (_, report) = analyze(p.path(), &["--no-cache"]);
     assert_eq!(findings(&report, "import-cycle")[0]["severity"], "high");
 }
+
+// Issue 28: Java `import-cycle` findings were `medium` for class cycles, which are legal and
+// everywhere in Java (12 of Spring Boot's 14). A cycle of Java classes alone is `info`.
+#[test]
+fn a_cycle_of_java_classes_is_information() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write(
+        "src/com/acme/A.java",
+        "package com.acme;\n\nimport com.acme.util.B;\n\npublic class A { B b; }\n",
+    );
+    p.write(
+        "src/com/acme/util/B.java",
+        "package com.acme.util;\n\nimport com.acme.A;\n\npublic class B { A a; }\n",
+    );
+    let (_, report) = analyze(p.path(), &["--no-cache"]);
+    let cycles = findings(&report, "import-cycle");
+    assert_eq!(cycles.len(), 1, "{cycles:#?}");
+    assert_eq!(cycles[0]["severity"], "info");
+}
