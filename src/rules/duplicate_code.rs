@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     thresholds: &[("tokens", 50), ("lines", 6)],
     graded: false,
     on_by_default: true,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[],
     doc: "What: a run of at least `tokens` tokens over at least `lines` lines that appears more \
@@ -24,7 +24,8 @@ the same order. By default names and literal values may differ (Type-2 clones: `
 Comments, import / `use` / `#include` statements and data tables (long runs of literals) are \
 not compared, so shared licence headers and import blocks are no clone. Each group of copies \
 is reported once, at its first place by path and line, with the other copies as related \
-locations. Files are compared within a language family: JavaScript, TypeScript and TSX \
+locations. Test code is not compared (as in Sonar): copies in tests are how tests are written. \
+Files are compared within a language family: JavaScript, TypeScript and TSX \
 together, C and C++ together, each other language on its own.\n\
 Why: a fix made in one copy and not the others is a classic source of bugs; copies are \
 candidates for one shared function.\n\
