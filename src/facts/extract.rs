@@ -97,6 +97,8 @@ struct Extractor<'a> {
     token_classes: &'static [tokens::Class],
     /// Leaf tokens before this byte belong to an import: not clone material.
     import_end: usize,
+    /// Leaf tokens before this byte are parts of a string literal already counted whole.
+    string_end: usize,
     /// How many top-level anonymous functions took each name so far: the second `<it 'x'>`
     /// is `<it 'x'>[2]`, in file order (no line numbers in names).
     synthetic: std::collections::HashMap<String, u32>,
@@ -123,6 +125,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         go_methods: Vec::new(),
         token_classes: tokens::classes(lang),
         import_end: 0,
+        string_end: 0,
         synthetic: std::collections::HashMap::new(),
         opening_synthetic: false,
     };
@@ -296,10 +299,24 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
-        if children == 0 {
-            self.leaf(&step, kind);
-        }
+        self.token(&step, kind, children);
         true
+    }
+
+    /// A leaf is a token; so is a whole string literal, whose parts are then none.
+    fn token(&mut self, step: &super::walk::Step, kind: usize, children: usize) {
+        if children == 0 {
+            self.leaf(step, kind);
+            return;
+        }
+        let class = self.token_classes.get(kind).copied().unwrap_or_default();
+        if class.string && step.start_byte >= self.import_end.max(self.string_end) {
+            let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
+            self.facts
+                .tokens
+                .push(class, text, step.start.row as u32 + 1);
+            self.string_end = step.end_byte;
+        }
     }
 
     /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
@@ -318,7 +335,7 @@ impl Extractor<'_> {
             end.row
         };
         self.mark(last, LINE_CODE);
-        if range.start >= self.import_end {
+        if range.start >= self.import_end.max(self.string_end) {
             let class = self.token_classes.get(kind).copied().unwrap_or_default();
             let text = self.src.get(range).unwrap_or("");
             self.facts.tokens.push(class, text, start.row as u32 + 1);

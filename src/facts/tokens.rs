@@ -27,6 +27,9 @@ pub struct Class {
     pub norm: u8,
     /// A literal, or punctuation that separates literals: what a data table is made of.
     pub data: bool,
+    /// A string literal: one token whatever its parts (quotes, fragments, escapes), so that
+    /// `""` and `"x"` are the same kind and a run of strings is not a run of many tokens.
+    pub string: bool,
 }
 
 /// The grammar whose kind names number a language's tokens. JavaScript, TypeScript and TSX
@@ -109,10 +112,23 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
     const SEPARATORS: [&str; 13] = [
         ",", ";", ":", "(", ")", "[", "]", "{", "}", "\"", "'", "-", "`",
     ];
+    const STRINGS: [&str; 10] = [
+        "string",
+        "string_literal",
+        "interpreted_string_literal",
+        "raw_string_literal",
+        "template_string",
+        "char_literal",
+        "character_literal",
+        "text_block",
+        "concatenated_string",
+        "heredoc_body",
+    ];
     if named && (kind.ends_with("identifier") || NAMES.contains(&kind)) {
         return Class {
             norm: IDENTIFIER,
             data: false,
+            string: false,
         };
     }
     let lower = kind.to_ascii_lowercase();
@@ -120,6 +136,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
     Class {
         norm: number,
         data: literal || (!named && SEPARATORS.contains(&kind)),
+        string: named && STRINGS.contains(&kind),
     }
 }
 
@@ -360,6 +377,51 @@ mod tests {
 
     fn kinds(values: &[u32]) -> Vec<u8> {
         values.iter().map(|v| (v >> 16) as u8).collect()
+    }
+
+    // Issue 28: a string literal counted as several tokens (its quotes and parts: three in
+    // Python and JS/TS, one more per escape in Go), so runs of strings made clones and `""`
+    // and `"x"` were different kinds, cutting real clones at an empty string.
+    #[test]
+    fn a_string_literal_is_one_token_of_one_kind() {
+        for (lang, strings, names) in [
+            (
+                Language::JavaScript,
+                "f(\"\", \"x\", 'y\\n');\n",
+                "f(a, b, c);\n",
+            ),
+            (Language::Python, "f(\"\", \"x\", 'y\\n')\n", "f(a, b, c)\n"),
+            (
+                Language::Go,
+                "package p\nvar _ = f(\"\", \"x\", \"y\\n\")\n",
+                "package p\nvar _ = f(a, b, c)\n",
+            ),
+            (
+                Language::Rust,
+                "fn g() { f(\"\", \"x\", \"y\\n\"); }\n",
+                "fn g() { f(a, b, c); }\n",
+            ),
+        ] {
+            let (with_strings, with_names) =
+                (kinds(&tokens(lang, strings)), kinds(&tokens(lang, names)));
+            // One token where each name stood, all three of one kind.
+            assert_eq!(
+                with_strings.len(),
+                with_names.len(),
+                "{lang:?}: {with_strings:?}"
+            );
+            let differing: Vec<u8> = with_strings
+                .iter()
+                .zip(&with_names)
+                .filter(|(a, b)| a != b)
+                .map(|(a, _)| *a)
+                .collect();
+            assert_eq!(differing.len(), 3, "{lang:?}: {with_strings:?}");
+            assert!(
+                differing.iter().all(|k| *k == differing[0]),
+                "{lang:?}: {with_strings:?}"
+            );
+        }
     }
 
     #[test]
