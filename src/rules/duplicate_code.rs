@@ -20,7 +20,7 @@ pub static META: RuleMeta = RuleMeta {
     doc: "What: a run of at least `tokens` tokens over at least `lines` lines that appears more \
 than once, in one file or across files, with the same keywords, operators and punctuation in \
 the same order. By default names and literal values may differ (Type-2 clones: `a + b` and \
-`x + y` match, `a + b` and `a - b` never do; a string literal is one token, `""` and `"x"` alike); \
+`x + y` match, `a + b` and `a - b` never do; a string literal is one token, `\"\"` and `\"x\"` alike); \
 `--duplicates exact` matches identical text only. \
 Comments, import / `use` / `#include` statements and data tables (long runs of literals) are \
 not compared, so shared licence headers and import blocks are no clone. Each group of copies \
