@@ -415,32 +415,12 @@ fn the_project_root_and_each_files_config_do_not_depend_on_the_paths_given() {
         "[rules.too-many-parameters]\nthresholds = { low = 10, medium = 12 }\n",
     );
     let found = |args: &[&str]| -> Vec<String> {
-        let out = p
-            .cmd()
-            .args([
-                "analyze",
-                "--no-cache",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-            ])
-            .args(["--select", "too-many-parameters"])
-            .args(args)
-            .output()
-            .unwrap();
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        r["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| !f["findings"].as_array().unwrap().is_empty())
-            .map(|f| f["path"].as_str().unwrap().to_string())
-            .collect()
+        let args = [&["--no-cache", "--select", "too-many-parameters"][..], args].concat();
+        crate::support::unsuppressed(&crate::support::analyze_json(p.path(), &args))
     };
-    assert_eq!(found(&["."]), ["app/m.py"]);
-    assert_eq!(found(&["app/m.py", "tests/test_m.py"]), ["app/m.py"]);
-    assert_eq!(found(&["tests/test_m.py", "app/m.py"]), ["app/m.py"]);
+    assert_eq!(found(&["."]), ["app/m.py:f"]);
+    assert_eq!(found(&["app/m.py", "tests/test_m.py"]), ["app/m.py:f"]);
+    assert_eq!(found(&["tests/test_m.py", "app/m.py"]), ["app/m.py:f"]);
 }
 
 // Issue 28: a team's existing suppressions for the checks wtfcb shares (`//nolint:gocyclo`,
@@ -488,37 +468,8 @@ fn other_tools_suppressions_are_honoured_for_the_checks_they_name() {
         ),
     );
     let shown = |extra: &[&str]| -> Vec<String> {
-        let out = p
-            .cmd()
-            .args([
-                "analyze",
-                "--no-cache",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-            ])
-            .args(["--select", "complex-function"])
-            .args(extra)
-            .output()
-            .unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut found: Vec<String> = r["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|f| f["findings"].as_array().unwrap().iter())
-            .filter(|f| f["suppressed"] != true)
-            .map(|f| {
-                format!(
-                    "{}:{}",
-                    f["path"].as_str().unwrap(),
-                    f["symbol"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        found.sort();
-        found
+        let args = [&["--no-cache", "--select", "complex-function"][..], extra].concat();
+        crate::support::unsuppressed(&crate::support::analyze_json(p.path(), &args))
     };
     assert_eq!(shown(&[]), ["a.go:G", "a.py:g", "a.rb:g"]);
     assert_eq!(
@@ -526,20 +477,8 @@ fn other_tools_suppressions_are_honoured_for_the_checks_they_name() {
         ["a.go:F", "a.go:G", "a.js:f", "a.py:f", "a.py:g", "a.rb:f", "a.rb:g"]
     );
     // Another tool's comment is never "unused" to wtfcb.
-    let out = p
-        .cmd()
-        .args([
-            "analyze",
-            "--no-cache",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .args(["--select", "unused-suppression"])
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r =
+        crate::support::analyze_json(p.path(), &["--no-cache", "--select", "unused-suppression"]);
     assert_eq!(rules_found(&r), Vec::<String>::new());
 }
 
@@ -562,27 +501,8 @@ fn clippy_allows_suppress_the_rules_they_name() {
         "src/b.rs",
         format!("#![allow(clippy::too_many_arguments)]\n\npub fn also_quiet({params}) -> u8 {{\n    a\n}}\n"),
     );
-    let out = p
-        .cmd()
-        .args([
-            "analyze",
-            "--no-cache",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .args(["--select", "too-many-parameters"])
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let shown: Vec<String> = r["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|f| f["findings"].as_array().unwrap().iter())
-        .filter(|f| f["suppressed"] != true)
-        .map(|f| f["symbol"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert_eq!(shown, ["loud"]);
+    let r =
+        crate::support::analyze_json(p.path(), &["--no-cache", "--select", "too-many-parameters"]);
+    let shown = crate::support::unsuppressed(&r);
+    assert_eq!(shown, ["src/a.rs:loud"]);
 }

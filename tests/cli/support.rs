@@ -172,3 +172,24 @@ pub const HANDLER: &str = "def create_user(request, store):
     store.save(user)
     return ok(user)
 ";
+
+/// The unsuppressed findings of a JSON report as `path:symbol` (the symbol empty when there is
+/// none), sorted.
+pub fn unsuppressed(report: &Value) -> Vec<String> {
+    let mut found: Vec<String> = report["files"]
+        .as_array()
+        .expect("files array")
+        .iter()
+        .flat_map(|f| f["findings"].as_array().into_iter().flatten())
+        .filter(|f| f["suppressed"] != true)
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["path"].as_str().unwrap_or(""),
+                f["symbol"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
