@@ -551,3 +551,15 @@ fn nullish_operators_match_guards_and_let_else() {
     )[0];
     assert_eq!((f.cyclomatic, f.cognitive, f.max_nesting), (3, 3, 2));
 }
+
+// Issue 29: Go's `x = func(...) {...}` was no function of its own any more (the name-binding
+// kinds left out `assignment_statement`), so its decisions counted toward the function around it.
+#[test]
+fn go_function_literals_assigned_to_a_name_are_functions() {
+    let fs = functions(
+        Language::Go,
+        "package p\n\nfunc outer() {\n\tvar walk func(int) int\n\twalk = func(n int) int {\n\t\tif n > 0 {\n\t\t\treturn walk(n - 1)\n\t\t}\n\t\treturn 0\n\t}\n\twalk(3)\n}\n",
+    );
+    let got: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cyclomatic)).collect();
+    assert_eq!(got, [("outer", 1), ("walk", 2)]);
+}

@@ -196,6 +196,7 @@ pub fn binding_name<'t>(
             | "property_assignment"
             | "let_declaration"
             | "short_var_declaration"
+            | "assignment_statement"
             | "var_spec"
             | "const_spec"
             | "init_declarator"
