@@ -421,9 +421,50 @@ impl Language {
     }
 }
 
+/// `text` with its comments and string and character literals blanked out (each byte a space,
+/// newlines kept): what the code of a header says, not its prose (`// see std::vector`).
+fn code_only(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        let end = if rest.starts_with(b"//") {
+            rest.iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| i + n)
+        } else if rest.starts_with(b"/*") {
+            rest.windows(2)
+                .skip(2)
+                .position(|w| w == b"*/")
+                .map_or(bytes.len(), |n| i + n + 4)
+        } else if matches!(rest[0], b'"' | b'\'') {
+            let quote = rest[0];
+            let mut j = 1;
+            while j < rest.len() && rest[j] != quote && rest[j] != b'\n' {
+                j += if rest[j] == b'\\' { 2 } else { 1 };
+            }
+            i + (j + 1).min(rest.len())
+        } else {
+            out.push(rest[0]);
+            i += 1;
+            continue;
+        };
+        out.extend(
+            bytes[i..end]
+                .iter()
+                .map(|&b| if b == b'\n' { b'\n' } else { b' ' }),
+        );
+        i = end;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Whether header text uses C++: a scope operator, or a C++ keyword in the position only C++
-/// gives it.
+/// gives it, in its code (never in a comment or a string).
 fn looks_like_cpp(text: &str) -> bool {
+    let code = code_only(text);
+    let text = code.as_str();
     if text.contains("::")
         || ["public:", "private:", "protected:", "extern \"C++\""]
             .iter()
@@ -486,6 +527,10 @@ mod tests {
             "int add(int a, int b);\nstruct classy { int namespace_id; };",
             "/* a class of errors */\n#define TEMPLATE 1\nint f(void);",
             "typedef struct { int class_; } t;",
+            // Issue 29: `::` in a comment or a string made `sqlite3.h` C++ (12 syntax errors).
+            "/* see sqlite3::open in the C++ wrapper */\nint sqlite3_open(const char *);",
+            "// like std::vector, public: grows\nint grow(void);",
+            "const char *sep = \"::\";\nchar c = ':';",
         ] {
             assert_eq!(Language::of_header(c), Language::C, "{c}");
         }
