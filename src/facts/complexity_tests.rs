@@ -563,3 +563,15 @@ fn go_function_literals_assigned_to_a_name_are_functions() {
     let got: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cyclomatic)).collect();
     assert_eq!(got, [("outer", 1), ("walk", 2)]);
 }
+
+// Issue 29: a ternary in a JavaScript `for` update clause was nested (the exclusion named the
+// field `update`; the JavaScript grammar calls it `increment`): the loop's head is not its body.
+#[test]
+fn a_ternary_in_a_javascript_for_update_is_not_nested() {
+    let fs = functions(
+        Language::JavaScript,
+        "function f(n) {\n  for (let i = 0; i < n; i += i > 2 ? 2 : 1) {}\n}\n",
+    );
+    // for +1, ternary +1 (not +2: the update clause sits at the loop's own level).
+    assert_eq!(fs[0].cognitive, 2);
+}

@@ -55,12 +55,14 @@ struct Pending {
 
 /// Fields that hold what a structure tests or iterates, not its body: nesting does not rise
 /// there (SonarSource: nesting rises for bodies and branches, not for the condition).
-const HEAD_FIELDS: [&str; 9] = [
+const HEAD_FIELDS: [&str; 10] = [
     "condition",
     "value",
     "subject",
     "initializer",
     "update",
+    // JavaScript's and TypeScript's name for a `for` loop's update clause.
+    "increment",
     "left",
     "right",
     "pattern",
