@@ -575,3 +575,14 @@ fn a_ternary_in_a_javascript_for_update_is_not_nested() {
     // for +1, ternary +1 (not +2: the update clause sits at the loop's own level).
     assert_eq!(fs[0].cognitive, 2);
 }
+
+// Issue 29: an object-literal method counted a bare call of its own name as recursion
+// (`{ get(k) { return get(this, k) } }` calls the module's `get`, not itself).
+#[test]
+fn an_object_literal_method_calling_a_function_of_its_name_is_no_recursion() {
+    let fs = functions(
+        Language::JavaScript,
+        "const store = { get(k) { return get(this, k); } };\n",
+    );
+    assert_eq!(fs[0].cognitive, 0, "{fs:?}");
+}

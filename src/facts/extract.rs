@@ -621,7 +621,16 @@ impl Extractor<'_> {
                 qualified = format!("{owner}{mark}{name}");
             }
         }
-        let mut is_method = self.lang == Language::Go && node.kind_name() == "method_declaration";
+        // Go methods, and JavaScript methods of object literals as of classes, are called
+        // through a receiver: a bare call of the same name is another function's.
+        let mut is_method = matches!(
+            (self.lang, node.kind_name()),
+            (Language::Go, "method_declaration")
+                | (
+                    Language::JavaScript | Language::TypeScript | Language::Tsx,
+                    "method_definition"
+                )
+        );
         let synthetic = self.opening_synthetic;
         if let Some(Scope {
             kind: ScopeKind::Class(idx),
