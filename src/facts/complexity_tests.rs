@@ -586,3 +586,18 @@ fn an_object_literal_method_calling_a_function_of_its_name_is_no_recursion() {
     );
     assert_eq!(fs[0].cognitive, 0, "{fs:?}");
 }
+
+// Issue 29: a Go method calling itself through its receiver (`t.Walk()`: 186 in Go's std) got
+// no recursion increment; SonarSource counts recursion, and gocognit counts exactly this.
+#[test]
+fn a_go_method_calling_itself_through_its_receiver_is_recursion() {
+    let fs = functions(
+        Language::Go,
+        "package p\n\ntype T struct{ next *T }\n\nfunc (t *T) Walk() {\n\tt.Walk()\n\tt.next.Walk()\n}\n\nfunc Walk() {\n\tWalk()\n}\n",
+    );
+    let got: Vec<_> = fs
+        .iter()
+        .map(|f| (f.qualified_name.as_str(), f.cognitive))
+        .collect();
+    assert_eq!(got, [("T.Walk", 1), ("Walk", 1)]);
+}

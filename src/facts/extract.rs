@@ -44,6 +44,8 @@ struct Measured {
     /// A method (its class, impl or receiver is known): a bare call of its own name is not
     /// recursion in languages that call methods through a receiver.
     is_method: bool,
+    /// A Go method's receiver name: `t.Walk()` in `func (t *T) Walk()` is recursion.
+    receiver: Option<String>,
 }
 
 /// A control structure whose children, except its condition, sit one level deeper.
@@ -471,7 +473,13 @@ impl Extractor<'_> {
             }
             Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
             Role::Call => {
-                let own = names::calls_itself(node, self.lang, self.src, &m.name, m.is_method);
+                let own = names::calls_itself(
+                    node,
+                    self.lang,
+                    self.src,
+                    &m.name,
+                    (m.is_method, m.receiver.as_deref()),
+                );
                 cognitive = u32::from(own);
             }
             Role::Return if !in_lambda => {
@@ -664,6 +672,9 @@ impl Extractor<'_> {
             depth: 0,
             lambdas: 0,
             is_method,
+            receiver: (self.lang == Language::Go && is_method)
+                .then(|| names::go_receiver_name(node, self.src))
+                .flatten(),
         });
         self.scopes.push(Scope {
             node_id: node.id(),

@@ -101,12 +101,25 @@ pub fn function_name_node(node: Node, lang: Language) -> Option<Node> {
 }
 
 /// The type a Go method is declared on: `func (s *Server) Run()` gives `Server`.
-pub fn go_receiver(node: Node, src: &str) -> Option<String> {
+/// A Go method's receiver declaration (`t *T` in `func (t *T) Walk()`).
+fn go_receiver_param(node: Node) -> Option<Node> {
     let receiver = node.field("receiver")?;
     let mut cursor = receiver.walk();
-    let param = receiver
+    let found = receiver
         .named_children(&mut cursor)
-        .find(|c| c.kind_name() == "parameter_declaration")?;
+        .find(|c| c.kind_name() == "parameter_declaration");
+    found
+}
+
+/// The name a Go method calls its receiver by (`t` in `func (t *T) Walk()`), if it names it.
+pub fn go_receiver_name(node: Node, src: &str) -> Option<String> {
+    go_receiver_param(node)?
+        .field("name")
+        .map(|n| text(n, src).to_string())
+}
+
+pub fn go_receiver(node: Node, src: &str) -> Option<String> {
+    let param = go_receiver_param(node)?;
     let mut ty = param.field("type")?;
     // `*T`, `T[K]`: the base type identifier.
     for _ in 0..4 {
@@ -550,12 +563,17 @@ pub fn calls_itself(
     lang: Language,
     src: &str,
     function: &str,
-    is_method: bool,
+    (is_method, receiver_name): (bool, Option<&str>),
 ) -> bool {
     if function.is_empty() {
         return false;
     }
-    let receivers = own_receivers(lang);
+    let named_receiver = receiver_name.map(|r| [r]);
+    let receivers = match &named_receiver {
+        // A Go method calls itself through its own receiver's name (`t.Walk()`).
+        Some(named) => &named[..],
+        None => own_receivers(lang),
+    };
     let callee = match lang {
         Language::Java => node.field("name"),
         Language::Ruby => node.field("method"),
@@ -574,20 +592,25 @@ pub fn calls_itself(
         };
         return own && text(callee, src) == function;
     }
-    let (object, member) = match callee.kind_name() {
+    match member_call(callee) {
+        (Some(o), Some(m)) => {
+            is_method && receivers.contains(&text(o, src)) && text(m, src) == function
+        }
+        _ => false,
+    }
+}
+
+/// The object and the member of a call through a receiver (`o.m`, `o->m`, Go's `o.m`).
+fn member_call(callee: Node) -> (Option<Node>, Option<Node>) {
+    match callee.kind_name() {
         "member_expression" => (callee.field("object"), callee.field("property")),
         "attribute" => (callee.field("object"), callee.field("attribute")),
         "field_expression" => (
             callee.field("value").or_else(|| callee.field("argument")),
             callee.field("field"),
         ),
+        "selector_expression" => (callee.field("operand"), callee.field("field")),
         _ => (None, None),
-    };
-    match (object, member) {
-        (Some(o), Some(m)) => {
-            is_method && receivers.contains(&text(o, src)) && text(m, src) == function
-        }
-        _ => false,
     }
 }
 
