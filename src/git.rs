@@ -285,6 +285,26 @@ impl Repo {
         Ok(index)
     }
 
+    /// The directories (absolute, under the work tree's top) that hold a file of the index.
+    pub fn tracked_dirs(&self, what: &str) -> anyhow::Result<std::collections::HashSet<PathBuf>> {
+        use std::os::unix::ffi::OsStrExt;
+        let out = self.run(
+            &["ls-files", "-z", "--cached", "--full-name", "--", "."],
+            what,
+        )?;
+        let mut dirs = std::collections::HashSet::new();
+        for path in out.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+            let mut dir = Path::new(std::ffi::OsStr::from_bytes(path)).parent();
+            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                if !dirs.insert(self.top.join(d)) {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        Ok(dirs)
+    }
+
     /// Project-relative paths of the files in the index.
     pub fn tracked(&self, what: &str) -> anyhow::Result<std::collections::HashSet<String>> {
         self.path_list(&["ls-files", "-z", "--cached", "--", "."], what)

@@ -328,6 +328,7 @@ impl WalkSettings {
                 follow_links: args.follow_links,
                 max_file_size,
                 peer_suppressions: !args.no_peer_suppressions,
+                tracked_dirs: tracked_dirs(&project.root, args.no_default_excludes),
                 project_root: Some(project.root.clone()),
                 project_include: project.config.include.clone(),
                 project_exclude: project.config.exclude.clone(),
@@ -477,6 +478,20 @@ fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
         );
     }
     Ok(Some(dir.join(named)))
+}
+
+/// In a git repository, the directories that hold tracked files (see
+/// `WalkOptions::tracked_dirs`); `None` outside one, when git is not there, or when nothing
+/// is excluded by default anyway.
+fn tracked_dirs(
+    root: &std::path::Path,
+    no_default_excludes: bool,
+) -> Option<std::sync::Arc<std::collections::HashSet<PathBuf>>> {
+    if no_default_excludes || config::repository_root(root).is_none() {
+        return None;
+    }
+    let repo = crate::git::Repo::discover(root, "the walk").ok()?;
+    repo.tracked_dirs("the walk").ok().map(std::sync::Arc::new)
 }
 
 /// The cache directory: `--cache-dir` / `WTFCB_CACHE_DIR`, else `.wtfcb-cache` at the root.

@@ -32,6 +32,10 @@ pub struct WalkOptions {
     /// Other tools' suppression comments count (see `facts::peers`); off with
     /// `--no-peer-suppressions`.
     pub peer_suppressions: bool,
+    /// In a git repository: the directories (canonical) that hold tracked files. A directory
+    /// named like build output (`build`, `dist`, `target`) that holds tracked source is
+    /// source (Go's `go/build`), not output, and is walked.
+    pub tracked_dirs: Option<std::sync::Arc<std::collections::HashSet<PathBuf>>>,
 }
 
 impl Default for WalkOptions {
@@ -48,6 +52,7 @@ impl Default for WalkOptions {
             project_include: Vec::new(),
             project_exclude: Vec::new(),
             peer_suppressions: true,
+            tracked_dirs: None,
         }
     }
 }
@@ -65,6 +70,10 @@ pub enum DefaultExcludes {
 
 /// Directories left out by default, as ruff leaves most of them out: dependencies, virtual
 /// environments, build output and tool caches; plus vendored code.
+/// Of [`DEFAULT_EXCLUDED_DIRS`], the names that are build output only when git does not track
+/// source in them.
+const OUTPUT_NAMES: [&str; 4] = ["build", "_build", "dist", "target"];
+
 pub const DEFAULT_EXCLUDED_DIRS: [&str; 20] = [
     "node_modules",
     "bower_components",
@@ -87,6 +96,20 @@ pub const DEFAULT_EXCLUDED_DIRS: [&str; 20] = [
     "buck-out",
     ".wtfcb-cache",
 ];
+
+/// Whether a directory named like build output holds files git tracks: then it is source.
+fn tracked_source(
+    entry: &ignore::DirEntry,
+    tracked: Option<&std::collections::HashSet<PathBuf>>,
+) -> bool {
+    let Some(tracked) = tracked else {
+        return false;
+    };
+    OUTPUT_NAMES
+        .iter()
+        .any(|d| entry.file_name() == std::ffi::OsStr::new(d))
+        && std::fs::canonicalize(entry.path()).is_ok_and(|p| tracked.contains(&p))
+}
 
 /// Why content that reads as generated or minified is left out by default, if it is.
 pub fn generated_reason(text: &str) -> Option<String> {
@@ -478,6 +501,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
     // Directories left out by default, reported as skips once the walk is done.
     let pruned = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let pruned_by_filter = std::sync::Arc::clone(&pruned);
+    let tracked_dirs = opts.tracked_dirs.clone();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
             return true;
@@ -491,6 +515,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
             && DEFAULT_EXCLUDED_DIRS
                 .iter()
                 .any(|d| entry.file_name() == std::ffi::OsStr::new(d))
+            && !tracked_source(entry, tracked_dirs.as_deref())
         {
             // A config exclude naming the same directory still did its job: record it.
             let rel = entry.path().strip_prefix(&walk_root).unwrap_or(entry.path());

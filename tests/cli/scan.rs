@@ -459,3 +459,21 @@ fn scan_uses_the_cache() {
     let (_, err) = scan(&[]);
     assert!(err.contains(" 1 parsed"), "{err}");
 }
+
+// Issue 29: on Go's own tree the `go/build` and `cmd/dist` packages (975 files) vanished: a
+// directory named like build output was left out by its name alone. One that holds files git
+// tracks is source and is walked; untracked output by that name is still left out.
+#[test]
+fn a_directory_named_like_build_output_that_git_tracks_is_source() {
+    let p = crate::support::Project::new();
+    crate::support::git_ok(p.path(), &["init", "-q"]);
+    p.write("go/build/build.go", "package build\n\nfunc Import() {}\n");
+    p.write("cmd/dist/main.go", "package main\n\nfunc main() {}\n");
+    crate::support::git_ok(p.path(), &["add", "-A"]);
+    p.write("target/debug/out.rs", "fn generated() {}\n");
+    let report = crate::support::json_of(p.cmd().args(["scan", "--format", "json", "--no-cache"]));
+    assert_eq!(
+        crate::support::file_paths(&report),
+        ["cmd/dist/main.go", "go/build/build.go"]
+    );
+}
