@@ -66,8 +66,8 @@ const MAGIC: &[u8; 8] = b"wtfcbrv1";
 /// The environment variable holding the signing key.
 pub const SIGNING_KEY_ENV: &str = "WTFCB_CACHE_SIGNING_KEY";
 
-/// The environment variable holding the bearer token (HTTP) or password (Redis), unless the
-/// config names another (`[cache] remote-token-env`).
+/// The environment variable holding the bearer token (HTTP) or password (Redis): the only
+/// source of the credential (a config file cannot name another; see README "Security model").
 pub const DEFAULT_TOKEN_ENV: &str = "WTFCB_REMOTE_CACHE_TOKEN";
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
