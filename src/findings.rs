@@ -181,12 +181,12 @@ pub fn fingerprint(rule: &str, path: &str, symbol: Option<&str>, snippet: &str) 
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_hex(&hasher.finalize())
+}
+
+/// The first 8 bytes of a digest in hex: a fingerprint's form.
+fn short_hex(digest: &[u8]) -> String {
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Fills in the fingerprints of one file's findings (in their report order), from the
@@ -221,12 +221,7 @@ pub fn disambiguate_fingerprints(findings: &mut [Finding]) {
             let mut hasher = Md5::new();
             hasher.update(f.fingerprint.as_bytes());
             hasher.update(format!("\0#{n}").as_bytes());
-            f.fingerprint = hasher
-                .finalize()
-                .iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            f.fingerprint = short_hex(&hasher.finalize());
         }
     }
 }

@@ -749,45 +749,34 @@ fn a_value_larger_than_its_file_justifies_is_refused_unread() {
     let p = Project::new();
     write_project(&p, 3);
     let expected = cold(&p);
-    server.set_fault(Fault::Huge);
-    let local = tempfile::tempdir().unwrap();
-    let run = analyze(
-        &p,
-        &server.url,
-        local.path(),
-        &["--remote-cache-read-only"],
-        &[],
-    );
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(results_part(&run.json), expected);
-    assert!(
-        run.stderr
-            .contains("0 hits, 7 misses, 0 uploads, 7 rejected, 0 errors"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("warning: remote cache"),
-        "{}",
-        run.stderr
-    );
+    // Every value refused, unread, with no error and no warning.
+    let refused_unread = |fault: Fault| {
+        server.set_fault(fault);
+        let local = tempfile::tempdir().unwrap();
+        let run = analyze(
+            &p,
+            &server.url,
+            local.path(),
+            &["--remote-cache-read-only"],
+            &[],
+        );
+        assert_eq!(run.code, Some(0), "{fault:?}: {}", run.stderr);
+        assert_eq!(results_part(&run.json), expected, "{fault:?}");
+        assert!(
+            run.stderr
+                .contains("0 hits, 7 misses, 0 uploads, 7 rejected, 0 errors"),
+            "{fault:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("warning: remote cache"),
+            "{fault:?}: {}",
+            run.stderr
+        );
+    };
+    refused_unread(Fault::Huge);
     // No length announced: the head of the body says it is no value, and no more is read.
-    server.set_fault(Fault::Endless);
-    let local = tempfile::tempdir().unwrap();
-    let run = analyze(
-        &p,
-        &server.url,
-        local.path(),
-        &["--remote-cache-read-only"],
-        &[],
-    );
-    assert_eq!(results_part(&run.json), expected);
-    assert!(
-        run.stderr
-            .contains("0 hits, 7 misses, 0 uploads, 7 rejected, 0 errors"),
-        "{}",
-        run.stderr
-    );
+    refused_unread(Fault::Endless);
 }
 
 /// A server that accepts connections and reads what it is sent, then answers nothing or (with
