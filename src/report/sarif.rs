@@ -162,6 +162,18 @@ pub fn uri(path: &str) -> String {
     out
 }
 
+/// GitHub's line hash of a finding's first line, computed from the file's text in the per-file
+/// pass. A cross-file finding (a clone group, an import cycle) is made in the project phase,
+/// which reads no file (a shard merge has none at hand): it takes one from its line-free
+/// fingerprint instead, unique in the report and stable across runs, so that GitHub neither
+/// merges two clone groups that start on equal lines nor splits one that moved.
+fn primary_location_hash(f: &Finding) -> String {
+    if !f.line_hash.is_empty() {
+        return f.line_hash.clone();
+    }
+    format!("{}:1", f.fingerprint)
+}
+
 fn result(path: &str, f: &Finding, rule_index: usize, o: &ReportOptions) -> Value {
     let [start_column, end_column] = f.columns_utf16.unwrap_or([f.start_column, f.end_column]);
     let mut region = json!({
@@ -181,10 +193,10 @@ fn result(path: &str, f: &Finding, rule_index: usize, o: &ReportOptions) -> Valu
     if let Some(symbol) = &f.symbol {
         properties["symbol"] = json!(symbol);
     }
-    let mut fingerprints = json!({ "wtfcb/v1": f.fingerprint });
-    if !f.line_hash.is_empty() {
-        fingerprints["primaryLocationLineHash"] = json!(f.line_hash);
-    }
+    let fingerprints = json!({
+        "wtfcb/v1": f.fingerprint,
+        "primaryLocationLineHash": primary_location_hash(f),
+    });
     let mut r = json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,

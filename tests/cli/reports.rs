@@ -433,3 +433,73 @@ fn markdown_keeps_a_name_with_line_breaks_inside_its_code_element() {
         "{text}"
     );
 }
+
+// Issue 28: cross-file findings (clone groups, import cycles) carried no
+// `primaryLocationLineHash`, so GitHub computed one from the line alone and merged the alerts
+// of two clone groups that start on equal lines.
+#[test]
+fn sarif_gives_every_cross_file_result_its_own_line_hash() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let body = |k: &str| {
+        let mut s = String::from("import b\n\n");
+        s.push_str(&format!("def f_{k}(items):\n"));
+        for i in 0..12 {
+            s.push_str(&format!(
+                "    if items[{i}] > {i}:\n        items.append({i} * 2)\n"
+            ));
+        }
+        s.push_str("    return items\n");
+        s
+    };
+    // Two clone groups (a/c and d/e) whose copies start on equal lines, and a cycle a <-> b.
+    p.write("a.py", &body("x"));
+    p.write("c.py", &body("y"));
+    p.write("b.py", "import a\n");
+    let other = body("z")
+        .replace("> ", ">= ")
+        .replace("import b", "import os");
+    p.write("d.py", &other);
+    p.write("e.py", &other.replace("f_z", "g_z"));
+    let out = p
+        .cmd()
+        .args([
+            "analyze",
+            "--no-cache",
+            "--fail-on",
+            "never",
+            "--format",
+            "sarif",
+        ])
+        .args(["--select", "duplicate-code,import-cycle"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let rules: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["duplicate-code", "import-cycle"].into_iter().collect(),
+        "{results:#?}"
+    );
+    let hashes: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = hashes.iter().copied().collect();
+    assert_eq!(distinct.len(), hashes.len(), "{hashes:?}");
+    assert!(hashes.iter().all(|h| h.contains(':')), "{hashes:?}");
+}
