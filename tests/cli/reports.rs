@@ -453,14 +453,14 @@ fn sarif_gives_every_cross_file_result_its_own_line_hash() {
         s
     };
     // Two clone groups (a/c and d/e) whose copies start on equal lines, and a cycle a <-> b.
-    p.write("a.py", &body("x"));
-    p.write("c.py", &body("y"));
+    p.write("a.py", body("x"));
+    p.write("c.py", body("y"));
     p.write("b.py", "import a\n");
     let other = body("z")
         .replace("> ", ">= ")
         .replace("import b", "import os");
     p.write("d.py", &other);
-    p.write("e.py", &other.replace("f_z", "g_z"));
+    p.write("e.py", other.replace("f_z", "g_z"));
     let out = p
         .cmd()
         .args([
