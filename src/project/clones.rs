@@ -4,8 +4,8 @@
 //! winnowed (Schleimer, Wilkerson and Aiken, 2003: the minimum hash of every `w` consecutive
 //! windows is kept), so any run of `k + w - 1` = `min_tokens` equal tokens shares at least one
 //! kept hash, while only about `2 / (w + 1)` of the windows are kept. Files whose kept hashes
-//! meet are compared token by token from there, and the match is extended both ways to its
-//! maximal length; matches are grouped by their first copy.
+//! meet are compared token by token from there (every two places of a hash), and the match
+//! is extended both ways to its maximal length; matches are grouped by their first copy.
 //!
 //! The next run starts from a [`Memo`] of the kept hashes, the reportable matches (with the
 //! hash they were found from) and the groups: a match depends only on the tokens of its two
@@ -75,6 +75,16 @@ pub struct Clones {
     pub duplicated_lines: Vec<u32>,
 }
 
+impl Clones {
+    /// The groups as reported (see [`reported`]), with the same lines duplicated.
+    fn reported(&self) -> Clones {
+        Clones {
+            groups: reported(&self.groups),
+            duplicated_lines: self.duplicated_lines.clone(),
+        }
+    }
+}
+
 /// Finds every group of copies of at least `min_tokens` tokens over `min_lines` lines.
 pub fn detect(files: &[Input], settings: &Settings) -> Clones {
     detect_again(files, settings, None).0
@@ -104,8 +114,8 @@ pub struct Memo {
     clones: Clones,
 }
 
-/// A reportable match between the first place of a hash's places (`a`, from token `sa` to
-/// `ea`) and another (`b`, from `sb`), found from the places that share `hash`.
+/// A reportable match between two of a hash's places (`a`, the earlier, from token `sa` to
+/// `ea`, and `b`, from `sb`), found from the places that share `hash`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
 struct Found {
     hash: u32,
@@ -216,7 +226,7 @@ pub fn update(
         };
         sizes.detector(&inputs, settings).everything(&mut work)
     });
-    work.groups = clones.groups.len();
+    work.groups = memo.clones.groups.len();
     (clones, memo, work)
 }
 
@@ -530,17 +540,16 @@ impl<'m> Update<'m> {
             |f| recount[f],
             |f| old_of[f].map_or(0, |o| earlier[o]),
         );
-        let clones = Clones {
-            groups,
-            duplicated_lines,
-        };
         let memo = Memo {
             files: d.files.len() as u32,
             kept: self.kept,
             found: self.found,
-            clones: clones.clone(),
+            clones: Clones {
+                groups,
+                duplicated_lines,
+            },
         };
-        Some((clones, memo))
+        Some((memo.clones.reported(), memo))
     }
 }
 
@@ -588,85 +597,105 @@ impl Detector<'_> {
         let groups = self.groups(by_anchor(&found, |_| true));
         work.groups_rebuilt = groups.len();
         let duplicated_lines = duplicated_lines(self.files, &groups, |_| true, |_| 0);
-        let clones = Clones {
-            groups,
-            duplicated_lines,
-        };
         let memo = Memo {
             files: self.files.len() as u32,
             kept,
             found,
-            clones: clones.clone(),
+            clones: Clones {
+                groups,
+                duplicated_lines,
+            },
         };
-        (clones, memo)
+        (memo.clones.reported(), memo)
     }
 
-    /// The reportable matches between the first of a hash's places and the others (at most
-    /// [`MAX_OCCURRENCES`] places: a pervasive snippet is reported once). Each depends only on
-    /// the two places' diagonal: the maximal equal run through them, which in one file is cut
-    /// to its first copy that does not overlap the second. A place on a run already found is
+    /// The reportable matches among a hash's places (at most [`MAX_OCCURRENCES`]: a
+    /// pervasive snippet is reported once). The places are taken in order, each matched with
+    /// the first of the earlier classes whose first place it is a reportable copy of, or else
+    /// the first place of a class of its own: a copy between two later places is found when
+    /// the first place is no copy of them (an earlier detection compared the first place only
+    /// and lost them), while a hash gives at most one match per place (comparing every two
+    /// places kept 16 million matches on the crates corpus). Each match depends only on the
+    /// two places' diagonal: the maximal equal run through them, which in one file is cut to
+    /// its first copy that does not overlap the second. A place on a run already found is
     /// therefore that run's match, taken without comparing again.
     fn matches(&self, run: &[(u32, u32, u32)], covered: &mut Covered, out: &mut Vec<Found>) {
         let run = &run[..run.len().min(MAX_OCCURRENCES)];
-        let (hash, fa, pa) = run[0];
-        for &(_, fb, pb) in &run[1..] {
-            // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
-            if fa == fb && pa as usize + self.k > pb as usize {
-                continue;
-            }
-            let offset = i64::from(pb) - i64::from(pa);
-            let seen = covered.entry((fa, fb, offset)).or_default();
-            let known = seen
+        let mut firsts: Vec<(u32, u32)> = Vec::new();
+        for &(hash, fb, pb) in run {
+            let joined = firsts
                 .iter()
-                .find(|c| (c.start..c.end).contains(&pa))
-                .copied();
-            let run = match known {
-                // Past the run's end the windows differ: no match from here.
-                Some(c) if pa as usize + self.k > c.end as usize => continue,
-                Some(c) => c,
-                None => {
-                    let a = (fa as usize, pa as usize);
-                    let b = (fb as usize, pb as usize);
-                    let Some((start, end)) = self.extend(a, b) else {
-                        continue;
-                    };
-                    // One file's two copies must not overlap: the first `offset` tokens.
-                    let ea = if fa == fb {
-                        end.min(start + offset as usize)
-                    } else {
-                        end
-                    };
-                    let sb = (start as i64 + offset) as usize;
-                    let report = self.reportable(a.0, start, ea)
-                        && self.spans(&self.region(b.0, sb, sb + (ea - start)));
-                    let c = Diagonal {
-                        start: start as u32,
-                        end: end as u32,
-                        match_end: ea as u32,
-                        report,
-                    };
-                    seen.push(c);
-                    c
-                }
-            };
-            if run.report {
-                out.push(Found {
-                    hash,
-                    a: fa,
-                    sa: run.start,
-                    ea: run.match_end,
-                    b: fb,
-                    sb: (i64::from(run.start) + offset) as u32,
-                });
+                .any(|&a| self.pair(hash, a, (fb, pb), covered, out));
+            if !joined {
+                firsts.push((fb, pb));
             }
         }
     }
 
-    /// The groups of the given anchors' matches, in no particular order.
+    /// The reportable match of two places of one hash (`a` before `b`), if any: whether
+    /// there is one.
+    fn pair(
+        &self,
+        hash: u32,
+        (fa, pa): (u32, u32),
+        (fb, pb): (u32, u32),
+        covered: &mut Covered,
+        out: &mut Vec<Found>,
+    ) -> bool {
+        // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
+        if fa == fb && pa as usize + self.k > pb as usize {
+            return false;
+        }
+        let offset = i64::from(pb) - i64::from(pa);
+        let seen = covered.entry((fa, fb, offset)).or_default();
+        let known = seen
+            .iter()
+            .find(|c| (c.start..c.end).contains(&pa))
+            .copied();
+        let run = match known {
+            // Past the run's end the windows differ: no match from here.
+            Some(c) if pa as usize + self.k > c.end as usize => return false,
+            Some(c) => c,
+            None => {
+                let a = (fa as usize, pa as usize);
+                let b = (fb as usize, pb as usize);
+                let Some((start, end)) = self.extend(a, b) else {
+                    return false;
+                };
+                // One file's two copies must not overlap: the first `offset` tokens.
+                let ea = if fa == fb {
+                    end.min(start + offset as usize)
+                } else {
+                    end
+                };
+                let sb = (start as i64 + offset) as usize;
+                let report = self.reportable(a.0, start, ea)
+                    && self.spans(&self.region(b.0, sb, sb + (ea - start)));
+                let c = Diagonal {
+                    start: start as u32,
+                    end: end as u32,
+                    match_end: ea as u32,
+                    report,
+                };
+                seen.push(c);
+                c
+            }
+        };
+        if run.report {
+            out.push(Found {
+                hash,
+                a: fa,
+                sa: run.start,
+                ea: run.match_end,
+                b: fb,
+                sb: (i64::from(run.start) + offset) as u32,
+            });
+        }
+        run.report
+    }
+
+    /// The groups of the given anchors' matches, sorted.
     fn groups(&self, by_anchor: BTreeMap<(usize, usize), Vec<Partner>>) -> Vec<Group> {
-        // Copies that start at one place form one group, as long as all of them share: a
-        // group reports the same place once, not once per partner with a longer or shorter
-        // match.
         let mut groups: Vec<Group> = by_anchor
             .into_iter()
             .filter_map(|((fa, sa), partners)| self.group(fa, sa, &partners))
@@ -761,8 +790,10 @@ impl Detector<'_> {
             && !is_repetition((start..end).map(|i| self.value(file, i)))
     }
 
-    /// The group of the copies matched from one anchor position, cut to the length all share.
-    fn group(&self, fa: usize, sa: usize, partners: &[(usize, usize, usize)]) -> Option<Group> {
+    /// The group of the copies matched from one anchor position, cut to the length all share:
+    /// a copy that joins with a longer match than the others leaves the group's span and
+    /// identity (and so its baseline entry) as they were.
+    fn group(&self, fa: usize, sa: usize, partners: &[Partner]) -> Option<Group> {
         let len = partners.iter().map(|&(ea, _, _)| ea - sa).min()?;
         let mut regions: Vec<Region> = partners
             .iter()
@@ -1039,6 +1070,149 @@ fn duplicated_lines(
         .collect()
 }
 
+/// The groups as reported: one finding per place (the memo keeps them as found, each from
+/// the first place of its matches, which an update rebuilds group by group). A group whose every copy lies within a copy
+/// of another group says nothing new (the later places of a snippet found from an earlier
+/// one) and is dropped; groups whose first copies overlap in one file become one group, from
+/// the first of their tokens to the last, with the other copies merged where they overlap.
+/// A pure function of the groups, so an incremental detection reports what a cold one does.
+fn reported(groups: &[Group]) -> Vec<Group> {
+    // Merging can make a group that holds every copy of another, which goes too.
+    let mut out = merge_overlapping(without_subsumed(groups.to_vec()));
+    out = without_subsumed(out);
+    out.sort_by(|a, b| a.regions.cmp(&b.regions));
+    out
+}
+
+/// The groups that no other group subsumes (see [`subsumed`]).
+fn without_subsumed(groups: Vec<Group>) -> Vec<Group> {
+    // Per file, its copies as (start, end, group), sorted: the groups that may hold a copy.
+    let mut by_file: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
+    for (j, g) in groups.iter().enumerate() {
+        for r in &g.regions {
+            by_file.entry(r.file).or_default().push((r.start, r.end, j));
+        }
+    }
+    for copies in by_file.values_mut() {
+        copies.sort_unstable();
+    }
+    let gone: Vec<bool> = (0..groups.len())
+        .map(|i| subsumed(&groups, &by_file, i, &groups[i]))
+        .collect();
+    groups
+        .into_iter()
+        .zip(gone)
+        .filter(|(_, gone)| !gone)
+        .map(|(g, _)| g)
+        .collect()
+}
+
+/// Runs of groups whose first copies overlap in one file, each as one group.
+fn merge_overlapping(mut groups: Vec<Group>) -> Vec<Group> {
+    groups.sort_by_key(|g| (g.regions[0].file, g.regions[0].start, g.regions[0].end));
+    let mut out: Vec<Group> = Vec::new();
+    let mut members: Vec<&Group> = Vec::new();
+    let mut reach: Option<(usize, usize)> = None;
+    for g in &groups {
+        let first = g.regions[0];
+        if reach.is_some_and(|(file, end)| file != first.file || first.start >= end) {
+            out.push(merged(&members));
+            members.clear();
+        }
+        let end = match reach {
+            Some((file, end)) if file == first.file => end.max(first.end),
+            _ => first.end,
+        };
+        reach = Some((first.file, end));
+        members.push(g);
+    }
+    if !members.is_empty() {
+        out.push(merged(&members));
+    }
+    out
+}
+
+/// Whether every copy of group `i` lies within a copy of one other group that has no fewer
+/// copies (of two with the same copies, the earlier stands).
+fn subsumed(
+    groups: &[Group],
+    by_file: &HashMap<usize, Vec<(usize, usize, usize)>>,
+    i: usize,
+    g: &Group,
+) -> bool {
+    let within = |r: &Region, o: &Region| r.file == o.file && o.start <= r.start && r.end <= o.end;
+    let first = &g.regions[0];
+    let Some(copies) = by_file.get(&first.file) else {
+        return false;
+    };
+    let upto = copies.partition_point(|&(start, _, _)| start <= first.start);
+    copies[..upto]
+        .iter()
+        .filter(|&&(_, end, j)| end >= first.end && j != i)
+        .any(|&(_, _, j)| {
+            let o = &groups[j];
+            o.regions.len() >= g.regions.len()
+                && (o.regions != g.regions || j < i)
+                && g.regions
+                    .iter()
+                    .all(|r| o.regions.iter().any(|x| within(r, x)))
+        })
+}
+
+/// One group of groups whose first copies overlap: the union of the first copies, then the
+/// others, those of one file that overlap as one.
+fn merged(members: &[&Group]) -> Group {
+    if let [one] = members {
+        return (*one).clone();
+    }
+    let span = |a: Region, b: Region| Region {
+        file: a.file,
+        start: a.start.min(b.start),
+        end: a.end.max(b.end),
+        start_line: a.start_line.min(b.start_line),
+        end_line: a.end_line.max(b.end_line),
+    };
+    let first = members
+        .iter()
+        .map(|g| g.regions[0])
+        .reduce(span)
+        .unwrap_or_else(|| unreachable!("a merged group has members"));
+    let mut others: Vec<Region> = members
+        .iter()
+        .flat_map(|g| &g.regions[1..])
+        .copied()
+        .filter(|r| !(r.file == first.file && r.start < first.end && first.start < r.end))
+        .collect();
+    others.sort();
+    let mut regions = vec![first];
+    let mut last: Option<Region> = None;
+    for r in others {
+        match last {
+            Some(l) if l.file == r.file && r.start < l.end => last = Some(span(l, r)),
+            Some(l) => {
+                regions.push(l);
+                last = Some(r);
+            }
+            None => last = Some(r),
+        }
+    }
+    regions.extend(last);
+    // The identity of the member with the most copies (the longest of those): the one that
+    // stays when a further overlapping group joins.
+    let identity = members
+        .iter()
+        .max_by_key(|g| {
+            let first = g.regions[0];
+            (
+                g.regions.len(),
+                first.end - first.start,
+                std::cmp::Reverse(first.start),
+            )
+        })
+        .map_or(0, |g| g.identity);
+    Group { regions, identity }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1205,6 +1379,95 @@ mod tests {
         }
     }
 
+    // Issue 28: a hash's places were compared from the first only, so when the first place
+    // was no reportable copy (here: the same tokens on one line) the copy between the two
+    // later places was lost.
+    #[test]
+    fn a_copy_between_later_places_of_a_hash_is_found() {
+        let js = "function total(items, rate) {
+  let s = 0;
+  for (const item of items) {
+    s = s + item.price * rate;
+  }
+  if (s > 100) {
+    s = s - 10;
+  }
+  const count = items.length;
+  return [s, s / count, count];
+}
+";
+        let one_line = js.replace('\n', " ");
+        let toks: Vec<Tokens> = [one_line.as_str(), js, js]
+            .iter()
+            .map(|s| tokens(Language::JavaScript, s))
+            .collect();
+        let inputs: Vec<Input> = toks
+            .iter()
+            .map(|tokens| Input {
+                language: Language::JavaScript,
+                tokens,
+            })
+            .collect();
+        let found = detect(&inputs, &settings(false));
+        let groups: Vec<Vec<usize>> = found
+            .groups
+            .iter()
+            .map(|g| g.regions.iter().map(|r| r.file).collect())
+            .collect();
+        assert_eq!(groups, [vec![1, 2]]);
+        assert_eq!(found.duplicated_lines, [0, 11, 11]);
+    }
+
+    // Issue 28: groups whose copies overlap in a file were reported apart: `a` holds P Q R,
+    // `b` a copy of P Q and `c` one of Q R, and `a` had two findings over Q. Now one group
+    // per first place, from the first of its tokens to the last, with both copies.
+    #[test]
+    fn groups_overlapping_in_a_file_are_one_group() {
+        let q = "def summarize(rows, limit, scale):
+    total = 0
+    seen = set()
+    for row in rows:
+        if row.key in seen:
+            continue
+        seen.add(row.key)
+        if row.value > limit:
+            total += row.value * scale
+        else:
+            total -= row.value
+    return total, len(seen)
+";
+        let r = "class Store:
+    def __init__(self, path, mode):
+        self.path = path
+        self.mode = mode
+        self.items = {}
+
+    def load(self):
+        with open(self.path, self.mode) as f:
+            for line in f:
+                key, _, value = line.partition(\"=\")
+                self.items[key.strip()] = value.strip()
+        return self.items
+";
+        let sources = [
+            format!("{BODY}\n{q}\n{r}"),
+            format!("{BODY}\n{q}"),
+            format!("{q}\n{r}"),
+        ];
+        let found = detect_in(&sources, false);
+        let places: Vec<Vec<(usize, u32, u32)>> = found
+            .groups
+            .iter()
+            .map(|g| {
+                g.regions
+                    .iter()
+                    .map(|r| (r.file, r.start_line, r.end_line))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(places, [vec![(0, 1, 37), (1, 1, 24), (2, 1, 25)]]);
+    }
+
     #[test]
     fn javascript_and_typescript_copies_match_and_python_never_does() {
         let js = "function total(items, rate) {
@@ -1241,9 +1504,14 @@ mod tests {
             .iter()
             .map(|g| g.regions.iter().map(|r| r.file).collect())
             .collect();
-        // JavaScript and TypeScript whole; the TSX copy from after its typed signature.
-        assert_eq!(groups, [vec![0, 1], vec![0, 2]]);
-        assert!(found.groups[1].regions[1].start > found.groups[1].regions[0].start);
+        // JavaScript and TypeScript whole, the TSX copy from after its typed signature: one
+        // group, since its copies in the JavaScript file overlap.
+        assert_eq!(groups, [vec![0, 1, 2]]);
+        let [js, ts, tsx] = found.groups[0].regions[..] else {
+            unreachable!()
+        };
+        assert_eq!(js.end - js.start, ts.end - ts.start);
+        assert!(tsx.end - tsx.start < js.end - js.start);
         // A Python file never matches a JavaScript one, whatever their tokens' numbers.
         let py = tokens(Language::Python, BODY);
         let same_numbers = Input {
