@@ -24,7 +24,12 @@ use crate::facts::Tokens;
 use crate::lang::Language;
 
 /// More places than this sharing one hash are a pervasive snippet: the first ones are kept.
-pub const MAX_OCCURRENCES: usize = 64;
+pub const MAX_OCCURRENCES: usize = 1024;
+
+/// A hash's places form at most this many classes (see [`Detector::matches`]): a place that
+/// is a copy of none of their first places starts no further one, so a hash costs at most
+/// this many comparisons a place.
+pub const MAX_CLASSES: usize = 64;
 
 /// What counts as duplicated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -626,7 +631,7 @@ impl Detector<'_> {
             let joined = firsts
                 .iter()
                 .any(|&a| self.pair(hash, a, (fb, pb), covered, out));
-            if !joined {
+            if !joined && firsts.len() < MAX_CLASSES {
                 firsts.push((fb, pb));
             }
         }
@@ -1592,7 +1597,9 @@ mod tests {
 
     #[test]
     fn a_pervasive_snippet_is_one_group_with_capped_places() {
-        let sources: Vec<String> = (0..100).map(|_| BODY.to_string()).collect();
+        let sources: Vec<String> = (0..MAX_OCCURRENCES + 50)
+            .map(|_| BODY.to_string())
+            .collect();
         let found = detect_in(&sources, false);
         assert_eq!(found.groups.len(), 1);
         assert_eq!(found.groups[0].regions.len(), MAX_OCCURRENCES);

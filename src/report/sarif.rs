@@ -19,6 +19,9 @@ const MAX_GZIP_BYTES: usize = 10 << 20;
 /// GitHub rejects longer short descriptions; and more than 10 tags per rule.
 const MAX_SHORT_DESCRIPTION: usize = 1024;
 const MAX_TAGS: usize = 10;
+/// GitHub takes at most 1,000 locations a result: a clone group of more copies lists its first
+/// 1,000 and gives the whole count in `properties`.
+const MAX_RELATED: usize = 1000;
 
 const INFORMATION_URI: &str = "https://example.invalid/wtfcb";
 
@@ -215,6 +218,7 @@ fn result(path: &str, f: &Finding, rule_index: usize, o: &ReportOptions) -> Valu
         let related: Vec<Value> = f
             .related
             .iter()
+            .take(MAX_RELATED)
             .enumerate()
             .map(|(i, rel)| {
                 json!({
@@ -228,6 +232,9 @@ fn result(path: &str, f: &Finding, rule_index: usize, o: &ReportOptions) -> Valu
             })
             .collect();
         r["relatedLocations"] = json!(related);
+        if f.related.len() > MAX_RELATED {
+            r["properties"]["relatedCount"] = json!(f.related.len());
+        }
     }
     if f.suppressed {
         r["suppressions"] = json!([{ "kind": "inSource" }]);
