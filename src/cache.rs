@@ -859,11 +859,10 @@ impl Cache {
 
     /// Stores a file's clone tokens beside its result: they are read only when a project
     /// phase must recompute, so a warm run never decodes them otherwise. Their text hashes
-    /// are left out (a third of the size): only `--duplicates exact` needs them, and it
-    /// re-reads the files it must.
+    /// (two thirds of the size) come along: `--duplicates exact` compares them and Type-2
+    /// detection checks that copies read alike.
     pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &crate::facts::Tokens) {
-        let shape = tokens.without_texts();
-        lock(&self.new_tokens).insert((md5, tokens_key(&key)), encode_value(&shape));
+        lock(&self.new_tokens).insert((md5, tokens_key(&key)), encode_value(tokens));
     }
 
     /// The clone tokens stored beside a result, if they are there and intact.
@@ -1049,7 +1048,7 @@ impl Cache {
             .flat_map_iter(|(md5, key, value, tokens)| {
                 [
                     (*md5, *key, value.encode()),
-                    (*md5, tokens_key(key), encode_value(&tokens.without_texts())),
+                    (*md5, tokens_key(key), encode_value(tokens)),
                 ]
             })
             .collect();

@@ -937,11 +937,7 @@ fn mac(signing_key: &[u8], key: &str, body: &[u8]) -> [u8; 32] {
 }
 
 pub fn seal(key: &str, value: &CachedFile, tokens: &Tokens, signing_key: Option<&[u8]>) -> Vec<u8> {
-    seal_bytes(
-        key,
-        &encode_value(&(value, &tokens.without_texts())),
-        signing_key,
-    )
+    seal_bytes(key, &encode_value(&(value, tokens)), signing_key)
 }
 
 pub fn open(

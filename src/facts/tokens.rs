@@ -30,6 +30,8 @@ pub struct Class {
     /// A string literal: one token whatever its parts (quotes, fragments, escapes), so that
     /// `""` and `"x"` are the same kind and a run of strings is not a run of many tokens.
     pub string: bool,
+    /// A literal value (a number, a string, `true`, `None`): what Type-2 copies may change.
+    pub literal: bool,
 }
 
 /// The grammar whose kind names number a language's tokens. JavaScript, TypeScript and TSX
@@ -64,6 +66,22 @@ pub fn classes(lang: Language) -> &'static [Class] {
                 classify(kind, named, number)
             })
             .collect()
+    })
+}
+
+/// Per normalised kind of a language's family, whether it is a name or a literal value: the
+/// tokens whose text tells a copy from code of the same shape (see `clones::names_alike`).
+pub fn named_or_literal(lang: Language) -> &'static [bool; 256] {
+    static TABLES: [OnceLock<[bool; 256]>; 10] = [const { OnceLock::new() }; 10];
+    let base = family(lang);
+    TABLES[base.index()].get_or_init(|| {
+        let mut table = [false; 256];
+        table[usize::from(IDENTIFIER)] = true;
+        for class in classes(base).iter().filter(|c| c.literal) {
+            table[usize::from(class.norm)] = true;
+        }
+        table[usize::from(OVERFLOW)] = false;
+        table
     })
 }
 
@@ -129,6 +147,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
             norm: IDENTIFIER,
             data: false,
             string: false,
+            literal: false,
         };
     }
     let lower = kind.to_ascii_lowercase();
@@ -137,6 +156,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
         norm: number,
         data: literal || (!named && SEPARATORS.contains(&kind)),
         string: named && STRINGS.contains(&kind),
+        literal: literal || (named && STRINGS.contains(&kind)),
     }
 }
 
@@ -225,26 +245,11 @@ impl Tokens {
         }
     }
 
-    /// A copy with the kinds and lines only (what the cache stores).
-    pub fn without_texts(&self) -> Tokens {
-        Tokens {
-            kinds: self.kinds.clone(),
-            texts: Vec::new(),
-            lines: self.lines.clone(),
-            data_run: 0,
-        }
-    }
-
-    /// Keeps what a run needs in memory: nothing when no clone detection runs, the kinds
-    /// alone when it compares kinds, everything for `--duplicates exact`.
+    /// Keeps what a run needs in memory: nothing when no clone detection runs, else the
+    /// kinds, the text hashes (both modes read them) and the lines.
     pub fn retain(&mut self, need: Need) {
         match need {
             Need::Nothing => *self = Tokens::default(),
-            Need::Kinds => {
-                self.texts = Vec::new();
-                self.kinds.shrink_to_fit();
-                self.lines.shrink_to_fit();
-            }
             Need::All => {
                 self.kinds.shrink_to_fit();
                 self.texts.shrink_to_fit();
@@ -258,7 +263,6 @@ impl Tokens {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Need {
     Nothing,
-    Kinds,
     #[default]
     All,
 }

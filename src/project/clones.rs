@@ -675,7 +675,8 @@ impl Detector<'_> {
                 };
                 let sb = (start as i64 + offset) as usize;
                 let report = self.reportable(a.0, start, ea)
-                    && self.spans(&self.region(b.0, sb, sb + (ea - start)));
+                    && self.spans(&self.region(b.0, sb, sb + (ea - start)))
+                    && self.alike((a.0, start), (b.0, sb), ea - start);
                 let c = Diagonal {
                     start: start as u32,
                     end: end as u32,
@@ -788,6 +789,19 @@ impl Detector<'_> {
         Some((sa, ea))
     }
 
+    /// Whether two copies of one token shape, `len` tokens from `a` and from `b`, read alike:
+    /// see [`names_alike`]; or that hold a Type-1 copy long enough to report on its own
+    /// (where a match extends past an exact copy into code with other names, the names of
+    /// the whole may disagree). Type-1 copies (`exact`) are alike by definition.
+    fn alike(&self, (fa, sa): (usize, usize), (fb, sb): (usize, usize), len: usize) -> bool {
+        if self.settings.exact {
+            return true;
+        }
+        let table = crate::facts::tokens::named_or_literal(self.files[fa].language);
+        let (a, b) = (self.files[fa].tokens, self.files[fb].tokens);
+        names_alike(table, (a, sa), (b, sb), len) || exact_run(a, sa, b, sb, len) >= self.min_tokens
+    }
+
     /// Whether a match is long enough, spans enough lines and is no mere repetition.
     fn reportable(&self, file: usize, start: usize, end: usize) -> bool {
         end - start >= self.min_tokens
@@ -815,6 +829,51 @@ impl Detector<'_> {
         });
         Some(Group { regions, identity })
     }
+}
+
+/// Whether the names and literal values of two copies of one token shape agree enough for
+/// one to be a copy of the other. Type-2 copies differ in names and values, but a copy a
+/// maintainer would merge keeps most of them or renames a few throughout (`frames` to `traces`
+/// in every line), where code that only shares a shape (one-line methods delegating to
+/// another object, a run of `self.x = None` declarations, a polynomial's coefficients) changes
+/// nearly every one. A pair is alike when at most half of its distinct (name or value, name or
+/// value) pairs differ: the fixture's handler copied with its five local names renamed has 5
+/// of 14. Without text hashes (tokens from an older cache) it cannot tell and says yes.
+fn names_alike(
+    table: &[bool; 256],
+    (a, sa): (&Tokens, usize),
+    (b, sb): (&Tokens, usize),
+    len: usize,
+) -> bool {
+    if a.texts.len() != a.len() || b.texts.len() != b.len() {
+        return true;
+    }
+    let mut pairs: Vec<(u16, u16)> = (0..len)
+        .filter(|&i| table[usize::from(a.kinds[sa + i])])
+        .map(|i| (a.texts[sa + i], b.texts[sb + i]))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let changed = pairs.iter().filter(|(x, y)| x != y).count();
+    2 * changed <= pairs.len()
+}
+
+/// The longest run of tokens equal in text too (a Type-1 copy) within a match of `len` tokens
+/// from `sa` in `a` and `sb` in `b`; 0 without text hashes.
+fn exact_run(a: &Tokens, sa: usize, b: &Tokens, sb: usize, len: usize) -> usize {
+    if a.texts.len() != a.len() || b.texts.len() != b.len() {
+        return 0;
+    }
+    let (mut run, mut longest) = (0, 0);
+    for i in 0..len {
+        if a.texts[sa + i] == b.texts[sb + i] {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
 }
 
 /// Calls `keep(position, hash)` for the winnowed `k`-token window hashes of one file: in every
@@ -1471,6 +1530,54 @@ mod tests {
             })
             .collect();
         assert_eq!(places, [vec![(0, 1, 37), (1, 1, 24), (2, 1, 25)]]);
+    }
+
+    // Issue 28: Type-2 groups of code that only shares a token shape (methods delegating to
+    // another object, each with names of its own) were reported as copies; a copy with a few
+    // names renamed throughout still is one.
+    #[test]
+    fn type2_copies_must_read_alike() {
+        // `asyncio.StreamWriter` and `collections.UserString`: a shape, not a copy.
+        let delegating = |class: &str, inner: &str, names: &[&str]| -> String {
+            let methods: String = names
+                .iter()
+                .map(|n| format!("    def {n}(self):\n        return self.{inner}.{n}()\n\n"))
+                .collect();
+            format!("class {class}:\n{methods}")
+        };
+        let a = delegating(
+            "Writer",
+            "_transport",
+            &["close", "flush", "drain", "pause", "resume", "abort"],
+        );
+        let b = delegating(
+            "Text",
+            "data",
+            &["isalpha", "isdigit", "upper", "lower", "strip", "split"],
+        );
+        assert!(detect_in(&[a, b], false).groups.is_empty());
+        // An exact copy stays one when its match runs on into code of the same shape with
+        // other names (two such classes after one handler).
+        let many =
+            |prefix: &str| -> Vec<String> { (0..24).map(|i| format!("{prefix}{i}")).collect() };
+        let (ours, theirs) = (many("get_"), many("is_"));
+        let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+        let theirs: Vec<&str> = theirs.iter().map(String::as_str).collect();
+        let found = detect_in(
+            &[
+                format!("{BODY}\n\n{}", delegating("Writer", "_transport", &ours)),
+                format!("{BODY}\n\n{}", delegating("Text", "data", &theirs)),
+            ],
+            false,
+        );
+        assert_eq!(found.groups.len(), 1, "the handler, copied exactly");
+        let renamed = BODY.replace("request", "req").replace("user", "account");
+        let found = detect_in(&[BODY.to_string(), renamed], false);
+        assert_eq!(
+            found.groups.len(),
+            1,
+            "a copy with two names renamed throughout"
+        );
     }
 
     #[test]

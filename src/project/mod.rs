@@ -236,14 +236,14 @@ pub fn load_all_tokens(outcomes: &mut [Outcome], ctx: &Context, warnings: &mut V
 }
 
 /// What of the clone tokens the project phase will read (see `Tokens::retain`).
-pub fn token_need(rules: &Ruleset, mode: DuplicatesMode) -> crate::facts::tokens::Need {
+pub fn token_need(rules: &Ruleset, _mode: DuplicatesMode) -> crate::facts::tokens::Need {
     use crate::facts::tokens::Need;
     if !enabled(rules.base(), &crate::rules::duplicate_code::META) {
         Need::Nothing
-    } else if mode == DuplicatesMode::Exact {
-        Need::All
     } else {
-        Need::Kinds
+        // Both modes read the names' text hashes: `exact` compares them, Type-2 checks that
+        // copies read alike (see `clones::names_alike`).
+        Need::All
     }
 }
 
@@ -517,8 +517,6 @@ fn load_tokens(
         .copied()
         .filter(|&i| tokens_missing(&files[i].record.facts))
         .collect();
-    // The cache keeps kinds and lines, not the text hashes `--duplicates exact` compares.
-    let from_cache = need != crate::facts::tokens::Need::All;
     let problems: Vec<String> = files
         .par_iter_mut()
         .enumerate()
@@ -528,7 +526,6 @@ fn load_tokens(
             let digest = record.facts.tokens_digest;
             let cached = record
                 .cache_slot
-                .filter(|_| from_cache)
                 .and_then(|(md5, key)| ctx.cache?.get_tokens(&md5, &key))
                 .filter(|t| !t.is_empty());
             let tokens = cached.or_else(|| {
