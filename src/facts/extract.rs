@@ -108,6 +108,8 @@ struct Extractor<'a> {
     synthetic: std::collections::HashMap<String, u32>,
     /// The function being opened is such a top-level anonymous one (no class's method).
     opening_synthetic: bool,
+    /// Which imports the code uses (Java, TypeScript).
+    usage: super::usage::ImportUse,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -132,6 +134,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         string_end: 0,
         synthetic: std::collections::HashMap::new(),
         opening_synthetic: false,
+        usage: super::usage::ImportUse::default(),
     };
     let has_errors = tree.root_node().has_error();
     let mut walk = super::walk::Walk::new(tree);
@@ -286,12 +289,7 @@ impl Extractor<'_> {
             }
             Role::Class => self.open_class(node, path),
             Role::Namespace => self.open_namespace(node),
-            Role::Import => {
-                names::imports(node, self.lang, self.src, &mut self.facts.imports);
-                if tokens::is_import_statement(node) {
-                    self.import_end = node.end_byte();
-                }
-            }
+            Role::Import => self.import_statement(node),
             Role::Call => {
                 names::imports(node, self.lang, self.src, &mut self.facts.imports);
                 self.measure(node, role, path);
@@ -303,8 +301,30 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
+        if children == 0 && self.usage.active() {
+            self.note_use(&step, path.last().copied());
+        }
         self.token(&step, kind, children);
         true
+    }
+
+    /// An import statement's imports, watched for uses in the code after it.
+    fn import_statement(&mut self, node: Node) {
+        let first = self.facts.imports.len();
+        names::imports(node, self.lang, self.src, &mut self.facts.imports);
+        self.usage
+            .watch(node, self.lang, self.src, &self.facts.imports, first);
+        if tokens::is_import_statement(node) {
+            self.import_end = node.end_byte();
+        }
+    }
+
+    /// A leaf after the imports that may name an imported thing (see `usage`).
+    fn note_use(&mut self, step: &super::walk::Step, parent: Option<Node>) {
+        if step.start_byte >= self.import_end {
+            let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
+            self.usage.see(self.lang, step.node, parent, text);
+        }
     }
 
     /// A leaf is a token; so is a whole string literal, whose parts are then none.
@@ -772,6 +792,7 @@ impl Extractor<'_> {
                 class.methods += 1;
             }
         }
+        self.usage.settle(self.lang, &mut self.facts.imports);
         self.facts
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod field;
 pub(crate) mod names;
 pub(crate) mod peers;
 pub(crate) mod tokens;
+pub(crate) mod usage;
 pub(crate) mod walk;
 
 #[cfg(test)]
@@ -302,6 +303,9 @@ pub enum ImportKind {
     TypeOnly,
     /// Passed on: `export ... from "./x"`.
     ReExport,
+    /// Named by no code of the file (a Java import that only Javadoc's `{@link}` names):
+    /// loads nothing.
+    Unused,
 }
 
 /// One import as written: the specifier, what kind it is, and its line.

@@ -512,11 +512,12 @@ mod import_tests {
     fn import_kinds_and_lines() {
         let ts = imports(
             Language::TypeScript,
-            "import type { A } from './a';\nimport b from './b';\nexport * from './c';\nconst d = import('./d');\nconst e = require('./e');\nimport { type F, type G } from './f';\nimport { type H, i } from './h';\nimport j, { type K } from './j';\n",
+            "import type { A } from './a';\nimport b from './b';\nexport * from './c';\nconst d = import('./d');\nconst e = require('./e');\nimport { type F, type G } from './f';\nimport { type H, i } from './h';\nimport j, { type K } from './j';\nimport { l } from './l';\nb(i, j);\nlet x: l;\n",
         );
         let kinds: Vec<_> = ts.iter().map(|(s, k, l)| (s.as_str(), *k, *l)).collect();
         // Issue 28: `import { type F, type G }` (every name a type) is erased like
-        // `import type`; one value name, or a default import, keeps it a loading edge.
+        // `import type`; one value name, or a default import, keeps it a loading edge when
+        // code uses it as a value; an import whose names are used as types only is erased.
         assert_eq!(
             kinds,
             [
@@ -528,6 +529,7 @@ mod import_tests {
                 ("./f", ImportKind::TypeOnly, 6),
                 ("./h", ImportKind::Static, 7),
                 ("./j", ImportKind::Static, 8),
+                ("./l", ImportKind::TypeOnly, 9),
             ]
         );
         let rust = imports(

@@ -64,6 +64,7 @@ impl ImportKindOrd {
             ImportKind::ReExport => 1,
             ImportKind::TypeOnly => 2,
             ImportKind::Dynamic => 3,
+            ImportKind::Unused => 5,
         })
     }
 
