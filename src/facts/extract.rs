@@ -110,6 +110,8 @@ struct Extractor<'a> {
     opening_synthetic: bool,
     /// Which imports the code uses (Java, TypeScript).
     usage: super::usage::ImportUse,
+    /// Go's declarations and dropped results (Go only).
+    go: Option<super::golang::GoScan>,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -135,6 +137,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         synthetic: std::collections::HashMap::new(),
         opening_synthetic: false,
         usage: super::usage::ImportUse::default(),
+        go: (lang == Language::Go).then(super::golang::GoScan::default),
     };
     let has_errors = tree.root_node().has_error();
     let mut walk = super::walk::Walk::new(tree);
@@ -301,9 +304,7 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
-        if children == 0 && self.usage.active() {
-            self.note_use(&step, path.last().copied());
-        }
+        self.language_facts(&step, path.last().copied());
         self.token(&step, kind, children);
         true
     }
@@ -319,11 +320,15 @@ impl Extractor<'_> {
         }
     }
 
-    /// A leaf after the imports that may name an imported thing (see `usage`).
-    fn note_use(&mut self, step: &super::walk::Step, parent: Option<Node>) {
-        if step.start_byte >= self.import_end {
+    /// What one language's rules need beyond the common facts: uses of imported names after
+    /// the imports (see `usage`), Go's declarations and dropped results (see `golang`).
+    fn language_facts(&mut self, step: &super::walk::Step, parent: Option<Node>) {
+        if step.child_count == 0 && self.usage.active() && step.start_byte >= self.import_end {
             let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
             self.usage.see(self.lang, step.node, parent, text);
+        }
+        if let Some(go) = &mut self.go {
+            go.visit(step.node, self.src, &mut self.facts.go);
         }
     }
 

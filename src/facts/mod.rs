@@ -3,6 +3,7 @@
 
 pub(crate) mod extract;
 pub(crate) mod field;
+pub(crate) mod golang;
 pub(crate) mod names;
 pub(crate) mod peers;
 pub(crate) mod tokens;
@@ -287,6 +288,9 @@ pub struct FileFacts {
     /// A digest of `tokens`: what the project phase's saved state is keyed by.
     #[serde(skip)]
     pub tokens_digest: u64,
+    /// Go: declarations and dropped call results, for `ignored-error` (not reported).
+    #[serde(skip)]
+    pub go: golang::GoFacts,
 }
 
 /// How a file refers to another.

@@ -4,6 +4,7 @@
 
 pub mod clones;
 mod contracts;
+mod go_errors;
 pub mod graph;
 pub mod jsconfig;
 pub mod state;
@@ -169,6 +170,12 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         run.warnings.append(&mut graph_run.warnings);
         run.reuse.append(&mut graph_run.reuse);
         timed(&mut run, resolving + start.elapsed());
+    }
+    if enabled(base, &crate::rules::ignored_error::META) {
+        let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
+            .ok()
+            .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
+        go_errors::run(&mut files, go_mod.as_deref());
     }
     for file in &mut files {
         judge_project_suppressions(file);

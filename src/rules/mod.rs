@@ -16,7 +16,7 @@ mod eval_exec;
 mod explicit_any;
 mod god_class;
 mod goto_statement;
-mod ignored_error;
+pub mod ignored_error;
 pub(crate) mod import_contract;
 pub(crate) mod import_cycle;
 mod large_file;
@@ -257,8 +257,9 @@ pub fn suggestion(input: &str) -> String {
 
 /// Rules that run once per project on every file's facts, after all files are read (see
 /// `project`): their settings never change a file's cached result.
-pub const PROJECT_RULES: [&str; 4] = [
+pub const PROJECT_RULES: [&str; 5] = [
     "duplicate-code",
+    "ignored-error",
     "import-contract",
     "import-cycle",
     "unresolved-import",

@@ -780,3 +780,41 @@ fn copies_in_test_code_are_not_duplicate_code() {
     assert_eq!(clones.len(), 1, "{clones:#?}");
     assert_eq!(places(clones[0]), ["app/a.py:1", "app/b.py:1"]);
 }
+
+// Issue 28: on Prometheus, 342 of 693 `ignored-error` findings dropped a value whose callee
+// (declared in another file of the package) returns no `error`, and a bare call that drops
+// one was never seen. The callee's declaration decides now: in the package, in another
+// package of the module, or in Go's standard library.
+#[test]
+fn ignored_error_follows_the_callees_signature_across_files() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("go.mod", "module example.com/m\n\ngo 1.19\n");
+    p.write(
+        "store/decl.go",
+        "package store\n\ntype S struct{}\n\nfunc load() (int, error) { return 1, nil }\n\nfunc pair() (int, string) { return 1, \"\" }\n\nfunc (s *S) Close() error { return nil }\n",
+    );
+    p.write(
+        "util/save.go",
+        "package util\n\nfunc Save() error { return nil }\n\nfunc Name() string { return \"\" }\n",
+    );
+    p.write(
+        "store/use.go",
+        "package store\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n\t\"sync\"\n\n\t\"example.com/m/util\"\n)\n\nfunc Use(s *S, mu *sync.Mutex) int {\n\tv, _ := load()\n\ta, _ := pair()\n\tload()\n\ts.Close()\n\tos.Remove(\"x\")\n\tb, _, _ := strings.Cut(\"a=b\", \"=\")\n\tfmt.Println(b)\n\tdefer s.Close()\n\t_ = load()\n\tmu.Lock()\n\tutil.Save()\n\tutil.Name()\n\treturn v + a\n}\n",
+    );
+    let (_, report) = analyze(p.path(), &["--no-cache", "--select", "ignored-error"]);
+    let found: Vec<String> = findings(&report, "ignored-error")
+        .iter()
+        .map(|f| format!("{} {}", f["start_line"], f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "13 the error result of `load(...)` is assigned to `_`",
+            "15 the error returned by `load(...)` is not checked",
+            "16 the error returned by `s.Close(...)` is not checked",
+            "17 the error returned by `os.Remove(...)` is not checked",
+            "23 the error returned by `util.Save(...)` is not checked",
+        ]
+    );
+}
