@@ -4,6 +4,7 @@
 
 pub mod clones;
 mod contracts;
+mod crate_allows;
 mod go_errors;
 pub mod graph;
 pub mod jsconfig;
@@ -177,6 +178,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
             .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
         go_errors::run(&mut files, go_mod.as_deref());
     }
+    crate_allows::apply(&mut files);
     for file in &mut files {
         judge_project_suppressions(file);
         if let Some(findings) = &mut file.record.findings {

@@ -818,3 +818,50 @@ fn ignored_error_follows_the_callees_signature_across_files() {
         ]
     );
 }
+
+// Issue 28: tokio's `lib.rs` has `#![allow(clippy::cognitive_complexity)]`, which holds for the
+// whole crate, and wtfcb reported the metric in its modules anyway (40 findings). A crate
+// root's allow now covers the crate's files (not a binary's `main.rs` beside the library).
+#[test]
+fn a_crate_roots_clippy_allow_covers_the_crate() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write(
+        "Cargo.toml",
+        "[package]\nname = \"k\"\nversion = \"0.1.0\"\n",
+    );
+    p.write(
+        "src/lib.rs",
+        "#![allow(clippy::cognitive_complexity)]\n\npub mod deep;\n",
+    );
+    let tangled = |name: &str| {
+        let mut body = format!("pub fn {name}(v: &[i32]) -> i32 {{\n    let mut n = 0;\n");
+        for i in 0..6 {
+            body.push_str(&format!(
+                "    for x in v {{\n        if *x > {i} {{\n            if *x % 2 == 0 {{ n += 1; }} else {{ n -= 1; }}\n        }}\n    }}\n"
+            ));
+        }
+        body.push_str("    n\n}\n");
+        body
+    };
+    p.write("src/deep.rs", tangled("deep"));
+    p.write(
+        "src/main.rs",
+        format!("{}\nfn main() {{}}\n", tangled("run")),
+    );
+    let shown = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--no-cache", "--select", "cognitive-complexity"];
+        all.extend_from_slice(args);
+        let (_, report) = analyze(p.path(), &all);
+        findings(&report, "cognitive-complexity")
+            .iter()
+            .filter(|f| f["suppressed"] != true)
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(shown(&[]), ["src/main.rs"]);
+    assert_eq!(
+        shown(&["--no-peer-suppressions"]),
+        ["src/deep.rs", "src/main.rs"]
+    );
+}
