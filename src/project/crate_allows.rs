@@ -12,55 +12,28 @@
 use super::Analyzed;
 use crate::lang::Language;
 
+/// A crate root with file-wide clippy allows: its `src/` directory, whether it is a library,
+/// and the rules its allows stand for.
+struct Root {
+    dir: String,
+    library: bool,
+    rules: Vec<String>,
+}
+
 /// Marks suppressed the findings that a crate root's file-wide clippy allows cover.
 pub fn apply(files: &mut [Analyzed]) {
-    let roots: Vec<(String, bool, Vec<String>)> = files
-        .iter()
-        .filter(|f| f.record.language == Language::Rust)
-        .filter_map(|f| {
-            let rel = &f.record.rel;
-            let (dir, library) = if let Some(dir) = rel.strip_suffix("lib.rs") {
-                (dir, true)
-            } else {
-                (rel.strip_suffix("main.rs")?, false)
-            };
-            if !(dir.is_empty() || dir.ends_with("src/")) {
-                return None;
-            }
-            let rules: Vec<String> = f
-                .record
-                .facts
-                .suppressions
-                .iter()
-                .filter(|s| s.peer && s.file_wide)
-                .flat_map(|s| s.rules.iter().cloned())
-                .collect();
-            (!rules.is_empty()).then(|| (dir.to_string(), library, rules))
-        })
-        .collect();
+    let roots: Vec<Root> = files.iter().filter_map(root_of).collect();
     if roots.is_empty() {
         return;
     }
-    let has_library = |dir: &str| roots.iter().any(|(d, lib, _)| d == dir && *lib);
     for file in files.iter_mut() {
         if file.record.language != Language::Rust {
             continue;
         }
-        let rel = file.record.rel.clone();
         let covering: Vec<&String> = roots
             .iter()
-            .filter(|(dir, library, _)| {
-                let Some(rest) = rel.strip_prefix(dir.as_str()) else {
-                    return false;
-                };
-                let root = if *library { "lib.rs" } else { "main.rs" };
-                if rest == root || rest.starts_with("bin/") {
-                    return false;
-                }
-                // A binary's root covers only itself beside a library.
-                *library && rest != "main.rs" || !*library && !has_library(dir)
-            })
-            .flat_map(|(_, _, rules)| rules)
+            .filter(|root| covers(root, &roots, &file.record.rel))
+            .flat_map(|root| &root.rules)
             .collect();
         if covering.is_empty() {
             continue;
@@ -70,5 +43,51 @@ pub fn apply(files: &mut [Analyzed]) {
                 finding.suppressed = true;
             }
         }
+    }
+}
+
+/// The crate root a file is, with the rules of its file-wide clippy allows (none: not one).
+fn root_of(file: &Analyzed) -> Option<Root> {
+    if file.record.language != Language::Rust {
+        return None;
+    }
+    let rel = &file.record.rel;
+    let (dir, library) = match rel.strip_suffix("lib.rs") {
+        Some(dir) => (dir, true),
+        None => (rel.strip_suffix("main.rs")?, false),
+    };
+    if !(dir.is_empty() || dir.ends_with("src/")) {
+        return None;
+    }
+    let rules: Vec<String> = file
+        .record
+        .facts
+        .suppressions
+        .iter()
+        .filter(|s| s.peer && s.file_wide)
+        .flat_map(|s| s.rules.iter().cloned())
+        .collect();
+    (!rules.is_empty()).then(|| Root {
+        dir: dir.to_string(),
+        library,
+        rules,
+    })
+}
+
+/// Whether a root's allows reach the file at `rel`: under its directory, not the root itself,
+/// not `bin/`; a binary's root only when no library shares its directory, and never the
+/// binary's `main.rs` from the library's root.
+fn covers(root: &Root, roots: &[Root], rel: &str) -> bool {
+    let Some(rest) = rel.strip_prefix(root.dir.as_str()) else {
+        return false;
+    };
+    let own = if root.library { "lib.rs" } else { "main.rs" };
+    if rest == own || rest.starts_with("bin/") {
+        return false;
+    }
+    if root.library {
+        rest != "main.rs"
+    } else {
+        !roots.iter().any(|r| r.dir == root.dir && r.library)
     }
 }
