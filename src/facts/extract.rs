@@ -688,6 +688,7 @@ impl Extractor<'_> {
             max_nesting: 0,
             returns: 0,
             approximate: false,
+            uncounted: names::uncounted_parameters(node, self.lang, self.src),
         });
         let idx = self.facts.functions.len() - 1;
         self.measured.push(Measured {

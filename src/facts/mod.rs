@@ -90,6 +90,11 @@ pub struct Function {
     /// be off.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub approximate: bool,
+    /// Of `parameters`, those `too-many-parameters` leaves out: a Python method's `self` or
+    /// `cls` and `*args`/`**kwargs`, which `parameters` counts (as lizard does) and ruff and
+    /// pylint do not.
+    #[serde(skip)]
+    pub uncounted: u32,
 }
 
 /// A class-like definition: class, struct, enum, union, interface, trait, impl block, module.

@@ -304,6 +304,35 @@ pub fn callback_name(parent: Option<Node>, grandparent: Option<Node>, src: &str)
     Some(clip(&out))
 }
 
+/// How many of a function's parameters `too-many-parameters` leaves out: in Python, what
+/// ruff's and pylint's too-many-arguments leave out (a first `self` or `cls`, `*args` and
+/// `**kwargs`); none elsewhere.
+pub fn uncounted_parameters(node: Node, lang: Language, src: &str) -> u32 {
+    let params = node.field("parameters").filter(|_| lang == Language::Python);
+    let Some(params) = params else {
+        return 0;
+    };
+    let mut cursor = params.walk();
+    let mut uncounted = 0;
+    for (i, p) in params.named_children(&mut cursor).enumerate() {
+        // `*args: int` is a typed parameter around the splat.
+        let inner = if p.kind_name() == "typed_parameter" {
+            p.named_child(0).unwrap_or(p)
+        } else {
+            p
+        };
+        let receiver = i == 0
+            && inner.kind_name() == "identifier"
+            && matches!(text(inner, src), "self" | "cls");
+        let splat = matches!(
+            inner.kind_name(),
+            "list_splat_pattern" | "dictionary_splat_pattern"
+        );
+        uncounted += u32::from(receiver || splat);
+    }
+    uncounted
+}
+
 /// Number of declared parameters of a function-like node.
 pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
     let params = match lang {

@@ -170,6 +170,8 @@ pub enum Reach {
     Line,
     /// From its line to the end of the file, or to the matching enable comment (a region).
     Region,
+    /// The whole file (`# flake8: noqa`, `# ruff: noqa: F403`).
+    File,
 }
 
 /// The marker a comment of `lang` must hold for [`parse`] to find anything: one substring
@@ -234,9 +236,25 @@ fn go(before: &str, rest: &str) -> Option<Said> {
     }
 }
 
-/// ruff and flake8: `# noqa`, `# noqa: C901, PLR0913`.
+/// ruff and flake8: `# noqa`, `# noqa: C901, PLR0913`; for the whole file, `# flake8: noqa`
+/// and `# ruff: noqa` (with or without codes).
 fn python(before: &str, rest: &str) -> Option<Said> {
-    if !before.trim_end().ends_with('#') {
+    let head = before.trim_end();
+    let file_level = ["flake8:", "ruff:"].iter().find_map(|tool| {
+        let hash = head.strip_suffix(tool)?.trim_end();
+        hash.ends_with('#').then_some(())
+    });
+    if file_level.is_some() {
+        let codes = match rest.trim_start().strip_prefix(':') {
+            Some(list) => codes_in(list.split('#').next().unwrap_or("")),
+            // Every check of the peer's, so every rule of wtfcb's that stands for one (not
+            // those the peer has no check for, such as duplicate code).
+            None if rest.trim().is_empty() => PYTHON.iter().map(|(c, _)| c.to_string()).collect(),
+            None => return None,
+        };
+        return Some((codes, Reach::File, false));
+    }
+    if !head.ends_with('#') {
         return None;
     }
     match rest.trim_start().strip_prefix(':') {
@@ -307,7 +325,7 @@ pub fn parse(
         Suppression {
             line: row,
             column: (at + 1) as u32,
-            file_wide: false,
+            file_wide: matches!(reach, Reach::File),
             rules,
             peer: true,
             until: 0,
@@ -348,6 +366,15 @@ mod tests {
         );
         assert_eq!(rules(Language::Python, "# noqa"), Some(none.clone()));
         assert_eq!(rules(Language::Python, "# noqa: E501"), None);
+        // File-level forms (asyncio's `__init__.py` says `# flake8: noqa`).
+        let file = |line: &str| parse(Language::Python, line, 3, true).map(|(s, _, _)| s);
+        let all = file("# flake8: noqa").unwrap();
+        assert!(all.file_wide && all.rules.contains(&"star-import".to_string()));
+        assert!(!all.rules.contains(&"duplicate-code".to_string()));
+        let star = file("# ruff: noqa: F403").unwrap();
+        assert!(star.file_wide);
+        assert_eq!(star.rules, ["star-import"]);
+        assert!(file("# flake8: noqa-ish").is_none());
         assert_eq!(
             rules(
                 Language::JavaScript,

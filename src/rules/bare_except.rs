@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     kinds: &[
         (Language::Python, &["except_clause"]),
     ],
-    doc: "What: an `except:` clause that names no exception type.\n\
+    doc: "What: an `except:` clause that names no exception type, unless its block re-raises (a bare `raise` among its statements: cleanup, then everything goes on up).\n\
 Why: it also catches KeyboardInterrupt, SystemExit and GeneratorExit, so Ctrl-C and clean shutdown stop working and real bugs vanish silently.\n\
 Example: `try: load() except: pass`.\n\
 Fix: catch the exceptions you expect (`except (OSError, ValueError):`), or `except Exception:` if you must catch all errors.",
@@ -35,6 +35,14 @@ impl Rule for BareExcept {
         let typed = view
             .code_children(view.node)
             .any(|c| c.kind_name() != "block");
-        (!typed).then(|| "bare `except:` also catches KeyboardInterrupt and SystemExit".to_string())
+        // `except: cleanup(); raise` lets everything through after cleaning up (ruff's E722
+        // accepts it too).
+        let reraises = view
+            .code_children(view.node)
+            .filter(|c| c.kind_name() == "block")
+            .flat_map(|block| view.code_children(block))
+            .any(|stmt| stmt.kind_name() == "raise_statement" && view.text(stmt).trim() == "raise");
+        (!typed && !reraises)
+            .then(|| "bare `except:` also catches KeyboardInterrupt and SystemExit".to_string())
     }
 }

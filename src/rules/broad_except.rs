@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     kinds: &[
         (Language::Python, &["except_clause"]),
     ],
-    doc: "What: an except clause that catches `Exception` or `BaseException` (alone, with `as`, or in a tuple) and does not re-raise.\n\
+    doc: "What: an except clause that catches `Exception` or `BaseException` (alone, with `as`, or in a tuple) and neither re-raises nor logs the error with its traceback (`logger.exception(...)`, `exc_info=`).\n\
 Why: it swallows every error, including the bugs you did not anticipate, and hides them from callers and logs.\n\
 Example: `except Exception: return None`.\n\
 Fix: catch the specific exceptions the block can raise; or re-raise (`raise`) after logging.",
@@ -54,6 +54,11 @@ impl Rule for BroadExcept {
         let reraises = view
             .code_children(body)
             .any(|s| s.kind_name() == "raise_statement");
-        (!reraises).then(|| format!("`except {broad}` catches every error and does not re-raise"))
+        // `logger.exception(...)` or `exc_info=True` records the error with its traceback
+        // (ruff's BLE001 accepts both).
+        let text = view.text(body);
+        let logs = text.contains(".exception(") || text.contains("exc_info=");
+        (!reraises && !logs)
+            .then(|| format!("`except {broad}` catches every error and does not re-raise"))
     }
 }

@@ -45,7 +45,7 @@ static META: RuleMeta = RuleMeta {
     thresholds: &[],
     graded: false,
     on_by_default: true,
-    skips_tests: false,
+    skips_tests: true,
     languages: &[],
     kinds: &[
         (Language::Python, &["function_definition", "except_clause"]),

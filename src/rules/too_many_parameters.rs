@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     languages: &[],
     kinds: &[],
     doc:
-        "What: counts declared parameters, including `self`/`this` receivers written in the list.\n\
+        "What: counts declared parameters, including `self`/`this` receivers written in the list, but a Python method's `self` or `cls` and Python's `*args` and `**kwargs` (as ruff's and pylint's too-many-arguments leave them out; the `parameters` metric counts them, as lizard does).\n\
 Why: long parameter lists are easy to call wrongly and signal a missing abstraction.\n\
 Example: `def connect(host, port, user, password, timeout, retries, tls)`.\n\
 Fix: group related parameters into a struct, class or options object.",
@@ -34,7 +34,7 @@ impl Rule for TooManyParameters {
             file,
             out,
             &params.steps(),
-            |f| f.parameters,
+            |f| f.parameters.saturating_sub(f.uncounted),
             |f, value, limit| {
                 format!(
                     "`{}` takes {value} parameters (limit {limit})",
