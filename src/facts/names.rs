@@ -308,7 +308,9 @@ pub fn callback_name(parent: Option<Node>, grandparent: Option<Node>, src: &str)
 /// ruff's and pylint's too-many-arguments leave out (a first `self` or `cls`, `*args` and
 /// `**kwargs`); none elsewhere.
 pub fn uncounted_parameters(node: Node, lang: Language, src: &str) -> u32 {
-    let params = node.field("parameters").filter(|_| lang == Language::Python);
+    let params = node
+        .field("parameters")
+        .filter(|_| lang == Language::Python);
     let Some(params) = params else {
         return 0;
     };

@@ -59,7 +59,7 @@ static META: RuleMeta = RuleMeta {
         (Language::Cpp, &["function_definition", "catch_clause"]),
         (Language::Ruby, &["method", "singleton_method", "rescue"]),
     ],
-    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside. Arrow functions and lambdas (often deliberate no-ops), constructors, Go methods (a type's no-op for an interface method) and Rust generic functions with bounds (compile-time assertions such as `fn assert_send<T: Send>() {}`) are not reported.\n\
+    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside; in Python only an `except:`, `except Exception:` or `except BaseException:` block (a narrower type, `except ImportError: pass`, names what it lets go, as ruff's S110 holds). Arrow functions and lambdas (often deliberate no-ops), constructors, Go methods (a type's no-op for an interface method) and Rust generic functions with bounds (compile-time assertions such as `fn assert_send<T: Send>() {}`) are not reported.\n\
 Why: an empty handler swallows errors silently; an empty function is either unfinished or a deliberate no-op that deserves a comment saying so.\n\
 Example: `try { save(); } catch (e) {}`.\n\
 Fix: handle or log the error, or write a comment that explains why nothing needs to happen.",
@@ -88,6 +88,11 @@ impl Rule for EmptyBlock {
                 } else {
                     "function body"
                 };
+                // `except ImportError: pass` names what it lets go: a decision in the code
+                // (ruff's S110 and bandit report only `except:` and `except Exception:`).
+                if kind == "except_clause" && narrow_except(view) {
+                    return None;
+                }
                 (what, only_pass && !commented)
             }
             (Language::Ruby, "rescue") => (
@@ -146,4 +151,27 @@ impl Rule for EmptyBlock {
             .map_or(String::new(), |n| format!(" of `{n}`"));
         Some(format!("empty {what}{name} without a comment"))
     }
+}
+
+/// Whether a Python except clause names a type narrower than `Exception`/`BaseException`.
+fn narrow_except(view: &NodeView) -> bool {
+    let Some(caught) = view
+        .code_children(view.node)
+        .find(|c| c.kind_name() != "block")
+    else {
+        return false;
+    };
+    let caught = if caught.kind_name() == "as_pattern" {
+        caught.named_child(0).unwrap_or(caught)
+    } else {
+        caught
+    };
+    let names: Vec<&str> = if matches!(caught.kind_name(), "tuple" | "parenthesized_expression") {
+        view.code_children(caught).map(|n| view.text(n)).collect()
+    } else {
+        vec![view.text(caught)]
+    };
+    !names
+        .iter()
+        .any(|n| matches!(*n, "Exception" | "BaseException"))
 }
