@@ -73,28 +73,7 @@ impl Rule for EmptyBlock {
     fn inspect(&self, view: &NodeView) -> Option<String> {
         let node = view.node;
         let (what, empty) = match (view.lang, node.kind_name()) {
-            (Language::Python, kind) => {
-                let block = view
-                    .code_children(node)
-                    .find(|c| c.kind_name() == "block")?;
-                let only_pass = view
-                    .code_children(block)
-                    .all(|s| s.kind_name() == "pass_statement");
-                // A comment before the first statement belongs to the clause, not the block.
-                // Looked for only in a block of `pass` alone (it costs a walk of the children).
-                let commented = only_pass && (has_comment(node) || has_comment(block));
-                let what = if kind == "except_clause" {
-                    "except block"
-                } else {
-                    "function body"
-                };
-                // `except ImportError: pass` names what it lets go: a decision in the code
-                // (ruff's S110 and bandit report only `except:` and `except Exception:`).
-                if kind == "except_clause" && narrow_except(view) {
-                    return None;
-                }
-                (what, only_pass && !commented)
-            }
+            (Language::Python, kind) => python_block(view, kind)?,
             (Language::Ruby, "rescue") => (
                 "rescue block",
                 node.field("body").is_none() && !has_comment(node),
@@ -174,4 +153,28 @@ fn narrow_except(view: &NodeView) -> bool {
     !names
         .iter()
         .any(|n| matches!(*n, "Exception" | "BaseException"))
+}
+
+/// What a Python function or except clause is and whether it is empty (`pass` alone, no
+/// comment); `None` for an except clause that names a narrow type (see [`narrow_except`]).
+fn python_block(view: &NodeView, kind: &str) -> Option<(&'static str, bool)> {
+    let node = view.node;
+    let block = view
+        .code_children(node)
+        .find(|c| c.kind_name() == "block")?;
+    let only_pass = view
+        .code_children(block)
+        .all(|s| s.kind_name() == "pass_statement");
+    // A comment before the first statement belongs to the clause, not the block. Looked for
+    // only in a block of `pass` alone (it costs a walk of the children).
+    let commented = only_pass && (has_comment(node) || has_comment(block));
+    if kind != "except_clause" {
+        return Some(("function body", only_pass && !commented));
+    }
+    // `except ImportError: pass` names what it lets go: a decision in the code (ruff's S110
+    // and bandit report only `except:` and `except Exception:`).
+    if narrow_except(view) {
+        return None;
+    }
+    Some(("except block", only_pass && !commented))
 }
