@@ -483,11 +483,12 @@ pub fn is_test_path(path: &str, lang: Language) -> bool {
             .rev()
             .skip(1)
             .any(|dir| matches!(dir, "benches" | "examples"));
-    let in_test_dir = path
-        .split('/')
-        .rev()
-        .skip(1)
-        .any(|dir| matches!(dir, "test" | "tests" | "__tests__" | "spec" | "testing"));
+    let in_test_dir = path.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir,
+            "test" | "tests" | "__tests__" | "spec" | "testing" | "testdata"
+        )
+    });
     in_test_dir
         || rust_aux
         || name.starts_with("test_")
@@ -661,6 +662,12 @@ mod tests {
         assert!(is_test_path("benches/parse.rs", Language::Rust));
         assert!(is_test_path("crate/examples/demo.rs", Language::Rust));
         assert!(!is_test_path("src/examples.rs", Language::Rust));
+        // Go's `testdata/` holds fixtures the go tool never builds.
+        assert!(is_test_path(
+            "go/types/testdata/check/decls0.go",
+            Language::Go
+        ));
+        assert!(!is_test_path("go/types/data.go", Language::Go));
         for p in [
             "cpp/src/arrow/array_test.cc",
             "x/parser_unittest.cpp",
