@@ -36,14 +36,16 @@ fn deliberate_no_op(view: &NodeView) -> bool {
     }
 }
 
-/// Whether a Rust function is a method of `impl Trait for Type`: the trait asks for it, and
-/// `fn write_u8(&mut self, _: u8) {}` is that type's no-op (as a Go method is).
+/// Whether a Rust function is a method of `impl Trait for Type` (the trait asks for it, and
+/// `fn write_u8(&mut self, _: u8) {}` is that type's no-op, as a Go method is) or a trait's
+/// default method (a no-op a type may replace).
 fn in_trait_impl(view: &NodeView) -> bool {
     let n = view.path.len();
     n >= 2
         && view.path[n - 1].kind_name() == "declaration_list"
-        && view.path[n - 2].kind_name() == "impl_item"
-        && view.path[n - 2].field("trait").is_some()
+        && (view.path[n - 2].kind_name() == "trait_item"
+            || (view.path[n - 2].kind_name() == "impl_item"
+                && view.path[n - 2].field("trait").is_some()))
 }
 
 pub struct EmptyBlock;
@@ -70,7 +72,7 @@ static META: RuleMeta = RuleMeta {
         (Language::Cpp, &["function_definition", "catch_clause"]),
         (Language::Ruby, &["method", "singleton_method", "rescue"]),
     ],
-    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside; in Python only an `except:`, `except Exception:` or `except BaseException:` block (a narrower type, `except ImportError: pass`, names what it lets go, as ruff's S110 holds). Arrow functions and lambdas (often deliberate no-ops), constructors, Go methods and Rust methods of a trait implementation (a type's no-op for an interface or trait method) and Rust generic functions with bounds (compile-time assertions such as `fn assert_send<T: Send>() {}`) are not reported.\n\
+    doc: "What: a function or method whose body is empty (`{}`, or only `pass` in Python), or a catch/except/rescue block that is empty, with no comment inside; in Python only an `except:`, `except Exception:` or `except BaseException:` block (a narrower type, `except ImportError: pass`, names what it lets go, as ruff's S110 holds). Arrow functions and lambdas (often deliberate no-ops), constructors, Go methods and Rust methods of a trait or its implementation (a type's no-op for an interface or trait method, a trait's default) and Rust generic functions with bounds (compile-time assertions such as `fn assert_send<T: Send>() {}`) are not reported.\n\
 Why: an empty handler swallows errors silently; an empty function is either unfinished or a deliberate no-op that deserves a comment saying so.\n\
 Example: `try { save(); } catch (e) {}`.\n\
 Fix: handle or log the error, or write a comment that explains why nothing needs to happen.",
