@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-TEST_DIRS = {"test", "tests", "testing", "__tests__", "spec"}
+TEST_DIRS = {"test", "tests", "testing", "__tests__", "spec", "testdata"}
 
 
 def rel(path, root):
@@ -29,7 +29,7 @@ def is_test(path):
     return (
         any(p in TEST_DIRS for p in parts[:-1])
         or name.startswith("test_")
-        or name.endswith("_test.py")
+        or name.endswith(("_test.py", "_test.go", "_test.rb", "_spec.rb", "Test.java", "Tests.java"))
         or ".test." in name
         or ".spec." in name
         or name == "conftest.py"
