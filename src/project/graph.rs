@@ -325,7 +325,13 @@ impl<'a> Resolver<'a> {
                 {
                     let base =
                         normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
-                    self.script(&base).map(|f| vec![f]).ok_or(Unresolved)
+                    match self.script(&base) {
+                        Some(f) => Ok(vec![f]),
+                        // `import './app.css'`, `import data from './data.json'`: a file
+                        // wtfcb does not analyze, so it cannot tell whether it exists.
+                        None if Self::is_asset(spec) => Ok(Vec::new()),
+                        None => Err(Unresolved),
+                    }
                 } else {
                     // tsconfig `paths` and `baseUrl`, workspace packages; else a package.
                     let candidates = self.js.map(|c| c.candidates(node.rel, spec));
@@ -446,8 +452,11 @@ impl<'a> Resolver<'a> {
         for (js, ts) in [
             (".js", ".ts"),
             (".js", ".tsx"),
+            (".js", ".d.ts"),
             (".mjs", ".mts"),
+            (".mjs", ".d.mts"),
             (".cjs", ".cts"),
+            (".cjs", ".d.cts"),
         ] {
             if let Some(stem) = base.strip_suffix(js) {
                 if let Some(f) = self.file(&format!("{stem}{ts}")) {
@@ -465,6 +474,20 @@ impl<'a> Resolver<'a> {
             .map(|e| format!("{base}{e}"))
             .chain(EXTENSIONS.iter().map(|e| format!("{prefix}index{e}")))
             .find_map(|c| self.file(&c))
+    }
+
+    /// Whether a JavaScript import names a file of another kind than script (styles, data,
+    /// images, markup, components of other frameworks), which bundlers load and wtfcb does not
+    /// analyze.
+    fn is_asset(spec: &str) -> bool {
+        const ASSETS: [&str; 22] = [
+            "css", "scss", "sass", "less", "styl", "json", "json5", "yaml", "yml", "toml", "svg",
+            "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "wasm", "html", "vue", "svelte",
+        ];
+        let path = spec.split(['?', '#']).next().unwrap_or(spec);
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name.rsplit_once('.')
+            .is_some_and(|(_, ext)| ASSETS.contains(&ext.to_ascii_lowercase().as_str()))
     }
 
     /// The directory a Rust file's child modules live in: beside `lib.rs`, `main.rs` and
@@ -1288,6 +1311,44 @@ mod tests {
         // Without the root's name, the package is still found from inside and nothing spins.
         let resolver = Resolver::new(&nodes, None, None);
         assert!(edges_of(&nodes, &resolver).contains(&("sub/x.py".into(), "sub/deep/m.py".into())));
+    }
+
+    // Issue 29: on Vite, 192 of 259 unresolved imports were styles and data (`import
+    // './app.css'`, `import data from './data.json'`), and `./x.js` written for a declaration
+    // file `x.d.ts` was unresolved.
+    #[test]
+    fn script_imports_of_assets_and_declaration_files() {
+        let none: &[Import] = &[];
+        let ts = |rel: &'static str, imports: &'static [Import]| Node {
+            rel,
+            language: Language::TypeScript,
+            imports,
+        };
+        let nodes = [
+            ts(
+                "src/main.ts",
+                leaked(vec![
+                    import("./app.css", 1),
+                    import("./data.json", 2),
+                    import("./logo.svg?url", 3),
+                    import("./types.js", 4),
+                    import("./gone.js", 5),
+                ]),
+            ),
+            ts("src/types.d.ts", none),
+        ];
+        let resolver = Resolver::new(&nodes, None, None);
+        let graph = build(&nodes, &resolver);
+        assert_eq!(
+            edges_of(&nodes, &resolver),
+            [("src/main.ts".into(), "src/types.d.ts".into())]
+        );
+        let unresolved: Vec<&str> = graph
+            .unresolved
+            .iter()
+            .map(|(_, s, _)| s.as_str())
+            .collect();
+        assert_eq!(unresolved, ["./gone.js"]);
     }
 
     #[test]
