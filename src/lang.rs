@@ -302,7 +302,8 @@ impl Language {
                 "while_expression" | "loop_expression" | "for_expression" => Role::Loop,
                 "match_expression" => Role::Switch,
                 "match_arm" => Role::Case,
-                "binary_expression" => Role::Logical,
+                // `if let Some(x) = a && b`: the grammar's own node for a chain of `&&`.
+                "binary_expression" | "let_chain" => Role::Logical,
                 "call_expression" => Role::Call,
                 "return_expression" => Role::Return,
                 "break_expression" | "continue_expression" => Role::Jump,

@@ -601,3 +601,47 @@ fn a_go_method_calling_itself_through_its_receiver_is_recursion() {
         .collect();
     assert_eq!(got, [("T.Walk", 1), ("Walk", 1)]);
 }
+
+// Issue 29: a Rust let chain's `&&` (`if let Some(x) = a && b && c`) counted nothing: the
+// grammar reads it as a `let_chain`, not a binary expression. Each `&&` is a decision, and
+// the run of them one cognitive increment, as a run of `&&` anywhere.
+#[test]
+fn rust_let_chain_operators_count() {
+    let src = "fn f(a: Option<i32>, b: bool, c: bool) -> i32 {
+    if let Some(x) = a && b && c {
+        return x;
+    }
+    0
+}
+";
+    assert_eq!(one(Language::Rust, src), (4, 2, 1, 1));
+}
+
+// Issue 29: structure inside an `else if` condition was nested one level, as if the condition
+// were inside the `else`. The conditions of an if-else-if chain stand at the `if`'s level.
+#[test]
+fn else_if_conditions_are_not_nested() {
+    let js = "function f(a, b, c) {
+  if (a) {
+    return 1;
+  } else if (b ? c : a) {
+    return 2;
+  }
+  return 3;
+}
+";
+    // if +1, else if +1, the ternary in its condition +1 (nesting 0).
+    assert_eq!(one(Language::JavaScript, js).1, 3);
+    let rust = "fn f(a: bool, b: bool, c: bool) -> u8 {
+    if a {
+        1
+    } else if match b { true => c, false => a } {
+        2
+    } else {
+        3
+    }
+}
+";
+    // if +1, else if +1, the match in its condition +1 (nesting 0), else +1.
+    assert_eq!(one(Language::Rust, rust).1, 4);
+}

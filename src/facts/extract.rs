@@ -78,6 +78,8 @@ struct Undo {
     nesting: bool,
     depth: bool,
     lambda: bool,
+    /// The nesting was lowered instead (an else-if's condition, see `adjust_levels`).
+    lowered: bool,
 }
 
 struct Extractor<'a> {
@@ -95,6 +97,8 @@ struct Extractor<'a> {
     pending: Vec<Pending>,
     /// Preprocessor conditions (`#if A && B`) we are inside: not run-time decisions.
     preproc: Vec<usize>,
+    /// The else-ifs we are inside, whose conditions stand at their chain's level.
+    else_ifs: Vec<usize>,
     /// Go methods and their receiver type, matched to structs once the file is read.
     go_methods: Vec<String>,
     /// Per node kind id, how clone detection reads its tokens.
@@ -130,6 +134,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         undo: Vec::new(),
         pending: Vec::new(),
         preproc: Vec::new(),
+        else_ifs: Vec::new(),
         go_methods: Vec::new(),
         token_classes: tokens::classes(lang),
         import_end: 0,
@@ -217,12 +222,7 @@ impl Extractor<'_> {
         has_errors: bool,
     ) -> bool {
         let (node, children) = (step.node, step.child_count);
-        if let (Some(p), Some(parent)) = (self.pending.last(), path.last()) {
-            if p.node_id == parent.id() && !field().is_some_and(|f| HEAD_FIELDS.contains(&f)) {
-                let (nesting, depth) = (p.nesting, p.depth);
-                self.raise(node, nesting, depth, false);
-            }
-        }
+        self.adjust_levels(node, field, path);
         if matches!(self.lang, Language::C | Language::Cpp)
             && path
                 .last()
@@ -378,6 +378,9 @@ impl Extractor<'_> {
         if self.preproc.last() == Some(&node.id()) {
             self.preproc.pop();
         }
+        if self.else_ifs.last() == Some(&node.id()) {
+            self.else_ifs.pop();
+        }
         // A function node may also be the child of a structure that raised its parent's levels:
         // close the function first, then give the levels back to the parent.
         if self.scopes.last().is_some_and(|s| s.node_id == node.id()) {
@@ -393,6 +396,7 @@ impl Extractor<'_> {
         while self.undo.last().is_some_and(|u| u.node_id == node.id()) {
             if let (Some(u), Some(m)) = (self.undo.pop(), self.measured.last_mut()) {
                 m.nesting -= u32::from(u.nesting);
+                m.nesting += u32::from(u.lowered);
                 m.depth -= u32::from(u.depth);
                 m.lambdas -= u32::from(u.lambda);
             }
@@ -414,7 +418,40 @@ impl Extractor<'_> {
             nesting,
             depth,
             lambda,
+            lowered: false,
         });
+    }
+
+    /// Before a node is handled: a child of a structure (not its head) stands one level
+    /// deeper; the condition of an else-if stands at its chain's `if` level, one less than the
+    /// `else` it hangs in.
+    fn adjust_levels(
+        &mut self,
+        node: Node,
+        field: &dyn Fn() -> Option<&'static str>,
+        path: &[Node],
+    ) {
+        let Some(parent) = path.last() else {
+            return;
+        };
+        if let Some(p) = self.pending.last() {
+            if p.node_id == parent.id() && !field().is_some_and(|f| HEAD_FIELDS.contains(&f)) {
+                let (nesting, depth) = (p.nesting, p.depth);
+                self.raise(node, nesting, depth, false);
+            }
+        }
+        if self.else_ifs.last() == Some(&parent.id()) && field() == Some("condition") {
+            if let Some(m) = self.measured.last_mut().filter(|m| m.nesting > 0) {
+                m.nesting -= 1;
+                self.undo.push(Undo {
+                    node_id: node.id(),
+                    nesting: false,
+                    depth: false,
+                    lambda: false,
+                    lowered: true,
+                });
+            }
+        }
     }
 
     fn role_of(&self, node: Node) -> Role {
@@ -443,6 +480,7 @@ impl Extractor<'_> {
                 cyclomatic = 1;
                 if self.is_else_if(node, parent) {
                     cognitive = 1;
+                    self.else_ifs.push(node.id());
                 } else {
                     cognitive = 1 + nesting;
                     (raise_nesting, raise_depth) = (true, true);
@@ -488,7 +526,7 @@ impl Extractor<'_> {
             }
             Role::Logical => {
                 if let Some(op) = names::logical_operator(node) {
-                    cyclomatic = 1;
+                    cyclomatic = names::logical_decisions(node);
                     // One increment per run of like operators: `a && b && c` is one.
                     let same_as_parent = parent.is_some_and(|p| {
                         self.role_of(p) == Role::Logical && names::logical_operator(p) == Some(op)

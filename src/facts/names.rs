@@ -552,9 +552,24 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
 /// The operator of a short-circuit boolean expression (`&&`, `||`, `and`, `or`), or `None`
 /// for any other binary expression.
 pub fn logical_operator(node: Node) -> Option<&'static str> {
+    if node.kind_name() == "let_chain" {
+        return Some("&&");
+    }
     let op = node.field("operator")?.kind_name();
     // `??` short-circuits like `||`; `&&=`, `||=` and `??=` are assignments, not conditions.
     matches!(op, "&&" | "||" | "and" | "or" | "??").then_some(op)
+}
+
+/// The decisions of a short-circuit expression: one, or one per `&&` of a Rust let chain (the
+/// grammar holds all of them as children of one node).
+pub fn logical_decisions(node: Node) -> u32 {
+    if node.kind_name() != "let_chain" {
+        return 1;
+    }
+    (0..node.child_count())
+        .filter_map(|i| node.child(i))
+        .filter(|c| c.kind_name() == "&&")
+        .count() as u32
 }
 
 /// A default or wildcard arm, which is no decision of its own.
