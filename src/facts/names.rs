@@ -71,6 +71,23 @@ pub fn c_function_declarator(node: Node) -> Option<Node> {
         {
             return Some(n);
         }
+        // `int& get()`: a reference declarator holds what it refers to without a field name.
+        current = n.field("declarator").or_else(|| {
+            (n.kind_name() == "reference_declarator")
+                .then(|| n.named_child(0))
+                .flatten()
+        });
+    }
+    None
+}
+
+/// A C++ conversion operator's declarator (`operator bool() const`), if the function is one.
+fn cpp_operator_cast(node: Node) -> Option<Node> {
+    let mut current = node.field("declarator");
+    while let Some(n) = current {
+        if n.kind_name() == "operator_cast" {
+            return Some(n);
+        }
         current = n.field("declarator");
     }
     None
@@ -86,6 +103,13 @@ pub fn has_body(node: Node, lang: Language) -> bool {
 
 /// The declared name of a function-like node, as written (may be qualified: `A::f`).
 pub fn function_name(node: Node, lang: Language, src: &str) -> Option<String> {
+    // `operator bool() const`: named by what it converts to.
+    if lang == Language::Cpp {
+        if let Some(cast) = cpp_operator_cast(node) {
+            let to = cast.field("type").map_or("", |t| text(t, src));
+            return Some(format!("operator {}", squash(to)));
+        }
+    }
     // Computed keys (`[Symbol.iterator]() {}`) may span lines.
     Some(squash(text(function_name_node(node, lang)?, src)))
 }
