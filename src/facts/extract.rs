@@ -837,6 +837,11 @@ impl Extractor<'_> {
             }
         }
         self.usage.settle(self.lang, &mut self.facts.imports);
+        if self.lang == Language::Go && super::golang::build_ignored(self.src) {
+            for import in &mut self.facts.imports {
+                import.kind = super::ImportKind::Unused;
+            }
+        }
         self.facts
     }
 }

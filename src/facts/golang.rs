@@ -204,3 +204,19 @@ pub fn std_returns_error(path: &str, name: &str) -> bool {
     });
     table.contains(format!("{path}.{name}").as_str())
 }
+
+/// Whether a Go file is left out of its package's build by a constraint before its package
+/// clause (`//go:build ignore`, `// +build ignore`): a generator run by `go run`, whose
+/// imports load nothing for the package.
+pub fn build_ignored(src: &str) -> bool {
+    src.lines()
+        .take_while(|l| !l.trim_start().starts_with("package "))
+        .take(200)
+        .map(str::trim)
+        .any(|l| {
+            let constraint = l
+                .strip_prefix("//go:build ")
+                .or_else(|| l.strip_prefix("// +build "));
+            constraint.is_some_and(|c| c.split_whitespace().any(|t| t == "ignore"))
+        })
+}

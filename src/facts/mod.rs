@@ -312,8 +312,8 @@ pub enum ImportKind {
     TypeOnly,
     /// Passed on: `export ... from "./x"`.
     ReExport,
-    /// Named by no code of the file (a Java import that only Javadoc's `{@link}` names):
-    /// loads nothing.
+    /// Named by no code of the file (a Java import that only Javadoc's `{@link}` names), or
+    /// of a file no build includes (a Go `//go:build ignore` generator): loads nothing.
     Unused,
 }
 

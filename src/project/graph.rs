@@ -559,6 +559,14 @@ impl<'a> Resolver<'a> {
         let Some(module) = &self.go_module else {
             return Ok(Vec::new());
         };
+        // Go's own tree (`module std`, with `cmd` beside it) names its packages by their
+        // directories, and takes `golang.org/x/...` from its `vendor/`.
+        if module == "std" {
+            return Ok(self
+                .go_package(spec)
+                .or_else(|| self.go_package(&format!("vendor/{spec}")))
+                .unwrap_or_default());
+        }
         let rest = if spec == module {
             ""
         } else if let Some(rest) = spec.strip_prefix(&format!("{module}/")) {
@@ -585,6 +593,20 @@ impl<'a> Resolver<'a> {
         } else {
             Ok(files)
         }
+    }
+
+    /// The non-test Go files of the package in directory `rest`, if it has any.
+    fn go_package(&self, rest: &str) -> Option<Vec<usize>> {
+        let files: Vec<usize> = self
+            .dir(&format!("{rest}/"))
+            .iter()
+            .copied()
+            .filter(|&f| {
+                let p = self.paths[f];
+                p.ends_with(".go") && !p.ends_with("_test.go")
+            })
+            .collect();
+        (!files.is_empty()).then_some(files)
     }
 
     fn java(&self, spec: &str) -> Vec<usize> {

@@ -865,3 +865,41 @@ fn a_crate_roots_clippy_allow_covers_the_crate() {
         ["src/deep.rs", "src/main.rs"]
     );
 }
+
+// Issue 29: Go's own tree (`module std`) resolved none of its imports, since its packages
+// carry no module prefix; and a `//go:build ignore` generator in a package directory (Go's
+// `internal/goarch/gengoarch.go`) closed cycles the build never sees.
+#[test]
+fn go_std_layout_resolves_and_ignored_generators_close_no_cycle() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("go.mod", "module std\n\ngo 1.19\n");
+    p.write(
+        "errors/errors.go",
+        "package errors\n\nimport \"internal/arch\"\n\nvar A = arch.Name\n",
+    );
+    p.write(
+        "internal/arch/arch.go",
+        "package arch\n\nimport \"golang.org/x/text\"\n\nvar Name = text.S\n",
+    );
+    p.write(
+        "internal/arch/gen.go",
+        "// Generator for arch.go.\n\n//go:build ignore\n\npackage main\n\nimport \"errors\"\n\nvar _ = errors.A\n",
+    );
+    p.write(
+        "vendor/golang.org/x/text/text.go",
+        "package text\n\nvar S = \"s\"\n",
+    );
+    let (_, report) = analyze(p.path(), &["--no-cache", "--select", "import-cycle"]);
+    let imports = &report["summary"]["imports"];
+    // errors → the two files of internal/arch, gen.go → errors (which loads nothing); the
+    // vendored package is left out of the walk by default, so external.
+    assert_eq!(imports["edges"], 3, "{imports}");
+    assert_eq!(imports["external"], 1, "{imports}");
+    assert_eq!(imports["unresolved"], 0, "{imports}");
+    assert!(
+        findings(&report, "import-cycle").is_empty(),
+        "{:#?}",
+        findings(&report, "import-cycle")
+    );
+}
