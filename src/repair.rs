@@ -17,6 +17,8 @@
 //!   letter becomes `_`. The same text in `.tsx` parses and is left alone.
 //! - Ruby's unary-not method `def !@` (and `def self.!@`): `!@` becomes `x!`, a method name the
 //!   grammar knows; the function is still named `!@`.
+//! - Java type annotations on a variable arity parameter (`Object @Nullable ... args`, as in
+//!   Spring Boot): the annotations become spaces.
 //! - C and C++ macros, which the grammars see unexpanded (wtfcb has no preprocessor). A macro
 //!   is a name in capitals with an underscore (`ARROW_EXPORT`, not `FILE`), outside comments,
 //!   strings and directives:
@@ -84,6 +86,7 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
         }
         Language::JavaScript => jsx_reserved_attributes(&mut bytes),
         Language::Ruby => ruby_unary_not(&mut bytes),
+        Language::Java => java_vararg_annotations(&mut bytes),
         Language::C | Language::Cpp => c_macros(&mut bytes),
         _ => false,
     };
@@ -285,6 +288,63 @@ fn ruby_unary_not(bytes: &mut [u8]) -> bool {
     changed
 }
 
+/// Java's type annotations on a variable arity parameter (`Object @Nullable ... args`, JLS
+/// 8.4.1), which tree-sitter-java 0.23 rejects: the annotations become spaces.
+fn java_vararg_annotations(bytes: &mut [u8]) -> bool {
+    let mut changed = false;
+    let mut at = 0;
+    while let Some(dots) = find(bytes, at, b"...") {
+        at = dots + 3;
+        // Annotations right before the dots, nearest first: `@A`, `@a.B`, `@A(x = 1)`.
+        let mut end = dots;
+        while let Some(start) = annotation_before(bytes, end) {
+            blank(bytes, start, end);
+            changed = true;
+            end = start;
+        }
+    }
+    changed
+}
+
+/// Where an annotation (`@A`, `@a.B`, `@A(x = 1)`) that ends, white space aside, at `end`
+/// starts: its `@`.
+fn annotation_before(bytes: &[u8], end: usize) -> Option<usize> {
+    let mut i = end;
+    while i > 0 && bytes[i - 1].is_ascii_whitespace() {
+        i -= 1;
+    }
+    if i > 0 && bytes[i - 1] == b')' {
+        i = open_paren_before(bytes, i)?;
+    }
+    let name_end = i;
+    while i > 0 && (is_word(bytes[i - 1]) || bytes[i - 1] == b'.') {
+        i -= 1;
+    }
+    (i < name_end && i > 0 && bytes[i - 1] == b'@').then(|| i - 1)
+}
+
+/// The `(` matching the `)` just before `end`, looked for within 256 bytes (an annotation's
+/// arguments are short, so many `...` cannot make the pass quadratic).
+fn open_paren_before(bytes: &[u8], end: usize) -> Option<usize> {
+    let floor = end.saturating_sub(256);
+    let mut depth = 0usize;
+    let mut i = end;
+    while i > floor {
+        i -= 1;
+        match bytes[i] {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let rest = bytes.get(from..)?;
     memchr::memmem::find(rest, needle).map(|i| from + i)
@@ -296,6 +356,19 @@ mod tests {
 
     fn errors(lang: Language, text: &str) -> bool {
         crate::parse::parse_raw(lang, text).root_node().has_error()
+    }
+
+    // Issue 29: 8 of Spring Boot's main-code files were `high` syntax errors for
+    // `Object @Nullable ... args`, which PMD parses.
+    #[test]
+    fn java_vararg_annotations_are_blanked() {
+        let java = "class A {\n  void f(String fmt, Object @Nullable ... args) {}\n  void g(int @A @b.C(x = 1)... xs) {}\n  void h(int... ys) {}\n}\n";
+        assert!(errors(Language::Java, java));
+        let fixed = rewrite(Language::Java, java).unwrap();
+        assert_eq!(fixed.len(), java.len());
+        assert!(!errors(Language::Java, &fixed), "{fixed}");
+        assert!(fixed.contains("Object           ... args"), "{fixed}");
+        assert!(rewrite(Language::Java, "class B { void h(int... ys) {} }\n").is_none());
     }
 
     #[test]
