@@ -71,7 +71,7 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
     if !tree.root_node().has_error() {
         return Ok(tree);
     }
-    let Some(fixed) = crate::repair::rewrite(lang, text) else {
+    let Some(fixed) = crate::repair::rewrite_with_tree(lang, text, &tree) else {
         return Ok(tree);
     };
     match parse_by(lang, &fixed, deadline, budget) {

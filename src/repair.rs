@@ -19,6 +19,8 @@
 //!   grammar knows; the function is still named `!@`.
 //! - Java type annotations on a variable arity parameter (`Object @Nullable ... args`, as in
 //!   Spring Boot): the annotations become spaces.
+//! - A bare `&` in JSX text (`<a>Runtime & Build</a>`), found where the first parse's error
+//!   nodes are (see [`rewrite_with_tree`]): it becomes a space.
 //! - C and C++ macros, which the grammars see unexpanded (wtfcb has no preprocessor). A macro
 //!   is a name in capitals with an underscore (`ARROW_EXPORT`, not `FILE`), outside comments,
 //!   strings and directives:
@@ -92,6 +94,41 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
     };
     // Only ASCII bytes are replaced, by ASCII bytes, so the copy is as valid UTF-8 as the text.
     changed.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// [`rewrite`], and what the first parse's errors point at: a bare `&` in JSX text (`<a>Runtime
+/// & Build</a>`, valid for TypeScript and Babel, which the grammars take for the start of an
+/// entity) becomes a space. `None` when there is nothing to rewrite.
+pub fn rewrite_with_tree(lang: Language, text: &str, tree: &tree_sitter::Tree) -> Option<String> {
+    let fixed = rewrite(lang, text);
+    if !matches!(lang, Language::Tsx | Language::JavaScript) {
+        return fixed;
+    }
+    let mut bytes = fixed.as_deref().unwrap_or(text).as_bytes().to_vec();
+    if !jsx_ampersands(tree, &mut bytes) {
+        return fixed;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Blanks the `&` an error node inside a JSX element starts with.
+fn jsx_ampersands(tree: &tree_sitter::Tree, bytes: &mut [u8]) -> bool {
+    let mut changed = false;
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error()
+            && bytes.get(node.start_byte()) == Some(&b'&')
+            && node
+                .parent()
+                .is_some_and(|p| matches!(p.kind(), "jsx_element" | "jsx_fragment"))
+        {
+            bytes[node.start_byte()] = b' ';
+            changed = true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor).filter(|c| c.has_error()));
+    }
+    changed
 }
 
 fn is_word(b: u8) -> bool {
@@ -356,6 +393,22 @@ mod tests {
 
     fn errors(lang: Language, text: &str) -> bool {
         crate::parse::parse_raw(lang, text).root_node().has_error()
+    }
+
+    // Issue 29: `Runtime & Build Information` in Prometheus's `Navbar.tsx` was a `high` syntax
+    // error (typescript-eslint parses all 252 files of that UI).
+    #[test]
+    fn a_bare_ampersand_in_jsx_text_parses() {
+        let tsx = "const m = a & b;\nexport const Nav = () => (\n  <nav>\n    <a>Runtime & Build</a>\n    <b>Tom &amp; Jerry {x & y}</b>\n  </nav>\n);\n";
+        for lang in [Language::Tsx, Language::JavaScript] {
+            let tree = crate::parse::parse_raw(lang, tsx);
+            assert!(tree.root_node().has_error());
+            let fixed = rewrite_with_tree(lang, tsx, &tree).unwrap();
+            assert!(!errors(lang, &fixed), "{fixed}");
+            // Only the bare one: the operators, the entity and the expression stay.
+            assert_eq!(fixed.matches('&').count(), tsx.matches('&').count() - 1);
+            assert!(fixed.contains("Runtime   Build"), "{fixed}");
+        }
     }
 
     // Issue 29: 8 of Spring Boot's main-code files were `high` syntax errors for
