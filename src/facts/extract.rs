@@ -304,7 +304,7 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
-        self.language_facts(&step, path.last().copied());
+        self.language_facts(&step, path);
         self.token(&step, kind, children);
         true
     }
@@ -322,13 +322,17 @@ impl Extractor<'_> {
 
     /// What one language's rules need beyond the common facts: uses of imported names after
     /// the imports (see `usage`), Go's declarations and dropped results (see `golang`).
-    fn language_facts(&mut self, step: &super::walk::Step, parent: Option<Node>) {
+    fn language_facts(&mut self, step: &super::walk::Step, path: &[Node]) {
+        let parent = path.last().copied();
         if step.child_count == 0 && self.usage.active() && step.start_byte >= self.import_end {
             let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
             self.usage.see(self.lang, step.node, parent, text);
         }
         if let Some(go) = &mut self.go {
             go.visit(step.node, self.src, &mut self.facts.go);
+        }
+        if self.lang == Language::Rust {
+            names::rust_inline_path(step.node, path, self.src, &mut self.facts.imports);
         }
     }
 

@@ -596,6 +596,51 @@ pub fn logical_decisions(node: Node) -> u32 {
         .count() as u32
 }
 
+/// A path into the crate written in code (`crate::report::write(..)`, `super::Item`), outside
+/// `use` declarations: an import of that module as much as a `use` is. Recorded once per
+/// file and path (the outermost path of a nested one), with the line of its first use.
+pub fn rust_inline_path(node: Node, path: &[Node], src: &str, out: &mut Vec<Import>) {
+    if !matches!(
+        node.kind_name(),
+        "scoped_identifier" | "scoped_type_identifier"
+    ) {
+        return;
+    }
+    let nested = path.last().is_some_and(|p| {
+        matches!(
+            p.kind_name(),
+            "scoped_identifier" | "scoped_type_identifier" | "scoped_use_list" | "use_as_clause"
+        )
+    });
+    let written = text(node, src);
+    if nested
+        || !(written.starts_with("crate::") || written.starts_with("super::"))
+        || path.iter().any(|p| p.kind_name() == "use_declaration")
+        || path.iter().any(|p| is_test_module(*p, src))
+    {
+        return;
+    }
+    let specifier = squash(written);
+    if out.iter().any(|i| i.specifier == specifier) {
+        return;
+    }
+    out.push(Import {
+        specifier,
+        kind: ImportKind::Static,
+        line: node.start_position().row as u32 + 1,
+        names: Vec::new(),
+    });
+}
+
+/// A `#[cfg(test)] mod tests { ... }`: built for tests only, so its paths are no dependency of
+/// the library.
+fn is_test_module(node: Node, src: &str) -> bool {
+    node.kind_name() == "mod_item"
+        && node.prev_named_sibling().is_some_and(|a| {
+            a.kind_name() == "attribute_item" && text(a, src).contains("cfg(test)")
+        })
+}
+
 /// A default or wildcard arm, which is no decision of its own.
 pub fn is_default_case(node: Node, lang: Language, src: &str) -> bool {
     match lang {

@@ -508,6 +508,27 @@ mod import_tests {
             .collect()
     }
 
+    // Issue 29: inline paths (`crate::x::y(...)`, 274 in wtfcb's own source against 214 `use`
+    // lines) were no import edges, so wtfcb saw a cycle of 4 of its files where 28 import each
+    // other. Test modules' paths stay out: the library's build has no such dependency.
+    #[test]
+    fn rust_inline_paths_are_imports() {
+        let rust = imports(
+            Language::Rust,
+            "use crate::a;\nfn f() {\n    crate::b::run(1);\n    let x: super::c::Item = super::c::Item::new();\n    crate::b::run(2);\n    std::mem::take(&mut 1);\n}\n#[cfg(test)]\nmod tests {\n    fn t() { crate::z::y(); }\n}\n",
+        );
+        let specs: Vec<_> = rust.iter().map(|(s, _, l)| (s.as_str(), *l)).collect();
+        assert_eq!(
+            specs,
+            [
+                ("crate::a", 1),
+                ("crate::b::run", 3),
+                ("super::c::Item", 4),
+                ("super::c::Item::new", 4)
+            ]
+        );
+    }
+
     #[test]
     fn import_kinds_and_lines() {
         let ts = imports(
