@@ -33,6 +33,10 @@ pub struct Package {
     pub dir: String,
     /// `exports["."]` (or `exports` as a string), else `module`, else `main`.
     pub entry: Option<String>,
+    /// The other keys of `exports` (`"./client"`, `"./utils/*"`) and their targets.
+    pub subpaths: Vec<(String, String)>,
+    /// `imports`: the package's private specifiers (`"#types/*"`) and their targets.
+    pub imports: Vec<(String, String)>,
 }
 
 /// Every tsconfig scope and workspace package found, and the text they were read from (what
@@ -232,19 +236,39 @@ fn base_config(root: &Path, here: &str, parent: &str) -> Result<Option<String>, 
     }
 }
 
+/// An `exports` or `imports` target: a path, or for conditional ones the first of the usual
+/// conditions given as a path (nested conditions followed, a few levels deep).
+fn target(value: &Value, depth: usize) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(c) if depth < 4 => ["import", "default", "require", "node", "types"]
+            .iter()
+            .find_map(|k| target(c.get(*k)?, depth + 1)),
+        _ => None,
+    }
+}
+
+/// The `(pattern, target)` pairs of an `exports` or `imports` map whose keys start with
+/// `prefix` (at most 256 of them).
+fn mapping(value: &Value, prefix: &str) -> Vec<(String, String)> {
+    let Value::Object(map) = value else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter(|(k, _)| k.starts_with(prefix) && k.as_str() != ".")
+        .filter_map(|(k, v)| Some((k.clone(), target(v, 0)?)))
+        .take(256)
+        .collect()
+}
+
 fn package(dir: &str, text: &str) -> Option<Package> {
     let json = parse_jsonc(text).ok()?;
     let name = json["name"].as_str()?.to_string();
+    let subpaths = mapping(&json["exports"], "./");
+    let imports = mapping(&json["imports"], "#");
     let entry = match &json["exports"] {
         Value::String(s) => Some(s.clone()),
-        Value::Object(map) => map.get(".").and_then(|v| match v {
-            Value::String(s) => Some(s.clone()),
-            // Conditional exports: the first of the usual conditions given as a path.
-            Value::Object(c) => ["import", "default", "require", "node"]
-                .iter()
-                .find_map(|k| c.get(*k)?.as_str().map(str::to_string)),
-            _ => None,
-        }),
+        Value::Object(map) => map.get(".").and_then(|v| target(v, 0)),
         _ => None,
     }
     .or_else(|| json["module"].as_str().map(str::to_string))
@@ -253,6 +277,8 @@ fn package(dir: &str, text: &str) -> Option<Package> {
         name,
         dir: dir.to_string(),
         entry,
+        subpaths,
+        imports,
     })
 }
 
@@ -364,6 +390,15 @@ impl JsConfig {
             }
         }
         for p in &self.packages {
+            // `#types/x` from inside the package: its `imports` map.
+            if spec.starts_with('#') && importer.starts_with(&p.dir) {
+                out.extend(matched(&p.imports, spec).and_then(|t| normalize_in(&p.dir, &t)));
+                continue;
+            }
+            if let Some(sub) = spec.strip_prefix(&format!("{}/", p.name)) {
+                let key = format!("./{sub}");
+                out.extend(matched(&p.subpaths, &key).and_then(|t| normalize_in(&p.dir, &t)));
+            }
             if spec == p.name {
                 if let Some(entry) = &p.entry {
                     out.extend(crate::project::graph::normalize(&format!(
@@ -382,6 +417,33 @@ impl JsConfig {
         }
         out
     }
+}
+
+/// The target of the pattern that matches `spec` best (an exact key, else the `*` pattern with
+/// the longest prefix), with the `*` filled in.
+fn matched(patterns: &[(String, String)], spec: &str) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    for (pattern, target) in patterns {
+        let hit = match pattern.split_once('*') {
+            None if pattern == spec => Some((usize::MAX, target.clone())),
+            None => None,
+            Some((pre, post)) => spec
+                .strip_prefix(pre)
+                .and_then(|rest| rest.strip_suffix(post))
+                .map(|mid| (pre.len(), target.replacen('*', mid, 1))),
+        };
+        if let Some((rank, t)) = hit {
+            if best.as_ref().is_none_or(|(r, _)| rank > *r) {
+                best = Some((rank, t));
+            }
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
+/// A package-relative target (`./src/x.ts`) as a project-relative path.
+fn normalize_in(dir: &str, target: &str) -> Option<String> {
+    crate::project::graph::normalize(&format!("{dir}{}", target.trim_start_matches("./")))
 }
 
 #[cfg(test)]
@@ -438,6 +500,35 @@ mod tests {
             .candidates("web/main.ts", "react")
             .contains(&"src/react".to_string()));
         assert!(c.inputs.contains("tsconfig.base.json"));
+    }
+
+    // Issue 29: a workspace package's subpath import ignored its `exports` map and its
+    // private `imports` (`#types/*`) were not read (83 of dependency-cruiser's edges on Vite).
+    #[test]
+    fn package_exports_subpaths_and_private_imports() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("packages/ui/package.json");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(
+            &p,
+            "{\"name\": \"@acme/ui\", \"exports\": {\".\": \"./src/index.ts\", \"./client\": {\"types\": \"./dist/client.d.ts\", \"import\": \"./src/client/index.ts\"}, \"./utils/*\": \"./src/utils/*.ts\"}, \"imports\": {\"#types/*\": \"./src/types/*.d.ts\"}}",
+        )
+        .unwrap();
+        let c = load(dir.path(), ["web/", "packages/ui/src/"]);
+        assert!(c
+            .candidates("web/main.ts", "@acme/ui/client")
+            .first()
+            .is_some_and(|f| f == "packages/ui/src/client/index.ts"));
+        assert!(c
+            .candidates("web/main.ts", "@acme/ui/utils/dates")
+            .first()
+            .is_some_and(|f| f == "packages/ui/src/utils/dates.ts"));
+        assert_eq!(
+            c.candidates("packages/ui/src/a.ts", "#types/node"),
+            ["packages/ui/src/types/node.d.ts"]
+        );
+        // Another package's private specifier means nothing here.
+        assert!(c.candidates("web/main.ts", "#types/node").is_empty());
     }
 
     #[test]
