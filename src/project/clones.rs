@@ -1443,12 +1443,8 @@ mod tests {
         }
     }
 
-    // Issue 28: a hash's places were compared from the first only, so when the first place
-    // was no reportable copy (here: the same tokens on one line) the copy between the two
-    // later places was lost.
-    #[test]
-    fn a_copy_between_later_places_of_a_hash_is_found() {
-        let js = "function total(items, rate) {
+    /// A JavaScript function long enough to be a clone.
+    const JS_TOTAL: &str = "function total(items, rate) {
   let s = 0;
   for (const item of items) {
     s = s + item.price * rate;
@@ -1460,6 +1456,13 @@ mod tests {
   return [s, s / count, count];
 }
 ";
+
+    // Issue 28: a hash's places were compared from the first only, so when the first place
+    // was no reportable copy (here: the same tokens on one line) the copy between the two
+    // later places was lost.
+    #[test]
+    fn a_copy_between_later_places_of_a_hash_is_found() {
+        let js = JS_TOTAL;
         let one_line = js.replace('\n', " ");
         let toks: Vec<Tokens> = [one_line.as_str(), js, js]
             .iter()
@@ -1582,18 +1585,7 @@ mod tests {
 
     #[test]
     fn javascript_and_typescript_copies_match_and_python_never_does() {
-        let js = "function total(items, rate) {
-  let s = 0;
-  for (const item of items) {
-    s = s + item.price * rate;
-  }
-  if (s > 100) {
-    s = s - 10;
-  }
-  const count = items.length;
-  return [s, s / count, count];
-}
-";
+        let js = JS_TOTAL;
         let ts = js.replace("(items, rate)", "(items: Item[], rate: number)");
         let files = [
             (Language::JavaScript, js.to_string()),

@@ -574,6 +574,11 @@ impl<'a> Resolver<'a> {
         } else {
             return Ok(Vec::new());
         };
+        self.go_package(rest).ok_or(Unresolved)
+    }
+
+    /// The non-test Go files of the package in directory `rest`, if it has any.
+    fn go_package(&self, rest: &str) -> Option<Vec<usize>> {
         let dir = if rest.is_empty() {
             String::new()
         } else {
@@ -581,24 +586,6 @@ impl<'a> Resolver<'a> {
         };
         let files: Vec<usize> = self
             .dir(&dir)
-            .iter()
-            .copied()
-            .filter(|&f| {
-                let p = self.paths[f];
-                p.ends_with(".go") && !p.ends_with("_test.go")
-            })
-            .collect();
-        if files.is_empty() {
-            Err(Unresolved)
-        } else {
-            Ok(files)
-        }
-    }
-
-    /// The non-test Go files of the package in directory `rest`, if it has any.
-    fn go_package(&self, rest: &str) -> Option<Vec<usize>> {
-        let files: Vec<usize> = self
-            .dir(&format!("{rest}/"))
             .iter()
             .copied()
             .filter(|&f| {
