@@ -179,7 +179,7 @@ fn project(c: &mut Criterion) {
         .collect();
     group.bench_function("graph-1000-files", |b| {
         b.iter(|| {
-            let resolver = graph::Resolver::new(&nodes, None, None);
+            let resolver = graph::Resolver::new(&nodes, &Default::default(), None);
             let g = graph::build(&nodes, &resolver);
             let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
             for e in &g.edges {

@@ -56,13 +56,16 @@ pub fn run(
             _ => None,
         })
         .collect();
-    let go_mod = crate::source::read_bytes(&settings.walk.project.root.join("go.mod"), 1 << 20)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned());
     let project = &settings.walk.project;
+    let go_dirs: std::collections::BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.language == crate::lang::Language::Go)
+        .map(|r| r.rel.rfind('/').map_or("", |i| &r.rel[..=i]))
+        .collect();
+    let go = crate::project::gomod::GoModules::read(&project.root, go_dirs);
     let resolved = graph::of_records(
         &records,
-        go_mod.as_deref(),
+        &go,
         &project.root,
         &project.config.contracts.include_dirs,
     );

@@ -19,7 +19,7 @@ struct Declared {
 }
 
 /// Adds the findings of `ignored-error` to the Go files that drop an error.
-pub fn run(files: &mut [Analyzed], go_mod: Option<&str>) {
+pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
     let meta = &crate::rules::ignored_error::META;
     let mut packages: HashMap<String, Declared> = HashMap::new();
     for file in files.iter() {
@@ -37,11 +37,6 @@ pub fn run(files: &mut [Analyzed], go_mod: Option<&str>) {
             }
         }
     }
-    let module = go_mod.and_then(|text| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix("module "))
-            .map(|m| m.trim().trim_matches('"').to_string())
-    });
     for file in files.iter_mut() {
         if file.record.facts.go.drops.is_empty() {
             continue;
@@ -53,7 +48,7 @@ pub fn run(files: &mut [Analyzed], go_mod: Option<&str>) {
             .go
             .drops
             .iter()
-            .filter(|d| returns_error(d, &own, &packages, module.as_deref()))
+            .filter(|d| returns_error(d, &own, &packages, go))
             .map(|d| {
                 let message = if d.bare {
                     format!("the error returned by `{}(...)` is not checked", d.text)
@@ -79,24 +74,6 @@ pub fn run(files: &mut [Analyzed], go_mod: Option<&str>) {
 fn dir_of(rel: &str) -> String {
     rel.rfind('/')
         .map_or(String::new(), |i| rel[..=i].to_string())
-}
-
-/// The directory of an imported package of the project, by the module path (`std`, Go's own
-/// tree, names its packages by their directories).
-fn package_dir(path: &str, module: Option<&str>) -> Option<String> {
-    let module = module?;
-    let rest = if module == "std" {
-        path
-    } else if path == module {
-        ""
-    } else {
-        path.strip_prefix(module)?.strip_prefix('/')?
-    };
-    Some(if rest.is_empty() {
-        String::new()
-    } else {
-        format!("{rest}/")
-    })
 }
 
 /// Method names a call through a field or a value of another package's type most often means
@@ -126,7 +103,7 @@ fn returns_error(
     drop: &GoDrop,
     own: &str,
     packages: &HashMap<String, Declared>,
-    module: Option<&str>,
+    go: &super::gomod::GoModules,
 ) -> bool {
     match &drop.callee {
         Callee::Local(name) => packages
@@ -144,7 +121,7 @@ fn returns_error(
             if path == "fmt" && (name.starts_with("Print") || name.starts_with("Fprint")) {
                 return false;
             }
-            let in_project = package_dir(path, module).and_then(|dir| packages.get(&dir));
+            let in_project = go.package_dir(path).and_then(|dir| packages.get(&dir));
             match in_project {
                 Some(p) => p.funcs.get(name).copied().unwrap_or(false),
                 None => std_returns_error(path, name),

@@ -154,8 +154,8 @@ pub struct Resolver<'a> {
     /// The dotted name of the package the project root is, if it is one (`pkg` when the
     /// analyzed directory is `pkg/` with an `__init__.py`).
     root_package: Option<String>,
-    /// The module path of `go.mod` at the project root, if any.
-    go_module: Option<String>,
+    /// The project's Go modules (see `gomod`).
+    go: super::gomod::GoModules,
     /// tsconfig `paths`/`baseUrl` and workspace packages.
     js: Option<&'a super::jsconfig::JsConfig>,
     /// Where `#include`s are looked up after the including file's directory.
@@ -250,7 +250,7 @@ pub(crate) fn normalize(path: &str) -> Option<String> {
 impl<'a> Resolver<'a> {
     pub fn new(
         nodes: &[Node<'a>],
-        go_mod: Option<&str>,
+        go: &super::gomod::GoModules,
         js: Option<&'a super::jsconfig::JsConfig>,
     ) -> Resolver<'a> {
         let mut by_path = HashMap::new();
@@ -276,11 +276,6 @@ impl<'a> Resolver<'a> {
                 packages.insert(top[parent.len()..].to_string());
             }
         }
-        let go_module = go_mod.and_then(|text| {
-            text.lines()
-                .find_map(|l| l.trim().strip_prefix("module "))
-                .map(|m| m.trim().trim_matches('"').to_string())
-        });
         Resolver {
             paths: nodes.iter().map(|n| n.rel).collect(),
             by_path,
@@ -289,7 +284,7 @@ impl<'a> Resolver<'a> {
             python_roots: roots.into_iter().collect(),
             python_packages: packages,
             root_package: None,
-            go_module,
+            go: go.clone(),
             js,
             include_dirs: vec![String::new(), "include/".to_string()],
             probes: Default::default(),
@@ -556,36 +551,26 @@ impl<'a> Resolver<'a> {
     }
 
     fn go(&self, spec: &str) -> Result<Vec<usize>, Unresolved> {
-        let Some(module) = &self.go_module else {
-            return Ok(Vec::new());
-        };
-        // Go's own tree (`module std`, with `cmd` beside it) names its packages by their
-        // directories, and takes `golang.org/x/...` from its `vendor/`.
-        if module == "std" {
-            return Ok(self
-                .go_package(spec)
-                .or_else(|| self.go_package(&format!("vendor/{spec}")))
+        let found = self.go.package_dir(spec).map(|dir| self.go_package(&dir));
+        if self.go.is_go_tree() {
+            // Go's own tree names every package by its directory, takes `golang.org/x/...`
+            // from its `vendor/`, and has pseudo-packages (`C`, `unsafe`) without files.
+            return Ok(found
+                .flatten()
+                .or_else(|| self.go_package(&format!("vendor/{spec}/")))
                 .unwrap_or_default());
         }
-        let rest = if spec == module {
-            ""
-        } else if let Some(rest) = spec.strip_prefix(&format!("{module}/")) {
-            rest
-        } else {
-            return Ok(Vec::new());
-        };
-        self.go_package(rest).ok_or(Unresolved)
+        match found {
+            Some(files) => files.ok_or(Unresolved),
+            None => Ok(Vec::new()),
+        }
     }
 
-    /// The non-test Go files of the package in directory `rest`, if it has any.
-    fn go_package(&self, rest: &str) -> Option<Vec<usize>> {
-        let dir = if rest.is_empty() {
-            String::new()
-        } else {
-            format!("{rest}/")
-        };
+    /// The non-test Go files of the package in directory `dir` (`""` or ending in `/`), if it
+    /// has any.
+    fn go_package(&self, dir: &str) -> Option<Vec<usize>> {
         let files: Vec<usize> = self
-            .dir(&dir)
+            .dir(dir)
             .iter()
             .copied()
             .filter(|&f| {
@@ -1054,7 +1039,7 @@ pub(super) fn run_rules(
 /// `go.mod` did not either; else resolved afresh (and saved).
 pub(super) fn graph_of(
     nodes: &[Node],
-    go_mod: Option<&str>,
+    go: &super::gomod::GoModules,
     ctx: &Context,
     run: &mut ProjectRun,
 ) -> Graph {
@@ -1064,7 +1049,7 @@ pub(super) fn graph_of(
     let inputs = state::Inputs {
         settings: format!(
             "graph|go.mod {:016x}|js {:016x}|include {:?}|python root {:?}",
-            digest_str(go_mod.unwrap_or("")),
+            digest_str(&go.text),
             digest_str(&js.inputs),
             ctx.contracts.include_dirs,
             root_package
@@ -1085,7 +1070,7 @@ pub(super) fn graph_of(
             graph
         }
         Err((mut why, previous)) => {
-            let resolver = Resolver::new(nodes, go_mod, Some(&js))
+            let resolver = Resolver::new(nodes, go, Some(&js))
                 .with_include_dirs(&ctx.contracts.include_dirs)
                 .with_root_package(root_package);
             // The files under the same settings resolve as before, but for the files whose
@@ -1141,13 +1126,13 @@ pub struct Resolved {
 /// `import-cycle` rule does.
 pub fn of_records(
     records: &[&crate::engine::FileRecord],
-    go_mod: Option<&str>,
+    go: &super::gomod::GoModules,
     root: &std::path::Path,
     include_dirs: &[String],
 ) -> Resolved {
     let nodes: Vec<Node> = records.iter().map(|r| Node::of(r)).collect();
     let js = js_config(&nodes, root);
-    let resolver = Resolver::new(&nodes, go_mod, Some(&js))
+    let resolver = Resolver::new(&nodes, go, Some(&js))
         .with_include_dirs(include_dirs)
         .with_root_package(python_root_package(root, &nodes));
     let graph = build(&nodes, &resolver);
@@ -1306,7 +1291,8 @@ mod tests {
                 leaked(vec![import(".deep.m", 1), import("sub.deep.m", 2)]),
             ),
         ];
-        let resolver = Resolver::new(&nodes, None, None).with_root_package(Some("pkg".into()));
+        let resolver =
+            Resolver::new(&nodes, &Default::default(), None).with_root_package(Some("pkg".into()));
         let graph = build(&nodes, &resolver);
         assert_eq!(
             edges_of(&nodes, &resolver),
@@ -1318,7 +1304,7 @@ mod tests {
         // `pkg.gone` is meant for the project (the root's own package) and names no file.
         assert_eq!(graph.unresolved.len(), 1, "{:?}", graph.unresolved);
         // Without the root's name, the package is still found from inside and nothing spins.
-        let resolver = Resolver::new(&nodes, None, None);
+        let resolver = Resolver::new(&nodes, &Default::default(), None);
         assert!(edges_of(&nodes, &resolver).contains(&("sub/x.py".into(), "sub/deep/m.py".into())));
     }
 
@@ -1346,7 +1332,7 @@ mod tests {
             ),
             ts("src/types.d.ts", none),
         ];
-        let resolver = Resolver::new(&nodes, None, None);
+        let resolver = Resolver::new(&nodes, &Default::default(), None);
         let graph = build(&nodes, &resolver);
         assert_eq!(
             edges_of(&nodes, &resolver),
@@ -1380,7 +1366,7 @@ mod tests {
         // `top/` has no `__init__.py`: the root's package is `pkg.sub`.
         let package = python_root_package(&inner, &nodes);
         assert_eq!(package.as_deref(), Some("pkg.sub"));
-        let resolver = Resolver::new(&nodes, None, None).with_root_package(package);
+        let resolver = Resolver::new(&nodes, &Default::default(), None).with_root_package(package);
         assert_eq!(
             edges_of(&nodes, &resolver),
             [("a.py".into(), "b.py".into())]
@@ -1402,7 +1388,7 @@ mod tests {
             ),
             py("src/two/inner/__init__.py", none),
         ];
-        let resolver = Resolver::new(&nodes, None, None);
+        let resolver = Resolver::new(&nodes, &Default::default(), None);
         let graph = build(&nodes, &resolver);
         assert_eq!(
             edges_of(&nodes, &resolver),
@@ -1443,7 +1429,7 @@ mod tests {
         let edges = |dirs: &[String]| -> Vec<(&str, &str)> {
             let graph = build(
                 &nodes,
-                &Resolver::new(&nodes, None, None).with_include_dirs(dirs),
+                &Resolver::new(&nodes, &Default::default(), None).with_include_dirs(dirs),
             );
             graph
                 .edges
@@ -1476,9 +1462,9 @@ mod tests {
         };
         let nodes = |a| vec![ts("a.ts", a), ts("b.ts", &b[..]), ts("c.ts", &c[..])];
         let before = nodes(&a1[..]);
-        let saved = build(&before, &Resolver::new(&before, None, None));
+        let saved = build(&before, &Resolver::new(&before, &Default::default(), None));
         let after = nodes(&a2[..]);
-        let resolver = Resolver::new(&after, None, None);
+        let resolver = Resolver::new(&after, &Default::default(), None);
         let fresh = build(&after, &resolver);
         let rebuilt = rebuild(saved, &after, &resolver, &HashSet::from([0]));
         assert_eq!(rebuilt.edges, fresh.edges);
@@ -1526,7 +1512,10 @@ mod tests {
             ("rb/app.rb", Language::Ruby, &rb),
             ("rb/helper.rb", Language::Ruby, &empty),
         ];
-        let go_mod = Some("module example.com/m\n");
+        let go_mod = &super::super::gomod::GoModules::parse([(
+            String::new(),
+            "module example.com/m\n".to_string(),
+        )]);
         let graph_of = |present: &[bool]| {
             let nodes: Vec<Node> = all
                 .iter()
@@ -1591,7 +1580,7 @@ mod tests {
                 imports: &c,
             },
         ];
-        let graph = build(&nodes, &Resolver::new(&nodes, None, None));
+        let graph = build(&nodes, &Resolver::new(&nodes, &Default::default(), None));
         let (adjacency, line_of) = loading_edges(&graph, nodes.len());
         assert_eq!(cycles(&adjacency), [vec![1, 2]]);
         assert_eq!(line_of[&(1, 2)], 2, "the loading import's line");
@@ -1763,7 +1752,11 @@ mod tests {
                 imports: &empty,
             },
         ];
-        let resolver = Resolver::new(&nodes, Some("module example.com/m\n\ngo 1.22\n"), None);
+        let go = super::super::gomod::GoModules::parse([(
+            String::new(),
+            "module example.com/m\n\ngo 1.22\n".to_string(),
+        )]);
+        let resolver = Resolver::new(&nodes, &go, None);
         let graph = build(&nodes, &resolver);
         let edges: Vec<(&str, &str)> = graph
             .edges

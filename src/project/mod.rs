@@ -6,6 +6,7 @@ pub mod clones;
 mod contracts;
 mod crate_allows;
 mod go_errors;
+pub mod gomod;
 pub mod graph;
 pub mod jsconfig;
 pub mod state;
@@ -173,10 +174,11 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         timed(&mut run, resolving + start.elapsed());
     }
     if enabled(base, &crate::rules::ignored_error::META) {
-        let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
-            .ok()
-            .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
-        go_errors::run(&mut files, go_mod.as_deref());
+        let paths: Vec<(String, crate::lang::Language)> = files
+            .iter()
+            .map(|f| (f.record.rel.clone(), f.record.language))
+            .collect();
+        go_errors::run(&mut files, &go_modules(ctx.root, &paths));
     }
     crate_allows::apply(&mut files);
     for file in &mut files {
@@ -190,6 +192,16 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         run.reuse.clear();
     }
     run
+}
+
+/// The Go modules of the directories that hold Go files (none read without Go files).
+fn go_modules(root: &Path, paths: &[(String, crate::lang::Language)]) -> gomod::GoModules {
+    let dirs: std::collections::BTreeSet<&str> = paths
+        .iter()
+        .filter(|(_, l)| *l == crate::lang::Language::Go)
+        .map(|(rel, _)| rel.rfind('/').map_or("", |i| &rel[..=i]))
+        .collect();
+    gomod::GoModules::read(root, dirs)
 }
 
 /// The import graph of the files at `paths` with their `imports`, how long it took, and what
@@ -210,11 +222,9 @@ fn resolve_graph(
             imports,
         })
         .collect();
-    // Resolver inputs besides the files: the Go module path (bounded read; absent is fine).
-    let go_mod = crate::source::read_with_stat(&ctx.root.join("go.mod"), 1 << 20)
-        .ok()
-        .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned());
-    let graph = graph::graph_of(&nodes, go_mod.as_deref(), ctx, &mut graph_run);
+    // Resolver inputs besides the files: the Go modules (bounded reads; absent is fine).
+    let go = go_modules(ctx.root, paths);
+    let graph = graph::graph_of(&nodes, &go, ctx, &mut graph_run);
     (graph, start.elapsed(), graph_run)
 }
 
