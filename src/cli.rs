@@ -327,6 +327,10 @@ pub struct GraphArgs {
     /// `dot` (render with Graphviz: `wtfcb graph | dot -Tsvg > graph.svg`) or `json`.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+    /// What a node is: `file`; `package` (a Go package, a directory elsewhere); `auto` (the
+    /// default): a Go file's package, where Go's unit is the package, and every other file.
+    #[arg(long, value_enum, default_value_t = GraphLevel::Auto)]
+    pub level: GraphLevel,
     #[command(flatten)]
     pub cache: CacheUseArgs,
 }
@@ -335,6 +339,13 @@ pub struct GraphArgs {
 pub enum GraphFormat {
     Dot,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphLevel {
+    Auto,
+    File,
+    Package,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -77,7 +77,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
                 &args.cache,
                 cli::ScanFormat::Json,
             )?;
-            commands::graph::run(&settings, args.format, out, err)
+            commands::graph::run(&settings, (args.format, args.level), out, err)
         }
         cli::Command::Man => {
             use clap::CommandFactory;

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::GraphFormat;
+use crate::cli::{GraphFormat, GraphLevel};
 use crate::engine::{FileRecord, Outcome, PhaseTimes};
 use crate::project::graph;
 use crate::settings::ScanSettings;
@@ -15,12 +15,104 @@ use super::ExitStatus;
 
 #[derive(Serialize)]
 struct GraphJson<'a> {
+    /// `file`, or `package` when some nodes are packages (see [`View`]).
+    level: &'static str,
     files: Vec<&'a str>,
     edges: Vec<EdgeJson<'a>>,
     external: Vec<ImportJson<'a>>,
     unresolved: Vec<ImportJson<'a>>,
-    /// Files that import each other (strongly connected components), each sorted.
+    /// Nodes that import each other (strongly connected components), each sorted.
     cycles: Vec<Vec<&'a str>>,
+}
+
+/// The graph as shown: its nodes (files, or Go packages as their directories), the edges
+/// between them (one per pair, at the first import's line, loading when any of its imports
+/// loads), and the imports out of the project, by node.
+struct View {
+    level: &'static str,
+    nodes: Vec<String>,
+    edges: Vec<(usize, usize, u32, bool)>,
+    external: Vec<(usize, String)>,
+    unresolved: Vec<(usize, String, u32)>,
+    cycles: Vec<Vec<usize>>,
+}
+
+impl View {
+    fn of(records: &[&FileRecord], resolved: &graph::Resolved, level: GraphLevel) -> View {
+        let unit = |r: &FileRecord| -> String {
+            let by_package = match level {
+                GraphLevel::File => false,
+                GraphLevel::Package => true,
+                GraphLevel::Auto => r.language == crate::lang::Language::Go,
+            };
+            match r.rel.rfind('/') {
+                Some(i) if by_package => r.rel[..=i].to_string(),
+                None if by_package => "./".to_string(),
+                _ => r.rel.clone(),
+            }
+        };
+        let mut nodes: Vec<String> = records.iter().map(|r| unit(r)).collect();
+        nodes.sort();
+        nodes.dedup();
+        let index: std::collections::HashMap<&str, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let of: Vec<usize> = records.iter().map(|r| index[unit(r).as_str()]).collect();
+        let mut edges: std::collections::BTreeMap<(usize, usize), (u32, bool)> =
+            std::collections::BTreeMap::new();
+        for e in &resolved.graph.edges {
+            let (a, b) = (of[e.from], of[e.to]);
+            // An import within one package is no edge of the package graph.
+            if a == b && e.from != e.to {
+                continue;
+            }
+            let loads = resolved.loading.contains(&(e.from, e.to));
+            let entry = edges.entry((a, b)).or_insert((e.line, false));
+            entry.0 = entry.0.min(e.line);
+            entry.1 |= loads;
+        }
+        let mut external: Vec<(usize, String)> = resolved
+            .graph
+            .external
+            .iter()
+            .map(|(f, s)| (of[*f], s.clone()))
+            .collect();
+        external.sort();
+        external.dedup();
+        let unresolved = resolved
+            .graph
+            .unresolved
+            .iter()
+            .map(|(f, s, l)| (of[*f], s.clone(), *l))
+            .collect();
+        let mut cycles: Vec<Vec<usize>> = resolved
+            .cycles
+            .iter()
+            .map(|c| {
+                let mut units: Vec<usize> = c.iter().map(|&f| of[f]).collect();
+                units.sort_unstable();
+                units.dedup();
+                units
+            })
+            .filter(|units| units.len() > 1)
+            .collect();
+        cycles.sort();
+        cycles.dedup();
+        let grouped = records.iter().zip(&of).any(|(r, &u)| nodes[u] != r.rel);
+        View {
+            level: if grouped { "package" } else { "file" },
+            nodes,
+            edges: edges
+                .into_iter()
+                .map(|((a, b), (line, loads))| (a, b, line, loads))
+                .collect(),
+            external,
+            unresolved,
+            cycles,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -42,7 +134,7 @@ struct ImportJson<'a> {
 
 pub fn run(
     settings: &ScanSettings,
-    format: GraphFormat,
+    (format, level): (GraphFormat, GraphLevel),
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
@@ -69,82 +161,72 @@ pub fn run(
         &project.root,
         &project.config.contracts.include_dirs,
     );
+    let view = View::of(&records, &resolved, level);
     match format {
-        GraphFormat::Json => write_json(out, &records, &resolved)?,
-        GraphFormat::Dot => write_dot(out, &records, &resolved)?,
+        GraphFormat::Json => write_json(out, &view)?,
+        GraphFormat::Dot => write_dot(out, &view)?,
     }
     out.flush()?;
     super::report_warnings(err, settings.verbosity, &warnings)?;
     Ok(ExitStatus::Success)
 }
 
-fn write_json(
-    out: &mut dyn Write,
-    records: &[&FileRecord],
-    resolved: &graph::Resolved,
-) -> anyhow::Result<()> {
-    let rel = |i: usize| records[i].rel.as_str();
+fn write_json(out: &mut dyn Write, view: &View) -> anyhow::Result<()> {
+    let name = |i: usize| view.nodes[i].as_str();
     let json = GraphJson {
-        files: records.iter().map(|r| r.rel.as_str()).collect(),
-        edges: resolved
-            .graph
+        level: view.level,
+        files: view.nodes.iter().map(String::as_str).collect(),
+        edges: view
             .edges
             .iter()
-            .map(|e| EdgeJson {
-                from: rel(e.from),
-                to: rel(e.to),
-                line: e.line,
-                loads: resolved.loading.contains(&(e.from, e.to)),
+            .map(|&(from, to, line, loads)| EdgeJson {
+                from: name(from),
+                to: name(to),
+                line,
+                loads,
             })
             .collect(),
-        external: resolved
-            .graph
+        external: view
             .external
             .iter()
             .map(|(f, s)| ImportJson {
-                from: rel(*f),
+                from: name(*f),
                 specifier: s,
                 line: None,
             })
             .collect(),
-        unresolved: resolved
-            .graph
+        unresolved: view
             .unresolved
             .iter()
             .map(|(f, s, l)| ImportJson {
-                from: rel(*f),
+                from: name(*f),
                 specifier: s,
                 line: Some(*l),
             })
             .collect(),
-        cycles: resolved
+        cycles: view
             .cycles
             .iter()
-            .map(|c| c.iter().map(|&f| rel(f)).collect())
+            .map(|c| c.iter().map(|&f| name(f)).collect())
             .collect(),
     };
     crate::report::json::write(out, &json)?;
     Ok(())
 }
 
-fn write_dot(
-    out: &mut dyn Write,
-    records: &[&FileRecord],
-    resolved: &graph::Resolved,
-) -> anyhow::Result<()> {
-    let rel = |i: usize| records[i].rel.as_str();
-    // The component of each file in a cycle: an edge is part of a cycle when both of its
+fn write_dot(out: &mut dyn Write, view: &View) -> anyhow::Result<()> {
+    // The component of each node in a cycle: an edge is part of a cycle when both of its
     // ends are in the same one.
-    let component: std::collections::HashMap<usize, usize> = resolved
+    let component: std::collections::HashMap<usize, usize> = view
         .cycles
         .iter()
         .enumerate()
-        .flat_map(|(c, files)| files.iter().map(move |&f| (f, c)))
+        .flat_map(|(c, nodes)| nodes.iter().map(move |&n| (n, c)))
         .collect();
     writeln!(out, "digraph imports {{")?;
     writeln!(out, "  rankdir=LR;")?;
     writeln!(out, "  node [shape=box, fontname=\"monospace\"];")?;
-    for (i, r) in records.iter().enumerate() {
+    for (i, name) in view.nodes.iter().enumerate() {
         let colour = if component.contains_key(&i) {
             ", color=red"
         } else {
@@ -153,16 +235,16 @@ fn write_dot(
         writeln!(
             out,
             "  \"{}\" [label=\"{}\"{colour}];",
-            dot_id(&r.rel),
-            dot_id(&r.rel)
+            dot_id(name),
+            dot_id(name)
         )?;
     }
-    for e in &resolved.graph.edges {
-        let style = if !resolved.loading.contains(&(e.from, e.to)) {
+    for &(from, to, line, loads) in &view.edges {
+        let style = if !loads {
             ", style=dashed"
         } else if component
-            .get(&e.from)
-            .is_some_and(|c| component.get(&e.to) == Some(c))
+            .get(&from)
+            .is_some_and(|c| component.get(&to) == Some(c))
         {
             ", color=red"
         } else {
@@ -170,10 +252,9 @@ fn write_dot(
         };
         writeln!(
             out,
-            "  \"{}\" -> \"{}\" [label=\"{}\"{style}];",
-            dot_id(rel(e.from)),
-            dot_id(rel(e.to)),
-            e.line
+            "  \"{}\" -> \"{}\" [label=\"{line}\"{style}];",
+            dot_id(&view.nodes[from]),
+            dot_id(&view.nodes[to]),
         )?;
     }
     writeln!(out, "}}")?;

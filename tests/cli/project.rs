@@ -903,3 +903,50 @@ fn go_std_layout_resolves_and_ignored_generators_close_no_cycle() {
         findings(&report, "import-cycle")
     );
 }
+
+// Issue 29: the Go graph was file-level: 10,870 DOT edges for Prometheus's 971 files, one from
+// each importing file to every file of the package. Go's unit is the package, so by default
+// its nodes are packages (directories); `--level file` gives the files back.
+#[test]
+fn graph_shows_go_packages_by_default() {
+    let p = Project::new();
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.write("go.mod", "module example.com/m\n");
+    p.write(
+        "api/a.go",
+        "package api\n\nimport \"example.com/m/store\"\n\nvar A = store.X\n",
+    );
+    p.write(
+        "api/b.go",
+        "package api\n\nimport \"example.com/m/store\"\n\nvar B = store.Y\n",
+    );
+    p.write("store/x.go", "package store\n\nvar X = 1\n");
+    p.write("store/y.go", "package store\n\nvar Y = 2\n");
+    p.write("tool.py", "import os\n");
+    let graph = |level: &[&str]| -> Value {
+        let out = p
+            .cmd()
+            .args(["graph", "--no-cache", "--format", "json"])
+            .args(level)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let packages = graph(&[]);
+    assert_eq!(packages["level"], "package");
+    assert_eq!(
+        packages["files"],
+        serde_json::json!(["api/", "store/", "tool.py"])
+    );
+    let edges: Vec<(&str, &str)> = packages["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(edges, [("api/", "store/")]);
+    let files = graph(&["--level", "file"]);
+    assert_eq!(files["level"], "file");
+    assert_eq!(files["edges"].as_array().unwrap().len(), 4);
+}
