@@ -1443,6 +1443,15 @@ mod tests {
         }
     }
 
+    /// Per group, the files of its copies.
+    fn files_of(found: &Clones) -> Vec<Vec<usize>> {
+        found
+            .groups
+            .iter()
+            .map(|g| g.regions.iter().map(|r| r.file).collect())
+            .collect()
+    }
+
     /// A JavaScript function long enough to be a clone.
     const JS_TOTAL: &str = "function total(items, rate) {
   let s = 0;
@@ -1476,11 +1485,7 @@ mod tests {
             })
             .collect();
         let found = detect(&inputs, &settings(false));
-        let groups: Vec<Vec<usize>> = found
-            .groups
-            .iter()
-            .map(|g| g.regions.iter().map(|r| r.file).collect())
-            .collect();
+        let groups = files_of(&found);
         assert_eq!(groups, [vec![1, 2]]);
         assert_eq!(found.duplicated_lines, [0, 11, 11]);
     }
@@ -1603,11 +1608,7 @@ mod tests {
             })
             .collect();
         let found = detect(&inputs, &settings(false));
-        let groups: Vec<Vec<usize>> = found
-            .groups
-            .iter()
-            .map(|g| g.regions.iter().map(|r| r.file).collect())
-            .collect();
+        let groups = files_of(&found);
         // JavaScript and TypeScript whole, the TSX copy from after its typed signature: one
         // group, since its copies in the JavaScript file overlap.
         assert_eq!(groups, [vec![0, 1, 2]]);
