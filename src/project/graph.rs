@@ -149,8 +149,11 @@ pub struct Resolver<'a> {
     java_by_name: HashMap<&'a str, Vec<usize>>,
     /// Python import roots: `""` and the parents of top-level packages (`src/`).
     python_roots: Vec<String>,
-    /// Top-level Python package names (an import of one that fails is unresolved).
-    python_packages: HashSet<String>,
+    /// Top-level Python package names, each with the roots it lives in: an import of one that
+    /// fails is unresolved, from a file under one of those roots (a test helper package named
+    /// like a library, Django's `tests/sphinx/`, does not make every import of the real
+    /// library elsewhere unresolved).
+    python_packages: HashMap<String, Vec<String>>,
     /// The dotted name of the package the project root is, if it is one (`pkg` when the
     /// analyzed directory is `pkg/` with an `__init__.py`).
     root_package: Option<String>,
@@ -268,12 +271,15 @@ impl<'a> Resolver<'a> {
         // package that climbs to the project root itself is the root's package: its absolute
         // imports go through `root_package` (see `with_root_package`).
         let mut roots: BTreeSet<String> = BTreeSet::from([String::new()]);
-        let mut packages = HashSet::new();
+        let mut packages: HashMap<String, Vec<String>> = HashMap::new();
         for n in nodes.iter().filter(|n| n.rel.ends_with("/__init__.py")) {
             if let Some(top) = top_package(dir_of(n.rel), &by_path) {
                 let parent = dir_of(top);
                 roots.insert(parent.to_string());
-                packages.insert(top[parent.len()..].to_string());
+                let at = packages.entry(top[parent.len()..].to_string()).or_default();
+                if !at.iter().any(|r| r == parent) {
+                    at.push(parent.to_string());
+                }
             }
         }
         Resolver {
@@ -428,7 +434,11 @@ impl<'a> Resolver<'a> {
             }
         }
         let top = module.split('.').next().unwrap_or("");
-        if dots > 0 || self.python_packages.contains(top) {
+        let ours = self
+            .python_packages
+            .get(top)
+            .is_some_and(|roots| roots.iter().any(|r| rel.starts_with(r.as_str())));
+        if dots > 0 || ours {
             Err(Unresolved)
         } else {
             Ok(Vec::new())
@@ -1306,6 +1316,41 @@ mod tests {
         // Without the root's name, the package is still found from inside and nothing spins.
         let resolver = Resolver::new(&nodes, &Default::default(), None);
         assert!(edges_of(&nodes, &resolver).contains(&("sub/x.py".into(), "sub/deep/m.py".into())));
+    }
+
+    // Issue 29: Django's test helper package `tests/sphinx/` made every `import sphinx` of
+    // the real library elsewhere (`docs/conf.py`) an unresolved import. A package decides what
+    // is unresolved only for the files under its root.
+    #[test]
+    fn a_test_helper_package_does_not_shadow_a_library_elsewhere() {
+        let none: &[Import] = &[];
+        let nodes = [
+            py("tests/sphinx/__init__.py", none),
+            py("tests/sphinx/helpers.py", none),
+            py(
+                "docs/conf.py",
+                leaked(vec![import("sphinx.ext.autodoc", 1)]),
+            ),
+            py(
+                "tests/test_docs.py",
+                leaked(vec![import("sphinx.gone", 1), import("sphinx.helpers", 2)]),
+            ),
+        ];
+        let resolver = Resolver::new(&nodes, &Default::default(), None);
+        let graph = build(&nodes, &resolver);
+        let unresolved: Vec<(&str, &str)> = graph
+            .unresolved
+            .iter()
+            .map(|(f, s, _)| (nodes[*f].rel, s.as_str()))
+            .collect();
+        assert_eq!(unresolved, [("tests/test_docs.py", "sphinx.gone")]);
+        assert_eq!(
+            edges_of(&nodes, &resolver),
+            [(
+                "tests/test_docs.py".into(),
+                "tests/sphinx/helpers.py".into()
+            )]
+        );
     }
 
     // Issue 29: on Vite, 192 of 259 unresolved imports were styles and data (`import
