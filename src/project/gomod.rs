@@ -1,7 +1,7 @@
 //! The Go modules of a project, as `go` sees them: the nearest `go.mod` above a directory owns
 //! it, and an import path belongs to the module whose path is its longest prefix. A repository
 //! of several modules (a `go.mod` below the root, joined or not by `go.work`), and a `replace`
-//! to a local directory whose `go.mod` names the module, resolve inside the project. Go's own
+//! to a local directory (with or without a `go.mod` there), resolve inside the project. Go's own
 //! tree (`module std`, and `module cmd` in `cmd/`) names its packages by their directories.
 
 use std::collections::BTreeMap;
@@ -56,7 +56,21 @@ impl GoModules {
                     .then(|| path.trim().trim_matches('"').to_string())
             });
             if let Some(module) = module.filter(|m| !m.is_empty()) {
-                out.modules.push((module, dir));
+                out.modules.push((module, dir.clone()));
+            }
+            // `replace example.com/x => ./x`: a module the project holds in a directory of its
+            // own, whether or not that directory has a `go.mod`.
+            for (path, target) in local_replacements(&text) {
+                if let Some(target) = crate::project::graph::normalize(&format!("{dir}{target}")) {
+                    let target = if target.is_empty() {
+                        target
+                    } else {
+                        format!("{target}/")
+                    };
+                    if !out.modules.iter().any(|(m, _)| *m == path) {
+                        out.modules.push((path, target));
+                    }
+                }
             }
         }
         out.modules
@@ -112,6 +126,47 @@ impl GoModules {
     }
 }
 
+/// The `replace` directives of a `go.mod` whose target is a local directory (`./x`, `../y`):
+/// (module path, directory relative to the `go.mod`), in the one-line and the block form.
+fn local_replacements(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").trim())
+    {
+        let body = if in_block {
+            if line == ")" {
+                in_block = false;
+                continue;
+            }
+            line
+        } else if let Some(rest) = line.strip_prefix("replace") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_block = true;
+                continue;
+            }
+            rest
+        } else {
+            continue;
+        };
+        let Some((from, to)) = body.split_once("=>") else {
+            continue;
+        };
+        let (from, to) = (from.split_whitespace().next(), to.split_whitespace().next());
+        if let (Some(from), Some(to)) = (from, to) {
+            if to.starts_with("./") || to.starts_with("../") {
+                out.push((from.to_string(), to.trim_end_matches('/').to_string()));
+            }
+        }
+        if out.len() >= MAX_MODULES {
+            break;
+        }
+    }
+    out
+}
+
 fn join(dir: &str, rest: &str) -> String {
     if rest.is_empty() {
         dir.to_string()
@@ -154,6 +209,20 @@ mod tests {
         assert_eq!(go.package_dir("example.com/lib/y"), Some("lib/y/".into()));
         assert_eq!(go.package_dir("example.com/mx"), None);
         assert_eq!(go.package_dir("fmt"), None);
+        // `replace` to a local directory, with or without a `go.mod` there; not to a version.
+        let replaced = GoModules::parse([(
+            "app/".to_string(),
+            "module example.com/app\n\nreplace example.com/shared => ../shared\n\nreplace (\n\texample.com/gen v1.0.0 => ./internal/gen // vendored\n\texample.com/far => example.com/fork v1.2.0\n)\n".to_string(),
+        )]);
+        assert_eq!(
+            replaced.package_dir("example.com/shared/log"),
+            Some("shared/log/".into())
+        );
+        assert_eq!(
+            replaced.package_dir("example.com/gen"),
+            Some("app/internal/gen/".into())
+        );
+        assert_eq!(replaced.package_dir("example.com/far/x"), None);
         let tree = GoModules::parse([
             ("".to_string(), "module std\n".to_string()),
             ("cmd/".to_string(), "module cmd\n".to_string()),
