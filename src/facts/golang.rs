@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::field::Field;
+use super::names::text;
 use super::Position;
 
 /// A Go file's declarations and dropped results.
@@ -147,10 +148,6 @@ impl GoScan {
             bare,
         });
     }
-}
-
-fn text<'s>(node: Node, src: &'s str) -> &'s str {
-    src.get(node.start_byte()..node.end_byte()).unwrap_or("")
 }
 
 /// Whether a function declaration's last result is `error`.

@@ -40,10 +40,12 @@ fn unquote(s: &str) -> String {
 
 /// Whether a TypeScript import names only types, each with its own `type` keyword
 /// (`import { type A, type B } from "./a"`): no default or namespace import, at least one name.
+/// A node's named children, in order.
+pub fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+}
+
 fn only_inline_types(import: Node) -> bool {
-    fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-        (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
-    }
     let Some(clause) = named(import).find(|c| c.kind_name() == "import_clause") else {
         return false;
     };

@@ -99,14 +99,8 @@ fn java_name(specifier: &str) -> Option<String> {
 /// The local names a TypeScript import statement binds as values: its default, namespace and
 /// named imports, less the names marked `type`. None for `import "./x"` (run for its effects).
 fn typescript_names(node: Node, src: &str) -> Vec<String> {
-    fn named<'t>(n: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-        (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
-    }
-    let text = |n: Node| {
-        src.get(n.start_byte()..n.end_byte())
-            .unwrap_or("")
-            .to_string()
-    };
+    use super::names::named;
+    let text = |n: Node| super::names::text(n, src).to_string();
     let mut names = Vec::new();
     let Some(clause) = named(node).find(|c| c.kind_name() == "import_clause") else {
         return names;
