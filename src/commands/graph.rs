@@ -149,12 +149,10 @@ pub fn run(
         })
         .collect();
     let project = &settings.walk.project;
-    let go_dirs: std::collections::BTreeSet<&str> = records
-        .iter()
-        .filter(|r| r.language == crate::lang::Language::Go)
-        .map(|r| r.rel.rfind('/').map_or("", |i| &r.rel[..=i]))
-        .collect();
-    let go = crate::project::gomod::GoModules::read(&project.root, go_dirs);
+    let go = crate::project::gomod::GoModules::of_files(
+        &project.root,
+        records.iter().map(|r| (r.rel.as_str(), r.language)),
+    );
     let resolved = graph::of_records(
         &records,
         &go,

@@ -27,7 +27,9 @@ pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
         if go.funcs.is_empty() {
             continue;
         }
-        let package = packages.entry(dir_of(&file.record.rel)).or_default();
+        let package = packages
+            .entry(super::graph::dir_of(&file.record.rel).to_string())
+            .or_default();
         for f in &go.funcs {
             if f.method {
                 let all = package.methods.entry(f.name.clone()).or_insert(true);
@@ -41,7 +43,7 @@ pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
         if file.record.facts.go.drops.is_empty() {
             continue;
         }
-        let own = dir_of(&file.record.rel);
+        let own = super::graph::dir_of(&file.record.rel).to_string();
         let found: Vec<(String, GoDrop)> = file
             .record
             .facts
@@ -68,12 +70,6 @@ pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
             }
         }
     }
-}
-
-/// The directory of a project-relative path, with its trailing `/` (`""` at the root).
-fn dir_of(rel: &str) -> String {
-    rel.rfind('/')
-        .map_or(String::new(), |i| rel[..=i].to_string())
 }
 
 /// Method names a call through a field or a value of another package's type most often means

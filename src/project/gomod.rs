@@ -45,6 +45,20 @@ impl GoModules {
         GoModules::parse(found)
     }
 
+    /// The `go.mod` files that own the Go files among `files` (project-relative paths and
+    /// their languages): none is read without Go files.
+    pub fn of_files<'a>(
+        root: &Path,
+        files: impl IntoIterator<Item = (&'a str, crate::lang::Language)>,
+    ) -> GoModules {
+        let dirs: std::collections::BTreeSet<&str> = files
+            .into_iter()
+            .filter(|(_, language)| *language == crate::lang::Language::Go)
+            .map(|(rel, _)| super::graph::dir_of(rel))
+            .collect();
+        GoModules::read(root, dirs)
+    }
+
     /// The modules of `go.mod` texts by directory.
     pub fn parse(files: impl IntoIterator<Item = (String, String)>) -> GoModules {
         let mut out = GoModules::default();

@@ -167,7 +167,7 @@ pub struct Resolver<'a> {
     probes: std::cell::RefCell<Vec<u64>>,
 }
 
-fn dir_of(rel: &str) -> &str {
+pub(super) fn dir_of(rel: &str) -> &str {
     rel.rfind('/').map_or("", |i| &rel[..=i])
 }
 

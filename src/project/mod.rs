@@ -142,7 +142,10 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         .iter()
         .map(|f| (f.record.rel.clone(), f.record.language))
         .collect();
-    let resolve = || resolve_graph(&paths, &imports, ctx);
+    // Resolver and `ignored-error` inputs besides the files: the Go modules, read once (bounded
+    // reads; absent is fine).
+    let go = gomod::GoModules::of_files(ctx.root, paths.iter().map(|(r, l)| (r.as_str(), *l)));
+    let resolve = || resolve_graph(&paths, &imports, &go, ctx);
     let resolved = std::thread::scope(|scope| {
         // Without a thread (the system refused one), the graph is resolved after the duplicates.
         let resolving = want_graph.then(|| {
@@ -174,11 +177,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         timed(&mut run, resolving + start.elapsed());
     }
     if enabled(base, &crate::rules::ignored_error::META) {
-        let paths: Vec<(String, crate::lang::Language)> = files
-            .iter()
-            .map(|f| (f.record.rel.clone(), f.record.language))
-            .collect();
-        go_errors::run(&mut files, &go_modules(ctx.root, &paths));
+        go_errors::run(&mut files, &go);
     }
     crate_allows::apply(&mut files);
     for file in &mut files {
@@ -194,21 +193,12 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     run
 }
 
-/// The Go modules of the directories that hold Go files (none read without Go files).
-fn go_modules(root: &Path, paths: &[(String, crate::lang::Language)]) -> gomod::GoModules {
-    let dirs: std::collections::BTreeSet<&str> = paths
-        .iter()
-        .filter(|(_, l)| *l == crate::lang::Language::Go)
-        .map(|(rel, _)| rel.rfind('/').map_or("", |i| &rel[..=i]))
-        .collect();
-    gomod::GoModules::read(root, dirs)
-}
-
 /// The import graph of the files at `paths` with their `imports`, how long it took, and what
 /// resolving it said (warnings, reuse).
 fn resolve_graph(
     paths: &[(String, crate::lang::Language)],
     imports: &[Vec<crate::facts::Import>],
+    go: &gomod::GoModules,
     ctx: &Context,
 ) -> (graph::Graph, std::time::Duration, ProjectRun) {
     let start = std::time::Instant::now();
@@ -222,9 +212,7 @@ fn resolve_graph(
             imports,
         })
         .collect();
-    // Resolver inputs besides the files: the Go modules (bounded reads; absent is fine).
-    let go = go_modules(ctx.root, paths);
-    let graph = graph::graph_of(&nodes, &go, ctx, &mut graph_run);
+    let graph = graph::graph_of(&nodes, go, ctx, &mut graph_run);
     (graph, start.elapsed(), graph_run)
 }
 
