@@ -32,22 +32,7 @@ impl Rule for BroadExcept {
     }
 
     fn inspect(&self, view: &NodeView) -> Option<String> {
-        let caught = view.field("value").or_else(|| {
-            view.code_children(view.node)
-                .find(|c| c.kind_name() != "block")
-        })?;
-        let caught = match caught.kind_name() {
-            "as_pattern" => caught.named_child(0)?,
-            _ => caught,
-        };
-        let mut names = vec![caught];
-        if matches!(caught.kind_name(), "tuple" | "parenthesized_expression") {
-            names = view.code_children(caught).collect();
-        }
-        let broad = names
-            .iter()
-            .map(|n| view.text(*n))
-            .find(|t| matches!(*t, "Exception" | "BaseException"))?;
+        let broad = broad_type(view)?;
         let body = view
             .code_children(view.node)
             .find(|c| c.kind_name() == "block")?;
@@ -61,4 +46,35 @@ impl Rule for BroadExcept {
         (!reraises && !logs)
             .then(|| format!("`except {broad}` catches every error and does not re-raise"))
     }
+}
+
+/// The type a Python except clause catches (alone, with `as`, or in a tuple); `None` for a
+/// bare `except:`.
+fn caught<'t>(view: &NodeView<'t, '_>) -> Option<tree_sitter::Node<'t>> {
+    let caught = view.field("value").or_else(|| {
+        view.code_children(view.node)
+            .find(|c| c.kind_name() != "block")
+    })?;
+    match caught.kind_name() {
+        "as_pattern" => caught.named_child(0),
+        _ => Some(caught),
+    }
+}
+
+/// `Exception` or `BaseException` when a Python except clause catches either.
+pub(super) fn broad_type<'v>(view: &'v NodeView) -> Option<&'v str> {
+    let caught = caught(view)?;
+    let mut names = vec![caught];
+    if matches!(caught.kind_name(), "tuple" | "parenthesized_expression") {
+        names = view.code_children(caught).collect();
+    }
+    names
+        .iter()
+        .map(|n| view.text(*n))
+        .find(|t| matches!(*t, "Exception" | "BaseException"))
+}
+
+/// Whether a Python except clause names a type narrower than `Exception`/`BaseException`.
+pub(super) fn narrow_type(view: &NodeView) -> bool {
+    caught(view).is_some() && broad_type(view).is_none()
 }

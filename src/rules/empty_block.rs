@@ -145,31 +145,8 @@ impl Rule for EmptyBlock {
     }
 }
 
-/// Whether a Python except clause names a type narrower than `Exception`/`BaseException`.
-fn narrow_except(view: &NodeView) -> bool {
-    let Some(caught) = view
-        .code_children(view.node)
-        .find(|c| c.kind_name() != "block")
-    else {
-        return false;
-    };
-    let caught = if caught.kind_name() == "as_pattern" {
-        caught.named_child(0).unwrap_or(caught)
-    } else {
-        caught
-    };
-    let names: Vec<&str> = if matches!(caught.kind_name(), "tuple" | "parenthesized_expression") {
-        view.code_children(caught).map(|n| view.text(n)).collect()
-    } else {
-        vec![view.text(caught)]
-    };
-    !names
-        .iter()
-        .any(|n| matches!(*n, "Exception" | "BaseException"))
-}
-
 /// What a Python function or except clause is and whether it is empty (`pass` alone, no
-/// comment); `None` for an except clause that names a narrow type (see [`narrow_except`]).
+/// comment); `None` for an except clause that names a narrow type (see `broad_except::narrow_type`).
 fn python_block(view: &NodeView, kind: &str) -> Option<(&'static str, bool)> {
     let node = view.node;
     let block = view
@@ -186,7 +163,7 @@ fn python_block(view: &NodeView, kind: &str) -> Option<(&'static str, bool)> {
     }
     // `except ImportError: pass` names what it lets go: a decision in the code (ruff's S110
     // and bandit report only `except:` and `except Exception:`).
-    if narrow_except(view) {
+    if super::broad_except::narrow_type(view) {
         return None;
     }
     Some(("except block", only_pass && !commented))
