@@ -116,6 +116,8 @@ struct Extractor<'a> {
     usage: super::usage::ImportUse,
     /// Go's declarations and dropped results (Go only).
     go: Option<super::golang::GoScan>,
+    /// The Rust paths written inline already recorded as imports.
+    inline_paths: std::collections::HashSet<String>,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -143,6 +145,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         opening_synthetic: false,
         usage: super::usage::ImportUse::default(),
         go: (lang == Language::Go).then(super::golang::GoScan::default),
+        inline_paths: std::collections::HashSet::new(),
     };
     let has_errors = tree.root_node().has_error();
     let mut walk = super::walk::Walk::new(tree);
@@ -313,6 +316,13 @@ impl Extractor<'_> {
     fn import_statement(&mut self, node: Node) {
         let first = self.facts.imports.len();
         names::imports(node, self.lang, self.src, &mut self.facts.imports);
+        if self.lang == Language::Rust {
+            // An inline path written as a `use` already names is that import.
+            let added = self.facts.imports[first..]
+                .iter()
+                .map(|i| i.specifier.clone());
+            self.inline_paths.extend(added);
+        }
         self.usage
             .watch(node, self.lang, self.src, &self.facts.imports, first);
         if tokens::is_import_statement(node) {
@@ -332,7 +342,8 @@ impl Extractor<'_> {
             go.visit(step.node, self.src, &mut self.facts.go);
         }
         if self.lang == Language::Rust {
-            names::rust_inline_path(step.node, path, self.src, &mut self.facts.imports);
+            let seen = &mut self.inline_paths;
+            names::rust_inline_path(step.node, path, self.src, seen, &mut self.facts.imports);
         }
     }
 

@@ -601,7 +601,13 @@ pub fn logical_decisions(node: Node) -> u32 {
 /// A path into the crate written in code (`crate::report::write(..)`, `super::Item`), outside
 /// `use` declarations: an import of that module as much as a `use` is. Recorded once per
 /// file and path (the outermost path of a nested one), with the line of its first use.
-pub fn rust_inline_path(node: Node, path: &[Node], src: &str, out: &mut Vec<Import>) {
+pub fn rust_inline_path(
+    node: Node,
+    path: &[Node],
+    src: &str,
+    seen: &mut std::collections::HashSet<String>,
+    out: &mut Vec<Import>,
+) {
     if !matches!(
         node.kind_name(),
         "scoped_identifier" | "scoped_type_identifier"
@@ -623,7 +629,8 @@ pub fn rust_inline_path(node: Node, path: &[Node], src: &str, out: &mut Vec<Impo
         return;
     }
     let specifier = squash(written);
-    if out.iter().any(|i| i.specifier == specifier) {
+    // A set, not a scan of the imports: a file of many paths stays linear.
+    if !seen.insert(specifier.clone()) {
         return;
     }
     out.push(Import {
