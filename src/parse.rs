@@ -102,6 +102,17 @@ fn parse_by(
     deadline: Instant,
     budget: Duration,
 ) -> Result<Tree, ParseError> {
+    with_parser(lang, &mut |parser| {
+        parse_with(parser, lang, text, deadline, budget)
+    })
+}
+
+/// Runs `run` with this thread's parser for `lang` (made on first use and kept), or, under a
+/// scratch heap ([`crate::alloc::Scratch`]), with a parser made for this call alone.
+fn with_parser<T>(
+    lang: Language,
+    run: &mut dyn FnMut(&mut Parser) -> Result<T, ParseError>,
+) -> Result<T, ParseError> {
     let new_parser = || {
         let mut parser = Parser::new();
         parser
@@ -115,9 +126,9 @@ fn parse_by(
         // memory goes with the heap; the parse already destroyed its external scanner, whose
         // memory is the C allocator's).
         let mut parser = new_parser()?;
-        let tree = parse_with(&mut parser, lang, text, deadline, budget);
+        let out = run(&mut parser);
         std::mem::forget(parser);
-        return tree;
+        return out;
     }
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
@@ -126,8 +137,64 @@ fn parse_by(
             *slot = Some(new_parser()?);
         }
         let parser = slot.as_mut().ok_or(ParseError::NoTree(lang.name()))?;
-        parse_with(parser, lang, text, deadline, budget)
+        run(parser)
     })
+}
+
+/// Parses the bytes `range` of `text` alone, where they are (every node keeps its offset, line
+/// and column in `text`), as `lang` reads a file of just them; with `terminate`, a `;` is read
+/// after the range's last byte, so an expression alone reads as a statement. `None` when the
+/// parse fails or `deadline` passes; the parse may stop at its first error (the tree would
+/// then be `None`, or have errors).
+pub fn parse_part(
+    lang: Language,
+    text: &str,
+    range: tree_sitter::Range,
+    terminate: bool,
+    deadline: Instant,
+) -> Option<Tree> {
+    let end = range.end_byte.min(text.len());
+    if range.start_byte > end {
+        return None;
+    }
+    let mut part = range;
+    if terminate {
+        part.end_byte = end + 1;
+        part.end_point.column += 1;
+    }
+    let bytes = text.as_bytes();
+    let mut read = |offset: usize, _: tree_sitter::Point| -> &[u8] {
+        if offset < end {
+            &bytes[offset..end]
+        } else if terminate && offset == end {
+            b";"
+        } else {
+            &[]
+        }
+    };
+    let budget = deadline.saturating_duration_since(Instant::now());
+    let mut run = |parser: &mut Parser| {
+        parser.set_included_ranges(&[part]).ok()?;
+        // A part is kept only whole: give up at its first error rather than recover.
+        let mut give_up = |state: &ParseState| state.has_error() || Instant::now() >= deadline;
+        let tree = parser.parse_with_options(
+            &mut read,
+            None,
+            Some(ParseOptions::new().progress_callback(&mut give_up)),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        // Back to whole documents for the next parse on this thread.
+        let _ = parser.set_included_ranges(&[]);
+        tree
+    };
+    if budget.is_zero() {
+        return None;
+    }
+    with_parser(lang, &mut |parser| Ok(run(parser)))
+        .ok()
+        .flatten()
 }
 
 /// One parse with `parser`, cancelled once `deadline` passes.

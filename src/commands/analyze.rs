@@ -271,6 +271,7 @@ pub fn run_with(
     }
     super::report_warnings(err, settings.verbosity, &warnings)?;
     super::report_problems(err, settings.verbosity, &report.skipped, &report.errors)?;
+    super::report_unread(err, settings.verbosity, &report.files)?;
     if settings.verbosity == Verbosity::Verbose {
         write_verbose(&report, project, &nested_configs, err)?;
     }

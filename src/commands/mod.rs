@@ -184,6 +184,48 @@ pub fn report_warnings(
     Ok(())
 }
 
+/// Code left unread (Rust macro bodies that do not parse as code) goes to stderr: per file
+/// when verbose, else a count, nothing when quiet.
+pub fn report_unread(
+    err: &mut dyn Write,
+    verbosity: Verbosity,
+    files: &[crate::engine::FileRecord],
+) -> std::io::Result<()> {
+    let unread = files.iter().filter(|f| !f.facts.unread.is_empty());
+    match verbosity {
+        Verbosity::Verbose => {
+            for f in unread {
+                let u = f.facts.unread;
+                let (bodies, lines) = match (u.macro_bodies, u.lines) {
+                    (1, 1) => ("1 macro body".to_string(), "1 line".to_string()),
+                    (1, l) => ("1 macro body".to_string(), format!("{l} lines")),
+                    (b, l) => (format!("{b} macro bodies"), format!("{l} lines")),
+                };
+                writeln!(
+                    err,
+                    "wtfcb: not read: {}:{}: {bodies} ({lines}) not Rust code (the first here)",
+                    tty(&f.path),
+                    u.first_line,
+                )?;
+            }
+        }
+        Verbosity::Normal => {
+            let (files, bodies) = unread.fold((0u64, 0u64), |(n, b), f| {
+                (n + 1, b + u64::from(f.facts.unread.macro_bodies))
+            });
+            if files > 0 {
+                writeln!(
+                    err,
+                    "wtfcb: {bodies} Rust macro bod{} in {files} file(s) not read as code (-v lists them)",
+                    if bodies == 1 { "y" } else { "ies" }
+                )?;
+            }
+        }
+        Verbosity::Quiet => {}
+    }
+    Ok(())
+}
+
 /// Per-file problems go to stderr: errors always, skips only when verbose (else a count).
 pub fn report_problems(
     err: &mut dyn Write,

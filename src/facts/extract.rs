@@ -148,26 +148,103 @@ pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
         inline_paths: std::collections::HashSet::new(),
     };
     let has_errors = tree.root_node().has_error();
-    let mut walk = super::walk::Walk::new(tree);
+    let arena = super::macros::Arena::default();
+    let mut macros = super::macros::Reader::new(lang, src, &arena);
     // The path from the root to the current node; parents without `Node::parent`'s walk from
     // the root.
     let mut path: Vec<Node> = Vec::new();
-    let mut descend = false;
-    while let Some(step) = walk.next(descend) {
-        while path.len() > step.depth {
-            if let Some(done) = path.pop() {
-                ex.leave(done);
-            }
-        }
-        // The field is looked up only where it matters (it costs a search per node).
-        let enter = ex.enter(step, &|| walk.field_name(), &path, has_errors);
-        descend = enter && step.child_count > 0;
-        path.push(step.node);
-    }
+    let mut walk = Walking {
+        ex: &mut ex,
+        macros: macros.as_mut(),
+        has_errors,
+    };
+    walk.tree(tree, &mut path, None, 0);
     while let Some(done) = path.pop() {
         ex.leave(done);
     }
+    if let Some(macros) = macros {
+        ex.facts.unread = macros.unread;
+    }
     ex.finish()
+}
+
+/// The fact pass's walk over a file's tree and the macro bodies read in it.
+struct Walking<'w, 'e, 'a, 't> {
+    ex: &'w mut Extractor<'e>,
+    macros: Option<&'w mut super::macros::Reader<'a, 't>>,
+    has_errors: bool,
+}
+
+impl<'t> Walking<'_, '_, '_, 't> {
+    /// Walks `tree` in preorder, entering and leaving each node, with a macro body read as
+    /// code ([`super::macros`]) walked in place of its token tree. `body` says where a body's
+    /// tree sits: the token tree it stands for is last on `path`, the nodes that span the
+    /// whole body (the root, the statement and the block, tuple or array the delimiters
+    /// make) stand for it too and are not entered, so the token tree's children are the
+    /// delimiters and what they hold; nothing from the body's end on is text of the file
+    /// (the `;` read after an expression). `depth` counts the bodies the walk is in.
+    fn tree(
+        &mut self,
+        tree: &'t Tree,
+        path: &mut Vec<Node<'t>>,
+        body: Option<super::macros::Body<'t>>,
+        depth: usize,
+    ) {
+        let base = path.len();
+        let mut walk = super::walk::Walk::new(tree);
+        let mut descend = false;
+        // How many nodes from the root down stand for the token tree.
+        let mut wrappers = 0;
+        let has_errors = self.has_errors && body.is_none();
+        while let Some(step) = walk.next(descend) {
+            descend = false;
+            let mut level = step.depth;
+            if let Some(body) = body {
+                if step.start_byte >= body.end {
+                    continue;
+                }
+                // The root, where it starts (at the first token, or before the white
+                // space that leads it), stands for the token tree.
+                if step.depth == 0
+                    || (step.depth == wrappers
+                        && step.start_byte == body.start
+                        && step.end_byte >= body.end)
+                {
+                    wrappers += 1;
+                    descend = true;
+                    continue;
+                }
+                level = base + step.depth - wrappers;
+            }
+            while path.len() > level {
+                if let Some(done) = path.pop() {
+                    self.ex.leave(done);
+                }
+            }
+            // The field is looked up only where it matters (it costs a search per node).
+            let enter = self.ex.enter(step, &|| walk.field_name(), path, has_errors);
+            let parent = path.last().copied();
+            path.push(step.node);
+            if !enter || step.child_count == 0 {
+                continue;
+            }
+            let inner = self
+                .macros
+                .as_mut()
+                .and_then(|m| m.body(step.node, parent, depth));
+            match inner {
+                Some(inner) => self.tree(inner.tree, path, Some(inner), depth + 1),
+                None => descend = true,
+            }
+        }
+        if body.is_some() {
+            while path.len() > base {
+                if let Some(done) = path.pop() {
+                    self.ex.leave(done);
+                }
+            }
+        }
+    }
 }
 
 /// Whether a line is white space only (as `str::trim` sees it), without decoding characters

@@ -4,6 +4,7 @@
 pub(crate) mod extract;
 pub(crate) mod field;
 pub(crate) mod golang;
+pub(crate) mod macros;
 pub(crate) mod names;
 pub(crate) mod peers;
 pub(crate) mod tokens;
@@ -279,6 +280,9 @@ pub struct FileFacts {
     /// What the first syntax error is (absent without errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_error: Option<FirstError>,
+    /// Code the grammar keeps as plain tokens that could not be read as code.
+    #[serde(default, skip_serializing_if = "Unread::is_empty")]
+    pub unread: Unread,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub todos: Vec<Todo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -296,6 +300,35 @@ pub struct FileFacts {
     /// Go: declarations and dropped call results, for `ignored-error` (not reported).
     #[serde(skip)]
     pub go: golang::GoFacts,
+}
+
+/// What of a file was not read as code although a compiler reads it: Rust macro invocations
+/// whose body parses neither as items and statements nor as an expression (`quote! { #x }`,
+/// `matches!(v, Some(_))`; see `macros`), and the lines those bodies span (braced blocks
+/// inside them that parse are read all the same).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
+pub struct Unread {
+    pub macro_bodies: u32,
+    pub lines: u32,
+    /// The line of the first such body (0 without any).
+    pub first_line: u32,
+}
+
+impl Unread {
+    pub fn is_empty(&self) -> bool {
+        self.macro_bodies == 0
+    }
 }
 
 /// How a file refers to another.

@@ -518,7 +518,7 @@ pub fn imports(node: Node, lang: Language, src: &str, out: &mut Vec<Import>) {
         (Language::Rust, "mod_item") if node.field("body").is_none() => {
             if let Some(name) = node.field("name") {
                 push(
-                    format!("mod {}", text(name, src)),
+                    rust_mod(node, text(name, src), src),
                     ImportKind::Static,
                     Vec::new(),
                 );
@@ -601,6 +601,54 @@ pub fn logical_decisions(node: Node) -> u32 {
 /// A path into the crate written in code (`crate::report::write(..)`, `super::Item`), outside
 /// `use` declarations: an import of that module as much as a `use` is. Recorded once per
 /// file and path (the outermost path of a nested one), with the line of its first use.
+/// What a `mod m;` declaration loads, as the graph resolves it: `mod m`; `mod a::b::m` inside
+/// inline modules `mod a { mod b { mod m; } }` (their names are directories); and with a
+/// `#[path = "x.rs"]` attribute before it, `#[path = "x.rs"] mod m` (or `mod a::m`).
+fn rust_mod(node: Node, name: &str, src: &str) -> String {
+    let mut inline = Vec::new();
+    let mut at = node.parent();
+    while let Some(list) = at {
+        let owner = list.parent();
+        if let Some(owner) =
+            owner.filter(|o| list.kind_name() == "declaration_list" && o.kind_name() == "mod_item")
+        {
+            if let Some(n) = owner.field("name") {
+                inline.push(text(n, src));
+            }
+        }
+        at = owner;
+    }
+    inline.reverse();
+    inline.push(name);
+    let module = inline.join("::");
+    let mut before = node.prev_sibling();
+    while let Some(attr) = before {
+        match attr.kind_name() {
+            "attribute_item" => {
+                if let Some(path) = path_attribute(text(attr, src)) {
+                    return format!("#[path = \"{path}\"] mod {module}");
+                }
+            }
+            "line_comment" | "block_comment" => {}
+            _ => break,
+        }
+        before = attr.prev_sibling();
+    }
+    format!("mod {module}")
+}
+
+/// The file a `#[path = "x.rs"]` attribute names.
+fn path_attribute(attr: &str) -> Option<&str> {
+    let inner = attr.strip_prefix("#[")?.strip_suffix(']')?.trim();
+    let value = inner
+        .strip_prefix("path")?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
+    let path = value.strip_prefix('"')?.strip_suffix('"')?;
+    (!path.is_empty() && !path.contains(['"', '\\'])).then_some(path)
+}
+
 pub fn rust_inline_path(
     node: Node,
     path: &[Node],

@@ -47,6 +47,29 @@ pub struct Edge {
 }
 
 /// [`ImportKind`] with an order, for sorting edges.
+/// Whether a Rust file is the root of a crate of its own, as Cargo lays them out: `lib.rs`,
+/// `main.rs`, `build.rs`, and each file directly in `tests/`, `examples/` or `benches/` (not
+/// inside `src/`) or in `src/bin/` (an integration test's `mod support;` is
+/// `tests/support.rs`).
+fn is_rust_crate_root(rel: &str) -> bool {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    if matches!(name, "lib.rs" | "main.rs" | "build.rs") {
+        return true;
+    }
+    let mut components = dir.rsplit('/');
+    let parent = components.next().unwrap_or(dir);
+    // A `tests/` module directory inside `src/` is part of its crate.
+    let in_src = components.any(|c| c == "src");
+    (matches!(parent, "tests" | "examples" | "benches") && !in_src)
+        || dir == "src/bin"
+        || dir.ends_with("/src/bin")
+}
+
+/// A Rust module declaration's specifier (see `names::rust_mod`).
+fn is_rust_mod(spec: &str) -> bool {
+    spec.starts_with("mod ") || spec.starts_with("#[path = ")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
 pub struct ImportKindOrd(pub u8);
 
@@ -56,7 +79,7 @@ impl ImportKindOrd {
     const DECLARES: ImportKindOrd = ImportKindOrd(4);
 
     fn of(node: &Node, import: &Import) -> ImportKindOrd {
-        if node.language == Language::Rust && import.specifier.starts_with("mod ") {
+        if node.language == Language::Rust && is_rust_mod(&import.specifier) {
             return Self::DECLARES;
         }
         ImportKindOrd(match import.kind {
@@ -499,9 +522,10 @@ impl<'a> Resolver<'a> {
     /// `mod.rs`, else in a directory named after the file.
     fn rust_children_dir(rel: &str) -> String {
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        match name {
-            "lib.rs" | "main.rs" | "mod.rs" => dir_of(rel).to_string(),
-            _ => format!("{}/", rel.trim_end_matches(".rs")),
+        if name == "mod.rs" || is_rust_crate_root(rel) {
+            dir_of(rel).to_string()
+        } else {
+            format!("{}/", rel.trim_end_matches(".rs"))
         }
     }
 
@@ -515,6 +539,9 @@ impl<'a> Resolver<'a> {
 
     fn rust_crate_root(&self, rel: &str) -> Option<String> {
         let mut dir = dir_of(rel);
+        if is_rust_crate_root(rel) {
+            return Some(dir.to_string());
+        }
         loop {
             for root in ["lib.rs", "main.rs"] {
                 if self.file(&format!("{dir}{root}")).is_some() {
@@ -529,8 +556,26 @@ impl<'a> Resolver<'a> {
     }
 
     fn rust(&self, rel: &str, spec: &str) -> Result<Vec<usize>, Unresolved> {
-        if let Some(name) = spec.strip_prefix("mod ") {
+        if let Some(rest) = spec.strip_prefix("#[path = \"") {
+            // Beside the file, or under the children's directory of the inline modules it
+            // is declared in (the Rust reference's `path` attribute).
+            let (path, module) = rest.split_once("\"] mod ").ok_or(Unresolved)?;
+            let base = match module.rsplit_once("::") {
+                Some((inline, _)) => {
+                    format!(
+                        "{}{}/",
+                        Self::rust_children_dir(rel),
+                        inline.replace("::", "/")
+                    )
+                }
+                None => dir_of(rel).to_string(),
+            };
+            let file = normalize(&format!("{base}{path}")).ok_or(Unresolved)?;
+            return self.first([file]).map(|f| vec![f]).ok_or(Unresolved);
+        }
+        if let Some(module) = spec.strip_prefix("mod ") {
             let dir = Self::rust_children_dir(rel);
+            let name = module.replace("::", "/");
             return self
                 .first([format!("{dir}{name}.rs"), format!("{dir}{name}/mod.rs")])
                 .map(|f| vec![f])
@@ -1516,6 +1561,66 @@ mod tests {
         assert_eq!(rebuilt.external, fresh.external);
         assert_eq!(rebuilt.unresolved, fresh.unresolved);
         assert_eq!(fresh.unresolved.len(), 1);
+    }
+
+    // tokio: `#[path = "x.rs"] mod imp;`, `mod bsd { mod poll_aio; }` and an integration
+    // test's `mod support { mod io; }` left 43 imports unresolved.
+    #[test]
+    fn rust_module_declarations_follow_path_attributes_inline_modules_and_crate_roots() {
+        let files: [(&'static str, &str); 10] = [
+            ("src/lib.rs", "mod io;\nmod loom;\n"),
+            ("src/io/mod.rs", "pub mod bsd {\n    mod poll_aio;\n}\n"),
+            ("src/io/bsd/poll_aio.rs", ""),
+            ("src/loom.rs", "cfg_x! {\n    #[path = \"loom/native.rs\"]\n    mod imp;\n}\n#[doc = \"a\"]\n// why\n#[path = \"../shared.rs\"]\nmod shared;\n"),
+            ("src/loom/native.rs", ""),
+            ("shared.rs", ""),
+            ("tests/it.rs", "mod support {\n    pub mod io;\n}\nuse crate::support::io::f;\n"),
+            ("tests/support/io.rs", ""),
+            ("src/rt/tests/mod.rs", "mod a;\n"),
+            ("src/rt/tests/a.rs", "use crate::io;\n"),
+        ];
+        let facts: Vec<&'static [Import]> = files
+            .iter()
+            .map(|(_, text)| {
+                let tree = crate::parse::parse(Language::Rust, text).expect("parses");
+                leaked(crate::facts::extract(&tree, text, Language::Rust).imports)
+            })
+            .collect();
+        let specs: Vec<&str> = facts[3].iter().map(|i| i.specifier.as_str()).collect();
+        assert_eq!(
+            specs,
+            [
+                "#[path = \"loom/native.rs\"] mod imp",
+                "#[path = \"../shared.rs\"] mod shared"
+            ]
+        );
+        assert_eq!(facts[1][0].specifier, "mod bsd::poll_aio");
+        let nodes: Vec<Node> = files
+            .iter()
+            .zip(&facts)
+            .map(|((rel, _), imports)| Node {
+                rel,
+                language: Language::Rust,
+                imports,
+            })
+            .collect();
+        let resolver = Resolver::new(&nodes, &Default::default(), None);
+        let graph = build(&nodes, &resolver);
+        assert!(graph.unresolved.is_empty(), "{:?}", graph.unresolved);
+        let pairs = [
+            ("src/io/mod.rs", "src/io/bsd/poll_aio.rs"),
+            ("src/loom.rs", "src/loom/native.rs"),
+            ("src/loom.rs", "shared.rs"),
+            ("tests/it.rs", "tests/support/io.rs"),
+            ("src/rt/tests/a.rs", "src/io/mod.rs"),
+        ];
+        let edges = edges_of(&nodes, &resolver);
+        for (from, to) in pairs {
+            assert!(
+                edges.contains(&(from.to_string(), to.to_string())),
+                "{from} -> {to} in {edges:?}"
+            );
+        }
     }
 
     /// Files added and deleted in every language: what carries over, with the files that

@@ -184,6 +184,9 @@ pub struct AnalyzeSummary {
     /// error): the run exits 2.
     #[serde(skip_serializing_if = "super::is_zero")]
     pub analysis_failures: u64,
+    /// Rust macro invocations whose body was not read as code (see `FileFacts::unread`).
+    #[serde(skip_serializing_if = "super::is_zero")]
+    pub unread_macro_bodies: u64,
     /// The ten functions of highest cyclomatic complexity (then cognitive, path, line).
     pub most_complex: Vec<Hotspot>,
     /// What the project phase found: `duplication`, `imports`.
@@ -303,6 +306,10 @@ impl AnalyzeReport {
             errors: errors.len() as u64,
             analysis_failures: broken,
             by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
+            unread_macro_bodies: files
+                .iter()
+                .map(|f| u64::from(f.facts.unread.macro_bodies))
+                .sum(),
             ..AnalyzeSummary::default()
         };
         if let Some(baseline) = known.baseline {

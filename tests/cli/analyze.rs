@@ -506,3 +506,43 @@ fn unused_suppressions_are_reported_only_when_asked_and_only_when_idle() {
     );
     assert!(lines(&["--extend-select", "unused-suppression"]).is_empty());
 }
+
+// tokio wraps functions in `cfg_rt! { ... }`: they are functions, found and measured, with
+// their findings; a body that is no Rust (`quote!`) is counted, per file, and said on stderr.
+#[test]
+fn rust_macro_bodies_are_read_and_the_unread_ones_said() {
+    let p = Project::new();
+    p.write(
+        "src/lib.rs",
+        "cfg_rt! {\n    pub fn spawn(x: Option<u32>) -> u32 {\n        x.unwrap()\n    }\n}\nquote! { fn #name() {} }\n",
+    );
+    let out = p
+        .cmd()
+        .args(["analyze", "--format", "json", "--fail-on", "never"])
+        .assert()
+        .success()
+        .stderr(contains("1 Rust macro body in 1 file(s) not read as code"));
+    let r: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let file = &r["files"][0];
+    assert_eq!(file["functions"][0]["name"], "spawn");
+    assert_eq!(file["unread"]["macro_bodies"], 1);
+    assert_eq!(file["unread"]["first_line"], 6);
+    assert_eq!(r["summary"]["unread_macro_bodies"], 1);
+    let rules: Vec<_> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"unwrap-call"), "{rules:?}");
+    p.cmd()
+        .args(["analyze", "-v", "--fail-on", "never"])
+        .assert()
+        .success()
+        .stderr(contains("not read: src/lib.rs:6: 1 macro body (1 line)"));
+    p.cmd()
+        .args(["analyze", "-q", "--fail-on", "never"])
+        .assert()
+        .success()
+        .stderr("");
+}
