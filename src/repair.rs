@@ -536,6 +536,33 @@ mod tests {
         }
     }
 
+    // RocksDB: a project's format macro, GNU attributes after declarators, a calling
+    // convention between type and name (also at the end of its line), alignment macros after
+    // a class tag and before a member; `BOOL WINAPI f(` keeps one of its two for the type.
+    #[test]
+    fn rocksdb_macros_are_neutralised() {
+        let cpp = concat!(
+            "void L(size_t n) { printf(\"%\" ROCKSDB_PRIszt \" b\", n); }\n",
+            "void M() { bool unused __attribute__((__unused__)); Status s __attribute__((x)) = g(); }\n",
+            "JNIEXPORT jboolean JNICALL Java_org_f(JNIEnv* env) { return 0; }\n",
+            "JNIEXPORT jlong JNICALL\nJava_org_g(JNIEnv* env) { return 0; }\n",
+            "struct ALIGN_AS(CACHE_LINE_SIZE) Rep {\n  ALIGN_AS(64) Atomic<size_t> n_;\n};\n",
+            "BOOL WINAPI DllMain(HINSTANCE inst) { return TRUE; }\n",
+        );
+        let want = concat!(
+            "void L(size_t n) { printf(\"%\" \"            \" \" b\", n); }\n",
+            "void M() { bool unused                            ; Status s                    = g(); }\n",
+            "          jboolean         Java_org_f(JNIEnv* env) { return 0; }\n",
+            "          jlong        \nJava_org_g(JNIEnv* env) { return 0; }\n",
+            "struct                           Rep {\n               Atomic<size_t> n_;\n};\n",
+            "     WINAPI DllMain(HINSTANCE inst) { return TRUE; }\n",
+        );
+        assert!(errors(Language::Cpp, cpp), "{cpp}");
+        let got = rewrite(Language::Cpp, cpp).expect("a rewrite");
+        assert_eq!(got, want);
+        assert!(!errors(Language::Cpp, &got), "{got}");
+    }
+
     #[test]
     fn a_huge_one_line_file_is_rewritten_in_one_pass() {
         // 100,000 macro-like words and unclosed calls on one line: a rescan of the line per
@@ -827,6 +854,7 @@ fn c_macros(bytes: &mut [u8]) -> bool {
     let mut changed = extern_c_guards(bytes, &toks);
     changed |= braced_default_arguments(bytes, &toks);
     changed |= format_macros_in_strings(bytes, &toks);
+    changed |= attributes_after_declarators(bytes, &toks);
     // Where lines start and end, from every token (a comment on the line counts), so no
     // question about a line rescans it: the pass stays linear on a one-line file.
     let starts: Vec<bool> = (0..toks.len())
@@ -889,6 +917,15 @@ fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
     };
     let (start, stop) = (site.code[i].1, site.code[end - 1].2);
     let follows = site.token(end);
+    // An alignment or attribute macro after a class tag (`struct ALIGN_AS(64) Rep {`) or
+    // before a member's type at the start of its line (`ALIGN_AS(64) Atomic<T> n_;`).
+    let names_next = follows.is_some_and(|f| f.0 == Tok::Word);
+    if names_next
+        && (site.after_tag || (site.at_line_start && starts_declaration(bytes, site.code, end)))
+    {
+        blank(bytes, start, stop);
+        return (true, end);
+    }
     if ends_declarator(bytes, follows) && after_declarator(bytes, site) {
         // `void f() const ABSL_LOCKS_EXCLUDED(mu_);`, `int x_ ABSL_GUARDED_BY(mu_);`.
         blank(bytes, start, stop);
@@ -962,7 +999,8 @@ fn macro_word(bytes: &mut [u8], site: &Site) -> bool {
     if !declares(bytes, site) {
         return false;
     }
-    let alone = site.ends_line[site.i];
+    // Alone on its line (`JNICALL` ending `JNIEXPORT jboolean JNICALL` is not).
+    let alone = site.at_line_start && site.ends_line[site.i];
     blank(bytes, s, e);
     if alone && !site.after_tag {
         // Keep the line as code: an empty declaration.
@@ -998,13 +1036,27 @@ fn declares(bytes: &[u8], site: &Site) -> bool {
     {
         return true;
     }
-    let names_a_function = site.underscored
-        && next.is_some_and(|n| n.0 == Tok::Word && !is_macro_like(&bytes[n.1..n.2]))
+    let names_a_function = next
+        .is_some_and(|n| n.0 == Tok::Word && !is_macro_like(&bytes[n.1..n.2]))
         && punct_is(bytes, site.token(site.i + 2), b'(');
     let after_type = site
         .prev()
         .is_some_and(|p| p.0 == Tok::Word && !EXPRESSION_KEYWORDS.contains(&&bytes[p.1..p.2]));
-    names_a_function && (after_type || site.at_line_start || site.prev_is_one_of(bytes, b"{;}:"))
+    // A calling-convention macro without an underscore (`jboolean JNICALL Java_f(`) only
+    // between a type and a name, and not after a name in capitals, which may be a macro too
+    // (`BOOL WINAPI DllMain(`: one of them must stay the type).
+    // (A word blanked already is no type.)
+    let after_lower_type = after_type
+        && site.prev().is_some_and(|p| {
+            let w = &bytes[p.1..p.2];
+            (w[0].is_ascii_alphabetic() || w[0] == b'_') && !is_macro_like(w)
+        });
+    names_a_function
+        && if site.underscored {
+            after_type || site.at_line_start || site.prev_is_one_of(bytes, b"{;}:")
+        } else {
+            after_lower_type
+        }
 }
 
 /// `f(Location whence = {})` → `f(Location whence = 0 )`, `= {a, b})` → `= (a, b))`: a
@@ -1050,22 +1102,65 @@ fn braced_default_arguments(bytes: &mut [u8], toks: &[Token]) -> bool {
 }
 
 /// `"%" PRIuPTR " bytes"` → `"%" "     " " bytes"`: a format macro of `<inttypes.h>` (`PRI...`,
-/// `SCN...`) in a string concatenation becomes a string literal of the same length.
+/// `SCN...`) or a project's own (`"%" ROCKSDB_PRIszt`) in a string concatenation becomes a
+/// string literal of the same length. A name written right after a string literal can only
+/// be a macro that expands to one; it starts with a capital (C++'s `operator "" _km` does not).
 fn format_macros_in_strings(bytes: &mut [u8], toks: &[Token]) -> bool {
     let mut changed = false;
     for j in 1..toks.len() {
         let (kind, s, e) = toks[j];
         let word = &bytes[s..e];
+        let after_string = toks[j - 1].0 == Tok::Literal && bytes[toks[j - 1].2 - 1] == b'"';
         let format_macro = kind == Tok::Word
-            && (word.starts_with(b"PRI") || word.starts_with(b"SCN"))
             && word.len() >= 4
-            && word[3..].iter().all(|b| b.is_ascii_alphanumeric());
-        if format_macro && toks[j - 1].0 == Tok::Literal {
+            && word[0].is_ascii_uppercase()
+            && word.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            && !punct_is(bytes, toks.get(j + 1).copied(), b'(');
+        if format_macro && after_string {
             bytes[s] = b'"';
             bytes[s + 1..e - 1].fill(b' ');
             bytes[e - 1] = b'"';
             changed = true;
         }
+    }
+    changed
+}
+
+/// `bool was_last __attribute__((__unused__));` → the attribute blanked: GNU attributes after a
+/// declarator (a name, or a parameter list's `)`), before `;`, `=`, `,`, `)` or `{`, which
+/// tree-sitter-cpp reads only before a declaration.
+fn attributes_after_declarators(bytes: &mut [u8], toks: &[Token]) -> bool {
+    let code: Vec<Token> = toks
+        .iter()
+        .copied()
+        .filter(|t| t.0 != Tok::Comment)
+        .collect();
+    let mut changed = false;
+    let mut j = 1;
+    while j + 1 < code.len() {
+        let (kind, s, _) = code[j];
+        let attribute = kind == Tok::Word && &bytes[s..code[j].2] == b"__attribute__";
+        let after = match code[j - 1].0 {
+            Tok::Word => !EXPRESSION_KEYWORDS.contains(&&bytes[code[j - 1].1..code[j - 1].2]),
+            Tok::Punct => bytes[code[j - 1].1] == b')',
+            _ => false,
+        };
+        if !(attribute && after && punct_is(bytes, Some(code[j + 1]), b'(')) {
+            j += 1;
+            continue;
+        }
+        let Some(end) = close_paren(bytes, &code, j + 1, false) else {
+            j += 1;
+            continue;
+        };
+        let follows = code.get(end).copied();
+        if follows.is_some_and(|f| {
+            f.0 == Tok::Punct && matches!(bytes[f.1], b';' | b'=' | b',' | b')' | b'{')
+        }) {
+            blank(bytes, s, code[end - 1].2);
+            changed = true;
+        }
+        j = end;
     }
     changed
 }
@@ -1105,8 +1200,13 @@ fn starts_declaration(bytes: &[u8], code: &[Token], at: usize) -> bool {
         Some((Tok::Word, w)) if w == b"const" => matches!(text(at + 1), Some((Tok::Word, _))),
         Some((Tok::Word, w)) if DECL_START.contains(&w) => true,
         Some((Tok::Word, w)) if !is_macro_name(w) => match text(at + 1) {
-            // `T name`, but not `T name ANNOTATION(...)`: there the macro is the type.
-            Some((Tok::Word, next)) => !is_macro_like(next),
+            // `T name`, but not `T name ANNOTATION(...)`: there the macro is the type; and
+            // `T CONVENTION name(` (`jboolean JNICALL Java_f(`).
+            Some((Tok::Word, next)) => {
+                !is_macro_like(next)
+                    || (matches!(text(at + 2), Some((Tok::Word, _)))
+                        && matches!(text(at + 3), Some((Tok::Punct, b"("))))
+            }
             Some((Tok::Punct, p)) => matches!(p, b"*" | b"&" | b"<" | b":"),
             _ => false,
         },
