@@ -433,17 +433,17 @@ fn analyze_source(
     checks: Option<(&Profile, bool)>,
     pipeline: &Pipeline,
 ) -> Result<FileRecord, Failure> {
-    if pipeline.skip_generated {
-        if let Some(reason) = walk::generated_reason(&source.text) {
-            return Err(Failure::Excluded(reason));
-        }
-    }
-    let budget = pipeline.budget.for_size(source.text.len());
     let language = if candidate.is_header() {
         Language::of_header(&source.text)
     } else {
         candidate.language
     };
+    if pipeline.skip_generated {
+        if let Some(reason) = walk::generated_reason(&source.text, language) {
+            return Err(Failure::Excluded(reason));
+        }
+    }
+    let budget = pipeline.budget.for_size(source.text.len());
     let extracted = pipeline
         .services
         .isolation

@@ -477,3 +477,39 @@ fn a_directory_named_like_build_output_that_git_tracks_is_source() {
         ["cmd/dist/main.go", "go/build/build.go"]
     );
 }
+
+// Spring Boot's jquery-1.7.2.js gave 56 `high` findings: a library copied in is vendored,
+// known by a version in its name or by its banner, and `--no-default-excludes` reads it.
+#[test]
+fn vendored_libraries_are_skipped_with_their_reason() {
+    let p = Project::new();
+    p.write("static/jquery-1.7.2.js", "var jQuery = 1;\n");
+    p.write(
+        "static/chart.js",
+        "/*!\n * Chart.js v4.6.2\n */\nvar Chart = 1;\n",
+    );
+    p.write("app.js", "var app = 1;\n");
+    let out = p
+        .cmd()
+        .args(["analyze", "-v", "--format", "json"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "skipped static/jquery-1.7.2.js: excluded by default: vendored",
+        ))
+        .stderr(contains(
+            "skipped static/chart.js: vendored (a library's banner",
+        ));
+    let r: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(file_paths(&r), ["app.js"]);
+    let out = p
+        .cmd()
+        .args(["analyze", "--no-default-excludes", "--format", "json"])
+        .assert()
+        .success();
+    let r: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        file_paths(&r),
+        ["app.js", "static/chart.js", "static/jquery-1.7.2.js"]
+    );
+}
