@@ -251,7 +251,8 @@ pub struct WalkArgs {
     pub no_ignore: bool,
     /// Also analyze what is excluded by default: vendored and build directories
     /// (node_modules, vendor, third_party, build, dist, target, virtualenvs, ...), `*.min.js`,
-    /// and files that read as generated or minified.
+    /// scripts named with a library's version, and files that read as generated, vendored (a
+    /// library's banner) or minified.
     #[arg(long)]
     pub no_default_excludes: bool,
     /// Do not read other tools' suppression comments (`//nolint`, `# noqa`,
