@@ -905,7 +905,7 @@ impl Cache {
         h.update(phase.as_bytes());
         h.update([0]);
         h.update(root);
-        format!("wtfcb-state-{}", crate::rules::profile::hex(&h.finalize()))
+        format!("wtfcb-state-{}", crate::text::hex(&h.finalize()))
     }
 
     /// A project phase's state another checkout saved on the remote for the same inputs, of a

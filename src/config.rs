@@ -108,7 +108,7 @@ impl Config {
             .map_or_else(|| "the config".to_string(), |p| p.display().to_string());
         vec![format!(
             "{}: {} ignored: a config file cannot choose a remote cache or its credentials (give --remote-cache or WTFCB_REMOTE_CACHE, and WTFCB_REMOTE_CACHE_TOKEN; see README \"Security model\")",
-            crate::report::tty(&shown),
+            crate::text::tty(&shown),
             self.remote
                 .ignored
                 .iter()
@@ -205,8 +205,8 @@ fn contracts(
         out.layers.push((l.get_ref().clone(), set));
     }
     for d in imports.include_dirs.iter().flatten() {
-        let dir = crate::project::graph::normalize_dir(d.get_ref().trim_start_matches('/'))
-            .ok_or_else(|| {
+        let dir =
+            crate::text::normalize_dir(d.get_ref().trim_start_matches('/')).ok_or_else(|| {
                 at(
                     d.span(),
                     "`imports.include-dirs`: a directory inside the project".to_string(),

@@ -20,6 +20,24 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     })
 }
 
+/// Modification time in nanoseconds since the epoch (0 if the platform has none).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Reads at most `n` leading bytes (for shebang detection); errors read as empty.
+pub fn read_head(path: &Path, n: usize) -> Vec<u8> {
+    let mut head = Vec::with_capacity(n);
+    if let Ok(file) = std::fs::File::open(path) {
+        use std::io::Read;
+        let _ = file.take(n as u64).read_to_end(&mut head);
+    }
+    head
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

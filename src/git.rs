@@ -84,7 +84,7 @@ impl Repo {
             bail!(
                 "{what} needs a git repository, and git found none usable at {} ({})",
                 root.display(),
-                crate::report::tty(said)
+                crate::text::tty(said)
             );
         }
         let top = {
@@ -127,7 +127,7 @@ impl Repo {
             bail!(
                 "{what}: git {} failed: {}",
                 args.first().unwrap_or(&""),
-                crate::report::tty(message.trim())
+                crate::text::tty(message.trim())
             );
         }
         Ok(out.stdout)
@@ -155,7 +155,7 @@ impl Repo {
         if !out.status.success() {
             bail!(
                 "{what}: `{}` names no commit in {}",
-                crate::report::tty(reference),
+                crate::text::tty(reference),
                 self.top.display()
             );
         }
@@ -174,7 +174,7 @@ impl Repo {
         if !out.status.success() {
             bail!(
                 "{what}: `{}` and HEAD have no common ancestor",
-                crate::report::tty(reference)
+                crate::text::tty(reference)
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())

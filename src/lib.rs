@@ -30,6 +30,7 @@ pub mod rules;
 pub mod settings;
 pub mod shard;
 pub mod source;
+pub mod text;
 pub mod walk;
 
 use std::io::Write;

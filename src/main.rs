@@ -80,11 +80,7 @@ fn main() -> ExitCode {
         // `wtfcb scan | head` closing the pipe is not a failure.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(
-                err,
-                "wtfcb: error: {}",
-                wtfcb::report::tty(&format!("{e:#}"))
-            );
+            let _ = writeln!(err, "wtfcb: error: {}", wtfcb::text::tty(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

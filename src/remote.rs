@@ -195,7 +195,7 @@ impl RemoteStats {
     pub fn line(&self) -> String {
         format!(
             "remote cache {}{}{}: {} hits, {} misses, {} uploads, {} rejected, {} errors, {} round trips, {:.0} ms",
-            crate::report::tty(&self.url),
+            crate::text::tty(&self.url),
             if self.read_only { " (read-only)" } else { "" },
             if self.signed { " (signed)" } else { "" },
             self.hits,
@@ -347,7 +347,7 @@ impl Remote {
         h.update(b"wtfcb-remote\0");
         h.update(md5);
         h.update(key);
-        format!("wtfcb-{}", crate::rules::profile::hex(&h.finalize()))
+        format!("wtfcb-{}", crate::text::hex(&h.finalize()))
     }
 
     /// The values of `wanted` (each key with the most bytes its value may take: see
@@ -1062,7 +1062,7 @@ mod tests {
         m.update(b"what do ya want for nothing?");
         let tag: [u8; 32] = m.finalize().into_bytes().into();
         assert_eq!(
-            crate::rules::profile::hex(&tag),
+            crate::text::hex(&tag),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

@@ -463,7 +463,7 @@ fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
             .strip_prefix(&root)
             .ok()
             .and_then(|rel| {
-                crate::project::graph::normalize(&format!(
+                crate::text::normalize(&format!(
                     "{}/{named}",
                     crate::walk::path_text(rel.as_os_str())
                 ))
@@ -473,7 +473,7 @@ fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
         bail!(
             "{}: `baseline = {:?}` names a file outside the project ({}): a config's baseline must be inside it (give --baseline FILE to use another)",
             config.map_or_else(|| "the config".into(), |p| p.display().to_string()),
-            crate::report::tty(named),
+            crate::text::tty(named),
             root.display()
         );
     }

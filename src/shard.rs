@@ -203,7 +203,7 @@ impl AnalysisArgs {
             if !inside {
                 bail!(
                     "the parts name the path {:?} to walk: a merge walks only relative paths inside the directory it runs in (run the shards from the project, with relative paths)",
-                    crate::report::tty(path)
+                    crate::text::tty(path)
                 );
             }
         }
@@ -215,7 +215,7 @@ impl AnalysisArgs {
             match &self.config {
                 Some(config) => bail!(
                     "the shards ran with --config {}: the merge takes its configuration only from its own options, so give it the same --config",
-                    crate::report::tty(config)
+                    crate::text::tty(config)
                 ),
                 None => bail!("the shards ran without --config: run the merge without it too"),
             }
@@ -322,7 +322,7 @@ pub fn identity(settings: &crate::settings::AnalyzeSettings) -> String {
         walk.parse_budget,
         walk.memory_per_file,
     );
-    crate::rules::profile::hex(&Md5::digest(text.as_bytes()))
+    crate::text::hex(&Md5::digest(text.as_bytes()))
 }
 
 /// The record of one outcome (the clone tokens must be in memory: see
@@ -511,8 +511,8 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
             bail!(
                 "{} was written by wtfcb {} (build {}), but this is wtfcb {} (build {}); shards and merge must run one wtfcb build",
                 part.path.display(),
-                crate::report::tty(&h.version),
-                crate::report::tty(short(&h.build)),
+                crate::text::tty(&h.version),
+                crate::text::tty(short(&h.build)),
                 this_build.0,
                 short(this_build.1)
             );
@@ -547,9 +547,9 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
             bail!(
                 "{} was analyzed at commit {} but {} at {}: the shards ran on different commits",
                 part.path.display(),
-                crate::report::tty(h.commit.as_deref().unwrap_or("(none)")),
+                crate::text::tty(h.commit.as_deref().unwrap_or("(none)")),
                 first.path.display(),
-                crate::report::tty(f.commit.as_deref().unwrap_or("(none)"))
+                crate::text::tty(f.commit.as_deref().unwrap_or("(none)"))
             );
         }
     }
@@ -618,7 +618,7 @@ pub fn outcomes_from(
         }
         let shard = h.shard;
         for record in part.records {
-            let shown = crate::report::tty(&record.rel).into_owned();
+            let shown = crate::text::tty(&record.rel).into_owned();
             if !shard.owns(&record.rel) {
                 bail!(
                     "{} holds {shown}, which belongs to shard {}",
@@ -639,7 +639,7 @@ pub fn outcomes_from(
         let Some((record, path)) = by_rel.remove(&candidate.rel) else {
             bail!(
                 "{} is in no part (shard {}/{total} should hold it)",
-                crate::report::tty(&candidate.display),
+                crate::text::tty(&candidate.display),
                 shard_of(&candidate.rel, total)
             );
         };
@@ -649,7 +649,7 @@ pub fn outcomes_from(
         bail!(
             "{} holds {}, which is not among the files here",
             path.display(),
-            crate::report::tty(rel)
+            crate::text::tty(rel)
         );
     }
     Ok(outcomes)
@@ -661,7 +661,7 @@ fn outcome_of(candidate: &Candidate, record: Record, part: &Path) -> anyhow::Res
         bail!(
             "{} holds {} as another language than this checkout",
             part.display(),
-            crate::report::tty(&candidate.display)
+            crate::text::tty(&candidate.display)
         );
     }
     let path = candidate.display.clone();

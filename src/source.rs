@@ -1,7 +1,6 @@
 //! A file as read: its bytes decoded to text once, with the facts about the decoding that a
 //! report must show (invalid UTF-8, a byte-order mark).
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -64,7 +63,7 @@ pub fn read_with_stat(path: &Path, max_size: u64) -> Result<(Vec<u8>, Option<Sta
     }
     let before = Stat {
         size: meta.len(),
-        mtime_ns: crate::walk::mtime_ns(&meta),
+        mtime_ns: crate::fsio::mtime_ns(&meta),
     };
     if meta.len() > max_size {
         return Err(ReadError::TooLarge {
@@ -84,7 +83,7 @@ pub fn read_with_stat(path: &Path, max_size: u64) -> Result<(Vec<u8>, Option<Sta
     }
     let after = file.metadata().ok().map(|m| Stat {
         size: m.len(),
-        mtime_ns: crate::walk::mtime_ns(&m),
+        mtime_ns: crate::fsio::mtime_ns(&m),
     });
     let stable = after == Some(before) && before.size == raw.len() as u64;
     Ok((raw, stable.then_some(before)))
@@ -136,47 +135,9 @@ impl Source {
     }
 }
 
-/// Reads at most `n` leading bytes (for shebang detection); errors read as empty.
-pub fn read_head(path: &Path, n: usize) -> Vec<u8> {
-    let mut head = Vec::with_capacity(n);
-    if let Ok(file) = File::open(path) {
-        let _ = file.take(n as u64).read_to_end(&mut head);
-    }
-    head
-}
-
-/// How many `\n` bytes `bytes` holds. Counted in blocks of 64 whose sums fit a byte, which the
-/// compiler turns into vector compares: several times faster than a byte-at-a-time filter.
-pub fn count_newlines(bytes: &[u8]) -> usize {
-    let blocks = bytes.chunks_exact(64);
-    let rest = blocks.remainder();
-    let in_blocks: usize = blocks
-        .map(|block| {
-            let n: u8 = block.iter().map(|&b| u8::from(b == b'\n')).sum();
-            usize::from(n)
-        })
-        .sum();
-    in_blocks + rest.iter().filter(|&&b| b == b'\n').count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn newlines_are_counted_in_blocks_and_in_the_rest() {
-        // Every length around the 64-byte blocks, every place, and blocks of nothing but
-        // newlines (the largest per-block sum).
-        for len in [0usize, 1, 63, 64, 65, 127, 128, 129, 300] {
-            let all = vec![b'\n'; len];
-            assert_eq!(count_newlines(&all), len);
-            for at in 0..len {
-                let mut one = vec![b'a'; len];
-                one[at] = b'\n';
-                assert_eq!(count_newlines(&one), 1, "{len} {at}");
-            }
-        }
-    }
 
     #[test]
     fn invalid_utf8_is_decoded_lossily_and_marked() {

@@ -9,7 +9,6 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 use crate::lang::Language;
-use crate::source;
 
 /// What the user asked to walk and how.
 #[derive(Debug, Clone)]
@@ -144,7 +143,7 @@ pub fn generated_reason(text: &str, language: Language) -> Option<String> {
     if text.len() < 2048 {
         return None;
     }
-    let lines = crate::source::count_newlines(text.as_bytes()).max(1);
+    let lines = crate::text::count_newlines(text.as_bytes()).max(1);
     if text.len() / lines <= 200 {
         return None;
     }
@@ -429,14 +428,6 @@ pub fn path_text(name: &std::ffi::OsStr) -> String {
     out
 }
 
-/// Modification time in nanoseconds since the epoch (0 if the platform has none).
-pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i64)
-}
-
 /// The path as a user reads it: `./src/a.py` becomes `src/a.py`.
 pub fn display_path(path: &Path) -> String {
     let shown = path.strip_prefix(".").unwrap_or(path);
@@ -452,7 +443,7 @@ pub fn display_path(path: &Path) -> String {
 fn detect_language(path: &Path) -> Option<Language> {
     match path.extension() {
         Some(_) => Language::from_path(path),
-        None => Language::from_shebang(&source::read_head(path, 256)),
+        None => Language::from_shebang(&crate::fsio::read_head(path, 256)),
     }
 }
 
@@ -701,7 +692,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 path: path.to_path_buf(),
                 language,
                 size: meta.len(),
-                mtime_ns: mtime_ns(&meta),
+                mtime_ns: crate::fsio::mtime_ns(&meta),
                 identity: (meta.dev(), meta.ino()),
             }),
             Err(err) => out.errors.push(Diagnostic {

@@ -232,7 +232,7 @@ pub fn write_text(out: &mut dyn std::io::Write, c: &Comparison) -> std::io::Resu
         "scenario", "-j", "saved s", "now s", "change"
     )?;
     for d in &c.deltas {
-        let name = format!("{}: {}", crate::report::tty(&d.project), d.scenario);
+        let name = format!("{}: {}", crate::text::tty(&d.project), d.scenario);
         writeln!(
             out,
             "{:<42} {:>3} {:>10.3} {:>10.3} {:>+7.1}%  {}",
@@ -249,7 +249,7 @@ pub fn write_text(out: &mut dyn std::io::Write, c: &Comparison) -> std::io::Resu
         )?;
     }
     for u in &c.unmatched {
-        writeln!(out, "  not compared: {}", crate::report::tty(u))?;
+        writeln!(out, "  not compared: {}", crate::text::tty(u))?;
     }
     writeln!(out, "{} regression(s)", c.regressions)
 }

@@ -394,11 +394,11 @@ fn write_verbose(
     writeln!(
         err,
         "wtfcb: project root {}; config files: {}",
-        crate::report::tty(&project.root.display().to_string()),
+        crate::text::tty(&project.root.display().to_string()),
         if configs.is_empty() {
             "none (defaults)".to_string()
         } else {
-            crate::report::tty(&configs.join(", ")).into_owned()
+            crate::text::tty(&configs.join(", ")).into_owned()
         }
     )?;
     let run = &report.run;
@@ -430,7 +430,7 @@ fn write_verbose(
             "wtfcb: {}: {} ({}) in {:.1}ms",
             r.phase,
             if r.reused { "reused" } else { "recomputed" },
-            crate::report::tty(&r.reason),
+            crate::text::tty(&r.reason),
             r.ms
         )?;
     }
@@ -679,7 +679,7 @@ fn load_baseline(
 /// `--show-files`: what would be analyzed, one per line.
 fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     for file in &walked.files {
-        writeln!(out, "{}", crate::report::tty(&file.display))?;
+        writeln!(out, "{}", crate::text::tty(&file.display))?;
     }
     out.flush()?;
     Ok(ExitStatus::Success)
@@ -702,7 +702,7 @@ fn show_settings(
         out,
         "project root: {}
 config: {config}",
-        crate::report::tty(&project.root.display().to_string())
+        crate::text::tty(&project.root.display().to_string())
     )?;
     for file in &walked.files {
         let profile = settings.rules.profile_for(&file.rel);
@@ -712,12 +712,12 @@ config: {config}",
             .config_dir_of(&file.rel)
             .and_then(|dir| walked.configs.iter().find(|n| n.dir == dir))
             .and_then(|n| n.config.path.as_ref())
-            .map(|p| format!("; config {}", crate::report::tty(&p.display().to_string())))
+            .map(|p| format!("; config {}", crate::text::tty(&p.display().to_string())))
             .unwrap_or_default();
         writeln!(
             out,
             "\n{} ({}{}; settings {}{nested})",
-            crate::report::tty(&file.display),
+            crate::text::tty(&file.display),
             file.language.name(),
             if test { ", test code" } else { "" },
             &profile.fingerprint_for(file.language)[..12]

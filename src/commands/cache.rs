@@ -21,7 +21,7 @@ fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Res
     writeln!(
         out,
         "remote cache {}{}; token from ${} ({}); signing key {}",
-        crate::report::tty(&crate::remote::redact(&opts.url)),
+        crate::text::tty(&crate::remote::redact(&opts.url)),
         if opts.read_only { " (read-only)" } else { "" },
         opts.token_env,
         if opts.token.is_some() {
@@ -42,7 +42,7 @@ fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Res
             Ok(what) => writeln!(out, "  {step:<10} ok: {what}")?,
             Err(why) => {
                 failed = true;
-                writeln!(out, "  {step:<10} FAILED: {}", crate::report::tty(&why))?;
+                writeln!(out, "  {step:<10} FAILED: {}", crate::text::tty(&why))?;
             }
         }
     }

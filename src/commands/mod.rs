@@ -12,8 +12,8 @@ pub mod scan;
 use std::io::Write;
 
 use crate::isolate::Isolation;
-use crate::report::tty;
 use crate::settings::{Verbosity, WalkSettings};
+use crate::text::tty;
 use crate::walk::{Diagnostic, Skipped};
 
 /// How a run ended, for the process exit code.

@@ -262,7 +262,7 @@ fn is_blank(line: &str) -> bool {
 
 /// Lines as an editor numbers them: a final line without a newline still counts.
 fn count_lines(src: &str) -> usize {
-    let newlines = crate::source::count_newlines(src.as_bytes());
+    let newlines = crate::text::count_newlines(src.as_bytes());
     newlines + usize::from(!src.is_empty() && !src.ends_with('\n'))
 }
 

@@ -75,7 +75,7 @@ impl GoModules {
             // `replace example.com/x => ./x`: a module the project holds in a directory of its
             // own, whether or not that directory has a `go.mod`.
             for (path, target) in local_replacements(&text) {
-                if let Some(target) = crate::project::graph::normalize(&format!("{dir}{target}")) {
+                if let Some(target) = crate::text::normalize(&format!("{dir}{target}")) {
                     let target = if target.is_empty() {
                         target
                     } else {

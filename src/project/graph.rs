@@ -252,27 +252,6 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// As [`normalize`], for a directory: `""` or ending in `/`.
-pub(crate) fn normalize_dir(path: &str) -> Option<String> {
-    let n = normalize(path)?;
-    Some(if n.is_empty() { n } else { format!("{n}/") })
-}
-
-/// `a/b/../c/./d` → `a/c/d`; `None` when it climbs above the root.
-pub(crate) fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 impl<'a> Resolver<'a> {
     pub fn new(
         nodes: &[Node<'a>],
@@ -347,8 +326,8 @@ impl<'a> Resolver<'a> {
             Language::JavaScript | Language::TypeScript | Language::Tsx => {
                 if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
                 {
-                    let base =
-                        normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
+                    let base = crate::text::normalize(&format!("{}{spec}", dir_of(node.rel)))
+                        .ok_or(Unresolved)?;
                     match self.script(&base) {
                         Some(f) => Ok(vec![f]),
                         // `import './app.css'`, `import data from './data.json'`: a file
@@ -373,8 +352,8 @@ impl<'a> Resolver<'a> {
             Language::C | Language::Cpp => self.c(node.rel, spec),
             Language::Ruby => {
                 if spec.starts_with("./") || spec.starts_with("../") {
-                    let base =
-                        normalize(&format!("{}{spec}", dir_of(node.rel))).ok_or(Unresolved)?;
+                    let base = crate::text::normalize(&format!("{}{spec}", dir_of(node.rel)))
+                        .ok_or(Unresolved)?;
                     self.first([format!("{base}.rb"), base.clone()])
                         .map(|f| vec![f])
                         .ok_or(Unresolved)
@@ -570,7 +549,7 @@ impl<'a> Resolver<'a> {
                 }
                 None => dir_of(rel).to_string(),
             };
-            let file = normalize(&format!("{base}{path}")).ok_or(Unresolved)?;
+            let file = crate::text::normalize(&format!("{base}{path}")).ok_or(Unresolved)?;
             return self.first([file]).map(|f| vec![f]).ok_or(Unresolved);
         }
         if let Some(module) = spec.strip_prefix("mod ") {
@@ -679,10 +658,10 @@ impl<'a> Resolver<'a> {
         let path = spec.trim_matches(|c| matches!(c, '"' | '<' | '>'));
         let mut candidates = Vec::new();
         if quoted {
-            candidates.extend(normalize(&format!("{}{path}", dir_of(rel))));
+            candidates.extend(crate::text::normalize(&format!("{}{path}", dir_of(rel))));
         }
         for dir in &self.include_dirs {
-            candidates.extend(normalize(&format!("{dir}{path}")));
+            candidates.extend(crate::text::normalize(&format!("{dir}{path}")));
         }
         match self.first(candidates) {
             Some(f) => Ok(vec![f]),

@@ -134,7 +134,7 @@ fn scope(
         let options = &json["compilerOptions"];
         if !have_base {
             if let Some(base) = options["baseUrl"].as_str() {
-                scope.base_url = crate::project::graph::normalize_dir(&format!("{here}{base}"));
+                scope.base_url = crate::text::normalize_dir(&format!("{here}{base}"));
                 have_base = true;
             }
         }
@@ -149,7 +149,7 @@ fn scope(
                         .into_iter()
                         .flatten()
                         .filter_map(Value::as_str)
-                        .filter_map(|t| crate::project::graph::normalize(&format!("{against}{t}")))
+                        .filter_map(|t| crate::text::normalize(&format!("{against}{t}")))
                         .collect();
                     scope.paths.push((pattern.clone(), targets));
                 }
@@ -184,7 +184,7 @@ fn scope(
 /// without it.
 fn base_config(root: &Path, here: &str, parent: &str) -> Result<Option<String>, String> {
     if parent.starts_with('.') {
-        let mut rel = crate::project::graph::normalize(&format!("{here}{parent}"))
+        let mut rel = crate::text::normalize(&format!("{here}{parent}"))
             .ok_or("`extends` climbs out of the project")?;
         if !rel.ends_with(".json") {
             rel.push_str(".json");
@@ -210,7 +210,7 @@ fn base_config(root: &Path, here: &str, parent: &str) -> Result<Option<String>, 
                 .and_then(|text| parse_jsonc(&text).ok())
                 .and_then(|json| json["tsconfig"].as_str().map(str::to_string));
             field
-                .and_then(|f| crate::project::graph::normalize(&format!("{package}{f}")))
+                .and_then(|f| crate::text::normalize(&format!("{package}{f}")))
                 .into_iter()
                 .chain([format!("{package}tsconfig.json")])
                 .collect()
@@ -386,7 +386,7 @@ impl JsConfig {
                 out.extend(targets.iter().map(|t| t.replacen('*', mid, 1)));
             }
             if let Some(base) = &scope.base_url {
-                out.extend(crate::project::graph::normalize(&format!("{base}{spec}")));
+                out.extend(crate::text::normalize(&format!("{base}{spec}")));
             }
         }
         for p in &self.packages {
@@ -401,18 +401,12 @@ impl JsConfig {
             }
             if spec == p.name {
                 if let Some(entry) = &p.entry {
-                    out.extend(crate::project::graph::normalize(&format!(
-                        "{}{entry}",
-                        p.dir
-                    )));
+                    out.extend(crate::text::normalize(&format!("{}{entry}", p.dir)));
                 }
                 out.push(p.dir.trim_end_matches('/').to_string());
             } else if let Some(sub) = spec.strip_prefix(&format!("{}/", p.name)) {
-                out.extend(crate::project::graph::normalize(&format!("{}{sub}", p.dir)));
-                out.extend(crate::project::graph::normalize(&format!(
-                    "{}src/{sub}",
-                    p.dir
-                )));
+                out.extend(crate::text::normalize(&format!("{}{sub}", p.dir)));
+                out.extend(crate::text::normalize(&format!("{}src/{sub}", p.dir)));
             }
         }
         out
@@ -443,7 +437,7 @@ fn matched(patterns: &[(String, String)], spec: &str) -> Option<String> {
 
 /// A package-relative target (`./src/x.ts`) as a project-relative path.
 fn normalize_in(dir: &str, target: &str) -> Option<String> {
-    crate::project::graph::normalize(&format!("{dir}{}", target.trim_start_matches("./")))
+    crate::text::normalize(&format!("{dir}{}", target.trim_start_matches("./")))
 }
 
 #[cfg(test)]

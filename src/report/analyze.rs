@@ -471,12 +471,12 @@ pub fn write_text(
             writeln!(
                 out,
                 "{}:{}:{}: {} {} {}{}",
-                paint::it(paint::PATH, super::tty(&file.path)),
+                paint::it(paint::PATH, crate::text::tty(&file.path)),
                 finding.start_line,
                 finding.start_column,
                 paint::it(paint::severity(finding.severity), finding.severity.as_str()),
                 finding.rule,
-                super::tty(&finding.message),
+                crate::text::tty(&finding.message),
                 if finding.suppressed {
                     " (suppressed)".to_string()
                 } else if blocks(finding) {
@@ -492,7 +492,11 @@ pub fn write_text(
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", paint::it(paint::PATH, super::tty(&file.path)))?;
+            writeln!(
+                out,
+                "{}",
+                paint::it(paint::PATH, crate::text::tty(&file.path))
+            )?;
             current = Some(&file.path);
         }
         let note = if finding.suppressed {
@@ -513,7 +517,7 @@ pub fn write_text(
             paint::it(paint::DIM, position),
             paint::it(paint::severity(finding.severity), severity),
             finding.rule,
-            super::tty(&finding.message)
+            crate::text::tty(&finding.message)
         )?;
     }
     if current.is_some() {
@@ -568,7 +572,7 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
         extra.push_str(&format!(
             ", {} already at {} (merge-base {}) hidden by --new-since",
             n.preexisting,
-            super::tty(&n.reference),
+            crate::text::tty(&n.reference),
             &n.merge_base[..n.merge_base.len().min(12)]
         ));
     }
@@ -602,9 +606,9 @@ fn write_summary(out: &mut dyn Write, report: &AnalyzeReport, opts: TextOptions)
                 "  {:>4} / {:<4} {}:{} {}",
                 h.cyclomatic,
                 h.cognitive,
-                super::tty(&h.path),
+                crate::text::tty(&h.path),
                 h.line,
-                super::tty(&h.function)
+                crate::text::tty(&h.function)
             )?;
         }
     }

@@ -23,18 +23,6 @@ use crate::facts::LineCounts;
 use crate::lang::Language;
 use crate::walk::{Diagnostic, Skipped, WalkResult};
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_and_bidi_characters_never_reach_the_terminal() {
-        assert_eq!(super::tty("src/a.py"), "src/a.py");
-        assert_eq!(
-            super::tty("a\u{1b}]0;owned\u{7}b\nc\u{202e}d\u{9b}"),
-            "a\\u{1b}]0;owned\\u{7}b\\nc\\u{202e}d\\u{9b}"
-        );
-    }
-}
-
 /// Totals for one language (or for all of them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
@@ -91,33 +79,6 @@ pub struct Gathered {
     pub other_files: usize,
     /// How many of the errors are failed analyses.
     pub broken: u64,
-}
-
-/// Text from input (file names, comments, names in code) made safe for a terminal: every
-/// control character (C0, DEL, C1: escape sequences, BEL, a newline that would split a report
-/// line) and every bidirectional override or isolate (which reorder what a reader sees) is
-/// written as a visible escape, `\n`, `\t`, `\r` or `\u{..}`, as git and ripgrep do for
-/// names. Machine formats (JSON) keep exact values instead.
-pub fn tty(text: &str) -> std::borrow::Cow<'_, str> {
-    fn unsafe_char(c: char) -> bool {
-        c.is_control()
-            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    }
-    // Printable ASCII throughout (most text) needs no look at characters.
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 pub(crate) fn is_zero(n: &u64) -> bool {

@@ -310,8 +310,11 @@ impl Profile {
                 }
             }
         }
-        self.fingerprint = hex(&all.finalize());
-        self.language_fingerprints = per_lang.into_iter().map(|h| hex(&h.finalize())).collect();
+        self.fingerprint = crate::text::hex(&all.finalize());
+        self.language_fingerprints = per_lang
+            .into_iter()
+            .map(|h| crate::text::hex(&h.finalize()))
+            .collect();
     }
 
     /// The fingerprint of the settings that can change a result in `lang`.
@@ -424,10 +427,6 @@ fn index(id: &str) -> usize {
     super::index_of(id).unwrap_or_else(|| unreachable!("resolved ids are registered: {id}"))
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A per-path override: files whose project-relative path matches get its layer.
 #[derive(Debug, Clone)]
 pub struct Override {
@@ -474,7 +473,7 @@ impl Ruleset {
             cli,
             base: Arc::new(base),
             memo: Mutex::new(HashMap::new()),
-            fingerprint: hex(&hasher.finalize()),
+            fingerprint: crate::text::hex(&hasher.finalize()),
             nested: std::sync::OnceLock::new(),
             test_paths: None,
         })
@@ -553,7 +552,7 @@ impl Ruleset {
         for (dir, rules) in nested {
             hasher.update(format!("|{dir}={}", rules.fingerprint));
         }
-        hex(&hasher.finalize())
+        crate::text::hex(&hasher.finalize())
     }
 
     /// Defaults and command-line flags only.
