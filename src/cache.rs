@@ -246,10 +246,21 @@ pub struct CacheStats {
     pub write_ms: f64,
     /// What each project phase reused or recomputed, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub project: Vec<crate::project::Reuse>,
+    pub project: Vec<Reuse>,
     /// What the remote tier did (its uploads still under way when the report is written).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<crate::remote::RemoteStats>,
+}
+
+/// What a project phase did with its saved state, for `run.cache.project` and `-v`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reuse {
+    pub phase: &'static str,
+    pub reused: bool,
+    /// Why it was reused or recomputed.
+    pub reason: String,
+    /// Wall time of the whole analysis, its findings included.
+    pub ms: f64,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::findings::Severity;
+use crate::findings::{parse_fail_on, FailOn, Severity};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -365,22 +365,6 @@ fn report_format_names() -> clap::builder::PossibleValuesParser {
     names.push("grouped");
     names.push(crate::shard::PART_FORMAT_NAME);
     clap::builder::PossibleValuesParser::new(names)
-}
-
-/// `--fail-on`: a severity, or `never`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Never,
-    At(Severity),
-}
-
-pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
-    if s == "never" {
-        return Ok(FailOn::Never);
-    }
-    Severity::from_str(s, true)
-        .map(FailOn::At)
-        .map_err(|_| format!("expected never, info, low, medium, high or critical, got {s:?}"))
 }
 
 #[derive(Debug, Args)]

@@ -672,3 +672,19 @@ mod tests {
         assert!(all[4].ends_with(":5"), "{all:?}");
     }
 }
+
+/// `--fail-on`: a severity, or `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Never,
+    At(Severity),
+}
+
+pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s == "never" {
+        return Ok(FailOn::Never);
+    }
+    clap::ValueEnum::from_str(s, true)
+        .map(FailOn::At)
+        .map_err(|_| format!("expected never, info, low, medium, high or critical, got {s:?}"))
+}

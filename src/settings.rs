@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use crate::cache::CacheOptions;
-use crate::cli::{parse_fail_on, AnalyzeArgs, FailOn, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
+use crate::cli::{AnalyzeArgs, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
 use crate::config::{self, Config};
 use crate::findings::Severity;
+use crate::findings::{parse_fail_on, FailOn};
 use crate::isolate::MemoryBudget;
 use crate::parse::ParseBudget;
 use crate::rules::{Layer, Ruleset};

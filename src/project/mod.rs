@@ -11,7 +11,7 @@ pub mod graph;
 pub mod jsconfig;
 pub mod state;
 
-pub use state::Reuse;
+pub use crate::cache::Reuse;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -4,21 +4,10 @@
 //! saved root, the saved result is the result; otherwise the phase recomputes, and the saved
 //! list of files says why (content changed, new or deleted files, settings or resolver inputs).
 
+use crate::cache::Reuse;
 use md5::{Digest, Md5};
-use serde::Serialize;
 
 use crate::cache::{self, Cache, Digest16};
-
-/// What a project phase did with its saved state, for `run.cache.project` and `-v`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Reuse {
-    pub phase: &'static str,
-    pub reused: bool,
-    /// Why it was reused or recomputed.
-    pub reason: String,
-    /// Wall time of the whole analysis, its findings included.
-    pub ms: f64,
-}
 
 /// A phase's inputs: its settings and, per file in order, its path and fact digest.
 pub struct Inputs {

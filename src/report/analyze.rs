@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::cli::FailOn;
 use crate::engine::{FileRecord, Outcome};
+use crate::findings::FailOn;
 use crate::findings::{Finding, Severity};
 use crate::walk::{Diagnostic, Skipped, WalkResult};
 

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::cli::FailOn;
+use crate::findings::FailOn;
 use crate::findings::Severity;
 
 use super::analyze::{self, AnalyzeReport, TextOptions};
