@@ -564,7 +564,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
     }
     if let Some(t) = &raw.parse_timeout {
         config.parse_timeout = Some(
-            crate::settings::parse_timeout(*t.get_ref(), "`parse-timeout`")
+            crate::parse::budget_seconds(*t.get_ref(), "`parse-timeout`")
                 .map_err(|e| at(t.span(), e.to_string()))?,
         );
     }

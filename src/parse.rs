@@ -48,6 +48,14 @@ impl ParseBudget {
     }
 }
 
+/// Validates a parse budget in seconds per MiB (`--parse-timeout`, `parse-timeout`).
+pub fn budget_seconds(secs: f64, what: &str) -> anyhow::Result<Duration> {
+    if !(0.01..=3600.0).contains(&secs) {
+        anyhow::bail!("{what} must be between 0.01 and 3600 seconds, got {secs}");
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 impl Default for ParseBudget {
     fn default() -> Self {
         ParseBudget::DEFAULT

@@ -244,14 +244,6 @@ fn machine_memory() -> Option<u64> {
 /// three times what the most demanding ordinary file needs (100-300x its size).
 pub const DEFAULT_MEMORY_PER_FILE: u64 = 1 << 30;
 
-/// Validates a parse budget in seconds per MiB.
-pub fn parse_timeout(secs: f64, what: &str) -> anyhow::Result<std::time::Duration> {
-    if !(0.01..=3600.0).contains(&secs) {
-        bail!("{what} must be between 0.01 and 3600 seconds, got {secs}");
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
-}
-
 /// Where and how to walk, and how many threads to use.
 #[derive(Debug, Clone)]
 pub struct WalkSettings {
@@ -283,7 +275,7 @@ impl WalkSettings {
             None => project.config.max_file_size.unwrap_or(1024 * 1024),
         };
         let per_mib = match args.parse_timeout {
-            Some(secs) => parse_timeout(secs, "--parse-timeout")?,
+            Some(secs) => crate::parse::budget_seconds(secs, "--parse-timeout")?,
             None => project
                 .config
                 .parse_timeout
