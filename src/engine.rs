@@ -15,7 +15,6 @@ use crate::isolate::{self, Failure, Isolation};
 use crate::lang::Language;
 use crate::parse::ParseBudget;
 use crate::rules::{FileContext, Profile, Ruleset};
-use crate::settings::WalkSettings;
 use crate::source::{self, ReadError, Source};
 use crate::walk::{self, Candidate, Diagnostic, Skipped, WalkResult};
 
@@ -81,6 +80,11 @@ impl PhaseTimes {
 
     pub fn walk(&self) -> Duration {
         Duration::from_nanos(self.walk_ns.load(Ordering::Relaxed))
+    }
+
+    /// Counts the walk's time since `since`.
+    pub fn add_walk(&self, since: Instant) {
+        Self::add(&self.walk_ns, since);
     }
     pub fn read(&self) -> Duration {
         Duration::from_nanos(self.read_ns.load(Ordering::Relaxed))
@@ -318,7 +322,7 @@ fn result_key(
 
 /// With a remote cache: looks up, in batches, the results of every file the local cache lacks,
 /// and takes those the remote has (checked) into the local cache, so the run finds them there.
-pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &Services) {
+pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
     use rayon::prelude::*;
     let (Some(cache), Some(rules)) = (services.cache, services.rules) else {
         return;
@@ -329,9 +333,9 @@ pub fn prefetch_remote(walked: &WalkResult, settings: &WalkSettings, services: &
     if services.contents.is_some() {
         return;
     }
-    let skip_generated = settings.options.default_excludes != walk::DefaultExcludes::None;
-    let peer_suppressions = settings.options.peer_suppressions;
-    let max_size = settings.options.max_file_size;
+    let skip_generated = plan.options.default_excludes != walk::DefaultExcludes::None;
+    let peer_suppressions = plan.options.peer_suppressions;
+    let max_size = plan.options.max_file_size;
     // Per file the local cache lacks: its content hash and key, and its state as read.
     let mut wanted: Vec<(
         cache::Digest16,
@@ -609,36 +613,13 @@ pub fn process_all(
     }))
 }
 
-/// The whole pipeline: walk, then process every file found (with rules, check it too; with a
-/// cache, use it).
-pub fn run(
-    settings: &WalkSettings,
-    rules: Option<&Ruleset>,
-    cache: Option<&Cache>,
-    isolation: &Isolation,
-    times: &PhaseTimes,
-) -> anyhow::Result<(WalkResult, Vec<Outcome>)> {
-    let walked = walk_all(settings, times)?;
-    let services = Services {
-        rules,
-        cache,
-        isolation,
-        times,
-        contents: None,
-        tokens: crate::facts::tokens::Need::All,
-    };
-    let outcomes = process_walked(&walked, settings, &services, None)?;
-    Ok((walked, outcomes))
-}
-
-/// The walk, timed.
-pub fn walk_all(settings: &WalkSettings, times: &PhaseTimes) -> anyhow::Result<WalkResult> {
-    let start = Instant::now();
-    let _walking = alloc::phase(Phase::Walk);
-    let mut walked = walk::walk(&settings.paths, &settings.options)?;
-    walked.configs = settings.project.nested_configs(&mut walked.files)?;
-    PhaseTimes::add(&times.walk_ns, start);
-    Ok(walked)
+/// How to process what a walk found: the walk's options (size limit, default excludes, peer
+/// suppressions), the threads and each file's parse budget. The caller resolves them.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    pub options: &'a walk::WalkOptions,
+    pub jobs: usize,
+    pub budget: ParseBudget,
 }
 
 /// What processing a walk uses besides the walk's settings.
@@ -658,19 +639,19 @@ pub struct Services<'a> {
 /// Processes what a walk found.
 pub fn process_walked(
     walked: &WalkResult,
-    settings: &WalkSettings,
+    plan: &Plan,
     services: &Services,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Vec<Outcome>> {
     let pipeline = Pipeline {
         services: *services,
-        max_size: settings.options.max_file_size,
-        budget: settings.parse_budget,
-        skip_generated: settings.options.default_excludes != walk::DefaultExcludes::None,
-        peer_suppressions: settings.options.peer_suppressions,
+        max_size: plan.options.max_file_size,
+        budget: plan.budget,
+        skip_generated: plan.options.default_excludes != walk::DefaultExcludes::None,
+        peer_suppressions: plan.options.peer_suppressions,
         progress,
     };
-    process_all(&walked.files, settings.jobs, &pipeline)
+    process_all(&walked.files, plan.jobs, &pipeline)
 }
 
 #[cfg(test)]

@@ -260,6 +260,28 @@ pub struct WalkSettings {
 }
 
 impl WalkSettings {
+    /// What the per-file engine needs of these settings.
+    pub fn plan(&self) -> crate::engine::Plan<'_> {
+        crate::engine::Plan {
+            options: &self.options,
+            jobs: self.jobs,
+            budget: self.parse_budget,
+        }
+    }
+
+    /// The walk, timed, with the nested configs that apply to its files.
+    pub fn walk_all(
+        &self,
+        times: &crate::engine::PhaseTimes,
+    ) -> anyhow::Result<crate::walk::WalkResult> {
+        let start = std::time::Instant::now();
+        let _walking = crate::alloc::phase(crate::alloc::Phase::Walk);
+        let mut walked = crate::walk::walk(&self.paths, &self.options)?;
+        walked.configs = self.project.nested_configs(&mut walked.files)?;
+        times.add_walk(start);
+        Ok(walked)
+    }
+
     pub fn from_args(args: &WalkArgs) -> anyhow::Result<WalkSettings> {
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]

@@ -45,7 +45,7 @@ pub fn run_with(
     let mut warnings = settings.notes.clone();
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
-    let mut walked = engine::walk_all(&settings.walk, &times)?;
+    let mut walked = settings.walk.walk_all(&times)?;
     settings.rules.set_nested(&walked.configs)?;
     warnings.extend(run_wide_keys_ignored(
         &settings.walk.project,

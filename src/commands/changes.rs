@@ -188,7 +188,8 @@ fn findings_at_base(
         tokens: crate::project::token_need(&settings.rules, settings.duplicates),
         ..*services
     };
-    let base_outcomes = engine::process_walked(&base_walk, &settings.walk, &base_services, None)?;
+    let base_outcomes =
+        engine::process_walked(&base_walk, &settings.walk.plan(), &base_services, None)?;
     // Each base file is one candidate: one record each.
     for outcome in &base_outcomes {
         if let Outcome::Analyzed(record) = outcome {

@@ -64,9 +64,9 @@ pub fn process(
     verbosity: Verbosity,
     services: &crate::engine::Services,
 ) -> anyhow::Result<Vec<crate::engine::Outcome>> {
-    crate::engine::prefetch_remote(walked, walk, services);
+    crate::engine::prefetch_remote(walked, &walk.plan(), services);
     let bar = progress_bar(walked.files.len(), verbosity);
-    let outcomes = crate::engine::process_walked(walked, walk, services, bar.as_ref());
+    let outcomes = crate::engine::process_walked(walked, &walk.plan(), services, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -88,7 +88,7 @@ pub fn facts_only(
     Vec<crate::engine::Outcome>,
     Option<crate::cache::CacheStats>,
 )> {
-    let walked = crate::engine::walk_all(&settings.walk, times)?;
+    let walked = settings.walk.walk_all(times)?;
     settings.rules.set_nested(&walked.configs)?;
     let cache = settings
         .cache
