@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use super::analyze::AnalyzeReport;
-use super::formats::{shown, ReportOptions};
+use super::options::{shown, ReportOptions};
 
 /// A cell that no spreadsheet evaluates.
 fn cell(text: &str) -> std::borrow::Cow<'_, str> {

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::analyze::AnalyzeReport;
-use super::formats::{by_severity, ReportOptions};
+use super::options::{by_severity, ReportOptions};
 use crate::findings::Severity;
 
 /// A workflow command's message: `%`, CR and LF escaped.

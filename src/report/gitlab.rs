@@ -7,7 +7,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::analyze::AnalyzeReport;
-use super::formats::{by_severity, ReportOptions};
+use super::options::{by_severity, ReportOptions};
 use crate::findings::Severity;
 
 #[derive(Serialize)]

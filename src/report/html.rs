@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::Digest as _;
 
 use super::analyze::AnalyzeReport;
-use super::formats::{by_severity, ReportOptions};
+use super::options::{by_severity, ReportOptions};
 use crate::findings::Severity;
 
 const SCRIPT: &str = include_str!("html/report.js");

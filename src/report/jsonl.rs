@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::analyze::AnalyzeReport;
-use super::formats::ReportOptions;
+use super::options::ReportOptions;
 
 pub fn write(out: &mut dyn Write, report: &AnalyzeReport, _: &ReportOptions) -> anyhow::Result<()> {
     for file in &report.files {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::analyze::AnalyzeReport;
-use super::formats::{by_severity, ReportOptions};
+use super::options::{by_severity, ReportOptions};
 use crate::findings::Severity;
 
 /// Text that renders as itself in GitHub-flavoured Markdown, in a table cell too: HTML's

@@ -9,7 +9,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use super::analyze::AnalyzeReport;
-use super::formats::{by_severity, ReportOptions};
+use super::options::{by_severity, ReportOptions};
 use crate::findings::{Category, Finding, Severity};
 use crate::rules::{registry, RuleMeta};
 
