@@ -1006,6 +1006,7 @@ fn imports_digest(language: Language, imports: &[Import]) -> u64 {
 struct Wanted {
     cycles: bool,
     unresolved: bool,
+    /// `import-contract`, which `contracts` checks on the graph.
     contracts: bool,
 }
 
@@ -1054,9 +1055,6 @@ pub(super) fn run_rules(
                 file.add(finding);
             }
         }
-    }
-    if want.contracts {
-        super::contracts::check(files, graph, ctx.contracts);
     }
     if want.cycles {
         let (adjacency, line_of) = loading_edges(graph, files.len());

@@ -172,6 +172,9 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     if let Some((graph, resolving, mut graph_run)) = resolved {
         let start = std::time::Instant::now();
         run.summary.imports = Some(graph::run_rules(&mut files, base, &graph, ctx));
+        if enabled(base, &crate::rules::import_contract::META) && !ctx.contracts.is_empty() {
+            contracts::check(&mut files, &graph, ctx.contracts);
+        }
         run.warnings.append(&mut graph_run.warnings);
         run.reuse.append(&mut graph_run.reuse);
         timed(&mut run, resolving + start.elapsed());
