@@ -390,6 +390,20 @@ pub struct Nested {
     pub config: Config,
 }
 
+impl Nested {
+    /// What the rules take of this config.
+    pub fn rules(&self) -> crate::rules::profile::NestedRules {
+        let origin = self.config.path.as_ref().map(|p| p.display().to_string());
+        crate::rules::profile::NestedRules {
+            dir: self.dir.clone(),
+            origin: origin.unwrap_or_else(|| self.dir.clone()),
+            rules: self.config.rules.clone(),
+            overrides: self.config.overrides.clone(),
+            test_paths: self.config.test_paths.clone(),
+        }
+    }
+}
+
 /// The repository root above `start` (the directory holding `.git`), if any.
 pub fn repository_root(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;

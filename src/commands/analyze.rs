@@ -46,7 +46,9 @@ pub fn run_with(
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
     let mut walked = settings.walk.walk_all(&times)?;
-    settings.rules.set_nested(&walked.configs)?;
+    settings
+        .rules
+        .set_nested(walked.configs.iter().map(|n| n.rules()).collect())?;
     warnings.extend(run_wide_keys_ignored(
         &settings.walk.project,
         &walked.configs,

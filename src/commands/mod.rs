@@ -89,7 +89,9 @@ pub fn facts_only(
     Option<crate::cache::CacheStats>,
 )> {
     let walked = settings.walk.walk_all(times)?;
-    settings.rules.set_nested(&walked.configs)?;
+    settings
+        .rules
+        .set_nested(walked.configs.iter().map(|n| n.rules()).collect())?;
     let cache = settings
         .cache
         .clone()

@@ -427,6 +427,17 @@ fn index(id: &str) -> usize {
     super::index_of(id).unwrap_or_else(|| unreachable!("resolved ids are registered: {id}"))
 }
 
+/// The rules of a config below the project root, as the config gives them.
+pub struct NestedRules {
+    /// Its directory relative to the project root, ending in `/`.
+    pub dir: String,
+    /// Where it was read from, for errors: its file, else its directory.
+    pub origin: String,
+    pub rules: Layer,
+    pub overrides: Vec<Override>,
+    pub test_paths: Option<GlobSet>,
+}
+
 /// A per-path override: files whose project-relative path matches get its layer.
 #[derive(Debug, Clone)]
 pub struct Override {
@@ -497,21 +508,14 @@ impl Ruleset {
 
     /// Sets the rules of the configs found below the project root (once per run, after the
     /// walk); an invalid one is an error naming its file.
-    pub fn set_nested(&self, configs: &[crate::config::Nested]) -> anyhow::Result<()> {
+    pub fn set_nested(&self, configs: Vec<NestedRules>) -> anyhow::Result<()> {
         let mut nested = configs
-            .iter()
+            .into_iter()
             .map(|n| {
-                let rules = Ruleset::new(
-                    n.config.rules.clone(),
-                    n.config.overrides.clone(),
-                    self.cli.clone(),
-                )
-                .map(|r| r.with_test_paths(n.config.test_paths.clone()))
-                .map_err(|e| {
-                    let path = n.config.path.as_ref().map(|p| p.display().to_string());
-                    anyhow::anyhow!("{}: {e}", path.unwrap_or_else(|| n.dir.clone()))
-                })?;
-                Ok((n.dir.clone(), rules))
+                let rules = Ruleset::new(n.rules, n.overrides, self.cli.clone())
+                    .map(|r| r.with_test_paths(n.test_paths))
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", n.origin))?;
+                Ok((n.dir, rules))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         nested.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
