@@ -269,17 +269,17 @@ impl WalkSettings {
         }
     }
 
-    /// The walk, timed, with the nested configs that apply to its files.
+    /// The walk, timed, and the configs below the project root that apply to its files.
     pub fn walk_all(
         &self,
         times: &crate::engine::PhaseTimes,
-    ) -> anyhow::Result<crate::walk::WalkResult> {
+    ) -> anyhow::Result<(crate::walk::WalkResult, Vec<crate::config::Nested>)> {
         let start = std::time::Instant::now();
         let _walking = crate::alloc::phase(crate::alloc::Phase::Walk);
         let mut walked = crate::walk::walk(&self.paths, &self.options)?;
-        walked.configs = self.project.nested_configs(&mut walked.files)?;
+        let configs = self.project.nested_configs(&mut walked.files)?;
         times.add_walk(start);
-        Ok(walked)
+        Ok((walked, configs))
     }
 
     pub fn from_args(args: &WalkArgs) -> anyhow::Result<WalkSettings> {

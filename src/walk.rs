@@ -263,8 +263,6 @@ pub struct WalkResult {
     pub errors: Vec<Diagnostic>,
     /// Regular files of languages wtfcb does not parse (not listed one by one).
     pub other_files: usize,
-    /// Config files below the project root that apply to some of the files.
-    pub configs: Vec<crate::config::Nested>,
     /// Config exclude patterns that matched nothing in a walk of the whole project (empty when
     /// only part of it was walked, where that is expected).
     pub unmatched_excludes: Vec<String>,

@@ -45,14 +45,11 @@ pub fn run_with(
     let mut warnings = settings.notes.clone();
     // Walk first: a run that fails before analyzing (a missing path), or finds nothing to
     // analyze, leaves nothing on disk.
-    let mut walked = settings.walk.walk_all(&times)?;
+    let (mut walked, configs) = settings.walk.walk_all(&times)?;
     settings
         .rules
-        .set_nested(walked.configs.iter().map(|n| n.rules()).collect())?;
-    warnings.extend(run_wide_keys_ignored(
-        &settings.walk.project,
-        &walked.configs,
-    ));
+        .set_nested(configs.iter().map(|n| n.rules()).collect())?;
+    warnings.extend(run_wide_keys_ignored(&settings.walk.project, &configs));
     for pattern in &walked.unmatched_excludes {
         warnings.push(format!(
             "exclude pattern `{pattern}` matches no file (patterns are relative to the config's directory; `/x` anchors at it, `x` matches at any depth)"
@@ -63,7 +60,7 @@ pub fn run_with(
         return show_files(&walked, out);
     }
     if settings.show_settings {
-        return show_settings(settings, &walked, out);
+        return show_settings(settings, &walked, &configs, out);
     }
     // Git and the baseline are asked before the cache is opened: a bad reference or a damaged
     // baseline stops the run with nothing written.
@@ -153,8 +150,7 @@ pub fn run_with(
         super::changes::follow_renames(settings, &mut b, &walked, &outcomes, &mut warnings);
         b
     });
-    let nested_configs: Vec<String> = walked
-        .configs
+    let nested_configs: Vec<String> = configs
         .iter()
         .filter_map(|n| Some(n.config.path.as_ref()?.display().to_string()))
         .collect();
@@ -692,6 +688,7 @@ fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::
 fn show_settings(
     settings: &AnalyzeSettings,
     walked: &crate::walk::WalkResult,
+    configs: &[crate::config::Nested],
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let project = &settings.walk.project;
@@ -712,7 +709,7 @@ config: {config}",
         let nested = settings
             .rules
             .config_dir_of(&file.rel)
-            .and_then(|dir| walked.configs.iter().find(|n| n.dir == dir))
+            .and_then(|dir| configs.iter().find(|n| n.dir == dir))
             .and_then(|n| n.config.path.as_ref())
             .map(|p| format!("; config {}", crate::text::tty(&p.display().to_string())))
             .unwrap_or_default();

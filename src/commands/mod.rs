@@ -88,10 +88,10 @@ pub fn facts_only(
     Vec<crate::engine::Outcome>,
     Option<crate::cache::CacheStats>,
 )> {
-    let walked = settings.walk.walk_all(times)?;
+    let (walked, configs) = settings.walk.walk_all(times)?;
     settings
         .rules
-        .set_nested(walked.configs.iter().map(|n| n.rules()).collect())?;
+        .set_nested(configs.iter().map(|n| n.rules()).collect())?;
     let cache = settings
         .cache
         .clone()
