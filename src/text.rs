@@ -33,6 +33,11 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The directory part of a `/`-separated path, with its `/` (`""` for a file at the root).
+pub fn dir_of(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..=i])
+}
+
 /// As [`normalize`], for a directory: `""` or ending in `/`.
 pub fn normalize_dir(path: &str) -> Option<String> {
     let n = normalize(path)?;

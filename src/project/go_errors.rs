@@ -28,7 +28,7 @@ pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
             continue;
         }
         let package = packages
-            .entry(super::graph::dir_of(&file.record.rel).to_string())
+            .entry(crate::text::dir_of(&file.record.rel).to_string())
             .or_default();
         for f in &go.funcs {
             if f.method {
@@ -43,7 +43,7 @@ pub fn run(files: &mut [Analyzed], go: &super::gomod::GoModules) {
         if file.record.facts.go.drops.is_empty() {
             continue;
         }
-        let own = super::graph::dir_of(&file.record.rel).to_string();
+        let own = crate::text::dir_of(&file.record.rel).to_string();
         let found: Vec<(String, GoDrop)> = file
             .record
             .facts

@@ -54,7 +54,7 @@ impl GoModules {
         let dirs: std::collections::BTreeSet<&str> = files
             .into_iter()
             .filter(|(_, language)| *language == crate::lang::Language::Go)
-            .map(|(rel, _)| super::graph::dir_of(rel))
+            .map(|(rel, _)| crate::text::dir_of(rel))
             .collect();
         GoModules::read(root, dirs)
     }

@@ -136,7 +136,7 @@ impl Probe<'_> {
     fn touched_by(rel: &str) -> Vec<u64> {
         let mut out = vec![
             Probe::Path(rel).digest(),
-            Probe::Dir(dir_of(rel)).digest(),
+            Probe::Dir(crate::text::dir_of(rel)).digest(),
             Probe::AnyDir.digest(),
             Probe::JavaName(rel.rsplit('/').next().unwrap_or(rel)).digest(),
         ];
@@ -190,10 +190,6 @@ pub struct Resolver<'a> {
     probes: std::cell::RefCell<Vec<u64>>,
 }
 
-pub(super) fn dir_of(rel: &str) -> &str {
-    rel.rfind('/').map_or("", |i| &rel[..=i])
-}
-
 /// The top-most package directory (without its `/`) of the package directory `dir` (`a/b/`):
 /// the last of its ancestors, itself included, each holding an `__init__.py`; `None` when that
 /// chain reaches the project root, which is then a package itself. Bounded: one step per
@@ -204,7 +200,7 @@ fn top_package<'p>(dir: &'p str, files: &HashMap<&str, usize>) -> Option<&'p str
         if top.is_empty() {
             return None;
         }
-        let parent = dir_of(top);
+        let parent = crate::text::dir_of(top);
         if !files.contains_key(format!("{parent}__init__.py").as_str()) {
             return Some(top);
         }
@@ -263,7 +259,10 @@ impl<'a> Resolver<'a> {
         let mut java_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             by_path.insert(n.rel, i);
-            by_dir.entry(dir_of(n.rel)).or_default().push(i);
+            by_dir
+                .entry(crate::text::dir_of(n.rel))
+                .or_default()
+                .push(i);
             if n.language == Language::Java {
                 let name = n.rel.rsplit('/').next().unwrap_or(n.rel);
                 java_by_name.entry(name).or_default().push(i);
@@ -275,8 +274,8 @@ impl<'a> Resolver<'a> {
         let mut roots: BTreeSet<String> = BTreeSet::from([String::new()]);
         let mut packages: HashMap<String, Vec<String>> = HashMap::new();
         for n in nodes.iter().filter(|n| n.rel.ends_with("/__init__.py")) {
-            if let Some(top) = top_package(dir_of(n.rel), &by_path) {
-                let parent = dir_of(top);
+            if let Some(top) = top_package(crate::text::dir_of(n.rel), &by_path) {
+                let parent = crate::text::dir_of(top);
                 roots.insert(parent.to_string());
                 let at = packages.entry(top[parent.len()..].to_string()).or_default();
                 if !at.iter().any(|r| r == parent) {
@@ -326,8 +325,9 @@ impl<'a> Resolver<'a> {
             Language::JavaScript | Language::TypeScript | Language::Tsx => {
                 if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
                 {
-                    let base = crate::text::normalize(&format!("{}{spec}", dir_of(node.rel)))
-                        .ok_or(Unresolved)?;
+                    let base =
+                        crate::text::normalize(&format!("{}{spec}", crate::text::dir_of(node.rel)))
+                            .ok_or(Unresolved)?;
                     match self.script(&base) {
                         Some(f) => Ok(vec![f]),
                         // `import './app.css'`, `import data from './data.json'`: a file
@@ -352,8 +352,9 @@ impl<'a> Resolver<'a> {
             Language::C | Language::Cpp => self.c(node.rel, spec),
             Language::Ruby => {
                 if spec.starts_with("./") || spec.starts_with("../") {
-                    let base = crate::text::normalize(&format!("{}{spec}", dir_of(node.rel)))
-                        .ok_or(Unresolved)?;
+                    let base =
+                        crate::text::normalize(&format!("{}{spec}", crate::text::dir_of(node.rel)))
+                            .ok_or(Unresolved)?;
                     self.first([format!("{base}.rb"), base.clone()])
                         .map(|f| vec![f])
                         .ok_or(Unresolved)
@@ -416,9 +417,9 @@ impl<'a> Resolver<'a> {
         let module = &spec[dots..];
         // The directories to look in: the file's own, climbing one per extra dot; or the roots.
         let dirs: Vec<String> = if dots > 0 {
-            let mut dir = dir_of(rel).to_string();
+            let mut dir = crate::text::dir_of(rel).to_string();
             for _ in 1..dots {
-                dir = dir_of(dir.trim_end_matches('/')).to_string();
+                dir = crate::text::dir_of(dir.trim_end_matches('/')).to_string();
             }
             vec![dir]
         } else {
@@ -502,7 +503,7 @@ impl<'a> Resolver<'a> {
     fn rust_children_dir(rel: &str) -> String {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         if name == "mod.rs" || is_rust_crate_root(rel) {
-            dir_of(rel).to_string()
+            crate::text::dir_of(rel).to_string()
         } else {
             format!("{}/", rel.trim_end_matches(".rs"))
         }
@@ -517,7 +518,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn rust_crate_root(&self, rel: &str) -> Option<String> {
-        let mut dir = dir_of(rel);
+        let mut dir = crate::text::dir_of(rel);
         if is_rust_crate_root(rel) {
             return Some(dir.to_string());
         }
@@ -530,7 +531,7 @@ impl<'a> Resolver<'a> {
             if dir.is_empty() {
                 return None;
             }
-            dir = dir_of(dir.trim_end_matches('/'));
+            dir = crate::text::dir_of(dir.trim_end_matches('/'));
         }
     }
 
@@ -547,7 +548,7 @@ impl<'a> Resolver<'a> {
                         inline.replace("::", "/")
                     )
                 }
-                None => dir_of(rel).to_string(),
+                None => crate::text::dir_of(rel).to_string(),
             };
             let file = crate::text::normalize(&format!("{base}{path}")).ok_or(Unresolved)?;
             return self.first([file]).map(|f| vec![f]).ok_or(Unresolved);
@@ -566,10 +567,10 @@ impl<'a> Resolver<'a> {
             Some("crate") => (self.rust_crate_root(rel).ok_or(Unresolved)?, &segments[1..]),
             Some("self") => (Self::rust_children_dir(rel), &segments[1..]),
             Some("super") => {
-                let mut dir = dir_of(&Self::rust_children_dir(rel)).to_string();
+                let mut dir = crate::text::dir_of(&Self::rust_children_dir(rel)).to_string();
                 let mut rest = &segments[..];
                 while rest.first() == Some(&"super") {
-                    dir = dir_of(dir.trim_end_matches('/')).to_string();
+                    dir = crate::text::dir_of(dir.trim_end_matches('/')).to_string();
                     rest = &rest[1..];
                 }
                 (dir, rest)
@@ -658,7 +659,10 @@ impl<'a> Resolver<'a> {
         let path = spec.trim_matches(|c| matches!(c, '"' | '<' | '>'));
         let mut candidates = Vec::new();
         if quoted {
-            candidates.extend(crate::text::normalize(&format!("{}{path}", dir_of(rel))));
+            candidates.extend(crate::text::normalize(&format!(
+                "{}{path}",
+                crate::text::dir_of(rel)
+            )));
         }
         for dir in &self.include_dirs {
             candidates.extend(crate::text::normalize(&format!("{dir}{path}")));
@@ -973,7 +977,7 @@ fn js_config(nodes: &[Node], root: &std::path::Path) -> super::jsconfig::JsConfi
                 Language::JavaScript | Language::TypeScript | Language::Tsx
             )
         })
-        .map(|n| dir_of(n.rel))
+        .map(|n| crate::text::dir_of(n.rel))
         .collect();
     if dirs.is_empty() {
         return super::jsconfig::JsConfig::default();
