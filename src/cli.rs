@@ -25,7 +25,7 @@ pub struct Cli {
 impl Cli {
     /// Whether stdout gets bytes, not text (`analyze --format part`): nothing may filter it.
     pub fn writes_binary(&self) -> bool {
-        matches!(&self.command, Command::Analyze(a) if a.report.format == crate::shard::PART_FORMAT_NAME)
+        matches!(&self.command, Command::Analyze(a) if a.report.format == PART_FORMAT_NAME)
     }
 }
 
@@ -360,10 +360,13 @@ pub enum AnalyzeFormat {
 }
 
 /// The names `--format` accepts: every registered format, and `grouped`.
+/// The `--format` value that writes a part.
+pub const PART_FORMAT_NAME: &str = "part";
+
 fn report_format_names() -> clap::builder::PossibleValuesParser {
     let mut names = crate::report::formats::names();
     names.push("grouped");
-    names.push(crate::shard::PART_FORMAT_NAME);
+    names.push(PART_FORMAT_NAME);
     clap::builder::PossibleValuesParser::new(names)
 }
 

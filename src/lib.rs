@@ -56,7 +56,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
                 cli::BaselineAction::Write(a) => (a, settings::BaselineMode::Write),
                 cli::BaselineAction::Prune(a) => (a, settings::BaselineMode::Prune),
             };
-            if args.shard.is_some() || args.report.format == shard::PART_FORMAT_NAME {
+            if args.shard.is_some() || args.report.format == crate::cli::PART_FORMAT_NAME {
                 anyhow::bail!(
                     "a baseline is written from the whole project: `wtfcb baseline` takes no --shard or --format part"
                 );

@@ -663,7 +663,7 @@ fn shard_args(
     if shard.is_some() && args.staged {
         bail!("--shard and --staged do not go together: a pre-commit run is one job");
     }
-    if args.report.format != crate::shard::PART_FORMAT_NAME {
+    if args.report.format != crate::cli::PART_FORMAT_NAME {
         return Ok((shard, None));
     }
     let report_only = [

@@ -13,9 +13,6 @@ use crate::engine::{FileRecord, Outcome};
 use crate::lang::Language;
 use crate::walk::{Candidate, Diagnostic, Skipped};
 
-/// The `--format` value that writes a part.
-pub const PART_FORMAT_NAME: &str = "part";
-
 /// What every part file starts with.
 const MAGIC: &[u8; 12] = b"wtfcb-part\n\x00";
 

@@ -16,7 +16,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    if args.report.format == shard::PART_FORMAT_NAME {
+    if args.report.format == crate::cli::PART_FORMAT_NAME {
         anyhow::bail!("merge writes reports, not parts: choose another --format");
     }
     let parts = args
