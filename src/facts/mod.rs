@@ -304,8 +304,8 @@ pub struct FileFacts {
 
 /// What of a file was not read as code although a compiler reads it: Rust macro invocations
 /// whose body parses neither as items and statements nor as an expression (`quote! { #x }`,
-/// `matches!(v, Some(_))`; see `macros`), and the lines those bodies span (braced blocks
-/// inside them that parse are read all the same).
+/// `json!({"a": 1})`, `matches!(e, P if e.ok())`; see `macros`), and the lines those bodies
+/// span (braced blocks inside them that parse are read all the same).
 #[derive(
     Debug,
     Clone,
