@@ -33,13 +33,16 @@ fn bench(c: &mut Criterion) {
         });
         let tree = parse::parse(*lang, text).expect("parse");
         group.bench_with_input(BenchmarkId::new("facts", lang.name()), text, |b, text| {
-            b.iter(|| facts::extract(&tree, text, *lang))
+            b.iter(|| facts::extract(&tree, text, *lang, &wtfcb::rules::SYNTACTIC))
         });
         group.bench_with_input(
             BenchmarkId::new("parse+facts", lang.name()),
             text,
             |b, text| {
-                b.iter(|| facts::extract(&parse::parse(*lang, text).expect("parse"), text, *lang))
+                b.iter(|| {
+                    let tree = parse::parse(*lang, text).expect("parse");
+                    facts::extract(&tree, text, *lang, &wtfcb::rules::SYNTACTIC)
+                })
             },
         );
     }

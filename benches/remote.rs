@@ -9,7 +9,7 @@ fn sample() -> (CachedFile, wtfcb::facts::Tokens) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/langs/python.py");
     let text = std::fs::read_to_string(path).expect("fixture").repeat(8);
     let tree = wtfcb::parse::parse(Language::Python, &text).expect("parse");
-    let facts = wtfcb::facts::extract(&tree, &text, Language::Python);
+    let facts = wtfcb::facts::extract(&tree, &text, Language::Python, &wtfcb::rules::SYNTACTIC);
     let value = CachedFile::new(text.len() as u64, false, &facts, None, &[]);
     (value, facts.tokens)
 }

@@ -29,7 +29,7 @@ fn rules(c: &mut Criterion) {
     let mut group = c.benchmark_group("rules");
     for (lang, text) in fixtures() {
         let tree = parse::parse(lang, &text).expect("parse");
-        let facts = facts::extract(&tree, &text, lang);
+        let facts = facts::extract(&tree, &text, lang, &wtfcb::rules::SYNTACTIC);
         let file = FileContext {
             path: "src/file",
             rel: "src/file",
@@ -50,7 +50,7 @@ fn cache(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (lang, text) = fixtures().into_iter().next().expect("a fixture");
     let tree = parse::parse(lang, &text).expect("parse");
-    let facts = facts::extract(&tree, &text, lang);
+    let facts = facts::extract(&tree, &text, lang, &wtfcb::rules::SYNTACTIC);
     let value = CachedFile::new(
         text.len() as u64,
         false,
@@ -130,7 +130,11 @@ fn project(c: &mut Criterion) {
         let text = std::fs::read_to_string(&c.path).expect("read");
         let tree = parse::parse(c.language, &text).expect("parse");
         let rel = c.rel.clone();
-        records.push((rel, c.language, facts::extract(&tree, &text, c.language)));
+        records.push((
+            rel,
+            c.language,
+            facts::extract(&tree, &text, c.language, &wtfcb::rules::SYNTACTIC),
+        ));
     }
     let mut group = c.benchmark_group("project");
     group.throughput(Throughput::Bytes(made.bytes));

@@ -233,7 +233,8 @@ mod tests {
     fn check_catches_a_function_outside_the_file() {
         let text = "def f():\n    return 1\n";
         let tree = crate::parse::parse(Language::Python, text).unwrap();
-        let mut facts = crate::facts::extract(&tree, text, Language::Python);
+        let mut facts =
+            crate::facts::extract(&tree, text, Language::Python, &crate::rules::SYNTACTIC);
         assert_eq!(check(&facts, text), Ok(()));
         facts.functions[0].end_line = 99;
         assert!(check(&facts, text).unwrap_err().contains("lines 1-99"));

@@ -136,7 +136,7 @@ pub fn extract_here(lang: Language, text: &str, budget: Duration) -> Result<Extr
     drop(parsing);
     let _facts = alloc::phase(Phase::Facts);
     let facts = guarded("facts", || {
-        let facts = facts::extract(&tree, text, lang);
+        let facts = facts::extract(&tree, text, lang, &crate::rules::SYNTACTIC);
         if alloc::Scratch::active() {
             // Its memory goes with the scratch heap, at once.
             std::mem::forget(tree);
@@ -780,7 +780,10 @@ mod tests {
         let text = "def f(x):\n    if x:\n        return 1\n";
         let got = extract_here(Language::Python, text, Duration::from_secs(5)).unwrap();
         let tree = parse::parse(Language::Python, text).unwrap();
-        assert_eq!(got.facts, facts::extract(&tree, text, Language::Python));
+        assert_eq!(
+            got.facts,
+            facts::extract(&tree, text, Language::Python, &crate::rules::SYNTACTIC)
+        );
         assert_eq!(got.facts.functions[0].cyclomatic, 2);
     }
 

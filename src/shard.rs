@@ -800,7 +800,7 @@ mod tests {
     fn sample_part() -> Vec<u8> {
         let text = "def f(a):\n    if a:\n        return 1\n    return 2\n";
         let tree = crate::parse::parse(Language::Python, text).unwrap();
-        let facts = crate::facts::extract(&tree, text, Language::Python);
+        let facts = crate::facts::extract(&tree, text, Language::Python, &crate::rules::SYNTACTIC);
         let candidate = |rel: &str| Candidate {
             display: rel.to_string(),
             path: rel.into(),

@@ -404,7 +404,7 @@ mod tests {
                 "{} does not parse:\n{text}",
                 path.display()
             );
-            let facts = crate::facts::extract(&tree, &text, lang);
+            let facts = crate::facts::extract(&tree, &text, lang, &crate::rules::SYNTACTIC);
             assert!(facts.functions.len() >= 2, "{}", path.display());
         }
         assert!(langs.len() >= 6, "{langs:?}");

@@ -6,7 +6,7 @@ use crate::lang::Language;
 
 fn functions(lang: Language, src: &str) -> Vec<Function> {
     let tree = crate::parse::parse(lang, src).expect("parse");
-    extract(&tree, src, lang).functions
+    extract(&tree, src, lang, &crate::rules::SYNTACTIC).functions
 }
 
 /// (qualified name, cyclomatic, cognitive, max nesting, returns) of every function.
@@ -515,7 +515,7 @@ end
 fn c_and_typescript_enums_are_classes() {
     let c = "enum color { RED, GREEN };\nenum color c;\n";
     let tree = crate::parse::parse(Language::C, c).unwrap();
-    let classes = extract(&tree, c, Language::C).classes;
+    let classes = extract(&tree, c, Language::C, &crate::rules::SYNTACTIC).classes;
     assert_eq!(classes.len(), 1);
     assert_eq!(
         (classes[0].name.as_str(), classes[0].kind.as_str()),
@@ -523,7 +523,7 @@ fn c_and_typescript_enums_are_classes() {
     );
     let ts = "enum E { A, B }\n";
     let tree = crate::parse::parse(Language::TypeScript, ts).unwrap();
-    let classes = extract(&tree, ts, Language::TypeScript).classes;
+    let classes = extract(&tree, ts, Language::TypeScript, &crate::rules::SYNTACTIC).classes;
     assert_eq!(
         (classes[0].name.as_str(), classes[0].kind.as_str()),
         ("E", "enum")

@@ -6,10 +6,10 @@ use tree_sitter::{Node, Tree};
 
 use super::names;
 // wtfcb: ignore[import-cycle] -- only the token module's unit tests import `extract` back.
+use super::checks::{NodeChecks, NodeView};
 use super::tokens;
 use super::{Class, FileFacts, Function, LineCounts, Position};
 use crate::lang::{Language, Role};
-use crate::rules::{self, NodeView};
 
 const LINE_CODE: u8 = 1;
 const LINE_COMMENT: u8 = 2;
@@ -88,6 +88,8 @@ struct Extractor<'a> {
     roles: &'static [Role],
     /// Syntactic rules per node kind id.
     checks: &'static [Vec<u16>],
+    /// The rules that run them.
+    rules: &'a dyn NodeChecks,
     marks: Vec<u8>,
     facts: FileFacts,
     scopes: Vec<Scope>,
@@ -121,14 +123,15 @@ struct Extractor<'a> {
 }
 
 /// Reads every fact of one file off its tree, in one walk.
-pub fn extract(tree: &Tree, src: &str, lang: Language) -> FileFacts {
+pub fn extract(tree: &Tree, src: &str, lang: Language, checks: &dyn NodeChecks) -> FileFacts {
     let _grammar = super::field::Grammar::enter(lang);
     let total = count_lines(src);
     let mut ex = Extractor {
         lang,
         src,
         roles: lang.roles(),
-        checks: rules::dispatch(lang),
+        checks: checks.table(lang),
+        rules: checks,
         marks: vec![0; total],
         facts: FileFacts::default(),
         scopes: Vec::new(),
@@ -323,10 +326,10 @@ impl Extractor<'_> {
                 src: self.src,
             };
             let scopes = &self.scopes;
-            rules::inspect_node(
+            self.rules.inspect(
                 self.checks,
                 &view,
-                || scopes.last().map(|s| s.qualified.clone()),
+                &|| scopes.last().map(|s| s.qualified.clone()),
                 &mut self.facts.hits,
             );
         }
@@ -981,7 +984,7 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        extract(&tree, src, lang)
+        extract(&tree, src, lang, &crate::rules::SYNTACTIC)
     }
 
     #[test]

@@ -532,7 +532,7 @@ mod tests {
 
     fn facts(src: &str) -> FileFacts {
         let tree = crate::parse::parse(Language::Rust, src).expect("parses");
-        extract(&tree, src, Language::Rust)
+        extract(&tree, src, Language::Rust, &crate::rules::SYNTACTIC)
     }
 
     fn functions(f: &FileFacts) -> Vec<(String, u32, u32, u32)> {

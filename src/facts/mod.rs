@@ -1,6 +1,7 @@
 //! Per-file facts read off the syntax tree in one pass: line kinds, functions, classes, imports
 //! and syntax errors. These are plain serialisable data, so a cache can store them as they are.
 
+pub mod checks;
 pub(crate) mod extract;
 pub(crate) mod field;
 pub(crate) mod golang;

@@ -375,7 +375,7 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        let t = extract(&tree, src, lang).tokens;
+        let t = extract(&tree, src, lang, &crate::rules::SYNTACTIC).tokens;
         (0..t.len()).map(|i| t.value(i, true)).collect()
     }
 
@@ -464,7 +464,7 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&Language::Python.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        let t = extract(&tree, src, Language::Python).tokens;
+        let t = extract(&tree, src, Language::Python, &crate::rules::SYNTACTIC).tokens;
         let bytes = crate::cache::encode_value(&t);
         let back: crate::facts::Tokens = crate::cache::decode_value(&bytes).unwrap();
         assert_eq!(back, t);
@@ -501,7 +501,7 @@ mod import_tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        extract(&tree, src, lang)
+        extract(&tree, src, lang, &crate::rules::SYNTACTIC)
             .imports
             .into_iter()
             .map(|i| (i.specifier, i.kind, i.line))

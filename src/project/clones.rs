@@ -1285,7 +1285,7 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
-        crate::facts::extract(&tree, src, lang).tokens
+        crate::facts::extract(&tree, src, lang, &crate::rules::SYNTACTIC).tokens
     }
 
     const BODY: &str = "def handle(request, user):

@@ -1564,7 +1564,10 @@ mod tests {
             .iter()
             .map(|(_, text)| {
                 let tree = crate::parse::parse(Language::Rust, text).expect("parses");
-                leaked(crate::facts::extract(&tree, text, Language::Rust).imports)
+                leaked(
+                    crate::facts::extract(&tree, text, Language::Rust, &crate::rules::SYNTACTIC)
+                        .imports,
+                )
             })
             .collect();
         let specs: Vec<&str> = facts[3].iter().map(|i| i.specifier.as_str()).collect();

@@ -543,7 +543,13 @@ fn load_tokens(
                 let bytes = crate::source::read_bytes(&path, ctx.max_size).ok()?;
                 let source = crate::source::Source::from_bytes(bytes).ok()?;
                 let tree = crate::parse::parse(record.language, &source.text).ok()?;
-                let tokens = crate::facts::extract(&tree, &source.text, record.language).tokens;
+                let tokens = crate::facts::extract(
+                    &tree,
+                    &source.text,
+                    record.language,
+                    &crate::facts::checks::NoChecks,
+                )
+                .tokens;
                 (tokens.digest() == digest).then_some(tokens)
             });
             match tokens {

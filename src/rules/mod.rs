@@ -43,10 +43,7 @@ pub mod profile;
 
 pub use profile::{Layer, Override, Profile, RuleParams, RuleSetting, Ruleset};
 
-use crate::facts::field::Field;
 use std::sync::OnceLock;
-
-use tree_sitter::Node;
 
 use crate::facts::{FileFacts, Function, Hit};
 use crate::findings::{Category, Finding, Severity};
@@ -105,51 +102,7 @@ pub struct FileContext<'a> {
     pub is_test: bool,
 }
 
-/// A node handed to a syntactic rule, with its ancestors (root first).
-pub struct NodeView<'t, 's> {
-    pub node: Node<'t>,
-    pub path: &'s [Node<'t>],
-    pub lang: Language,
-    pub src: &'s str,
-}
-
-impl<'t> NodeView<'t, '_> {
-    /// The source text of a node.
-    pub fn text(&self, node: Node) -> &str {
-        self.src.get(node.byte_range()).unwrap_or("")
-    }
-
-    pub fn parent(&self) -> Option<Node<'t>> {
-        self.path.last().copied()
-    }
-
-    pub fn field(&self, name: &'static str) -> Option<Node<'t>> {
-        self.node.field(name)
-    }
-
-    /// Named children other than comments.
-    pub fn code_children(&self, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-        // A cursor over the children, lazily: `.all()`/`.find()` stop early, nothing is
-        // collected.
-        let mut cursor = node.walk();
-        let mut started = false;
-        std::iter::from_fn(move || loop {
-            let moved = if started {
-                cursor.goto_next_sibling()
-            } else {
-                started = true;
-                cursor.goto_first_child()
-            };
-            if !moved {
-                return None;
-            }
-            let child = cursor.node();
-            if child.is_named() && !child.kind_name().contains("comment") {
-                return Some(child);
-            }
-        })
-    }
-}
+pub use crate::facts::checks::NodeView;
 
 pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
@@ -308,7 +261,7 @@ pub fn dispatch(lang: Language) -> &'static [Vec<u16>] {
 pub fn inspect_node(
     table: &[Vec<u16>],
     view: &NodeView,
-    symbol: impl Fn() -> Option<String>,
+    symbol: &dyn Fn() -> Option<String>,
     hits: &mut Vec<Hit>,
 ) {
     let Some(rules) = table.get(view.node.kind_id() as usize) else {
@@ -324,6 +277,28 @@ pub fn inspect_node(
                 message,
             });
         }
+    }
+}
+
+/// The syntactic rules, as the fact pass runs them on each node it walks.
+pub struct Syntactic;
+
+/// The one [`Syntactic`]: what every analysis passes to [`crate::facts::extract`].
+pub static SYNTACTIC: Syntactic = Syntactic;
+
+impl crate::facts::checks::NodeChecks for Syntactic {
+    fn table(&self, lang: Language) -> &'static [Vec<u16>] {
+        dispatch(lang)
+    }
+
+    fn inspect(
+        &self,
+        table: &[Vec<u16>],
+        view: &NodeView,
+        symbol: &dyn Fn() -> Option<String>,
+        hits: &mut Vec<Hit>,
+    ) {
+        inspect_node(table, view, symbol, hits);
     }
 }
 
@@ -621,7 +596,8 @@ mod tests {
             "x;".repeat(500_000)
         );
         let tree = crate::parse::parse(Language::JavaScript, &text).unwrap();
-        let facts = crate::facts::extract(&tree, &text, Language::JavaScript);
+        let facts =
+            crate::facts::extract(&tree, &text, Language::JavaScript, &crate::rules::SYNTACTIC);
         let file = FileContext {
             path: "m.js",
             rel: "m.js",
