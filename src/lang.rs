@@ -93,6 +93,9 @@ pub enum Role {
 }
 
 impl Language {
+    /// Every language, in declaration order (`ALL[l.index()] == l`); per-language tables are
+    /// sized by its length. A new variant fails to compile in [`Language::position`] until
+    /// it is listed here too.
     pub const ALL: [Language; 10] = [
         Language::Python,
         Language::JavaScript,
@@ -153,6 +156,24 @@ impl Language {
     /// Dense index, for per-language arrays.
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// Where the language stands in [`Language::ALL`]: one arm per language and no wildcard,
+    /// so the compiler points here (and, through `ALL`'s length, at every table) when a
+    /// language is added.
+    pub const fn position(self) -> usize {
+        match self {
+            Language::Python => 0,
+            Language::JavaScript => 1,
+            Language::TypeScript => 2,
+            Language::Tsx => 3,
+            Language::Rust => 4,
+            Language::Go => 5,
+            Language::Java => 6,
+            Language::C => 7,
+            Language::Cpp => 8,
+            Language::Ruby => 9,
+        }
     }
 
     pub fn from_extension(ext: &str) -> Option<Language> {
@@ -406,7 +427,8 @@ impl Language {
 
     /// The role table of this language, indexed by node kind id (built once per process).
     pub fn roles(self) -> &'static [Role] {
-        static TABLES: [OnceLock<Vec<Role>>; 10] = [const { OnceLock::new() }; 10];
+        static TABLES: [OnceLock<Vec<Role>>; Language::ALL.len()] =
+            [const { OnceLock::new() }; Language::ALL.len()];
         TABLES[self.index()].get_or_init(|| {
             let grammar = self.grammar();
             (0..grammar.node_kind_count())
@@ -568,6 +590,13 @@ mod tests {
         );
         assert_eq!(Language::from_shebang(b"#!/bin/sh"), None);
         assert_eq!(Language::from_shebang(b"print()"), None);
+    }
+
+    #[test]
+    fn all_lists_every_language_where_its_index_says() {
+        for (i, lang) in Language::ALL.into_iter().enumerate() {
+            assert_eq!((lang.index(), lang.position()), (i, i), "{lang:?}");
+        }
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl Default for ParseBudget {
 }
 
 thread_local! {
-    static PARSERS: RefCell<[Option<Parser>; 10]> = RefCell::new(Default::default());
+    static PARSERS: RefCell<[Option<Parser>; Language::ALL.len()]> =
+        const { RefCell::new([const { None }; Language::ALL.len()]) };
 }
 
 /// Parses `text` with this thread's parser for `lang`, cancelling it after `budget`.

@@ -51,7 +51,8 @@ pub fn family(lang: Language) -> Language {
 /// grammar here) first, then its named kinds in symbol order, where the named tokens
 /// (numbers, strings) come before the rules; the few past 254 share [`OVERFLOW`].
 pub fn classes(lang: Language) -> &'static [Class] {
-    static TABLES: [OnceLock<Vec<Class>>; 10] = [const { OnceLock::new() }; 10];
+    static TABLES: [OnceLock<Vec<Class>>; Language::ALL.len()] =
+        [const { OnceLock::new() }; Language::ALL.len()];
     TABLES[lang.index()].get_or_init(|| {
         let numbers = family_numbers(family(lang));
         let grammar = lang.grammar();
@@ -72,7 +73,8 @@ pub fn classes(lang: Language) -> &'static [Class] {
 /// Per normalised kind of a language's family, whether it is a name or a literal value: the
 /// tokens whose text tells a copy from code of the same shape (see `clones::names_alike`).
 pub fn named_or_literal(lang: Language) -> &'static [bool; 256] {
-    static TABLES: [OnceLock<[bool; 256]>; 10] = [const { OnceLock::new() }; 10];
+    static TABLES: [OnceLock<[bool; 256]>; Language::ALL.len()] =
+        [const { OnceLock::new() }; Language::ALL.len()];
     let base = family(lang);
     TABLES[base.index()].get_or_init(|| {
         let mut table = [false; 256];

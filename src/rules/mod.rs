@@ -229,7 +229,8 @@ pub fn index_of(id: &str) -> Option<usize> {
 /// For each node kind id of a language, the registry indices of the syntactic rules that
 /// inspect it (built once per process).
 pub fn dispatch(lang: Language) -> &'static [Vec<u16>] {
-    static TABLES: [OnceLock<Vec<Vec<u16>>>; 10] = [const { OnceLock::new() }; 10];
+    static TABLES: [OnceLock<Vec<Vec<u16>>>; Language::ALL.len()] =
+        [const { OnceLock::new() }; Language::ALL.len()];
     TABLES[lang.index()].get_or_init(|| {
         let grammar = lang.grammar();
         (0..grammar.node_kind_count())
