@@ -717,6 +717,25 @@ fn cli_layer(select: &[String], extend_select: &[String], ignore: &[String]) -> 
     }
 }
 
+/// Every setting a file's result depends on besides its content: the build, the rules after
+/// every config file (nested ones too), and the per-file limits. A shard part carries it, and
+/// a merge accepts only parts made alike.
+pub fn result_identity(settings: &AnalyzeSettings) -> String {
+    let walk = &settings.walk;
+    let text = format!(
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
+        env!("CARGO_PKG_VERSION"),
+        crate::cache::BUILD_ID,
+        settings.rules.fingerprint(),
+        settings.duplicates,
+        walk.options.max_file_size,
+        walk.options.default_excludes,
+        walk.parse_budget,
+        walk.memory_per_file,
+    );
+    crate::text::hex(&<md5::Md5 as md5::Digest>::digest(text.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -304,24 +304,6 @@ pub enum RecordOutcome {
     Broken(String),
 }
 
-/// Every setting a file's result depends on besides its content: the build, the rules after
-/// every config file (nested ones too), and the per-file limits.
-pub fn identity(settings: &crate::settings::AnalyzeSettings) -> String {
-    let walk = &settings.walk;
-    let text = format!(
-        "{}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
-        env!("CARGO_PKG_VERSION"),
-        crate::cache::BUILD_ID,
-        settings.rules.fingerprint(),
-        settings.duplicates,
-        walk.options.max_file_size,
-        walk.options.default_excludes,
-        walk.parse_budget,
-        walk.memory_per_file,
-    );
-    crate::text::hex(&Md5::digest(text.as_bytes()))
-}
-
 /// The record of one outcome (the clone tokens must be in memory: see
 /// `project::load_all_tokens`).
 fn record_of(candidate: &Candidate, outcome: &Outcome) -> Record {

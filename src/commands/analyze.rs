@@ -294,7 +294,7 @@ fn split(
 ) -> anyhow::Result<(Whole, Option<Vec<crate::engine::Outcome>>)> {
     let whole = Whole {
         walk: crate::shard::WalkId::of(&walked.files),
-        identity: crate::shard::identity(settings),
+        identity: crate::settings::result_identity(settings),
     };
     let merged = parts
         .map(|parts| crate::shard::outcomes_from(parts, &walked.files, whole.walk, &whole.identity))
