@@ -181,7 +181,9 @@ pub fn parse_part(
             &[]
         }
     };
-    let budget = deadline.saturating_duration_since(Instant::now());
+    if Instant::now() >= deadline {
+        return None;
+    }
     let mut run = |parser: &mut Parser| {
         parser.set_included_ranges(&[part]).ok()?;
         // A part is kept only whole: give up at its first error rather than recover.
@@ -198,9 +200,6 @@ pub fn parse_part(
         let _ = parser.set_included_ranges(&[]);
         tree
     };
-    if budget.is_zero() {
-        return None;
-    }
     with_parser(lang, &mut |parser| Ok(run(parser)))
         .ok()
         .flatten()

@@ -851,17 +851,17 @@ const EXPRESSION_KEYWORDS: &[&[u8]] = &[
 /// Macros that the C and C++ grammars, parsing without a preprocessor, cannot read.
 fn c_macros(bytes: &mut [u8]) -> bool {
     let toks = c_tokens(bytes);
+    let keep = |k: &usize| toks[*k].0 != Tok::Comment;
+    let code: Vec<Token> = (0..toks.len()).filter(keep).map(|k| toks[k]).collect();
     let mut changed = extern_c_guards(bytes, &toks);
-    changed |= braced_default_arguments(bytes, &toks);
+    changed |= braced_default_arguments(bytes, &code);
     changed |= format_macros_in_strings(bytes, &toks);
-    changed |= attributes_after_declarators(bytes, &toks);
+    changed |= attributes_after_declarators(bytes, &code);
     // Where lines start and end, from every token (a comment on the line counts), so no
     // question about a line rescans it: the pass stays linear on a one-line file.
     let starts: Vec<bool> = (0..toks.len())
         .map(|k| k == 0 || bytes[toks[k - 1].2..toks[k].1].contains(&b'\n'))
         .collect();
-    let keep = |k: &usize| toks[*k].0 != Tok::Comment;
-    let code: Vec<Token> = (0..toks.len()).filter(keep).map(|k| toks[k]).collect();
     let starts_line: Vec<bool> = (0..toks.len()).filter(keep).map(|k| starts[k]).collect();
     let ends_line: Vec<bool> = (0..toks.len())
         .filter(keep)
@@ -1061,13 +1061,8 @@ fn declares(bytes: &[u8], site: &Site) -> bool {
 
 /// `f(Location whence = {})` → `f(Location whence = 0 )`, `= {a, b})` → `= (a, b))`: a
 /// braced default argument, which tree-sitter-cpp 0.23 reads as an unfinished compound literal.
-fn braced_default_arguments(bytes: &mut [u8], toks: &[Token]) -> bool {
+fn braced_default_arguments(bytes: &mut [u8], code: &[Token]) -> bool {
     let mut changed = false;
-    let code: Vec<Token> = toks
-        .iter()
-        .copied()
-        .filter(|t| t.0 != Tok::Comment)
-        .collect();
     let is = |t: Option<&Token>, c: u8, bytes: &[u8]| punct_is(bytes, t.copied(), c);
     for j in 0..code.len() {
         if !(is(code.get(j), b'=', bytes) && is(code.get(j + 1), b'{', bytes)) {
@@ -1129,12 +1124,7 @@ fn format_macros_in_strings(bytes: &mut [u8], toks: &[Token]) -> bool {
 /// `bool was_last __attribute__((__unused__));` → the attribute blanked: GNU attributes after a
 /// declarator (a name, or a parameter list's `)`), before `;`, `=`, `,`, `)` or `{`, which
 /// tree-sitter-cpp reads only before a declaration.
-fn attributes_after_declarators(bytes: &mut [u8], toks: &[Token]) -> bool {
-    let code: Vec<Token> = toks
-        .iter()
-        .copied()
-        .filter(|t| t.0 != Tok::Comment)
-        .collect();
+fn attributes_after_declarators(bytes: &mut [u8], code: &[Token]) -> bool {
     let mut changed = false;
     let mut j = 1;
     while j + 1 < code.len() {
@@ -1149,7 +1139,7 @@ fn attributes_after_declarators(bytes: &mut [u8], toks: &[Token]) -> bool {
             j += 1;
             continue;
         }
-        let Some(end) = close_paren(bytes, &code, j + 1, false) else {
+        let Some(end) = close_paren(bytes, code, j + 1, false) else {
             j += 1;
             continue;
         };

@@ -512,16 +512,7 @@ impl Scan<'_> {
 
 /// Where `needle` next occurs in `text` at or after `from`.
 fn find(text: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut i = from;
-    while let Some(n) = memchr::memchr(first, text.get(i..)?) {
-        let at = i + n;
-        if text[at..].starts_with(needle) {
-            return Some(at);
-        }
-        i = at + 1;
-    }
-    None
+    memchr::memmem::find(text.get(from..)?, needle).map(|i| from + i)
 }
 
 #[cfg(test)]
