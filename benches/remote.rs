@@ -19,13 +19,13 @@ fn bench(c: &mut Criterion) {
     let key = "wtfcb-0123456789abcdef0123456789abcdef";
     let mut group = c.benchmark_group("remote");
     for (name, signing) in [("unsigned", None), ("signed", Some(&b"a signing key"[..]))] {
-        let sealed = wtfcb::remote::seal(key, &value, &tokens, signing);
+        let sealed = wtfcb::cache::seal_result(key, &value, &tokens, signing);
         group.throughput(Throughput::Bytes(sealed.len() as u64));
         group.bench_function(format!("seal {name}"), |b| {
-            b.iter(|| wtfcb::remote::seal(key, &value, &tokens, signing))
+            b.iter(|| wtfcb::cache::seal_result(key, &value, &tokens, signing))
         });
         group.bench_function(format!("open {name}"), |b| {
-            b.iter(|| wtfcb::remote::open(key, &sealed, signing).expect("opens"))
+            b.iter(|| wtfcb::cache::open_result(key, &sealed, signing).expect("opens"))
         });
     }
     group.finish();

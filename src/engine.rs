@@ -327,9 +327,9 @@ pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
     let (Some(cache), Some(rules)) = (services.cache, services.rules) else {
         return;
     };
-    let Some(remote) = cache.remote() else {
+    if !cache.has_remote() {
         return;
-    };
+    }
     if services.contents.is_some() {
         return;
     }
@@ -375,8 +375,8 @@ pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
         .iter()
         .map(|(md5, key, candidate, ..)| {
             (
-                crate::remote::Remote::key_of(md5, key),
-                crate::remote::file_value_limit(candidate.size),
+                cache::remote_key(md5, key),
+                cache::file_value_limit(candidate.size),
             )
         })
         .collect();
@@ -384,14 +384,14 @@ pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
     let mut found: std::collections::HashMap<String, (CachedFile, crate::facts::Tokens)> = keys
         .iter()
         .map(|(k, _)| k.clone())
-        .zip(remote.get_many(&keys))
+        .zip(cache.remote_results(&keys))
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
     // Each value once (identical files share it).
     let mut adopted = Vec::new();
     let mut served = std::collections::HashSet::new();
     for (md5, key, ..) in &wanted {
-        if let Some((value, tokens)) = found.remove(&crate::remote::Remote::key_of(md5, key)) {
+        if let Some((value, tokens)) = found.remove(&cache::remote_key(md5, key)) {
             adopted.push((*md5, *key, value, tokens));
             served.insert((*md5, *key));
         }

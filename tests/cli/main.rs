@@ -11,6 +11,7 @@ mod isolation;
 mod newcode;
 mod precommit;
 mod project;
+#[cfg(feature = "remote")]
 mod remote;
 mod reports;
 mod safety;
