@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::{set_fingerprints, Finding};
-use crate::isolate::Failure;
 use crate::lang::Language;
+use crate::parse::Failure;
 use crate::source::Stat;
 use crate::walk::Candidate;
 
@@ -1573,5 +1573,35 @@ mod tests {
         // A good envelope around a payload that is no result is damaged, not a panic.
         let junk = crate::remote::seal_bytes("k1", b"not a result", None);
         assert_eq!(open_result("k1", &junk, None).err(), Some(Reject::Damaged));
+    }
+
+    #[test]
+    fn tokens_round_trip_packed_and_damage_is_refused() {
+        let src = "def f(a):\n    return a + 1\n\n\nx = f(2)\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&crate::lang::Language::Python.grammar())
+            .unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let t = crate::facts::extract(
+            &tree,
+            src,
+            crate::lang::Language::Python,
+            &crate::rules::SYNTACTIC,
+        )
+        .tokens;
+        let bytes = encode_value(&t);
+        let back: crate::facts::Tokens = decode_value(&bytes).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.line_of(back.len() - 1), 5);
+        // A line table that points past the tokens does not decode (checksum recomputed).
+        let payload = bincode::encode_to_vec(
+            (&t.kinds, Vec::<u8>::new(), vec![0u8, 1, 200, 1]),
+            bincode::config::standard(),
+        )
+        .unwrap();
+        let mut forged = crc32fast::hash(&payload).to_le_bytes().to_vec();
+        forged.extend_from_slice(&payload);
+        assert!(decode_value::<crate::facts::Tokens>(&forged).is_none());
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::findings::Severity;
+pub use crate::project::contracts::{Contracts, Forbidden};
 use crate::rules::profile::{resolve_token, validate_setting};
 use crate::rules::{Layer, Override, RuleSetting};
 
@@ -147,36 +148,6 @@ struct RawImports {
     include_dirs: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     forbidden: Vec<RawForbidden>,
-}
-
-/// One `[[imports.forbidden]]` contract: files matching `from` must not import files
-/// matching `to`.
-#[derive(Debug, Clone)]
-pub struct Forbidden {
-    pub from: String,
-    pub to: String,
-    pub reason: Option<String>,
-    pub from_set: globset::GlobSet,
-    pub to_set: globset::GlobSet,
-}
-
-/// The import contracts of `[imports]` (run-wide: the root config's), checked by the
-/// `import-contract` rule on the resolved graph.
-#[derive(Debug, Clone, Default)]
-pub struct Contracts {
-    pub forbidden: Vec<Forbidden>,
-    /// `layers`, highest first: each may import the ones after it, never one before it,
-    /// directly or through other files.
-    pub layers: Vec<(String, globset::GlobSet)>,
-    /// `include-dirs`: where C and C++ `#include`s are looked up (project-relative, `/`-ended),
-    /// after the including file's directory.
-    pub include_dirs: Vec<String>,
-}
-
-impl Contracts {
-    pub fn is_empty(&self) -> bool {
-        self.forbidden.is_empty() && self.layers.is_empty()
-    }
 }
 
 /// The `[imports]` table, each bad glob located.

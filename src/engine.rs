@@ -11,8 +11,9 @@ use crate::alloc::{self, Phase};
 use crate::cache::{self, Cache, CachedFile, Lookup};
 use crate::facts::{FileFacts, FileMetrics};
 use crate::findings::Finding;
-use crate::isolate::{self, Failure, Isolation};
+use crate::isolate::{self, Isolation};
 use crate::lang::Language;
+use crate::parse::Failure;
 use crate::parse::ParseBudget;
 use crate::rules::{FileContext, Profile, Ruleset};
 use crate::source::{self, ReadError, Source};
@@ -118,14 +119,14 @@ pub struct Pipeline<'a> {
 }
 
 /// File contents by project-relative path (see [`Services::contents`]).
-pub type Contents = std::collections::HashMap<String, crate::git::Blob>;
+pub type Contents = std::collections::HashMap<String, crate::source::Blob>;
 
 /// The bytes of a candidate: given (from git), or read from disk with the stat of the read.
 fn read_candidate(
     candidate: &Candidate,
     pipeline: &Pipeline,
 ) -> Result<(Vec<u8>, Option<source::Stat>), ReadError> {
-    use crate::git::Blob;
+    use crate::source::Blob;
     match pipeline
         .services
         .contents

@@ -18,12 +18,7 @@ pub struct Repo {
     prefix: String,
 }
 
-/// An object's content, or its size when it is over the caller's limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Blob {
-    Content(Vec<u8>),
-    TooLarge(u64),
-}
+pub use crate::source::Blob;
 
 /// A path changed between a commit and the working tree or the index.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,7 @@ pub mod fuzz;
 pub mod git;
 pub mod isolate;
 pub mod lang;
+pub mod mutate;
 pub mod parse;
 pub mod profile;
 pub mod project;

@@ -240,6 +240,57 @@ fn parse_with(
 }
 
 /// The grammar's own tree for `text`, without any rewrite (for tests of the rewrites).
+/// Why a file has no facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The parse ran past its budget and was cancelled: the file is skipped.
+    TimedOut(Duration),
+    /// The parser ended its process, or stayed silent past the hard deadline and was killed.
+    Crashed(String),
+    /// A panic in wtfcb's own code.
+    Internal {
+        phase: &'static str,
+        message: String,
+    },
+    /// tree-sitter returned no tree, or the grammar did not load.
+    NoTree(String),
+    /// The parser process ran out of its per-file memory budget (bytes).
+    OutOfMemory(u64),
+    /// Left out before parsing: the content reads as generated or minified.
+    Excluded(String),
+}
+
+impl Failure {
+    /// The text for the report's `skipped` or `errors` entry.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::TimedOut(budget) => format!(
+                "parse cancelled: it did not finish within {} (--parse-timeout)",
+                seconds(*budget)
+            ),
+            Failure::Crashed(reason) => reason.clone(),
+            Failure::Internal { phase, message } => {
+                format!("internal error in {phase}: {message}; please report")
+            }
+            Failure::NoTree(reason) => reason.clone(),
+            Failure::Excluded(reason) => reason.clone(),
+            Failure::OutOfMemory(limit) => format!(
+                "needs more memory than the per-file budget of {} MiB (--memory-per-file)",
+                limit >> 20
+            ),
+        }
+    }
+
+    /// A timeout is a skip (the file is not analyzed, by a limit the user set); the rest are
+    /// failures of the analysis, which make the run exit 2.
+    pub fn is_skip(&self) -> bool {
+        matches!(
+            self,
+            Failure::TimedOut(_) | Failure::OutOfMemory(_) | Failure::Excluded(_)
+        )
+    }
+}
+
 #[cfg(test)]
 pub fn parse_raw(lang: Language, text: &str) -> Tree {
     let budget = ParseBudget::DEFAULT.for_size(text.len());

@@ -135,6 +135,13 @@ impl Source {
     }
 }
 
+/// A git object's content, or its size when it is over the caller's limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blob {
+    Content(Vec<u8>),
+    TooLarge(u64),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

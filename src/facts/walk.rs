@@ -192,14 +192,14 @@ mod tests {
     #[test]
     fn the_walk_reaches_what_a_cursor_reaches() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut seeds = crate::fuzz::seeds(&root.join("langs")).expect("fixtures");
+        let mut seeds = crate::mutate::seeds(&root.join("langs")).expect("fixtures");
         for dir in ["rules"] {
             for entry in std::fs::read_dir(root.join(dir))
                 .expect("fixtures")
                 .flatten()
             {
                 if entry.path().is_dir() {
-                    seeds.extend(crate::fuzz::seeds(&entry.path()).unwrap_or_default());
+                    seeds.extend(crate::mutate::seeds(&entry.path()).unwrap_or_default());
                 }
             }
         }
@@ -214,8 +214,8 @@ mod tests {
             let text = String::from_utf8_lossy(&seed.text);
             assert_same(seed.language, &text, &format!("seed {i}"));
             let other = &seeds[(i + 1) % seeds.len()].text;
-            for m in crate::fuzz::Mutation::ALL {
-                let damaged = crate::fuzz::mutate(&mut rng, m, &seed.text, other);
+            for m in crate::mutate::Mutation::ALL {
+                let damaged = crate::mutate::mutate(&mut rng, m, &seed.text, other);
                 let damaged = String::from_utf8_lossy(&damaged);
                 assert_same(seed.language, &damaged, &format!("seed {i} {m:?}"));
             }

@@ -6,8 +6,37 @@ use std::collections::VecDeque;
 
 use super::graph::Graph;
 use super::{project_finding, Analyzed};
-use crate::config::Contracts;
 use crate::findings::Related;
+
+/// One `[[imports.forbidden]]` contract: files matching `from` must not import files
+/// matching `to`.
+#[derive(Debug, Clone)]
+pub struct Forbidden {
+    pub from: String,
+    pub to: String,
+    pub reason: Option<String>,
+    pub from_set: globset::GlobSet,
+    pub to_set: globset::GlobSet,
+}
+
+/// The import contracts of `[imports]` (run-wide: the root config's), checked by the
+/// `import-contract` rule on the resolved graph.
+#[derive(Debug, Clone, Default)]
+pub struct Contracts {
+    pub forbidden: Vec<Forbidden>,
+    /// `layers`, highest first: each may import the ones after it, never one before it,
+    /// directly or through other files.
+    pub layers: Vec<(String, globset::GlobSet)>,
+    /// `include-dirs`: where C and C++ `#include`s are looked up (project-relative, `/`-ended),
+    /// after the including file's directory.
+    pub include_dirs: Vec<String>,
+}
+
+impl Contracts {
+    pub fn is_empty(&self) -> bool {
+        self.forbidden.is_empty() && self.layers.is_empty()
+    }
+}
 
 pub(super) fn check(files: &mut [Analyzed], graph: &Graph, contracts: &Contracts) {
     forbidden(files, graph, contracts);

@@ -3,7 +3,7 @@
 //! never on re-parsed files. Their findings join the files' own before the report is built.
 
 pub mod clones;
-mod contracts;
+pub mod contracts;
 mod crate_allows;
 mod go_errors;
 pub mod gomod;
@@ -83,7 +83,7 @@ pub struct Context<'a> {
     pub cache: Option<&'a Cache>,
     pub max_size: u64,
     /// The root config's `[imports]` contracts.
-    pub contracts: &'a crate::config::Contracts,
+    pub contracts: &'a contracts::Contracts,
     /// Whether the phases reuse and save their state in the cache (not for a look at the
     /// project as it was, which must not replace today's).
     pub saved_state: bool,
