@@ -10,10 +10,10 @@ use globset::{Glob, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::findings::Severity;
-pub use crate::project::contracts::{Contracts, Forbidden};
-use crate::rules::profile::{resolve_token, validate_setting};
-use crate::rules::{Layer, Override, RuleSetting};
+use wtfcb_core::findings::Severity;
+use wtfcb_core::rules::profile::{resolve_token, validate_setting};
+use wtfcb_core::rules::{Layer, Override, RuleSetting};
+pub use wtfcb_project::project::contracts::{Contracts, Forbidden};
 
 /// File names tried in each directory, in order.
 pub const NAMES: [&str; 3] = ["wtfcb.toml", ".wtfcb.toml", "pyproject.toml"];
@@ -21,7 +21,7 @@ pub const NAMES: [&str; 3] = ["wtfcb.toml", ".wtfcb.toml", "pyproject.toml"];
 /// A configuration problem, located in its file.
 #[derive(Debug, thiserror::Error)]
 // A message may quote the line it is about: any URL in it is shown without its secrets.
-#[error("{path}:{line}:{column}: {}", crate::remote::redact_text(.message))]
+#[error("{path}:{line}:{column}: {}", wtfcb_store::remote::redact_text(.message))]
 pub struct ConfigError {
     pub path: String,
     pub line: usize,
@@ -109,7 +109,7 @@ impl Config {
             .map_or_else(|| "the config".to_string(), |p| p.display().to_string());
         vec![format!(
             "{}: {} ignored: a config file cannot choose a remote cache or its credentials (give --remote-cache or WTFCB_REMOTE_CACHE, and WTFCB_REMOTE_CACHE_TOKEN; see README \"Security model\")",
-            crate::text::tty(&shown),
+            wtfcb_core::text::tty(&shown),
             self.remote
                 .ignored
                 .iter()
@@ -176,13 +176,14 @@ fn contracts(
         out.layers.push((l.get_ref().clone(), set));
     }
     for d in imports.include_dirs.iter().flatten() {
-        let dir =
-            crate::text::normalize_dir(d.get_ref().trim_start_matches('/')).ok_or_else(|| {
+        let dir = wtfcb_core::text::normalize_dir(d.get_ref().trim_start_matches('/')).ok_or_else(
+            || {
                 at(
                     d.span(),
                     "`imports.include-dirs`: a directory inside the project".to_string(),
                 )
-            })?;
+            },
+        )?;
         out.include_dirs.push(dir);
     }
     Ok(out)
@@ -191,7 +192,7 @@ fn contracts(
 /// A contract's path pattern, read as `exclude` patterns are: relative to the project root,
 /// a directory covers everything under it, a pattern without `/` matches at any depth.
 fn contract_globs(pattern: &str) -> Result<globset::GlobSet, String> {
-    crate::walk::glob_set(&[pattern.to_string()]).map_err(|e| e.to_string())
+    wtfcb_core::walk::glob_set(&[pattern.to_string()]).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,7 +276,7 @@ pub fn config_in(dir: &Path) -> Option<PathBuf> {
             return Some(candidate);
         }
         // Bounded: a pyproject.toml past 1 MiB is not read for the marker.
-        let text = crate::source::read_bytes(&candidate, 1 << 20).unwrap_or_default();
+        let text = wtfcb_core::source::read_bytes(&candidate, 1 << 20).unwrap_or_default();
         if String::from_utf8_lossy(&text).contains("[tool.wtfcb") {
             return Some(candidate);
         }
@@ -363,9 +364,9 @@ pub struct Nested {
 
 impl Nested {
     /// What the rules take of this config.
-    pub fn rules(&self) -> crate::rules::profile::NestedRules {
+    pub fn rules(&self) -> wtfcb_core::rules::profile::NestedRules {
         let origin = self.config.path.as_ref().map(|p| p.display().to_string());
-        crate::rules::profile::NestedRules {
+        wtfcb_core::rules::profile::NestedRules {
             dir: self.dir.clone(),
             origin: origin.unwrap_or_else(|| self.dir.clone()),
             rules: self.config.rules.clone(),
@@ -413,11 +414,11 @@ fn test_globs(
         return Ok(None);
     };
     for g in list {
-        crate::walk::check_glob(g.get_ref())
+        wtfcb_core::walk::check_glob(g.get_ref())
             .map_err(|e| at(g.span(), format!("`test-paths`: {:?}: {e}", g.get_ref())))?;
     }
     let patterns: Vec<String> = list.iter().map(|g| g.get_ref().clone()).collect();
-    crate::walk::glob_set(&patterns)
+    wtfcb_core::walk::glob_set(&patterns)
         .map(Some)
         .map_err(|e| at(0..0, format!("`test-paths`: {e}")))
 }
@@ -445,7 +446,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
             let mut quoted = rest.split('`').step_by(2);
             if let Some(name) = quoted.next() {
                 let expected: Vec<&str> = quoted.collect();
-                if let Some(s) = crate::rules::did_you_mean(name, expected.iter().copied()) {
+                if let Some(s) = wtfcb_core::rules::did_you_mean(name, expected.iter().copied()) {
                     err.message = format!("{}; did you mean `{s}`?", err.message);
                 }
             }
@@ -530,14 +531,14 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         (&raw.exclude, &mut config.exclude, "exclude"),
     ] {
         for g in list.iter().flatten() {
-            crate::walk::check_glob(g.get_ref())
+            wtfcb_core::walk::check_glob(g.get_ref())
                 .map_err(|e| at(g.span(), format!("`{key}`: invalid glob: {e}")))?;
             out.push(g.get_ref().clone());
         }
     }
     config.replaces_default_excludes = raw.exclude.is_some();
     for g in raw.extend_exclude.iter().flatten() {
-        crate::walk::check_glob(g.get_ref())
+        wtfcb_core::walk::check_glob(g.get_ref())
             .map_err(|e| at(g.span(), format!("`extend-exclude`: invalid glob: {e}")))?;
         config.exclude.push(g.get_ref().clone());
     }
@@ -549,7 +550,7 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
     }
     if let Some(t) = &raw.parse_timeout {
         config.parse_timeout = Some(
-            crate::parse::budget_seconds(*t.get_ref(), "`parse-timeout`")
+            wtfcb_core::parse::budget_seconds(*t.get_ref(), "`parse-timeout`")
                 .map_err(|e| at(t.span(), e.to_string()))?,
         );
     }
@@ -590,9 +591,9 @@ pub fn parse(shown: &str, text: &str, pyproject: bool) -> Result<Config, ConfigE
         let mut builder = GlobSetBuilder::new();
         let mut paths = Vec::new();
         for p in o.paths.get_ref() {
-            crate::walk::check_glob(p.get_ref())
+            wtfcb_core::walk::check_glob(p.get_ref())
                 .map_err(|e| at(p.span(), format!("`{prefix}paths`: invalid glob: {e}")))?;
-            for glob in crate::walk::glob_variants(p.get_ref()) {
+            for glob in wtfcb_core::walk::glob_variants(p.get_ref()) {
                 let glob = Glob::new(&glob)
                     .map_err(|e| at(p.span(), format!("`{prefix}paths`: invalid glob: {e}")))?;
                 builder.add(glob);

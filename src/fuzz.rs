@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cache::CachedFile;
-use crate::facts::FileFacts;
-use crate::isolate::Isolation;
-use crate::lang::Language;
-use crate::parse::Failure;
+use wtfcb_core::facts::FileFacts;
+use wtfcb_core::lang::Language;
+use wtfcb_core::parse::Failure;
+use wtfcb_engine::isolate::Isolation;
+use wtfcb_store::cache::CachedFile;
 
-pub use crate::mutate::{mutate, seeds, Mutation, Seed};
+pub use wtfcb_core::mutate::{mutate, seeds, Mutation, Seed};
 
 /// What a fuzzing run saw.
 #[derive(Debug, Default)]
@@ -114,9 +114,13 @@ mod tests {
     #[test]
     fn check_catches_a_function_outside_the_file() {
         let text = "def f():\n    return 1\n";
-        let tree = crate::parse::parse(Language::Python, text).unwrap();
-        let mut facts =
-            crate::facts::extract(&tree, text, Language::Python, &crate::rules::SYNTACTIC);
+        let tree = wtfcb_core::parse::parse(Language::Python, text).unwrap();
+        let mut facts = wtfcb_core::facts::extract(
+            &tree,
+            text,
+            Language::Python,
+            &wtfcb_core::rules::SYNTACTIC,
+        );
         assert_eq!(check(&facts, text), Ok(()));
         facts.functions[0].end_line = 99;
         assert!(check(&facts, text).unwrap_err().contains("lines 1-99"));

@@ -18,7 +18,7 @@ pub struct Repo {
     prefix: String,
 }
 
-pub use crate::source::Blob;
+pub use wtfcb_core::source::Blob;
 
 /// A path changed between a commit and the working tree or the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +49,11 @@ impl IndexEntry {
 }
 
 /// A repository path as git writes it (bytes) in the project's text form
-/// ([`crate::walk::path_text`]): a name with a backslash or bytes that are not UTF-8 compares
+/// ([`wtfcb_core::walk::path_text`]): a name with a backslash or bytes that are not UTF-8 compares
 /// equal to the walk's, never lossily.
 fn text(bytes: &[u8]) -> String {
     use std::os::unix::ffi::OsStrExt;
-    crate::walk::path_text(std::ffi::OsStr::from_bytes(bytes))
+    wtfcb_core::walk::path_text(std::ffi::OsStr::from_bytes(bytes))
 }
 
 /// Whether `name` is an object id as git writes it (hex, SHA-1 or SHA-256).
@@ -79,7 +79,7 @@ impl Repo {
             bail!(
                 "{what} needs a git repository, and git found none usable at {} ({})",
                 root.display(),
-                crate::text::tty(said)
+                wtfcb_core::text::tty(said)
             );
         }
         let top = {
@@ -91,7 +91,7 @@ impl Repo {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let prefix = match root.strip_prefix(&top) {
             Ok(rel) if rel.as_os_str().is_empty() => String::new(),
-            Ok(rel) => format!("{}/", crate::walk::path_text(rel.as_os_str())),
+            Ok(rel) => format!("{}/", wtfcb_core::walk::path_text(rel.as_os_str())),
             Err(_) => bail!(
                 "{what}: the project root {} is outside its repository {}",
                 root.display(),
@@ -122,7 +122,7 @@ impl Repo {
             bail!(
                 "{what}: git {} failed: {}",
                 args.first().unwrap_or(&""),
-                crate::text::tty(message.trim())
+                wtfcb_core::text::tty(message.trim())
             );
         }
         Ok(out.stdout)
@@ -150,7 +150,7 @@ impl Repo {
         if !out.status.success() {
             bail!(
                 "{what}: `{}` names no commit in {}",
-                crate::text::tty(reference),
+                wtfcb_core::text::tty(reference),
                 self.top.display()
             );
         }
@@ -169,7 +169,7 @@ impl Repo {
         if !out.status.success() {
             bail!(
                 "{what}: `{}` and HEAD have no common ancestor",
-                crate::text::tty(reference)
+                wtfcb_core::text::tty(reference)
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())

@@ -5,34 +5,22 @@
 //! tree once, [`facts`] reads every per-file fact off that tree in one pass, [`engine`] runs
 //! this over all files in parallel, [`report`] renders the result.
 
-pub mod alloc;
-pub mod baseline;
+pub use wtfcb_core::{
+    alloc, facts, findings, fsio, lang, mutate, parse, profile, repair, rules, source, text, walk,
+};
+pub use wtfcb_engine::{engine, isolate};
+pub use wtfcb_project::project;
+pub use wtfcb_report::{baseline, report};
+pub use wtfcb_store::{cache, remote};
+
 pub mod bench;
-pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod engine;
-pub mod facts;
-pub mod findings;
-pub mod fsio;
 pub mod fuzz;
 pub mod git;
-pub mod isolate;
-pub mod lang;
-pub mod mutate;
-pub mod parse;
-pub mod profile;
-pub mod project;
-pub mod remote;
-pub mod repair;
-pub mod report;
-pub mod rules;
 pub mod settings;
 pub mod shard;
-pub mod source;
-pub mod text;
-pub mod walk;
 
 use std::io::Write;
 

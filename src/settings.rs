@@ -6,15 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cache::CacheOptions;
 use crate::cli::{AnalyzeArgs, OutputArgs, ScanArgs, ScanFormat, WalkArgs};
 use crate::config::{self, Config};
-use crate::findings::Severity;
-use crate::findings::{parse_fail_on, FailOn};
-use crate::isolate::MemoryBudget;
-use crate::parse::ParseBudget;
-use crate::rules::{Layer, Ruleset};
-use crate::walk::{DefaultExcludes, WalkOptions};
+use wtfcb_core::findings::Severity;
+use wtfcb_core::findings::{parse_fail_on, FailOn};
+use wtfcb_core::parse::ParseBudget;
+use wtfcb_core::rules::{Layer, Ruleset};
+use wtfcb_core::walk::{DefaultExcludes, WalkOptions};
+use wtfcb_engine::isolate::MemoryBudget;
+use wtfcb_store::cache::CacheOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
@@ -119,7 +119,7 @@ impl Project {
     /// once. With `--config`, none.
     pub fn nested_configs(
         &self,
-        files: &mut Vec<crate::walk::Candidate>,
+        files: &mut Vec<wtfcb_core::walk::Candidate>,
     ) -> anyhow::Result<Vec<config::Nested>> {
         if self.explicit {
             return Ok(Vec::new());
@@ -149,7 +149,7 @@ impl Project {
         let filters = nested
             .iter()
             .map(|n| {
-                let set = |globs: &[String]| crate::walk::glob_set(globs);
+                let set = |globs: &[String]| wtfcb_core::walk::glob_set(globs);
                 let include = (!n.config.include.is_empty())
                     .then(|| set(&n.config.include))
                     .transpose()?;
@@ -261,8 +261,8 @@ pub struct WalkSettings {
 
 impl WalkSettings {
     /// What the per-file engine needs of these settings.
-    pub fn plan(&self) -> crate::engine::Plan<'_> {
-        crate::engine::Plan {
+    pub fn plan(&self) -> wtfcb_engine::engine::Plan<'_> {
+        wtfcb_engine::engine::Plan {
             options: &self.options,
             jobs: self.jobs,
             budget: self.parse_budget,
@@ -272,11 +272,11 @@ impl WalkSettings {
     /// The walk, timed, and the configs below the project root that apply to its files.
     pub fn walk_all(
         &self,
-        times: &crate::engine::PhaseTimes,
-    ) -> anyhow::Result<(crate::walk::WalkResult, Vec<crate::config::Nested>)> {
+        times: &wtfcb_engine::engine::PhaseTimes,
+    ) -> anyhow::Result<(wtfcb_core::walk::WalkResult, Vec<crate::config::Nested>)> {
         let start = std::time::Instant::now();
-        let _walking = crate::alloc::phase(crate::alloc::Phase::Walk);
-        let mut walked = crate::walk::walk(&self.paths, &self.options)?;
+        let _walking = wtfcb_core::alloc::phase(wtfcb_core::alloc::Phase::Walk);
+        let mut walked = wtfcb_core::walk::walk(&self.paths, &self.options)?;
         let configs = self.project.nested_configs(&mut walked.files)?;
         times.add_walk(start);
         Ok((walked, configs))
@@ -297,7 +297,7 @@ impl WalkSettings {
             None => project.config.max_file_size.unwrap_or(1024 * 1024),
         };
         let per_mib = match args.parse_timeout {
-            Some(secs) => crate::parse::budget_seconds(secs, "--parse-timeout")?,
+            Some(secs) => wtfcb_core::parse::budget_seconds(secs, "--parse-timeout")?,
             None => project
                 .config
                 .parse_timeout
@@ -427,13 +427,13 @@ pub struct AnalyzeSettings {
     /// `--staged`: analyze the git index.
     pub staged: bool,
     /// The report on stdout.
-    pub format: &'static crate::report::formats::Format,
+    pub format: &'static wtfcb_report::report::formats::Format,
     /// `--report`: further reports, each to its file.
-    pub reports: Vec<(&'static crate::report::formats::Format, PathBuf)>,
+    pub reports: Vec<(&'static wtfcb_report::report::formats::Format, PathBuf)>,
     pub max_findings: usize,
     pub sarif_category: String,
     pub html_source: bool,
-    pub duplicates: crate::project::DuplicatesMode,
+    pub duplicates: wtfcb_project::project::DuplicatesMode,
     pub verbosity: Verbosity,
     pub rules: Ruleset,
     pub min_severity: Severity,
@@ -478,9 +478,9 @@ fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
             .strip_prefix(&root)
             .ok()
             .and_then(|rel| {
-                crate::text::normalize(&format!(
+                wtfcb_core::text::normalize(&format!(
                     "{}/{named}",
-                    crate::walk::path_text(rel.as_os_str())
+                    wtfcb_core::walk::path_text(rel.as_os_str())
                 ))
             })
             .is_some_and(|rel| !rel.is_empty());
@@ -488,7 +488,7 @@ fn config_baseline(project: &Project) -> anyhow::Result<Option<PathBuf>> {
         bail!(
             "{}: `baseline = {:?}` names a file outside the project ({}): a config's baseline must be inside it (give --baseline FILE to use another)",
             config.map_or_else(|| "the config".into(), |p| p.display().to_string()),
-            crate::text::tty(named),
+            wtfcb_core::text::tty(named),
             root.display()
         );
     }
@@ -529,8 +529,8 @@ pub fn cache_options(project: &Project, dir: Option<&std::path::Path>) -> CacheO
 pub fn remote_options(
     args: &crate::cli::RemoteArgs,
     config: &Config,
-) -> anyhow::Result<Option<crate::remote::RemoteOptions>> {
-    use crate::remote::{Remote, RemoteOptions, DEFAULT_TOKEN_ENV, SIGNING_KEY_ENV};
+) -> anyhow::Result<Option<wtfcb_store::remote::RemoteOptions>> {
+    use wtfcb_store::remote::{Remote, RemoteOptions, DEFAULT_TOKEN_ENV, SIGNING_KEY_ENV};
     let remote = &config.remote;
     // Only the user names the remote: a config's `cache.remote` is ignored (`Config::notes`).
     let Some(url) = args.remote_cache.clone().filter(|u| !u.trim().is_empty()) else {
@@ -583,7 +583,7 @@ impl AnalyzeSettings {
             (None, Some(remote)) => {
                 notes.push(format!(
                     "the remote cache {} is not used with --no-cache: it sits behind the local cache",
-                    crate::remote::redact(&remote.url)
+                    wtfcb_store::remote::redact(&remote.url)
                 ));
                 None
             }
@@ -605,9 +605,9 @@ impl AnalyzeSettings {
             sample_interval: std::time::Duration::from_millis(args.profile.sample_interval),
             cache,
             format: if part.is_some() {
-                crate::report::formats::find("json").context("the json format")?
+                wtfcb_report::report::formats::find("json").context("the json format")?
             } else {
-                crate::report::formats::find(&args.report.format)
+                wtfcb_report::report::formats::find(&args.report.format)
                     .with_context(|| format!("--format {}: no such format", args.report.format))?
             },
             shard,
@@ -617,7 +617,9 @@ impl AnalyzeSettings {
                 .report
                 .reports
                 .iter()
-                .map(|spec| crate::report::formats::parse_report(spec).map_err(anyhow::Error::msg))
+                .map(|spec| {
+                    wtfcb_report::report::formats::parse_report(spec).map_err(anyhow::Error::msg)
+                })
                 .collect::<anyhow::Result<_>>()?,
             max_findings: args.report.max_findings,
             sarif_category: args.report.sarif_category.clone(),
@@ -725,7 +727,7 @@ pub fn result_identity(settings: &AnalyzeSettings) -> String {
     let text = format!(
         "{}|{}|{}|{:?}|{}|{:?}|{:?}|{:?}",
         env!("CARGO_PKG_VERSION"),
-        crate::cache::BUILD_ID,
+        wtfcb_store::cache::BUILD_ID,
         settings.rules.fingerprint(),
         settings.duplicates,
         walk.options.max_file_size,
@@ -733,7 +735,7 @@ pub fn result_identity(settings: &AnalyzeSettings) -> String {
         walk.parse_budget,
         walk.memory_per_file,
     );
-    crate::text::hex(&<md5::Md5 as md5::Digest>::digest(text.as_bytes()))
+    wtfcb_core::text::hex(&<md5::Md5 as md5::Digest>::digest(text.as_bytes()))
 }
 
 #[cfg(test)]

@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use md5::{Digest, Md5};
 
-use crate::cache::{decode_value, encode_value, CachedFile};
-use crate::engine::{FileRecord, Outcome};
-use crate::lang::Language;
-use crate::walk::{Candidate, Diagnostic, Skipped};
+use wtfcb_core::lang::Language;
+use wtfcb_core::walk::{Candidate, Diagnostic, Skipped};
+use wtfcb_engine::engine::{FileRecord, Outcome};
+use wtfcb_store::cache::{decode_value, encode_value, CachedFile};
 
 /// What every part file starts with.
 const MAGIC: &[u8; 12] = b"wtfcb-part\n\x00";
@@ -163,7 +163,7 @@ pub struct AnalysisArgs {
 
 impl AnalysisArgs {
     pub fn of(args: &crate::cli::AnalyzeArgs) -> AnalysisArgs {
-        let text = |p: &std::path::PathBuf| crate::walk::path_text(p.as_os_str());
+        let text = |p: &std::path::PathBuf| wtfcb_core::walk::path_text(p.as_os_str());
         let w = &args.walk;
         AnalysisArgs {
             paths: w.paths.iter().map(text).collect(),
@@ -200,19 +200,19 @@ impl AnalysisArgs {
             if !inside {
                 bail!(
                     "the parts name the path {:?} to walk: a merge walks only relative paths inside the directory it runs in (run the shards from the project, with relative paths)",
-                    crate::text::tty(path)
+                    wtfcb_core::text::tty(path)
                 );
             }
         }
         let given = merge
             .config
             .as_ref()
-            .map(|p| crate::walk::path_text(p.as_os_str()));
+            .map(|p| wtfcb_core::walk::path_text(p.as_os_str()));
         if self.config != given {
             match &self.config {
                 Some(config) => bail!(
                     "the shards ran with --config {}: the merge takes its configuration only from its own options, so give it the same --config",
-                    crate::text::tty(config)
+                    wtfcb_core::text::tty(config)
                 ),
                 None => bail!("the shards ran without --config: run the merge without it too"),
             }
@@ -226,7 +226,7 @@ impl AnalysisArgs {
         &self,
         merge: &crate::cli::MergeArgs,
     ) -> anyhow::Result<crate::cli::AnalyzeArgs> {
-        use crate::project::DuplicatesMode;
+        use wtfcb_project::project::DuplicatesMode;
         let duplicates = match self.duplicates.as_str() {
             "Type2" => DuplicatesMode::Type2,
             "Exact" => DuplicatesMode::Exact,
@@ -483,15 +483,15 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
     let Some(first) = parts.first() else {
         bail!("merge: no parts given");
     };
-    let this_build = (env!("CARGO_PKG_VERSION"), crate::cache::BUILD_ID);
+    let this_build = (env!("CARGO_PKG_VERSION"), wtfcb_store::cache::BUILD_ID);
     for part in parts {
         let h = &part.header;
         if (h.version.as_str(), h.build.as_str()) != this_build {
             bail!(
                 "{} was written by wtfcb {} (build {}), but this is wtfcb {} (build {}); shards and merge must run one wtfcb build",
                 part.path.display(),
-                crate::text::tty(&h.version),
-                crate::text::tty(short(&h.build)),
+                wtfcb_core::text::tty(&h.version),
+                wtfcb_core::text::tty(short(&h.build)),
                 this_build.0,
                 short(this_build.1)
             );
@@ -526,9 +526,9 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
             bail!(
                 "{} was analyzed at commit {} but {} at {}: the shards ran on different commits",
                 part.path.display(),
-                crate::text::tty(h.commit.as_deref().unwrap_or("(none)")),
+                wtfcb_core::text::tty(h.commit.as_deref().unwrap_or("(none)")),
                 first.path.display(),
-                crate::text::tty(f.commit.as_deref().unwrap_or("(none)"))
+                wtfcb_core::text::tty(f.commit.as_deref().unwrap_or("(none)"))
             );
         }
     }
@@ -597,7 +597,7 @@ pub fn outcomes_from(
         }
         let shard = h.shard;
         for record in part.records {
-            let shown = crate::text::tty(&record.rel).into_owned();
+            let shown = wtfcb_core::text::tty(&record.rel).into_owned();
             if !shard.owns(&record.rel) {
                 bail!(
                     "{} holds {shown}, which belongs to shard {}",
@@ -618,7 +618,7 @@ pub fn outcomes_from(
         let Some((record, path)) = by_rel.remove(&candidate.rel) else {
             bail!(
                 "{} is in no part (shard {}/{total} should hold it)",
-                crate::text::tty(&candidate.display),
+                wtfcb_core::text::tty(&candidate.display),
                 shard_of(&candidate.rel, total)
             );
         };
@@ -628,7 +628,7 @@ pub fn outcomes_from(
         bail!(
             "{} holds {}, which is not among the files here",
             path.display(),
-            crate::text::tty(rel)
+            wtfcb_core::text::tty(rel)
         );
     }
     Ok(outcomes)
@@ -640,7 +640,7 @@ fn outcome_of(candidate: &Candidate, record: Record, part: &Path) -> anyhow::Res
         bail!(
             "{} holds {} as another language than this checkout",
             part.display(),
-            crate::text::tty(&candidate.display)
+            wtfcb_core::text::tty(&candidate.display)
         );
     }
     let path = candidate.display.clone();
@@ -781,8 +781,13 @@ mod tests {
     /// A part of two files: one analyzed (with clone tokens), one skipped.
     fn sample_part() -> Vec<u8> {
         let text = "def f(a):\n    if a:\n        return 1\n    return 2\n";
-        let tree = crate::parse::parse(Language::Python, text).unwrap();
-        let facts = crate::facts::extract(&tree, text, Language::Python, &crate::rules::SYNTACTIC);
+        let tree = wtfcb_core::parse::parse(Language::Python, text).unwrap();
+        let facts = wtfcb_core::facts::extract(
+            &tree,
+            text,
+            Language::Python,
+            &wtfcb_core::rules::SYNTACTIC,
+        );
         let candidate = |rel: &str| Candidate {
             display: rel.to_string(),
             path: rel.into(),

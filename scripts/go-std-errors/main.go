@@ -1,7 +1,7 @@
 // Lists the exported top-level functions of Go's standard library whose last result is
-// `error`, for wtfcb's `ignored-error` (src/facts/go_std_errors.txt):
+// `error`, for wtfcb's `ignored-error` (crates/core/src/facts/go_std_errors.txt):
 //
-//	go run scripts/go-std-errors/main.go "$(go env GOROOT)/src" > src/facts/go_std_errors.txt
+//	go run scripts/go-std-errors/main.go "$(go env GOROOT)/src" > crates/core/src/facts/go_std_errors.txt
 package main
 
 import (
@@ -19,7 +19,7 @@ import (
 const header = `# Exported top-level functions of Go's standard library whose last result is ` + "`error`" + `, one
 # per line as import path and name. Generated from Go %s's source by
 # scripts/go-std-errors/main.go (internal, cmd and vendor packages left out):
-#   go run scripts/go-std-errors/main.go "$(go env GOROOT)/src" > src/facts/go_std_errors.txt
+#   go run scripts/go-std-errors/main.go "$(go env GOROOT)/src" > crates/core/src/facts/go_std_errors.txt
 `
 
 func main() {

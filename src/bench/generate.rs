@@ -376,7 +376,7 @@ pub fn generate(dir: &Path, files: usize) -> io::Result<Generated> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::Language;
+    use wtfcb_core::lang::Language;
 
     #[test]
     fn generated_projects_are_deterministic_and_parse_cleanly() {
@@ -398,13 +398,14 @@ mod tests {
             );
             let lang = Language::from_path(&path).unwrap();
             langs.insert(lang.name());
-            let tree = crate::parse::parse(lang, &text).unwrap();
+            let tree = wtfcb_core::parse::parse(lang, &text).unwrap();
             assert!(
                 !tree.root_node().has_error(),
                 "{} does not parse:\n{text}",
                 path.display()
             );
-            let facts = crate::facts::extract(&tree, &text, lang, &crate::rules::SYNTACTIC);
+            let facts =
+                wtfcb_core::facts::extract(&tree, &text, lang, &wtfcb_core::rules::SYNTACTIC);
             assert!(facts.functions.len() >= 2, "{}", path.display());
         }
         assert!(langs.len() >= 6, "{langs:?}");

@@ -91,7 +91,7 @@ pub fn location(name: &str) -> anyhow::Result<PathBuf> {
 
 /// Writes a saved run atomically (a temporary file beside it, then a rename).
 pub fn save(path: &Path, saved: &Saved) -> anyhow::Result<()> {
-    crate::fsio::write_atomically(path, serde_json::to_string_pretty(saved)?.as_bytes())
+    wtfcb_core::fsio::write_atomically(path, serde_json::to_string_pretty(saved)?.as_bytes())
 }
 
 /// Reads a saved run, trusting nothing: bounded size, known format, finite timings.
@@ -232,7 +232,7 @@ pub fn write_text(out: &mut dyn std::io::Write, c: &Comparison) -> std::io::Resu
         "scenario", "-j", "saved s", "now s", "change"
     )?;
     for d in &c.deltas {
-        let name = format!("{}: {}", crate::text::tty(&d.project), d.scenario);
+        let name = format!("{}: {}", wtfcb_core::text::tty(&d.project), d.scenario);
         writeln!(
             out,
             "{:<42} {:>3} {:>10.3} {:>10.3} {:>+7.1}%  {}",
@@ -249,7 +249,7 @@ pub fn write_text(out: &mut dyn std::io::Write, c: &Comparison) -> std::io::Resu
         )?;
     }
     for u in &c.unmatched {
-        writeln!(out, "  not compared: {}", crate::text::tty(u))?;
+        writeln!(out, "  not compared: {}", wtfcb_core::text::tty(u))?;
     }
     writeln!(out, "{} regression(s)", c.regressions)
 }

@@ -5,8 +5,8 @@
 use std::io::Write;
 
 use super::{BenchReport, ScenarioResult};
-use crate::report::charts;
-use crate::report::html::escape;
+use wtfcb_report::report::charts;
+use wtfcb_report::report::html::escape;
 
 /// The run whose wall time is the scenario's median (the first of two middle ones).
 fn median_run(s: &ScenarioResult) -> Option<&super::RunMeasure> {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::profile::{Sampler, Timeline};
+use wtfcb_core::profile::{Sampler, Timeline};
 
 pub use report::{write_markdown, write_text};
 
@@ -72,7 +72,7 @@ pub struct RunMeasure {
     pub phases_ms: Vec<(String, f64)>,
     /// What the sampler saw of the child (memory and CPU over time), for `bench.html`.
     #[serde(skip)]
-    pub timeline: Vec<crate::profile::Sample>,
+    pub timeline: Vec<wtfcb_core::profile::Sample>,
 }
 
 /// One scenario over K runs.
@@ -752,8 +752,8 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// The first supported source file in path order: the one `cache one-change` edits.
 fn pick_edit_target(root: &Path) -> Option<PathBuf> {
-    let options = crate::walk::WalkOptions::default();
-    let walked = crate::walk::walk(&[root.to_path_buf()], &options).ok()?;
+    let options = wtfcb_core::walk::WalkOptions::default();
+    let walked = wtfcb_core::walk::walk(&[root.to_path_buf()], &options).ok()?;
     walked.files.into_iter().next().map(|c| c.path)
 }
 

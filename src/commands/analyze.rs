@@ -4,17 +4,17 @@
 use std::io::Write;
 use std::time::Instant;
 
-use crate::baseline::Baseline;
-use crate::cache::Cache;
-use crate::engine::{self, PhaseTimes};
-use crate::report::formats::{self, ReportOptions};
 use crate::settings::BaselineMode;
 use anyhow::Context;
+use wtfcb_engine::engine::{self, PhaseTimes};
+use wtfcb_report::baseline::Baseline;
+use wtfcb_report::report::formats::{self, ReportOptions};
+use wtfcb_store::cache::Cache;
 
-use crate::profile::Sampler;
-use crate::report::analyze::{self, AnalyzeReport, ProfileReport, RunInfo};
-use crate::report::json;
 use crate::settings::{AnalyzeSettings, Verbosity};
+use wtfcb_core::profile::Sampler;
+use wtfcb_report::report::analyze::{self, AnalyzeReport, ProfileReport, RunInfo};
+use wtfcb_report::report::json;
 
 use super::ExitStatus;
 
@@ -38,7 +38,7 @@ pub fn run_with(
     let started = Instant::now();
     let profiling = settings.profile || settings.profile_out.is_some();
     if profiling {
-        crate::alloc::enable();
+        wtfcb_core::alloc::enable();
     }
     let sampler = profiling.then(|| Sampler::start_self(settings.sample_interval));
     let times = PhaseTimes::default();
@@ -69,7 +69,7 @@ pub fn run_with(
     let baseline_path = settings
         .baseline
         .clone()
-        .unwrap_or_else(|| project.root.join(crate::baseline::DEFAULT_NAME));
+        .unwrap_or_else(|| project.root.join(wtfcb_report::baseline::DEFAULT_NAME));
     let baseline = if settings.part.is_some() {
         None
     } else {
@@ -90,13 +90,13 @@ pub fn run_with(
         isolation: &isolation,
         times: &times,
         contents: git.staged.as_ref(),
-        tokens: crate::project::token_need(&settings.rules, settings.duplicates),
+        tokens: wtfcb_project::project::token_need(&settings.rules, settings.duplicates),
     };
     let mut outcomes = match merged {
         Some(outcomes) => outcomes,
         None => super::process(&walked, &settings.walk, settings.verbosity, &services)?,
     };
-    let project_ctx = crate::project::Context {
+    let project_ctx = wtfcb_project::project::Context {
         rules: &settings.rules,
         mode: settings.duplicates,
         root: &settings.walk.project.root,
@@ -107,9 +107,9 @@ pub fn run_with(
     };
     if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
         warnings.extend(isolation.warning());
-        warnings.extend(crate::engine::thread_warning());
+        warnings.extend(wtfcb_engine::engine::thread_warning());
         drop(isolation);
-        crate::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
+        wtfcb_project::project::load_all_tokens(&mut outcomes, &project_ctx, &mut warnings);
         let part = Part { args, shard, whole };
         return write_part(
             settings,
@@ -122,12 +122,12 @@ pub fn run_with(
         );
     }
     let project_start = Instant::now();
-    let project_run = crate::project::run(&mut outcomes, &project_ctx);
+    let project_run = wtfcb_project::project::run(&mut outcomes, &project_ctx);
     warnings.extend(project_run.warnings.iter().cloned());
     let project_ms = project_start.elapsed().as_secs_f64() * 1e3;
     let new_since = git.new_since(settings, &walked, &outcomes, &services)?;
     warnings.extend(isolation.warning());
-    warnings.extend(crate::engine::thread_warning());
+    warnings.extend(wtfcb_engine::engine::thread_warning());
     let parser_processes = isolation.workers_started();
     let parser_peak = isolation.parser_peak();
     drop(isolation);
@@ -210,7 +210,7 @@ pub fn run_with(
     );
     report.hide_below(settings.min_severity);
     let report_start = Instant::now();
-    let reporting = crate::alloc::phase(crate::alloc::Phase::Report);
+    let reporting = wtfcb_core::alloc::phase(wtfcb_core::alloc::Phase::Report);
     let opts = ReportOptions {
         show_suppressed: settings.show_suppressed,
         fail_on: settings.fail_on,
@@ -245,8 +245,8 @@ pub fn run_with(
             bytes,
             report_ms: report_start.elapsed().as_secs_f64() * 1e3,
             run: report.run.clone(),
-            max_rss_bytes: crate::profile::max_rss_self(),
-            allocations: crate::alloc::snapshot(parser_peak),
+            max_rss_bytes: wtfcb_core::profile::max_rss_self(),
+            allocations: wtfcb_core::alloc::snapshot(parser_peak),
             timeline: sampler.stop(),
         };
         if settings.profile {
@@ -259,11 +259,11 @@ pub fn run_with(
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("html"))
             {
-                bytes = crate::report::charts::profile_page(&profile).into_bytes();
+                bytes = wtfcb_report::report::charts::profile_page(&profile).into_bytes();
             } else {
                 json::write(&mut bytes, &profile)?;
             }
-            crate::fsio::write_atomically(path, &bytes)
+            wtfcb_core::fsio::write_atomically(path, &bytes)
                 .with_context(|| format!("--profile-out {}", path.display()))?;
         }
     }
@@ -274,7 +274,7 @@ pub fn run_with(
         write_verbose(&report, project, &nested_configs, err)?;
     }
     let status = super::exit_status(report.summary.analysis_failures, failed);
-    crate::alloc::discard(report);
+    wtfcb_core::alloc::discard(report);
     Ok(status)
 }
 
@@ -288,10 +288,10 @@ struct Whole {
 /// file's outcome from its part.
 fn split(
     settings: &AnalyzeSettings,
-    walked: &mut crate::walk::WalkResult,
+    walked: &mut wtfcb_core::walk::WalkResult,
     parts: Option<Vec<crate::shard::Part>>,
     warnings: &mut Vec<String>,
-) -> anyhow::Result<(Whole, Option<Vec<crate::engine::Outcome>>)> {
+) -> anyhow::Result<(Whole, Option<Vec<wtfcb_engine::engine::Outcome>>)> {
     let whole = Whole {
         walk: crate::shard::WalkId::of(&walked.files),
         identity: crate::settings::result_identity(settings),
@@ -324,8 +324,8 @@ struct Part<'a> {
 fn write_part(
     settings: &AnalyzeSettings,
     part: Part,
-    walked: crate::walk::WalkResult,
-    outcomes: Vec<crate::engine::Outcome>,
+    walked: wtfcb_core::walk::WalkResult,
+    outcomes: Vec<wtfcb_engine::engine::Outcome>,
     cache: Option<Cache>,
     mut warnings: Vec<String>,
     (out, err): (&mut dyn Write, &mut dyn Write),
@@ -333,7 +333,7 @@ fn write_part(
     let header = crate::shard::Header {
         part_version: crate::shard::PART_VERSION,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        build: crate::cache::BUILD_ID.to_string(),
+        build: wtfcb_store::cache::BUILD_ID.to_string(),
         shard: part.shard,
         args: part.args.clone(),
         identity: part.whole.identity,
@@ -392,11 +392,11 @@ fn write_verbose(
     writeln!(
         err,
         "wtfcb: project root {}; config files: {}",
-        crate::text::tty(&project.root.display().to_string()),
+        wtfcb_core::text::tty(&project.root.display().to_string()),
         if configs.is_empty() {
             "none (defaults)".to_string()
         } else {
-            crate::text::tty(&configs.join(", ")).into_owned()
+            wtfcb_core::text::tty(&configs.join(", ")).into_owned()
         }
     )?;
     let run = &report.run;
@@ -428,7 +428,7 @@ fn write_verbose(
             "wtfcb: {}: {} ({}) in {:.1}ms",
             r.phase,
             if r.reused { "reused" } else { "recomputed" },
-            crate::text::tty(&r.reason),
+            wtfcb_core::text::tty(&r.reason),
             r.ms
         )?;
     }
@@ -445,7 +445,11 @@ fn unknown_rules_named(report: &AnalyzeReport) -> Vec<String> {
     let mut warnings = Vec::new();
     for file in &report.files {
         for s in &file.facts.suppressions {
-            for id in s.rules.iter().filter(|id| crate::rules::find(id).is_none()) {
+            for id in s
+                .rules
+                .iter()
+                .filter(|id| wtfcb_core::rules::find(id).is_none())
+            {
                 warnings.push(format!(
                     "{}:{}: `wtfcb: ignore` names no rule `{id}` (see `wtfcb rules`)",
                     file.path, s.line
@@ -496,7 +500,7 @@ fn run_wide_keys_ignored(
 /// listed.
 fn out_of_focus(
     settings: &AnalyzeSettings,
-    walked: &crate::walk::WalkResult,
+    walked: &wtfcb_core::walk::WalkResult,
     focus: Option<&std::collections::HashSet<String>>,
 ) -> std::collections::HashSet<String> {
     walked
@@ -523,15 +527,15 @@ pub(crate) struct BaselineScope {
 impl BaselineScope {
     fn of(
         settings: &AnalyzeSettings,
-        walked: &crate::walk::WalkResult,
-        outcomes: &[crate::engine::Outcome],
+        walked: &wtfcb_core::walk::WalkResult,
+        outcomes: &[wtfcb_engine::engine::Outcome],
     ) -> BaselineScope {
         let root = &settings.walk.project.root;
         let analyzed = walked
             .files
             .iter()
             .zip(outcomes)
-            .filter(|(_, o)| matches!(o, crate::engine::Outcome::Analyzed(_)))
+            .filter(|(_, o)| matches!(o, wtfcb_engine::engine::Outcome::Analyzed(_)))
             .map(|(c, _)| c.rel.clone())
             .collect();
         let root_canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
@@ -547,7 +551,7 @@ impl BaselineScope {
                 let rel = p.strip_prefix(&root_canonical).ok()?;
                 let parts: Vec<String> = rel
                     .components()
-                    .map(|c| crate::walk::path_text(c.as_os_str()))
+                    .map(|c| wtfcb_core::walk::path_text(c.as_os_str()))
                     .collect();
                 Some(parts.join("/"))
             })
@@ -584,7 +588,7 @@ fn repo_prefix(root: &std::path::Path) -> String {
         Ok(rel) if !rel.as_os_str().is_empty() => {
             let parts: Vec<String> = rel
                 .components()
-                .map(|c| crate::walk::path_text(c.as_os_str()))
+                .map(|c| wtfcb_core::walk::path_text(c.as_os_str()))
                 .collect();
             format!("{}/", parts.join("/"))
         }
@@ -629,7 +633,9 @@ fn write_baseline(
         _ => report
             .files
             .iter()
-            .flat_map(|f| crate::baseline::entries_of(f.findings.as_deref().unwrap_or(&[]), &f.rel))
+            .flat_map(|f| {
+                wtfcb_report::baseline::entries_of(f.findings.as_deref().unwrap_or(&[]), &f.rel)
+            })
             .collect(),
     };
     let before = baseline.as_ref().map_or(0, |b| b.entries.len());
@@ -642,7 +648,7 @@ fn write_baseline(
         commit,
         warnings: Vec::new(),
     };
-    crate::baseline::check_overwrite(baseline_path)?;
+    wtfcb_report::baseline::check_overwrite(baseline_path)?;
     written.save(baseline_path)?;
     writeln!(
         out,
@@ -675,9 +681,12 @@ fn load_baseline(
 }
 
 /// `--show-files`: what would be analyzed, one per line.
-fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+fn show_files(
+    walked: &wtfcb_core::walk::WalkResult,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
     for file in &walked.files {
-        writeln!(out, "{}", crate::text::tty(&file.display))?;
+        writeln!(out, "{}", wtfcb_core::text::tty(&file.display))?;
     }
     out.flush()?;
     Ok(ExitStatus::Success)
@@ -687,7 +696,7 @@ fn show_files(walked: &crate::walk::WalkResult, out: &mut dyn Write) -> anyhow::
 /// to its language, as this run would use them.
 fn show_settings(
     settings: &AnalyzeSettings,
-    walked: &crate::walk::WalkResult,
+    walked: &wtfcb_core::walk::WalkResult,
     configs: &[crate::config::Nested],
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
@@ -701,7 +710,7 @@ fn show_settings(
         out,
         "project root: {}
 config: {config}",
-        crate::text::tty(&project.root.display().to_string())
+        wtfcb_core::text::tty(&project.root.display().to_string())
     )?;
     for file in &walked.files {
         let profile = settings.rules.profile_for(&file.rel);
@@ -711,17 +720,22 @@ config: {config}",
             .config_dir_of(&file.rel)
             .and_then(|dir| configs.iter().find(|n| n.dir == dir))
             .and_then(|n| n.config.path.as_ref())
-            .map(|p| format!("; config {}", crate::text::tty(&p.display().to_string())))
+            .map(|p| {
+                format!(
+                    "; config {}",
+                    wtfcb_core::text::tty(&p.display().to_string())
+                )
+            })
             .unwrap_or_default();
         writeln!(
             out,
             "\n{} ({}{}; settings {}{nested})",
-            crate::text::tty(&file.display),
+            wtfcb_core::text::tty(&file.display),
             file.language.name(),
             if test { ", test code" } else { "" },
             &profile.fingerprint_for(file.language)[..12]
         )?;
-        for (rule, params) in crate::rules::registry().iter().zip(&profile.rules) {
+        for (rule, params) in wtfcb_core::rules::registry().iter().zip(&profile.rules) {
             let m = rule.meta();
             if !m.applies_to(file.language) {
                 continue;

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use crate::bench::{self, history, BenchSettings};
 use crate::cli::{BenchArgs, BenchFormat};
-use crate::report::json;
+use wtfcb_report::report::json;
 
 use super::ExitStatus;
 
@@ -91,7 +91,7 @@ pub fn run(
         bench::write_markdown(&mut file, &report)?;
         let mut page = Vec::new();
         bench::write_html(&mut page, &report)?;
-        crate::fsio::write_atomically(&dir.join("bench.html"), &page)?;
+        wtfcb_core::fsio::write_atomically(&dir.join("bench.html"), &page)?;
     }
     match args.format {
         BenchFormat::Text => bench::write_text(out, &report)?,

@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cache;
 use crate::cli::{AnalyzeFormat, CacheAction, CacheArgs};
-use crate::report::json;
 use crate::settings::{cache_options, Project};
+use wtfcb_report::report::json;
+use wtfcb_store::cache;
 
 use super::ExitStatus;
 
@@ -21,7 +21,7 @@ fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Res
     writeln!(
         out,
         "remote cache {}{}; token from ${} ({}); signing key {}",
-        crate::text::tty(&crate::remote::redact(&opts.url)),
+        wtfcb_core::text::tty(&wtfcb_store::remote::redact(&opts.url)),
         if opts.read_only { " (read-only)" } else { "" },
         opts.token_env,
         if opts.token.is_some() {
@@ -35,14 +35,14 @@ fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Res
             "not set: values are checksummed, not signed"
         }
     )?;
-    let remote = crate::remote::Remote::new(opts).map_err(anyhow::Error::msg)?;
+    let remote = wtfcb_store::remote::Remote::new(opts).map_err(anyhow::Error::msg)?;
     let mut failed = false;
     for (step, result) in remote.ping() {
         match result {
             Ok(what) => writeln!(out, "  {step:<10} ok: {what}")?,
             Err(why) => {
                 failed = true;
-                writeln!(out, "  {step:<10} FAILED: {}", crate::text::tty(&why))?;
+                writeln!(out, "  {step:<10} FAILED: {}", wtfcb_core::text::tty(&why))?;
             }
         }
     }

@@ -3,12 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::baseline::{entries_of, Baseline, Entry};
-use crate::engine::{self, Contents, Outcome, Services};
 use crate::git::{Blob, Change, IndexEntry, Lines, Repo};
-use crate::report::analyze::NewSinceSummary;
 use crate::settings::AnalyzeSettings;
-use crate::walk::{Skipped, WalkResult};
+use wtfcb_core::walk::{Skipped, WalkResult};
+use wtfcb_engine::engine::{self, Contents, Outcome, Services};
+use wtfcb_report::baseline::{entries_of, Baseline, Entry};
+use wtfcb_report::report::analyze::NewSinceSummary;
 
 /// Similarity, in percent, at which git's rename detection pairs a deleted and an added file
 /// (git's own default).
@@ -145,7 +145,7 @@ fn findings_at_base(
     let reference = settings.new_since.as_deref().unwrap_or("HEAD");
     let (repos, states) = states_at_base(settings, repo, &base, walked)?;
     let mut entries: Vec<Entry> = Vec::new();
-    let mut changed: Vec<(&crate::walk::Candidate, usize, &str)> = Vec::new();
+    let mut changed: Vec<(&wtfcb_core::walk::Candidate, usize, &str)> = Vec::new();
     for (candidate, outcome) in walked.files.iter().zip(outcomes) {
         let Outcome::Analyzed(record) = outcome else {
             continue;
@@ -185,7 +185,7 @@ fn findings_at_base(
     };
     let base_services = Services {
         contents: Some(&contents),
-        tokens: crate::project::token_need(&settings.rules, settings.duplicates),
+        tokens: wtfcb_project::project::token_need(&settings.rules, settings.duplicates),
         ..*services
     };
     let base_outcomes =
@@ -342,10 +342,10 @@ fn states_at_base(
 /// A file's findings of its own: what the project phase added (clones, cycles, contracts)
 /// depends on other files, and is judged on the project as it was (see
 /// [`project_findings_at_base`]).
-fn own_findings(findings: &[crate::findings::Finding]) -> Vec<crate::findings::Finding> {
+fn own_findings(findings: &[wtfcb_core::findings::Finding]) -> Vec<wtfcb_core::findings::Finding> {
     findings
         .iter()
-        .filter(|f| !crate::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+        .filter(|f| !wtfcb_core::rules::PROJECT_RULES.contains(&f.rule.as_str()))
         .cloned()
         .collect()
 }
@@ -360,7 +360,7 @@ fn project_findings_at_base(
     walked: &WalkResult,
     outcomes: &[Outcome],
     base_outcomes: Vec<Outcome>,
-    cache: Option<&crate::cache::Cache>,
+    cache: Option<&wtfcb_store::cache::Cache>,
 ) -> Vec<Entry> {
     let mut at_base: std::collections::HashMap<String, Outcome> = base_outcomes
         .into_iter()
@@ -382,7 +382,7 @@ fn project_findings_at_base(
             project.push(Outcome::Analyzed(record));
         }
     }
-    let ctx = crate::project::Context {
+    let ctx = wtfcb_project::project::Context {
         rules: &settings.rules,
         mode: settings.duplicates,
         root: &settings.walk.project.root,
@@ -391,7 +391,7 @@ fn project_findings_at_base(
         contracts: &settings.walk.project.config.contracts,
         saved_state: false,
     };
-    crate::project::run(&mut project, &ctx);
+    wtfcb_project::project::run(&mut project, &ctx);
     project
         .iter()
         .filter_map(|o| match o {
@@ -399,11 +399,11 @@ fn project_findings_at_base(
             _ => None,
         })
         .flat_map(|r| {
-            let theirs: Vec<crate::findings::Finding> = r
+            let theirs: Vec<wtfcb_core::findings::Finding> = r
                 .findings
                 .iter()
                 .flatten()
-                .filter(|f| crate::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+                .filter(|f| wtfcb_core::rules::PROJECT_RULES.contains(&f.rule.as_str()))
                 .cloned()
                 .collect();
             entries_of(&theirs, &r.rel)
@@ -442,7 +442,7 @@ pub fn follow_renames(
         .map(|p| p.to_string())
         .collect();
     // Files with findings and no entries of their own: where a vanished file may have gone.
-    let newcomers: Vec<&crate::walk::Candidate> = walked
+    let newcomers: Vec<&wtfcb_core::walk::Candidate> = walked
         .files
         .iter()
         .zip(outcomes)
@@ -472,7 +472,7 @@ fn renames_since(
     settings: &AnalyzeSettings,
     commit: &str,
     vanished: &HashSet<String>,
-    newcomers: &[&crate::walk::Candidate],
+    newcomers: &[&wtfcb_core::walk::Candidate],
 ) -> anyhow::Result<std::collections::HashMap<String, String>> {
     let what = "the baseline's commit";
     let repo = Repo::discover(&settings.walk.project.root, "following renames")?;
@@ -506,7 +506,7 @@ fn renames_since(
         .filter(|c| !taken.contains(&c.rel))
         .take(MAX_NEWCOMERS)
         .filter_map(|c| {
-            let text = crate::source::read_bytes(&c.path, max_size).ok()?;
+            let text = wtfcb_core::source::read_bytes(&c.path, max_size).ok()?;
             Some((c.rel.as_str(), Lines::of(&text)))
         })
         .collect();

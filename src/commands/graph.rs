@@ -7,9 +7,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{GraphFormat, GraphLevel};
-use crate::engine::{FileRecord, Outcome, PhaseTimes};
-use crate::project::graph;
 use crate::settings::ScanSettings;
+use wtfcb_engine::engine::{FileRecord, Outcome, PhaseTimes};
+use wtfcb_project::project::graph;
 
 use super::ExitStatus;
 
@@ -43,7 +43,7 @@ impl View {
             let by_package = match level {
                 GraphLevel::File => false,
                 GraphLevel::Package => true,
-                GraphLevel::Auto => r.language == crate::lang::Language::Go,
+                GraphLevel::Auto => r.language == wtfcb_core::lang::Language::Go,
             };
             match r.rel.rfind('/') {
                 Some(i) if by_package => r.rel[..=i].to_string(),
@@ -149,7 +149,7 @@ pub fn run(
         })
         .collect();
     let project = &settings.walk.project;
-    let go = crate::project::gomod::GoModules::of_files(
+    let go = wtfcb_project::project::gomod::GoModules::of_files(
         &project.root,
         records.iter().map(|r| (r.rel.as_str(), r.language)),
     );
@@ -208,7 +208,7 @@ fn write_json(out: &mut dyn Write, view: &View) -> anyhow::Result<()> {
             .map(|c| c.iter().map(|&f| name(f)).collect())
             .collect(),
     };
-    crate::report::json::write(out, &json)?;
+    wtfcb_report::report::json::write(out, &json)?;
     Ok(())
 }
 

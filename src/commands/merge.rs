@@ -42,7 +42,7 @@ fn check_commit(parts: Option<&str>, settings: &AnalyzeSettings) -> anyhow::Resu
     if parts == here.as_deref() {
         return Ok(());
     }
-    let show = |c: Option<&str>| crate::text::tty(c.unwrap_or("(no commit)")).into_owned();
+    let show = |c: Option<&str>| wtfcb_core::text::tty(c.unwrap_or("(no commit)")).into_owned();
     anyhow::bail!(
         "the parts were written at commit {} but this checkout is at {}: merge runs in a checkout of the commit the shards analyzed",
         show(parts),

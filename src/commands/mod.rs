@@ -11,10 +11,10 @@ pub mod scan;
 
 use std::io::Write;
 
-use crate::isolate::Isolation;
 use crate::settings::{Verbosity, WalkSettings};
-use crate::text::tty;
-use crate::walk::{Diagnostic, Skipped};
+use wtfcb_core::text::tty;
+use wtfcb_core::walk::{Diagnostic, Skipped};
+use wtfcb_engine::isolate::Isolation;
 
 /// How a run ended, for the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,14 +59,15 @@ pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus 
 
 /// Processes what the walk found, with a progress bar on a terminal.
 pub fn process(
-    walked: &crate::walk::WalkResult,
+    walked: &wtfcb_core::walk::WalkResult,
     walk: &WalkSettings,
     verbosity: Verbosity,
-    services: &crate::engine::Services,
-) -> anyhow::Result<Vec<crate::engine::Outcome>> {
-    crate::engine::prefetch_remote(walked, &walk.plan(), services);
+    services: &wtfcb_engine::engine::Services,
+) -> anyhow::Result<Vec<wtfcb_engine::engine::Outcome>> {
+    wtfcb_engine::engine::prefetch_remote(walked, &walk.plan(), services);
     let bar = progress_bar(walked.files.len(), verbosity);
-    let outcomes = crate::engine::process_walked(walked, &walk.plan(), services, bar.as_ref());
+    let outcomes =
+        wtfcb_engine::engine::process_walked(walked, &walk.plan(), services, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -81,12 +82,12 @@ pub fn process(
 /// `graph` share. The cache is written before this returns.
 pub fn facts_only(
     settings: &crate::settings::ScanSettings,
-    times: &crate::engine::PhaseTimes,
+    times: &wtfcb_engine::engine::PhaseTimes,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<(
-    crate::walk::WalkResult,
-    Vec<crate::engine::Outcome>,
-    Option<crate::cache::CacheStats>,
+    wtfcb_core::walk::WalkResult,
+    Vec<wtfcb_engine::engine::Outcome>,
+    Option<wtfcb_store::cache::CacheStats>,
 )> {
     let (walked, configs) = settings.walk.walk_all(times)?;
     settings
@@ -96,23 +97,23 @@ pub fn facts_only(
         .cache
         .clone()
         .filter(|_| !walked.files.is_empty())
-        .and_then(|opts| crate::cache::Cache::open(opts, warnings));
+        .and_then(|opts| wtfcb_store::cache::Cache::open(opts, warnings));
     let isolation = isolation(&settings.walk)?;
     let outcomes = process(
         &walked,
         &settings.walk,
         settings.verbosity,
-        &crate::engine::Services {
+        &wtfcb_engine::engine::Services {
             rules: Some(&settings.rules),
             cache: cache.as_ref(),
             isolation: &isolation,
             times,
             contents: None,
-            tokens: crate::facts::tokens::Need::Nothing,
+            tokens: wtfcb_core::facts::tokens::Need::Nothing,
         },
     )?;
     warnings.extend(isolation.warning());
-    warnings.extend(crate::engine::thread_warning());
+    warnings.extend(wtfcb_engine::engine::thread_warning());
     drop(isolation);
     let upload = cache.as_ref().and_then(|c| c.start_upload());
     let mut stats = cache.map(|c| c.finish(warnings));
@@ -131,9 +132,9 @@ pub fn facts_only(
 /// Waits for the remote's writes, records its counters (the run's stats, `cache stats`) and
 /// says on stderr what it did, unless quiet; its failure becomes a warning.
 pub fn finish_upload(
-    upload: crate::cache::Upload,
+    upload: wtfcb_store::cache::Upload,
     verbosity: Verbosity,
-    stats: Option<&mut crate::cache::CacheStats>,
+    stats: Option<&mut wtfcb_store::cache::CacheStats>,
     warnings: &mut Vec<String>,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -141,7 +142,7 @@ pub fn finish_upload(
     warnings.extend(warning);
     if let Some(stats) = stats {
         remote.queued = stats.remote.as_ref().map_or(0, |r| r.queued);
-        warnings.extend(crate::cache::save_remote_stats(
+        warnings.extend(wtfcb_store::cache::save_remote_stats(
             std::path::Path::new(&stats.dir),
             &remote,
         ));
@@ -191,7 +192,7 @@ pub fn report_warnings(
 pub fn report_unread(
     err: &mut dyn Write,
     verbosity: Verbosity,
-    files: &[crate::engine::FileRecord],
+    files: &[wtfcb_engine::engine::FileRecord],
 ) -> std::io::Result<()> {
     let unread = files.iter().filter(|f| !f.facts.unread.is_empty());
     match verbosity {

@@ -8,7 +8,7 @@ use anyhow::bail;
 use serde::Serialize;
 
 use crate::cli::RulesFormat;
-use crate::rules::{self, RuleMeta};
+use wtfcb_core::rules::{self, RuleMeta};
 
 use super::ExitStatus;
 
@@ -82,7 +82,7 @@ pub fn run(
                     doc: m.doc,
                 })
                 .collect();
-            crate::report::json::write(out, &list)?;
+            wtfcb_report::report::json::write(out, &list)?;
         }
         RulesFormat::Text => {
             writeln!(

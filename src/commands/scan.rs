@@ -4,9 +4,9 @@ use std::io::Write;
 use std::time::Instant;
 
 use crate::cli::ScanFormat;
-use crate::engine::{self, PhaseTimes};
-use crate::report::{self, ScanReport};
 use crate::settings::{ScanSettings, Verbosity};
+use wtfcb_engine::engine::{self, PhaseTimes};
+use wtfcb_report::report::{self, ScanReport};
 
 use super::ExitStatus;
 

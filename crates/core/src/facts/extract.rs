@@ -1,0 +1,1292 @@
+//! The single pass over a syntax tree. A `TreeCursor` walk with enter/leave events and explicit
+//! stacks, so 5,000-deep nesting costs memory, never the call stack.
+
+use crate::facts::field::Field;
+use tree_sitter::{Node, Tree};
+
+use super::checks::{NodeChecks, NodeView};
+use super::names;
+// wtfcb: ignore[import-cycle] -- only the token module's unit tests import `extract` back.
+use super::tokens;
+use super::{Class, FileFacts, Function, LineCounts, Position};
+use crate::lang::{Language, Role};
+
+const LINE_CODE: u8 = 1;
+const LINE_COMMENT: u8 = 2;
+
+enum ScopeKind {
+    Function,
+    Class(usize),
+    Namespace,
+}
+
+/// The longest qualified name kept whole (bytes); see [`Extractor::qualify`].
+pub const MAX_QUALIFIED: usize = 256;
+
+/// An open definition on the path from the root: its node, its qualified name and what it is.
+struct Scope {
+    node_id: usize,
+    qualified: String,
+    kind: ScopeKind,
+}
+
+/// The running state of a function being measured.
+struct Measured {
+    /// Index into `facts.functions`.
+    idx: usize,
+    name: String,
+    /// Cognitive-complexity nesting level.
+    nesting: u32,
+    /// Structural nesting depth (`if`, loops, `switch`, `try`).
+    depth: u32,
+    /// How many anonymous functions we are inside (their `return`s are not this function's).
+    lambdas: u32,
+    /// A method (its class, impl or receiver is known): a bare call of its own name is not
+    /// recursion in languages that call methods through a receiver.
+    is_method: bool,
+    /// A Go method's receiver name: `t.Walk()` in `func (t *T) Walk()` is recursion.
+    receiver: Option<String>,
+}
+
+/// A control structure whose children, except its condition, sit one level deeper.
+struct Pending {
+    node_id: usize,
+    nesting: bool,
+    depth: bool,
+}
+
+/// Fields that hold what a structure tests or iterates, not its body: nesting does not rise
+/// there (SonarSource: nesting rises for bodies and branches, not for the condition).
+const HEAD_FIELDS: [&str; 10] = [
+    "condition",
+    "value",
+    "subject",
+    "initializer",
+    "update",
+    // JavaScript's and TypeScript's name for a `for` loop's update clause.
+    "increment",
+    "left",
+    "right",
+    "pattern",
+    "parameter",
+];
+
+/// What to give back when the walk leaves a node that raised a level.
+#[derive(Clone, Copy, Default)]
+struct Undo {
+    node_id: usize,
+    nesting: bool,
+    depth: bool,
+    lambda: bool,
+    /// The nesting was lowered instead (an else-if's condition, see `adjust_levels`).
+    lowered: bool,
+}
+
+struct Extractor<'a> {
+    lang: Language,
+    src: &'a str,
+    roles: &'static [Role],
+    /// Syntactic rules per node kind id.
+    checks: &'static [Vec<u16>],
+    /// The rules that run them.
+    rules: &'a dyn NodeChecks,
+    marks: Vec<u8>,
+    facts: FileFacts,
+    scopes: Vec<Scope>,
+    measured: Vec<Measured>,
+    undo: Vec<Undo>,
+    /// Structures whose non-condition children raise the nesting.
+    pending: Vec<Pending>,
+    /// Preprocessor conditions (`#if A && B`) we are inside: not run-time decisions.
+    preproc: Vec<usize>,
+    /// The else-ifs we are inside, whose conditions stand at their chain's level.
+    else_ifs: Vec<usize>,
+    /// Go methods and their receiver type, matched to structs once the file is read.
+    go_methods: Vec<String>,
+    /// Per node kind id, how clone detection reads its tokens.
+    token_classes: &'static [tokens::Class],
+    /// Leaf tokens before this byte belong to an import: not clone material.
+    import_end: usize,
+    /// Leaf tokens before this byte are parts of a string literal already counted whole.
+    string_end: usize,
+    /// How many top-level anonymous functions took each name so far: the second `<it 'x'>`
+    /// is `<it 'x'>[2]`, in file order (no line numbers in names).
+    synthetic: std::collections::HashMap<String, u32>,
+    /// The function being opened is such a top-level anonymous one (no class's method).
+    opening_synthetic: bool,
+    /// Which imports the code uses (Java, TypeScript).
+    usage: super::usage::ImportUse,
+    /// Go's declarations and dropped results (Go only).
+    go: Option<super::golang::GoScan>,
+    /// The Rust paths written inline already recorded as imports.
+    inline_paths: std::collections::HashSet<String>,
+}
+
+/// Reads every fact of one file off its tree, in one walk.
+pub fn extract(tree: &Tree, src: &str, lang: Language, checks: &dyn NodeChecks) -> FileFacts {
+    let _grammar = super::field::Grammar::enter(lang);
+    let total = count_lines(src);
+    let mut ex = Extractor {
+        lang,
+        src,
+        roles: lang.roles(),
+        checks: checks.table(lang),
+        rules: checks,
+        marks: vec![0; total],
+        facts: FileFacts::default(),
+        scopes: Vec::new(),
+        measured: Vec::new(),
+        undo: Vec::new(),
+        pending: Vec::new(),
+        preproc: Vec::new(),
+        else_ifs: Vec::new(),
+        go_methods: Vec::new(),
+        token_classes: tokens::classes(lang),
+        import_end: 0,
+        string_end: 0,
+        synthetic: std::collections::HashMap::new(),
+        opening_synthetic: false,
+        usage: super::usage::ImportUse::default(),
+        go: (lang == Language::Go).then(super::golang::GoScan::default),
+        inline_paths: std::collections::HashSet::new(),
+    };
+    let has_errors = tree.root_node().has_error();
+    let arena = super::macros::Arena::default();
+    let mut macros = super::macros::Reader::new(lang, src, &arena);
+    // The path from the root to the current node; parents without `Node::parent`'s walk from
+    // the root.
+    let mut path: Vec<Node> = Vec::new();
+    let mut walk = Walking {
+        ex: &mut ex,
+        macros: macros.as_mut(),
+        has_errors,
+    };
+    walk.tree(tree, &mut path, None, 0);
+    while let Some(done) = path.pop() {
+        ex.leave(done);
+    }
+    if let Some(macros) = macros {
+        ex.facts.unread = macros.unread;
+    }
+    ex.finish()
+}
+
+/// The fact pass's walk over a file's tree and the macro bodies read in it.
+struct Walking<'w, 'e, 'a, 't> {
+    ex: &'w mut Extractor<'e>,
+    macros: Option<&'w mut super::macros::Reader<'a, 't>>,
+    has_errors: bool,
+}
+
+impl<'t> Walking<'_, '_, '_, 't> {
+    /// Walks `tree` in preorder, entering and leaving each node, with a macro body read as
+    /// code ([`super::macros`]) walked in place of its token tree. `body` says where a body's
+    /// tree sits: the token tree it stands for is last on `path`, the nodes that span the
+    /// whole body (the root, the statement and the block, tuple or array the delimiters
+    /// make) stand for it too and are not entered, so the token tree's children are the
+    /// delimiters and what they hold; nothing from the body's end on is text of the file
+    /// (the `;` read after an expression). `depth` counts the bodies the walk is in.
+    fn tree(
+        &mut self,
+        tree: &'t Tree,
+        path: &mut Vec<Node<'t>>,
+        body: Option<super::macros::Body<'t>>,
+        depth: usize,
+    ) {
+        let base = path.len();
+        let mut walk = super::walk::Walk::new(tree);
+        let mut descend = false;
+        // How many nodes from the root down stand for the token tree.
+        let mut wrappers = 0;
+        let has_errors = self.has_errors && body.is_none();
+        while let Some(step) = walk.next(descend) {
+            descend = false;
+            let mut level = step.depth;
+            if let Some(body) = body {
+                if step.start_byte >= body.end {
+                    continue;
+                }
+                // The root, where it starts (at the first token, or before the white
+                // space that leads it), stands for the token tree.
+                if step.depth == 0
+                    || (step.depth == wrappers
+                        && step.start_byte == body.start
+                        && step.end_byte >= body.end)
+                {
+                    wrappers += 1;
+                    descend = true;
+                    continue;
+                }
+                level = base + step.depth - wrappers;
+            }
+            while path.len() > level {
+                if let Some(done) = path.pop() {
+                    self.ex.leave(done);
+                }
+            }
+            // The field is looked up only where it matters (it costs a search per node).
+            let enter = self.ex.enter(step, &|| walk.field_name(), path, has_errors);
+            let parent = path.last().copied();
+            path.push(step.node);
+            if !enter || step.child_count == 0 {
+                continue;
+            }
+            let inner = self
+                .macros
+                .as_mut()
+                .and_then(|m| m.body(step.node, parent, depth));
+            match inner {
+                Some(inner) => self.tree(inner.tree, path, Some(inner), depth + 1),
+                None => descend = true,
+            }
+        }
+        if body.is_some() {
+            while path.len() > base {
+                if let Some(done) = path.pop() {
+                    self.ex.leave(done);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a line is white space only (as `str::trim` sees it), without decoding characters
+/// where the line is ASCII: a line with code has a byte that is no white space.
+fn is_blank(line: &str) -> bool {
+    for &b in line.as_bytes() {
+        match b {
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {}
+            0x80.. => return line.trim().is_empty(),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Lines as an editor numbers them: a final line without a newline still counts.
+fn count_lines(src: &str) -> usize {
+    let newlines = crate::text::count_newlines(src.as_bytes());
+    newlines + usize::from(!src.is_empty() && !src.ends_with('\n'))
+}
+
+/// The last row a node really occupies: a token that swallows its newline ends at column 0
+/// of the next row.
+fn last_row(node: Node) -> usize {
+    let (start, end) = (node.start_position(), node.end_position());
+    if end.column == 0 && end.row > start.row {
+        end.row - 1
+    } else {
+        end.row
+    }
+}
+
+impl Extractor<'_> {
+    fn mark(&mut self, row: usize, flag: u8) {
+        if let Some(m) = self.marks.get_mut(row) {
+            *m |= flag;
+        }
+    }
+
+    fn mark_range(&mut self, node: Node, flag: u8) {
+        let (first, last) = (node.start_position().row, last_row(node));
+        let end = (last + 1).min(self.marks.len());
+        for m in self.marks.get_mut(first..end).into_iter().flatten() {
+            *m |= flag;
+        }
+    }
+
+    /// Handles a node on the way down; returns whether to visit its children.
+    // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
+    fn enter(
+        &mut self,
+        step: super::walk::Step,
+        field: &dyn Fn() -> Option<&'static str>,
+        path: &[Node],
+        has_errors: bool,
+    ) -> bool {
+        let (node, children) = (step.node, step.child_count);
+        self.adjust_levels(node, field, path);
+        if matches!(self.lang, Language::C | Language::Cpp)
+            && path
+                .last()
+                .is_some_and(|p| p.kind_name().starts_with("preproc_"))
+            && field() == Some("condition")
+        {
+            self.preproc.push(node.id());
+        }
+        if has_errors && (node.is_error() || node.is_missing()) {
+            self.note_error(node, path);
+        }
+        let kind = usize::from(step.kind_id);
+        if self.checks.get(kind).is_some_and(|c| !c.is_empty()) {
+            let view = NodeView {
+                node,
+                path,
+                lang: self.lang,
+                src: self.src,
+            };
+            let scopes = &self.scopes;
+            self.rules.inspect(
+                self.checks,
+                &view,
+                &|| scopes.last().map(|s| s.qualified.clone()),
+                &mut self.facts.hits,
+            );
+        }
+        let role = self.roles.get(kind).copied().unwrap_or(Role::Other);
+        match role {
+            Role::Comment => {
+                self.mark_range(node, LINE_COMMENT);
+                names::comment_markers(
+                    node,
+                    self.src,
+                    self.lang,
+                    &mut self.facts.todos,
+                    &mut self.facts.suppressions,
+                );
+                return false;
+            }
+            Role::StringStatement if is_docstring(node) => {
+                self.mark_range(node, LINE_COMMENT);
+                return false;
+            }
+            Role::Function if names::has_body(node, self.lang) => self.open_function(node, None),
+            // `module.exports = function equal(a, b) {...}`: a named function expression is
+            // known by its own name, the one its recursive calls use.
+            Role::Lambda
+                if matches!(
+                    node.kind_name(),
+                    "function_expression" | "function" | "generator_function"
+                ) && node.field("name").is_some() =>
+            {
+                self.open_function(node, None)
+            }
+            Role::Lambda => {
+                let parent = path.last().copied();
+                let grandparent = path.len().checked_sub(2).map(|i| path[i]);
+                match names::binding_name(parent, grandparent, self.src) {
+                    Some(name) => self.open_function(node, Some(name)),
+                    // An anonymous function is part of the function around it, one level deeper.
+                    None if !self.measured.is_empty() => self.raise(node, true, false, true),
+                    // At the top level nothing else would measure it: a callback passed at
+                    // module level, `export default function () {}`, a static block.
+                    None => self.open_callback(node, parent, grandparent),
+                }
+            }
+            Role::Class => self.open_class(node, path),
+            Role::Namespace => self.open_namespace(node),
+            Role::Import => self.import_statement(node),
+            Role::Call => {
+                names::imports(node, self.lang, self.src, &mut self.facts.imports);
+                self.measure(node, role, path);
+            }
+            Role::Attribute => self
+                .facts
+                .suppressions
+                .extend(super::peers::rust_attribute(node, self.src)),
+            Role::Function | Role::StringStatement | Role::Other => {}
+            _ => self.measure(node, role, path),
+        }
+        self.language_facts(&step, path);
+        self.token(&step, kind, children);
+        true
+    }
+
+    /// An import statement's imports, watched for uses in the code after it.
+    fn import_statement(&mut self, node: Node) {
+        let first = self.facts.imports.len();
+        names::imports(node, self.lang, self.src, &mut self.facts.imports);
+        if self.lang == Language::Rust {
+            // An inline path written as a `use` already names is that import.
+            let added = self.facts.imports[first..]
+                .iter()
+                .map(|i| i.specifier.clone());
+            self.inline_paths.extend(added);
+        }
+        self.usage
+            .watch(node, self.lang, self.src, &self.facts.imports, first);
+        if tokens::is_import_statement(node) {
+            self.import_end = node.end_byte();
+        }
+    }
+
+    /// What one language's rules need beyond the common facts: uses of imported names after
+    /// the imports (see `usage`), Go's declarations and dropped results (see `golang`).
+    fn language_facts(&mut self, step: &super::walk::Step, path: &[Node]) {
+        let parent = path.last().copied();
+        if step.child_count == 0 && self.usage.active() && step.start_byte >= self.import_end {
+            let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
+            self.usage.see(self.lang, step.node, parent, text);
+        }
+        if let Some(go) = &mut self.go {
+            go.visit(step.node, self.src, &mut self.facts.go);
+        }
+        if self.lang == Language::Rust {
+            let seen = &mut self.inline_paths;
+            names::rust_inline_path(step.node, path, self.src, seen, &mut self.facts.imports);
+        }
+    }
+
+    /// A leaf is a token; so is a whole string literal, whose parts are then none.
+    fn token(&mut self, step: &super::walk::Step, kind: usize, children: usize) {
+        if children == 0 {
+            self.leaf(step, kind);
+            return;
+        }
+        let class = self.token_classes.get(kind).copied().unwrap_or_default();
+        if class.string && step.start_byte >= self.import_end.max(self.string_end) {
+            let text = self.src.get(step.start_byte..step.end_byte).unwrap_or("");
+            self.facts
+                .tokens
+                .push(class, text, step.start.row as u32 + 1);
+            self.string_end = step.end_byte;
+        }
+    }
+
+    /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
+    /// belongs to an import. Its positions come with the step, not from calls into tree-sitter.
+    fn leaf(&mut self, step: &super::walk::Step, kind: usize) {
+        let range = step.start_byte..step.end_byte;
+        if range.is_empty() {
+            return;
+        }
+        let (start, end) = (step.start, step.end);
+        self.mark(start.row, LINE_CODE);
+        // A token that swallows its newline ends at column 0 of the next row.
+        let last = if end.column == 0 && end.row > start.row {
+            end.row - 1
+        } else {
+            end.row
+        };
+        self.mark(last, LINE_CODE);
+        if range.start >= self.import_end.max(self.string_end) {
+            let class = self.token_classes.get(kind).copied().unwrap_or_default();
+            let text = self.src.get(range).unwrap_or("");
+            self.facts.tokens.push(class, text, start.row as u32 + 1);
+        }
+    }
+
+    fn leave(&mut self, node: Node) {
+        if self.pending.last().is_some_and(|p| p.node_id == node.id()) {
+            self.pending.pop();
+        }
+        if self.preproc.last() == Some(&node.id()) {
+            self.preproc.pop();
+        }
+        if self.else_ifs.last() == Some(&node.id()) {
+            self.else_ifs.pop();
+        }
+        // A function node may also be the child of a structure that raised its parent's levels:
+        // close the function first, then give the levels back to the parent.
+        if self.scopes.last().is_some_and(|s| s.node_id == node.id()) {
+            if let Some(Scope {
+                kind: ScopeKind::Function,
+                ..
+            }) = self.scopes.pop()
+            {
+                self.measured.pop();
+            }
+        }
+        // A node may have raised twice: as a structure's child and as an anonymous function.
+        while self.undo.last().is_some_and(|u| u.node_id == node.id()) {
+            if let (Some(u), Some(m)) = (self.undo.pop(), self.measured.last_mut()) {
+                m.nesting -= u32::from(u.nesting);
+                m.nesting += u32::from(u.lowered);
+                m.depth -= u32::from(u.depth);
+                m.lambdas -= u32::from(u.lambda);
+            }
+        }
+    }
+
+    /// Raises the current function's nesting levels until the walk leaves `node`.
+    fn raise(&mut self, node: Node, nesting: bool, depth: bool, lambda: bool) {
+        let Some(m) = self.measured.last_mut() else {
+            return;
+        };
+        m.nesting += u32::from(nesting);
+        m.depth += u32::from(depth);
+        m.lambdas += u32::from(lambda);
+        let f = &mut self.facts.functions[m.idx];
+        f.max_nesting = f.max_nesting.max(m.depth);
+        self.undo.push(Undo {
+            node_id: node.id(),
+            nesting,
+            depth,
+            lambda,
+            lowered: false,
+        });
+    }
+
+    /// Before a node is handled: a child of a structure (not its head) stands one level
+    /// deeper; the condition of an else-if stands at its chain's `if` level, one less than the
+    /// `else` it hangs in.
+    fn adjust_levels(
+        &mut self,
+        node: Node,
+        field: &dyn Fn() -> Option<&'static str>,
+        path: &[Node],
+    ) {
+        let Some(parent) = path.last() else {
+            return;
+        };
+        if let Some(p) = self.pending.last() {
+            if p.node_id == parent.id() && !field().is_some_and(|f| HEAD_FIELDS.contains(&f)) {
+                let (nesting, depth) = (p.nesting, p.depth);
+                self.raise(node, nesting, depth, false);
+            }
+        }
+        if self.else_ifs.last() == Some(&parent.id()) && field() == Some("condition") {
+            if let Some(m) = self.measured.last_mut().filter(|m| m.nesting > 0) {
+                m.nesting -= 1;
+                self.undo.push(Undo {
+                    node_id: node.id(),
+                    nesting: false,
+                    depth: false,
+                    lambda: false,
+                    lowered: true,
+                });
+            }
+        }
+    }
+
+    fn role_of(&self, node: Node) -> Role {
+        self.roles
+            .get(node.kind_id() as usize)
+            .copied()
+            .unwrap_or(Role::Other)
+    }
+
+    /// Adds what a control-flow node contributes to the function it is in: cyclomatic
+    /// decisions, cognitive increments (structural + nesting, or flat), depth and returns.
+    // wtfcb: ignore[complex-function] -- one arm per control-flow role: a dispatch table.
+    fn measure(&mut self, node: Node, role: Role, path: &[Node]) {
+        let Some(m) = self.measured.last() else {
+            return;
+        };
+        let (idx, nesting, in_lambda) = (m.idx, m.nesting, m.lambdas > 0);
+        if !self.preproc.is_empty() && matches!(role, Role::Logical | Role::Ternary) {
+            return;
+        }
+        let parent = path.last().copied();
+        let (mut cyclomatic, mut cognitive) = (0, 0);
+        let (mut raise_nesting, mut raise_depth) = (false, false);
+        match role {
+            Role::If => {
+                cyclomatic = 1;
+                if self.is_else_if(node, parent) {
+                    cognitive = 1;
+                    self.else_ifs.push(node.id());
+                } else {
+                    cognitive = 1 + nesting;
+                    (raise_nesting, raise_depth) = (true, true);
+                }
+                // Go and Java hang a plain `else` block straight off the `if`.
+                if matches!(self.lang, Language::Go | Language::Java) {
+                    let alt = node.field("alternative");
+                    if alt.is_some_and(|a| a.kind_name() != "if_statement") {
+                        cognitive += 1;
+                    }
+                }
+            }
+            Role::ElseIf => (cyclomatic, cognitive) = (1, 1),
+            Role::Else => {
+                let of_if = parent.is_some_and(|p| self.role_of(p) == Role::If);
+                let holds_if = self
+                    .sole_code_child(node)
+                    .is_some_and(|c| self.role_of(c) == Role::If);
+                cognitive = u32::from(of_if && !holds_if);
+            }
+            Role::Loop => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                (raise_nesting, raise_depth) = (true, true);
+            }
+            Role::Switch => {
+                cognitive = 1 + nesting;
+                (raise_nesting, raise_depth) = (true, true);
+            }
+            Role::Case => {
+                cyclomatic = u32::from(!names::is_default_case(node, self.lang, self.src))
+            }
+            Role::Catch => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                raise_nesting = true;
+            }
+            Role::Ternary => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                raise_nesting = true;
+            }
+            Role::LetElse if node.field("alternative").is_some() => {
+                (cyclomatic, cognitive) = (1, 1 + nesting);
+                (raise_nesting, raise_depth) = (true, true);
+            }
+            Role::Logical => {
+                if let Some(op) = names::logical_operator(node) {
+                    cyclomatic = names::logical_decisions(node);
+                    // One increment per run of like operators: `a && b && c` is one.
+                    let same_as_parent = parent.is_some_and(|p| {
+                        self.role_of(p) == Role::Logical && names::logical_operator(p) == Some(op)
+                    });
+                    cognitive = u32::from(!same_as_parent);
+                }
+            }
+            Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
+            Role::Call => {
+                let own = names::calls_itself(
+                    node,
+                    self.lang,
+                    self.src,
+                    &m.name,
+                    (m.is_method, m.receiver.as_deref()),
+                );
+                cognitive = u32::from(own);
+            }
+            Role::Return if !in_lambda => {
+                self.facts.functions[idx].returns += 1;
+            }
+            Role::Try => raise_depth = true,
+            Role::Jump => cognitive = u32::from(names::has_label(node, self.lang)),
+            Role::Goto => cognitive = 1,
+            _ => {}
+        }
+        let f = &mut self.facts.functions[idx];
+        f.cyclomatic += cyclomatic;
+        f.cognitive += cognitive;
+        if raise_nesting || raise_depth {
+            // The children raise the levels as the walk enters them, conditions excepted.
+            self.pending.push(Pending {
+                node_id: node.id(),
+                nesting: raise_nesting,
+                depth: raise_depth,
+            });
+        }
+    }
+
+    /// The only named child that is not a comment (`else /* istanbul ignore else */ if`).
+    fn sole_code_child<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut cursor = node.walk();
+        let mut code = node
+            .named_children(&mut cursor)
+            .filter(|c| self.role_of(*c) != Role::Comment);
+        let first = code.next()?;
+        code.next().is_none().then_some(first)
+    }
+
+    /// An `if` that is the whole else branch of another `if`.
+    fn is_else_if(&self, node: Node, parent: Option<Node>) -> bool {
+        let Some(parent) = parent else { return false };
+        match self.role_of(parent) {
+            Role::Else => self
+                .sole_code_child(parent)
+                .is_some_and(|c| c.id() == node.id()),
+            Role::If => parent
+                .field("alternative")
+                .is_some_and(|a| a.id() == node.id()),
+            _ => false,
+        }
+    }
+
+    /// Counts an ERROR or MISSING node, describes the first, and marks every function open
+    /// here (it overlaps the error: its numbers come from a recovered tree).
+    fn note_error(&mut self, node: Node, path: &[Node]) {
+        let errors = &mut self.facts.syntax_errors;
+        errors.count += 1;
+        if errors.first.is_none() {
+            errors.first = Some(Position::from_point(node.start_position()));
+            self.facts.first_error = Some(first_error(node, path, self.src));
+        }
+        for m in &self.measured {
+            if let Some(f) = self.facts.functions.get_mut(m.idx) {
+                f.approximate = true;
+            }
+        }
+    }
+
+    /// The name with its enclosing scopes. Past [`MAX_QUALIFIED`] bytes the middle scopes
+    /// give way to `…` (the outermost one, cut to 64 bytes, and the name itself stay), so a
+    /// file of functions nested 100,000 deep costs memory linear in its size, not quadratic.
+    fn qualify(&self, name: &str) -> String {
+        let Some(scope) = self.scopes.last() else {
+            return name.to_string();
+        };
+        let sep = self.lang.scope_separator();
+        if scope.qualified.len() + sep.len() + name.len() <= MAX_QUALIFIED {
+            return format!("{}{sep}{name}", scope.qualified);
+        }
+        let outer = scope.qualified.split(sep).next().unwrap_or_default();
+        let mut cut = outer.len().min(64);
+        while !outer.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}{sep}…{sep}{name}", &outer[..cut])
+    }
+
+    /// A top-level anonymous function, named from the call it is passed to (see
+    /// `names::callback_name`), with its ordinal when the name repeats.
+    fn open_callback(&mut self, node: Node, parent: Option<Node>, grandparent: Option<Node>) {
+        let name = names::callback_name(parent, grandparent, self.src)
+            .unwrap_or_else(|| "<anonymous>".to_string());
+        let n = self.synthetic.entry(name.clone()).or_insert(0);
+        *n += 1;
+        let name = if *n == 1 {
+            name
+        } else {
+            format!("{name}[{n}]")
+        };
+        self.opening_synthetic = true;
+        self.open_function(node, Some((name, node)));
+        self.opening_synthetic = false;
+    }
+
+    fn open_function(&mut self, node: Node, bound: Option<(String, Node)>) {
+        let name_at = bound
+            .as_ref()
+            .map(|(_, n)| *n)
+            .or_else(|| names::function_name_node(node, self.lang))
+            .unwrap_or(node)
+            .start_position();
+        let bound_name = bound.map(|(name, _)| name);
+        let written = bound_name
+            .or_else(|| names::function_name(node, self.lang, self.src))
+            .unwrap_or_else(|| "<anonymous>".to_string());
+        // `A::f` defined out of line, `obj.handler = ...`: the last segment is the name.
+        let name = if written.starts_with('[') || self.opening_synthetic {
+            // A computed key, `[Symbol.iterator]`, is its own name; so is a callback's
+            // (`<app.get '/x'>`).
+            written.clone()
+        } else {
+            written
+                .rsplit([':', '.'])
+                .find(|s| !s.is_empty())
+                .unwrap_or(&written)
+                .to_string()
+        };
+        let mut qualified = self.qualify(&written);
+        if self.lang == Language::Go && node.kind_name() == "method_declaration" {
+            if let Some(receiver) = names::go_receiver(node, self.src) {
+                qualified = format!("{receiver}.{written}");
+                self.go_methods.push(receiver);
+            }
+        }
+        // Ruby's own notation: `Arrow::Slicer#initialize`, `Arrow::Table.load` for a singleton
+        // method (classes and modules nest with `::`).
+        if self.lang == Language::Ruby
+            && matches!(
+                self.scopes.last(),
+                Some(Scope {
+                    kind: ScopeKind::Class(_),
+                    ..
+                })
+            )
+        {
+            let mark = if node.kind_name() == "singleton_method" {
+                "."
+            } else {
+                "#"
+            };
+            if let Some(owner) = qualified.strip_suffix(&format!("::{name}")) {
+                qualified = format!("{owner}{mark}{name}");
+            }
+        }
+        // Go methods, and JavaScript methods of object literals as of classes, are called
+        // through a receiver: a bare call of the same name is another function's.
+        let mut is_method = matches!(
+            (self.lang, node.kind_name()),
+            (Language::Go, "method_declaration")
+                | (
+                    Language::JavaScript | Language::TypeScript | Language::Tsx,
+                    "method_definition"
+                )
+        );
+        let synthetic = self.opening_synthetic;
+        if let Some(Scope {
+            kind: ScopeKind::Class(idx),
+            ..
+        }) = self.scopes.last()
+        {
+            if !synthetic {
+                self.facts.classes[*idx].methods += 1;
+                is_method = true;
+            }
+        }
+        self.facts.functions.push(Function {
+            name: name.clone(),
+            qualified_name: qualified.clone(),
+            start_line: node.start_position().row as u32 + 1,
+            end_line: last_row(node) as u32 + 1,
+            name_at: Position::from_point(name_at),
+            parameters: names::parameter_count(node, self.lang, self.src),
+            code_lines: 0,
+            cyclomatic: 1,
+            cognitive: 0,
+            max_nesting: 0,
+            returns: 0,
+            approximate: false,
+            uncounted: names::uncounted_parameters(node, self.lang, self.src),
+        });
+        let idx = self.facts.functions.len() - 1;
+        self.measured.push(Measured {
+            idx,
+            name,
+            nesting: 0,
+            depth: 0,
+            lambdas: 0,
+            is_method,
+            receiver: (self.lang == Language::Go && is_method)
+                .then(|| names::go_receiver_name(node, self.src))
+                .flatten(),
+        });
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Function,
+        });
+    }
+
+    /// A named C++ namespace qualifies what is inside (`arrow::engine::FromProto`), as lizard
+    /// names it; an anonymous one adds nothing.
+    fn open_namespace(&mut self, node: Node) {
+        let Some(name) = node.field("name") else {
+            return;
+        };
+        let name: String = names::text(name, self.src).split_whitespace().collect();
+        if name.is_empty() {
+            return;
+        }
+        let qualified = self.qualify(&name);
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Namespace,
+        });
+    }
+
+    fn open_class(&mut self, node: Node, path: &[Node]) {
+        let Some((mut name, kind)) = names::class_name(node, self.lang, self.src) else {
+            return;
+        };
+        if name == "<anonymous>" {
+            let parent = path.last().copied();
+            let grandparent = path.len().checked_sub(2).map(|i| path[i]);
+            if let Some((bound, _)) = names::binding_name(parent, grandparent, self.src) {
+                name = bound;
+            }
+        }
+        let qualified = self.qualify(&name);
+        self.facts.classes.push(Class {
+            name,
+            kind: kind.to_string(),
+            start_line: node.start_position().row as u32 + 1,
+            end_line: last_row(node) as u32 + 1,
+            methods: 0,
+            code_lines: 0,
+        });
+        let idx = self.facts.classes.len() - 1;
+        self.scopes.push(Scope {
+            node_id: node.id(),
+            qualified,
+            kind: ScopeKind::Class(idx),
+        });
+    }
+
+    fn finish(mut self) -> FileFacts {
+        // Line kinds: blank by text; else code if any token lies on it, comment if only
+        // comments do; text no token covers (inside a multi-line string) is code.
+        let mut lines = LineCounts {
+            total: self.marks.len() as u32,
+            ..LineCounts::default()
+        };
+        let mut code_prefix = Vec::with_capacity(self.marks.len() + 1);
+        code_prefix.push(0u32);
+        for (row, text) in self.src.split('\n').take(self.marks.len()).enumerate() {
+            let mark = self.marks[row];
+            let is_code = if is_blank(text) {
+                lines.blank += 1;
+                false
+            } else if mark & LINE_CODE == 0 && mark & LINE_COMMENT != 0 {
+                lines.comment += 1;
+                false
+            } else {
+                lines.code += 1;
+                true
+            };
+            code_prefix.push(code_prefix[row] + u32::from(is_code));
+        }
+        self.facts.lines = lines;
+        let rows = code_prefix.len() - 1;
+        let code_between = |start: u32, end: u32| {
+            let first = (start as usize - 1).min(rows);
+            let last = (end as usize).min(rows);
+            code_prefix[last] - code_prefix[first]
+        };
+        for f in &mut self.facts.functions {
+            f.code_lines = code_between(f.start_line, f.end_line);
+        }
+        for c in &mut self.facts.classes {
+            c.code_lines = code_between(c.start_line, c.end_line);
+        }
+        self.facts.tokens.drop_data_tables();
+        self.facts.tokens_digest = self.facts.tokens.digest();
+        for receiver in self.go_methods {
+            if let Some(class) = self.facts.classes.iter_mut().find(|c| c.name == receiver) {
+                class.methods += 1;
+            }
+        }
+        self.usage.settle(self.lang, &mut self.facts.imports);
+        if self.lang == Language::Go && super::golang::build_ignored(self.src) {
+            for import in &mut self.facts.imports {
+                import.kind = super::ImportKind::Unused;
+            }
+        }
+        self.facts
+    }
+}
+
+/// A Python statement that is only a string literal: a docstring (tokei counts these as
+/// comments wherever they stand).
+fn is_docstring(node: Node) -> bool {
+    node.named_child_count() == 1
+        && node
+            .named_child(0)
+            .is_some_and(|c| matches!(c.kind_name(), "string" | "concatenated_string"))
+}
+
+/// What an error node is: the text there (its first line, at most 40 characters) or, for a
+/// MISSING node, the token the grammar expected; and the kind of the node around it.
+fn first_error(node: Node, path: &[Node], src: &str) -> super::FirstError {
+    let text = if node.is_missing() {
+        node.kind_name().to_string()
+    } else {
+        let raw = src.get(node.byte_range()).unwrap_or("");
+        let line = raw.lines().next().unwrap_or("").trim();
+        match line.char_indices().nth(40) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        }
+    };
+    super::FirstError {
+        text,
+        missing: node.is_missing(),
+        inside: path
+            .last()
+            .map_or(String::new(), |p| p.kind_name().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(imports: &[crate::facts::Import]) -> Vec<&str> {
+        imports.iter().map(|i| i.specifier.as_str()).collect()
+    }
+
+    fn facts(lang: Language, src: &str) -> FileFacts {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        extract(&tree, src, lang, &crate::rules::SYNTACTIC)
+    }
+
+    #[test]
+    fn a_blank_line_is_what_trim_leaves_empty() {
+        let pieces = [
+            " ", "\t", "\r", "\u{b}", "\u{c}", "\u{1c}", "\u{85}", "\u{a0}", "\u{3000}", "x", "é",
+            "\u{200b}",
+        ];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..3000 {
+            let line: String = (0..rng.usize(0..6))
+                .map(|_| pieces[rng.usize(..pieces.len())])
+                .collect();
+            assert_eq!(is_blank(&line), line.trim().is_empty(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn python_lines_functions_classes_imports() {
+        let src = "\
+#!/usr/bin/env python3
+\"\"\"Module doc.
+
+More.
+\"\"\"
+import os, sys as system
+from .pkg import thing
+
+class Greeter:
+    def hello(self, name, *args, greeting=\"hi\", **kw):
+        # say it
+        def inner():
+            return 1
+        text = \"\"\"a
+b\"\"\"
+        return inner()
+
+    handler = lambda self: 0
+
+f = lambda x, y: x + y
+";
+        let f = facts(Language::Python, src);
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 20,
+                code: 11,
+                comment: 5,
+                blank: 4
+            }
+        );
+        assert_eq!(specs(&f.imports), ["os", "sys", ".pkg"]);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(
+            q,
+            [
+                "Greeter.hello",
+                "Greeter.hello.inner",
+                "Greeter.handler",
+                "f"
+            ]
+        );
+        assert_eq!(f.functions[0].parameters, 5);
+        assert_eq!(
+            (f.functions[0].start_line, f.functions[0].end_line),
+            (10, 16)
+        );
+        assert_eq!(f.functions[0].code_lines, 6);
+        assert_eq!(f.functions[3].parameters, 2);
+        assert_eq!(f.classes.len(), 1);
+        assert_eq!(f.classes[0].methods, 2);
+        assert_eq!(f.syntax_errors.count, 0);
+    }
+
+    #[test]
+    fn javascript_bound_and_anonymous_functions() {
+        let src = "\
+import x from './x.js';
+const fs = require('fs');
+// helper
+const f = (a, b) => a + b;
+function g() { return [1].map(v => v * 2); }
+class A { m() {} static s(a) {} }
+obj.handler = function () {};
+/* block
+   comment */
+";
+        let f = facts(Language::JavaScript, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["f", "g", "A.m", "A.s", "obj.handler"]);
+        assert_eq!(f.functions[4].name, "handler");
+        assert_eq!(specs(&f.imports), ["./x.js", "fs"]);
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 9,
+                code: 6,
+                comment: 3,
+                blank: 0
+            }
+        );
+        assert_eq!(f.classes[0].methods, 2);
+    }
+
+    #[test]
+    fn rust_impl_methods_are_qualified_by_type() {
+        let src = "\
+use std::collections::{HashMap,
+    HashSet};
+struct S;
+impl<T> Wrap<T> {
+    fn new(x: T) -> Self { let c = |y: u8| y; Wrap(x) }
+}
+fn free(&self, a: u8) {}
+";
+        let f = facts(Language::Rust, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["Wrap::new", "Wrap::new::c", "free"]);
+        assert_eq!(specs(&f.imports), ["std::collections::{HashMap,HashSet}"]);
+        let kinds: Vec<_> = f
+            .classes
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind.as_str(), c.methods))
+            .collect();
+        assert_eq!(kinds, [("S", "struct", 0), ("Wrap", "impl", 1)]);
+        assert_eq!(f.functions[2].parameters, 2);
+    }
+
+    #[test]
+    fn go_methods_attach_to_their_struct() {
+        let src = "\
+package main
+import (
+\t\"fmt\"
+\tstr \"strings\"
+)
+type Server struct{ n int }
+type ID int
+func (s *Server) Run(a, b int, c string) error { return nil }
+func main() { f := func() {}; f() }
+";
+        let f = facts(Language::Go, src);
+        let q: Vec<_> = f
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["Server.Run", "main", "main.f"]);
+        assert_eq!(f.functions[0].parameters, 3);
+        assert_eq!(specs(&f.imports), ["fmt", "strings"]);
+        assert_eq!(f.classes.len(), 1);
+        assert_eq!(f.classes[0].methods, 1);
+    }
+
+    #[test]
+    fn c_and_cpp_declarators() {
+        let c = facts(Language::C, "#include <stdio.h>\nstatic int *f(void) { return 0; }\nstruct p { int x; };\nstruct p g(struct p a, int b) { return a; }\n");
+        let q: Vec<_> = c
+            .functions
+            .iter()
+            .map(|f| (f.qualified_name.as_str(), f.parameters))
+            .collect();
+        assert_eq!(q, [("f", 0), ("g", 2)]);
+        assert_eq!(specs(&c.imports), ["<stdio.h>"]);
+        assert_eq!(c.classes.len(), 1);
+        let cpp = facts(Language::Cpp, "namespace n {\nclass A { public: void m(int x) {} };\n}\nvoid A::out() {}\nauto l = [](int a) { return a; };\n");
+        let q: Vec<_> = cpp
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["n::A::m", "A::out", "l"]);
+        // Namespaces qualify names, nested and C++17 `a::b` ones too; anonymous ones do not.
+        let ns = facts(
+            Language::Cpp,
+            "namespace arrow { namespace engine {\nint FromProto(int x) { return x; }\n} }\nnamespace a::b { void f() {} }\nnamespace { void hidden() {} }\n",
+        );
+        let q: Vec<_> = ns
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["arrow::engine::FromProto", "a::b::f", "hidden"]);
+        assert!(ns.classes.is_empty());
+        assert_eq!(cpp.functions[1].name, "out");
+        assert_eq!(cpp.classes[0].methods, 1);
+    }
+
+    #[test]
+    fn java_and_ruby() {
+        let java = facts(Language::Java, "import java.util.List;\nimport static a.B.*;\nclass A {\n  A() {}\n  void m(int a, String b) { Runnable r = () -> {}; }\n}\n");
+        let q: Vec<_> = java
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["A.A", "A.m", "A.m.r"]);
+        assert_eq!(specs(&java.imports), ["java.util.List", "a.B.*"]);
+        let ruby = facts(Language::Ruby, "require 'json'\nmodule M\n  class C\n    def go(a, b = 1)\n      x = 1\n    end\n    def self.make; end\n  end\nend\n=begin\ndoc\n=end\n");
+        let q: Vec<_> = ruby
+            .functions
+            .iter()
+            .map(|f| f.qualified_name.as_str())
+            .collect();
+        assert_eq!(q, ["M::C#go", "M::C.make"]);
+        assert_eq!(specs(&ruby.imports), ["json"]);
+        assert_eq!(ruby.lines.comment, 3);
+        assert_eq!(
+            ruby.classes.iter().map(|c| c.methods).collect::<Vec<_>>(),
+            [0, 2]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_counted_with_first_location() {
+        let f = facts(
+            Language::Python,
+            "def ok():\n    return 1\n\ndef broken(:\n    pass\n",
+        );
+        assert!(f.syntax_errors.count >= 1);
+        assert_eq!(f.syntax_errors.first.map(|p| p.line), Some(4));
+    }
+
+    // Issue 17: the message said only "N syntax error(s); the first is here", and nothing said
+    // which functions' numbers came from a recovered tree.
+    #[test]
+    fn the_first_error_is_described_and_overlapping_functions_are_approximate() {
+        let f = facts(
+            Language::Python,
+            "def ok():\n    return 1\n\ndef broken(:\n    pass\n",
+        );
+        let e = f.first_error.clone().unwrap();
+        assert!(
+            e.missing && e.text == ")" && e.inside == "parameters",
+            "{e:?}"
+        );
+        let approximate: Vec<bool> = f.functions.iter().map(|x| x.approximate).collect();
+        assert_eq!(approximate, vec![false, true]);
+        let f = facts(
+            Language::Cpp,
+            "int clean(int a) { return a; }\nStatus Load(int n) {\n  ARROW_ASSIGN_OR_RAISE(auto buffer, AllocateBuffer(n));\n  return buffer;\n}\n",
+        );
+        let e = f.first_error.clone().unwrap();
+        assert!(
+            !e.missing && e.text.contains("ARROW_ASSIGN_OR_RAISE"),
+            "{e:?}"
+        );
+        let approximate: Vec<&str> = f
+            .functions
+            .iter()
+            .filter(|x| x.approximate)
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(approximate, vec!["Load"]);
+    }
+
+    #[test]
+    fn empty_and_comment_only() {
+        assert_eq!(facts(Language::Rust, "").lines, LineCounts::default());
+        let f = facts(Language::Rust, "// a\n\n/* b\nc */");
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 4,
+                code: 0,
+                comment: 3,
+                blank: 1
+            }
+        );
+    }
+
+    #[test]
+    fn crlf_and_no_trailing_newline() {
+        let f = facts(Language::JavaScript, "let a = 1;\r\n\r\n// c\r\nlet b = 2;");
+        assert_eq!(
+            f.lines,
+            LineCounts {
+                total: 4,
+                code: 2,
+                comment: 1,
+                blank: 1
+            }
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 5_000;
+        let src = format!("x = {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        let f = facts(Language::Python, &src);
+        assert_eq!(f.lines.code, 1);
+    }
+}

@@ -1,0 +1,234 @@
+//! A preorder walk over a tree's visible nodes that yields what a `TreeCursor` walk reaches,
+//! with each node's kind and visible child count, in about half the cursor's instructions: the
+//! walk keeps one frame per level, hidden levels included, instead of rebuilding a child
+//! iterator on every step (see `walk.c`). The fact pass is its one user; the tests prove it
+//! equal to the cursor on every fixture, in every language, damaged or not.
+
+use tree_sitter::{ffi, Node, Point, Tree};
+
+#[repr(C)]
+struct RawWalk {
+    _private: [u8; 0],
+}
+
+#[repr(C)]
+struct RawStep {
+    node: ffi::TSNode,
+    child_count: u32,
+    depth: u32,
+    end_byte: u32,
+    end_point: ffi::TSPoint,
+    symbol: u16,
+}
+
+extern "C" {
+    fn wtfcb_walk_new(tree: *const ffi::TSTree) -> *mut RawWalk;
+    fn wtfcb_walk_delete(walk: *mut RawWalk);
+    fn wtfcb_walk_next(walk: *mut RawWalk, descend: bool, out: *mut RawStep) -> bool;
+    fn wtfcb_walk_field(walk: *const RawWalk) -> u16;
+}
+
+/// One visible node of the walk.
+#[derive(Clone, Copy)]
+pub struct Step<'tree> {
+    pub node: Node<'tree>,
+    /// `node.child_count()`.
+    pub child_count: usize,
+    /// `node.kind_id()`.
+    pub kind_id: u16,
+    /// Levels below the root (the root is at 0): the walk left every node at this depth or
+    /// deeper that came before.
+    pub depth: usize,
+    /// `node.byte_range()`, `node.start_position()` and `node.end_position()`, read without
+    /// a call into tree-sitter each.
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub start: Point,
+    pub end: Point,
+}
+
+/// The walk over one tree; borrows the tree, which must outlive it.
+pub struct Walk<'tree> {
+    raw: *mut RawWalk,
+    tree: &'tree Tree,
+}
+
+impl<'tree> Walk<'tree> {
+    pub fn new(tree: &'tree Tree) -> Walk<'tree> {
+        // SAFETY: the tree is alive for 'tree, and the walk only reads it.
+        let raw = unsafe { wtfcb_walk_new(tree_ptr(tree)) };
+        Walk { raw, tree }
+    }
+
+    /// The next visible node in preorder: the first child of the node returned last when
+    /// `descend` is set (and it has children), else the next node after its subtree.
+    pub fn next(&mut self, descend: bool) -> Option<Step<'tree>> {
+        let mut out = RawStep {
+            node: ffi::TSNode {
+                context: [0; 4],
+                id: std::ptr::null(),
+                tree: std::ptr::null(),
+            },
+            child_count: 0,
+            depth: 0,
+            end_byte: 0,
+            end_point: ffi::TSPoint { row: 0, column: 0 },
+            symbol: 0,
+        };
+        // SAFETY: `raw` is a live walk over `tree`; `out` is written before it is read.
+        if !unsafe { wtfcb_walk_next(self.raw, descend, &mut out) } {
+            return None;
+        }
+        let [start_byte, row, column, _alias] = out.node.context;
+        // SAFETY: the node points into `tree`, which outlives 'tree.
+        let node = unsafe { Node::from_raw(out.node) };
+        Some(Step {
+            node,
+            child_count: out.child_count as usize,
+            kind_id: out.symbol,
+            depth: out.depth as usize,
+            start_byte: start_byte as usize,
+            end_byte: out.end_byte as usize,
+            start: Point::new(row as usize, column as usize),
+            end: Point::new(out.end_point.row as usize, out.end_point.column as usize),
+        })
+    }
+
+    /// The field name of the node returned last in its parent, as `TreeCursor::field_name`
+    /// gives it.
+    pub fn field_name(&self) -> Option<&'static str> {
+        // SAFETY: `raw` is a live walk.
+        let id = unsafe { wtfcb_walk_field(self.raw) };
+        std::num::NonZeroU16::new(id)
+            .and_then(|id| self.tree.language().field_name_for_id(id.get()))
+    }
+}
+
+impl Drop for Walk<'_> {
+    fn drop(&mut self) {
+        // SAFETY: made by `wtfcb_walk_new` and dropped once.
+        unsafe { wtfcb_walk_delete(self.raw) }
+    }
+}
+
+fn tree_ptr(tree: &Tree) -> *const ffi::TSTree {
+    // `Tree` is a pointer to the tree-sitter tree; the root node carries the same pointer.
+    tree.root_node().into_raw().tree
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Language;
+
+    /// What the test compares of each node the two walks reach.
+    type Seen = (usize, u16, usize, usize, usize, usize, Option<&'static str>);
+
+    fn seen(node: Node, depth: usize, field: Option<&'static str>) -> Seen {
+        (
+            node.id(),
+            node.kind_id(),
+            node.start_byte(),
+            node.end_byte(),
+            node.start_position().column,
+            depth,
+            field,
+        )
+    }
+
+    /// The cursor walk, skipping the children of the nodes `skip` picks.
+    fn by_cursor(tree: &Tree, skip: &dyn Fn(usize) -> bool) -> Vec<Seen> {
+        let mut out = Vec::new();
+        let mut cursor = tree.walk();
+        let mut depth = 0;
+        loop {
+            out.push(seen(cursor.node(), depth, cursor.field_name()));
+            if !skip(out.len()) && cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return out;
+                }
+                depth -= 1;
+            }
+        }
+    }
+
+    fn by_walk(tree: &Tree, skip: &dyn Fn(usize) -> bool) -> Vec<Seen> {
+        let mut out = Vec::new();
+        let mut walk = Walk::new(tree);
+        let mut descend = false;
+        while let Some(step) = walk.next(descend) {
+            assert_eq!(step.child_count, step.node.child_count());
+            assert_eq!(step.kind_id, step.node.kind_id());
+            assert_eq!(step.start_byte..step.end_byte, step.node.byte_range());
+            assert_eq!(step.start, step.node.start_position());
+            assert_eq!(step.end, step.node.end_position());
+            out.push(seen(step.node, step.depth, walk.field_name()));
+            descend = !skip(out.len());
+        }
+        assert!(walk.next(true).is_none(), "a finished walk stays finished");
+        out
+    }
+
+    fn assert_same(lang: Language, text: &str, what: &str) {
+        let Ok(tree) = crate::parse::parse(lang, text) else {
+            return;
+        };
+        let all = by_cursor(&tree, &|_| false);
+        assert_eq!(by_walk(&tree, &|_| false), all, "{what}");
+        let some = |n: usize| n % 7 == 3;
+        assert_eq!(by_walk(&tree, &some), by_cursor(&tree, &some), "{what}");
+        assert!(all.len() > 1 || text.trim().is_empty(), "{what}");
+    }
+
+    // Every fixture in every language, as it is and damaged (errors, missing nodes, extras):
+    // the same nodes, in the same order, at the same depth, with the same fields.
+    #[test]
+    fn the_walk_reaches_what_a_cursor_reaches() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut seeds = crate::mutate::seeds(&root.join("langs")).expect("fixtures");
+        for dir in ["rules"] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .expect("fixtures")
+                .flatten()
+            {
+                if entry.path().is_dir() {
+                    seeds.extend(crate::mutate::seeds(&entry.path()).unwrap_or_default());
+                }
+            }
+        }
+        let langs: std::collections::HashSet<_> = seeds.iter().map(|s| s.language).collect();
+        assert_eq!(
+            langs.len(),
+            Language::ALL.len(),
+            "a fixture in every language"
+        );
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (i, seed) in seeds.iter().enumerate() {
+            let text = String::from_utf8_lossy(&seed.text);
+            assert_same(seed.language, &text, &format!("seed {i}"));
+            let other = &seeds[(i + 1) % seeds.len()].text;
+            for m in crate::mutate::Mutation::ALL {
+                let damaged = crate::mutate::mutate(&mut rng, m, &seed.text, other);
+                let damaged = String::from_utf8_lossy(&damaged);
+                assert_same(seed.language, &damaged, &format!("seed {i} {m:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_tree_is_its_root() {
+        let tree = crate::parse::parse(Language::Python, "").expect("parses");
+        let mut walk = Walk::new(&tree);
+        let root = walk.next(true).expect("the root");
+        assert_eq!((root.depth, root.child_count), (0, 0));
+        assert_eq!(walk.field_name(), None);
+        assert!(walk.next(true).is_none());
+    }
+}

@@ -1,0 +1,3 @@
+//! wtfcb-project: the cross-file analyses on cached facts: duplicates, the import graph, contracts.
+
+pub mod project;

@@ -1,0 +1,4 @@
+//! wtfcb-report: the report model and its formats, and baselines.
+
+pub mod baseline;
+pub mod report;
