@@ -13,6 +13,7 @@ pub use wtfcb_project::project;
 pub use wtfcb_report::{baseline, report};
 pub use wtfcb_store::{cache, remote};
 
+pub mod analysis;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -3,7 +3,6 @@
 pub mod analyze;
 pub mod bench;
 pub mod cache;
-mod changes;
 pub mod graph;
 pub mod merge;
 pub mod rules;
@@ -11,10 +10,9 @@ pub mod scan;
 
 use std::io::Write;
 
-use crate::settings::{Verbosity, WalkSettings};
+use crate::settings::Verbosity;
 use wtfcb_core::text::tty;
 use wtfcb_core::walk::{Diagnostic, Skipped};
-use wtfcb_engine::isolate::Isolation;
 
 /// How a run ended, for the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,15 +35,6 @@ impl ExitStatus {
     }
 }
 
-/// Where a run parses: supervised worker processes unless `--in-process`.
-pub fn isolation(walk: &WalkSettings) -> anyhow::Result<Isolation> {
-    if walk.isolate {
-        Isolation::processes(walk.memory_per_file).map_err(anyhow::Error::msg)
-    } else {
-        Ok(Isolation::InProcess)
-    }
-}
-
 /// A failed analysis of any file outranks findings: the report is incomplete.
 pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus {
     if analysis_failures > 0 {
@@ -55,27 +44,6 @@ pub fn exit_status(analysis_failures: u64, findings_failed: bool) -> ExitStatus 
     } else {
         ExitStatus::Success
     }
-}
-
-/// Processes what the walk found, with a progress bar on a terminal.
-pub fn process(
-    walked: &wtfcb_core::walk::WalkResult,
-    walk: &WalkSettings,
-    verbosity: Verbosity,
-    services: &wtfcb_engine::engine::Services,
-) -> anyhow::Result<Vec<wtfcb_engine::engine::Outcome>> {
-    wtfcb_engine::engine::prefetch_remote(walked, &walk.plan(), services);
-    let bar = progress_bar(walked.files.len(), verbosity);
-    let outcomes =
-        wtfcb_engine::engine::process_walked(walked, &walk.plan(), services, bar.as_ref());
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    // Not one parser process could start: the files are unread, and the run says so.
-    if let Some(fatal) = services.isolation.fatal() {
-        anyhow::bail!(fatal);
-    }
-    outcomes
 }
 
 /// Walks and reads every file's facts, no rule run, through the cache: what `scan` and
@@ -98,8 +66,8 @@ pub fn facts_only(
         .clone()
         .filter(|_| !walked.files.is_empty())
         .and_then(|opts| wtfcb_store::cache::Cache::open(opts, warnings));
-    let isolation = isolation(&settings.walk)?;
-    let outcomes = process(
+    let isolation = crate::analysis::isolation(&settings.walk)?;
+    let outcomes = crate::analysis::process(
         &walked,
         &settings.walk,
         settings.verbosity,
@@ -152,25 +120,6 @@ pub fn finish_upload(
         writeln!(err, "wtfcb: {}", remote.line())?;
     }
     Ok(())
-}
-
-/// A progress bar on stderr for `total` files: only on a terminal, never with `-q`, and drawn
-/// only once the run has taken a second (a quick run shows nothing).
-pub fn progress_bar(total: usize, verbosity: Verbosity) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if verbosity == Verbosity::Quiet || total == 0 || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    // Hidden until the run has taken a second (see `engine::process_all`).
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total as u64),
-        indicatif::ProgressDrawTarget::hidden(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files  {elapsed}  ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
 }
 
 /// Run-level warnings (they may name paths) go to stderr unless quiet.
