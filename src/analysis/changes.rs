@@ -345,7 +345,7 @@ fn states_at_base(
 fn own_findings(findings: &[wtfcb_core::findings::Finding]) -> Vec<wtfcb_core::findings::Finding> {
     findings
         .iter()
-        .filter(|f| !wtfcb_core::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+        .filter(|f| !wtfcb_core::rules::is_project_rule(&f.rule))
         .cloned()
         .collect()
 }
@@ -403,7 +403,7 @@ fn project_findings_at_base(
                 .findings
                 .iter()
                 .flatten()
-                .filter(|f| wtfcb_core::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+                .filter(|f| wtfcb_core::rules::is_project_rule(&f.rule))
                 .cloned()
                 .collect();
             entries_of(&theirs, &r.rel)

@@ -7,34 +7,50 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-/// A language wtfcb parses. The order is the order of report tables.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    bincode::Encode,
-    bincode::Decode,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Python,
-    JavaScript,
-    TypeScript,
-    Tsx,
-    Rust,
-    Go,
-    Java,
-    C,
-    Cpp,
-    Ruby,
+/// Declares the languages once: the enum and [`Language::ALL`] come from one list, so no
+/// language can be missing from `ALL`, nor stand at another place there than in the enum
+/// (every per-language table is sized by `ALL` and indexed by [`Language::index`]).
+macro_rules! languages {
+    ($($name:ident),+ $(,)?) => {
+        /// A language wtfcb parses. The order is the order of report tables.
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            Serialize,
+            Deserialize,
+            bincode::Encode,
+            bincode::Decode,
+        )]
+        #[serde(rename_all = "lowercase")]
+        pub enum Language {
+            $($name),+
+        }
+
+        impl Language {
+            /// Every language, in declaration order (`ALL[l.index()] == l`); per-language
+            /// tables are sized by its length.
+            pub const ALL: [Language; [$(Language::$name),+].len()] = [$(Language::$name),+];
+        }
+    };
 }
+
+languages!(Python, JavaScript, TypeScript, Tsx, Rust, Go, Java, C, Cpp, Ruby);
+
+// `position` (an exhaustive match, which the compiler points at when a language is added)
+// agrees with `ALL` and with the enum's own order.
+const _: () = {
+    let mut i = 0;
+    while i < Language::ALL.len() {
+        assert!(Language::ALL[i].position() == i && Language::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 /// What a node kind means to the fact extractor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,22 +109,6 @@ pub enum Role {
 }
 
 impl Language {
-    /// Every language, in declaration order (`ALL[l.index()] == l`); per-language tables are
-    /// sized by its length. A new variant fails to compile in [`Language::position`] until
-    /// it is listed here too.
-    pub const ALL: [Language; 10] = [
-        Language::Python,
-        Language::JavaScript,
-        Language::TypeScript,
-        Language::Tsx,
-        Language::Rust,
-        Language::Go,
-        Language::Java,
-        Language::C,
-        Language::Cpp,
-        Language::Ruby,
-    ];
-
     /// Human-readable name, as printed in tables.
     pub fn name(self) -> &'static str {
         match self {
@@ -159,8 +159,8 @@ impl Language {
     }
 
     /// Where the language stands in [`Language::ALL`]: one arm per language and no wildcard,
-    /// so the compiler points here (and, through `ALL`'s length, at every table) when a
-    /// language is added.
+    /// so the compiler points here when a language is added (and a compile-time check holds
+    /// it to `ALL`).
     pub const fn position(self) -> usize {
         match self {
             Language::Python => 0,

@@ -90,7 +90,7 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
         Language::Ruby => ruby_unary_not(&mut bytes),
         Language::Java => java_vararg_annotations(&mut bytes),
         Language::C | Language::Cpp => c_macros(&mut bytes),
-        _ => false,
+        Language::Python | Language::Rust | Language::Go => false,
     };
     // Only ASCII bytes are replaced, by ASCII bytes, so the copy is as valid UTF-8 as the text.
     changed.then(|| String::from_utf8(bytes).ok()).flatten()

@@ -42,7 +42,7 @@ impl Entry {
     /// matched by its content wherever it is reported: which copy of a clone comes first, or
     /// which file of a cycle, changes with renames elsewhere.
     fn key(&self) -> (&str, &str, &str, u32) {
-        let path = if wtfcb_core::rules::PROJECT_RULES.contains(&self.rule.as_str()) {
+        let path = if wtfcb_core::rules::is_project_rule(&self.rule) {
             ""
         } else {
             &self.path

@@ -122,7 +122,14 @@ pub fn function_name_node(node: Node, lang: Language) -> Option<Node> {
         Language::C | Language::Cpp => {
             c_function_declarator(node).and_then(|d| d.field("declarator"))
         }
-        _ => node.field("name"),
+        Language::Python
+        | Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Rust
+        | Language::Go
+        | Language::Java
+        | Language::Ruby => node.field("name"),
     }
 }
 
@@ -367,7 +374,14 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
         Language::C | Language::Cpp => {
             c_function_declarator(node).and_then(|d| d.field("parameters"))
         }
-        _ => node.field("parameters").or_else(|| node.field("parameter")),
+        Language::Python
+        | Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Rust
+        | Language::Go
+        | Language::Java
+        | Language::Ruby => node.field("parameters").or_else(|| node.field("parameter")),
     };
     let Some(params) = params else { return 0 };
     if params.kind_name() == "identifier" {
@@ -709,7 +723,11 @@ pub fn is_default_case(node: Node, lang: Language, src: &str) -> bool {
             .is_some_and(|p| text(p, src).trim() == "_"),
         Language::Java => text(node, src).trim_start().starts_with("default"),
         Language::C | Language::Cpp => node.field("value").is_none(),
-        _ => false,
+        Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Go
+        | Language::Ruby => false,
     }
 }
 
@@ -749,14 +767,28 @@ pub fn calls_itself(
     let callee = match lang {
         Language::Java => node.field("name"),
         Language::Ruby => node.field("method"),
-        _ => node.field("function"),
+        Language::Python
+        | Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Rust
+        | Language::Go
+        | Language::C
+        | Language::Cpp => node.field("function"),
     };
     let Some(callee) = callee else { return false };
     if callee.kind_name().ends_with("identifier") {
         let receiver = match lang {
             Language::Java => node.field("object"),
             Language::Ruby => node.field("receiver"),
-            _ => None,
+            Language::Python
+            | Language::JavaScript
+            | Language::TypeScript
+            | Language::Tsx
+            | Language::Rust
+            | Language::Go
+            | Language::C
+            | Language::Cpp => None,
         };
         let own = match receiver {
             Some(r) => is_method && receivers.contains(&text(r, src)),

@@ -41,7 +41,7 @@ pub fn family(lang: Language) -> Language {
     match lang {
         Language::JavaScript | Language::TypeScript | Language::Tsx => Language::Tsx,
         Language::C | Language::Cpp => Language::Cpp,
-        other => other,
+        Language::Python | Language::Rust | Language::Go | Language::Java | Language::Ruby => lang,
     }
 }
 

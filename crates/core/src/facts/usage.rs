@@ -50,7 +50,13 @@ impl ImportUse {
         let names = match lang {
             Language::Java => java_name(&import.specifier).into_iter().collect(),
             Language::TypeScript | Language::Tsx => typescript_names(node, src),
-            _ => Vec::new(),
+            Language::Python
+            | Language::JavaScript
+            | Language::Rust
+            | Language::Go
+            | Language::C
+            | Language::Cpp
+            | Language::Ruby => Vec::new(),
         };
         if names.is_empty() {
             return;
@@ -132,7 +138,15 @@ fn typescript_names(node: Node, src: &str) -> Vec<String> {
 fn is_use(lang: Language, kind: &str, parent: Option<&str>) -> bool {
     match lang {
         Language::Java => matches!(kind, "identifier" | "type_identifier"),
-        _ => {
+        Language::Python
+        | Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Rust
+        | Language::Go
+        | Language::C
+        | Language::Cpp
+        | Language::Ruby => {
             matches!(kind, "identifier" | "shorthand_property_identifier")
                 && !matches!(parent, Some("nested_type_identifier" | "type_query"))
         }

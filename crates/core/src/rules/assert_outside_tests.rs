@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::File,
     languages: &[Language::Python],
     kinds: &[
         (Language::Python, &["assert_statement"]),

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[Language::Java],
     kinds: &[
         (Language::Java, &["catch_clause"]),

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     graded: true,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[],
     doc: "What: the deepest nesting of if, loop, switch and try blocks inside a function.\n\

@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::Project,
     languages: &[],
     kinds: &[],
     doc: "What: a run of at least `tokens` tokens over at least `lines` lines that appears more \

@@ -32,7 +32,14 @@ fn deliberate_no_op(view: &NodeView) -> bool {
                     .any(|c| c.kind_name() == "where_clause")
                 || in_trait_impl(view)
         }
-        _ => false,
+        Language::Python
+        | Language::JavaScript
+        | Language::TypeScript
+        | Language::Tsx
+        | Language::Java
+        | Language::C
+        | Language::Cpp
+        | Language::Ruby => false,
     }
 }
 
@@ -59,6 +66,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[
         (Language::Python, &["function_definition", "except_clause"]),

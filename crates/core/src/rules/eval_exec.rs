@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[Language::Python, Language::JavaScript, Language::TypeScript, Language::Tsx, Language::Ruby],
     kinds: &[
         (Language::Python, &["call"]),

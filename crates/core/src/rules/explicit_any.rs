@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[Language::TypeScript, Language::Tsx],
     kinds: &[
         (Language::TypeScript, &["predefined_type"]),

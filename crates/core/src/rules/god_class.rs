@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[],
     doc: "What: a class, struct, trait or impl block with more than 20 methods, or with more \

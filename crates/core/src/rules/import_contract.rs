@@ -16,6 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::Project,
     languages: &[],
     kinds: &[],
     doc: "What: an import that breaks a contract written in the config. \

@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::Project,
     languages: &[],
     kinds: &[],
     doc: "What: a strongly connected component of the import graph with more than one file: \

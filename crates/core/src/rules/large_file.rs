@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     graded: true,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[],
     doc: "What: counts the code lines of a file (not blank, not comment-only).\n\

@@ -66,6 +66,8 @@ pub struct RuleMeta {
     pub on_by_default: bool,
     /// Whether the rule stays silent in test code (`tests/`, `test_*.py`, `#[cfg(test)]`...).
     pub skips_tests: bool,
+    /// Where it runs: on each file as it is read, or once over the project.
+    pub scope: Scope,
     /// Languages it applies to; empty means all.
     pub languages: &'static [Language],
     /// For syntactic rules: the node kinds, per language, handed to [`Rule::inspect`] during
@@ -75,7 +77,22 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+/// Where a rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// On one file's facts, as the file is read: its settings are part of the file's cache key.
+    File,
+    /// Once per project, on every file's facts after all files are read (the cross-file rules
+    /// of `wtfcb-project`): its settings never change a file's cached result.
+    Project,
+}
+
 impl RuleMeta {
+    /// Whether it is a cross-file rule (see [`Scope::Project`]).
+    pub fn is_project(&self) -> bool {
+        self.scope == Scope::Project
+    }
+
     /// The default thresholds as text: `medium > 10, high > 20`.
     pub fn thresholds_text(&self) -> String {
         self.thresholds
@@ -208,15 +225,10 @@ pub fn suggestion(input: &str) -> String {
     did_you_mean(input, names).map_or(String::new(), |s| format!("; did you mean `{s}`?"))
 }
 
-/// Rules that run once per project on every file's facts, after all files are read (see
-/// `project`): their settings never change a file's cached result.
-pub const PROJECT_RULES: [&str; 5] = [
-    "duplicate-code",
-    "ignored-error",
-    "import-contract",
-    "import-cycle",
-    "unresolved-import",
-];
+/// Whether `id` names a cross-file rule (see [`Scope::Project`]).
+pub fn is_project_rule(id: &str) -> bool {
+    find(id).is_some_and(|r| r.meta().is_project())
+}
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| r.meta().id == id)

@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[Language::C, Language::Cpp],
     kinds: &[],
     doc:

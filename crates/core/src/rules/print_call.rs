@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[Language::Java],
     kinds: &[(Language::Java, &["method_invocation"])],
     doc: "What: a method call on `System.out` or `System.err` (`println`, `print`, `printf`...).\n\

@@ -305,7 +305,7 @@ impl Profile {
             let text = line(meta.id, p);
             all.update(&text);
             for lang in Language::ALL {
-                if meta.applies_to(lang) && !super::PROJECT_RULES.contains(&meta.id) {
+                if meta.applies_to(lang) && !meta.is_project() {
                     per_lang[lang.index()].update(&text);
                 }
             }

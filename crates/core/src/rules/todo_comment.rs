@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[],
     doc: "What: a comment with a TODO, FIXME, XXX or HACK tag as a word of its own.\n\

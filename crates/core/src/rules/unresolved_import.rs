@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: false,
     skips_tests: false,
+    scope: super::Scope::Project,
     languages: &[],
     kinds: &[],
     doc: "What: an import that is meant to name a file of the project (a relative Python or \

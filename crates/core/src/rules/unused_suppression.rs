@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: false,
     skips_tests: false,
+    scope: super::Scope::File,
     languages: &[],
     kinds: &[],
     doc: "What: a `wtfcb: ignore` or `ignore-file` comment, or one rule id in its list, that \
@@ -62,7 +63,7 @@ pub fn report(
                 .rules
                 .iter()
                 .filter(|id| *id != META.id && !used.contains(id))
-                .filter(|id| !super::PROJECT_RULES.contains(&id.as_str()))
+                .filter(|id| !super::is_project_rule(id))
                 .map(|id| match super::find(id) {
                     None => format!("`{id}` (no such rule)"),
                     Some(_) => format!("`{id}`"),

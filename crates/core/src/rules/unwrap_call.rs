@@ -36,6 +36,7 @@ static META: RuleMeta = RuleMeta {
     graded: false,
     on_by_default: true,
     skips_tests: true,
+    scope: super::Scope::File,
     languages: &[Language::Rust],
     kinds: &[
         (Language::Rust, &["call_expression"]),

@@ -5,8 +5,9 @@
 use std::collections::VecDeque;
 
 use super::graph::Graph;
-use super::{project_finding, Analyzed};
+use super::{enabled, project_finding, Analyzed, Context, CrossFileRule, Inputs, ProjectRun};
 use wtfcb_core::findings::Related;
+use wtfcb_core::rules::RuleMeta;
 
 /// One `[[imports.forbidden]]` contract: files matching `from` must not import files
 /// matching `to`.
@@ -35,6 +36,29 @@ pub struct Contracts {
 impl Contracts {
     pub fn is_empty(&self) -> bool {
         self.forbidden.is_empty() && self.layers.is_empty()
+    }
+}
+
+/// `import-contract`: the root config's `[imports]` contracts, on the resolved graph.
+pub struct ImportContract;
+
+impl CrossFileRule for ImportContract {
+    fn meta(&self) -> &'static RuleMeta {
+        &wtfcb_core::rules::import_contract::META
+    }
+
+    fn needs_graph(&self) -> bool {
+        true
+    }
+
+    fn wanted(&self, ctx: &Context) -> bool {
+        enabled(ctx.rules.base(), self.meta()) && !ctx.contracts.is_empty()
+    }
+
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, _: &mut ProjectRun) {
+        if let Some(graph) = inputs.graph {
+            check(files, graph, inputs.ctx.contracts);
+        }
     }
 }
 

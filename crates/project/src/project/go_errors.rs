@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::{project_finding, Analyzed};
+use super::{project_finding, Analyzed, CrossFileRule, Inputs, ProjectRun};
 use wtfcb_core::facts::golang::{std_returns_error, Callee, GoDrop};
+use wtfcb_core::rules::RuleMeta;
 
 /// What one package declares: per function name, and per method name, whether its last
 /// result is `error` (for a method, whether every method of that name in the package says so).
@@ -16,6 +17,23 @@ use wtfcb_core::facts::golang::{std_returns_error, Callee, GoDrop};
 struct Declared {
     funcs: HashMap<String, bool>,
     methods: HashMap<String, bool>,
+}
+
+/// `ignored-error`: Go calls that drop an error their callee's declaration returns.
+pub struct IgnoredError;
+
+impl CrossFileRule for IgnoredError {
+    fn meta(&self) -> &'static RuleMeta {
+        &wtfcb_core::rules::ignored_error::META
+    }
+
+    fn needs_graph(&self) -> bool {
+        false
+    }
+
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, _: &mut ProjectRun) {
+        run(files, inputs.go);
+    }
 }
 
 /// Adds the findings of `ignored-error` to the Go files that drop an error.

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
-use super::{enabled, project_finding, state, Analyzed, Context, ProjectRun, Reuse};
+use super::{project_finding, state, Analyzed, Context, CrossFileRule, Inputs, ProjectRun, Reuse};
 use wtfcb_core::facts::{Import, ImportKind};
 use wtfcb_core::findings::Related;
 use wtfcb_core::lang::Language;
-use wtfcb_core::rules::Profile;
+use wtfcb_core::rules::RuleMeta;
 
 /// An SCC larger than this gets its cut suggested from the shortest cycles through its first
 /// this-many files only (the count is quadratic in the component's size).
@@ -1010,69 +1010,67 @@ fn imports_digest(language: Language, imports: &[Import]) -> u64 {
     digest_str(&text)
 }
 
-/// Which graph rules are on.
-struct Wanted {
-    cycles: bool,
-    unresolved: bool,
-    /// `import-contract`, which `contracts` checks on the graph.
-    contracts: bool,
-}
+/// `unresolved-import`: an import that names no file of the project.
+pub struct UnresolvedImport;
 
-impl Wanted {
-    fn of(base: &Profile, ctx: &Context) -> Wanted {
-        Wanted {
-            cycles: enabled(base, &wtfcb_core::rules::import_cycle::META),
-            unresolved: enabled(base, &wtfcb_core::rules::unresolved_import::META),
-            contracts: enabled(base, &wtfcb_core::rules::import_contract::META)
-                && !ctx.contracts.is_empty(),
+impl CrossFileRule for UnresolvedImport {
+    fn meta(&self) -> &'static RuleMeta {
+        &wtfcb_core::rules::unresolved_import::META
+    }
+
+    fn needs_graph(&self) -> bool {
+        true
+    }
+
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, _: &mut ProjectRun) {
+        let Some(graph) = inputs.graph else { return };
+        let meta = self.meta();
+        for (f, spec, line) in &graph.unresolved {
+            let message = format!("`{spec}` names no file of the project");
+            let file = &mut files[*f];
+            if let Some(finding) = project_finding(file, meta, message, (*line, *line), spec) {
+                file.add(finding);
+            }
         }
     }
 }
 
-/// Whether any graph rule is on.
-pub(super) fn wanted(base: &Profile, ctx: &Context) -> bool {
-    let w = Wanted::of(base, ctx);
-    w.cycles || w.unresolved || w.contracts
+/// `import-cycle`: files that import each other; the summary counts the cycles.
+pub struct ImportCycle;
+
+impl CrossFileRule for ImportCycle {
+    fn meta(&self) -> &'static RuleMeta {
+        &wtfcb_core::rules::import_cycle::META
+    }
+
+    fn needs_graph(&self) -> bool {
+        true
+    }
+
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, run: &mut ProjectRun) {
+        let Some(graph) = inputs.graph else { return };
+        let (adjacency, line_of) = loading_edges(graph, files.len());
+        let components = cycles(&adjacency);
+        if let Some(summary) = &mut run.summary.imports {
+            summary.cycles = components.len() as u64;
+        }
+        for component in &components {
+            report_cycle(files, &adjacency, &line_of, component);
+        }
+    }
 }
 
-/// Runs the enabled graph rules on the resolved graph of the analyzed files; sets fan-in and
-/// fan-out.
-pub(super) fn run_rules(
-    files: &mut [Analyzed],
-    base: &Profile,
-    graph: &Graph,
-    ctx: &Context,
-) -> GraphSummary {
-    let unresolved_meta = &wtfcb_core::rules::unresolved_import::META;
-    let want = Wanted::of(base, ctx);
-    let mut summary = GraphSummary {
+/// What the graph says of the project, and each file's fan-in and fan-out: set whenever the
+/// graph is resolved, whichever graph rules are on.
+pub(super) fn summarize(files: &mut [Analyzed], graph: &Graph) -> GraphSummary {
+    set_fan(files, graph);
+    GraphSummary {
         files: files.len() as u64,
         edges: graph.edges.len() as u64,
         external: graph.external.len() as u64,
         unresolved: graph.unresolved.len() as u64,
         cycles: 0,
-    };
-    set_fan(files, graph);
-    if want.unresolved {
-        for (f, spec, line) in &graph.unresolved {
-            let message = format!("`{spec}` names no file of the project");
-            let file = &mut files[*f];
-            if let Some(finding) =
-                project_finding(file, unresolved_meta, message, (*line, *line), spec)
-            {
-                file.add(finding);
-            }
-        }
     }
-    if want.cycles {
-        let (adjacency, line_of) = loading_edges(graph, files.len());
-        let components = cycles(&adjacency);
-        summary.cycles = components.len() as u64;
-        for component in &components {
-            report_cycle(files, &adjacency, &line_of, component);
-        }
-    }
-    summary
 }
 
 /// The resolved graph: the saved one when no file's path, language or imports changed and

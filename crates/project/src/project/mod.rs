@@ -57,15 +57,16 @@ pub struct DuplicationSummary {
 }
 
 /// An analyzed file with the settings that apply to it.
-struct Analyzed<'a> {
-    record: &'a mut FileRecord,
-    profile: Arc<Profile>,
-    is_test: bool,
+pub struct Analyzed<'a> {
+    pub record: &'a mut FileRecord,
+    /// The rules' settings for this file.
+    pub profile: Arc<Profile>,
+    pub is_test: bool,
 }
 
 impl Analyzed<'_> {
     /// Adds a project rule's finding (sorted in with the others at the end of the phase).
-    fn add(&mut self, finding: Finding) {
+    pub fn add(&mut self, finding: Finding) {
         self.record
             .findings
             .get_or_insert_with(Vec::new)
@@ -121,19 +122,55 @@ fn analyzed<'a>(outcomes: &'a mut [Outcome], rules: &Ruleset) -> Vec<Analyzed<'a
         .collect()
 }
 
-/// Runs the enabled project rules over the analyzed files and adds their findings.
+/// What a cross-file rule reads besides the files.
+pub struct Inputs<'a> {
+    pub ctx: &'a Context<'a>,
+    /// The Go modules (`go.mod`, `go.work`), read once.
+    pub go: &'a gomod::GoModules,
+    /// The resolved import graph, for a rule that [`CrossFileRule::needs_graph`].
+    pub graph: Option<&'a graph::Graph>,
+}
+
+/// A rule that runs once over the project, on every analyzed file's facts, after all files
+/// are read (its `RuleMeta` says `scope: Scope::Project`, so its settings never change a
+/// file's cached result). One implementation, and one line in [`RULES`].
+pub trait CrossFileRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Whether it reads the import graph. The graph is resolved (or its saved state taken)
+    /// when a rule that needs it is wanted, on a thread of its own while the rules that do not
+    /// run; those see the files without their imports, which the resolver holds meanwhile.
+    fn needs_graph(&self) -> bool;
+
+    /// Whether it has anything to do in this run: by default, whether the run's settings
+    /// enable it.
+    fn wanted(&self, ctx: &Context) -> bool {
+        enabled(ctx.rules.base(), self.meta())
+    }
+
+    /// Adds its findings to the files (`Analyzed::add`, through `project_finding`, which
+    /// honours each file's settings and suppressions), and its part of the summary to `run`.
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, run: &mut ProjectRun);
+}
+
+/// The cross-file rules, in the order they run (within the two groups: without the graph,
+/// then with it). Findings are sorted afterwards, so the order changes no report.
+pub const RULES: &[&dyn CrossFileRule] = &[
+    &DuplicateCode,
+    &go_errors::IgnoredError,
+    &graph::UnresolvedImport,
+    &graph::ImportCycle,
+    &contracts::ImportContract,
+];
+
+/// Runs the wanted cross-file rules over the analyzed files and adds their findings.
 pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     let mut files = analyzed(outcomes, ctx.rules);
     let mut run = ProjectRun::default();
-    let base = ctx.rules.base();
-    let timed = |run: &mut ProjectRun, took: std::time::Duration| {
-        if let Some(r) = run.reuse.last_mut() {
-            r.ms = took.as_secs_f64() * 1e3;
-        }
-    };
+    let wanted: Vec<&dyn CrossFileRule> = RULES.iter().copied().filter(|r| r.wanted(ctx)).collect();
+    let (on_graph, alone): (Vec<_>, Vec<_>) = wanted.iter().partition(|r| r.needs_graph());
     // The graph is resolved from the files' paths and imports alone: lent to a thread of its
-    // own, it is resolved while the duplicates are found, and given back.
-    let want_graph = graph::wanted(base, ctx);
+    // own, it is resolved while the rules that do not need it run, and given back.
     let imports: Vec<Vec<wtfcb_core::facts::Import>> = files
         .iter_mut()
         .map(|f| std::mem::take(&mut f.record.facts.imports))
@@ -147,17 +184,26 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     let go = gomod::GoModules::of_files(ctx.root, paths.iter().map(|(r, l)| (r.as_str(), *l)));
     let resolve = || resolve_graph(&paths, &imports, &go, ctx);
     let resolved = std::thread::scope(|scope| {
-        // Without a thread (the system refused one), the graph is resolved after the duplicates.
-        let resolving = want_graph.then(|| {
+        // Without a thread (the system refused one), the graph is resolved after the others.
+        let resolving = (!on_graph.is_empty()).then(|| {
             std::thread::Builder::new()
                 .name("wtfcb-graph".into())
                 .spawn_scoped(scope, resolve)
                 .ok()
         });
-        if enabled(base, &wtfcb_core::rules::duplicate_code::META) {
-            let start = std::time::Instant::now();
-            run.summary.duplication = Some(duplicates(&mut files, ctx, &mut run));
-            timed(&mut run, start.elapsed());
+        let inputs = Inputs {
+            ctx,
+            go: &go,
+            graph: None,
+        };
+        for rule in &alone {
+            run_timed(
+                *rule,
+                &mut files,
+                &inputs,
+                &mut run,
+                std::time::Duration::ZERO,
+            );
         }
         resolving.map(|handle| match handle {
             Some(handle) => handle
@@ -171,16 +217,20 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     }
     if let Some((graph, resolving, mut graph_run)) = resolved {
         let start = std::time::Instant::now();
-        run.summary.imports = Some(graph::run_rules(&mut files, base, &graph, ctx));
-        if enabled(base, &wtfcb_core::rules::import_contract::META) && !ctx.contracts.is_empty() {
-            contracts::check(&mut files, &graph, ctx.contracts);
+        run.summary.imports = Some(graph::summarize(&mut files, &graph));
+        let inputs = Inputs {
+            ctx,
+            go: &go,
+            graph: Some(&graph),
+        };
+        for rule in &on_graph {
+            rule.run(&mut files, &inputs, &mut run);
         }
         run.warnings.append(&mut graph_run.warnings);
         run.reuse.append(&mut graph_run.reuse);
-        timed(&mut run, resolving + start.elapsed());
-    }
-    if enabled(base, &wtfcb_core::rules::ignored_error::META) {
-        go_errors::run(&mut files, &go);
+        if let Some(r) = run.reuse.last_mut() {
+            r.ms = (resolving + start.elapsed()).as_secs_f64() * 1e3;
+        }
     }
     crate_allows::apply(&mut files);
     for file in &mut files {
@@ -194,6 +244,42 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
         run.reuse.clear();
     }
     run
+}
+
+/// Runs one rule; a phase it reports as reused or recomputed (`run.reuse`) is timed, with
+/// `before` (time it waited on) added.
+fn run_timed(
+    rule: &dyn CrossFileRule,
+    files: &mut [Analyzed],
+    inputs: &Inputs,
+    run: &mut ProjectRun,
+    before: std::time::Duration,
+) {
+    let start = std::time::Instant::now();
+    let phases = run.reuse.len();
+    rule.run(files, inputs, run);
+    if run.reuse.len() > phases {
+        if let Some(r) = run.reuse.last_mut() {
+            r.ms = (before + start.elapsed()).as_secs_f64() * 1e3;
+        }
+    }
+}
+
+/// `duplicate-code`: copies of code across (and within) files, and the duplicated-line share.
+pub struct DuplicateCode;
+
+impl CrossFileRule for DuplicateCode {
+    fn meta(&self) -> &'static RuleMeta {
+        &wtfcb_core::rules::duplicate_code::META
+    }
+
+    fn needs_graph(&self) -> bool {
+        false
+    }
+
+    fn run(&self, files: &mut [Analyzed], inputs: &Inputs, run: &mut ProjectRun) {
+        run.summary.duplication = Some(duplicates(files, inputs.ctx, run));
+    }
 }
 
 /// The import graph of the files at `paths` with their `imports`, how long it took, and what
@@ -634,7 +720,7 @@ fn judge_project_suppressions(file: &mut Analyzed) {
     let findings = file.record.findings.get_or_insert_with(Vec::new);
     let project: Vec<(String, u32)> = findings
         .iter()
-        .filter(|f| f.suppressed && wtfcb_core::rules::PROJECT_RULES.contains(&f.rule.as_str()))
+        .filter(|f| f.suppressed && wtfcb_core::rules::is_project_rule(&f.rule))
         .map(|f| (f.rule.clone(), f.start_line))
         .collect();
     let mut added = Vec::new();
@@ -651,7 +737,7 @@ fn judge_project_suppressions(file: &mut Analyzed) {
         let idle: Vec<String> = s
             .rules
             .iter()
-            .filter(|id| wtfcb_core::rules::PROJECT_RULES.contains(&id.as_str()))
+            .filter(|id| wtfcb_core::rules::is_project_rule(id))
             .filter(|id| !project.iter().any(|(r, line)| r == *id && reaches(*line)))
             .map(|id| format!("`{id}`"))
             .collect();
@@ -685,4 +771,25 @@ fn suppressed(suppressions: &[Suppression], rule: &str, line: u32) -> bool {
     suppressions
         .iter()
         .any(|s| (s.rules.is_empty() || s.rules.iter().any(|r| r == rule)) && s.reaches(line, line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cross_file_rule_runs_and_only_those() {
+        // A rule whose meta says `Scope::Project` never runs per file: it must be here.
+        let mut declared: Vec<&str> = wtfcb_core::rules::registry()
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| m.is_project())
+            .map(|m| m.id)
+            .collect();
+        let mut registered: Vec<&str> = RULES.iter().map(|r| r.meta().id).collect();
+        declared.sort_unstable();
+        registered.sort_unstable();
+        assert_eq!(registered, declared);
+        assert_eq!(registered.len(), 5);
+    }
 }
