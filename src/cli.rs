@@ -181,8 +181,8 @@ pub struct CacheUseArgs {
 /// The shared remote cache: shared by `analyze`, `merge`, `scan`, `graph` and `cache ping`.
 #[derive(Debug, Clone, Args)]
 pub struct RemoteArgs {
-    /// A shared cache behind the local one: `redis://host:port/db` or `http(s)://host/prefix`
-    /// (GET/PUT, as bazel-remote). Only this option or the environment name it, never a
+    /// A shared cache behind the local one: `redis://host:port/db`, `http(s)://host/prefix`
+    /// (GET/PUT, as bazel-remote) or `file:///shared/dir`. Only this option or the environment name it, never a
     /// config file. The token comes from WTFCB_REMOTE_CACHE_TOKEN; values are signed when
     /// WTFCB_CACHE_SIGNING_KEY is set.
     #[arg(

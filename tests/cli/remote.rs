@@ -956,3 +956,92 @@ fn rediss_serves_over_tls_and_refuses_an_unknown_issuer() {
     assert!(run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
     assert_eq!(results_part(&run.json), cold(&q));
 }
+
+/// Files older than the racy-mtime window, so that a recorded state can be trusted.
+fn age(dir: &Path) {
+    let touched = std::process::Command::new("find")
+        .arg(dir)
+        .args([
+            "-type",
+            "f",
+            "-exec",
+            "touch",
+            "-d",
+            "2020-01-01",
+            "{}",
+            "+",
+        ])
+        .status()
+        .unwrap();
+    assert!(touched.success());
+}
+
+#[test]
+fn a_shared_directory_serves_a_second_checkout_and_refuses_what_was_planted() {
+    let shared = tempfile::tempdir().unwrap();
+    let store = shared.path().join("store");
+    let url = format!("file://{}", store.display());
+    let p = Project::new();
+    write_project(&p, 5);
+    let local = tempfile::tempdir().unwrap();
+    let first = analyze(&p, &url, local.path(), &[], &[]);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("0 hits, 9 misses, 9 uploads, 0 rejected, 0 errors"),
+        "{}",
+        first.stderr
+    );
+    // One file per value, all named by their key; no temporary file left behind.
+    let names: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 9, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("wtfcb-")), "{names:?}");
+    let q = second_checkout(&p);
+    age(q.path());
+    let empty = tempfile::tempdir().unwrap();
+    let second = analyze(&q, &url, empty.path(), &[], &[]);
+    assert!(
+        second.stderr.contains("9 hits, 0 misses, 0 uploads"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(json(&second)["run"]["cache"]["files_parsed"], 0);
+    assert_eq!(results_part(&second.json), cold(&q));
+    // Someone with write access to the directory replaces one value with garbage and another
+    // with a FIFO: each is a rejected miss (no hang on the FIFO), the files are parsed
+    // here, and the results are the same.
+    let mut planted = names.iter().filter(|n| !n.starts_with("wtfcb-state-"));
+    let garbage = store.join(planted.next().unwrap());
+    std::fs::write(&garbage, b"wtfcbrv1 but not really a value").unwrap();
+    let fifo = store.join(planted.next().unwrap());
+    std::fs::remove_file(&fifo).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let r = analyze(&q, &url, tempfile::tempdir().unwrap().path(), &[], &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("7 hits, 2 misses"), "{}", r.stderr);
+    assert!(r.stderr.contains("2 rejected, 0 errors"), "{}", r.stderr);
+    assert_eq!(json(&r)["run"]["cache"]["files_parsed"], 2);
+    assert_eq!(results_part(&r.json), cold(&q));
+    // `cache ping` writes, reads back and removes its probe.
+    let ping = q
+        .cmd()
+        .args(["cache", "ping", "--remote-cache", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&ping.stdout);
+    assert!(ping.status.success(), "{text}");
+    assert!(text.contains("read the test value back intact"), "{text}");
+    assert!(!std::fs::read_dir(&store).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("ping")));
+}

@@ -2,7 +2,7 @@
 //! A backend is a [`Store`] of sealed bytes (one module each, one line in [`BACKENDS`]): a
 //! Redis server (`redis://host:port/db`, [`redis`]) or an HTTP cache server
 //! (`http(s)://host/prefix`, bazel-remote's layout, [`http`]), both behind the `remote`
-//! feature. [`Remote`] holds one of them and does what every backend needs alike: the run's
+//! feature, or a shared directory (`file:///path`, [`dir`]). [`Remote`] holds one of them and does what every backend needs alike: the run's
 //! deadline, the first failure that ends the remote's part in the run, the counters, and the
 //! envelope ([`seal`]). Nothing read from a remote is trusted: every value is length-bounded,
 //! checksummed, bound to its key and this build, and, with `WTFCB_CACHE_SIGNING_KEY`, signed
@@ -10,6 +10,7 @@
 //! run goes on locally, with the same results. What a value holds is the cache's business: this
 //! module knows bytes only.
 
+mod dir;
 #[cfg(feature = "remote")]
 mod http;
 #[cfg(feature = "remote")]
@@ -30,7 +31,6 @@ pub const BATCH: usize = 256;
 
 /// Bytes of values one lookup reads before they are checked and dropped (a single value up to
 /// its own limit is still read whole).
-#[cfg_attr(not(feature = "remote"), allow(dead_code))]
 const IN_FLIGHT: usize = 32 << 20;
 
 /// What a lookup found for one key.
@@ -81,6 +81,7 @@ pub const BACKENDS: &[(&[&str], Open, &str)] = &[
         http::open,
         "http(s)://host/prefix",
     ),
+    (&["file://"], dir::open, "file:///path/to/dir"),
 ];
 
 /// What bounds one call on a backend, and where it counts its round trips.
@@ -292,18 +293,11 @@ impl Remote {
             .find(|(schemes, ..)| schemes.iter().any(|s| url.starts_with(s)))
         else {
             let shapes: Vec<&str> = BACKENDS.iter().map(|(.., shape)| *shape).collect();
-            return Err(if shapes.is_empty() {
-                format!(
-                    "--remote-cache {}: this build has no remote backends (it was built without the `remote` feature)",
-                    redact(url)
-                )
-            } else {
-                format!(
-                    "--remote-cache {}: expected {}",
-                    redact(url),
-                    shapes.join(" or ")
-                )
-            });
+            return Err(format!(
+                "--remote-cache {}: expected {}",
+                redact(url),
+                shapes.join(" or ")
+            ));
         };
         let store = open(&opts)?;
         Ok(Remote {
@@ -545,7 +539,6 @@ impl Remote {
 
 /// Indices of `items` in runs whose `size`s add up to at most [`IN_FLIGHT`] (a run holds at
 /// least one item, whatever its size).
-#[cfg_attr(not(feature = "remote"), allow(dead_code))]
 pub(crate) fn chunks_by<T>(items: &[T], size: impl Fn(&T) -> usize) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut bytes = 0usize;
@@ -621,7 +614,9 @@ mod tests {
         assert!(!format!("{:?}", opts("redis://:pw@h/0")).contains("pw"));
         #[cfg(feature = "remote")]
         {
-            assert!(refused.ends_with("expected redis://host:port/db or http(s)://host/prefix"));
+            assert!(refused.ends_with(
+                "expected redis://host:port/db or http(s)://host/prefix or file:///path/to/dir"
+            ));
             assert!(Remote::new(opts("http://127.0.0.1:1/x")).is_ok());
             assert!(Remote::new(opts("redis://127.0.0.1:1/0")).is_ok());
             // Keys stay path segments whatever the URL carries.
@@ -632,8 +627,10 @@ mod tests {
         }
         #[cfg(not(feature = "remote"))]
         assert!(
-            refused.contains("without the `remote` feature"),
+            refused.ends_with("expected file:///path/to/dir"),
             "{refused}"
         );
+        assert!(Remote::new(opts("file:///tmp/wtfcb-x")).is_ok());
+        assert!(Remote::new(opts("file://")).is_err());
     }
 }
