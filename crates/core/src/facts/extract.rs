@@ -6,7 +6,6 @@ use tree_sitter::{Node, Tree};
 
 use super::checks::{NodeChecks, NodeView};
 use super::names;
-// wtfcb: ignore[import-cycle] -- only the token module's unit tests import `extract` back.
 use super::tokens;
 use super::{Class, FileFacts, Function, LineCounts, Position};
 use crate::lang::{Language, Role};

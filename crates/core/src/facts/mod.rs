@@ -14,6 +14,8 @@ pub mod walk;
 
 #[cfg(test)]
 mod complexity_tests;
+#[cfg(test)]
+mod extract_tests;
 
 use serde::{Deserialize, Serialize};
 
