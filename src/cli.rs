@@ -380,7 +380,7 @@ pub struct AnalyzeArgs {
     pub report: ReportArgs,
     /// How `duplicate-code` compares copies: `type2` (names and literal values may differ)
     /// or `exact` (identical tokens only).
-    #[arg(long, value_enum, default_value = "type2", value_name = "MODE")]
+    #[arg(long, value_parser = duplicates_parser(), default_value = "type2", value_name = "MODE")]
     pub duplicates: crate::project::DuplicatesMode,
     /// Run only these rules or categories (comma-separated or repeated; `ALL` for every rule).
     #[arg(long, value_name = "RULES")]
@@ -454,7 +454,7 @@ pub struct ReportArgs {
     #[arg(long)]
     pub statistics: bool,
     /// Show only findings at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
+    #[arg(long, value_parser = severity_parser(), default_value = "info", value_name = "SEVERITY")]
     pub min_severity: Severity,
     /// Exit 1 when an unsuppressed finding is at or above this severity (or `never`)
     /// [default: high, or the config's].
@@ -510,6 +510,30 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Text,
     Json,
+}
+
+/// `--min-severity`: a severity by name, as clap's `ValueEnum` would take it (the core's types
+/// do not depend on the command line's crate).
+fn severity_parser() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str)).map(|name| {
+        Severity::parse(&name).unwrap_or_else(|| unreachable!("{name} is a possible value"))
+    })
+}
+
+/// `--duplicates`: a clone comparison mode by name.
+fn duplicates_parser(
+) -> impl clap::builder::TypedValueParser<Value = crate::project::DuplicatesMode> {
+    use crate::project::DuplicatesMode;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(DuplicatesMode::ALL.map(DuplicatesMode::as_str)).map(
+        |name| {
+            DuplicatesMode::ALL
+                .into_iter()
+                .find(|m| m.as_str() == name)
+                .unwrap_or_else(|| unreachable!("{name} is a possible value"))
+        },
+    )
 }
 
 #[cfg(test)]

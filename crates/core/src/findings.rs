@@ -1,6 +1,5 @@
 //! Severity, Finding and the ordering every reporter relies on.
 
-use clap::ValueEnum;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +15,6 @@ use serde::{Deserialize, Serialize};
     Hash,
     Serialize,
     Deserialize,
-    ValueEnum,
     bincode::Encode,
     bincode::Decode,
 )]
@@ -37,6 +35,13 @@ impl Severity {
         Severity::High,
         Severity::Critical,
     ];
+
+    /// A severity by its name (`high`), in any case.
+    pub fn parse(name: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name))
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -471,6 +476,18 @@ fn hash_units(units: impl Iterator<Item = u16>, len: usize) -> Vec<u64> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn severities_and_fail_on_parse_by_name_in_any_case() {
+        for s in Severity::ALL {
+            assert_eq!(Severity::parse(s.as_str()), Some(s));
+            assert_eq!(Severity::parse(&s.as_str().to_uppercase()), Some(s));
+        }
+        assert_eq!(Severity::parse("never"), None);
+        assert_eq!(parse_fail_on("never"), Ok(FailOn::Never));
+        assert_eq!(parse_fail_on("High"), Ok(FailOn::At(Severity::High)));
+        assert!(parse_fail_on("severe").unwrap_err().contains("got \"severe\""));
+    }
+
     // The test vectors published with GitHub's codeql-action (src/fingerprints.test.ts).
     #[test]
     fn line_hashes_match_githubs_published_vectors() {
@@ -684,7 +701,7 @@ pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s == "never" {
         return Ok(FailOn::Never);
     }
-    clap::ValueEnum::from_str(s, true)
+    Severity::parse(s)
         .map(FailOn::At)
-        .map_err(|_| format!("expected never, info, low, medium, high or critical, got {s:?}"))
+        .ok_or_else(|| format!("expected never, info, low, medium, high or critical, got {s:?}"))
 }

@@ -26,11 +26,22 @@ use wtfcb_engine::engine::{FileRecord, Outcome};
 use wtfcb_store::cache::Cache;
 
 /// How clones are compared: `type2` (names and literal values may differ) or `exact`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DuplicatesMode {
     #[default]
     Type2,
     Exact,
+}
+
+impl DuplicatesMode {
+    pub const ALL: [DuplicatesMode; 2] = [DuplicatesMode::Type2, DuplicatesMode::Exact];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuplicatesMode::Type2 => "type2",
+            DuplicatesMode::Exact => "exact",
+        }
+    }
 }
 
 /// What the project phase adds to the summary.
