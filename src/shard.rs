@@ -179,7 +179,7 @@ impl AnalysisArgs {
             parse_timeout: w.parse_timeout,
             memory_per_file: w.memory_per_file.clone(),
             in_process: w.in_process,
-            duplicates: format!("{:?}", args.duplicates),
+            duplicates: args.duplicates.as_str().to_string(),
             select: args.select.clone(),
             extend_select: args.extend_select.clone(),
             ignore: args.ignore.clone(),
@@ -227,10 +227,14 @@ impl AnalysisArgs {
         merge: &crate::cli::MergeArgs,
     ) -> anyhow::Result<crate::cli::AnalyzeArgs> {
         use wtfcb_project::project::DuplicatesMode;
-        let duplicates = match self.duplicates.as_str() {
-            "Type2" => DuplicatesMode::Type2,
-            "Exact" => DuplicatesMode::Exact,
-            other => bail!("the parts name an unknown --duplicates mode {other:?}"),
+        let Some(duplicates) = DuplicatesMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == self.duplicates)
+        else {
+            bail!(
+                "the parts name an unknown --duplicates mode {:?}",
+                wtfcb_core::text::tty(&self.duplicates)
+            );
         };
         Ok(crate::cli::AnalyzeArgs {
             walk: crate::cli::WalkArgs {
@@ -902,6 +906,42 @@ mod tests {
             let err = read_from("p", bad.len() as u64, bad.as_slice()).unwrap_err();
             assert!(err.to_string().contains("shard number"), "{shard:?}: {err}");
         }
+    }
+
+    #[test]
+    fn the_clone_mode_travels_by_name_and_comes_back_the_same() {
+        use clap::Parser;
+        use wtfcb_project::project::DuplicatesMode;
+        for mode in DuplicatesMode::ALL {
+            let argv = ["wtfcb", "analyze", "--duplicates", mode.as_str(), "."];
+            let crate::cli::Command::Analyze(analyze) = crate::cli::Cli::parse_from(argv).command
+            else {
+                unreachable!()
+            };
+            let args = AnalysisArgs::of(&analyze);
+            assert_eq!(args.duplicates, mode.as_str());
+            let crate::cli::Command::Merge(merge) =
+                crate::cli::Cli::parse_from(["wtfcb", "merge", "p1"]).command
+            else {
+                unreachable!()
+            };
+            assert_eq!(args.to_analyze(&merge).unwrap().duplicates, mode);
+        }
+        let odd = AnalysisArgs {
+            duplicates: "Type2".into(),
+            ..AnalysisArgs::of(
+                &match crate::cli::Cli::parse_from(["wtfcb", "analyze"]).command {
+                    crate::cli::Command::Analyze(a) => a,
+                    _ => unreachable!(),
+                },
+            )
+        };
+        let crate::cli::Command::Merge(merge) =
+            crate::cli::Cli::parse_from(["wtfcb", "merge", "p1"]).command
+        else {
+            unreachable!()
+        };
+        assert!(odd.to_analyze(&merge).is_err());
     }
 
     // Issue 27: a part's header named `config: /proc/self/environ` and merge loaded it (its

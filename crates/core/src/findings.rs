@@ -485,7 +485,9 @@ mod tests {
         assert_eq!(Severity::parse("never"), None);
         assert_eq!(parse_fail_on("never"), Ok(FailOn::Never));
         assert_eq!(parse_fail_on("High"), Ok(FailOn::At(Severity::High)));
-        assert!(parse_fail_on("severe").unwrap_err().contains("got \"severe\""));
+        assert!(parse_fail_on("severe")
+            .unwrap_err()
+            .contains("got \"severe\""));
     }
 
     // The test vectors published with GitHub's codeql-action (src/fingerprints.test.ts).
