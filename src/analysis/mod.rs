@@ -155,7 +155,8 @@ impl<'s> Run<'s> {
 
     /// Stage 3: every file's result (from the cache, the remote, a part, or parsed now).
     pub fn files(&mut self) -> anyhow::Result<Vec<Outcome>> {
-        match self.merged.take() {
+        let start = Instant::now();
+        let outcomes = match self.merged.take() {
             Some(outcomes) => Ok(outcomes),
             None => process(
                 &self.walked,
@@ -163,7 +164,9 @@ impl<'s> Run<'s> {
                 self.settings.verbosity,
                 &self.services(),
             ),
-        }
+        };
+        self.times.add_files(start);
+        outcomes
     }
 
     /// What the cross-file analyses are given.

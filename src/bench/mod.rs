@@ -70,9 +70,24 @@ pub struct RunMeasure {
     pub files_parsed: Option<u64>,
     /// The child's own phase times (ms; walk and report wall, the rest summed over threads).
     pub phases_ms: Vec<(String, f64)>,
+    /// The wall time of the child's per-file stage (ms), its parallel part.
+    pub files_ms: Option<f64>,
     /// What the sampler saw of the child (memory and CPU over time), for `bench.html`.
     #[serde(skip)]
     pub timeline: Vec<wtfcb_core::profile::Sample>,
+}
+
+impl RunMeasure {
+    /// The run's serial part (its whole wall time, process start and exit included, outside
+    /// the per-file stage) against all the CPU time it took, and what that allows on more
+    /// cores; `None` for a run without a per-file stage time (an older binary).
+    pub fn scaling(&self) -> Option<wtfcb_report::report::analyze::Scaling> {
+        wtfcb_report::report::analyze::Scaling::of(
+            self.wall_s * 1e3,
+            self.files_ms?,
+            self.cpu_s * 1e3,
+        )
+    }
 }
 
 /// One scenario over K runs.
@@ -501,6 +516,13 @@ fn recommend(project: &ProjectResult) -> Vec<String> {
         } else {
             out.push("run with --cache to see what the cache buys".to_string());
         }
+        if let Some(scaling) = best.runs.first().and_then(RunMeasure::scaling) {
+            out.push(format!(
+                "a cold -j {} run: {} (the serial part must be about 3% or less to scale near-linearly to 8-16 cores)",
+                best.jobs,
+                scaling.line()
+            ));
+        }
         if let Some(run) = best.runs.first() {
             let total: f64 = run.phases_ms.iter().map(|(_, ms)| ms).sum();
             if let Some((phase, ms)) = run.phases_ms.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
@@ -604,6 +626,11 @@ fn measure(
                 .collect()
         })
         .unwrap_or_default();
+    // The per-file stage's wall time spans the phases summed over threads: kept apart.
+    let files_ms = phases_ms
+        .iter()
+        .position(|(n, _)| n == "files")
+        .map(|i| phases_ms.remove(i).1);
     phases_ms.push((
         "report".into(),
         profile["report_ms"].as_f64().unwrap_or(0.0),
@@ -620,6 +647,7 @@ fn measure(
         hit_rate: run["cache"]["hit_rate"].as_f64(),
         files_parsed: run["cache"]["files_parsed"].as_u64(),
         phases_ms,
+        files_ms,
         timeline: timeline.samples,
     })
 }

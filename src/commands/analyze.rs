@@ -9,7 +9,7 @@ use anyhow::Context;
 use crate::analysis::{Finished, Run};
 use crate::settings::{AnalyzeSettings, BaselineMode, Verbosity};
 use wtfcb_report::baseline::Baseline;
-use wtfcb_report::report::analyze::{self, AnalyzeReport, ProfileReport};
+use wtfcb_report::report::analyze::{self, AnalyzeReport, ProfileReport, Scaling};
 use wtfcb_report::report::formats::{self, ReportOptions};
 use wtfcb_report::report::json;
 
@@ -102,16 +102,26 @@ fn render(
         )?;
     }
     if let Some(sampler) = sampler {
+        let report_ms = report_start.elapsed().as_secs_f64() * 1e3;
+        let cpu_ms = wtfcb_core::profile::cpu_self_and_children().map(|d| d.as_secs_f64() * 1e3);
+        let scaling = cpu_ms.and_then(|cpu| {
+            Scaling::of(
+                report.run.wall_ms + report_ms,
+                report.run.phases_ms.files,
+                cpu,
+            )
+        });
         let profile = ProfileReport {
             files: totals.files,
             functions: totals.functions,
             code_lines: totals.code_lines,
             bytes: totals.bytes,
-            report_ms: report_start.elapsed().as_secs_f64() * 1e3,
+            report_ms,
             run: report.run.clone(),
             max_rss_bytes: wtfcb_core::profile::max_rss_self(),
             allocations: wtfcb_core::alloc::snapshot(parser_peak),
             timeline: sampler.stop(),
+            scaling,
         };
         write_profile(settings, &profile, err)?;
     }

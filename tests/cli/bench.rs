@@ -345,6 +345,13 @@ fn the_default_jobs_are_always_measured_and_causes_are_measured() {
         advice.iter().all(|a| !a.contains("dominate small trees")),
         "{advice:?}"
     );
+    // The serial part of the fastest cold run, and what Amdahl's law makes of it.
+    assert!(
+        advice.iter().any(|a| a.contains("serial part")
+            && a.contains("Amdahl's law allows at most")
+            && a.contains("on 8 cores")),
+        "{advice:?}"
+    );
 }
 
 // The default bench on a 38.8 MB tree took 205 s: `--budget` fits the plan to a time limit and

@@ -285,6 +285,17 @@ fn the_profile_counts_allocations_per_phase() {
             "{page}"
         );
         assert!(!page.contains("<script"));
+        // The serial part is a share of the run's CPU, and the projection follows from it.
+        let scaling = &profile["scaling"];
+        let share = scaling["serial_share"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{scaling}");
+        let eight = scaling["speedup_8"].as_f64().unwrap();
+        assert!(
+            (eight - 1.0 / (share + (1.0 - share) / 8.0)).abs() < 1e-9,
+            "{scaling}"
+        );
+        assert!(scaling["cpu_ms"].as_f64().unwrap() > 0.0, "{scaling}");
+        assert!(profile["run"]["phases_ms"]["files"].as_f64().unwrap() > 0.0);
         let allocs = &profile["allocations"];
         let phase = |name: &str| -> (u64, u64) {
             allocs["phases"]

@@ -156,6 +156,24 @@ pub fn max_rss_self() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// User and system CPU time of this process and of its children that ended (the parser
+/// processes, once stopped).
+pub fn cpu_self_and_children() -> Option<std::time::Duration> {
+    let mut total = std::time::Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: `rusage` is plain old data that getrusage fills.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a local.
+        if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+            return None;
+        }
+        for t in [usage.ru_utime, usage.ru_stime] {
+            total += std::time::Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+        }
+    }
+    Some(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,8 @@ pub struct PhaseTimes {
     rules_ns: AtomicU64,
     /// Stat checks, cache lookups and hashing.
     cache_ns: AtomicU64,
+    /// Wall time of the per-file stage, whose work runs on every thread.
+    files_ns: AtomicU64,
 }
 
 impl PhaseTimes {
@@ -81,6 +83,16 @@ impl PhaseTimes {
 
     pub fn walk(&self) -> Duration {
         Duration::from_nanos(self.walk_ns.load(Ordering::Relaxed))
+    }
+
+    /// Wall time of the per-file stage.
+    pub fn files(&self) -> Duration {
+        Duration::from_nanos(self.files_ns.load(Ordering::Relaxed))
+    }
+
+    /// Counts the per-file stage's wall time since `since`.
+    pub fn add_files(&self, since: Instant) {
+        Self::add(&self.files_ns, since);
     }
 
     /// Counts the walk's time since `since`.

@@ -29,6 +29,9 @@ pub struct PhasesMs {
     pub cache_write: f64,
     /// The project phase: duplicate code and the import graph (wall time).
     pub project: f64,
+    /// The per-file stage (wall time): reading, parsing and checking every file, on every
+    /// thread; the run's parallel part.
+    pub files: f64,
 }
 
 /// How this run went: timings and cache counters. The only part of the report that differs
@@ -66,6 +69,7 @@ impl RunInfo {
                 rules: ms(times.rules()),
                 cache_write: cache.as_ref().map_or(0.0, |c| c.write_ms),
                 project: 0.0,
+                files: ms(times.files()),
             },
             parser_processes,
             cache,
@@ -89,6 +93,55 @@ pub struct ProfileReport {
     /// allocator while profiling; all zero in a build without it).
     pub allocations: wtfcb_core::alloc::AllocProfile,
     pub timeline: wtfcb_core::profile::Timeline,
+    /// The run's serial part and what it allows on more cores (with the run's CPU time).
+    pub scaling: Option<Scaling>,
+}
+
+/// The serial part of a run and the speedup Amdahl's law allows from it. The serial part is
+/// the wall time outside the per-file stage (start, walk, config, cache open and close, the
+/// cross-file phase, the report: one thread works while the others wait); its share is that
+/// time over all the CPU time the run took (every thread, the parser processes included).
+/// With a serial share `s`, no number of cores `n` runs it faster than `1 / (s + (1 - s) / n)`
+/// times one core.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Scaling {
+    pub serial_ms: f64,
+    pub cpu_ms: f64,
+    pub serial_share: f64,
+    pub speedup_8: f64,
+    pub speedup_16: f64,
+}
+
+impl Scaling {
+    /// From the run's whole wall time, its per-file stage's wall time and its CPU time; `None`
+    /// without CPU time to divide by.
+    pub fn of(wall_ms: f64, files_ms: f64, cpu_ms: f64) -> Option<Scaling> {
+        if cpu_ms <= 0.0 || !cpu_ms.is_finite() {
+            return None;
+        }
+        let serial_ms = (wall_ms - files_ms).max(0.0);
+        let s = (serial_ms / cpu_ms).clamp(0.0, 1.0);
+        let speedup = |n: f64| 1.0 / (s + (1.0 - s) / n);
+        Some(Scaling {
+            serial_ms,
+            cpu_ms,
+            serial_share: s,
+            speedup_8: speedup(8.0),
+            speedup_16: speedup(16.0),
+        })
+    }
+
+    /// One line: the serial part, its share and the projection.
+    pub fn line(&self) -> String {
+        format!(
+            "serial part {:.1} ms of {:.1} ms CPU ({:.1}%): Amdahl's law allows at most {:.1}x on 8 cores, {:.1}x on 16",
+            self.serial_ms,
+            self.cpu_ms,
+            self.serial_share * 100.0,
+            self.speedup_8,
+            self.speedup_16
+        )
+    }
 }
 
 impl ProfileReport {
@@ -110,6 +163,9 @@ impl ProfileReport {
             "  phases (ms): walk {:.1} | summed over threads: cache {:.1}, read {:.1}, parse {:.1}, metrics {:.1}, rules {:.1} | project {:.1} | cache write {:.1} | report {:.1}",
             p.walk, p.cache, p.read, p.parse, p.facts, p.rules, p.project, p.cache_write, self.report_ms
         )?;
+        if let Some(scaling) = &self.scaling {
+            writeln!(err, "  {}", scaling.line())?;
+        }
         let a = &self.allocations;
         let phases: Vec<String> = a
             .phases
@@ -686,5 +742,28 @@ pub fn verdict(report: &AnalyzeReport, fail_on: FailOn) -> String {
                 format!("passed: no finding at or above {} (fail-on)", t.as_str())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serial_part_bounds_the_speedup_as_amdahl_says() {
+        // 50 ms of 1,000 ms CPU outside the parallel stage: 5%.
+        let s = Scaling::of(300.0, 250.0, 1000.0).unwrap();
+        assert_eq!(s.serial_ms, 50.0);
+        assert!((s.serial_share - 0.05).abs() < 1e-12);
+        assert!((s.speedup_8 - 1.0 / (0.05 + 0.95 / 8.0)).abs() < 1e-12);
+        assert!((s.speedup_16 - 1.0 / (0.05 + 0.95 / 16.0)).abs() < 1e-12);
+        // A run all serial gains nothing; one all parallel gains every core.
+        assert_eq!(Scaling::of(100.0, 0.0, 100.0).unwrap().speedup_16, 1.0);
+        assert_eq!(Scaling::of(100.0, 100.0, 200.0).unwrap().speedup_8, 8.0);
+        // Clocks that disagree never give a share outside 0..1; no CPU time, no scaling.
+        assert_eq!(Scaling::of(10.0, 50.0, 100.0).unwrap().serial_share, 0.0);
+        assert_eq!(Scaling::of(500.0, 0.0, 100.0).unwrap().serial_share, 1.0);
+        assert!(Scaling::of(1.0, 0.0, 0.0).is_none());
+        assert!(s.line().contains("(5.0%)"), "{}", s.line());
     }
 }
