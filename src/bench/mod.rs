@@ -516,23 +516,32 @@ fn recommend(project: &ProjectResult) -> Vec<String> {
         } else {
             out.push("run with --cache to see what the cache buys".to_string());
         }
-        if let Some(scaling) = best.runs.first().and_then(RunMeasure::scaling) {
+        out.extend(cold_run_notes(best));
+    }
+    out
+}
+
+/// What the fastest cold run's own measures say: its serial part and what more cores could
+/// give, and the phase it spent most in.
+fn cold_run_notes(best: &ScenarioResult) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(run) = best.runs.first() else {
+        return out;
+    };
+    if let Some(scaling) = run.scaling() {
+        out.push(format!(
+            "a cold -j {} run: {} (the serial part must be about 3% or less to scale near-linearly to 8-16 cores)",
+            best.jobs,
+            scaling.line()
+        ));
+    }
+    let total: f64 = run.phases_ms.iter().map(|(_, ms)| ms).sum();
+    if let Some((phase, ms)) = run.phases_ms.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+        if total > 0.0 {
             out.push(format!(
-                "a cold -j {} run: {} (the serial part must be about 3% or less to scale near-linearly to 8-16 cores)",
-                best.jobs,
-                scaling.line()
+                "{phase} dominates: {:.0}% of the phase time of an uncached run",
+                ms / total * 100.0
             ));
-        }
-        if let Some(run) = best.runs.first() {
-            let total: f64 = run.phases_ms.iter().map(|(_, ms)| ms).sum();
-            if let Some((phase, ms)) = run.phases_ms.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
-                if total > 0.0 {
-                    out.push(format!(
-                        "{phase} dominates: {:.0}% of the phase time of an uncached run",
-                        ms / total * 100.0
-                    ));
-                }
-            }
         }
     }
     out
