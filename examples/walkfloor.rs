@@ -11,7 +11,8 @@
 //! - `walk+mimalloc`: the same with tree-sitter allocating through mimalloc, as wtfcb's parser
 //!   processes do.
 //!
-//! It prints each variant's median wall time.
+//! It prints each variant's median wall time. With a fourth argument `parse`, it runs the
+//! parse alone, once (for an instruction count under callgrind: `scripts/instructions.sh`).
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -130,7 +131,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(dir) = args.get(1) else {
-        eprintln!("usage: walkfloor DIR [JOBS] [ROUNDS]");
+        eprintln!("usage: walkfloor DIR|@LIST [JOBS] [ROUNDS] [parse]");
         std::process::exit(2);
     };
     let jobs = args.get(2).and_then(|j| j.parse().ok()).unwrap_or(2);
@@ -148,6 +149,11 @@ fn main() {
         None => python_files(Path::new(dir), &mut files),
     }
     files.sort();
+    if args.get(4).is_some_and(|a| a == "parse") {
+        let (secs, nodes) = run(&files, jobs, false);
+        println!("{} files, {nodes} nodes parsed in {secs:.3} s", files.len());
+        return;
+    }
     let (mut parse, mut walked) = (Vec::new(), Vec::new());
     // glibc's malloc first: once tree-sitter is switched to mimalloc it cannot switch back
     // (blocks from one must never reach the other's free).
