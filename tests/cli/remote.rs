@@ -287,22 +287,7 @@ fn a_second_checkout_takes_every_result_from_the_http_remote() {
     // Seven files, and the two project phases' states.
     assert_eq!(server.entries(), 9);
     let q = second_checkout(&p);
-    // Files older than the racy-mtime window, so that a recorded state can be trusted.
-    let touched = std::process::Command::new("find")
-        .arg(q.path())
-        .args([
-            "-type",
-            "f",
-            "-exec",
-            "touch",
-            "-d",
-            "2020-01-01",
-            "{}",
-            "+",
-        ])
-        .status()
-        .unwrap();
-    assert!(touched.success());
+    age(q.path());
     let empty = tempfile::tempdir().unwrap();
     let second = analyze(&q, &server.url, empty.path(), &[], &[]);
     assert!(
