@@ -411,6 +411,23 @@ mod tests {
         }
     }
 
+    // Issue 29: RocksDB's headers declare unnamed parameters with defaults
+    // (`uint64_t* = nullptr`, `bool /*is_retry*/ = false`), which tree-sitter-cpp rejects.
+    #[test]
+    fn unnamed_parameters_with_defaults_get_a_name() {
+        let cpp = "class A {\n  Status Get(int a, uint64_t* = nullptr, bool /*is_retry*/ = false,\n             std::vector<int>* const /*names*/ = nullptr, int& = k);\n  void G(Handle* = nullptr) {}\n};\nint f(int x) { int y = 0; y = x; x /* c */ = 2; return y == x ? 1 : 0; }\n";
+        assert!(errors(Language::Cpp, cpp));
+        let fixed = rewrite(Language::Cpp, cpp).unwrap();
+        assert!(!errors(Language::Cpp, &fixed), "{fixed}");
+        assert_eq!(fixed.len(), cpp.len());
+        assert_eq!(fixed.matches("_= ").count(), 5, "{fixed}");
+        // Assignments and comparisons are left as they are.
+        assert!(
+            fixed.contains("int y = 0; y = x; x /* c */ = 2; return y == x"),
+            "{fixed}"
+        );
+    }
+
     // Issue 29: 8 of Spring Boot's main-code files were `high` syntax errors for
     // `Object @Nullable ... args`, which PMD parses.
     #[test]
@@ -855,6 +872,7 @@ fn c_macros(bytes: &mut [u8]) -> bool {
     let code: Vec<Token> = (0..toks.len()).filter(keep).map(|k| toks[k]).collect();
     let mut changed = extern_c_guards(bytes, &toks);
     changed |= braced_default_arguments(bytes, &code);
+    changed |= unnamed_default_parameters(bytes, &toks);
     changed |= format_macros_in_strings(bytes, &toks);
     changed |= attributes_after_declarators(bytes, &code);
     // Where lines start and end, from every token (a comment on the line counts), so no
@@ -1092,6 +1110,42 @@ fn braced_default_arguments(bytes: &mut [u8], code: &[Token]) -> bool {
             bytes[end] = b')';
         }
         changed = true;
+    }
+    changed
+}
+
+/// `f(uint64_t* = nullptr, bool /*retry*/ = false)` → `f(uint64_t*_= nullptr, bool
+/// /*retry*/_= false)`: an unnamed parameter with a default value, which tree-sitter-cpp 0.23
+/// does not take; the space before `=` becomes a one-letter name. Only where an unnamed one
+/// can stand (after `*`, `&`, `const` or a comment after a type) and the default is one word
+/// or literal followed by `,` or `)`.
+fn unnamed_default_parameters(bytes: &mut [u8], toks: &[Token]) -> bool {
+    let mut changed = false;
+    for j in 1..toks.len().saturating_sub(2) {
+        let (kind, s, e) = toks[j];
+        if kind != Tok::Punct || bytes[s] != b'=' || e != s + 1 || bytes[s - 1] != b' ' {
+            continue;
+        }
+        let value = toks[j + 1].0;
+        let closes =
+            punct_is(bytes, Some(toks[j + 2]), b',') || punct_is(bytes, Some(toks[j + 2]), b')');
+        if !matches!(value, Tok::Word | Tok::Literal) || !closes {
+            continue;
+        }
+        let typed = |t: Token| match t.0 {
+            Tok::Punct => matches!(bytes[t.1], b'*' | b'&'),
+            Tok::Word => &bytes[t.1..t.2] == b"const",
+            _ => false,
+        };
+        let prev = toks[j - 1];
+        let unnamed = match prev.0 {
+            Tok::Comment => j >= 2 && (typed(toks[j - 2]) || toks[j - 2].0 == Tok::Word),
+            _ => typed(prev),
+        };
+        if unnamed && prev.2 < s {
+            bytes[s - 1] = b'_';
+            changed = true;
+        }
     }
     changed
 }
