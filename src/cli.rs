@@ -528,9 +528,7 @@ fn duplicates_parser(
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(DuplicatesMode::ALL.map(DuplicatesMode::as_str)).map(
         |name| {
-            DuplicatesMode::ALL
-                .into_iter()
-                .find(|m| m.as_str() == name)
+            DuplicatesMode::parse(&name)
                 .unwrap_or_else(|| unreachable!("{name} is a possible value"))
         },
     )

@@ -227,10 +227,7 @@ impl AnalysisArgs {
         merge: &crate::cli::MergeArgs,
     ) -> anyhow::Result<crate::cli::AnalyzeArgs> {
         use wtfcb_project::project::DuplicatesMode;
-        let Some(duplicates) = DuplicatesMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == self.duplicates)
-        else {
+        let Some(duplicates) = DuplicatesMode::parse(&self.duplicates) else {
             bail!(
                 "the parts name an unknown --duplicates mode {:?}",
                 wtfcb_core::text::tty(&self.duplicates)

@@ -36,6 +36,11 @@ pub enum DuplicatesMode {
 impl DuplicatesMode {
     pub const ALL: [DuplicatesMode; 2] = [DuplicatesMode::Type2, DuplicatesMode::Exact];
 
+    /// A mode by its name (`type2`, `exact`).
+    pub fn parse(name: &str) -> Option<DuplicatesMode> {
+        DuplicatesMode::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DuplicatesMode::Type2 => "type2",
@@ -208,13 +213,7 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
             graph: None,
         };
         for rule in &alone {
-            run_timed(
-                *rule,
-                &mut files,
-                &inputs,
-                &mut run,
-                std::time::Duration::ZERO,
-            );
+            run_timed(*rule, &mut files, &inputs, &mut run);
         }
         resolving.map(|handle| match handle {
             Some(handle) => handle
@@ -257,21 +256,19 @@ pub fn run(outcomes: &mut [Outcome], ctx: &Context) -> ProjectRun {
     run
 }
 
-/// Runs one rule; a phase it reports as reused or recomputed (`run.reuse`) is timed, with
-/// `before` (time it waited on) added.
+/// Runs one rule; a phase it reports as reused or recomputed (`run.reuse`) is timed.
 fn run_timed(
     rule: &dyn CrossFileRule,
     files: &mut [Analyzed],
     inputs: &Inputs,
     run: &mut ProjectRun,
-    before: std::time::Duration,
 ) {
     let start = std::time::Instant::now();
     let phases = run.reuse.len();
     rule.run(files, inputs, run);
     if run.reuse.len() > phases {
         if let Some(r) = run.reuse.last_mut() {
-            r.ms = (before + start.elapsed()).as_secs_f64() * 1e3;
+            r.ms = start.elapsed().as_secs_f64() * 1e3;
         }
     }
 }
