@@ -31,25 +31,21 @@ impl<'t> NodeView<'t, '_> {
 
     /// Named children other than comments.
     pub fn code_children(&self, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-        // A cursor over the children, lazily: `.all()`/`.find()` stop early, nothing is
-        // collected.
-        let mut cursor = node.walk();
-        let mut started = false;
-        std::iter::from_fn(move || loop {
-            let moved = if started {
-                cursor.goto_next_sibling()
-            } else {
-                started = true;
-                cursor.goto_first_child()
-            };
-            if !moved {
-                return None;
-            }
-            let child = cursor.node();
-            if child.is_named() && !child.kind_name().contains("comment") {
-                return Some(child);
-            }
-        })
+        super::walk::children(node)
+            .filter(|(c, named)| *named && !c.kind_name().contains("comment"))
+            .map(|(c, _)| c)
+    }
+
+    /// Whether the view's node's source text starts with one of `prefixes`: a test that costs
+    /// no lookup in the tree, for a rule to rule out most nodes of a kind before it looks at
+    /// their children (a call's callee starts where the call does).
+    pub fn starts_with_any(&self, prefixes: &[&str]) -> bool {
+        let rest = self
+            .src
+            .as_bytes()
+            .get(self.node.start_byte()..)
+            .unwrap_or(&[]);
+        prefixes.iter().any(|p| rest.starts_with(p.as_bytes()))
     }
 }
 

@@ -677,3 +677,36 @@ int& A_get(A& a) { return a.x; }
         ]
     );
 }
+
+// Issue 31: calls are searched for their callee only in functions whose name is written in
+// their text beyond the declaration. The search must still see a name bound outside the
+// function (`const f = () => f()`), a call in a function nested past the searched levels, an
+// out-of-line C++ definition named `A::f`, and a call written before the name (a default
+// argument).
+#[test]
+fn recursion_is_found_wherever_the_name_is_written() {
+    let js = "const f = (n) => n && f(n - 1);\n";
+    assert_eq!(functions(Language::JavaScript, js)[0].cognitive, 2, "bound");
+    let deep = "def a():\n def b():\n  def c():\n   def d():\n    def e():\n     return e()\n";
+    let fs = functions(Language::Python, deep);
+    let got: Vec<_> = fs.iter().map(|f| (f.name.as_str(), f.cognitive)).collect();
+    assert_eq!(
+        got,
+        [("a", 0), ("b", 0), ("c", 0), ("d", 0), ("e", 1)],
+        "nested"
+    );
+    let cpp = "int A::f(int n) { return n ? f(n - 1) : 0; }\n";
+    assert_eq!(functions(Language::Cpp, cpp)[0].cognitive, 2, "qualified");
+    let default = "int f(int n = f(0)) { return n; }\n";
+    assert_eq!(
+        functions(Language::Cpp, default)[0].cognitive,
+        1,
+        "before the body"
+    );
+    let none = "def g(n):\n    return h(n)\n";
+    assert_eq!(
+        functions(Language::Python, none)[0].cognitive,
+        0,
+        "no recursion"
+    );
+}

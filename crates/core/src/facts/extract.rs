@@ -45,6 +45,9 @@ struct Measured {
     is_method: bool,
     /// A Go method's receiver name: `t.Walk()` in `func (t *T) Walk()` is recursion.
     receiver: Option<String>,
+    /// Whether a call in it may call it: false when its name is nowhere in its text (a call
+    /// of itself names it), which spares most calls the search for their callee.
+    may_recurse: bool,
 }
 
 /// A control structure whose children, except its condition, sit one level deeper.
@@ -630,13 +633,14 @@ impl Extractor<'_> {
             }
             Role::ComprehensionFor | Role::ComprehensionIf => cyclomatic = 1,
             Role::Call => {
-                let own = names::calls_itself(
-                    node,
-                    self.lang,
-                    self.src,
-                    &m.name,
-                    (m.is_method, m.receiver.as_deref()),
-                );
+                let own = m.may_recurse
+                    && names::calls_itself(
+                        node,
+                        self.lang,
+                        self.src,
+                        &m.name,
+                        (m.is_method, m.receiver.as_deref()),
+                    );
                 cognitive = u32::from(own);
             }
             Role::Return if !in_lambda => {
@@ -662,10 +666,8 @@ impl Extractor<'_> {
 
     /// The only named child that is not a comment (`else /* istanbul ignore else */ if`).
     fn sole_code_child<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
-        let mut cursor = node.walk();
-        let mut code = node
-            .named_children(&mut cursor)
-            .filter(|c| self.role_of(*c) != Role::Comment);
+        let mut code =
+            super::walk::named_children(node).filter(|c| self.role_of(*c) != Role::Comment);
         let first = code.next()?;
         code.next().is_none().then_some(first)
     }
@@ -737,12 +739,11 @@ impl Extractor<'_> {
     }
 
     fn open_function(&mut self, node: Node, bound: Option<(String, Node)>) {
-        let name_at = bound
+        let name_node = bound
             .as_ref()
             .map(|(_, n)| *n)
-            .or_else(|| names::function_name_node(node, self.lang))
-            .unwrap_or(node)
-            .start_position();
+            .or_else(|| names::function_name_node(node, self.lang));
+        let name_at = name_node.unwrap_or(node).start_position();
         let bound_name = bound.map(|(name, _)| name);
         let written = bound_name
             .or_else(|| names::function_name(node, self.lang, self.src))
@@ -807,25 +808,28 @@ impl Extractor<'_> {
                 is_method = true;
             }
         }
+        let (parameters, uncounted) = names::parameters(node, self.lang, self.src);
         self.facts.functions.push(Function {
             name: name.clone(),
             qualified_name: qualified.clone(),
             start_line: node.start_position().row as u32 + 1,
             end_line: last_row(node) as u32 + 1,
             name_at: Position::from_point(name_at),
-            parameters: names::parameter_count(node, self.lang, self.src),
+            parameters,
             code_lines: 0,
             cyclomatic: 1,
             cognitive: 0,
             max_nesting: 0,
             returns: 0,
             approximate: false,
-            uncounted: names::uncounted_parameters(node, self.lang, self.src),
+            uncounted,
         });
         let idx = self.facts.functions.len() - 1;
+        let may_recurse = self.may_recurse(node, name_node, &name);
         self.measured.push(Measured {
             idx,
             name,
+            may_recurse,
             nesting: 0,
             depth: 0,
             lambdas: 0,
@@ -839,6 +843,27 @@ impl Extractor<'_> {
             qualified,
             kind: ScopeKind::Function,
         });
+    }
+
+    /// Whether a function's own name is written in its text other than where it is declared
+    /// (see `Measured::may_recurse`). Searched only in the outer levels of nested functions,
+    /// so that the searches cost at most a few passes over the file.
+    fn may_recurse(&self, node: Node, name_node: Option<Node>, name: &str) -> bool {
+        const SEARCHED_LEVELS: usize = 4;
+        if self.measured.len() >= SEARCHED_LEVELS {
+            return true;
+        }
+        let range = node.byte_range();
+        // The declared name is no call; a callee is a node apart from it.
+        let skip = name_node
+            .map(|n| n.byte_range())
+            .filter(|n| range.start <= n.start && n.end <= range.end)
+            .unwrap_or(range.start..range.start);
+        let found = |part: std::ops::Range<usize>| {
+            let text = self.src.as_bytes().get(part).unwrap_or(&[]);
+            memchr::memmem::find(text, name.as_bytes()).is_some()
+        };
+        !name.is_empty() && (found(range.start..skip.start) || found(skip.end..range.end))
     }
 
     /// A named C++ namespace qualifies what is inside (`arrow::engine::FromProto`), as lizard

@@ -2,6 +2,7 @@
 //! Each helper looks at a node and a bounded number of its descendants: no recursion.
 
 use crate::facts::field::Field;
+use crate::facts::walk;
 use tree_sitter::Node;
 
 use super::{Import, ImportKind, Suppression, Todo};
@@ -137,11 +138,7 @@ pub fn function_name_node(node: Node, lang: Language) -> Option<Node> {
 /// A Go method's receiver declaration (`t *T` in `func (t *T) Walk()`).
 fn go_receiver_param(node: Node) -> Option<Node> {
     let receiver = node.field("receiver")?;
-    let mut cursor = receiver.walk();
-    let found = receiver
-        .named_children(&mut cursor)
-        .find(|c| c.kind_name() == "parameter_declaration");
-    found
+    walk::named_children(receiver).find(|c| c.kind_name() == "parameter_declaration")
 }
 
 /// The name a Go method calls its receiver by (`t` in `func (t *T) Walk()`), if it names it.
@@ -315,8 +312,7 @@ pub fn callback_name(parent: Option<Node>, grandparent: Option<Node>, src: &str)
     };
     let mut args = Vec::new();
     if let Some(list) = call.field("arguments") {
-        let mut cursor = list.walk();
-        for arg in list.named_children(&mut cursor).take(3) {
+        for arg in walk::named_children(list).take(3) {
             if !literal(&arg) {
                 break;
             }
@@ -337,39 +333,10 @@ pub fn callback_name(parent: Option<Node>, grandparent: Option<Node>, src: &str)
     Some(clip(&out))
 }
 
-/// How many of a function's parameters `too-many-parameters` leaves out: in Python, what
-/// ruff's and pylint's too-many-arguments leave out (a first `self` or `cls`, `*args` and
-/// `**kwargs`); none elsewhere.
-pub fn uncounted_parameters(node: Node, lang: Language, src: &str) -> u32 {
-    let params = node
-        .field("parameters")
-        .filter(|_| lang == Language::Python);
-    let Some(params) = params else {
-        return 0;
-    };
-    let mut cursor = params.walk();
-    let mut uncounted = 0;
-    for (i, p) in params.named_children(&mut cursor).enumerate() {
-        // `*args: int` is a typed parameter around the splat.
-        let inner = if p.kind_name() == "typed_parameter" {
-            p.named_child(0).unwrap_or(p)
-        } else {
-            p
-        };
-        let receiver = i == 0
-            && inner.kind_name() == "identifier"
-            && matches!(text(inner, src), "self" | "cls");
-        let splat = matches!(
-            inner.kind_name(),
-            "list_splat_pattern" | "dictionary_splat_pattern"
-        );
-        uncounted += u32::from(receiver || splat);
-    }
-    uncounted
-}
-
-/// Number of declared parameters of a function-like node.
-pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
+/// A function-like node's declared parameters, and how many of them `too-many-parameters`
+/// leaves out: in Python, what ruff's and pylint's too-many-arguments leave out (a first `self`
+/// or `cls`, `*args` and `**kwargs`); none elsewhere.
+pub fn parameters(node: Node, lang: Language, src: &str) -> (u32, u32) {
     let params = match lang {
         Language::C | Language::Cpp => {
             c_function_declarator(node).and_then(|d| d.field("parameters"))
@@ -383,21 +350,19 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
         | Language::Java
         | Language::Ruby => node.field("parameters").or_else(|| node.field("parameter")),
     };
-    let Some(params) = params else { return 0 };
+    let Some(params) = params else { return (0, 0) };
     if params.kind_name() == "identifier" {
-        return 1;
+        return (1, 0);
     }
     if params.kind_name() == "closure_parameters" {
         // `|_|` is a parameter although `_` is no named node; `|a, b: T|` are two.
-        let mut cursor = params.walk();
-        return params
-            .children(&mut cursor)
-            .filter(|c| !matches!(c.kind_name(), "|" | "," | "attribute_item"))
+        let count = walk::children(params)
+            .filter(|(c, _)| !matches!(c.kind_name(), "|" | "," | "attribute_item"))
             .count() as u32;
+        return (count, 0);
     }
-    let mut cursor = params.walk();
-    let mut count = 0;
-    for child in params.named_children(&mut cursor) {
+    let (mut count, mut uncounted) = (0, 0);
+    for (i, child) in walk::named_children(params).enumerate() {
         count += match child.kind_name() {
             "comment"
             | "line_comment"
@@ -422,8 +387,29 @@ pub fn parameter_count(node: Node, lang: Language, src: &str) -> u32 {
             }
             _ => 1,
         };
+        if lang == Language::Python {
+            uncounted += u32::from(python_uncounted(child, i, src));
+        }
     }
-    count
+    (count, uncounted)
+}
+
+/// Whether a Python parameter, the `i`th named child of the list, is one that
+/// too-many-arguments leaves out.
+fn python_uncounted(p: Node, i: usize, src: &str) -> bool {
+    // `*args: int` is a typed parameter around the splat.
+    let inner = if p.kind_name() == "typed_parameter" {
+        p.named_child(0).unwrap_or(p)
+    } else {
+        p
+    };
+    let receiver =
+        i == 0 && inner.kind_name() == "identifier" && matches!(text(inner, src), "self" | "cls");
+    let splat = matches!(
+        inner.kind_name(),
+        "list_splat_pattern" | "dictionary_splat_pattern"
+    );
+    receiver || splat
 }
 
 /// The imports a node makes, as written, with their kind and line.
@@ -820,16 +806,12 @@ fn member_call(callee: Node) -> (Option<Node>, Option<Node>) {
 
 /// `break label` / `continue label`: a jump that breaks linear flow further than a plain one.
 pub fn has_label(node: Node, lang: Language) -> bool {
-    let mut cursor = node.walk();
-    let found = node
-        .named_children(&mut cursor)
-        .any(|c| match c.kind_name() {
-            "statement_identifier" | "label_name" | "label" => true,
-            // Java's label is an identifier; Rust's `break value` carries one that is no label.
-            "identifier" => lang == Language::Java,
-            _ => false,
-        });
-    found
+    walk::named_children(node).any(|c| match c.kind_name() {
+        "statement_identifier" | "label_name" | "label" => true,
+        // Java's label is an identifier; Rust's `break value` carries one that is no label.
+        "identifier" => lang == Language::Java,
+        _ => false,
+    })
 }
 
 const TODO_TAGS: [&str; 4] = ["TODO", "FIXME", "XXX", "HACK"];

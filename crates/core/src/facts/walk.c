@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tree_sitter/api.h"
 #include "./language.h"
@@ -189,4 +190,101 @@ TSFieldId wtfcb_walk_field(const WtfcbWalk *self) {
     entry = frame->owner;
   }
   return 0;
+}
+
+// One level of a children iterator's descent: the children of `parent` from `index` on.
+typedef struct {
+  Subtree parent;
+  const TSSymbol *alias_sequence;
+  Length position;
+  uint32_t index;
+  uint32_t structural;
+} Level;
+
+enum { INLINE_LEVELS = 8 };
+
+// An iterator over the visible children of a node, as `ts_node_child(node, i)` gives them for
+// each i below `ts_node_child_count(node)` (hidden children are looked through), in one pass.
+// It holds no pointer to itself, so its owner may move it between calls.
+typedef struct {
+  const TSTree *tree;
+  // Levels past the inline ones, once hidden nodes nest deeper (NULL until then).
+  Level *heap;
+  uint32_t depth;
+  uint32_t capacity;
+  Level inline_levels[INLINE_LEVELS];
+} WtfcbChildren;
+
+_Static_assert(sizeof(WtfcbChildren) <= 384, "walk.rs reserves 384 bytes for it");
+
+static Level *levels_of(WtfcbChildren *self) {
+  return self->heap ? self->heap : self->inline_levels;
+}
+
+void wtfcb_children_start(TSNode node, WtfcbChildren *self) {
+  Subtree subtree = *(const Subtree *)node.id;
+  self->tree = node.tree;
+  self->heap = NULL;
+  self->capacity = INLINE_LEVELS;
+  self->depth = ts_subtree_child_count(subtree) > 0;
+  self->inline_levels[0] = (Level){
+    subtree,
+    self->depth ? ts_language_alias_sequence(node.tree->language, subtree.ptr->production_id) : NULL,
+    {node.context[0], {node.context[1], node.context[2]}},
+    0,
+    0,
+  };
+}
+
+// The next child into `out`, and whether it is named; false once there is none.
+bool wtfcb_children_next(WtfcbChildren *self, TSNode *out, bool *named) {
+  const TSLanguage *language = self->tree->language;
+  while (self->depth > 0) {
+    Level *levels = levels_of(self);
+    Level *level = &levels[self->depth - 1];
+    if (level->index == level->parent.ptr->child_count) {
+      self->depth--;
+      continue;
+    }
+    const Subtree *child = &ts_subtree_children(level->parent)[level->index];
+    TSSymbol alias = 0;
+    if (!ts_subtree_extra(*child)) {
+      if (level->alias_sequence) alias = level->alias_sequence[level->structural];
+      level->structural++;
+    }
+    if (level->index > 0) level->position = length_add(level->position, ts_subtree_padding(*child));
+    Length start = level->position;
+    level->position = length_add(level->position, ts_subtree_size(*child));
+    level->index++;
+    if (ts_subtree_visible(*child) || alias) {
+      *out = (TSNode){{start.bytes, start.extent.row, start.extent.column, alias}, child, self->tree};
+      *named = alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(*child);
+      return true;
+    }
+    if (ts_subtree_child_count(*child) == 0) continue;
+    if (self->depth == self->capacity) {
+      uint32_t capacity = self->capacity * 2;
+      Level *grown = malloc((size_t)capacity * sizeof(Level));
+      if (!grown) abort();
+      memcpy(grown, levels, (size_t)self->depth * sizeof(Level));
+      free(self->heap);
+      self->heap = grown;
+      self->capacity = capacity;
+      levels = grown;
+    }
+    levels[self->depth++] = (Level){
+      *child,
+      ts_language_alias_sequence(language, child->ptr->production_id),
+      start,
+      0,
+      0,
+    };
+  }
+  return false;
+}
+
+void wtfcb_children_end(WtfcbChildren *self) {
+  free(self->heap);
+  self->heap = NULL;
+  self->depth = 0;
 }

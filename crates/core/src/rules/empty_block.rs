@@ -9,11 +9,7 @@ use tree_sitter::Node;
 use crate::lang::Language;
 
 fn has_comment(node: Node) -> bool {
-    let mut cursor = node.walk();
-    let found = node
-        .named_children(&mut cursor)
-        .any(|c| c.kind_name() == "comment");
-    found
+    crate::facts::walk::named_children(node).any(|c| c.kind_name() == "comment")
 }
 
 /// An empty function that is an idiom, not an omission: a Go method (how a type meets an
