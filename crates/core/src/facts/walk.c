@@ -136,7 +136,8 @@ static void yield(WtfcbWalk *self, Child child, uint32_t depth, WtfcbStep *out) 
   out->end_byte = end.bytes;
   out->end_point = end.extent;
   TSSymbol symbol = child.alias ? child.alias : ts_subtree_symbol(*child.subtree);
-  out->symbol = ts_language_public_symbol(self->tree->language, symbol);
+  // `ts_language_public_symbol`, without a call into another unit.
+  out->symbol = symbol == ts_builtin_sym_error ? symbol : self->tree->language->public_symbol_map[symbol];
 }
 
 // Moves to the next visible node in preorder, into the children of the node yielded last when
@@ -201,7 +202,7 @@ typedef struct {
   uint32_t structural;
 } Level;
 
-enum { INLINE_LEVELS = 8 };
+enum { INLINE_LEVELS = 4 };
 
 // An iterator over the visible children of a node, as `ts_node_child(node, i)` gives them for
 // each i below `ts_node_child_count(node)` (hidden children are looked through), in one pass.
@@ -215,7 +216,7 @@ typedef struct {
   Level inline_levels[INLINE_LEVELS];
 } WtfcbChildren;
 
-_Static_assert(sizeof(WtfcbChildren) <= 384, "walk.rs reserves 384 bytes for it");
+_Static_assert(sizeof(WtfcbChildren) <= 192, "walk.rs reserves 192 bytes for it");
 
 static Level *levels_of(WtfcbChildren *self) {
   return self->heap ? self->heap : self->inline_levels;

@@ -36,14 +36,15 @@ extern "C" {
 }
 
 /// The C iterator's state (`WtfcbChildren` in walk.c, which asserts that it fits).
+/// Left uninitialised until C writes it: it is moved with the iterator, never read in Rust.
 #[repr(C, align(8))]
-struct RawChildren([u64; 48]);
+struct RawChildren([std::mem::MaybeUninit<u64>; 24]);
 
 /// A node's visible children with whether each is named, as `Node::child(i)` and
 /// `Node::is_named` give them, one at a time in one pass over the tree (a `TreeCursor` step
 /// costs several hundred instructions; this iterator, a few dozen a child).
 pub fn children(node: Node<'_>) -> Children<'_> {
-    let mut raw = RawChildren([0; 48]);
+    let mut raw = RawChildren([std::mem::MaybeUninit::uninit(); 24]);
     // SAFETY: the node is alive for its 'tree; `raw` is large enough (walk.c asserts it).
     unsafe { wtfcb_children_start(node.into_raw(), &mut raw) };
     Children {
