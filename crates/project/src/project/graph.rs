@@ -122,14 +122,17 @@ enum Probe<'p> {
 }
 
 impl Probe<'_> {
+    /// The digest of the tag and the text (`digest_str("path\0a/b.py")`), without building
+    /// that string: resolution probes thousands of paths.
     fn digest(&self) -> u64 {
-        match self {
-            Probe::Path(p) => digest_str(&format!("path\0{p}")),
-            Probe::Dir(d) => digest_str(&format!("dir\0{d}")),
-            Probe::JavaName(n) => digest_str(&format!("java\0{n}")),
-            Probe::AnyDir => digest_str("any-dir"),
-            Probe::PythonRoots => digest_str("python-roots"),
-        }
+        let (tag, text) = match self {
+            Probe::Path(p) => ("path\0", *p),
+            Probe::Dir(d) => ("dir\0", *d),
+            Probe::JavaName(n) => ("java\0", *n),
+            Probe::AnyDir => ("any-dir", ""),
+            Probe::PythonRoots => ("python-roots", ""),
+        };
+        digest_more(digest_str(tag), text)
     }
 
     /// What adding or deleting the file at `rel` can change the answer of.
@@ -370,13 +373,22 @@ impl<'a> Resolver<'a> {
     }
 
     fn python_module(&self, dir: &str, dotted: &str) -> Option<usize> {
-        let path = dotted.replace('.', "/");
-        let base = format!("{dir}{path}");
-        let base = base.trim_end_matches('/');
-        if base.is_empty() {
+        // One buffer for both candidates: resolution tries thousands of them.
+        let mut path = String::with_capacity(dir.len() + dotted.len() + 12);
+        path.push_str(dir);
+        path.extend(dotted.chars().map(|c| if c == '.' { '/' } else { c }));
+        path.truncate(path.trim_end_matches('/').len());
+        if path.is_empty() {
             return self.file(&format!("{dir}__init__.py"));
         }
-        self.first([format!("{base}.py"), format!("{base}/__init__.py")])
+        let base = path.len();
+        path.push_str(".py");
+        if let Some(found) = self.file(&path) {
+            return Some(found);
+        }
+        path.truncate(base);
+        path.push_str("/__init__.py");
+        self.file(&path)
     }
 
     /// The files `module` (and `from module import names`) names under `dir`, if any.
@@ -989,10 +1001,15 @@ fn js_config(nodes: &[Node], root: &std::path::Path) -> super::jsconfig::JsConfi
     super::jsconfig::load(root, dirs)
 }
 
+/// FNV-1a of a string.
 fn digest_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    digest_more(0xcbf2_9ce4_8422_2325u64, s)
+}
+
+/// FNV-1a continued from `h` over `s`: `digest_more(digest_str(a), b) == digest_str(a + b)`.
+fn digest_more(h: u64, s: &str) -> u64 {
+    s.bytes()
+        .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A digest of what resolution reads of one file: its language and imports.
@@ -1277,6 +1294,22 @@ fn report_cycle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Probe digests are kept in the cache's graph state: computed without building the tagged
+    // string, they must stay what they were.
+    #[test]
+    fn a_probe_digest_is_the_digest_of_its_tagged_text() {
+        assert_eq!(Probe::Path("a/b.py").digest(), digest_str("path\0a/b.py"));
+        assert_eq!(Probe::Dir("a/").digest(), digest_str("dir\0a/"));
+        assert_eq!(
+            Probe::JavaName("A.java").digest(),
+            digest_str("java\0A.java")
+        );
+        assert_eq!(Probe::AnyDir.digest(), digest_str("any-dir"));
+        assert_eq!(Probe::PythonRoots.digest(), digest_str("python-roots"));
+        assert_eq!(digest_str(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(digest_str("a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     fn import(spec: &str, line: u32) -> Import {
         Import {
