@@ -561,62 +561,6 @@ impl<'m> Update<'m> {
 /// The equal runs already found, per (file a, file b, offset b - a).
 type Covered = HashMap<(u32, u32, i64), Vec<Diagonal>>;
 
-/// Where [`Detector::pair`] remembers the equal runs it found. A run is a function of its
-/// diagonal and any place on it, so a memo only spares work: the matches are the same
-/// whether a run is found again or remembered, in whatever order the hashes are taken.
-trait Runs {
-    /// The run on diagonal `key` through position `pa` of file a, if found.
-    fn find(&mut self, key: (u32, u32, i64), pa: u32) -> Option<Diagonal>;
-    fn remember(&mut self, key: (u32, u32, i64), run: Diagonal);
-}
-
-impl Runs for Covered {
-    fn find(&mut self, key: (u32, u32, i64), pa: u32) -> Option<Diagonal> {
-        let seen = self.get(&key)?;
-        seen.iter()
-            .find(|c| (c.start..c.end).contains(&pa))
-            .copied()
-    }
-
-    fn remember(&mut self, key: (u32, u32, i64), run: Diagonal) {
-        self.entry(key).or_default().push(run);
-    }
-}
-
-/// The memo shared by the threads that match hashes in parallel, in locked shards.
-struct SharedRuns(Vec<std::sync::Mutex<Covered>>);
-
-impl SharedRuns {
-    const SHARDS: usize = 64;
-
-    fn new() -> SharedRuns {
-        SharedRuns((0..Self::SHARDS).map(|_| Default::default()).collect())
-    }
-
-    fn shard(&self, (a, b, offset): (u32, u32, i64)) -> std::sync::MutexGuard<'_, Covered> {
-        let h = mix(u64::from(a) << 32 | u64::from(b)) ^ mix(offset as u64);
-        let shard = &self.0[(h % Self::SHARDS as u64) as usize];
-        // A thread that panicked holding the lock left whole entries: the memo stays usable.
-        shard
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Runs for &SharedRuns {
-    fn find(&mut self, key: (u32, u32, i64), pa: u32) -> Option<Diagonal> {
-        self.shard(key).find(key, pa)
-    }
-
-    fn remember(&mut self, key: (u32, u32, i64), run: Diagonal) {
-        let mut shard = self.shard(key);
-        // Two threads may find one run at once: keep it once.
-        if shard.find(key, run.start).is_none() {
-            shard.remember(key, run);
-        }
-    }
-}
-
 /// A maximal equal run on a diagonal, from `start` to `end` in file a; the match it gives
 /// ends at `match_end` (before `end` when one file's copies would overlap).
 #[derive(Debug, Clone, Copy)]
@@ -647,27 +591,12 @@ impl Detector<'_> {
         let all: Vec<usize> = (0..self.files.len()).collect();
         let kept = self.fingerprints(&all);
         work.fingerprinted = all.len();
-        // The hashes are matched in parallel, with one memo of runs (see `Runs`): the sorted
-        // matches are those of one thread taking the hashes in order.
-        let runs: Vec<&[(u32, u32, u32)]> = kept
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|r| r.len() > 1)
-            .collect();
-        work.hashes += runs.len();
-        let shared = SharedRuns::new();
-        let mut found: Vec<Found> = {
-            use rayon::prelude::*;
-            runs.par_iter()
-                .with_min_len(256)
-                .fold(Vec::new, |mut out, run| {
-                    self.matches(run, &mut &shared, &mut out);
-                    out
-                })
-                .reduce(Vec::new, |mut a, mut b| {
-                    a.append(&mut b);
-                    a
-                })
-        };
+        let mut found = Vec::new();
+        let mut covered = Covered::new();
+        for run in kept.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            work.hashes += 1;
+            self.matches(run, &mut covered, &mut found);
+        }
         work.hashes_compared = work.hashes;
         found.sort_unstable();
         let groups = self.groups(by_anchor(&found, |_| true));
@@ -695,7 +624,7 @@ impl Detector<'_> {
     /// two places' diagonal: the maximal equal run through them, which in one file is cut to
     /// its first copy that does not overlap the second. A place on a run already found is
     /// therefore that run's match, taken without comparing again.
-    fn matches(&self, run: &[(u32, u32, u32)], covered: &mut impl Runs, out: &mut Vec<Found>) {
+    fn matches(&self, run: &[(u32, u32, u32)], covered: &mut Covered, out: &mut Vec<Found>) {
         let run = &run[..run.len().min(MAX_OCCURRENCES)];
         let mut firsts: Vec<(u32, u32)> = Vec::new();
         for &(hash, fb, pb) in run {
@@ -715,7 +644,7 @@ impl Detector<'_> {
         hash: u32,
         (fa, pa): (u32, u32),
         (fb, pb): (u32, u32),
-        covered: &mut impl Runs,
+        covered: &mut Covered,
         out: &mut Vec<Found>,
     ) -> bool {
         // Overlapping copies of one file are repetition (`a, a, a, a`), not a clone.
@@ -723,8 +652,12 @@ impl Detector<'_> {
             return false;
         }
         let offset = i64::from(pb) - i64::from(pa);
-        let key = (fa, fb, offset);
-        let run = match covered.find(key, pa) {
+        let seen = covered.entry((fa, fb, offset)).or_default();
+        let known = seen
+            .iter()
+            .find(|c| (c.start..c.end).contains(&pa))
+            .copied();
+        let run = match known {
             // Past the run's end the windows differ: no match from here.
             Some(c) if pa as usize + self.k > c.end as usize => return false,
             Some(c) => c,
@@ -750,7 +683,7 @@ impl Detector<'_> {
                     match_end: ea as u32,
                     report,
                 };
-                covered.remember(key, c);
+                seen.push(c);
                 c
             }
         };
@@ -1392,43 +1325,6 @@ mod tests {
             .map(|s| tokens(Language::Python, s))
             .collect();
         detect(&inputs(&toks), &settings(exact))
-    }
-
-    // Issue 31: the hashes are matched on every core with one shared memo of runs. The
-    // matches cannot depend on the threads: many files copying blocks of one another, each
-    // block on several diagonals, give the same clones on 1 thread and on 4, in both modes.
-    #[test]
-    fn matching_on_many_threads_finds_what_one_thread_finds() {
-        // Eleven blocks of different shapes (a shape repeated back to back is no clone).
-        let block = |i: usize| {
-            let extra: String = (0..i)
-                .map(|j| match j % 3 {
-                    0 => format!("    items.append(x{j})\n"),
-                    1 => format!("    if x{j}:\n        return x{j}\n"),
-                    _ => format!("    total = [y for y in items if y > {j}]\n"),
-                })
-                .collect();
-            format!(
-                "def f{i}(a, b):\n    total = 0\n    for x in range(a):\n        total += x * b\n{extra}    return total\n\n"
-            )
-        };
-        let sources: Vec<String> = (0..24)
-            .map(|f| (0..6).map(|j| block((f * 7 + j * 5) % 11)).collect())
-            .collect();
-        let on = |threads: usize, exact: bool| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a pool");
-            pool.install(|| detect_in(&sources, exact))
-        };
-        for exact in [false, true] {
-            let one = on(1, exact);
-            assert!(one.groups.len() >= 3, "{exact}: {} groups", one.groups.len());
-            for _ in 0..3 {
-                assert_eq!(on(4, exact), one, "exact: {exact}");
-            }
-        }
     }
 
     #[test]
