@@ -72,7 +72,8 @@ thread_local! {
 /// When the tree has errors and the text holds valid syntax the grammar is known to reject
 /// (see [`crate::repair`]), the same-length rewrite is parsed too, within the same budget, and
 /// its tree is kept if it has fewer errors: read the facts from `text` itself, at the same
-/// offsets.
+/// offsets. A C or C++ tree that still has errors gets one more try, its conditional groups
+/// rewritten ([`crate::repair::rewrite_conditionals`]).
 pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
     faults::inject(text);
     let deadline = Instant::now() + budget;
@@ -80,12 +81,28 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
     if !tree.root_node().has_error() {
         return Ok(tree);
     }
-    let Some(fixed) = crate::repair::rewrite_with_tree(lang, text, &tree) else {
-        return Ok(tree);
+    let (mut best, mut errors) = (tree, None);
+    let mut best_text = std::borrow::Cow::Borrowed(text);
+    if let Some(fixed) = crate::repair::rewrite_with_tree(lang, text, &best) {
+        if let Ok(better) = parse_by(lang, &fixed, deadline, budget) {
+            let (now, was) = (error_nodes(&better), error_nodes(&best));
+            if now < was {
+                (best, errors, best_text) = (better, Some(now), fixed.into());
+            }
+        }
+    }
+    // A C or C++ text that still has errors: its conditional groups, last (they drop code).
+    if !best.root_node().has_error() {
+        return Ok(best);
+    }
+    let Some(fixed) = crate::repair::rewrite_conditionals(lang, &best_text, &best) else {
+        return Ok(best);
     };
     match parse_by(lang, &fixed, deadline, budget) {
-        Ok(better) if error_nodes(&better) < error_nodes(&tree) => Ok(better),
-        _ => Ok(tree),
+        Ok(better) if error_nodes(&better) < errors.unwrap_or_else(|| error_nodes(&best)) => {
+            Ok(better)
+        }
+        _ => Ok(best),
     }
 }
 

@@ -34,6 +34,8 @@
 //!   - a statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
 //!     f())`) loses the type and stays a call of its remaining arguments; one whose argument
 //!     is a statement (`GPR_UNREACHABLE_CODE(return x;)`) becomes a call without arguments.
+//! - Last, for C and C++ text whose rewrite still has errors ([`rewrite_conditionals`]): a
+//!   conditional group inside a construct the grammar reads only whole keeps its first branch.
 
 use crate::lang::Language;
 
@@ -101,14 +103,194 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
 /// entity) becomes a space. `None` when there is nothing to rewrite.
 pub fn rewrite_with_tree(lang: Language, text: &str, tree: &tree_sitter::Tree) -> Option<String> {
     let fixed = rewrite(lang, text);
-    if !matches!(lang, Language::Tsx | Language::JavaScript) {
-        return fixed;
-    }
     let mut bytes = fixed.as_deref().unwrap_or(text).as_bytes().to_vec();
-    if !jsx_ampersands(tree, &mut bytes) {
+    let changed = match lang {
+        Language::Tsx | Language::JavaScript => jsx_ampersands(tree, &mut bytes),
+        Language::TypeScript
+        | Language::Python
+        | Language::Rust
+        | Language::Go
+        | Language::Java
+        | Language::Ruby
+        | Language::C
+        | Language::Cpp => false,
+    };
+    if !changed {
         return fixed;
     }
     String::from_utf8(bytes).ok()
+}
+
+/// The last resort for a C or C++ text whose best parse (`tree`, of `text`: the file or its
+/// rewrite) still has errors: the conditional groups those errors touch keep their first
+/// branch only (see [`c_conditionals`]). Run after the other rewrites, and only when they did
+/// not make the text parse, because it drops the other branches' code from the parse. `None`
+/// when there is nothing to rewrite.
+pub fn rewrite_conditionals(
+    lang: Language,
+    text: &str,
+    tree: &tree_sitter::Tree,
+) -> Option<String> {
+    if !matches!(lang, Language::C | Language::Cpp) {
+        return None;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    if !c_conditionals(tree, &mut bytes) {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A conditional group, `#if`/`#ifdef`/`#ifndef` to its `#endif`.
+struct Conditional {
+    /// Where its first branch ends: at its first `#elif`/`#else`, or at its `#endif`.
+    first_end: usize,
+    /// Where its `#endif` line starts.
+    endif: usize,
+    /// Its directive lines (continuations included).
+    directives: Vec<(usize, usize)>,
+    /// The group it sits in, if any.
+    parent: Option<usize>,
+    closed: bool,
+    /// `#if 0`: its first branch is the one no compiler reads.
+    dead_first: bool,
+}
+
+/// The word after a directive's `#` (`if`, `ifdef`, `endif`, ...).
+fn directive_word(line: &[u8]) -> &[u8] {
+    let at = line
+        .iter()
+        .skip(1)
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(line.len(), |p| p + 1);
+    let len = line[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    &line[at..at + len]
+}
+
+/// The conditional groups of a C or C++ file, in the order they open.
+fn conditionals(bytes: &[u8]) -> Vec<Conditional> {
+    let mut groups: Vec<Conditional> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    for (kind, s, e) in c_tokens(bytes) {
+        if kind != Tok::Directive {
+            continue;
+        }
+        let line = &bytes[s..e];
+        match directive_word(line) {
+            b"if" | b"ifdef" | b"ifndef" => {
+                let word = directive_word(line);
+                let condition = line[line
+                    .len()
+                    .min(find(line, 0, word).unwrap_or(0) + word.len())..]
+                    .trim_ascii();
+                groups.push(Conditional {
+                    first_end: e,
+                    endif: e,
+                    directives: vec![(s, e)],
+                    parent: open.last().copied(),
+                    closed: false,
+                    dead_first: word == b"if" && condition == b"0",
+                });
+                open.push(groups.len() - 1);
+            }
+            b"elif" | b"else" | b"elifdef" | b"elifndef" => {
+                if let Some(&g) = open.last() {
+                    let g = &mut groups[g];
+                    if g.directives.len() == 1 {
+                        g.first_end = s;
+                    }
+                    g.directives.push((s, e));
+                }
+            }
+            b"endif" => {
+                if let Some(g) = open.pop() {
+                    let g = &mut groups[g];
+                    if g.directives.len() == 1 {
+                        g.first_end = s;
+                    }
+                    g.directives.push((s, e));
+                    (g.endif, g.closed) = (s, true);
+                }
+            }
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// Where a tree's error and missing nodes start and end, sorted (subtrees without errors are
+/// not entered).
+fn error_bounds(tree: &tree_sitter::Tree) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            out.extend([node.start_byte(), node.end_byte()]);
+        }
+        stack.extend(
+            crate::facts::walk::children(node)
+                .map(|(c, _)| c)
+                .filter(|c| c.has_error()),
+        );
+    }
+    out.sort_unstable();
+    out
+}
+
+/// C and C++ conditional groups inside a construct the grammar reads only whole: a member
+/// initializer list (`a_(a),\n#ifndef NDEBUG\n checked_(false),\n#endif`), an expression
+/// (`bool k =\n#ifdef X\n true;\n#else\n false;\n#endif`), a class head (`class A\n#ifdef
+/// NDEBUG\n final\n#endif`), an `else` before `#endif`. Where the parse's errors start or end at
+/// a group's directives (and at no group inside it), the parsing copy keeps the group's first
+/// branch, as a
+/// compiler with its condition true reads it, and blanks its directives and other branches
+/// (of `#if 0`, the group is left as it is). The copy is kept only if it parses with fewer
+/// errors (see `parse::parse_within`).
+fn c_conditionals(tree: &tree_sitter::Tree, bytes: &mut [u8]) -> bool {
+    let groups = conditionals(bytes);
+    if groups.is_empty() {
+        return false;
+    }
+    // A group is touched where an error starts or ends on one of its directive lines, or in
+    // the white space before one (`bool k =` ends where the group that gives its value
+    // begins): the directive splits what the error is in. An error inside a branch, away from
+    // the directives, is not the group's doing, and an error around it all (recovery can
+    // wrap the rest of the file in one node) touches none of its groups.
+    let bounds = error_bounds(tree);
+    let near = |(s, e): (usize, usize)| {
+        let lead = bytes[..s]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        let first = bounds.partition_point(|&b| b < s - lead);
+        bounds.get(first).is_some_and(|&b| b <= e)
+    };
+    let touched: Vec<bool> = groups
+        .iter()
+        .map(|g| g.closed && g.directives.iter().any(|&d| near(d)))
+        .collect();
+    let mut inner_touched = vec![false; groups.len()];
+    for (g, group) in groups.iter().enumerate() {
+        if let Some(p) = group.parent.filter(|_| touched[g]) {
+            inner_touched[p] = true;
+        }
+    }
+    let mut changed = false;
+    for (g, group) in groups.iter().enumerate() {
+        if !touched[g] || inner_touched[g] || group.dead_first {
+            continue;
+        }
+        for &(s, e) in &group.directives {
+            blank(bytes, s, e);
+        }
+        blank(bytes, group.first_end, group.endif);
+        changed = true;
+    }
+    changed
 }
 
 /// Blanks the `&` an error node inside a JSX element starts with.
@@ -413,6 +595,53 @@ mod tests {
 
     // Issue 29: RocksDB's headers declare unnamed parameters with defaults
     // (`uint64_t* = nullptr`, `bool /*is_retry*/ = false`), which tree-sitter-cpp rejects.
+    // Issue 29: conditional directives inside an initializer list, an expression, a class head
+    // or before an `else` block (RocksDB's `db_impl.cc`, `mmap.h`, `lru_cache.h`,
+    // `version_set.cc`) were syntax errors: the grammar reads directives only between
+    // declarations and statements.
+    #[test]
+    fn conditional_groups_inside_a_construct_keep_their_first_branch() {
+        let cpp = concat!(
+            "Foo::Foo(int a)\n    : a_(a),\n#ifndef NDEBUG\n      checked_(false),\n#endif\n      b_(0) {}\n",
+            "static constexpr bool kHuge =\n#if defined(MAP_HUGETLB)\n    true;\n#else\n    false;\n#endif\n",
+            "class LRUCache\n#ifdef NDEBUG\n    final\n#endif\n    : public Cache {\n  int x_;\n};\n",
+            "int g(bool c) {\n#if USE_COROUTINES\n  if (c) {\n    return 1;\n  } else\n#endif  // USE_COROUTINES\n  {\n    return 2;\n  }\n}\n",
+            "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n",
+            "#ifndef GFLAGS\nint stub() { return 1; }\n#else\nvoid run(int n) {\n  auto p = new Slice *[n];\n}\n#endif\n",
+            "#if 0\nint dead(\n#endif\n",
+        );
+        let first = crate::parse::parse_raw(Language::Cpp, cpp);
+        assert!(first.root_node().has_error());
+        let fixed = rewrite_conditionals(Language::Cpp, cpp, &first).unwrap();
+        assert_eq!(fixed.len(), cpp.len());
+        assert_eq!(fixed.matches('\n').count(), cpp.matches('\n').count());
+        assert!(
+            fixed.contains("      checked_(false),\n      \n"),
+            "{fixed}"
+        );
+        assert!(fixed.contains("    true;\n     \n          \n"), "{fixed}");
+        assert!(
+            fixed.contains("class LRUCache\n             \n    final\n"),
+            "{fixed}"
+        );
+        assert!(
+            fixed.contains("  } else\n                         \n  {"),
+            "{fixed}"
+        );
+        // Groups no error touches, and `#if 0`, stay as written.
+        assert!(fixed.contains(
+            "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n"
+        ));
+        assert!(fixed.ends_with("#if 0\nint dead(\n#endif\n"), "{fixed}");
+        // An error inside a branch, away from the directives, is not the group's doing.
+        assert!(fixed.contains("#else\nvoid run(int n) {\n  auto p = new Slice *[n];\n}\n#endif\n"));
+        let tree = crate::parse::parse(Language::Cpp, cpp).expect("parses");
+        let facts =
+            crate::facts::extract(&tree, cpp, Language::Cpp, &crate::facts::checks::NoChecks);
+        let names: Vec<_> = facts.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Foo", "g", "h", "h", "stub", "run"], "{names:?}");
+    }
+
     #[test]
     fn unnamed_parameters_with_defaults_get_a_name() {
         let cpp = "class A {\n  Status Get(int a, uint64_t* = nullptr, bool /*is_retry*/ = false,\n             std::vector<int>* const /*names*/ = nullptr, int& = k);\n  void G(Handle* = nullptr) {}\n};\nint f(int x) { int y = 0; y = x; x /* c */ = 2; return y == x ? 1 : 0; }\n";
