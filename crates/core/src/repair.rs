@@ -34,6 +34,9 @@
 //!   - a statement macro whose first argument declares (`ARROW_ASSIGN_OR_RAISE(auto b,
 //!     f())`) loses the type and stays a call of its remaining arguments; one whose argument
 //!     is a statement (`GPR_UNREACHABLE_CODE(return x;)`) becomes a call without arguments.
+//! - C++ the grammar rejects in expressions and declarations (see `cpp_expressions`): explicit
+//!   instantiations, anonymous enumerations with a base, `new T *[n]`, `->*` and `.*`,
+//!   `operator new(n)` in an expression.
 //! - Last, for C and C++ text whose rewrite still has errors ([`rewrite_conditionals`]): a
 //!   conditional group inside a construct the grammar reads only whole keeps its first branch.
 
@@ -91,7 +94,8 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
         Language::JavaScript => jsx_reserved_attributes(&mut bytes),
         Language::Ruby => ruby_unary_not(&mut bytes),
         Language::Java => java_vararg_annotations(&mut bytes),
-        Language::C | Language::Cpp => c_macros(&mut bytes),
+        Language::C => c_macros(&mut bytes),
+        Language::Cpp => c_macros(&mut bytes) | cpp_expressions(&mut bytes),
         Language::Python | Language::Rust | Language::Go => false,
     };
     // Only ASCII bytes are replaced, by ASCII bytes, so the copy is as valid UTF-8 as the text.
@@ -640,6 +644,48 @@ mod tests {
             crate::facts::extract(&tree, cpp, Language::Cpp, &crate::facts::checks::NoChecks);
         let names: Vec<_> = facts.functions.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Foo", "g", "h", "h", "stub", "run"], "{names:?}");
+    }
+
+    // Issue 29: C++ that tree-sitter-cpp 0.23 rejects, in RocksDB's sources (explicit
+    // instantiations in 5 files, pointers to members in 7, `new T *[n]` in 3, `operator new`
+    // in an expression in 3, anonymous enumerations with a base in 2).
+    #[test]
+    fn cpp_expressions_the_grammar_rejects_are_made_readable() {
+        let cpp = concat!(
+            "template class CacheReservationManagerImpl<CacheEntryRole::kFilter>;\n",
+            "class Reader {\n  enum : uint8_t { kEof = 1, kBad = 2 };\n};\n",
+            "void f(int n) { auto p = new Slice *[n]; auto q = new ns::T<int> **[n]; }\n",
+            "bool g(S* s, F fn) { return (s->*fn)(1) && (s[0].*fn)(2); }\n",
+            "void* h(A* a) { void* m = a ? a->Get() : operator new(sizeof(X)); return m; }\n",
+        );
+        assert!(errors(Language::Cpp, cpp));
+        let fixed = rewrite(Language::Cpp, cpp).unwrap();
+        assert_eq!(fixed.len(), cpp.len());
+        assert!(!errors(Language::Cpp, &fixed), "{fixed}");
+        assert!(
+            fixed.starts_with("         class CacheReservationManagerImpl<"),
+            "{fixed}"
+        );
+        assert!(fixed.contains("enum           { kEof"), "{fixed}");
+        assert!(fixed.contains("new Slice  [n]") && fixed.contains("new ns::T<int>   [n]"));
+        assert!(fixed.contains("(s-> fn)(1) && (s[0]. fn)(2)"), "{fixed}");
+        assert!(fixed.contains(": operator_new(sizeof(X))"), "{fixed}");
+        let tree = crate::parse::parse(Language::Cpp, cpp).expect("parses");
+        let facts =
+            crate::facts::extract(&tree, cpp, Language::Cpp, &crate::facts::checks::NoChecks);
+        let names: Vec<_> = facts.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["f", "g", "h"]);
+        // What the grammar reads is left alone: declarations of the operators, a number times
+        // a pointer, and C, where `new` is a name.
+        for (lang, text) in [
+            (
+                Language::Cpp,
+                "void* operator new(size_t n);\nR operator->*(int);\ndouble d = 1.*p;\n",
+            ),
+            (Language::C, "int f(int *new) { return new[0]; }\n"),
+        ] {
+            assert_eq!(rewrite(lang, text), None, "{text}");
+        }
     }
 
     #[test]
@@ -1402,6 +1448,141 @@ fn format_macros_in_strings(bytes: &mut [u8], toks: &[Token]) -> bool {
         }
     }
     changed
+}
+
+/// C++ that tree-sitter-cpp 0.23 rejects, each made readable by blanking a byte or a word (or
+/// joining two words), found among the code tokens:
+/// - an explicit instantiation, `template class A<Role::kX>;`: `template` is blanked (the
+///   declaration of a specialisation remains);
+/// - an anonymous enumeration with a base type, `enum : uint8_t {`: the base is blanked;
+/// - an array of pointers made with `new`, `new Slice *[n]`: the `*` is blanked;
+/// - a pointer-to-member access, `(this->*fn)(x)`, `(obj.*fn)(x)`: the `*` is blanked;
+/// - `operator new(n)` called in an expression (after `?`, `:`, `=`, `(`, `,` or `return`):
+///   the space becomes `_`, a call of one name.
+fn cpp_expressions(bytes: &mut [u8]) -> bool {
+    let toks = c_tokens(bytes);
+    let code: Vec<Token> = toks.into_iter().filter(|t| t.0 != Tok::Comment).collect();
+    let at = CodeAt { bytes, code: &code };
+    let mut spaces: Vec<(usize, usize)> = Vec::new();
+    let mut joins: Vec<usize> = Vec::new();
+    for (i, &(_, start, end)) in code.iter().enumerate() {
+        if at.word(i + 1, b"class") || at.word(i + 1, b"struct") || at.word(i + 1, b"union") {
+            if at.word(i, b"template") {
+                spaces.push((start, end));
+            }
+        } else if at.word(i, b"enum") {
+            spaces.extend(at.enum_base(i));
+        } else if at.word(i, b"new") {
+            spaces.extend(at.pointer_array_stars(i));
+        } else if at.member_pointer_star(i) {
+            spaces.push((start, end));
+        } else if at.operator_new_call(i) {
+            joins.push(end);
+        }
+    }
+    for &(s, e) in &spaces {
+        blank(bytes, s, e);
+    }
+    for &j in &joins {
+        bytes[j] = b'_';
+    }
+    !spaces.is_empty() || !joins.is_empty()
+}
+
+/// Code tokens and their text, for [`cpp_expressions`].
+struct CodeAt<'a> {
+    bytes: &'a [u8],
+    code: &'a [Token],
+}
+
+impl CodeAt<'_> {
+    fn word(&self, j: usize, w: &[u8]) -> bool {
+        self.code
+            .get(j)
+            .is_some_and(|t| t.0 == Tok::Word && &self.bytes[t.1..t.2] == w)
+    }
+
+    fn punct(&self, j: usize, c: u8) -> bool {
+        self.code
+            .get(j)
+            .is_some_and(|t| t.0 == Tok::Punct && self.bytes[t.1] == c)
+    }
+
+    /// `enum : uint8_t {`: the base, from the `:` to the `{` (a few words: `unsigned long
+    /// long`, `std::uint8_t`).
+    fn enum_base(&self, i: usize) -> Option<(usize, usize)> {
+        if !self.punct(i + 1, b':') || self.punct(i + 2, b':') {
+            return None;
+        }
+        let brace = (i + 2..self.code.len().min(i + 12)).find(|&j| self.punct(j, b'{'))?;
+        let plain = |j: usize| self.code[j].0 == Tok::Word || self.punct(j, b':');
+        (i + 2..brace)
+            .all(plain)
+            .then(|| (self.code[i + 1].1, self.code[brace - 1].2))
+    }
+
+    /// `new T *[n]`, `new ns::T<U> **[n]`: the stars before the `[`.
+    fn pointer_array_stars(&self, i: usize) -> Vec<(usize, usize)> {
+        let typed = |j: usize| {
+            self.code[j].0 == Tok::Word
+                || [b':', b'<', b'>', b','].iter().any(|&c| self.punct(j, c))
+        };
+        let mut j = i + 1;
+        while j < self.code.len().min(i + 32) && typed(j) {
+            j += 1;
+        }
+        let stars = j;
+        while self.punct(j, b'*') {
+            j += 1;
+        }
+        if j == stars || stars == i + 1 || !self.punct(j, b'[') {
+            return Vec::new();
+        }
+        (stars..j)
+            .map(|k| (self.code[k].1, self.code[k].2))
+            .collect()
+    }
+
+    /// The `*` of `->*` or `.*` written without spaces (not of `operator->*`, nor `1.*x`, a
+    /// number times x, nor `...*`).
+    fn member_pointer_star(&self, i: usize) -> bool {
+        if i < 2 || !self.punct(i, b'*') {
+            return false;
+        }
+        let (before, star) = (self.code[i - 1], self.code[i].1);
+        let touching = |a: Token, b: usize| a.1 + 1 == b;
+        let arrow = self.punct(i - 1, b'>')
+            && self.punct(i - 2, b'-')
+            && touching(before, star)
+            && touching(self.code[i - 2], before.1)
+            && !(i >= 3 && self.word(i - 3, b"operator"));
+        let number =
+            self.code[i - 2].2 == before.1 && self.bytes[self.code[i - 2].1].is_ascii_digit();
+        let dot = self.punct(i - 1, b'.')
+            && touching(before, star)
+            && !number
+            && self.bytes[before.1 - 1] != b'.';
+        arrow || dot
+    }
+
+    /// `operator new(` (or `delete`) called in an expression: after `?`, a single `:`, `=`,
+    /// `(`, `,` or `return`.
+    fn operator_new_call(&self, i: usize) -> bool {
+        let named = self.word(i, b"operator")
+            && (self.word(i + 1, b"new") || self.word(i + 1, b"delete"))
+            && self.punct(i + 2, b'(')
+            && self.code[i + 1].1 == self.code[i].2 + 1;
+        if !named || i == 0 {
+            return false;
+        }
+        let p = self.code[i - 1];
+        let single_colon = self.punct(i - 1, b':') && !(p.1 >= 1 && self.bytes[p.1 - 1] == b':');
+        single_colon
+            || [b'?', b'=', b'(', b',']
+                .iter()
+                .any(|&c| self.punct(i - 1, c))
+            || self.word(i - 1, b"return")
+    }
 }
 
 /// `bool was_last __attribute__((__unused__));` → the attribute blanked: GNU attributes after a
