@@ -81,27 +81,25 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
     if !tree.root_node().has_error() {
         return Ok(tree);
     }
-    let (mut best, mut errors) = (tree, None);
-    let mut best_text = std::borrow::Cow::Borrowed(text);
+    let mut best_errors = error_nodes(&tree);
+    let (mut best, mut best_text) = (tree, std::borrow::Cow::Borrowed(text));
     if let Some(fixed) = crate::repair::rewrite_with_tree(lang, text, &best) {
         if let Ok(better) = parse_by(lang, &fixed, deadline, budget) {
-            let (now, was) = (error_nodes(&better), error_nodes(&best));
-            if now < was {
-                (best, errors, best_text) = (better, Some(now), fixed.into());
+            let errors = error_nodes(&better);
+            if errors < best_errors {
+                (best, best_errors, best_text) = (better, errors, fixed.into());
             }
         }
     }
     // A C or C++ text that still has errors: its conditional groups, last (they drop code).
-    if !best.root_node().has_error() {
+    if best_errors == 0 {
         return Ok(best);
     }
     let Some(fixed) = crate::repair::rewrite_conditionals(lang, &best_text, &best) else {
         return Ok(best);
     };
     match parse_by(lang, &fixed, deadline, budget) {
-        Ok(better) if error_nodes(&better) < errors.unwrap_or_else(|| error_nodes(&best)) => {
-            Ok(better)
-        }
+        Ok(better) if error_nodes(&better) < best_errors => Ok(better),
         _ => Ok(best),
     }
 }

@@ -107,19 +107,11 @@ pub fn rewrite(lang: Language, text: &str) -> Option<String> {
 /// entity) becomes a space. `None` when there is nothing to rewrite.
 pub fn rewrite_with_tree(lang: Language, text: &str, tree: &tree_sitter::Tree) -> Option<String> {
     let fixed = rewrite(lang, text);
+    if !matches!(lang, Language::Tsx | Language::JavaScript) {
+        return fixed;
+    }
     let mut bytes = fixed.as_deref().unwrap_or(text).as_bytes().to_vec();
-    let changed = match lang {
-        Language::Tsx | Language::JavaScript => jsx_ampersands(tree, &mut bytes),
-        Language::TypeScript
-        | Language::Python
-        | Language::Rust
-        | Language::Go
-        | Language::Java
-        | Language::Ruby
-        | Language::C
-        | Language::Cpp => false,
-    };
-    if !changed {
+    if !jsx_ampersands(tree, &mut bytes) {
         return fixed;
     }
     String::from_utf8(bytes).ok()
