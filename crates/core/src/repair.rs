@@ -152,8 +152,8 @@ struct Conditional {
     dead_first: bool,
 }
 
-/// The word after a directive's `#` (`if`, `ifdef`, `endif`, ...).
-fn directive_word(line: &[u8]) -> &[u8] {
+/// A directive's word (`if`, `ifdef`, `endif`, ...) and what follows it on the line.
+fn directive_parts(line: &[u8]) -> (&[u8], &[u8]) {
     let at = line
         .iter()
         .skip(1)
@@ -163,7 +163,7 @@ fn directive_word(line: &[u8]) -> &[u8] {
         .iter()
         .take_while(|b| b.is_ascii_alphabetic())
         .count();
-    &line[at..at + len]
+    (&line[at..at + len], &line[at + len..])
 }
 
 /// The conditional groups of a C or C++ file, in the order they open.
@@ -175,20 +175,22 @@ fn conditionals(bytes: &[u8]) -> Vec<Conditional> {
             continue;
         }
         let line = &bytes[s..e];
-        match directive_word(line) {
+        let (word, condition) = directive_parts(line);
+        match word {
             b"if" | b"ifdef" | b"ifndef" => {
-                let word = directive_word(line);
-                let condition = line[line
-                    .len()
-                    .min(find(line, 0, word).unwrap_or(0) + word.len())..]
-                    .trim_ascii();
                 groups.push(Conditional {
                     first_end: e,
                     endif: e,
                     directives: vec![(s, e)],
                     parent: open.last().copied(),
                     closed: false,
-                    dead_first: word == b"if" && condition == b"0",
+                    // `#if 0`, `#if 0  // old`, `#if 0 /* off */`.
+                    dead_first: word == b"if"
+                        && condition
+                            .split(|&b| b == b'/')
+                            .next()
+                            .map(<[u8]>::trim_ascii)
+                            == Some(b"0"),
                 });
                 open.push(groups.len() - 1);
             }
@@ -604,7 +606,7 @@ mod tests {
             "int g(bool c) {\n#if USE_COROUTINES\n  if (c) {\n    return 1;\n  } else\n#endif  // USE_COROUTINES\n  {\n    return 2;\n  }\n}\n",
             "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n",
             "#ifndef GFLAGS\nint stub() { return 1; }\n#else\nvoid run(int n) {\n  auto p = new Slice *[n];\n}\n#endif\n",
-            "#if 0\nint dead(\n#endif\n",
+            "#if 0  // old\nint dead(\n#endif\n",
         );
         let first = crate::parse::parse_raw(Language::Cpp, cpp);
         assert!(first.root_node().has_error());
@@ -628,7 +630,10 @@ mod tests {
         assert!(fixed.contains(
             "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n"
         ));
-        assert!(fixed.ends_with("#if 0\nint dead(\n#endif\n"), "{fixed}");
+        assert!(
+            fixed.ends_with("#if 0  // old\nint dead(\n#endif\n"),
+            "{fixed}"
+        );
         // An error inside a branch, away from the directives, is not the group's doing.
         assert!(fixed.contains("#else\nvoid run(int n) {\n  auto p = new Slice *[n];\n}\n#endif\n"));
         let tree = crate::parse::parse(Language::Cpp, cpp).expect("parses");
