@@ -117,6 +117,31 @@ pub fn rewrite_with_tree(lang: Language, text: &str, tree: &tree_sitter::Tree) -
     String::from_utf8(bytes).ok()
 }
 
+/// Whether a C++ text holds a class or struct head with an export macro, `class ARROW_EXPORT
+/// Foo {` or `struct ABSL_X Bar :`, which tree-sitter-cpp reads, without an error, as a
+/// function: then [`rewrite`] runs although the parse has no error.
+pub fn hides_a_class(lang: Language, text: &str) -> bool {
+    if lang != Language::Cpp {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let heads = memchr::memmem::find_iter(bytes, b"class ")
+        .chain(memchr::memmem::find_iter(bytes, b"struct "));
+    heads.into_iter().any(|at| {
+        let after_tag = skip_space(bytes, at + memchr::memchr(b' ', &bytes[at..]).unwrap_or(0));
+        let word_end =
+            |from: usize| from + bytes[from..].iter().take_while(|&&b| is_word(b)).count();
+        let macro_end = word_end(after_tag);
+        let name_at = skip_space(bytes, macro_end);
+        (at == 0 || !is_word(bytes[at - 1]))
+            && is_macro_name(&bytes[after_tag..macro_end])
+            && bytes
+                .get(macro_end)
+                .is_some_and(|b| b.is_ascii_whitespace())
+            && word_end(name_at) > name_at
+    })
+}
+
 /// The last resort for a C or C++ text whose best parse (`tree`, of `text`: the file or its
 /// rewrite) still has errors: the conditional groups those errors touch keep their first
 /// branch only (see [`c_conditionals`]). Run after the other rewrites, and only when they did
@@ -853,6 +878,82 @@ mod tests {
     }
 
     #[test]
+    fn arrow_statement_macros_are_neutralised() {
+        // Each line is a construct Arrow's C++ uses that stayed an error before (15.0% of its
+        // files had one): a braced list or a lambda in a macro's arguments, a raw string with
+        // a delimiter and a digit separator before one (which threw the tokens off), macros
+        // standing as statements, a function named in capitals, the null directive.
+        let cpp = concat!(
+            "const char* k = R\"csv(a)\"b)csv\";\n",
+            "Status F() {\n",
+            "  ARROW_ASSIGN_OR_RAISE(arrow::Datum d, Call(\"x\", {a, b}));\n",
+            "  RETURN_NOT_OK(Visit([&](int v) {\n",
+            "    ARROW_ASSIGN_OR_RAISE(auto n, g(v, 1'000));\n",
+            "    return n;\n",
+            "  }));\n",
+            "  ARROW_SUPPRESS_DEPRECATION_WARNING\n",
+            "  return Make({}, d);\n",
+            "  ARROW_UNSUPPRESS_DEPRECATION_WARNING\n",
+            "}\n",
+            "#\n",
+            "Status P_PARTKEY(size_t thread_index) { return Status(); }\n",
+            "ARROW_UNSUPPRESS_MISSING_DECLARATIONS_WARNING\n",
+            "ARROW_UNSUPPRESS_DEPRECATION_WARNING\n",
+        );
+        let want = concat!(
+            "const char* k = R\"csv(a)\"b)csv\";\n",
+            "Status F() {\n",
+            "  ARROW_ASSIGN_OR_RAISE(             d, Call(\"x\", {a, b}));\n",
+            "  RETURN_NOT_OK(Visit([&](int v) {\n",
+            "    ARROW_ASSIGN_OR_RAISE(     n, g(v, 1'000));\n",
+            "    return n;\n",
+            "  }));\n",
+            "  ;                                 \n",
+            "  return Make({}, d);\n",
+            "  ;                                   \n",
+            "}\n",
+            " \n",
+            "Status P_PARTKEY(size_t thread_index) { return Status(); }\n",
+            ";                                            \n",
+            ";                                   \n",
+        );
+        assert!(errors(Language::Cpp, cpp), "{cpp}");
+        let got = rewrite(Language::Cpp, cpp).expect("a rewrite");
+        assert_eq!(got, want);
+        assert!(!errors(Language::Cpp, &got), "{got}");
+        // Among a struct's fields, where tree-sitter-c takes no empty declaration, the macro
+        // goes without a `;`; an enumerator alone between braces is left alone.
+        let c = "struct S {\n  SUBTREE_BITS\n  bool b;\n};\nenum { ONLY_VALUE\n};\n";
+        let got = rewrite(Language::C, c).expect("a rewrite");
+        assert_eq!(
+            got,
+            "struct S {\n              \n  bool b;\n};\nenum { ONLY_VALUE\n};\n"
+        );
+        assert!(!errors(Language::C, &got), "{got}");
+    }
+
+    #[test]
+    fn a_class_with_an_export_macro_is_a_class() {
+        // tree-sitter-cpp reads it without an error as a function `Foo` of type `class
+        // ARROW_EXPORT`, `public:` a label in its body: 50 of Arrow's header functions.
+        let cpp = "class ARROW_EXPORT Foo {\n public:\n  int x;\n};\n";
+        let first_kind = |tree: &tree_sitter::Tree| {
+            let root = tree.root_node();
+            root.named_child(0).map(|n| n.kind().to_owned())
+        };
+        let raw = crate::parse::parse_raw(Language::Cpp, cpp);
+        assert!(!raw.root_node().has_error());
+        assert_eq!(first_kind(&raw).as_deref(), Some("function_definition"));
+        assert!(hides_a_class(Language::Cpp, cpp));
+        let tree = crate::parse::parse(Language::Cpp, cpp).expect("a tree");
+        assert_eq!(first_kind(&tree).as_deref(), Some("class_specifier"));
+        // Not for a macro used as a type, nor in C, nor for a class without one.
+        assert!(!hides_a_class(Language::Cpp, "class Foo {};\nMY_TYPE x;\n"));
+        assert!(!hides_a_class(Language::Cpp, "subclass ARROW_X Foo;\n"));
+        assert!(!hides_a_class(Language::C, cpp));
+    }
+
+    #[test]
     fn a_huge_one_line_file_is_rewritten_in_one_pass() {
         // 100,000 macro-like words and unclosed calls on one line: a rescan of the line per
         // word, or an unbounded search for each `)`, would take minutes here.
@@ -973,14 +1074,17 @@ fn c_token_at(bytes: &[u8], i: usize, line_start: bool) -> (Tok, usize) {
 /// A word, or a raw or prefixed string literal: `R"(...)"`, `u8"..."`, `L'x'`.
 fn word_or_prefixed_literal(bytes: &[u8], start: usize) -> (Tok, usize) {
     let mut i = start;
-    while i < bytes.len() && is_word(bytes[i]) {
+    let number = bytes[start].is_ascii_digit();
+    // A number may hold digit separators: `1'000`, `0xFF'FF`.
+    let separator =
+        |i: usize| number && bytes[i] == b'\'' && bytes.get(i + 1).is_some_and(|&b| is_word(b));
+    while i < bytes.len() && (is_word(bytes[i]) || separator(i)) {
         i += 1;
     }
     let prefix = &bytes[start..i];
     match bytes.get(i) {
-        Some(b'"') if prefix == b"R" => {
-            let end = memchr::memmem::find(&bytes[i..], b")\"").map_or(bytes.len(), |e| i + e + 2);
-            (Tok::Literal, end)
+        Some(b'"') if matches!(prefix, b"R" | b"LR" | b"uR" | b"UR" | b"u8R") => {
+            (Tok::Literal, raw_string_end(bytes, i))
         }
         Some(b'"' | b'\'') if matches!(prefix, b"L" | b"u" | b"U" | b"u8") => (
             Tok::Literal,
@@ -988,6 +1092,25 @@ fn word_or_prefixed_literal(bytes: &[u8], start: usize) -> (Tok, usize) {
         ),
         _ => (Tok::Word, i),
     }
+}
+
+/// The end of a raw string literal whose `"` is at `quote`: `R"delim( ... )delim"`, where the
+/// delimiter is at most 16 characters (C++'s limit). A malformed one ends the text.
+fn raw_string_end(bytes: &[u8], quote: usize) -> usize {
+    let open = quote + 1;
+    let delimiter_end = bytes[open..bytes.len().min(open + 17)]
+        .iter()
+        .position(|&b| b == b'(')
+        .map(|n| open + n);
+    let Some(paren) = delimiter_end else {
+        return bytes.len();
+    };
+    let mut closing = Vec::with_capacity(paren - open + 2);
+    closing.push(b')');
+    closing.extend_from_slice(&bytes[open..paren]);
+    closing.push(b'"');
+    memchr::memmem::find(&bytes[paren + 1..], &closing)
+        .map_or(bytes.len(), |e| paren + 1 + e + closing.len())
 }
 
 /// A macro's name as projects write them: upper case, digits and underscores, with at least
@@ -1067,11 +1190,13 @@ fn blank(bytes: &mut [u8], from: usize, to: usize) {
 /// a bounded scan, so many of them cannot make the pass quadratic.
 const MAX_ARGUMENT_TOKENS: usize = 512;
 
-/// The token index just past the `)` matching the `(` at token `open`. An argument list
-/// ends at a `;`, `{` or `}` (None) unless `statements` allows them, as in
+/// The token index just past the `)` matching the `(` at token `open`. An argument may hold
+/// balanced braces (`f({a, b})`, a lambda's body with its `;`), but a `;` outside them or an
+/// unmatched `}` ends the search (None), unless `statements` allows both, as in
 /// `GPR_UNREACHABLE_CODE(return Pending{};)`.
 fn close_paren(bytes: &[u8], toks: &[Token], open: usize, statements: bool) -> Option<usize> {
     let mut depth = 0usize;
+    let mut braces = 0usize;
     for (j, &(kind, s, _)) in toks.iter().enumerate().skip(open).take(MAX_ARGUMENT_TOKENS) {
         if kind != Tok::Punct {
             continue;
@@ -1081,10 +1206,13 @@ fn close_paren(bytes: &[u8], toks: &[Token], open: usize, statements: bool) -> O
             b')' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(j + 1);
+                    return (braces == 0 || statements).then_some(j + 1);
                 }
             }
-            b';' | b'{' | b'}' if !statements => return None,
+            b'{' => braces += 1,
+            b'}' if braces > 0 => braces -= 1,
+            b'}' if !statements => return None,
+            b';' if braces == 0 && !statements => return None,
             _ => {}
         }
     }
@@ -1143,6 +1271,14 @@ fn c_macros(bytes: &mut [u8]) -> bool {
     let keep = |k: &usize| toks[*k].0 != Tok::Comment;
     let code: Vec<Token> = (0..toks.len()).filter(keep).map(|k| toks[k]).collect();
     let mut changed = extern_c_guards(bytes, &toks);
+    // The null directive, a `#` alone on its line (`#` between groups in Arrow's headers),
+    // which the grammars reject: blanked.
+    for &(kind, s, e) in &toks {
+        if kind == Tok::Directive && bytes[s + 1..e].iter().all(u8::is_ascii_whitespace) {
+            blank(bytes, s, e);
+            changed = true;
+        }
+    }
     changed |= braced_default_arguments(bytes, &code);
     changed |= unnamed_default_parameters(bytes, &toks);
     changed |= format_macros_in_strings(bytes, &toks);
@@ -1216,7 +1352,7 @@ fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
         blank(bytes, start, stop);
         return (true, end);
     }
-    if ends_declarator(bytes, follows) && after_declarator(bytes, site) {
+    if annotates_declarator(bytes, site, end) {
         // `void f() const ABSL_LOCKS_EXCLUDED(mu_);`, `int x_ ABSL_GUARDED_BY(mu_);`.
         blank(bytes, start, stop);
         return (true, end);
@@ -1242,7 +1378,19 @@ fn macro_call(bytes: &mut [u8], site: &Site) -> (bool, usize) {
     // or is a statement (`GPR_UNREACHABLE_CODE(return false)`).
     let statement_start = site.at_line_start || site.prev_is_one_of(bytes, b"{;}:)");
     let changed = statement_start && declaring_argument(bytes, site.code, i + 2, end - 1);
-    (changed, end)
+    // Macros inside its arguments (a lambda's body: `RETURN_NOT_OK(Visit([&] {
+    // ARROW_ASSIGN_OR_RAISE(auto n, f()); }))`) are read next, unless a statement went.
+    (changed, if statement_argument { end } else { i + 2 })
+}
+
+/// Whether the macro call at `site`, whose tokens end before `end`, annotates a declarator:
+/// it stands after one and what follows ends it. `Status P_PARTKEY(size_t thread_index) {` is
+/// a function named in capitals instead: after a type, its parentheses declare parameters,
+/// which no annotation's do.
+fn annotates_declarator(bytes: &[u8], site: &Site, end: usize) -> bool {
+    let function_named = site.prev().is_some_and(|p| p.0 == Tok::Word)
+        && declares_parameters(&site.code[site.i + 2..end - 1]);
+    !function_named && ends_declarator(bytes, site.token(end)) && after_declarator(bytes, site)
 }
 
 /// Whether what follows a macro call ends a declarator: `;`, `{`, `=`, `,`, `:` (a
@@ -1286,17 +1434,74 @@ fn macro_word(bytes: &mut [u8], site: &Site) -> bool {
         blank(bytes, s, e);
         return true;
     }
+    // Alone on its line (`JNICALL` ending `JNIEXPORT jboolean JNICALL` is not).
+    let alone = site.at_line_start && site.ends_line[site.i];
+    if alone && site.underscored && stands_as_statement(bytes, site) {
+        // `ARROW_SUPPRESS_DEPRECATION_WARNING` between statements: an empty statement, its line
+        // still code; among a struct's fields, where the C grammar takes no `;`, nothing.
+        blank(bytes, s, e);
+        if !in_record_body(bytes, site.code, site.i) {
+            bytes[s] = b';';
+        }
+        return true;
+    }
     if !declares(bytes, site) {
         return false;
     }
-    // Alone on its line (`JNICALL` ending `JNIEXPORT jboolean JNICALL` is not).
-    let alone = site.at_line_start && site.ends_line[site.i];
     blank(bytes, s, e);
     if alone && !site.after_tag {
         // Keep the line as code: an empty declaration.
         bytes[s] = b';';
     }
     true
+}
+
+/// Whether token `at` is directly inside a `struct`, `union` or `class` body (`struct S {`,
+/// `typedef struct {`), looking back at most [`MAX_ARGUMENT_TOKENS`] tokens for its `{`.
+fn in_record_body(bytes: &[u8], code: &[Token], at: usize) -> bool {
+    let mut depth = 0usize;
+    for j in (at.saturating_sub(MAX_ARGUMENT_TOKENS)..at).rev() {
+        if code[j].0 != Tok::Punct {
+            continue;
+        }
+        match bytes[code[j].1] {
+            b'}' => depth += 1,
+            b'{' if depth > 0 => depth -= 1,
+            b'{' => {
+                let tag = |k: usize| {
+                    code.get(k).is_some_and(|t| {
+                        t.0 == Tok::Word
+                            && matches!(&bytes[t.1..t.2], b"struct" | b"union" | b"class")
+                    })
+                };
+                return j.checked_sub(1).is_some_and(tag) || j.checked_sub(2).is_some_and(tag);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a macro name alone on its line stands where a statement or declaration may: after
+/// `;`, `{`, `}`, `:`, a directive or another macro, and before a word, a directive or a `}`
+/// (not as the only thing between braces, which may be an enumerator).
+fn stands_as_statement(bytes: &[u8], site: &Site) -> bool {
+    // After a directive, `;`, `{`, `}`, another such macro alone on its line, or a label.
+    let after = site.prev().is_none_or(|p| match p.0 {
+        Tok::Directive => true,
+        Tok::Punct => matches!(bytes[p.1], b';' | b'{' | b'}'),
+        // (One rewritten already reads `;`.)
+        Tok::Word => (is_macro_name(&bytes[p.1..p.2]) || bytes[p.1] == b';') && site.at_line_start,
+        _ => false,
+    }) || (site.prev_is_one_of(bytes, b":")
+        && site.i >= 2
+        && !punct_is(bytes, site.token(site.i - 2), b':'));
+    let before = site.next().is_none_or(|n| match n.0 {
+        Tok::Word | Tok::Directive => true,
+        Tok::Punct => bytes[n.1] == b'}' && !site.prev_is_one_of(bytes, b"{"),
+        _ => false,
+    });
+    after && before
 }
 
 /// Whether the macro at `site` stands in or before a declaration: `ARROW_EXPORT Status f();`,
@@ -1308,8 +1513,12 @@ fn declares(bytes: &[u8], site: &Site) -> bool {
     if site.after_tag {
         return site.underscored && next.is_some_and(|n| n.0 == Tok::Word);
     }
+    let after_macro = site
+        .prev()
+        .is_some_and(|p| p.0 == Tok::Word && is_macro_name(&bytes[p.1..p.2]));
     let inside_declaration = site.underscored
         && (site.prev_is_one_of(bytes, b"(,")
+            || after_macro
             || site.prev_word_is_one_of(
                 bytes,
                 &[
@@ -1643,6 +1852,15 @@ fn closes_condition(bytes: &[u8], code: &[Token], close: usize) -> bool {
     true
 }
 
+/// Whether the tokens between a name's parentheses declare parameters (two words in a row:
+/// `size_t n`, `deflate_state *const s` has `Pos cur_match`), which no annotation's or
+/// call's arguments do: then a name in capitals before them is a function's, not a macro.
+fn declares_parameters(inside: &[Token]) -> bool {
+    inside
+        .windows(2)
+        .any(|w| w[0].0 == Tok::Word && w[1].0 == Tok::Word)
+}
+
 /// Whether the tokens from `at` begin a declaration: a declaration keyword, `const T`, or a
 /// type followed by a name, `*`, `&`, `<` or `::`.
 fn starts_declaration(bytes: &[u8], code: &[Token], at: usize) -> bool {
@@ -1652,11 +1870,14 @@ fn starts_declaration(bytes: &[u8], code: &[Token], at: usize) -> bool {
         Some((Tok::Word, w)) if DECL_START.contains(&w) => true,
         Some((Tok::Word, w)) if !is_macro_name(w) => match text(at + 1) {
             // `T name`, but not `T name ANNOTATION(...)`: there the macro is the type; and
-            // `T CONVENTION name(` (`jboolean JNICALL Java_f(`).
+            // `T CONVENTION name(` (`jboolean JNICALL Java_f(`), and `T NAME(int n)`.
             Some((Tok::Word, next)) => {
                 !is_macro_like(next)
                     || (matches!(text(at + 2), Some((Tok::Word, _)))
                         && matches!(text(at + 3), Some((Tok::Punct, b"("))))
+                    || (matches!(text(at + 2), Some((Tok::Punct, b"(")))
+                        && close_paren(bytes, code, at + 2, false)
+                            .is_some_and(|end| declares_parameters(&code[at + 3..end - 1])))
             }
             Some((Tok::Punct, p)) => matches!(p, b"*" | b"&" | b"<" | b":"),
             _ => false,
