@@ -328,8 +328,11 @@ impl<'a> Resolver<'a> {
             Language::JavaScript | Language::TypeScript | Language::Tsx => {
                 if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".."
                 {
+                    // A bundler's resource query names the same file: `./worker.js?worker`,
+                    // `./m.js?url` (Vite), `./a.txt?raw` (Vite, webpack).
+                    let path = spec.split('?').next().unwrap_or(spec);
                     let base = wtfcb_core::text::normalize(&format!(
-                        "{}{spec}",
+                        "{}{path}",
                         wtfcb_core::text::dir_of(node.rel)
                     ))
                     .ok_or(Unresolved)?;
@@ -504,9 +507,12 @@ impl<'a> Resolver<'a> {
     /// images, markup, components of other frameworks), which bundlers load and wtfcb does not
     /// analyze.
     fn is_asset(spec: &str) -> bool {
-        const ASSETS: [&str; 22] = [
-            "css", "scss", "sass", "less", "styl", "json", "json5", "yaml", "yml", "toml", "svg",
-            "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "wasm", "html", "vue", "svelte",
+        const ASSETS: [&str; 48] = [
+            "css", "scss", "sass", "less", "styl", "sss", "pcss", "json", "json5", "jsonc", "yaml",
+            "yml", "toml", "svg", "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "bmp",
+            "wasm", "html", "vue", "svelte", "txt", "md", "mdx", "xml", "csv", "graphql", "gql",
+            "glsl", "wgsl", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mov", "mp3",
+            "wav", "ogg", "flac", "pdf",
         ];
         let path = spec.split(['?', '#']).next().unwrap_or(spec);
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -1434,22 +1440,29 @@ mod tests {
                     import("./logo.svg?url", 3),
                     import("./types.js", 4),
                     import("./gone.js", 5),
+                    import("./worker.js?worker", 6),
+                    import("./clip.mov", 7),
+                    import("./gone.js?url", 8),
                 ]),
             ),
             ts("src/types.d.ts", none),
+            ts("src/worker.ts", none),
         ];
         let resolver = Resolver::new(&nodes, &Default::default(), None);
         let graph = build(&nodes, &resolver);
         assert_eq!(
             edges_of(&nodes, &resolver),
-            [("src/main.ts".into(), "src/types.d.ts".into())]
+            [
+                ("src/main.ts".into(), "src/types.d.ts".into()),
+                ("src/main.ts".into(), "src/worker.ts".into())
+            ]
         );
         let unresolved: Vec<&str> = graph
             .unresolved
             .iter()
             .map(|(_, s, _)| s.as_str())
             .collect();
-        assert_eq!(unresolved, ["./gone.js"]);
+        assert_eq!(unresolved, ["./gone.js", "./gone.js?url"]);
     }
 
     #[test]
