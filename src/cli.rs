@@ -59,6 +59,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `wtfcb man > wtfcb.1 && man ./wtfcb.1`.
     Man,
+    /// Run a language server on stdin and stdout (LSP 3.17) for an editor: diagnostics as you
+    /// type, metrics as code lenses and hovers, suppressions as code actions.
+    Lsp,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,33 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether styles reach the output (the text report is the only writer of styles).
+fn color_choice(cli: &wtfcb::cli::Cli) -> anstream::ColorChoice {
+    match cli.color {
+        // A part is binary: every byte must reach the file.
+        _ if cli.writes_binary() => anstream::ColorChoice::Always,
+        wtfcb::cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        wtfcb::cli::ColorWhen::Never => anstream::ColorChoice::Never,
+        wtfcb::cli::ColorWhen::Auto
+            if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") =>
+        {
+            anstream::ColorChoice::Always
+        }
+        wtfcb::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+    }
+}
+
+/// `wtfcb lsp`: the server on stdin and stdout.
+fn lsp_main() -> ExitCode {
+    match wtfcb::lsp::run(&mut io::stderr()) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "wtfcb lsp: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // SAFETY: nothing has touched tree-sitter yet.
     unsafe { wtfcb::alloc::install() };
@@ -34,19 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    // Whether styles reach the output (the text report is the only writer of styles).
-    let choice = match cli.color {
-        // A part is binary: every byte must reach the file.
-        _ if cli.writes_binary() => anstream::ColorChoice::Always,
-        wtfcb::cli::ColorWhen::Always => anstream::ColorChoice::Always,
-        wtfcb::cli::ColorWhen::Never => anstream::ColorChoice::Never,
-        wtfcb::cli::ColorWhen::Auto
-            if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") =>
-        {
-            anstream::ColorChoice::Always
-        }
-        wtfcb::cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
-    };
+    let choice = color_choice(&cli);
     // Rayon's global pool serves the work outside a run's own pool: started here, as large as
     // the system allows, so that a refused thread is an error with its cause, never a panic.
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -55,6 +70,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     wtfcb::alloc::exits_after_run();
+    // The language server owns stdin and stdout (its own threads read and write them): it runs
+    // before stdout is locked for a report.
+    if matches!(cli.command, wtfcb::cli::Command::Lsp) {
+        return lsp_main();
+    }
     let stdout = io::stdout();
     let stdout = stdout.lock();
     // Without colour, reports write no styles, and their bytes reach the output unfiltered

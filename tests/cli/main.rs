@@ -8,6 +8,7 @@ mod cache;
 mod config;
 mod core;
 mod isolation;
+mod lsp;
 mod newcode;
 mod precommit;
 mod project;

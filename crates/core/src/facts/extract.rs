@@ -122,10 +122,23 @@ struct Extractor<'a> {
     go: Option<super::golang::GoScan>,
     /// The Rust paths written inline already recorded as imports.
     inline_paths: std::collections::HashSet<String>,
+    /// Each cognitive-complexity increment, when asked for ([`super::explain`]).
+    steps: Option<Vec<super::explain::Step>>,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
 pub fn extract(tree: &Tree, src: &str, lang: Language, checks: &dyn NodeChecks) -> FileFacts {
+    extract_with(tree, src, lang, checks, false).0
+}
+
+/// [`extract`], and with `steps` every cognitive-complexity increment with its line.
+pub(super) fn extract_with(
+    tree: &Tree,
+    src: &str,
+    lang: Language,
+    checks: &dyn NodeChecks,
+    steps: bool,
+) -> (FileFacts, Vec<super::explain::Step>) {
     let _grammar = super::field::Grammar::enter(lang);
     let total = count_lines(src);
     let mut ex = Extractor {
@@ -151,6 +164,7 @@ pub fn extract(tree: &Tree, src: &str, lang: Language, checks: &dyn NodeChecks) 
         usage: super::usage::ImportUse::default(),
         go: (lang == Language::Go).then(super::golang::GoScan::default),
         inline_paths: std::collections::HashSet::new(),
+        steps: steps.then(Vec::new),
     };
     let has_errors = tree.root_node().has_error();
     let arena = super::macros::Arena::default();
@@ -170,7 +184,8 @@ pub fn extract(tree: &Tree, src: &str, lang: Language, checks: &dyn NodeChecks) 
     if let Some(macros) = macros {
         ex.facts.unread = macros.unread;
     }
-    ex.finish()
+    let steps = ex.steps.take().unwrap_or_default();
+    (ex.finish(), steps)
 }
 
 /// The fact pass's walk over a file's tree and the macro bodies read in it.
@@ -572,6 +587,7 @@ impl Extractor<'_> {
         let parent = path.last().copied();
         let (mut cyclomatic, mut cognitive) = (0, 0);
         let (mut raise_nesting, mut raise_depth) = (false, false);
+        let mut else_of_if = 0;
         match role {
             Role::If => {
                 cyclomatic = 1;
@@ -582,13 +598,7 @@ impl Extractor<'_> {
                     cognitive = 1 + nesting;
                     (raise_nesting, raise_depth) = (true, true);
                 }
-                // Go and Java hang a plain `else` block straight off the `if`.
-                if matches!(self.lang, Language::Go | Language::Java) {
-                    let alt = node.field("alternative");
-                    if alt.is_some_and(|a| a.kind_name() != "if_statement") {
-                        cognitive += 1;
-                    }
-                }
+                else_of_if = self.plain_else_of_if(node);
             }
             Role::ElseIf => (cyclomatic, cognitive) = (1, 1),
             Role::Else => {
@@ -651,6 +661,9 @@ impl Extractor<'_> {
             Role::Goto => cognitive = 1,
             _ => {}
         }
+        let flat_if = role == Role::If && !raise_nesting;
+        self.record_steps(idx, (node, role, flat_if), (cognitive, nesting, else_of_if));
+        cognitive += else_of_if;
         let f = &mut self.facts.functions[idx];
         f.cyclomatic += cyclomatic;
         f.cognitive += cognitive;
@@ -661,6 +674,35 @@ impl Extractor<'_> {
                 nesting: raise_nesting,
                 depth: raise_depth,
             });
+        }
+    }
+
+    /// Go and Java hang a plain `else` block straight off the `if`: 1 when `node` has one.
+    fn plain_else_of_if(&self, node: Node) -> u32 {
+        if !matches!(self.lang, Language::Go | Language::Java) {
+            return 0;
+        }
+        let alt = node.field("alternative");
+        u32::from(alt.is_some_and(|a| a.kind_name() != "if_statement"))
+    }
+
+    /// With [`super::explain`] asking: the cognitive-complexity steps of one control-flow
+    /// node (its increment at its nesting level, and a Go or Java `if`'s `else`).
+    fn record_steps(
+        &mut self,
+        function: usize,
+        (node, role, else_if): (Node, Role, bool),
+        (increment, nesting, else_of_if): (u32, u32, u32),
+    ) {
+        if let Some(steps) = self.steps.as_mut() {
+            let at = super::explain::At {
+                node,
+                role,
+                src: self.src,
+                else_if,
+            };
+            steps.extend(super::explain::Step::of(function, at, increment, nesting));
+            steps.extend(super::explain::Step::of_else(function, at, else_of_if));
         }
     }
 

@@ -2,6 +2,7 @@
 //! and syntax errors. These are plain serialisable data, so a cache can store them as they are.
 
 pub mod checks;
+pub mod explain;
 pub mod extract;
 pub mod field;
 pub mod golang;

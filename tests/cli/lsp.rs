@@ -1,0 +1,57 @@
+//! `wtfcb lsp` driven by a real LSP client: the pytest-lsp suite in `tests/lsp/` (open, change,
+//! pull, code lenses, hover, code actions, a grammar abort, a config change, garbage, shutdown)
+//! against this build's binary. pytest-lsp comes from a virtualenv this test makes under
+//! `target/` (PyPI is one of the reachable registries).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A Python with pytest-lsp: installed once into `target/lsp-venv`.
+fn python_with_pytest_lsp() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lsp-venv");
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import pytest_lsp"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        let made = Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status()
+            .expect("python3 to make a virtualenv for pytest-lsp");
+        assert!(made.success());
+        let pip = Command::new(venv.join("bin/pip"))
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "pytest-lsp==1.0.1",
+            ])
+            .status()
+            .expect("pip");
+        assert!(pip.success(), "installing pytest-lsp from PyPI");
+    }
+    python
+}
+
+#[test]
+fn a_real_lsp_client_drives_the_server() {
+    let python = python_with_pytest_lsp();
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp");
+    let out = Command::new(python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(&suite)
+        .current_dir(&suite)
+        .env("WTFCB_BIN", env!("CARGO_BIN_EXE_wtfcb"))
+        .output()
+        .expect("pytest runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the LSP suite failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every test ran: none skipped or deselected.
+    assert!(text.contains("6 passed"), "{text}");
+}
