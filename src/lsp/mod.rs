@@ -3,8 +3,10 @@
 //! Each open document is analyzed from its in-memory text (not the file on disk), through the
 //! same per-file pipeline as `analyze`: the project's config and rules, and parser worker
 //! processes, so a document that makes a grammar abort or loop costs that document a
-//! diagnostic, never the server. Edits are debounced: a document is analyzed once its text has
-//! been still for [`DEBOUNCE`]. The cross-file analyses (duplicates, import cycles, layer
+//! diagnostic, never the server. Edits are coalesced: a changed document is analyzed once no
+//! message waits in the queue, so a burst of edits (typing faster than an analysis, a `git
+//! checkout` that rewrites open files) costs one analysis, and a lone edit costs no waiting.
+//! The cross-file analyses (duplicates, import cycles, layer
 //! contracts) come from a whole-workspace run through the cache, made on a background thread
 //! when the server starts and after each save or config change; their findings join the open
 //! documents' diagnostics. What the server answers: pushed diagnostics and pulled ones
@@ -26,9 +28,6 @@ use serde_json::Value;
 
 use crate::commands::ExitStatus;
 use workspace::{Analyzer, DocResult, WorkspaceFindings};
-
-/// How long a document's text must stay unchanged before it is analyzed again.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// An open document.
 struct Doc {
@@ -232,27 +231,21 @@ impl Server {
                 Some(Message::Response(_)) => {}
                 None => {}
             }
-            self.analyze_due();
+            // Edits still queued are applied first: their document is analyzed once.
+            if self.conn.receiver.is_empty() {
+                self.analyze_due();
+            }
             self.collect_workspace_run();
         }
     }
 
-    /// How long the loop may wait for a message before debounced work is due.
+    /// How long the loop may wait for a message: while a workspace run is under way, until
+    /// it is time to look for its result.
     fn next_deadline(&self) -> Duration {
-        let due = self
-            .docs
-            .values()
-            .filter_map(|d| d.dirty_since)
-            .map(|since| (since + DEBOUNCE).saturating_duration_since(Instant::now()))
-            .min();
-        let polling = self
-            .workspace_run
-            .as_ref()
-            .map(|_| Duration::from_millis(50));
-        due.into_iter()
-            .chain(polling)
-            .min()
-            .unwrap_or(Duration::from_secs(3600))
+        match self.workspace_run {
+            Some(_) => Duration::from_millis(50),
+            None => Duration::from_secs(3600),
+        }
     }
 
     fn send(&self, message: Message) {
@@ -343,7 +336,7 @@ impl Server {
         self.analyze_now(&uri);
     }
 
-    /// Applies the edits; the analysis waits for [`DEBOUNCE`] of quiet.
+    /// Applies the edits; the analysis waits until no message is queued.
     fn did_change(&mut self, params: Option<lsp::DidChangeTextDocumentParams>) {
         let Some(p) = params else { return };
         let Some(doc) = self.docs.get_mut(p.text_document.uri.as_str()) else {
@@ -410,12 +403,12 @@ impl Server {
         self.notify("window/showMessage", params);
     }
 
-    /// Documents whose text has been still for [`DEBOUNCE`].
+    /// Documents changed since their last analysis.
     fn analyze_due(&mut self) {
         let due: Vec<String> = self
             .docs
             .iter()
-            .filter(|(_, d)| d.dirty_since.is_some_and(|t| t.elapsed() >= DEBOUNCE))
+            .filter(|(_, d)| d.dirty_since.is_some())
             .map(|(u, _)| u.clone())
             .collect();
         for uri in due {
