@@ -62,6 +62,29 @@ pub enum Command {
     /// Run a language server on stdin and stdout (LSP 3.17) for an editor: diagnostics as you
     /// type, metrics as code lenses and hovers, suppressions as code actions.
     Lsp,
+    /// Analyze the project, then again whenever its files change (through the cache), and say
+    /// what is new and what was fixed; Ctrl-C stops.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The project to watch (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// `text`: a compact summary per analysis; `jsonl`: one JSON object per analysis.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: WatchFormat,
+    /// How long file events must be quiet before the analysis runs again (a `git checkout`
+    /// is one analysis).
+    #[arg(long, value_name = "MS", default_value_t = 300)]
+    pub debounce_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WatchFormat {
+    Text,
+    Jsonl,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         }
         // `main` runs it before stdout is locked; here for a caller of the library.
         cli::Command::Lsp => lsp::run(err),
+        cli::Command::Watch(args) => commands::watch::run(&args, out, err),
         cli::Command::Man => {
             use clap::CommandFactory;
             clap_mangen::Man::new(cli::Cli::command()).render(out)?;

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod merge;
 pub mod rules;
 pub mod scan;
+pub mod watch;
 
 use std::io::Write;
 

@@ -4,11 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-use clap::Parser as _;
-
 use crate::analysis::Run;
-use crate::settings::AnalyzeSettings;
+use crate::settings::{settings_for, AnalyzeSettings};
 use wtfcb_core::findings::Finding;
 use wtfcb_core::lang::Language;
 use wtfcb_core::source::Blob;
@@ -49,22 +46,6 @@ pub struct Analyzer {
     /// Directories the walk left out (`node_modules/`, `vendor/`, config excludes).
     skipped_dirs: Vec<(String, String)>,
     analyzed: HashSet<String>,
-}
-
-/// The settings `wtfcb analyze ROOT` would use (its config, nested configs and rules).
-pub fn settings_for(root: &Path, extra: &[&str]) -> anyhow::Result<AnalyzeSettings> {
-    let mut argv = vec![
-        std::ffi::OsString::from("wtfcb"),
-        "analyze".into(),
-        "--quiet".into(),
-    ];
-    argv.extend(extra.iter().map(std::ffi::OsString::from));
-    argv.push(root.as_os_str().to_owned());
-    let cli = crate::cli::Cli::try_parse_from(argv).context("the analysis settings")?;
-    let crate::cli::Command::Analyze(args) = cli.command else {
-        anyhow::bail!("not an analyze command line");
-    };
-    AnalyzeSettings::from_args(&args)
 }
 
 impl Analyzer {

@@ -19,3 +19,4 @@ mod safety;
 mod scan;
 mod shard;
 mod support;
+mod watch;
