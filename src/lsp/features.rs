@@ -256,9 +256,14 @@ pub fn hover(result: &DocResult, text: &str, position: lsp::Position) -> Option<
     let steps =
         wtfcb_core::facts::explain::cognitive(record.language, text, f.start_line, f.end_line);
     if !steps.is_empty() {
+        // A hover stays readable: the first steps, and how many more.
+        const SHOWN: usize = 100;
         md.push_str("\nCognitive complexity, line by line:\n\n```text\n");
-        for step in steps {
+        for step in steps.iter().take(SHOWN) {
             md.push_str(&format!("{:>5}  {}\n", step.line, step.describe()));
+        }
+        if steps.len() > SHOWN {
+            md.push_str(&format!("  ... and {} more increments\n", steps.len() - SHOWN));
         }
         md.push_str("```\n");
     }
