@@ -263,7 +263,10 @@ pub fn hover(result: &DocResult, text: &str, position: lsp::Position) -> Option<
             md.push_str(&format!("{:>5}  {}\n", step.line, step.describe()));
         }
         if steps.len() > SHOWN {
-            md.push_str(&format!("  ... and {} more increments\n", steps.len() - SHOWN));
+            md.push_str(&format!(
+                "  ... and {} more increments\n",
+                steps.len() - SHOWN
+            ));
         }
         md.push_str("```\n");
     }

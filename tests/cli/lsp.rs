@@ -1,5 +1,6 @@
 //! `wtfcb lsp` driven by a real LSP client: the pytest-lsp suite in `tests/lsp/` (open, change,
-//! pull, code lenses, hover, code actions, a grammar abort, a config change, garbage, shutdown)
+//! pull, code lenses, hover, code actions, a cross-file finding, a grammar abort, a config
+//! change, garbage, shutdown)
 //! against this build's binary. pytest-lsp comes from a virtualenv this test makes under
 //! `target/` (PyPI is one of the reachable registries).
 

@@ -258,3 +258,24 @@ async def test_garbage_gets_an_error_and_the_server_goes_on(client: LanguageClie
     path = client.root / "pkg" / "a.py"
     open_doc(client, path, SOURCE)
     await diagnostics_of(client, path, lambda d: "bare-except" in codes(d))
+
+
+@pytest.mark.asyncio
+async def test_cross_file_findings_come_from_the_workspace_run(client: LanguageClient):
+    # `pkg/c.py` and `pkg/d.py` import each other: the workspace run (started with the
+    # server, through the cache) finds the cycle, and the open document shows it.
+    root = client.root
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "c.py").write_text("from pkg import d\n")
+    (root / "pkg" / "d.py").write_text("from pkg import c\n")
+    path = root / "pkg" / "c.py"
+    # The run that started with the server may have missed the new files: a save asks again.
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
+    )
+    open_doc(client, path, path.read_text())
+    found = await diagnostics_of(client, path, lambda d: "import-cycle" in codes(d))
+    cycle = next(d for d in found if d.code == "import-cycle")
+    assert any(r.location.uri == uri(root / "pkg" / "d.py") for r in cycle.related_information)
+    # The cache the run wrote is the one `wtfcb analyze` uses.
+    assert (root / ".wtfcb-cache").is_dir()
