@@ -54,5 +54,5 @@ fn a_real_lsp_client_drives_the_server() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Every test ran: none skipped or deselected.
-    assert!(text.contains("6 passed"), "{text}");
+    assert!(text.contains("7 passed"), "{text}");
 }
