@@ -15,6 +15,7 @@
 //! that add a suppression comment or show a rule's documentation.
 
 mod features;
+mod transport;
 mod workspace;
 
 use std::collections::{HashMap, HashSet};
@@ -64,7 +65,7 @@ struct Server {
 
 /// Runs the server on stdin and stdout until the client says `exit`.
 pub fn run(err: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
-    let (conn, io) = Connection::stdio();
+    let (conn, io) = transport::stdio();
     let (id, params) = conn.initialize_start()?;
     let init: lsp::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let root = root_of(&init).unwrap_or_else(|| std::env::current_dir().unwrap_or_default());
@@ -105,7 +106,7 @@ pub fn run(err: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
     };
     let clean = server.serve()?;
     drop(server);
-    io.join()?;
+    io.join();
     Ok(if clean {
         ExitStatus::Success
     } else {

@@ -56,3 +56,52 @@ fn a_real_lsp_client_drives_the_server() {
     // Every test ran: none skipped or deselected.
     assert!(text.contains("7 passed"), "{text}");
 }
+
+/// A framed message.
+fn frame(body: &str) -> String {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len())
+}
+
+#[test]
+fn garbage_from_the_client_gets_json_rpc_errors_and_the_server_goes_on() {
+    use std::io::Write;
+    let project = crate::support::Project::new();
+    project.write("a.py", "x = 1\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wtfcb"))
+        .arg("lsp")
+        .current_dir(project.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("wtfcb lsp starts");
+    let root = format!("file://{}", project.path().display());
+    let mut input = String::new();
+    input += &frame(&format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"capabilities":{{}},"rootUri":"{root}"}}}}"#
+    ));
+    input += &frame(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
+    input += &frame("{this is not json");
+    input += &frame(r#"{"no":"message"}"#);
+    input += &frame(r#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":42}"#);
+    input += &frame(r#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#);
+    input += &frame(r#"{"jsonrpc":"2.0","method":"exit"}"#);
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("the server reads");
+    let out = child.wait_with_output().expect("wtfcb lsp exits");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Each bad body has its error, with a null id; the bad parameters theirs; then the
+    // shutdown is answered and the exit is clean.
+    assert!(text.contains(r#""code":-32700"#), "{text}");
+    assert!(text.contains(r#""code":-32600"#), "{text}");
+    assert!(text.contains(r#""code":-32602"#), "{text}");
+    assert!(
+        text.contains(r#""id":3,"jsonrpc":"2.0","result":null"#),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
