@@ -242,6 +242,13 @@ pub enum CacheAction {
     /// Check the remote cache: the URL, the credentials, reading, and (unless read-only)
     /// writing and reading back a signed test value.
     Ping,
+    /// Analyze first, into the cache, the files likely to be opened next: those changed on
+    /// the branch, the most recently modified, and the files they import.
+    Warm {
+        /// Then the rest of the project too.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Args)]

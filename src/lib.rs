@@ -23,6 +23,7 @@ pub mod git;
 pub mod lsp;
 pub mod settings;
 pub mod shard;
+pub mod warm;
 
 use std::io::Write;
 

@@ -738,11 +738,27 @@ pub fn result_identity(settings: &AnalyzeSettings) -> String {
     wtfcb_core::text::hex(&<md5::Md5 as md5::Digest>::digest(text.as_bytes()))
 }
 
+/// The settings `wtfcb analyze PATH...` would use for a list of files.
+pub fn settings_for_paths(paths: &[std::path::PathBuf]) -> anyhow::Result<AnalyzeSettings> {
+    let mut argv: Vec<std::ffi::OsString> =
+        vec!["wtfcb".into(), "analyze".into(), "--quiet".into()];
+    argv.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+    parse_analyze(argv)
+}
+
+fn parse_analyze(argv: Vec<std::ffi::OsString>) -> anyhow::Result<AnalyzeSettings> {
+    use anyhow::Context as _;
+    use clap::Parser as _;
+    let cli = crate::cli::Cli::try_parse_from(argv).context("the analysis settings")?;
+    let crate::cli::Command::Analyze(args) = cli.command else {
+        anyhow::bail!("not an analyze command line");
+    };
+    AnalyzeSettings::from_args(&args)
+}
+
 /// The settings `wtfcb analyze [EXTRA...] ROOT` would use (its config, rules and cache), for
 /// the commands that analyze a project again and again (`lsp`, `watch`).
 pub fn settings_for(root: &std::path::Path, extra: &[&str]) -> anyhow::Result<AnalyzeSettings> {
-    use anyhow::Context as _;
-    use clap::Parser as _;
     let mut argv = vec![
         std::ffi::OsString::from("wtfcb"),
         "analyze".into(),
@@ -750,11 +766,7 @@ pub fn settings_for(root: &std::path::Path, extra: &[&str]) -> anyhow::Result<An
     ];
     argv.extend(extra.iter().map(std::ffi::OsString::from));
     argv.push(root.as_os_str().to_owned());
-    let cli = crate::cli::Cli::try_parse_from(argv).context("the analysis settings")?;
-    let crate::cli::Command::Analyze(args) = cli.command else {
-        anyhow::bail!("not an analyze command line");
-    };
-    AnalyzeSettings::from_args(&args)
+    parse_analyze(argv)
 }
 
 #[cfg(test)]

@@ -10,6 +10,35 @@ use wtfcb_store::cache;
 
 use super::ExitStatus;
 
+/// `wtfcb cache warm [--all]`: the tiers of [`crate::warm`], and what each cost.
+fn warm(
+    root: &std::path::Path,
+    all: bool,
+    format: AnalyzeFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let tiers = crate::warm::warm(root, all, &never)?;
+    if format == AnalyzeFormat::Json {
+        json::write(out, &tiers)?;
+        return Ok(ExitStatus::Success);
+    }
+    for t in &tiers {
+        writeln!(
+            out,
+            "{:<9} {} file(s), {} parsed, {} from the cache",
+            t.name,
+            t.files,
+            t.parsed,
+            (t.files as u64).saturating_sub(t.parsed)
+        )?;
+    }
+    if tiers.is_empty() {
+        writeln!(out, "nothing to warm")?;
+    }
+    Ok(ExitStatus::Success)
+}
+
 /// `wtfcb cache ping`: every check against the remote, and exit 2 at the first that fails.
 fn ping(args: &CacheArgs, project: &Project, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     for note in project.config.notes() {
@@ -61,6 +90,7 @@ pub fn run(args: &CacheArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> 
     let project = Project::locate(&[start], None)?;
     let opts = cache_options(&project, args.dir.cache_dir.as_deref());
     match args.action {
+        CacheAction::Warm { all } => return warm(&project.root, all, args.format, out),
         CacheAction::Stats => {
             let stats = cache::store_stats(&opts)?;
             if args.format == AnalyzeFormat::Json {

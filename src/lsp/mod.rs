@@ -61,6 +61,10 @@ struct Server {
     /// Rule documentation, written for `codeDescription` links into a directory the server
     /// made (removed when it stops).
     rule_docs: tempfile::TempDir,
+    /// The cache was warmed (the first workspace run does it).
+    warmed: bool,
+    /// Set when the server stops: warming ends between its tiers.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Runs the server on stdin and stdout until the client says `exit`.
@@ -103,8 +107,11 @@ pub fn run(err: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
         progress_token: 0,
         next_request: 0,
         rule_docs: tempfile::Builder::new().prefix("wtfcb-lsp-").tempdir()?,
+        warmed: false,
+        stop: Default::default(),
     };
     let clean = server.serve()?;
+    server.stop.store(true, std::sync::atomic::Ordering::SeqCst);
     drop(server);
     io.join();
     Ok(if clean {
@@ -557,9 +564,20 @@ impl Server {
         }
         let (tx, rx) = mpsc::channel();
         let root = self.root.clone();
+        // The first run warms the cache in the order files are likely to be opened
+        // (`crate::warm`), then reads the rest.
+        let warm_first = !std::mem::replace(&mut self.warmed, true);
+        let stop = std::sync::Arc::clone(&self.stop);
         let spawned = std::thread::Builder::new()
             .name("wtfcb-workspace".into())
             .spawn(move || {
+                // Below the editor's own work: this thread, and the parser processes it starts
+                // (which inherit it), at nice 10.
+                // SAFETY: on Linux, PRIO_PROCESS with id 0 sets the calling thread's priority.
+                unsafe { libc::setpriority(libc::PRIO_PROCESS as _, 0, 10) };
+                if warm_first {
+                    let _ = crate::warm::warm(&root, false, &stop);
+                }
                 let _ = tx.send(workspace::run_workspace(&root));
             });
         if spawned.is_ok() {

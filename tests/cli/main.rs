@@ -19,4 +19,5 @@ mod safety;
 mod scan;
 mod shard;
 mod support;
+mod warm;
 mod watch;
