@@ -23,6 +23,16 @@ import tempfile
 import time
 
 
+def repeated(block: list, lines: int) -> str:
+    """`block` repeated, each copy numbered, cut to `lines` lines."""
+    out = []
+    n = 0
+    while len(out) < lines:
+        out.extend(line.format(n=n) for line in block)
+        n += 1
+    return "\n".join(out[:lines]) + "\n"
+
+
 def python_source(lines: int) -> str:
     block = [
         "def handler_{n}(request, retries=3):",
@@ -46,12 +56,7 @@ def python_source(lines: int) -> str:
         "X_{n} = handler_{n}",
         "",
     ]
-    out = []
-    n = 0
-    while len(out) < lines:
-        out.extend(line.format(n=n) for line in block)
-        n += 1
-    return "\n".join(out[:lines]) + "\n"
+    return repeated(block, lines)
 
 
 def typescript_source(lines: int) -> str:
@@ -77,12 +82,7 @@ def typescript_source(lines: int) -> str:
         "// handler {n} ends here",
         "",
     ]
-    out = []
-    n = 0
-    while len(out) < lines:
-        out.extend(line.format(n=n) for line in block)
-        n += 1
-    return "\n".join(out[:lines]) + "\n"
+    return repeated(block, lines)
 
 
 class Server:
