@@ -18,10 +18,10 @@ mod features;
 mod transport;
 mod workspace;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
@@ -34,8 +34,8 @@ use workspace::{Analyzer, DocResult, WorkspaceFindings};
 struct Doc {
     text: String,
     version: i32,
-    /// When the text last changed and has not been analyzed since.
-    dirty_since: Option<Instant>,
+    /// The text changed since its last analysis.
+    dirty: bool,
     /// The last analysis of `text` (None until the first one).
     result: Option<DocResult>,
 }
@@ -48,8 +48,8 @@ struct Server {
     docs: HashMap<String, Doc>,
     /// The last workspace run's cross-file findings, by path relative to the root.
     cross: WorkspaceFindings,
-    /// Requests the client cancelled before they were answered.
-    cancelled: HashSet<RequestId>,
+    /// Messages received and not yet handled.
+    queue: VecDeque<Message>,
     /// A workspace run under way, and where its result arrives.
     workspace_run: Option<mpsc::Receiver<anyhow::Result<WorkspaceFindings>>>,
     /// Another run was asked for while one was under way.
@@ -100,7 +100,7 @@ pub fn run(err: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
         analyzer,
         docs: HashMap::new(),
         cross: WorkspaceFindings::default(),
-        cancelled: HashSet::new(),
+        queue: VecDeque::new(),
         workspace_run: None,
         rerun: false,
         progress,
@@ -211,39 +211,62 @@ impl Server {
         self.start_workspace_run();
         let mut shutting_down = false;
         loop {
-            let wait = self.next_deadline();
-            let message = match self.conn.receiver.recv_timeout(wait) {
-                Ok(m) => Some(m),
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(false),
-            };
-            match message {
-                Some(Message::Request(req)) => {
-                    if shutting_down {
-                        self.reply_error(
-                            req.id,
-                            ErrorCode::InvalidRequest,
-                            "the server is shutting down",
-                        );
-                        continue;
-                    }
-                    if req.method == "shutdown" {
-                        shutting_down = true;
-                        self.reply(req.id, Value::Null);
-                        continue;
-                    }
-                    self.request(req);
+            if self.queue.is_empty() {
+                match self.conn.receiver.recv_timeout(self.next_deadline()) {
+                    Ok(m) => self.accept(m),
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ok(false),
                 }
+            }
+            // Everything the client has sent so far, so that a cancellation reaches the
+            // request it names before that request is handled.
+            while let Ok(m) = self.conn.receiver.try_recv() {
+                self.accept(m);
+            }
+            match self.queue.pop_front() {
+                Some(Message::Request(req)) if shutting_down => self.reply_error(
+                    req.id,
+                    ErrorCode::InvalidRequest,
+                    "the server is shutting down",
+                ),
+                Some(Message::Request(req)) if req.method == "shutdown" => {
+                    shutting_down = true;
+                    self.reply(req.id, Value::Null);
+                }
+                Some(Message::Request(req)) => self.request(req),
                 Some(Message::Notification(n)) if n.method == "exit" => return Ok(shutting_down),
                 Some(Message::Notification(n)) => self.notification(n),
-                Some(Message::Response(_)) => {}
-                None => {}
+                Some(Message::Response(_)) | None => {}
             }
             // Edits still queued are applied first: their document is analyzed once.
-            if self.conn.receiver.is_empty() {
+            if self.queue.is_empty() {
                 self.analyze_due();
             }
             self.collect_workspace_run();
+        }
+    }
+
+    /// Queues a message; a `$/cancelRequest` instead answers the queued request it names with
+    /// `RequestCancelled` (one already answered, or never sent, is left alone).
+    fn accept(&mut self, message: Message) {
+        let cancelled = match &message {
+            Message::Notification(n) if n.method == "$/cancelRequest" => {
+                decode::<lsp::CancelParams>(n.params.clone()).map(|p| match p.id {
+                    lsp::NumberOrString::Number(n) => RequestId::from(n),
+                    lsp::NumberOrString::String(s) => RequestId::from(s),
+                })
+            }
+            _ => {
+                self.queue.push_back(message);
+                return;
+            }
+        };
+        let queued = self
+            .queue
+            .iter()
+            .position(|m| matches!(m, Message::Request(r) if Some(&r.id) == cancelled.as_ref()));
+        if let Some(Message::Request(req)) = queued.and_then(|at| self.queue.remove(at)) {
+            self.reply_error(req.id, ErrorCode::RequestCanceled, "cancelled");
         }
     }
 
@@ -283,10 +306,6 @@ impl Server {
     }
 
     fn request(&mut self, req: Request) {
-        if self.cancelled.remove(&req.id) {
-            self.reply_error(req.id, ErrorCode::RequestCanceled, "cancelled");
-            return;
-        }
         let answer = match req.method.as_str() {
             "textDocument/diagnostic" => self.pull_diagnostics(&req.params),
             "textDocument/codeLens" => self.code_lenses(&req.params),
@@ -319,14 +338,6 @@ impl Server {
                 let changes = changed.map(|p| p.changes).unwrap_or_default();
                 self.files_changed(changes.iter().map(|c| c.uri.as_str()));
             }
-            "$/cancelRequest" => {
-                if let Some(p) = decode::<lsp::CancelParams>(params) {
-                    self.cancelled.insert(match p.id {
-                        lsp::NumberOrString::Number(n) => RequestId::from(n),
-                        lsp::NumberOrString::String(s) => RequestId::from(s),
-                    });
-                }
-            }
             _ => {}
         }
     }
@@ -337,7 +348,7 @@ impl Server {
         let doc = Doc {
             text: p.text_document.text,
             version: p.text_document.version,
-            dirty_since: None,
+            dirty: false,
             result: None,
         };
         self.docs.insert(uri.clone(), doc);
@@ -354,7 +365,7 @@ impl Server {
             features::apply_change(&mut doc.text, change);
         }
         doc.version = p.text_document.version;
-        doc.dirty_since = Some(Instant::now());
+        doc.dirty = true;
     }
 
     fn did_close(&mut self, params: Option<lsp::DidCloseTextDocumentParams>) {
@@ -416,7 +427,7 @@ impl Server {
         let due: Vec<String> = self
             .docs
             .iter()
-            .filter(|(_, d)| d.dirty_since.is_some())
+            .filter(|(_, d)| d.dirty)
             .map(|(u, _)| u.clone())
             .collect();
         for uri in due {
@@ -435,7 +446,7 @@ impl Server {
         let result = self.analyzer.analyze(&path, &doc.text);
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.result = Some(result);
-            doc.dirty_since = None;
+            doc.dirty = false;
         }
         self.publish(uri);
     }
@@ -465,7 +476,7 @@ impl Server {
 
     /// A document the client names, analyzed if its last edit is not yet.
     fn doc_for(&mut self, uri: &str) -> Result<&Doc, (ErrorCode, String)> {
-        if self.docs.get(uri).is_some_and(|d| d.dirty_since.is_some()) {
+        if self.docs.get(uri).is_some_and(|d| d.dirty) {
             self.analyze_now(uri);
         }
         self.docs

@@ -63,7 +63,7 @@ fn frame(body: &str) -> String {
 }
 
 #[test]
-fn garbage_from_the_client_gets_json_rpc_errors_and_the_server_goes_on() {
+fn garbage_gets_json_rpc_errors_a_cancelled_request_is_not_answered_and_the_server_goes_on() {
     use std::io::Write;
     let project = crate::support::Project::new();
     project.write("a.py", "x = 1\n");
@@ -84,6 +84,15 @@ fn garbage_from_the_client_gets_json_rpc_errors_and_the_server_goes_on() {
     input += &frame("{this is not json");
     input += &frame(r#"{"no":"message"}"#);
     input += &frame(r#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":42}"#);
+    // A request cancelled before it is handled (everything here is queued before the server
+    // reads its first message): `RequestCancelled`, and no answer of its own. A cancellation
+    // of a request never sent changes nothing.
+    let hover = format!(
+        r#"{{"jsonrpc":"2.0","id":5,"method":"textDocument/hover","params":{{"textDocument":{{"uri":"{root}/a.py"}},"position":{{"line":0,"character":0}}}}}}"#
+    );
+    input += &frame(&hover);
+    input += &frame(r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":5}}"#);
+    input += &frame(r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":99}}"#);
     input += &frame(r#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#);
     input += &frame(r#"{"jsonrpc":"2.0","method":"exit"}"#);
     child
@@ -99,6 +108,9 @@ fn garbage_from_the_client_gets_json_rpc_errors_and_the_server_goes_on() {
     assert!(text.contains(r#""code":-32700"#), "{text}");
     assert!(text.contains(r#""code":-32600"#), "{text}");
     assert!(text.contains(r#""code":-32602"#), "{text}");
+    assert!(text.contains(r#""code":-32800"#), "{text}");
+    assert_eq!(text.matches(r#""id":5"#).count(), 1, "{text}");
+    assert!(!text.contains(r#""id":99"#), "{text}");
     assert!(
         text.contains(r#""id":3,"jsonrpc":"2.0","result":null"#),
         "{text}"
