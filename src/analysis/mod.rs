@@ -305,6 +305,17 @@ impl<'s> Run<'s> {
     }
 }
 
+/// A whole run of the stages, as `wtfcb analyze` makes it without `--new-since`, for the
+/// commands that analyze a project again and again (`watch`, the language server's workspace
+/// runs): every file through the cache, the cross-file phase, the report model.
+pub fn whole(settings: &AnalyzeSettings) -> anyhow::Result<Finished> {
+    let mut run = Run::prepare(settings, None)?;
+    run.open()?;
+    let mut outcomes = run.files()?;
+    let cross = run.cross_file(&mut outcomes);
+    Ok(run.finish(outcomes, cross, None))
+}
+
 /// Where a run parses: supervised worker processes unless `--in-process`.
 pub fn isolation(walk: &WalkSettings) -> anyhow::Result<Isolation> {
     if walk.isolate {

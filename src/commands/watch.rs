@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::analysis::Run;
 use crate::cli::{WatchArgs, WatchFormat};
 use crate::commands::ExitStatus;
 use crate::settings::AnalyzeSettings;
@@ -186,12 +185,7 @@ fn relevance(root: &Path, event: &notify::Event) -> (bool, bool) {
 
 /// One analysis through the cache, as `wtfcb analyze` runs it.
 fn analyze(settings: &AnalyzeSettings) -> anyhow::Result<State> {
-    let mut run = Run::prepare(settings, None)?;
-    run.open()?;
-    let mut outcomes = run.files()?;
-    let cross = run.cross_file(&mut outcomes);
-    let finished = run.finish(outcomes, cross, None);
-    let report = finished.report;
+    let report = crate::analysis::whole(settings)?.report;
     let findings = report
         .files
         .iter()

@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::analysis::Run;
 use crate::settings::{settings_for, AnalyzeSettings};
 use wtfcb_core::findings::Finding;
 use wtfcb_core::lang::Language;
@@ -173,16 +172,11 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
 /// result (cached ones served from the cache), then the cross-file analyses. Returns the
 /// cross-file findings, unsuppressed, by file.
 pub fn run_workspace(root: &Path) -> anyhow::Result<WorkspaceFindings> {
-    let settings = settings_for(root, &[])?;
-    let mut run = Run::prepare(&settings, None)?;
-    run.open()?;
-    let mut outcomes = run.files()?;
-    let cross = run.cross_file(&mut outcomes);
+    // The cache is closed, its writes made, when the run finishes: the next run (and the next
+    // editor session) is warm.
+    let report = crate::analysis::whole(&settings_for(root, &[])?)?.report;
     let mut found = WorkspaceFindings::new();
-    for outcome in &outcomes {
-        let Outcome::Analyzed(record) = outcome else {
-            continue;
-        };
+    for record in &report.files {
         let project_findings = record
             .findings
             .iter()
@@ -195,7 +189,5 @@ pub fn run_workspace(root: &Path) -> anyhow::Result<WorkspaceFindings> {
             .extend(project_findings);
     }
     found.retain(|_, v| !v.is_empty());
-    // The cache closed, its writes made: the next run (and the next editor session) is warm.
-    let _ = run.finish(outcomes, cross, None);
     Ok(found)
 }
