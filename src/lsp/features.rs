@@ -89,16 +89,22 @@ fn severity(s: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-/// The file with a rule's documentation (`wtfcb rules ID`), written into `dir` once.
+/// Writes every rule's documentation (`wtfcb rules ID`) into `dir`, once, when the server
+/// starts: `codeDescription` links and the documentation command point there.
+pub fn write_rule_docs(dir: &Path) -> anyhow::Result<()> {
+    for rule in wtfcb_core::rules::registry() {
+        let id = rule.meta().id;
+        let mut text = Vec::new();
+        crate::commands::rules::run(Some(id), crate::cli::RulesFormat::Text, &mut text)?;
+        std::fs::write(dir.join(format!("{id}.md")), text)?;
+    }
+    Ok(())
+}
+
+/// The file with a rule's documentation, in the directory [`write_rule_docs`] filled.
 pub fn rule_doc(dir: &Path, rule: &str) -> Option<std::path::PathBuf> {
     wtfcb_core::rules::find(rule)?;
-    let path = dir.join(format!("{rule}.md"));
-    if !path.exists() {
-        let mut text = Vec::new();
-        crate::commands::rules::run(Some(rule), crate::cli::RulesFormat::Text, &mut text).ok()?;
-        std::fs::write(&path, text).ok()?;
-    }
-    Some(path)
+    Some(dir.join(format!("{rule}.md")))
 }
 
 fn diagnostic(finding: &Finding, text: &str, docs: &Path) -> lsp::Diagnostic {

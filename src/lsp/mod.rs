@@ -58,8 +58,8 @@ struct Server {
     progress: bool,
     progress_token: i32,
     next_request: i32,
-    /// Rule documentation, written for `codeDescription` links into a directory the server
-    /// made (removed when it stops).
+    /// Every rule's documentation, written when the server starts for `codeDescription` links
+    /// into a directory it made (removed when it stops).
     rule_docs: tempfile::TempDir,
     /// The cache was warmed (the first workspace run does it).
     warmed: bool,
@@ -106,7 +106,11 @@ pub fn run(err: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
         progress,
         progress_token: 0,
         next_request: 0,
-        rule_docs: tempfile::Builder::new().prefix("wtfcb-lsp-").tempdir()?,
+        rule_docs: {
+            let dir = tempfile::Builder::new().prefix("wtfcb-lsp-").tempdir()?;
+            features::write_rule_docs(dir.path())?;
+            dir
+        },
         warmed: false,
         stop: Default::default(),
     };
