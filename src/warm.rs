@@ -137,12 +137,25 @@ fn analyze_files(root: &Path, files: &[String]) -> anyhow::Result<(Vec<Outcome>,
     let mut run = Run::prepare(&settings, None)?;
     run.open()?;
     let outcomes = run.files()?;
-    // The outcomes are kept for their imports; the run is closed on copies' behalf: its
-    // cache writes are made by `finish`.
+    // What the next tier needs of each file, its path and imports, kept; `finish` (which
+    // makes the cache's writes) takes the outcomes.
     let kept: Vec<Outcome> = outcomes
         .iter()
         .filter_map(|o| match o {
-            Outcome::Analyzed(r) => Some(Outcome::Analyzed(r.clone())),
+            Outcome::Analyzed(r) => Some(Outcome::Analyzed(Box::new(FileRecord {
+                path: r.path.clone(),
+                rel: r.rel.clone(),
+                language: r.language,
+                bytes: r.bytes,
+                invalid_utf8: r.invalid_utf8,
+                facts: wtfcb_core::facts::FileFacts {
+                    imports: r.facts.imports.clone(),
+                    ..Default::default()
+                },
+                metrics: None,
+                findings: None,
+                cache_slot: None,
+            }))),
             _ => None,
         })
         .collect();
