@@ -68,8 +68,11 @@ impl Step {
 
     /// The `else` of a Go or Java `if` (the grammar hangs it off the `if`), if it has one.
     pub(super) fn of_else(function: usize, at: At, increment: u32) -> Option<Step> {
+        if increment == 0 {
+            return None;
+        }
         let alternative = at.node.child_by_field_name("alternative")?;
-        (increment > 0).then(|| Step {
+        Some(Step {
             function,
             line: alternative.start_position().row as u32 + 1,
             what: "else".into(),
