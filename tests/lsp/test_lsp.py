@@ -83,6 +83,16 @@ def open_doc(client: LanguageClient, path: pathlib.Path, text: str, version: int
     )
 
 
+def replace_doc(client: LanguageClient, path: pathlib.Path, text: str, version: int):
+    """A `didChange` that replaces the whole document."""
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
 async def diagnostics_of(client: LanguageClient, path: pathlib.Path, want, tries: int = 100):
     """Waits until the published diagnostics of `path` satisfy `want`."""
     for _ in range(tries):
@@ -118,12 +128,7 @@ async def test_open_change_and_pull_diagnostics_come_from_the_text_in_memory(
     )
     # An edit that fixes it, never saved: the diagnostics follow the buffer, not the disk.
     fixed = SOURCE.replace("    except:\n", "    except ValueError:\n")
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
-        )
-    )
+    replace_doc(client, path, fixed, 2)
     await diagnostics_of(client, path, lambda d: "bare-except" not in codes(d))
     # An incremental edit that breaks it again: `ValueError` deleted.
     line = fixed.splitlines().index("    except ValueError:")
@@ -203,12 +208,7 @@ async def test_code_actions_suppress_on_the_line_or_in_the_file_and_open_the_doc
     # Applying the line suppression (as the editor would) silences the finding.
     lines = SOURCE.splitlines(keepends=True)
     lines.insert(13, edit.new_text)
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text="".join(lines))],
-        )
-    )
+    replace_doc(client, path, "".join(lines), 2)
     await diagnostics_of(client, path, lambda d: "bare-except" not in codes(d))
     docs = by_title["Show the documentation of bare-except"]
     await client.workspace_execute_command_async(
