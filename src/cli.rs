@@ -65,6 +65,71 @@ pub enum Command {
     /// Analyze the project, then again whenever its files change (through the cache), and say
     /// what is new and what was fixed; Ctrl-C stops.
     Watch(WatchArgs),
+    /// Measure the project at each commit of a range straight from git (nothing checked out;
+    /// every distinct blob analyzed once): trends, hotspots (churn × complexity), functions
+    /// that got worse; as text, JSON, CSV or an HTML dashboard.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Files or directories of the project to follow (default: the whole project of the
+    /// current directory); they need not exist any more.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The last N commits of HEAD [default: 100].
+    #[arg(long, value_name = "N", conflicts_with_all = ["since", "from"])]
+    pub last: Option<usize>,
+    /// The commits since REF (`REF..HEAD`).
+    #[arg(long, value_name = "REF", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// The commits from A (excluded) to B (`A..B`; `--to` defaults to HEAD).
+    #[arg(long, value_name = "A")]
+    pub from: Option<String>,
+    #[arg(long, value_name = "B", requires = "from")]
+    pub to: Option<String>,
+    /// Follow only first parents (the mainline of merges).
+    #[arg(long)]
+    pub first_parent: bool,
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How many commits get duplicates and import cycles (the last one always, the others
+    /// spread over the range by commit id, the same ones run after run); 0 for none.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub cross_file: usize,
+    /// Count the distinct authors of each hotspot's commits (never ranks people).
+    #[arg(long)]
+    pub authors: bool,
+    /// Hotspots and functions listed in the text and HTML reports.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// Use this config file instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Parse in this process instead of in supervised worker processes.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Do not read or write the cache or the history store.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub cache_dir: CacheDirArgs,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -111,7 +111,7 @@ impl Repo {
     }
 
     /// Runs git and returns its standard output; an error quotes git's own message.
-    fn run(&self, args: &[&str], what: &str) -> anyhow::Result<Vec<u8>> {
+    pub fn run(&self, args: &[&str], what: &str) -> anyhow::Result<Vec<u8>> {
         let out = self
             .git()
             .args(args)
@@ -126,6 +126,17 @@ impl Repo {
             );
         }
         Ok(out.stdout)
+    }
+
+    /// The top of the work tree.
+    pub fn top(&self) -> &Path {
+        &self.top
+    }
+
+    /// Where the project root sits in the work tree: `/`-separated, ending in `/` (empty at
+    /// the top).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The repository path of a project-relative path.

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod fuzz;
 pub mod git;
+pub mod history;
 pub mod lsp;
 pub mod settings;
 pub mod shard;
@@ -75,6 +76,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         // `main` runs it before stdout is locked; here for a caller of the library.
         cli::Command::Lsp => lsp::run(err),
         cli::Command::Watch(args) => commands::watch::run(&args, out, err),
+        cli::Command::History(args) => history::run(&args, out, err),
         cli::Command::Man => {
             use clap::CommandFactory;
             clap_mangen::Man::new(cli::Cli::command()).render(out)?;

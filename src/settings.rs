@@ -746,7 +746,8 @@ pub fn settings_for_paths(paths: &[std::path::PathBuf]) -> anyhow::Result<Analyz
     parse_analyze(argv)
 }
 
-fn parse_analyze(argv: Vec<std::ffi::OsString>) -> anyhow::Result<AnalyzeSettings> {
+/// The settings of an `analyze` command line (`argv[0]` included).
+pub fn parse_analyze(argv: Vec<std::ffi::OsString>) -> anyhow::Result<AnalyzeSettings> {
     use anyhow::Context as _;
     use clap::Parser as _;
     let cli = crate::cli::Cli::try_parse_from(argv).context("the analysis settings")?;

@@ -438,6 +438,74 @@ pub fn display_path(path: &Path) -> String {
 }
 
 /// The language of a file by extension, else by shebang for files without an extension.
+/// The walk's choice for a project-relative path that is not on disk (a file of a past
+/// commit): the language it would be analyzed as, or `None` when the walk would leave it out
+/// (hidden, in a default-excluded directory, excluded or not included by a glob, minified or
+/// versioned by name, or of no language by its name). Git ignore rules are not consulted (the
+/// path was committed), and a name without an extension is left out (the walk reads its
+/// shebang from disk).
+pub struct PathSelector {
+    filters: Filters,
+    defaults: bool,
+    hidden: bool,
+}
+
+impl PathSelector {
+    pub fn new(opts: &WalkOptions) -> anyhow::Result<PathSelector> {
+        Ok(PathSelector {
+            filters: Filters::new(opts)?,
+            defaults: opts.default_excludes == DefaultExcludes::All,
+            hidden: opts.hidden,
+        })
+    }
+
+    /// Whether the walk leaves out a directory (`prefix`, project-relative, named `dir`).
+    fn dir_excluded(&self, dir: &str, prefix: &str) -> bool {
+        // Directories named like build output hold committed source here: kept, as the walk
+        // keeps a tracked one.
+        let default_excluded =
+            self.defaults && DEFAULT_EXCLUDED_DIRS.contains(&dir) && !OUTPUT_NAMES.contains(&dir);
+        (!self.hidden && dir.starts_with('.'))
+            || dir == ".git"
+            || default_excluded
+            || self
+                .filters
+                .excluded(Path::new(prefix), Some(Path::new(prefix)))
+    }
+
+    pub fn select(&self, rel: &str) -> Option<Language> {
+        let parts: Vec<&str> = rel.split('/').collect();
+        let (name, dirs) = parts.split_last()?;
+        if name.is_empty() || parts.iter().any(|p| p.is_empty() || *p == "..") {
+            return None;
+        }
+        let mut prefix = String::new();
+        for dir in dirs {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(dir);
+            if self.dir_excluded(dir, &prefix) {
+                return None;
+            }
+        }
+        let path = Path::new(rel);
+        if (!self.hidden && name.starts_with('.'))
+            || self.filters.excluded(path, Some(path))
+            || !self.filters.included(path, Some(path))
+        {
+            return None;
+        }
+        if self.defaults
+            && (name.ends_with(".min.js") || name.ends_with(".min.mjs") || versioned_library(name))
+        {
+            return None;
+        }
+        path.extension()?;
+        Language::from_path(path)
+    }
+}
+
 fn detect_language(path: &Path) -> Option<Language> {
     match path.extension() {
         Some(_) => Language::from_path(path),
@@ -710,6 +778,43 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_selector_chooses_as_the_walk_does() {
+        let opts = WalkOptions {
+            project_exclude: vec!["docs/".into()],
+            ..WalkOptions::default()
+        };
+        let select = PathSelector::new(&opts).unwrap();
+        assert_eq!(select.select("src/app.py"), Some(Language::Python));
+        assert_eq!(select.select("go/build/build.go"), Some(Language::Go));
+        for left_out in [
+            "node_modules/x/index.js",
+            "a/vendor/lib.go",
+            ".github/x.py",
+            "src/.hidden.py",
+            "docs/conf.py",
+            "static/app.min.js",
+            "static/jquery-1.7.2.js",
+            "README",
+            "notes.txt",
+            "a//b.py",
+            "../up.py",
+        ] {
+            assert_eq!(select.select(left_out), None, "{left_out}");
+        }
+        let all = PathSelector::new(&WalkOptions {
+            default_excludes: DefaultExcludes::None,
+            hidden: true,
+            ..WalkOptions::default()
+        })
+        .unwrap();
+        assert_eq!(
+            all.select("node_modules/x/index.js"),
+            Some(Language::JavaScript)
+        );
+        assert_eq!(all.select(".github/x.py"), Some(Language::Python));
+    }
 
     #[test]
     fn generator_headers_mark_generated_files() {

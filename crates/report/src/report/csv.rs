@@ -9,7 +9,7 @@ use super::analyze::AnalyzeReport;
 use super::options::{shown, ReportOptions};
 
 /// A cell that no spreadsheet evaluates.
-fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}").into()
     } else {
