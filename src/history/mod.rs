@@ -172,7 +172,8 @@ fn add_churn(
     repo: &Repo,
     commits: &mut [log::Commit],
     store: &mut store::Store,
-) -> anyhow::Result<()> {
+    warnings: &mut Vec<String>,
+) {
     let key = |c: &log::Commit| {
         let mut h = <md5::Md5 as md5::Digest>::new();
         md5::Digest::update(&mut h, b"churn\0");
@@ -188,7 +189,14 @@ fn add_churn(
         .filter(|c| store.churn(&key(c)).is_none())
         .map(|c| (c.id.clone(), c.parents.first().cloned()))
         .collect();
-    let mut fresh = log::numstat(repo, &lacking)?;
+    // Line counts need every changed blob: a damaged repository loses them, not the run.
+    let mut fresh = match log::numstat(repo, &lacking) {
+        Ok(fresh) => fresh,
+        Err(e) => {
+            warnings.push(format!("{e:#}; lines added and deleted are left at 0"));
+            HashMap::new()
+        }
+    };
     for commit in commits.iter_mut() {
         let k = key(commit);
         commit.numstat = match fresh.remove(&commit.id) {
@@ -199,7 +207,6 @@ fn add_churn(
             None => store.churn(&k).cloned().unwrap_or_default(),
         };
     }
-    Ok(())
 }
 
 /// Warnings for file versions whose analysis failed and blobs git lacked.
@@ -333,7 +340,7 @@ pub fn run(
     let analyzer = analyze::Analyzer::new(&plan.settings, &mut warnings)?;
     let mut store =
         store::Store::open(analyze::store_dir(&plan.settings).as_deref(), &mut warnings);
-    add_churn(&plan.repo, &mut plan.commits, &mut store)?;
+    add_churn(&plan.repo, &mut plan.commits, &mut store, &mut warnings);
     let ids: Vec<&str> = plan.commits.iter().map(|c| c.id.as_str()).collect();
     let sampled = sample(&ids, args.cross_file);
     let selection = replay::Selection {

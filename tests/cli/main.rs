@@ -7,6 +7,7 @@ mod browser;
 mod cache;
 mod config;
 mod core;
+mod history;
 mod isolation;
 mod lsp;
 mod newcode;
