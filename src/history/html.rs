@@ -34,10 +34,11 @@ fn hotspot_map(r: &HistoryReport, top: usize) -> String {
     let max_x = spots.iter().map(|h| h.commits).max().unwrap_or(1).max(1) as f64;
     let max_y = spots.iter().map(|h| h.cyclomatic).max().unwrap_or(1).max(1) as f64;
     let max_lines = spots.iter().map(|h| h.code_lines).max().unwrap_or(1).max(1) as f64;
-    let (left, top_px, w, h) = (70.0, 10.0, 680.0, 320.0);
+    // Room above and to the right for the largest circles and their labels.
+    let (left, top_px, w, h) = (70.0, 30.0, 560.0, 300.0);
     let mut svg = format!(
         "<figure><figcaption>Hotspot map: commits that changed a file (across) against the sum of its functions' cyclomatic complexity (up); area by code lines</figcaption>\
-<svg viewBox=\"0 0 800 370\" width=\"100%\" role=\"img\" aria-label=\"Hotspot map\">\
+<svg viewBox=\"0 0 800 380\" width=\"100%\" role=\"img\" aria-label=\"Hotspot map\">\
 <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#57606a\"/><line x1=\"{left}\" y1=\"{top_px}\" x2=\"{left}\" y2=\"{}\" stroke=\"#57606a\"/>\
 <text x=\"{}\" y=\"{}\" text-anchor=\"end\">commits: {}</text><text x=\"0\" y=\"{}\">cyclomatic {}</text>",
         top_px + h,
@@ -168,13 +169,17 @@ pub fn page(r: &HistoryReport, top: usize) -> String {
     body.push_str(&trend_table(r));
     let x = "commit (oldest first)";
     body.push_str(&charts::lines(
-        "Size",
+        "Functions",
         x,
-        "count",
-        &[
-            series(r, "functions", |c| Some(c.functions as f64)),
-            series(r, "files", |c| Some(c.files as f64)),
-        ],
+        "functions",
+        &[series(r, "functions", |c| Some(c.functions as f64))],
+        false,
+    ));
+    body.push_str(&charts::lines(
+        "Files",
+        x,
+        "files",
+        &[series(r, "files", |c| Some(c.files as f64))],
         false,
     ));
     body.push_str(&charts::lines(

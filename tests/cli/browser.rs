@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     [
         "chromium",
         "chromium-browser",

@@ -362,3 +362,68 @@ fn a_damaged_history_store_is_rebuilt_not_trusted() {
     assert_eq!(again["run"]["analyzed"], 1);
     assert_eq!(without_run(first), without_run(again));
 }
+
+#[test]
+fn the_dashboard_is_one_page_without_script_and_shows_hostile_names_as_text() {
+    let Some(chromium) = crate::browser::chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium (.ci/run installs it)"
+        );
+        eprintln!("skipped: no chromium on PATH");
+        return;
+    };
+    let p = Project::new();
+    git_ok(p.path(), &["init", "-q", "-b", "main"]);
+    let names = [
+        "<img src=x onerror=alert(1)>.py",
+        "\"><svg onload=alert(2)>.py",
+    ];
+    for name in names {
+        p.write(name, SIMPLE);
+    }
+    commit(&p, "<script>alert(3)</script>");
+    for name in names {
+        p.write(name, NESTED);
+    }
+    commit(&p, "two");
+    let html = p.path().join("history.html");
+    let out = p
+        .cmd()
+        .args(["history", "--format", "html", "-o"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screenshot =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/history-dashboard-test.png");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(&chromium)
+        .arg(&html)
+        .arg(&screenshot)
+        .arg("page")
+        .output()
+        .expect("node");
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert!(seen.get("error").is_none(), "{seen}");
+    let text = seen["text"].as_str().unwrap();
+    for name in names {
+        assert!(text.contains(name), "{name} shown as text");
+    }
+    assert!(text.contains("Functions that got worse"));
+    assert_eq!(seen["scripts"], 0);
+    assert_eq!(seen["dialogs"], 0, "nothing from a name ran");
+    assert!(seen["svgs"].as_u64().unwrap() >= 6, "{seen}");
+    for key in ["requests", "consoleErrors", "exceptions", "logErrors"] {
+        assert_eq!(seen[key].as_array().unwrap().len(), 0, "{key}: {seen}");
+    }
+    assert!(std::fs::metadata(&screenshot).unwrap().len() > 1000);
+}

@@ -169,7 +169,9 @@ pub fn lines(
 
 /// A number in few characters: `0.012`, `3.4`, `1200`.
 fn number(v: f64) -> String {
-    if v.abs() >= 100.0 {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")
