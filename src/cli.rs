@@ -593,6 +593,13 @@ pub struct ProfileArgs {
     /// Sampling interval of the profiler, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub sample_interval: u64,
+    /// Show the run as it happens on a local page (127.0.0.1, a random port and token; the
+    /// address is printed on stderr); it stops when the run ends.
+    #[arg(long)]
+    pub serve: bool,
+    /// With --serve: keep the page up after the run, until Ctrl-C.
+    #[arg(long, requires = "serve")]
+    pub serve_keep: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub mod fuzz;
 pub mod git;
 pub mod history;
 pub mod lsp;
+pub mod serve;
 pub mod settings;
 pub mod shard;
 pub mod warm;

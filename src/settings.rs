@@ -451,6 +451,9 @@ pub struct AnalyzeSettings {
     pub profile: bool,
     pub profile_out: Option<PathBuf>,
     pub sample_interval: std::time::Duration,
+    /// `--serve` (and `--serve-keep`): the live page.
+    pub serve: bool,
+    pub serve_keep: bool,
     /// `--shard I/N`: analyze only this shard's files.
     pub shard: Option<crate::shard::Shard>,
     /// `--format part`: write the shard's part (with what the merge must walk and configure
@@ -603,6 +606,8 @@ impl AnalyzeSettings {
             profile: args.profile.profile,
             profile_out: args.profile.profile_out.clone(),
             sample_interval: std::time::Duration::from_millis(args.profile.sample_interval),
+            serve: args.profile.serve,
+            serve_keep: args.profile.serve_keep,
             cache,
             format: if part.is_some() {
                 wtfcb_report::report::formats::find("json").context("the json format")?

@@ -265,6 +265,8 @@ impl AnalysisArgs {
                 profile: false,
                 profile_out: None,
                 sample_interval: 50,
+                serve: false,
+                serve_keep: false,
             },
         })
     }

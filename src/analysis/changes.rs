@@ -186,6 +186,7 @@ fn findings_at_base(
     let base_services = Services {
         contents: Some(&contents),
         tokens: wtfcb_project::project::token_need(&settings.rules, settings.duplicates),
+        observer: None,
         ..*services
     };
     let base_outcomes =

@@ -42,6 +42,8 @@ pub struct Run<'s> {
     pub baseline_path: PathBuf,
     pub cache: Option<Cache>,
     isolation: Option<Isolation>,
+    /// The live dashboard, told of each file (`--serve`).
+    pub live: Option<std::sync::Arc<crate::serve::Live>>,
 }
 
 /// The cross-file stage's result and its time.
@@ -115,6 +117,7 @@ impl<'s> Run<'s> {
             baseline_path,
             cache: None,
             isolation: None,
+            live: None,
         })
     }
 
@@ -150,6 +153,10 @@ impl<'s> Run<'s> {
             times: &self.times,
             contents: self.git.staged.as_ref(),
             tokens: project::token_need(&self.settings.rules, self.settings.duplicates),
+            observer: self
+                .live
+                .as_deref()
+                .map(|l| l as &dyn wtfcb_engine::engine::Observer),
         }
     }
 

@@ -31,6 +31,14 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
+    let server = serve(settings, err)?;
+    let live = server.as_ref().map(|s| std::sync::Arc::clone(s.live()));
+    let stage = |name: &str, total: Option<u64>| {
+        if let Some(live) = &live {
+            live.stage(name, total);
+        }
+    };
+    stage("walk", None);
     let mut run = Run::prepare(settings, parts)?;
     if settings.show_files {
         return show_files(&run.walked, out);
@@ -38,19 +46,67 @@ pub fn run_with(
     if settings.show_settings {
         return show_settings(settings, &run.walked, &run.configs, out);
     }
+    run.live = live.clone();
+    stage("files", Some(run.walked.files.len() as u64));
     run.open()?;
     let mut outcomes = run.files()?;
     if let (Some(args), Some(shard)) = (&settings.part, settings.shard) {
         run.for_part(&mut outcomes);
         return write_part(settings, (args, shard), run, outcomes, (out, err));
     }
+    stage("cross-file", None);
     let cross = run.cross_file(&mut outcomes);
-    let new_since = run.new_code(&outcomes)?;
-    let finished = run.finish(outcomes, cross, new_since);
-    if settings.baseline_action != BaselineMode::Apply {
-        return write_baseline(settings, finished, out, err);
+    if let Some(live) = &live {
+        live.phase_ms("cross-file (wall)", cross.ms);
     }
-    render(settings, finished, out, err)
+    let new_since = run.new_code(&outcomes)?;
+    stage("report", None);
+    let finished = run.finish(outcomes, cross, new_since);
+    if let Some(live) = &live {
+        live.finish(live_result(&finished.report));
+    }
+    let status = if settings.baseline_action != BaselineMode::Apply {
+        write_baseline(settings, finished, out, err)
+    } else {
+        render(settings, finished, out, err)
+    };
+    if let Some(server) = server {
+        out.flush()?;
+        server.stop(settings.serve_keep, err);
+    }
+    status
+}
+
+/// With `--serve`: the live page started, its address on stderr.
+fn serve(
+    settings: &AnalyzeSettings,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<crate::serve::Server>> {
+    if !settings.serve {
+        return Ok(None);
+    }
+    let live = std::sync::Arc::new(crate::serve::Live::new("analyze"));
+    let server = crate::serve::Server::start(live)?;
+    writeln!(err, "wtfcb: live at {}", server.url())?;
+    Ok(Some(server))
+}
+
+/// The run's numbers as its report has them, for the live page's last state.
+fn live_result(report: &AnalyzeReport) -> serde_json::Value {
+    let s = &report.summary;
+    let mut result = serde_json::json!({
+        "files": s.files,
+        "functions": s.functions,
+        "findings": s.by_severity.values().sum::<u64>(),
+        "skipped": s.skipped,
+        "errors": s.errors,
+        "analysis_failures": s.analysis_failures,
+        "wall_ms": (report.run.wall_ms * 10.0).round() / 10.0,
+    });
+    for (severity, n) in &s.by_severity {
+        result[severity.as_str()] = serde_json::json!(n);
+    }
+    result
 }
 
 /// The report in every format asked for, the profile, and what goes to stderr; the exit

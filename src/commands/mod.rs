@@ -79,6 +79,7 @@ pub fn facts_only(
             times,
             contents: None,
             tokens: wtfcb_core::facts::tokens::Need::Nothing,
+            observer: None,
         },
     )?;
     warnings.extend(isolation.warning());

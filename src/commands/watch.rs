@@ -21,13 +21,13 @@ use wtfcb_core::lang::Language;
 use wtfcb_report::report::analyze::AnalyzeReport;
 
 /// Set by SIGINT or SIGTERM: the loop ends after the current analysis, the cache closed.
-static STOP: AtomicBool = AtomicBool::new(false);
+pub(crate) static STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
-fn catch_signals() {
+pub(crate) fn catch_signals() {
     let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {

@@ -175,6 +175,7 @@ impl<'s> Analyzer<'s> {
             times: &self.times,
             contents: Some(contents),
             tokens: wtfcb_core::facts::tokens::Need::Nothing,
+            observer: None,
         }
     }
 

@@ -135,6 +135,7 @@ impl Analyzer {
                 times: &times,
                 contents: Some(&contents),
                 tokens: wtfcb_core::facts::tokens::Need::Nothing,
+                observer: None,
             },
             max_size: plan.options.max_file_size,
             budget: plan.budget,

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-// A fourth argument `page` checks any page (errors, requests, text) without the report's checks.
+// A fourth argument `page` checks any page (errors, requests, text) without the report's checks;
+// `live` opens a running `--serve` page (an http:// address) and waits until its run is done.
 const [chromiumPath, reportPath, screenshotPath, mode] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), "wtfcb-chromium-"));
 const browser = spawn(chromiumPath, [
@@ -53,7 +54,9 @@ function once(method) {
 
 let report;
 const seen = { consoleErrors: [], exceptions: [], requests: [], dialogs: 0, logErrors: [] };
-const url = pathToFileURL(resolve(reportPath)).href;
+const url = reportPath.startsWith("http://") ? reportPath : pathToFileURL(resolve(reportPath)).href;
+// The live page's one connection: its event stream, on the server that served it.
+const own = (u) => mode === "live" && new URL(u).origin === new URL(url).origin && new URL(u).pathname === "/events";
 const timeout = setTimeout(() => { console.log(JSON.stringify({ error: "timeout", stderr })); process.exit(2); }, 60000);
 try {
   const { targetId } = await send("Target.createTarget", { url: "about:blank" });
@@ -67,7 +70,7 @@ try {
     } else if (m.method === "Log.entryAdded" && (m.params.entry.level === "error" || m.params.entry.source === "security")) {
       seen.logErrors.push(m.params.entry.text);
     } else if (m.method === "Network.requestWillBeSent") {
-      if (m.params.request.url !== url) { seen.requests.push(m.params.request.url); }
+      if (m.params.request.url !== url && !own(m.params.request.url)) { seen.requests.push(m.params.request.url); }
     } else if (m.method === "Page.javascriptDialogOpening") {
       seen.dialogs++;
       send("Page.handleJavaScriptDialog", { accept: true }, sessionId);
@@ -82,7 +85,22 @@ try {
     if (r.exceptionDetails) { throw new Error(r.exceptionDetails.text + " in " + expression); }
     return r.result.value;
   };
-  const result = mode === "page" ? await evaluate(`({ text: document.body.innerText, svgs: document.querySelectorAll("svg").length, scripts: document.querySelectorAll("script").length })`) : await evaluate(`(async () => {
+  const live = `(async () => {
+    const root = document.documentElement;
+    for (let i = 0; i < 1000 && root.getAttribute("data-state") !== "done"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const result = {};
+    for (const a of root.getAttributeNames()) {
+      if (a.startsWith("data-result-")) { result[a.slice(12)] = root.getAttribute(a); }
+    }
+    return { done: root.getAttribute("data-state") === "done", seen: window.wtfcbSeen, result,
+      failuresShown: document.querySelectorAll("#failures tr").length,
+      slowestShown: document.querySelectorAll("#slowest tr").length,
+      timelinePoints: document.querySelectorAll("#rss polyline").length,
+      text: document.body.innerText, scripts: document.querySelectorAll("script").length };
+  })()`;
+  const result = mode === "live" ? await evaluate(live) : mode === "page" ? await evaluate(`({ text: document.body.innerText, svgs: document.querySelectorAll("svg").length, scripts: document.querySelectorAll("script").length })`) : await evaluate(`(async () => {
     for (let i = 0; i < 600 && document.documentElement.getAttribute("data-ready") !== "1"; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }

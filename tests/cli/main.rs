@@ -18,6 +18,7 @@ mod remote;
 mod reports;
 mod safety;
 mod scan;
+mod serve;
 mod shard;
 mod support;
 mod warm;

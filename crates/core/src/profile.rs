@@ -17,6 +17,115 @@ pub struct Sample {
     pub rss_bytes: u64,
     /// CPU use since the previous sample; 100 is one full core.
     pub cpu_percent: f32,
+    /// The same of the process's children (the parser processes), when they are sampled.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub parsers_rss_bytes: u64,
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub parsers_cpu_percent: f32,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_f32(n: &f32) -> bool {
+    *n == 0.0
+}
+
+/// Reads one process (and, if asked, its children) at a time: resident memory and the CPU
+/// used since the previous reading.
+pub struct Probe {
+    system: System,
+    pid: Pid,
+    children: bool,
+    started: Instant,
+    /// The previous reading: when, the process's CPU ms, each child's CPU ms.
+    last: Option<(f64, u64, std::collections::HashMap<u32, u64>)>,
+}
+
+/// The children of a process, from `/proc/PID/task/*/children` (Linux); none elsewhere.
+fn child_pids(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<u32> = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+impl Probe {
+    pub fn new(pid: u32, children: bool) -> Probe {
+        Probe {
+            system: System::new(),
+            pid: Pid::from_u32(pid),
+            children,
+            started: Instant::now(),
+            last: None,
+        }
+    }
+
+    /// One reading; `None` once the process is gone.
+    pub fn sample(&mut self) -> Option<Sample> {
+        // Threads are refreshed by default, which costs 5x more than the rest.
+        let kind = ProcessRefreshKind::nothing()
+            .with_memory()
+            .with_cpu()
+            .without_tasks();
+        let kids = if self.children {
+            child_pids(self.pid.as_u32())
+        } else {
+            Vec::new()
+        };
+        let mut pids: Vec<Pid> = kids.iter().map(|&p| Pid::from_u32(p)).collect();
+        pids.push(self.pid);
+        self.system
+            .refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, kind);
+        let process = self.system.process(self.pid)?;
+        let t_ms = self.started.elapsed().as_secs_f64() * 1e3;
+        // CPU% from the process's accumulated CPU time over the wall time between samples:
+        // 100 is one core busy, 200 two.
+        let cpu_ms = process.accumulated_cpu_time();
+        let rss = process.memory();
+        let mut child_cpu = std::collections::HashMap::new();
+        let mut parsers_rss = 0;
+        for &kid in &kids {
+            if let Some(p) = self.system.process(Pid::from_u32(kid)) {
+                parsers_rss += p.memory();
+                child_cpu.insert(kid, p.accumulated_cpu_time());
+            }
+        }
+        let (cpu_percent, parsers_cpu_percent) = match &self.last {
+            Some((t0, c0, kids0)) => {
+                // A child that started since the last reading used all its CPU time since.
+                let used: u64 = child_cpu
+                    .iter()
+                    .map(|(pid, &now)| now.saturating_sub(kids0.get(pid).copied().unwrap_or(0)))
+                    .sum();
+                (
+                    cpu_percent(*c0, cpu_ms, *t0, t_ms),
+                    cpu_percent(0, used, *t0, t_ms),
+                )
+            }
+            None => (0.0, 0.0),
+        };
+        self.last = Some((t_ms, cpu_ms, child_cpu));
+        Some(Sample {
+            t_ms,
+            rss_bytes: rss,
+            cpu_percent,
+            parsers_rss_bytes: parsers_rss,
+            parsers_cpu_percent,
+        })
+    }
 }
 
 /// What a sampler saw.
@@ -63,42 +172,25 @@ pub struct Sampler {
 impl Sampler {
     /// Samples process `pid` every `interval` (at least 1 ms) until stopped or it exits.
     pub fn start(pid: u32, interval: Duration) -> Sampler {
+        Sampler::start_with(pid, interval, false)
+    }
+
+    /// The same, with its children (the parser processes) when `children`.
+    pub fn start_with(pid: u32, interval: Duration, children: bool) -> Sampler {
         let interval = interval.max(Duration::from_millis(1));
         let (stop, stopped) = mpsc::channel::<()>();
         let handle = std::thread::Builder::new()
             .name("wtfcb-sampler".into())
             .spawn(move || {
-                let pid = Pid::from_u32(pid);
-                let mut system = System::new();
-                // Threads are refreshed by default, which costs 5x more than the rest.
-                let kind = ProcessRefreshKind::nothing()
-                    .with_memory()
-                    .with_cpu()
-                    .without_tasks();
-                let started = Instant::now();
+                let mut probe = Probe::new(pid, children);
                 let mut samples = Vec::new();
                 let mut cost = Duration::ZERO;
-                let mut last: Option<(f64, u64)> = None;
                 loop {
                     let before = thread_cpu_time();
-                    system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, kind);
-                    let Some(process) = system.process(pid) else {
+                    let Some(sample) = probe.sample() else {
                         break;
                     };
-                    let t_ms = started.elapsed().as_secs_f64() * 1e3;
-                    // CPU% from the process's accumulated CPU time over the wall time between
-                    // samples: 100 is one core busy, 200 two.
-                    let cpu_ms = process.accumulated_cpu_time();
-                    let cpu_percent = match last {
-                        Some((t0, c0)) => cpu_percent(c0, cpu_ms, t0, t_ms),
-                        None => 0.0,
-                    };
-                    last = Some((t_ms, cpu_ms));
-                    samples.push(Sample {
-                        t_ms,
-                        rss_bytes: process.memory(),
-                        cpu_percent,
-                    });
+                    samples.push(sample);
                     cost += thread_cpu_time().saturating_sub(before);
                     match stopped.recv_timeout(interval) {
                         Err(RecvTimeoutError::Timeout) => continue,
@@ -113,9 +205,9 @@ impl Sampler {
         }
     }
 
-    /// Samples this process.
+    /// Samples this process and its parser processes.
     pub fn start_self(interval: Duration) -> Sampler {
-        Sampler::start(std::process::id(), interval)
+        Sampler::start_with(std::process::id(), interval, true)
     }
 
     pub fn stop(self) -> Timeline {

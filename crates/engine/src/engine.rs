@@ -609,7 +609,11 @@ pub fn process_all(
             .par_iter()
             .with_max_len(1)
             .map(|c| {
+                let started = Instant::now();
                 let mut outcome = process(c, pipeline);
+                if let Some(observer) = pipeline.services.observer {
+                    observer.file_done(c, &outcome, started.elapsed(), &pipeline.services);
+                }
                 if let Outcome::Analyzed(record) = &mut outcome {
                     record.facts.tokens.retain(pipeline.services.tokens);
                 }
@@ -647,6 +651,21 @@ pub struct Services<'a> {
     pub contents: Option<&'a Contents>,
     /// What of each file's clone tokens to keep in memory once it is processed (and cached).
     pub tokens: wtfcb_core::facts::tokens::Need,
+    /// Told of each file as it is done (the live dashboard of `analyze --serve`).
+    pub observer: Option<&'a dyn Observer>,
+}
+
+/// Watches a run file by file, from the worker threads.
+pub trait Observer: Sync {
+    /// `candidate` ended as `outcome` after `took`; `services` has the run's cache and phase
+    /// times so far.
+    fn file_done(
+        &self,
+        candidate: &Candidate,
+        outcome: &Outcome,
+        took: Duration,
+        services: &Services,
+    );
 }
 
 /// Processes what a walk found.
@@ -715,6 +734,7 @@ mod tests {
                     isolation: &Isolation::InProcess,
                     contents: None,
                     tokens: wtfcb_core::facts::tokens::Need::All,
+                    observer: None,
                 },
                 max_size: 1 << 20,
                 budget: ParseBudget::DEFAULT,
@@ -748,6 +768,7 @@ mod tests {
                 isolation: &Isolation::InProcess,
                 contents: None,
                 tokens: wtfcb_core::facts::tokens::Need::All,
+                observer: None,
             },
             max_size: 10,
             budget: ParseBudget::DEFAULT,

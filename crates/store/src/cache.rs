@@ -355,6 +355,16 @@ struct Counters {
     adopted_rows: AtomicU64,
 }
 
+/// See [`Cache::live`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveCounts {
+    pub hits: u64,
+    pub misses: u64,
+    pub parsed: u64,
+    /// Results the remote tier supplied.
+    pub remote_hits: u64,
+}
+
 /// How a file's lookup ended, for the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -997,6 +1007,17 @@ impl Cache {
         lru.put(key, value);
         while lru.len() > self.opts.memory_entries.max(1) {
             lru.pop_lru();
+        }
+    }
+
+    /// The counters so far, for a live view of a run (`finish` gives the final ones).
+    pub fn live(&self) -> LiveCounts {
+        let c = &self.counters;
+        LiveCounts {
+            hits: c.stat_hits.load(Ordering::Relaxed) + c.hash_hits.load(Ordering::Relaxed),
+            misses: c.misses.load(Ordering::Relaxed),
+            parsed: c.parsed.load(Ordering::Relaxed),
+            remote_hits: self.remote.as_ref().map_or(0, |r| r.hits()),
         }
     }
 

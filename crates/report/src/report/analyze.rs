@@ -201,7 +201,29 @@ impl ProfileReport {
             t.samples.len(),
             t.interval_ms,
             t.sampling_cost_ms
-        )
+        )?;
+        // The parser processes, sampled beside this one (they do most of the parsing).
+        let parsers_peak = t
+            .samples
+            .iter()
+            .map(|s| s.parsers_rss_bytes)
+            .max()
+            .unwrap_or(0);
+        let cpu: Vec<f32> = t
+            .samples
+            .iter()
+            .skip(1)
+            .map(|s| s.parsers_cpu_percent)
+            .collect();
+        if parsers_peak > 0 {
+            writeln!(
+                err,
+                "  parser processes: peak {:.1} MiB resident (all together), average cpu {:.0}%",
+                mb(parsers_peak),
+                cpu.iter().sum::<f32>() / cpu.len().max(1) as f32
+            )?;
+        }
+        Ok(())
     }
 }
 

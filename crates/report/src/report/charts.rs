@@ -198,27 +198,46 @@ pub fn profile_page(profile: &super::analyze::ProfileReport) -> String {
         "Resident memory (MiB) over time",
         "ms since start",
         "MiB",
-        &[(
-            "resident memory".into(),
-            t.samples
-                .iter()
-                .map(|s| (s.t_ms, s.rss_bytes as f64 / (1 << 20) as f64))
-                .collect(),
-        )],
+        &[
+            (
+                "wtfcb".into(),
+                t.samples
+                    .iter()
+                    .map(|s| (s.t_ms, s.rss_bytes as f64 / (1 << 20) as f64))
+                    .collect(),
+            ),
+            (
+                "parser processes".into(),
+                t.samples
+                    .iter()
+                    .map(|s| (s.t_ms, s.parsers_rss_bytes as f64 / (1 << 20) as f64))
+                    .collect(),
+            ),
+        ],
         false,
     ));
     body.push_str(&lines(
         "CPU (%, 100 = one core) over time",
         "ms since start",
         "%",
-        &[(
-            "CPU".into(),
-            t.samples
-                .iter()
-                .skip(1)
-                .map(|s| (s.t_ms, f64::from(s.cpu_percent)))
-                .collect(),
-        )],
+        &[
+            (
+                "wtfcb".into(),
+                t.samples
+                    .iter()
+                    .skip(1)
+                    .map(|s| (s.t_ms, f64::from(s.cpu_percent)))
+                    .collect(),
+            ),
+            (
+                "parser processes".into(),
+                t.samples
+                    .iter()
+                    .skip(1)
+                    .map(|s| (s.t_ms, f64::from(s.parsers_cpu_percent)))
+                    .collect(),
+            ),
+        ],
         false,
     ));
     body.push_str("</section><section><h2>Phases</h2>");

@@ -441,6 +441,11 @@ impl Remote {
     }
 
     /// The run's counters; the first failure, if any, as a warning.
+    /// Results supplied so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
     pub fn finish(&self) -> (RemoteStats, Option<String>) {
         let stats = RemoteStats {
             url: redact(&self.opts.url),
