@@ -223,6 +223,13 @@ pub struct BenchArgs {
     /// Compare with the run saved under NAME; exit 1 on a regression.
     #[arg(long, value_name = "NAME")]
     pub compare: Option<String>,
+    /// Show the bench as it happens on a local page (127.0.0.1, a random port and token),
+    /// with the runs saved by --save as history charts.
+    #[arg(long)]
+    pub serve: bool,
+    /// With --serve: keep the page up after the bench, until Ctrl-C.
+    #[arg(long, requires = "serve")]
+    pub serve_keep: bool,
     /// How far (percent) a median must move, with the runs' ranges apart, to be a regression.
     #[arg(long, value_name = "PCT", default_value_t = 10.0, requires = "compare")]
     pub threshold: f64,

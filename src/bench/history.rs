@@ -89,6 +89,32 @@ pub fn location(name: &str) -> anyhow::Result<PathBuf> {
     Ok(dir.join(format!("{name}.json")))
 }
 
+/// Every run saved in the default place (see [`location`]), oldest first by file time; at
+/// most the newest `limit`, each read as [`load`] reads it (a damaged one is left out).
+pub fn saved_runs(limit: usize) -> Vec<Saved> {
+    let Some(dir) = location("x")
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    found.sort();
+    let skip = found.len().saturating_sub(limit);
+    found
+        .into_iter()
+        .skip(skip)
+        .filter_map(|(_, path)| load(&path).ok())
+        .collect()
+}
+
 /// Writes a saved run atomically (a temporary file beside it, then a rename).
 pub fn save(path: &Path, saved: &Saved) -> anyhow::Result<()> {
     wtfcb_core::fsio::write_atomically(path, serde_json::to_string_pretty(saved)?.as_bytes())

@@ -27,6 +27,8 @@ pub use report::{write_markdown, write_text};
 /// What a bench run does.
 #[derive(Debug, Clone)]
 pub struct BenchSettings {
+    /// The live page (`--serve`), told of each scenario as it ends.
+    pub live: Option<std::sync::Arc<crate::serve::Live>>,
     pub path: PathBuf,
     /// `-j` values for the parallel scenarios.
     pub parallel: Vec<usize>,
@@ -157,6 +159,23 @@ pub struct ScalingRow {
 
 /// Sizes of the `--full-suite` projects.
 pub const SUITE_SIZES: [usize; 3] = [100, 1_000, 10_000];
+
+/// The scenarios measured so far, as the live page lists them.
+fn live_runs(results: &[ScenarioResult]) -> serde_json::Value {
+    let ms = |s: f64| (s * 1e4).round() / 10.0;
+    results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": format!("{} (-j {})", r.name, r.jobs),
+                "median_ms": ms(r.median_s),
+                "min_ms": ms(r.min_s),
+                "max_ms": ms(r.max_s),
+                "files_per_second": r.files_per_s.round(),
+            })
+        })
+        .collect()
+}
 
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -334,6 +353,9 @@ fn bench_project(
                 cached.then_some(cache_dir.as_path()),
             )
         };
+        if let Some(live) = &settings.live {
+            live.stage(&format!("{name} (-j {jobs})"), None);
+        }
         write!(progress, "wtfcb bench: {name} (-j {jobs}) ")?;
         progress.flush()?;
         if matches!(
@@ -381,6 +403,9 @@ fn bench_project(
             if result.noisy { " noisy" } else { "" }
         )?;
         results.push(result);
+        if let Some(live) = &settings.live {
+            live.set_bench_runs(live_runs(&results));
+        }
     }
     let first = results.first().and_then(|s| s.runs.first());
     let mut project = ProjectResult {

@@ -46,7 +46,28 @@ pub fn run(
             args.budget
         );
     }
+    let server = if args.serve {
+        let live = std::sync::Arc::new(crate::serve::Live::new("bench"));
+        let saved: Vec<serde_json::Value> = history::saved_runs(50)
+            .iter()
+            .map(|s| {
+                let runs: Vec<serde_json::Value> = s
+                    .scenarios
+                    .iter()
+                    .map(|c| serde_json::json!({"name": format!("{} (-j {})", c.scenario, c.jobs), "median_ms": (c.median_s * 1e4).round() / 10.0}))
+                    .collect();
+                serde_json::json!({"name": s.name, "runs": runs})
+            })
+            .collect();
+        live.set_saved(serde_json::Value::Array(saved));
+        let server = crate::serve::Server::start(live)?;
+        writeln!(err, "wtfcb: live at {}", server.url())?;
+        Some(server)
+    } else {
+        None
+    };
     let settings = BenchSettings {
+        live: server.as_ref().map(|s| std::sync::Arc::clone(s.live())),
         path: args.path.clone().unwrap_or_else(|| PathBuf::from(".")),
         // The default `-j` (every core) is always measured, so a recommendation never rests on
         // a setting nobody timed against it.
@@ -103,6 +124,12 @@ pub fn run(
         history::write_text(out, c)?;
     }
     out.flush()?;
+    if let Some(server) = server {
+        server.live().finish(serde_json::json!({
+            "scenarios": report.projects.iter().map(|p| p.scenarios.len()).sum::<usize>(),
+        }));
+        server.stop(args.serve_keep, err);
+    }
     Ok(match &report.comparison {
         Some(c) if c.regressions > 0 => ExitStatus::Failure,
         _ => ExitStatus::Success,

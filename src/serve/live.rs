@@ -79,6 +79,7 @@ pub struct State {
 }
 
 /// The shared live state of one run.
+#[derive(Debug)]
 pub struct Live {
     started: Instant,
     state: Mutex<State>,
@@ -145,8 +146,24 @@ impl Live {
         });
     }
 
-    pub fn set_bench(&self, bench: serde_json::Value) {
-        self.update(|s| s.bench = Some(bench));
+    /// For `bench`: the runs saved before (oldest first).
+    pub fn set_saved(&self, saved: serde_json::Value) {
+        self.update(|s| {
+            let bench = s
+                .bench
+                .get_or_insert_with(|| serde_json::json!({"runs": []}));
+            bench["saved"] = saved;
+        });
+    }
+
+    /// For `bench`: the scenarios measured so far.
+    pub fn set_bench_runs(&self, runs: serde_json::Value) {
+        self.update(|s| {
+            let bench = s
+                .bench
+                .get_or_insert_with(|| serde_json::json!({"saved": []}));
+            bench["runs"] = runs;
+        });
     }
 
     /// A resource sample of wtfcb and its parser processes.

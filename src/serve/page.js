@@ -96,13 +96,15 @@ function render(s) {
   fill("slowest", s.slowest, (f) => [f.ms.toFixed(1), f.path]);
   fill("failures", s.failures, (f) => [f.path, f.message]);
   const t = s.timeline;
+  // A bench's children are the runs it measures; an analysis's, its parser processes.
+  const others = s.kind === "bench" ? "measured runs" : "parser processes";
   chart("rss", [
     { name: "wtfcb", points: t.map((p) => [p.t_ms, p.rss_mib]) },
-    { name: "parser processes", points: t.map((p) => [p.t_ms, p.parsers_rss_mib]) },
+    { name: others, points: t.map((p) => [p.t_ms, p.parsers_rss_mib]) },
   ]);
   chart("cpu", [
     { name: "wtfcb", points: t.slice(1).map((p) => [p.t_ms, p.cpu_percent]) },
-    { name: "parser processes", points: t.slice(1).map((p) => [p.t_ms, p.parsers_cpu_percent]) },
+    { name: others, points: t.slice(1).map((p) => [p.t_ms, p.parsers_cpu_percent]) },
   ]);
   if (s.bench) { renderBench(s.bench); }
   if (s.result) {

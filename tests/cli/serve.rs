@@ -165,3 +165,113 @@ fn the_live_page_follows_a_run_and_ends_with_its_report() {
     // The run is over: so is the server.
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
+
+/// The body of a raw GET with the token and the right host.
+fn get_state(port: u16, token: &str) -> Value {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET /state?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn bench_serve_shows_saved_runs_and_its_own_and_stays_until_interrupted() {
+    let p = Project::new();
+    for i in 0..10 {
+        p.write(
+            &format!("proj/m{i}.py"),
+            format!("def f{i}(x):\n    return x\n"),
+        );
+    }
+    let saved = tempfile::tempdir().unwrap();
+    let bench = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wtfcb"));
+        cmd.current_dir(p.path())
+            .env("WTFCB_BENCH_DIR", saved.path())
+            .args([
+                "bench",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--parallel",
+                "1",
+                "--format",
+                "json",
+            ])
+            .args(extra)
+            .arg("proj");
+        cmd
+    };
+    assert!(bench(&["--save", "first"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let mut child = bench(&["--serve", "--serve-keep"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("wtfcb: live at ")
+        .unwrap()
+        .to_string();
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+    let (port, token) = rest.split_once("/?token=").unwrap();
+    let port: u16 = port.parse().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let state = loop {
+        let state = get_state(port, token);
+        if state["stage"] == "done" {
+            break state;
+        }
+        assert!(std::time::Instant::now() < deadline, "{state}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    // Kept up after the bench, until interrupted.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(get_state(port, token)["stage"], "done");
+    // SAFETY: a signal to our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let mut report = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut report)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let report: Value = serde_json::from_slice(&report).unwrap();
+    let scenarios: Vec<String> = report["projects"][0]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} (-j {})", s["name"].as_str().unwrap(), s["jobs"]))
+        .collect();
+    let live: Vec<String> = state["bench"]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(live, scenarios);
+    let earlier = state["bench"]["saved"].as_array().unwrap();
+    assert_eq!(earlier.len(), 1);
+    assert_eq!(earlier[0]["name"], "first");
+    assert_eq!(
+        earlier[0]["runs"].as_array().unwrap().len(),
+        scenarios.len()
+    );
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
