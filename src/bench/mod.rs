@@ -160,6 +160,22 @@ pub struct ScalingRow {
 /// Sizes of the `--full-suite` projects.
 pub const SUITE_SIZES: [usize; 3] = [100, 1_000, 10_000];
 
+impl BenchSettings {
+    /// With `--serve`: a scenario begins.
+    fn tell_stage(&self, name: &str) {
+        if let Some(live) = &self.live {
+            live.stage(name, None);
+        }
+    }
+
+    /// With `--serve`: the scenarios measured so far.
+    fn tell_runs(&self, results: &[ScenarioResult]) {
+        if let Some(live) = &self.live {
+            live.set_bench_runs(live_runs(results));
+        }
+    }
+}
+
 /// The scenarios measured so far, as the live page lists them.
 fn live_runs(results: &[ScenarioResult]) -> serde_json::Value {
     let ms = |s: f64| (s * 1e4).round() / 10.0;
@@ -353,9 +369,7 @@ fn bench_project(
                 cached.then_some(cache_dir.as_path()),
             )
         };
-        if let Some(live) = &settings.live {
-            live.stage(&format!("{name} (-j {jobs})"), None);
-        }
+        settings.tell_stage(&format!("{name} (-j {jobs})"));
         write!(progress, "wtfcb bench: {name} (-j {jobs}) ")?;
         progress.flush()?;
         if matches!(
@@ -403,9 +417,7 @@ fn bench_project(
             if result.noisy { " noisy" } else { "" }
         )?;
         results.push(result);
-        if let Some(live) = &settings.live {
-            live.set_bench_runs(live_runs(&results));
-        }
+        settings.tell_runs(&results);
     }
     let first = results.first().and_then(|s| s.runs.first());
     let mut project = ProjectResult {

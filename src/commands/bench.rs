@@ -31,41 +31,8 @@ pub fn run(
         )?;
         return Ok(ExitStatus::Success);
     }
-    if args.parallel.contains(&0) {
-        bail!("--parallel must be at least 1");
-    }
-    if args.runs == 0 {
-        bail!("--runs must be at least 1");
-    }
-    if args.sample_interval == 0 {
-        bail!("--sample-interval must be at least 1 ms");
-    }
-    if !(args.budget.is_finite() && (0.0..=1e9).contains(&args.budget)) {
-        bail!(
-            "--budget must be a number of seconds from 0 (no limit) up, got {}",
-            args.budget
-        );
-    }
-    let server = if args.serve {
-        let live = std::sync::Arc::new(crate::serve::Live::new("bench"));
-        let saved: Vec<serde_json::Value> = history::saved_runs(50)
-            .iter()
-            .map(|s| {
-                let runs: Vec<serde_json::Value> = s
-                    .scenarios
-                    .iter()
-                    .map(|c| serde_json::json!({"name": format!("{} (-j {})", c.scenario, c.jobs), "median_ms": (c.median_s * 1e4).round() / 10.0}))
-                    .collect();
-                serde_json::json!({"name": s.name, "runs": runs})
-            })
-            .collect();
-        live.set_saved(serde_json::Value::Array(saved));
-        let server = crate::serve::Server::start(live)?;
-        writeln!(err, "wtfcb: live at {}", server.url())?;
-        Some(server)
-    } else {
-        None
-    };
+    check(args)?;
+    let server = serve(args, err)?;
     let settings = BenchSettings {
         live: server.as_ref().map(|s| std::sync::Arc::clone(s.live())),
         path: args.path.clone().unwrap_or_else(|| PathBuf::from(".")),
@@ -86,9 +53,6 @@ pub fn run(
         sample_interval: Duration::from_millis(args.sample_interval),
         binary: std::env::current_exe().context("locating the wtfcb binary")?,
     };
-    if !(args.threshold.is_finite() && args.threshold >= 0.0) {
-        bail!("--threshold must be a percentage of 0 or more");
-    }
     // Locate (and read) a saved run before measuring, so a typo fails in a second, not after.
     let saved = match &args.compare {
         Some(name) => Some(history::load(&history::location(name)?)?),
@@ -125,13 +89,65 @@ pub fn run(
     }
     out.flush()?;
     if let Some(server) = server {
-        server.live().finish(serde_json::json!({
-            "scenarios": report.projects.iter().map(|p| p.scenarios.len()).sum::<usize>(),
-        }));
+        let scenarios: usize = report.projects.iter().map(|p| p.scenarios.len()).sum();
+        server
+            .live()
+            .finish(serde_json::json!({ "scenarios": scenarios }));
         server.stop(args.serve_keep, err);
     }
     Ok(match &report.comparison {
         Some(c) if c.regressions > 0 => ExitStatus::Failure,
         _ => ExitStatus::Success,
     })
+}
+
+/// With `--serve`: the live page started (with the runs saved before), its address on stderr.
+fn serve(args: &BenchArgs, err: &mut dyn Write) -> anyhow::Result<Option<crate::serve::Server>> {
+    if !args.serve {
+        return Ok(None);
+    }
+    let live = std::sync::Arc::new(crate::serve::Live::new("bench"));
+    let saved: Vec<serde_json::Value> = history::saved_runs(50)
+        .iter()
+        .map(|s| {
+            let runs: Vec<serde_json::Value> = s
+                .scenarios
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "name": format!("{} (-j {})", c.scenario, c.jobs),
+                        "median_ms": (c.median_s * 1e4).round() / 10.0,
+                    })
+                })
+                .collect();
+            serde_json::json!({"name": s.name, "runs": runs})
+        })
+        .collect();
+    live.set_saved(serde_json::Value::Array(saved));
+    let server = crate::serve::Server::start(live)?;
+    writeln!(err, "wtfcb: live at {}", server.url())?;
+    Ok(Some(server))
+}
+
+/// The options' values, checked before anything is measured.
+fn check(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.parallel.contains(&0) {
+        bail!("--parallel must be at least 1");
+    }
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    if args.sample_interval == 0 {
+        bail!("--sample-interval must be at least 1 ms");
+    }
+    if !(args.budget.is_finite() && (0.0..=1e9).contains(&args.budget)) {
+        bail!(
+            "--budget must be a number of seconds from 0 (no limit) up, got {}",
+            args.budget
+        );
+    }
+    if !(args.threshold.is_finite() && args.threshold >= 0.0) {
+        bail!("--threshold must be a percentage of 0 or more");
+    }
+    Ok(())
 }
