@@ -168,6 +168,10 @@ pub fn page(r: &HistoryReport, top: usize) -> String {
     body.push_str("<section><h2>Trend</h2>");
     body.push_str(&trend_table(r));
     let x = "commit (oldest first)";
+    // Two charts a row on a wide screen, one on a narrow one.
+    body.push_str(
+        "<div style=\"display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:8px 24px\">",
+    );
     body.push_str(&charts::lines(
         "Functions",
         x,
@@ -217,7 +221,7 @@ pub fn page(r: &HistoryReport, top: usize) -> String {
         })],
         false,
     ));
-    body.push_str("</section><section><h2>Hotspots</h2>");
+    body.push_str("</div></section><section><h2>Hotspots</h2>");
     body.push_str(&hotspot_map(r, top));
     body.push_str(&hotspot_table(r, top));
     body.push_str("</section><section><h2>Functions that got worse</h2>");

@@ -67,7 +67,6 @@ pub fn commits(repo: &Repo, range: &Range, first_parent: bool) -> anyhow::Result
         "--no-ext-diff",
         "--no-textconv",
         "--diff-merges=first-parent",
-        "--topo-order",
         "--reverse",
         "--format=%x1e%H %P%x1f%ct%x1f%aN%x1f%s",
     ]
@@ -97,7 +96,47 @@ pub fn commits(repo: &Repo, range: &Range, first_parent: bool) -> anyhow::Result
     args.push("--".into());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = repo.run(&refs, what)?;
-    parse_log(&out).context("history: git log's output")
+    let commits = parse_log(&out).context("history: git log's output")?;
+    Ok(parents_first(commits))
+}
+
+/// The commits reordered so that every commit comes after its parents in the list (git's
+/// `--topo-order` walks the whole history to do this, 0.5 s on 100,000 commits); otherwise in
+/// the order given (oldest first by date).
+pub fn parents_first(commits: Vec<Commit>) -> Vec<Commit> {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut waiting = vec![0usize; commits.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
+    for (i, c) in commits.iter().enumerate() {
+        for p in &c.parents {
+            if let Some(&p) = index.get(p.as_str()) {
+                waiting[i] += 1;
+                children[p].push(i);
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..commits.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(commits.len());
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &c in &children[i] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push(Reverse(c));
+            }
+        }
+    }
+    let mut slots: Vec<Option<Commit>> = commits.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Reads the next NUL-terminated token at `*at`.
@@ -373,6 +412,28 @@ mod tests {
         );
         assert!(commits[1].parents.is_empty());
         assert!(commits[1].changes.is_empty());
+    }
+
+    #[test]
+    fn parents_come_first_whatever_the_dates_say() {
+        let commit = |id: char, parents: &[char]| Commit {
+            id: id.to_string().repeat(40),
+            parents: parents.iter().map(|p| p.to_string().repeat(40)).collect(),
+            ..Commit::default()
+        };
+        // Oldest first by date, but `b` (a rebased commit) is dated before its parent `a`,
+        // and `c` merges `b` and `d`.
+        let by_date = vec![
+            commit('b', &['a']),
+            commit('a', &['0']),
+            commit('d', &['a']),
+            commit('c', &['b', 'd']),
+        ];
+        let ids: Vec<char> = parents_first(by_date)
+            .iter()
+            .map(|c| c.id.chars().next().unwrap())
+            .collect();
+        assert_eq!(ids, ['a', 'b', 'd', 'c']);
     }
 
     #[test]
