@@ -427,3 +427,28 @@ fn the_dashboard_is_one_page_without_script_and_shows_hostile_names_as_text() {
     }
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 1000);
 }
+
+#[test]
+fn a_shallow_clone_is_read_to_its_boundary_with_a_warning() {
+    let origin = five_commits();
+    let clones = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    git_ok(
+        clones.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+    );
+    let shallow = clones.path().join("shallow");
+    let out = crate::support::wtfcb(&shallow)
+        .args(["history", "--format", "json", "--last", "10"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the repository is shallow"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let commits = report["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 2);
+    // The boundary commit is read whole: the tree as it was there.
+    assert_eq!(commits[0]["files"], 1);
+    assert_eq!(commits[1]["subject"], "five: docs");
+}
