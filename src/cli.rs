@@ -128,7 +128,10 @@ pub struct HistoryArgs {
 pub enum HistoryFormat {
     Text,
     Json,
+    /// One row per commit.
     Csv,
+    /// One row per hotspot (file), highest score first.
+    CsvHotspots,
     Html,
 }
 

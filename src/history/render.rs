@@ -21,6 +21,7 @@ pub fn write(
             writeln!(out)?;
         }
         HistoryFormat::Csv => write_csv(out, report)?,
+        HistoryFormat::CsvHotspots => write_hotspots_csv(out, report)?,
         HistoryFormat::Text => write_text(out, report, top)?,
         HistoryFormat::Html => out.write_all(super::html::page(report, top).as_bytes())?,
     }
@@ -53,6 +54,45 @@ const CSV_HEADER: [&str; 24] = [
     "duplicated_percent",
     "import_cycles",
 ];
+
+/// One row per file present at the last commit that the range changed, highest score
+/// first (the `authors` column only with `--authors`).
+fn write_hotspots_csv(out: &mut dyn Write, report: &HistoryReport) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let authors = report.hotspots.iter().any(|h| h.authors.is_some());
+    let mut header = vec![
+        "path",
+        "score",
+        "commits",
+        "lines_added",
+        "lines_deleted",
+        "cyclomatic",
+        "max_cognitive",
+        "code_lines",
+    ];
+    if authors {
+        header.push("authors");
+    }
+    w.write_record(&header)?;
+    for h in &report.hotspots {
+        let mut row = vec![
+            cell(&h.path).into_owned(),
+            h.score.to_string(),
+            h.commits.to_string(),
+            h.lines_added.to_string(),
+            h.lines_deleted.to_string(),
+            h.cyclomatic.to_string(),
+            h.max_cognitive.to_string(),
+            h.code_lines.to_string(),
+        ];
+        if let Some(a) = h.authors {
+            row.push(a.to_string());
+        }
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
 
 /// One row per commit, oldest first; the cross-file columns are empty where not sampled.
 fn write_csv(out: &mut dyn Write, report: &HistoryReport) -> anyhow::Result<()> {

@@ -239,6 +239,21 @@ fn a_second_run_after_one_commit_analyzes_only_its_blobs_and_equals_a_cold_run()
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 7, "{text}");
     assert!(text.starts_with("commit,time,subject,files,"));
+    // Hotspots: a header and one row per file the range changed, with authors when asked.
+    let out = p
+        .cmd()
+        .args(["history", "--format", "csv-hotspots", "--authors"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[0],
+        "path,score,commits,lines_added,lines_deleted,cyclomatic,max_cognitive,code_lines,authors"
+    );
+    assert!(rows[1].starts_with("pkg/a2.py,"), "{text}");
+    assert!(rows[1].ends_with(",1"), "one author: {text}");
+    assert_eq!(rows.len(), 3, "pkg/a2.py and c.py: {text}");
 }
 
 #[test]
