@@ -73,8 +73,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Files or directories of the project to follow (default: the whole project of the
-    /// current directory); they need not exist any more.
+    /// Files or directories of the project to follow (default: the current directory, as
+    /// `analyze`); they need not exist any more.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The last N commits of HEAD [default: 100].

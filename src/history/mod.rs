@@ -263,8 +263,13 @@ fn plan(args: &HistoryArgs, warnings: &mut Vec<String>) -> anyhow::Result<Plan> 
     let settings = settings(args, &base)?;
     let root = settings.walk.project.root.clone();
     let repo = Repo::discover(&root, "history")?;
-    let mut under: Vec<String> = args
-        .paths
+    // As `analyze`: no path is the current directory (all of the project at its root).
+    let typed = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut under: Vec<String> = typed
         .iter()
         .map(|p| project_relative(p, &cwd, &root))
         .collect::<anyhow::Result<_>>()?;

@@ -295,6 +295,14 @@ fn paths_ranges_and_renames_in_bulk() {
         .all(|f| f["points"].as_array().unwrap().len() == 2));
     let (from_to, _) = history(&p, &["--from", "base", "--to", "HEAD"]);
     assert_eq!(from_to["commits"].as_array().unwrap().len(), 1);
+    // From inside a directory, without a path: that directory, as `analyze` takes it.
+    let out = crate::support::wtfcb(&p.path().join("other"))
+        .args(["history", "--format", "json", "--last", "2"])
+        .output()
+        .unwrap();
+    let inside: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inside["paths"], serde_json::json!(["other"]));
+    assert_eq!(inside["commits"][1]["files"], 1);
 }
 
 #[test]
