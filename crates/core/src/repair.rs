@@ -175,6 +175,17 @@ struct Conditional {
     closed: bool,
     /// `#if 0`: its first branch is the one no compiler reads.
     dead_first: bool,
+    /// Its first branch's braces: opened less closed, and the lowest that count fell to. A
+    /// branch that does not balance (`if (avx2) { ... } else {` before `#endif`, its `}` in
+    /// another group) is read by no parser as written.
+    braces: i32,
+    lowest: i32,
+}
+
+impl Conditional {
+    fn unbalanced(&self) -> bool {
+        self.closed && (self.braces != 0 || self.lowest < 0)
+    }
 }
 
 /// A directive's word (`if`, `ifdef`, `endif`, ...) and what follows it on the line.
@@ -196,6 +207,17 @@ fn conditionals(bytes: &[u8]) -> Vec<Conditional> {
     let mut groups: Vec<Conditional> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for (kind, s, e) in c_tokens(bytes) {
+        if kind == Tok::Punct && matches!(bytes[s], b'{' | b'}') {
+            let step = if bytes[s] == b'{' { 1 } else { -1 };
+            for &g in &open {
+                let g = &mut groups[g];
+                if g.directives.len() == 1 {
+                    g.braces += step;
+                    g.lowest = g.lowest.min(g.braces);
+                }
+            }
+            continue;
+        }
         if kind != Tok::Directive {
             continue;
         }
@@ -216,6 +238,8 @@ fn conditionals(bytes: &[u8]) -> Vec<Conditional> {
                             .next()
                             .map(<[u8]>::trim_ascii)
                             == Some(b"0"),
+                    braces: 0,
+                    lowest: 0,
                 });
                 open.push(groups.len() - 1);
             }
@@ -292,9 +316,12 @@ fn c_conditionals(tree: &tree_sitter::Tree, bytes: &mut [u8]) -> bool {
         let first = bounds.partition_point(|&b| b < s - lead);
         bounds.get(first).is_some_and(|&b| b <= e)
     };
+    // A group whose first branch does not balance its braces is touched too, wherever the
+    // errors are: kept alone, its first branch balances with the rest of the file only where
+    // the compiler's reading (every condition true) does.
     let touched: Vec<bool> = groups
         .iter()
-        .map(|g| g.closed && g.directives.iter().any(|&d| near(d)))
+        .map(|g| g.closed && (g.unbalanced() || g.directives.iter().any(|&d| near(d))))
         .collect();
     let mut inner_touched = vec![false; groups.len()];
     for (g, group) in groups.iter().enumerate() {
@@ -666,6 +693,48 @@ mod tests {
             crate::facts::extract(&tree, cpp, Language::Cpp, &crate::facts::checks::NoChecks);
         let names: Vec<_> = facts.functions.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Foo", "g", "h", "h", "stub", "run"], "{names:?}");
+    }
+
+    // Arrow's `encode_internal.cc`: a brace opened in one group and closed in another. Each
+    // group alone does not balance; read with its condition true, the function does.
+    #[test]
+    fn groups_whose_braces_do_not_balance_keep_their_first_branch() {
+        let cpp = concat!(
+            "void Decode(Ctx* ctx, bool fixed) {\n",
+            "#if defined(HAVE_AVX2)\n",
+            "  if (ctx->has_avx2()) {\n    DecodeAvx2(fixed);\n  } else {\n",
+            "#endif\n",
+            "    if (fixed) {\n      DecodeImp(1);\n    } else {\n      DecodeImp(2);\n    }\n",
+            "#if defined(HAVE_AVX2)\n",
+            "  }\n",
+            "#endif\n",
+            "}\n",
+            "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n",
+        );
+        let first = crate::parse::parse_raw(Language::Cpp, cpp);
+        assert!(first.root_node().has_error());
+        let fixed = rewrite_conditionals(Language::Cpp, cpp, &first).unwrap();
+        assert_eq!(fixed.len(), cpp.len());
+        assert!(
+            !crate::parse::parse_raw(Language::Cpp, &fixed)
+                .root_node()
+                .has_error(),
+            "{fixed}"
+        );
+        assert!(
+            fixed.contains("  } else {\n"),
+            "the first branches are kept: {fixed}"
+        );
+        // A group that balances is left as written.
+        assert!(fixed.ends_with(
+            "#ifdef FAST\nint h() { return 1; }\n#else\nint h() { return 2; }\n#endif\n"
+        ));
+        let tree = crate::parse::parse(Language::Cpp, cpp).expect("parses");
+        let facts =
+            crate::facts::extract(&tree, cpp, Language::Cpp, &crate::facts::checks::NoChecks);
+        assert_eq!(facts.syntax_errors.count, 0);
+        let decode = &facts.functions[0];
+        assert_eq!((decode.name.as_str(), decode.cyclomatic), ("Decode", 3));
     }
 
     // Issue 29: C++ that tree-sitter-cpp 0.23 rejects, in RocksDB's sources (explicit
