@@ -202,20 +202,25 @@ fn directive_parts(line: &[u8]) -> (&[u8], &[u8]) {
     (&line[at..at + len], &line[at + len..])
 }
 
+/// A brace, counted in the first branch of each open group it lies in.
+fn count_brace(groups: &mut [Conditional], open: &[usize], opens: bool) {
+    let step = if opens { 1 } else { -1 };
+    for &g in open {
+        let g = &mut groups[g];
+        if g.directives.len() == 1 {
+            g.braces += step;
+            g.lowest = g.lowest.min(g.braces);
+        }
+    }
+}
+
 /// The conditional groups of a C or C++ file, in the order they open.
 fn conditionals(bytes: &[u8]) -> Vec<Conditional> {
     let mut groups: Vec<Conditional> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for (kind, s, e) in c_tokens(bytes) {
         if kind == Tok::Punct && matches!(bytes[s], b'{' | b'}') {
-            let step = if bytes[s] == b'{' { 1 } else { -1 };
-            for &g in &open {
-                let g = &mut groups[g];
-                if g.directives.len() == 1 {
-                    g.braces += step;
-                    g.lowest = g.lowest.min(g.braces);
-                }
-            }
+            count_brace(&mut groups, &open, bytes[s] == b'{');
             continue;
         }
         if kind != Tok::Directive {
