@@ -358,7 +358,7 @@ pub struct WalkArgs {
     #[arg(long)]
     pub no_ignore: bool,
     /// Also analyze what is excluded by default: vendored and build directories
-    /// (node_modules, vendor, third_party, build, dist, target, virtualenvs, ...), `*.min.js`,
+    /// (node_modules, vendor, vendored, third_party, build, dist, target, virtualenvs, ...), `*.min.js`,
     /// scripts named with a library's version, and files that read as generated, vendored (a
     /// library's banner) or minified.
     #[arg(long)]

@@ -73,11 +73,16 @@ pub enum DefaultExcludes {
 /// source in them.
 const OUTPUT_NAMES: [&str; 4] = ["build", "_build", "dist", "target"];
 
-pub const DEFAULT_EXCLUDED_DIRS: [&str; 20] = [
+pub const DEFAULT_EXCLUDED_DIRS: [&str; 24] = [
     "node_modules",
     "bower_components",
     "vendor",
+    // Arrow's `cpp/src/arrow/vendored`, pip's and setuptools' `_vendor`.
+    "vendored",
+    "_vendor",
     "third_party",
+    "thirdparty",
+    "3rdparty",
     ".venv",
     "venv",
     "__pypackages__",
@@ -802,6 +807,10 @@ mod tests {
         for left_out in [
             "node_modules/x/index.js",
             "a/vendor/lib.go",
+            "cpp/src/arrow/vendored/datetime/date.h",
+            "src/pip/_vendor/rich/text.py",
+            "cpp/thirdparty/flatbuffers/base.h",
+            "deps/3rdparty/zlib.c",
             ".github/x.py",
             "src/.hidden.py",
             "docs/conf.py",
