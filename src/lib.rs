@@ -25,6 +25,7 @@ pub mod lsp;
 pub mod serve;
 pub mod settings;
 pub mod shard;
+pub mod signals;
 pub mod warm;
 
 use std::io::Write;

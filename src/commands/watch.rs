@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -19,22 +18,6 @@ use crate::settings::AnalyzeSettings;
 use wtfcb_core::findings::Finding;
 use wtfcb_core::lang::Language;
 use wtfcb_report::report::analyze::AnalyzeReport;
-
-/// Set by SIGINT or SIGTERM: the loop ends after the current analysis, the cache closed.
-pub(crate) static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-pub(crate) fn catch_signals() {
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
-    }
-}
 
 /// A finding as the watch compares and shows it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -88,12 +71,12 @@ pub fn run(
         let _ = tx.send(event);
     })?;
     notify::Watcher::watch(&mut watcher, &root, notify::RecursiveMode::Recursive)?;
-    catch_signals();
+    crate::signals::catch();
     let mut state = analyze(&settings)?;
     emit(out, args.format, &given, &state, None)?;
     let mut pending: Option<Instant> = None;
     let mut config_changed = false;
-    while !STOP.load(Ordering::SeqCst) {
+    while !crate::signals::stopped() {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Ok(event)) => {
                 let (relevant, config) = relevance(&root, &event);

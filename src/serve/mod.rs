@@ -357,13 +357,13 @@ impl Server {
     /// only at Ctrl-C.
     pub fn stop(self, keep: bool, err: &mut dyn Write) {
         if keep {
-            crate::commands::watch::catch_signals();
+            crate::signals::catch();
             let _ = writeln!(
                 err,
                 "wtfcb: the run is done; {} stays up until Ctrl-C",
                 self.url()
             );
-            while !crate::commands::watch::STOP.load(Ordering::SeqCst) {
+            while !crate::signals::stopped() {
                 std::thread::sleep(TICK);
             }
         } else {
