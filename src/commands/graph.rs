@@ -2,7 +2,9 @@
 //! the same per-file facts (and cache entries) as `scan`, and resolves imports as the
 //! `import-cycle` rule does.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -37,21 +39,71 @@ struct View {
     cycles: Vec<Vec<usize>>,
 }
 
+/// The name of a Cargo package (`[package] name`, `-` read as `_`, as code names the crate)
+/// whose manifest is in `dir`, if it has one.
+fn crate_name(root: &Path, dir: &str) -> Option<String> {
+    let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).ok()?;
+    let value: toml::Table = manifest.parse().ok()?;
+    let name = value.get("package")?.get("name")?.as_str()?;
+    Some(name.replace('-', "_"))
+}
+
+/// A Rust file's package as a module path: the module its directory is, under the crate the
+/// nearest `Cargo.toml` above it names (`crates/core/src/facts/walk.rs` is in
+/// `wtfcb_core::facts`). Outside `src/` (tests, benches, examples) the crate and the
+/// directory below it (`wtfcb tests/cli`); with no manifest above it, its directory.
+fn rust_module(root: &Path, rel: &str, crates: &mut HashMap<String, Option<String>>) -> String {
+    let dir = rel.rfind('/').map_or("", |i| &rel[..i]);
+    let mut at = dir;
+    loop {
+        let found = crates
+            .entry(at.to_string())
+            .or_insert_with(|| crate_name(root, at))
+            .clone();
+        if let Some(name) = found {
+            let below = dir[at.len()..].trim_start_matches('/');
+            return match below.strip_prefix("src") {
+                Some("") => name,
+                Some(rest) if rest.starts_with('/') => {
+                    format!("{name}{}", rest.replace('/', "::"))
+                }
+                _ if below.is_empty() => name,
+                _ => format!("{name} {below}/"),
+            };
+        }
+        match at.rfind('/') {
+            Some(i) => at = &at[..i],
+            None if !at.is_empty() => at = "",
+            None => return format!("{dir}/"),
+        }
+    }
+}
+
 impl View {
-    fn of(records: &[&FileRecord], resolved: &graph::Resolved, level: GraphLevel) -> View {
-        let unit = |r: &FileRecord| -> String {
+    fn of(
+        records: &[&FileRecord],
+        resolved: &graph::Resolved,
+        level: GraphLevel,
+        root: &Path,
+    ) -> View {
+        let mut crates = HashMap::new();
+        let mut unit = |r: &FileRecord| -> String {
             let by_package = match level {
                 GraphLevel::File => false,
                 GraphLevel::Package => true,
                 GraphLevel::Auto => r.language == wtfcb_core::lang::Language::Go,
             };
+            if by_package && r.language == wtfcb_core::lang::Language::Rust {
+                return rust_module(root, &r.rel, &mut crates);
+            }
             match r.rel.rfind('/') {
                 Some(i) if by_package => r.rel[..=i].to_string(),
                 None if by_package => "./".to_string(),
                 _ => r.rel.clone(),
             }
         };
-        let mut nodes: Vec<String> = records.iter().map(|r| unit(r)).collect();
+        let units: Vec<String> = records.iter().map(|r| unit(r)).collect();
+        let mut nodes = units.clone();
         nodes.sort();
         nodes.dedup();
         let index: std::collections::HashMap<&str, usize> = nodes
@@ -59,7 +111,7 @@ impl View {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i))
             .collect();
-        let of: Vec<usize> = records.iter().map(|r| index[unit(r).as_str()]).collect();
+        let of: Vec<usize> = units.iter().map(|u| index[u.as_str()]).collect();
         let mut edges: std::collections::BTreeMap<(usize, usize), (u32, bool)> =
             std::collections::BTreeMap::new();
         for e in &resolved.graph.edges {
@@ -159,7 +211,7 @@ pub fn run(
         &project.root,
         &project.config.contracts.include_dirs,
     );
-    let view = View::of(&records, &resolved, level);
+    let view = View::of(&records, &resolved, level, &project.root);
     match format {
         GraphFormat::Json => write_json(out, &view)?,
         GraphFormat::Dot => write_dot(out, &view)?,

@@ -373,6 +373,64 @@ fn graph_prints_dot_that_graphviz_renders_and_json_with_the_cycles() {
     assert_eq!(external, ["os"]);
 }
 
+/// Issue 29: with `--level package`, Rust files are grouped by module, named as code names it
+/// (`my_app::store`), not by directory.
+#[test]
+fn rust_packages_are_modules_named_by_their_crate() {
+    let p = Project::new();
+    p.write(
+        "Cargo.toml",
+        "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n",
+    );
+    p.write("src/lib.rs", "pub mod store;\npub mod web;\n");
+    p.write("src/store/mod.rs", "pub mod disk;\npub fn open() {}\n");
+    p.write(
+        "src/store/disk.rs",
+        "pub fn read() { crate::web::serve(); }\n",
+    );
+    p.write(
+        "src/web.rs",
+        "use crate::store::disk;\npub fn serve() { disk::read(); }\n",
+    );
+    p.write(
+        "tests/it.rs",
+        "#[test]\nfn t() { my_app::store::open(); }\n",
+    );
+    p.write(
+        "tools/gen/Cargo.toml",
+        "[package]\nname = \"gen\"\nversion = \"0.1.0\"\n",
+    );
+    p.write("tools/gen/src/main.rs", "fn main() {}\n");
+    let out = p
+        .cmd()
+        .args([
+            "graph",
+            "--no-cache",
+            "--format",
+            "json",
+            "--level",
+            "package",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["files"],
+        serde_json::json!(["gen", "my_app", "my_app tests/", "my_app::store"])
+    );
+    // `web.rs` is in the crate root's module; it and `store` import each other.
+    assert_eq!(
+        json["cycles"],
+        serde_json::json!([["my_app", "my_app::store"]])
+    );
+}
+
 /// tsconfig `paths` and workspace packages resolve; editing tsconfig recomputes the graph
 /// (and says why), and the warm result equals a cold one.
 #[test]
