@@ -548,42 +548,23 @@ pub fn short(id: &str) -> &str {
 
 /// The trend rows: (label, value at the first commit, at the last).
 pub fn trend_rows(first: &CommitPoint, last: &CommitPoint) -> Vec<(&'static str, u64, u64)> {
-    vec![
-        ("files", first.files, last.files),
-        ("functions", first.functions, last.functions),
-        ("code lines", first.code_lines, last.code_lines),
-        (
-            "cyclomatic median",
-            first.cyclomatic.median.into(),
-            last.cyclomatic.median.into(),
-        ),
-        (
-            "cyclomatic p90",
-            first.cyclomatic.p90.into(),
-            last.cyclomatic.p90.into(),
-        ),
-        (
-            "cyclomatic max",
-            first.cyclomatic.max.into(),
-            last.cyclomatic.max.into(),
-        ),
-        (
-            "cognitive median",
-            first.cognitive.median.into(),
-            last.cognitive.median.into(),
-        ),
-        (
-            "cognitive p90",
-            first.cognitive.p90.into(),
-            last.cognitive.p90.into(),
-        ),
-        (
-            "cognitive max",
-            first.cognitive.max.into(),
-            last.cognitive.max.into(),
-        ),
-        ("findings", findings_total(first), findings_total(last)),
-    ]
+    type Value = fn(&CommitPoint) -> u64;
+    let values: [(&'static str, Value); 10] = [
+        ("files", |c| c.files),
+        ("functions", |c| c.functions),
+        ("code lines", |c| c.code_lines),
+        ("cyclomatic median", |c| c.cyclomatic.median.into()),
+        ("cyclomatic p90", |c| c.cyclomatic.p90.into()),
+        ("cyclomatic max", |c| c.cyclomatic.max.into()),
+        ("cognitive median", |c| c.cognitive.median.into()),
+        ("cognitive p90", |c| c.cognitive.p90.into()),
+        ("cognitive max", |c| c.cognitive.max.into()),
+        ("findings", findings_total),
+    ];
+    values
+        .iter()
+        .map(|(label, value)| (*label, value(first), value(last)))
+        .collect()
 }
 
 #[cfg(test)]

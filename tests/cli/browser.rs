@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-pub fn chromium() -> Option<PathBuf> {
+fn chromium() -> Option<PathBuf> {
     [
         "chromium",
         "chromium-browser",
@@ -26,14 +26,23 @@ pub fn chromium() -> Option<PathBuf> {
     })
 }
 
-#[test]
-fn the_html_report_works_in_a_real_browser_and_cannot_be_attacked() {
-    let Some(chromium) = chromium() else {
+/// Chromium, or `None` (and the test skipped) on a machine without it: never in CI, where
+/// `.ci/run` installs it.
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must have chromium (.ci/run installs it)"
         );
         eprintln!("skipped: no chromium on PATH");
+    }
+    found
+}
+
+#[test]
+fn the_html_report_works_in_a_real_browser_and_cannot_be_attacked() {
+    let Some(chromium) = chromium_or_skip() else {
         return;
     };
     // The reports tests' project: names that attack every format, several severities.

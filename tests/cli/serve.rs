@@ -20,14 +20,23 @@ fn status_of(port: u16, request: &str) -> String {
     answer.lines().next().unwrap_or_default().to_string()
 }
 
+/// The address `--serve` printed first on stderr: the URL, its port and its token.
+fn live_address(stderr: &mut impl BufRead) -> (String, u16, String) {
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("wtfcb: live at ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
+    let (port, token) = rest.split_once("/?token=").unwrap();
+    (url.clone(), port.parse().unwrap(), token.to_string())
+}
+
 #[test]
 fn the_live_page_follows_a_run_and_ends_with_its_report() {
-    let Some(chromium) = crate::browser::chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium (.ci/run installs it)"
-        );
-        eprintln!("skipped: no chromium on PATH");
+    let Some(chromium) = crate::browser::chromium_or_skip() else {
         return;
     };
     let p = Project::new();
@@ -60,16 +69,8 @@ fn the_live_page_follows_a_run_and_ends_with_its_report() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("wtfcb: live at ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
-    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
-    let (port, token) = rest.split_once("/?token=").unwrap();
-    let port: u16 = port.parse().unwrap();
+    let (url, port, token) = live_address(&mut stderr);
+    let token = token.as_str();
     assert_eq!(token.len(), 32);
     // Without the token, with a wrong one, or under another name: refused.
     let host = format!("Host: 127.0.0.1:{port}\r\n");
@@ -220,16 +221,8 @@ fn bench_serve_shows_saved_runs_and_its_own_and_stays_until_interrupted() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("wtfcb: live at ")
-        .unwrap()
-        .to_string();
-    let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
-    let (port, token) = rest.split_once("/?token=").unwrap();
-    let port: u16 = port.parse().unwrap();
+    let (_, port, token) = live_address(&mut stderr);
+    let token = token.as_str();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let state = loop {
         let state = get_state(port, token);
