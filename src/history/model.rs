@@ -266,8 +266,16 @@ struct Series<'a> {
 
 impl Series<'_> {
     fn record(&mut self, commit: usize, e: &Event) {
-        let summary = |b: Option<usize>| b.and_then(|b| self.inputs.summaries[b]);
+        // A version the walk leaves out (generated, minified, too large) is no version of the
+        // file's series.
+        let summary = |b: Option<usize>| {
+            b.and_then(|b| self.inputs.summaries[b])
+                .filter(|s| s.skipped.is_none())
+        };
         let (before, after) = (summary(e.before), summary(e.after));
+        if before.is_none() && after.is_none() {
+            return;
+        }
         let blob = e.after.or(e.before).unwrap_or(0);
         let path = self.inputs.replay.blobs[blob].rel.clone();
         let point = match after {
