@@ -373,6 +373,85 @@ fn graph_prints_dot_that_graphviz_renders_and_json_with_the_cycles() {
     assert_eq!(external, ["os"]);
 }
 
+/// Issue 29: Django's `tests/sphinx/` helper package is named like the library: from the docs,
+/// `sphinx` is the library (external); from the tests, the helper; and a test tree's own roots
+/// (Flask's `tests/test_apps/`) still serve its tests.
+#[test]
+fn a_test_package_named_like_a_library_serves_only_its_test_tree() {
+    let p = Project::new();
+    p.write("django/__init__.py", "");
+    p.write("django/utils.py", "import sphinx.util\n");
+    p.write("docs/conf.py", "from sphinx import addnodes\n");
+    p.write("tests/sphinx/__init__.py", "");
+    p.write("tests/sphinx/test_roles.py", "from sphinx import helpers\n");
+    p.write("tests/sphinx/helpers.py", "");
+    p.write("tests/test_apps/blueprintapp/__init__.py", "");
+    p.write("tests/test_blueprints.py", "import blueprintapp\n");
+    let out = p
+        .cmd()
+        .args([
+            "graph",
+            "--no-cache",
+            "--format",
+            "json",
+            "--level",
+            "file",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let edges: Vec<(String, String)> = json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().into(),
+                e["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let edge = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert!(
+        edges.contains(&edge(
+            "tests/sphinx/test_roles.py",
+            "tests/sphinx/helpers.py"
+        )),
+        "{edges:?}"
+    );
+    assert!(
+        edges.contains(&edge(
+            "tests/test_blueprints.py",
+            "tests/test_apps/blueprintapp/__init__.py"
+        )),
+        "{edges:?}"
+    );
+    assert!(
+        !edges.iter().any(|(from, _)| from == "docs/conf.py"),
+        "{edges:?}"
+    );
+    let external: Vec<(&str, &str)> = json["external"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap(),
+                e["specifier"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        external,
+        [
+            ("django/utils.py", "sphinx.util"),
+            ("docs/conf.py", "sphinx")
+        ]
+    );
+    assert_eq!(json["unresolved"], serde_json::json!([]));
+}
+
 /// Issue 29: with `--level package`, Rust files are grouped by module, named as code names it
 /// (`my_app::store`), not by directory.
 #[test]

@@ -161,6 +161,19 @@ pub struct GraphSummary {
     pub cycles: u64,
 }
 
+/// The test directory a directory lies in, the outermost (`tests/` of `tests/test_apps/`), if
+/// any: what a test run puts on the path serves the files of that tree.
+fn test_tree(dir: &str) -> Option<&str> {
+    let mut end = 0;
+    for part in dir.split('/') {
+        end += part.len() + 1;
+        if matches!(part, "tests" | "test") {
+            return dir.get(..end);
+        }
+    }
+    None
+}
+
 /// An import meant for the project that names no file of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unresolved;
@@ -451,6 +464,13 @@ impl<'a> Resolver<'a> {
             }
         }
         for dir in &dirs {
+            // A root inside a test directory (Django's `tests/`, whose `tests/sphinx/` helper
+            // package is named like the library; Flask's `tests/test_apps/`) is on the path
+            // only when the tests run: its packages are for the files of that test tree, and
+            // elsewhere the name is the library's.
+            if dots == 0 && test_tree(dir).is_some_and(|tree| !rel.starts_with(tree)) {
+                continue;
+            }
             if let Some(found) = self.python_in(dir, module, &import.names) {
                 return Ok(found);
             }
