@@ -79,6 +79,43 @@ fn rust_module(root: &Path, rel: &str, crates: &mut HashMap<String, Option<Strin
     }
 }
 
+/// The dotted name of each Python package directory (one that holds an analyzed
+/// `__init__.py`): the directories from the top-most package down (`email.mime` for
+/// `Lib/email/mime/`). Two trees may hold packages of one name (`tests/fixtures/app` and
+/// `app`): each keeps its own node, named with where its tree starts (`app (tests/fixtures/)`).
+fn python_packages<'r>(inits: &std::collections::HashSet<&'r str>) -> HashMap<&'r str, String> {
+    let mut named: Vec<(&str, String, &str)> = inits
+        .iter()
+        .map(|&dir| {
+            let mut top = dir;
+            while let Some(i) = top.rfind('/') {
+                if !inits.contains(&top[..i]) {
+                    break;
+                }
+                top = &top[..i];
+            }
+            let start = top.rfind('/').map_or(0, |i| i + 1);
+            (dir, dir[start..].replace('/', "."), &dir[..start])
+        })
+        .collect();
+    named.sort();
+    let mut trees: HashMap<String, std::collections::HashSet<&str>> = HashMap::new();
+    for (_, dotted, tree) in &named {
+        trees.entry(dotted.clone()).or_default().insert(tree);
+    }
+    named
+        .into_iter()
+        .map(|(dir, dotted, tree)| {
+            let name = if trees[&dotted].len() > 1 {
+                format!("{dotted} ({})", if tree.is_empty() { "./" } else { tree })
+            } else {
+                dotted
+            };
+            (dir, name)
+        })
+        .collect()
+}
+
 impl View {
     fn of(
         records: &[&FileRecord],
@@ -87,6 +124,17 @@ impl View {
         root: &Path,
     ) -> View {
         let mut crates = HashMap::new();
+        // The directories that are Python packages.
+        let inits: std::collections::HashSet<&str> = records
+            .iter()
+            .filter_map(|r| match r.rel.strip_suffix("__init__.py") {
+                Some(dir) if r.language == wtfcb_core::lang::Language::Python => {
+                    Some(dir.trim_end_matches('/'))
+                }
+                _ => None,
+            })
+            .collect();
+        let packages = python_packages(&inits);
         let mut unit = |r: &FileRecord| -> String {
             let by_package = match level {
                 GraphLevel::File => false,
@@ -95,6 +143,12 @@ impl View {
             };
             if by_package && r.language == wtfcb_core::lang::Language::Rust {
                 return rust_module(root, &r.rel, &mut crates);
+            }
+            let dir = r.rel.rfind('/').map_or("", |i| &r.rel[..i]);
+            if by_package && r.language == wtfcb_core::lang::Language::Python {
+                if let Some(name) = packages.get(dir) {
+                    return name.clone();
+                }
             }
             match r.rel.rfind('/') {
                 Some(i) if by_package => r.rel[..=i].to_string(),

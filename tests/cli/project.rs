@@ -452,6 +452,43 @@ fn a_test_package_named_like_a_library_serves_only_its_test_tree() {
     assert_eq!(json["unresolved"], serde_json::json!([]));
 }
 
+/// Issue 29: with `--level package`, Python packages are dotted names; a name two trees use
+/// is told apart by where each tree starts; a directory that is no package stays a directory.
+#[test]
+fn python_packages_are_dotted_names() {
+    let p = Project::new();
+    p.write("pkg/__init__.py", "");
+    p.write("pkg/sub/__init__.py", "");
+    p.write("pkg/sub/m.py", "import pkg\n");
+    p.write("tests/fixtures/pkg/__init__.py", "");
+    p.write("scripts/run.py", "from pkg.sub import m\n");
+    let out = p
+        .cmd()
+        .args([
+            "graph",
+            "--no-cache",
+            "--format",
+            "json",
+            "--level",
+            "package",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["files"],
+        serde_json::json!(["pkg (./)", "pkg (tests/fixtures/)", "pkg.sub", "scripts/"])
+    );
+    let edges: Vec<(&str, &str)> = json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(edges, [("pkg.sub", "pkg (./)"), ("scripts/", "pkg.sub")]);
+}
+
 /// Issue 29: with `--level package`, Rust files are grouped by module, named as code names it
 /// (`my_app::store`), not by directory.
 #[test]
