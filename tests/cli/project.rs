@@ -373,6 +373,44 @@ fn graph_prints_dot_that_graphviz_renders_and_json_with_the_cycles() {
     assert_eq!(external, ["os"]);
 }
 
+/// `wtfcb graph --format json --level LEVEL .` in `p`, expecting success.
+fn graph_json(p: &Project, level: &str) -> Value {
+    let out = p
+        .cmd()
+        .args([
+            "graph",
+            "--no-cache",
+            "--format",
+            "json",
+            "--level",
+            level,
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A graph's edges as (from, to).
+fn graph_edges(json: &Value) -> Vec<(String, String)> {
+    json["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().into(),
+                e["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
 /// Issue 29: Django's `tests/sphinx/` helper package is named like the library: from the docs,
 /// `sphinx` is the library (external); from the tests, the helper; and a test tree's own roots
 /// (Flask's `tests/test_apps/`) still serve its tests.
@@ -387,31 +425,8 @@ fn a_test_package_named_like_a_library_serves_only_its_test_tree() {
     p.write("tests/sphinx/helpers.py", "");
     p.write("tests/test_apps/blueprintapp/__init__.py", "");
     p.write("tests/test_blueprints.py", "import blueprintapp\n");
-    let out = p
-        .cmd()
-        .args([
-            "graph",
-            "--no-cache",
-            "--format",
-            "json",
-            "--level",
-            "file",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let edges: Vec<(String, String)> = json["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["from"].as_str().unwrap().into(),
-                e["to"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let json = graph_json(&p, "file");
+    let edges = graph_edges(&json);
     let edge = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert!(
         edges.contains(&edge(
@@ -462,31 +477,16 @@ fn python_packages_are_dotted_names() {
     p.write("pkg/sub/m.py", "import pkg\n");
     p.write("tests/fixtures/pkg/__init__.py", "");
     p.write("scripts/run.py", "from pkg.sub import m\n");
-    let out = p
-        .cmd()
-        .args([
-            "graph",
-            "--no-cache",
-            "--format",
-            "json",
-            "--level",
-            "package",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = graph_json(&p, "package");
     assert_eq!(
         json["files"],
         serde_json::json!(["pkg (./)", "pkg (tests/fixtures/)", "pkg.sub", "scripts/"])
     );
-    let edges: Vec<(&str, &str)> = json["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
-        .collect();
-    assert_eq!(edges, [("pkg.sub", "pkg (./)"), ("scripts/", "pkg.sub")]);
+    let edge = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        graph_edges(&json),
+        [edge("pkg.sub", "pkg (./)"), edge("scripts/", "pkg.sub")]
+    );
 }
 
 /// Issue 29: with `--level package`, Rust files are grouped by module, named as code names it
@@ -517,25 +517,7 @@ fn rust_packages_are_modules_named_by_their_crate() {
         "[package]\nname = \"gen\"\nversion = \"0.1.0\"\n",
     );
     p.write("tools/gen/src/main.rs", "fn main() {}\n");
-    let out = p
-        .cmd()
-        .args([
-            "graph",
-            "--no-cache",
-            "--format",
-            "json",
-            "--level",
-            "package",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = graph_json(&p, "package");
     assert_eq!(
         json["files"],
         serde_json::json!(["gen", "my_app", "my_app tests/", "my_app::store"])
