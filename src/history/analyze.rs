@@ -206,6 +206,9 @@ impl<'s> Analyzer<'s> {
             .map(|(i, b)| (i, self.blob_key(b)))
             .filter(|(_, key)| store.blob(key).is_none())
             .collect();
+        if let Some(bar) = progress {
+            bar.set_length(wanted.len() as u64);
+        }
         let max_size = self.settings.walk.options.max_file_size;
         let mut absent = Vec::new();
         for chunk in wanted.chunks(CHUNK) {

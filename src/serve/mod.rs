@@ -274,16 +274,17 @@ fn accept_loop(listener: TcpListener, shared: Shared) {
                     );
                     continue;
                 }
-                let shared = shared.clone();
+                let mine = shared.clone();
                 let spawned = std::thread::Builder::new()
                     .name("wtfcb-serve".into())
                     .spawn(move || {
-                        let _ = serve(stream, &shared);
-                        shared.connections.fetch_sub(1, Ordering::SeqCst);
+                        let _ = serve(stream, &mine);
+                        mine.connections.fetch_sub(1, Ordering::SeqCst);
                     });
                 if spawned.is_err() {
-                    // No thread for it: the connection was dropped with the closure.
-                    // (Its count is given back here.)
+                    // No thread for it: the connection went with the closure, and its place
+                    // is given back (else 32 refused threads would refuse every page).
+                    shared.connections.fetch_sub(1, Ordering::SeqCst);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
