@@ -151,6 +151,16 @@ pub fn generated_reason(text: &str, language: Language) -> Option<String> {
         }
     }
     let scripts = matches!(language, Language::JavaScript | Language::TypeScript);
+    // webpack's runtime opens its bundles: `/******/ (() => { // webpackBootstrap`.
+    if scripts
+        && (head.contains("webpackBootstrap")
+            || head.lines().any(|l| l.trim_start().starts_with("/******/")))
+    {
+        return Some(
+            "compiled (a webpack bundle: its runtime at the top; --no-default-excludes to analyze it)"
+                .into(),
+        );
+    }
     if let Some(banner) = library_banner(head).filter(|_| scripts) {
         return Some(format!(
             "vendored (a library's banner at the top: `{banner}`; --no-default-excludes to analyze it)"
@@ -862,6 +872,24 @@ mod tests {
             Language::C
         )
         .is_some());
+    }
+
+    // Issue 29: build output outside a build directory (Rails' compiled bundles): a webpack
+    // bundle is known by its runtime's opening lines; the same words in Python are code.
+    #[test]
+    fn webpack_bundles_are_compiled_output() {
+        let bundle =
+            "/******/ (() => { // webpackBootstrap\n/******/ \t\"use strict\";\nvar x = 1;\n";
+        let reason = generated_reason(bundle, Language::JavaScript).expect("a bundle");
+        assert!(reason.starts_with("compiled (a webpack bundle"), "{reason}");
+        assert_eq!(generated_reason(bundle, Language::Python), None);
+        assert_eq!(
+            generated_reason(
+                "// a comment\nfunction f() { return 1 }\n",
+                Language::JavaScript
+            ),
+            None
+        );
     }
 
     // Issue 29: a Python file of 511 nested `if` blocks was skipped as minified (average line
