@@ -51,7 +51,7 @@ impl IndexEntry {
 /// A repository path as git writes it (bytes) in the project's text form
 /// ([`wtfcb_core::walk::path_text`]): a name with a backslash or bytes that are not UTF-8 compares
 /// equal to the walk's, never lossily.
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     use std::os::unix::ffi::OsStrExt;
     wtfcb_core::walk::path_text(std::ffi::OsStr::from_bytes(bytes))
 }
@@ -431,7 +431,10 @@ impl Lines {
         for line in text.split(|&b| b == b'\n') {
             let line = line.trim_ascii();
             if !line.is_empty() {
-                *lines.counts.entry(fnv(line)).or_insert(0) += 1;
+                *lines
+                    .counts
+                    .entry(wtfcb_core::text::fnv64(line))
+                    .or_insert(0) += 1;
                 lines.total += 1;
             }
         }
@@ -453,12 +456,6 @@ impl Lines {
             .sum();
         shared as f64 / larger as f64
     }
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

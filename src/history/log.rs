@@ -6,7 +6,7 @@
 
 use anyhow::{bail, Context};
 
-use crate::git::Repo;
+use crate::git::{text, Repo};
 
 /// A commit's lines added and deleted per path (`None`: a binary file).
 pub type Churn = Vec<(String, Option<(u64, u64)>)>;
@@ -147,11 +147,6 @@ fn token<'a>(bytes: &'a [u8], at: &mut usize) -> anyhow::Result<&'a [u8]> {
     };
     *at += end + 1;
     Ok(&rest[..end])
-}
-
-fn text(bytes: &[u8]) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    wtfcb_core::walk::path_text(std::ffi::OsStr::from_bytes(bytes))
 }
 
 /// Parses `git log -z --raw` (and `--numstat`, if asked for) with the header of [`commits`].

@@ -141,12 +141,6 @@ fn range_of(args: &HistoryArgs) -> (Range, String) {
     }
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// The commits whose cross-file numbers are computed: the last, and in each of `n - 1` equal
 /// slices of the range the commit with the smallest hash of its id (so that a range that
 /// grew by a commit mostly samples the same commits, which the store then has).
@@ -159,7 +153,7 @@ pub fn sample(ids: &[&str], n: usize) -> HashSet<usize> {
     let slices = (n - 1).min(ids.len());
     for s in 0..slices {
         let (a, b) = (s * ids.len() / slices, (s + 1) * ids.len() / slices);
-        if let Some(i) = (a..b).min_by_key(|&i| fnv(ids[i].as_bytes())) {
+        if let Some(i) = (a..b).min_by_key(|&i| wtfcb_core::text::fnv64(ids[i].as_bytes())) {
             chosen.insert(i);
         }
     }

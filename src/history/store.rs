@@ -119,23 +119,13 @@ impl Store {
     }
 }
 
-fn hex(key: &Key) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// `<key hex> <checksum hex> <json>`: the line for one value.
 fn line<V: Serialize>(key: &Key, value: &V) -> Option<String> {
     let json = serde_json::to_string(value).ok()?;
     Some(format!(
         "{} {:016x} {json}\n",
-        hex(key),
-        fnv(json.as_bytes())
+        wtfcb_core::text::hex(key),
+        wtfcb_core::text::fnv64(json.as_bytes())
     ))
 }
 
@@ -151,7 +141,7 @@ fn parse_line<V: DeserializeOwned>(line: &[u8]) -> Option<(Key, V)> {
     for (i, byte) in key.iter_mut().enumerate() {
         *byte = u8::from_str_radix(key_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-    if u64::from_str_radix(sum, 16).ok()? != fnv(json.as_bytes()) {
+    if u64::from_str_radix(sum, 16).ok()? != wtfcb_core::text::fnv64(json.as_bytes()) {
         return None;
     }
     Some((key, serde_json::from_str(json).ok()?))
