@@ -237,11 +237,7 @@ impl<'s> Analyzer<'s> {
                     .into_par_iter()
                     .with_max_len(1)
                     .map(|(i, key, blob)| {
-                        let size = match &blob {
-                            Blob::Content(c) => c.len() as u64,
-                            Blob::TooLarge(n) => *n,
-                        };
-                        let candidate = self.candidate(&blobs[i], size);
+                        let candidate = self.candidate(&blobs[i], blob.size());
                         let contents: Contents = HashMap::from([(candidate.rel.clone(), blob)]);
                         let pipeline = self.pipeline(self.services(&contents));
                         let summary = summarize(&engine::process(&candidate, &pipeline));
@@ -278,11 +274,7 @@ impl<'s> Analyzer<'s> {
         let mut files = Vec::new();
         for &i in tree {
             if let Some(blob) = read.get(&blobs[i].object) {
-                let size = match blob {
-                    Blob::Content(c) => c.len() as u64,
-                    Blob::TooLarge(n) => *n,
-                };
-                files.push(self.candidate(&blobs[i], size));
+                files.push(self.candidate(&blobs[i], blob.size()));
                 contents.insert(blobs[i].rel.clone(), blob.clone());
             }
         }

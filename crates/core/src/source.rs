@@ -142,6 +142,16 @@ pub enum Blob {
     TooLarge(u64),
 }
 
+impl Blob {
+    /// Its size in bytes, read or not.
+    pub fn size(&self) -> u64 {
+        match self {
+            Blob::Content(bytes) => bytes.len() as u64,
+            Blob::TooLarge(size) => *size,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
