@@ -189,16 +189,7 @@ fn events(stream: &mut TcpStream, shared: &Shared) -> std::io::Result<()> {
 fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    let Some(head) = read_head(&mut stream)? else {
-        return respond(
-            &mut stream,
-            "400 Bad Request",
-            "text/plain",
-            b"bad request\n",
-            None,
-        );
-    };
-    let Some(request) = parse(&head) else {
+    let Some(request) = read_head(&mut stream)?.and_then(|head| parse(&head)) else {
         return respond(
             &mut stream,
             "400 Bad Request",
