@@ -322,3 +322,34 @@ fn too_few_descriptors_lower_the_workers_or_stop_the_run_never_drop_isolation() 
     }
     assert!(kept_going > 0, "no limit let the run go on");
 }
+
+/// A large file is parsed in pieces, one tree alive at a time (`WTFCB_PIECE_BYTES` makes
+/// the fixtures large): in a parser process and in process, the report is the whole parse's.
+#[test]
+fn files_parsed_in_pieces_report_what_whole_files_do() {
+    let langs = fixtures().join("langs");
+    let run = |pieces: Option<&str>, extra: &[&str]| {
+        let mut cmd = crate::support::wtfcb(&langs);
+        if let Some(bytes) = pieces {
+            cmd.env("WTFCB_PIECE_BYTES", bytes);
+        }
+        let out = cmd
+            .args([
+                "analyze",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "-j",
+                "1",
+            ])
+            .args(extra)
+            .assert()
+            .code(0);
+        results_part(&out.get_output().stdout)
+    };
+    let whole = run(None, &[]);
+    assert!(whole.contains("\"functions\""), "{whole}");
+    assert_eq!(run(Some("16"), &[]), whole);
+    assert_eq!(run(Some("16"), &["--in-process"]), whole);
+}

@@ -4,7 +4,8 @@
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use tree_sitter::{ParseOptions, ParseState, Parser, Tree};
+pub use tree_sitter::Tree;
+use tree_sitter::{ParseOptions, ParseState, Parser};
 
 use crate::lang::Language;
 
@@ -224,6 +225,190 @@ pub fn parse_part(
         .flatten()
 }
 
+/// Where a large file is cut into pieces to parse one at a time ([`piece_starts`]): about
+/// this many bytes a piece, for files over four times as large (so a file within the default
+/// `--max-file-size` of 1 MiB is parsed whole). `WTFCB_PIECE_BYTES` sets it (at least 1), for
+/// tests that cut small files.
+pub fn piece_bytes() -> usize {
+    use std::sync::OnceLock;
+    static BYTES: OnceLock<usize> = OnceLock::new();
+    *BYTES.get_or_init(|| {
+        std::env::var("WTFCB_PIECE_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(256 * 1024)
+    })
+}
+
+/// Where a piece starts: its byte offset and its line (0-based) in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PieceStart {
+    pub byte: usize,
+    pub row: usize,
+}
+
+/// What a line must start with for a piece to start there: words that open a top-level item
+/// of the language (and are rarely the first word of a line of prose in a docstring or a
+/// comment, where a cut would leave the piece before it unfinished), or `None`: any letter
+/// or `_` (C and C++, whose definitions start with a type's name).
+fn piece_openers(lang: Language) -> Option<&'static [&'static str]> {
+    let words: &'static [&'static str] = match lang {
+        Language::Python => &["def ", "class ", "async def ", "import ", "from ", "@"],
+        Language::JavaScript | Language::TypeScript | Language::Tsx => &[
+            "function ",
+            "async function ",
+            "export ",
+            "import ",
+            "class ",
+            "const ",
+            "let ",
+            "var ",
+            "interface ",
+            "type ",
+            "declare ",
+            "enum ",
+            "namespace ",
+            "abstract class ",
+            "@",
+        ],
+        Language::Rust => &[
+            "fn ",
+            "pub ",
+            "impl",
+            "struct ",
+            "enum ",
+            "mod ",
+            "use ",
+            "trait ",
+            "const ",
+            "static ",
+            "type ",
+            "unsafe ",
+            "extern ",
+            "async fn ",
+            "macro_rules!",
+            "#[",
+        ],
+        Language::Go => &["func ", "type ", "var ", "const ", "import "],
+        Language::Java => &[
+            "public ",
+            "class ",
+            "final ",
+            "abstract ",
+            "interface ",
+            "enum ",
+            "record ",
+            "import ",
+            "@",
+        ],
+        Language::Ruby => &["def ", "class ", "module ", "require ", "require_relative "],
+        Language::C | Language::Cpp => return None,
+    };
+    Some(words)
+}
+
+/// The places after the first `size` bytes, then each at least `size` bytes past the last,
+/// where `text` can be cut into pieces that parse alone as they parse in the file: a line
+/// that starts at column 0 with a word that opens a top-level item ([`piece_openers`]), after
+/// a blank line, where the last line before the blanks does not start with `#`, `@` or `/`
+/// nor end with `*/` (attributes, decorators, directives and comments stay with what they
+/// precede). Nothing is cut after a line `__END__` (Ruby's data section). A cut inside a
+/// multi-line string or comment, a block or a bracket leaves the piece before it unfinished,
+/// which its parse finds: see [`parse_piece`]. One pass over the text.
+pub fn piece_starts(lang: Language, text: &str, size: usize) -> Vec<PieceStart> {
+    let openers = piece_openers(lang);
+    let opens = |line: &[u8]| match openers {
+        Some(words) => words.iter().any(|w| line.starts_with(w.as_bytes())),
+        None => matches!(line[0], b'a'..=b'z' | b'A'..=b'Z' | b'_'),
+    };
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let (mut at, mut row) = (0usize, 0usize);
+    // Whether a blank line came since the last line with text, and whether that line lets
+    // what follows be cut from it.
+    let (mut blank_before, mut may_follow) = (false, false);
+    let mut next_cut = size;
+    while at < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line = &bytes[at..end];
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
+        if body.iter().all(|b| matches!(b, b' ' | b'\t' | 0x0b | 0x0c)) {
+            blank_before = true;
+        } else {
+            if body == b"__END__" {
+                break;
+            }
+            if at >= next_cut && blank_before && may_follow && opens(body) {
+                starts.push(PieceStart { byte: at, row });
+                next_cut = at + size;
+            }
+            let trimmed = body.trim_ascii_end();
+            may_follow = !matches!(body[0], b'#' | b'@' | b'/') && !trimmed.ends_with(b"*/");
+            blank_before = false;
+        }
+        at = end + 1;
+        row += 1;
+    }
+    starts
+}
+
+/// Parses the piece `start..end` of `text` where it stands (its nodes keep their offsets,
+/// lines and columns in `text`), as `lang` reads a file of just those bytes. `Ok(None)` when
+/// the piece has a syntax error: the parse stops at its first one, and the caller parses the
+/// file whole, which recovers from errors and repairs what it can. An error when the
+/// deadline passes.
+pub fn parse_piece(
+    lang: Language,
+    text: &str,
+    start: PieceStart,
+    end: usize,
+    deadline: Instant,
+    budget: Duration,
+) -> Result<Option<Tree>, ParseError> {
+    let end = end.min(text.len());
+    let bytes = text.as_bytes();
+    // The end's position: the rows in the piece, and the end's column.
+    let piece = &bytes[start.byte.min(end)..end];
+    let rows = crate::text::count_newlines(piece);
+    let column = piece.len() - memchr::memrchr(b'\n', piece).map_or(0, |i| i + 1);
+    let range = tree_sitter::Range {
+        start_byte: start.byte,
+        end_byte: end,
+        start_point: tree_sitter::Point::new(start.row, 0),
+        end_point: tree_sitter::Point::new(start.row + rows, column),
+    };
+    let mut run = |parser: &mut Parser| {
+        parser
+            .set_included_ranges(&[range])
+            .map_err(|_| ParseError::NoTree(lang.name()))?;
+        let (mut timed_out, mut failed) = (false, false);
+        let mut give_up = |state: &ParseState| {
+            timed_out = Instant::now() >= deadline;
+            failed = state.has_error();
+            timed_out || failed
+        };
+        let tree = parser.parse_with_options(
+            &mut |offset, _| bytes.get(offset..end).unwrap_or_default(),
+            None,
+            Some(ParseOptions::new().progress_callback(&mut give_up)),
+        );
+        if tree.is_none() {
+            parser.reset();
+        }
+        // Back to whole documents for the next parse on this thread.
+        let _ = parser.set_included_ranges(&[]);
+        match tree {
+            Some(tree) if !tree.root_node().has_error() => Ok(Some(tree)),
+            Some(_) => Ok(None),
+            None if timed_out => Err(ParseError::TimedOut(budget)),
+            None if failed => Ok(None),
+            None => Err(ParseError::NoTree(lang.name())),
+        }
+    };
+    with_parser(lang, &mut run)
+}
+
 /// One parse with `parser`, cancelled once `deadline` passes.
 fn parse_with(
     parser: &mut Parser,
@@ -366,6 +551,40 @@ pub mod faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_start_at_a_name_after_a_blank_line() {
+        let at = |text: &str, size: usize| -> Vec<(usize, usize)> {
+            piece_starts(Language::C, text, size)
+                .iter()
+                .map(|p| (p.byte, p.row))
+                .collect()
+        };
+        let text = "a = 1\n\nb = 2\n\n\ndef f():\n    pass\n\n    x\n\n_c = 3\n";
+        assert_eq!(at(text, 1), [(7, 2), (15, 5), (41, 10)]);
+        // Each at least `size` bytes past the last, and never the first line.
+        assert_eq!(at(text, 8), [(15, 5), (41, 10)]);
+        assert_eq!(at(text, 1000), []);
+        // Not before an operator, a bracket or a string, nor where no blank line comes first.
+        assert_eq!(at("a\n\n(b)\n\n\"s\"\n\n+c\nd\n", 1), []);
+        // Not after a decorator, an attribute, a directive or a comment, even with blank lines.
+        let kept = "x\n\n@dec\n\ndef f(): pass\n\n#[test]\n\nfn t() {}\n\n// note\n\nfn u() {}\n\n/* a */\n\nfn v() {}\n";
+        assert_eq!(at(kept, 1), []);
+        // Blank lines may hold white space and carriage returns.
+        assert_eq!(at("a\r\n \t\r\nb\r\n", 1), [(7, 2)]);
+        // Where the language says what opens an item, only there: not at prose in a
+        // docstring, and before a decorator rather than between it and its function.
+        let python = "x = 1\n\nclass A:\n    \"\"\"Doc.\n\nProse at column 0.\n\"\"\"\n\n@dec\n\ndef f():\n    pass\n";
+        let starts = piece_starts(Language::Python, python, 1);
+        let lines: Vec<&str> = starts
+            .iter()
+            .map(|p| python[p.byte..].lines().next().unwrap())
+            .collect();
+        assert_eq!(lines, ["class A:", "@dec"]);
+        assert_eq!(starts.iter().map(|p| p.row).collect::<Vec<_>>(), [2, 8]);
+        // Nothing after Ruby's data section.
+        assert_eq!(at("a\n\nb\n__END__\n\nc\n", 1), [(3, 2)]);
+    }
 
     #[test]
     fn every_language_parses_a_trivial_file() {

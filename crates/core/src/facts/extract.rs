@@ -140,52 +140,86 @@ pub(super) fn extract_with(
     steps: bool,
 ) -> (FileFacts, Vec<super::explain::Step>) {
     let _grammar = super::field::Grammar::enter(lang);
-    let total = count_lines(src);
-    let mut ex = Extractor {
-        lang,
-        src,
-        roles: lang.roles(),
-        checks: checks.table(lang),
-        rules: checks,
-        marks: vec![0; total],
-        facts: FileFacts::default(),
-        scopes: Vec::new(),
-        measured: Vec::new(),
-        undo: Vec::new(),
-        pending: Vec::new(),
-        preproc: Vec::new(),
-        else_ifs: Vec::new(),
-        go_methods: Vec::new(),
-        token_classes: tokens::classes(lang),
-        import_end: 0,
-        string_end: 0,
-        synthetic: std::collections::HashMap::new(),
-        opening_synthetic: false,
-        usage: super::usage::ImportUse::default(),
-        go: (lang == Language::Go).then(super::golang::GoScan::default),
-        inline_paths: std::collections::HashSet::new(),
-        steps: steps.then(Vec::new),
-    };
-    let has_errors = tree.root_node().has_error();
-    let arena = super::macros::Arena::default();
-    let mut macros = super::macros::Reader::new(lang, src, &arena);
-    // The path from the root to the current node; parents without `Node::parent`'s walk from
-    // the root.
-    let mut path: Vec<Node> = Vec::new();
-    let mut walk = Walking {
-        ex: &mut ex,
-        macros: macros.as_mut(),
-        has_errors,
-    };
-    walk.tree(tree, &mut path, None, 0);
-    while let Some(done) = path.pop() {
-        ex.leave(done);
-    }
-    if let Some(macros) = macros {
-        ex.facts.unread = macros.unread;
-    }
+    let mut ex = Extractor::new(src, lang, checks, steps);
+    ex.read_tree(tree, tree.root_node().has_error());
     let steps = ex.steps.take().unwrap_or_default();
     (ex.finish(), steps)
+}
+
+/// [`extract`] over a file parsed in pieces ([`crate::parse::piece_starts`]): `next` gives
+/// the tree of each piece in file order, each parsed alone where it stands in `src` (its
+/// nodes keep their offsets, lines and columns in the file), and `None` after the last. Only
+/// one piece's tree is alive at a time, so the memory a tree takes is the largest piece's,
+/// not the file's. The walk reads each piece's root as the file's root, entered and left
+/// once per piece: the pieces must parse without errors, each a run of whole top-level
+/// items. An error from `next` ends the pass with it.
+pub fn extract_pieces<E>(
+    src: &str,
+    lang: Language,
+    checks: &dyn NodeChecks,
+    next: &mut dyn FnMut() -> Result<Option<Tree>, E>,
+) -> Result<FileFacts, E> {
+    let _grammar = super::field::Grammar::enter(lang);
+    let mut ex = Extractor::new(src, lang, checks, false);
+    while let Some(tree) = next()? {
+        ex.read_tree(&tree, false);
+    }
+    Ok(ex.finish())
+}
+
+impl<'a> Extractor<'a> {
+    fn new(src: &'a str, lang: Language, checks: &'a dyn NodeChecks, steps: bool) -> Self {
+        Extractor {
+            lang,
+            src,
+            roles: lang.roles(),
+            checks: checks.table(lang),
+            rules: checks,
+            marks: vec![0; count_lines(src)],
+            facts: FileFacts::default(),
+            scopes: Vec::new(),
+            measured: Vec::new(),
+            undo: Vec::new(),
+            pending: Vec::new(),
+            preproc: Vec::new(),
+            else_ifs: Vec::new(),
+            go_methods: Vec::new(),
+            token_classes: tokens::classes(lang),
+            import_end: 0,
+            string_end: 0,
+            synthetic: std::collections::HashMap::new(),
+            opening_synthetic: false,
+            usage: super::usage::ImportUse::default(),
+            go: (lang == Language::Go).then(super::golang::GoScan::default),
+            inline_paths: std::collections::HashSet::new(),
+            steps: steps.then(Vec::new),
+        }
+    }
+
+    /// Walks one tree of the file, from its root to its end, with the macro bodies in it.
+    fn read_tree(&mut self, tree: &Tree, has_errors: bool) {
+        let arena = super::macros::Arena::default();
+        let mut macros = super::macros::Reader::new(self.lang, self.src, &arena);
+        if let Some(m) = macros.as_mut() {
+            // What earlier pieces left unread.
+            m.unread = self.facts.unread;
+        }
+        // The path from the root to the current node; parents without `Node::parent`'s walk
+        // from the root.
+        let mut path: Vec<Node> = Vec::new();
+        let mut walk = Walking {
+            ex: self,
+            macros: macros.as_mut(),
+            has_errors,
+        };
+        walk.tree(tree, &mut path, None, 0);
+        while let Some(done) = path.pop() {
+            self.leave(done);
+        }
+        if let Some(macros) = macros {
+            self.facts.unread = macros.unread;
+        }
+    }
 }
 
 /// The fact pass's walk over a file's tree and the macro bodies read in it.
