@@ -188,6 +188,9 @@ unsafe extern "C" fn ts_free(ptr: *mut std::ffi::c_void) {
     unsafe { mi::mi_free(ptr) }
 }
 
+/// Set once [`install`] has pointed tree-sitter at the hooks above.
+static HOOKED: std::sync::Once = std::sync::Once::new();
+
 /// A heap of its own for everything tree-sitter allocates on this thread while the guard
 /// lives, freed whole when it drops: mimalloc returns the heap's pages at once, where deleting
 /// a tree visits each of its nodes again (3% of a cold run's CPU time on cpython by `perf`,
@@ -207,7 +210,9 @@ impl Scratch {
     /// [`crate::parse`] keeps to this: under a scratch heap it parses with a parser of its own
     /// and forgets it, and [`crate::isolate`] forgets the tree.
     pub unsafe fn enter() -> Option<Scratch> {
-        if !scratch().is_null() {
+        // Without the hooks tree-sitter allocates with C's malloc, never from the heap, and a
+        // forgotten tree would leak.
+        if !scratch().is_null() || !HOOKED.is_completed() {
             return None;
         }
         // SAFETY: a fresh heap, used only through the hooks above on this thread.
@@ -270,7 +275,6 @@ pub fn warm_up() {
 /// glibc's malloc handed out must never reach `mi_free`. The binary calls it first thing in
 /// `main`; library code and tests that never call it keep tree-sitter on the C allocator.
 pub unsafe fn install() {
-    static HOOKED: std::sync::Once = std::sync::Once::new();
     HOOKED.call_once(|| unsafe {
         tree_sitter::set_allocator(
             Some(ts_malloc),

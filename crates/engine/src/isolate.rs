@@ -235,7 +235,15 @@ impl Isolation {
         budget: Duration,
     ) -> Result<Extracted, Failure> {
         match self {
-            Isolation::InProcess => extract_here(lang, text, budget),
+            Isolation::InProcess => {
+                // SAFETY: every tree-sitter object of the job is made and dropped (or
+                // forgotten) inside `extract_here`, under this heap, as in a parser process;
+                // the thread's kept parsers are not used under it.
+                let scratch = unsafe { alloc::Scratch::enter() };
+                let out = extract_here(lang, text, budget);
+                drop(scratch);
+                out
+            }
             Isolation::Processes(workers) => workers.extract(lang, text, budget),
         }
     }

@@ -60,8 +60,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
             },
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    super::json::pretty(out, &issues)?;
     Ok(())
 }
 

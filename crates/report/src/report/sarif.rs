@@ -303,8 +303,7 @@ pub fn write(out: &mut dyn Write, report: &AnalyzeReport, o: &ReportOptions) -> 
             "wtfcb: warning: SARIF: kept the {kept} most severe of {total} results (GitHub accepts at most {MAX_RESULTS} results and 10 MB gzipped per upload)"
         );
     }
-    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    super::json::pretty(out, &sarif)?;
     Ok(())
 }
 
