@@ -30,9 +30,13 @@ pub enum Reject {
 }
 
 /// This build's identity as values carry it: a value another build sealed is never opened.
+/// Computed once: every value sealed or opened compares it.
 fn build_tag() -> [u8; 16] {
-    Md5::digest(format!("{}|{}", env!("CARGO_PKG_VERSION"), env!("WTFCB_BUILD_ID")).as_bytes())
-        .into()
+    static TAG: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    *TAG.get_or_init(|| {
+        let id = format!("{}|{}", env!("CARGO_PKG_VERSION"), env!("WTFCB_BUILD_ID"));
+        Md5::digest(id.as_bytes()).into()
+    })
 }
 
 fn mac(signing_key: &[u8]) -> HmacSha256 {
