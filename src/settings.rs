@@ -347,6 +347,7 @@ impl WalkSettings {
                 project_root: Some(project.root.clone()),
                 project_include: project.config.include.clone(),
                 project_exclude: project.config.exclude.clone(),
+                threads: jobs,
             },
             jobs,
             parse_budget,

@@ -35,6 +35,8 @@ pub struct WalkOptions {
     /// named like build output (`build`, `dist`, `target`) that holds tracked source is
     /// source (Go's `go/build`), not output, and is walked.
     pub tracked_dirs: Option<std::sync::Arc<std::collections::HashSet<PathBuf>>>,
+    /// Threads the walk runs on (0: as many as the machine has, at most 12); `-j`.
+    pub threads: usize,
 }
 
 impl Default for WalkOptions {
@@ -52,6 +54,7 @@ impl Default for WalkOptions {
             project_exclude: Vec::new(),
             peer_suppressions: true,
             tracked_dirs: None,
+            threads: 0,
         }
     }
 }
@@ -665,7 +668,93 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
         !prune.excluded(rel, prune_rel(rel).as_deref())
     });
 
-    for result in builder.build() {
+    let ctx = Visit {
+        root,
+        opts,
+        filters,
+        project_rel: &project_rel,
+        defaults,
+    };
+    // The walk runs on the threads `opts.threads` allows (0: as many as the machine has, up
+    // to 12), each visitor gathering what it finds; the order does not matter, everything is
+    // sorted once the walk is done.
+    builder.threads(opts.threads);
+    let found = std::sync::Mutex::new(Vec::new());
+    builder.build_parallel().visit(&mut Visitors {
+        ctx: &ctx,
+        found: &found,
+    });
+    for part in found.into_inner().unwrap_or_default() {
+        out.files.extend(part.files);
+        out.skipped.extend(part.skipped);
+        out.errors.extend(part.errors);
+        out.other_files += part.other_files;
+    }
+    let mut list = pruned
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
+    out.skipped.append(&mut list);
+}
+
+/// What each of the walk's visitors needs to judge an entry.
+struct Visit<'w> {
+    root: &'w Path,
+    opts: &'w WalkOptions,
+    filters: &'w Filters,
+    project_rel: &'w (dyn Fn(&Path) -> Option<PathBuf> + Sync),
+    defaults: bool,
+}
+
+/// Makes one visitor per walking thread.
+struct Visitors<'w, 's> {
+    ctx: &'s Visit<'w>,
+    found: &'s std::sync::Mutex<Vec<WalkResult>>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for Visitors<'_, 's> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Visitor {
+            ctx: self.ctx,
+            found: self.found,
+            out: WalkResult::default(),
+        })
+    }
+}
+
+/// One walking thread's visitor: what it found goes to `found` when the walk drops it.
+struct Visitor<'w, 's> {
+    ctx: &'s Visit<'w>,
+    found: &'s std::sync::Mutex<Vec<WalkResult>>,
+    out: WalkResult,
+}
+
+impl ignore::ParallelVisitor for Visitor<'_, '_> {
+    fn visit(&mut self, result: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        self.ctx.take(result, &mut self.out);
+        ignore::WalkState::Continue
+    }
+}
+
+impl Drop for Visitor<'_, '_> {
+    fn drop(&mut self) {
+        if let Ok(mut found) = self.found.lock() {
+            found.push(std::mem::take(&mut self.out));
+        }
+    }
+}
+
+impl Visit<'_> {
+    /// Files an entry of the walk as a candidate, a skip, an error or nothing.
+    // wtfcb: ignore[complex-function, cognitive-complexity, long-function] -- each skip rule in turn; to be split by rule.
+    fn take(&self, result: Result<ignore::DirEntry, ignore::Error>, out: &mut WalkResult) {
+        let Visit {
+            root,
+            opts,
+            filters,
+            project_rel,
+            defaults,
+        } = *self;
         let entry = match result {
             Ok(entry) => entry,
             Err(err) => {
@@ -677,16 +766,16 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                     message: error_message(&err),
                     analysis_failed: false,
                 });
-                continue;
+                return;
             }
         };
         let path = entry.path();
         let explicit = entry.depth() == 0;
         let Some(file_type) = entry.file_type() else {
-            continue;
+            return;
         };
         if file_type.is_dir() {
-            continue;
+            return;
         }
         // A symlink to a file named on the command line follows the walk's rule too: only with
         // --follow-links (the walker itself always resolves its roots).
@@ -698,7 +787,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 path: display_path(path),
                 reason: "symlink (not followed)".into(),
             });
-            continue;
+            return;
         }
         let display = display_path(path);
         let rel = path.strip_prefix(root).unwrap_or(path);
@@ -706,10 +795,10 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
         // Excluded entries were pruned by `filter_entry`; an explicit file is always taken,
         // unless the project's config excludes it.
         if explicit && filters.excluded(Path::new(""), in_project.as_deref()) {
-            continue;
+            return;
         }
         if !explicit && !filters.included(rel, in_project.as_deref()) {
-            continue;
+            return;
         }
         if file_type.is_symlink() {
             // Only reached without --follow-links: the walker reports links as links.
@@ -717,14 +806,14 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                 path: display,
                 reason: "symlink (not followed)".into(),
             });
-            continue;
+            return;
         }
         if !file_type.is_file() {
             out.skipped.push(Skipped {
                 path: display,
                 reason: "not a regular file (FIFO, socket or device)".into(),
             });
-            continue;
+            return;
         }
         if defaults
             && !explicit
@@ -739,7 +828,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                     "excluded by default: minified (*.min.js; --no-default-excludes to include)"
                         .into(),
             });
-            continue;
+            return;
         }
         if defaults
             && !explicit
@@ -754,7 +843,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
                          like jquery-1.7.2.js; --no-default-excludes to include)"
                     .into(),
             });
-            continue;
+            return;
         }
         let Some(language) = detect_language(path) else {
             if explicit {
@@ -765,7 +854,7 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
             } else {
                 out.other_files += 1;
             }
-            continue;
+            return;
         };
         match entry.metadata() {
             Ok(meta) if meta.len() > opts.max_file_size => out.skipped.push(Skipped {
@@ -794,11 +883,6 @@ fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkR
             }),
         }
     }
-    let mut list = pruned
-        .lock()
-        .map(|mut l| std::mem::take(&mut *l))
-        .unwrap_or_default();
-    out.skipped.append(&mut list);
 }
 
 #[cfg(test)]
