@@ -182,9 +182,38 @@ pub fn parse_part(
     terminate: bool,
     deadline: Instant,
 ) -> Option<Tree> {
+    parse_range(lang, text, range, terminate, deadline)
+        .ok()
+        .and_then(|parsed| parsed.tree)
+}
+
+/// What a parse of one range of a text gave: its tree, `None` when the parse gave up (at its
+/// first error, or at the deadline: then `timed_out`).
+struct RangeParse {
+    tree: Option<Tree>,
+    timed_out: bool,
+}
+
+/// Parses the bytes `range` of `text` alone, where they are, giving up at the first error or
+/// once `deadline` passes (a part is kept only whole; see [`parse_part`] and
+/// [`parse_piece`]); with `terminate`, a `;` is read after the range's last byte.
+fn parse_range(
+    lang: Language,
+    text: &str,
+    range: tree_sitter::Range,
+    terminate: bool,
+    deadline: Instant,
+) -> Result<RangeParse, ParseError> {
     let end = range.end_byte.min(text.len());
+    let gave_up = |timed_out| RangeParse {
+        tree: None,
+        timed_out,
+    };
     if range.start_byte > end {
-        return None;
+        return Ok(gave_up(false));
+    }
+    if Instant::now() >= deadline {
+        return Ok(gave_up(true));
     }
     let mut part = range;
     if terminate {
@@ -201,13 +230,15 @@ pub fn parse_part(
             &[]
         }
     };
-    if Instant::now() >= deadline {
-        return None;
-    }
     let mut run = |parser: &mut Parser| {
-        parser.set_included_ranges(&[part]).ok()?;
-        // A part is kept only whole: give up at its first error rather than recover.
-        let mut give_up = |state: &ParseState| state.has_error() || Instant::now() >= deadline;
+        parser
+            .set_included_ranges(&[part])
+            .map_err(|_| ParseError::NoTree(lang.name()))?;
+        let mut timed_out = false;
+        let mut give_up = |state: &ParseState| {
+            timed_out = Instant::now() >= deadline;
+            timed_out || state.has_error()
+        };
         let tree = parser.parse_with_options(
             &mut read,
             None,
@@ -218,11 +249,9 @@ pub fn parse_part(
         }
         // Back to whole documents for the next parse on this thread.
         let _ = parser.set_included_ranges(&[]);
-        tree
+        Ok(RangeParse { tree, timed_out })
     };
-    with_parser(lang, &mut |parser| Ok(run(parser)))
-        .ok()
-        .flatten()
+    with_parser(lang, &mut run)
 }
 
 /// Where a large file is cut into pieces to parse one at a time ([`piece_starts`]): about
@@ -367,9 +396,8 @@ pub fn parse_piece(
     budget: Duration,
 ) -> Result<Option<Tree>, ParseError> {
     let end = end.min(text.len());
-    let bytes = text.as_bytes();
     // The end's position: the rows in the piece, and the end's column.
-    let piece = &bytes[start.byte.min(end)..end];
+    let piece = &text.as_bytes()[start.byte.min(end)..end];
     let rows = crate::text::count_newlines(piece);
     let column = piece.len() - memchr::memrchr(b'\n', piece).map_or(0, |i| i + 1);
     let range = tree_sitter::Range {
@@ -378,35 +406,15 @@ pub fn parse_piece(
         start_point: tree_sitter::Point::new(start.row, 0),
         end_point: tree_sitter::Point::new(start.row + rows, column),
     };
-    let mut run = |parser: &mut Parser| {
-        parser
-            .set_included_ranges(&[range])
-            .map_err(|_| ParseError::NoTree(lang.name()))?;
-        let (mut timed_out, mut failed) = (false, false);
-        let mut give_up = |state: &ParseState| {
-            timed_out = Instant::now() >= deadline;
-            failed = state.has_error();
-            timed_out || failed
-        };
-        let tree = parser.parse_with_options(
-            &mut |offset, _| bytes.get(offset..end).unwrap_or_default(),
-            None,
-            Some(ParseOptions::new().progress_callback(&mut give_up)),
-        );
-        if tree.is_none() {
-            parser.reset();
-        }
-        // Back to whole documents for the next parse on this thread.
-        let _ = parser.set_included_ranges(&[]);
-        match tree {
-            Some(tree) if !tree.root_node().has_error() => Ok(Some(tree)),
-            Some(_) => Ok(None),
-            None if timed_out => Err(ParseError::TimedOut(budget)),
-            None if failed => Ok(None),
-            None => Err(ParseError::NoTree(lang.name())),
-        }
-    };
-    with_parser(lang, &mut run)
+    match parse_range(lang, text, range, false, deadline)? {
+        RangeParse {
+            tree: Some(tree), ..
+        } if !tree.root_node().has_error() => Ok(Some(tree)),
+        RangeParse {
+            timed_out: true, ..
+        } => Err(ParseError::TimedOut(budget)),
+        _ => Ok(None),
+    }
 }
 
 /// One parse with `parser`, cancelled once `deadline` passes.
