@@ -214,6 +214,21 @@ fn is_version(word: &str) -> bool {
     (2..=4).contains(&digits.split('.').count()) && digits.split('.').all(numeric)
 }
 
+/// Why a file is left out by default for its name alone (minified, or a vendored library with
+/// its version in its name), as the walk says it; `None` for any other name.
+fn excluded_by_name(name: &str) -> Option<&'static str> {
+    if name.ends_with(".min.js") || name.ends_with(".min.mjs") {
+        Some("excluded by default: minified (*.min.js; --no-default-excludes to include)")
+    } else if versioned_library(name) {
+        Some(
+            "excluded by default: vendored (a library's version in its name, like \
+             jquery-1.7.2.js; --no-default-excludes to include)",
+        )
+    } else {
+        None
+    }
+}
+
 /// A script named with a library's version, `jquery-1.7.2.js`: a copy of a library.
 fn versioned_library(name: &str) -> bool {
     let Some(stem) = name.strip_suffix(".js") else {
@@ -525,9 +540,7 @@ impl PathSelector {
         {
             return None;
         }
-        if self.defaults
-            && (name.ends_with(".min.js") || name.ends_with(".min.mjs") || versioned_library(name))
-        {
+        if self.defaults && excluded_by_name(name).is_some() {
             return None;
         }
         path.extension()?;
@@ -599,7 +612,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> anyhow::Result<WalkResult>
     Ok(out)
 }
 
-// wtfcb: ignore[complex-function, cognitive-complexity, long-function] -- the walk's one loop: each skip rule in turn; to be split by rule.
+// wtfcb: ignore[long-function] -- the walker's set-up: its filter and its visitors.
 fn walk_root(root: &Path, opts: &WalkOptions, filters: &Filters, out: &mut WalkResult) {
     let respect = !opts.no_ignore;
     let mut builder = ignore::WalkBuilder::new(root);
@@ -815,33 +828,15 @@ impl Visit<'_> {
             });
             return;
         }
-        if defaults
-            && !explicit
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".min.js") || n.ends_with(".min.mjs"))
+        if let Some(reason) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(excluded_by_name)
+            .filter(|_| defaults && !explicit)
         {
             out.skipped.push(Skipped {
                 path: display,
-                reason:
-                    "excluded by default: minified (*.min.js; --no-default-excludes to include)"
-                        .into(),
-            });
-            return;
-        }
-        if defaults
-            && !explicit
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(versioned_library)
-        {
-            out.skipped.push(Skipped {
-                path: display,
-                reason: "excluded by default: vendored (a library's version in its name, \
-                         like jquery-1.7.2.js; --no-default-excludes to include)"
-                    .into(),
+                reason: reason.into(),
             });
             return;
         }
