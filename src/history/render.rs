@@ -16,10 +16,7 @@ pub fn write(
     top: usize,
 ) -> anyhow::Result<()> {
     match format {
-        HistoryFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)?;
-        }
+        HistoryFormat::Json => wtfcb_report::report::json::write(out, report)?,
         HistoryFormat::Csv => write_csv(out, report)?,
         HistoryFormat::CsvHotspots => write_hotspots_csv(out, report)?,
         HistoryFormat::Text => write_text(out, report, top)?,
