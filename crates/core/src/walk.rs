@@ -164,6 +164,13 @@ pub fn generated_reason(text: &str, language: Language) -> Option<String> {
                 .into(),
         );
     }
+    if scripts && source_map_trailer(text) {
+        return Some(
+            "compiled (a source map trailer at the end, `//# sourceMappingURL=`; \
+             --no-default-excludes to analyze it)"
+                .into(),
+        );
+    }
     if let Some(banner) = library_banner(head).filter(|_| scripts) {
         return Some(format!(
             "vendored (a library's banner at the top: `{banner}`; --no-default-excludes to analyze it)"
@@ -182,6 +189,24 @@ pub fn generated_reason(text: &str, language: Language) -> Option<String> {
     (average > 200).then(|| {
         format!("minified (average line length {average}; --no-default-excludes to analyze it)")
     })
+}
+
+/// Whether one of the last two lines that are not blank opens a source map reference
+/// (`//# sourceMappingURL=`, the older `//@`, or the block comment forms): a compiler or bundler
+/// wrote the file from other sources, as GitHub's linguist takes it (linguist looks at `.js`
+/// only; wtfcb at every JavaScript and TypeScript file, since a TypeScript file with a trailer is
+/// tsc's declaration output). Reads only the file's tail.
+fn source_map_trailer(text: &str) -> bool {
+    text.as_bytes()
+        .rsplit(|&b| b == b'\n')
+        .map(|l| l.trim_ascii())
+        .filter(|l| !l.is_empty())
+        .take(2)
+        .any(|l| {
+            (l.starts_with(b"//") || l.starts_with(b"/*"))
+                && matches!(l.get(2), Some(b'#' | b'@'))
+                && l[3..].trim_ascii_start().starts_with(b"sourceMappingURL=")
+        })
 }
 
 /// The banner a JavaScript library's build puts first: a preserved comment, `/*!`, whose first
@@ -969,6 +994,37 @@ mod tests {
             ),
             None
         );
+    }
+
+    // Issue 29: tsc, Babel and bundlers end their output with a source map reference (425 of
+    // the npm corpus's 2,582 files, `@angular/core/esm2022/*.mjs` among them).
+    #[test]
+    fn source_map_trailers_mark_compiled_output() {
+        for tail in [
+            "//# sourceMappingURL=index.js.map\n",
+            "//# sourceMappingURL=data:application/json;base64,eyJ2\n\n\n",
+            "//@ sourceMappingURL=old.js.map",
+            "/*# sourceMappingURL=x.js.map */\n",
+            "//# sourceMappingURL=x.js.map\n// a last comment\n",
+        ] {
+            let text = format!("export function f() {{ return 1 }}\n{tail}");
+            let reason = generated_reason(&text, Language::JavaScript).expect(tail);
+            assert!(
+                reason.starts_with("compiled (a source map trailer"),
+                "{reason}"
+            );
+            assert!(generated_reason(&text, Language::TypeScript).is_some());
+            // Python has no such convention: the same text is not output there.
+            assert_eq!(generated_reason(&text, Language::Python), None);
+        }
+        // A reference earlier in the file (a tool that writes one), or one in a string, is code.
+        for text in [
+            "//# sourceMappingURL=a.js.map\nfunction f() {}\nf();\nf();\n",
+            "const trailer = \"//# sourceMappingURL=\" + name;\n",
+            "// see sourceMappingURL= in the spec\nf();\n",
+        ] {
+            assert_eq!(generated_reason(text, Language::JavaScript), None, "{text}");
+        }
     }
 
     // Issue 29: a Python file of 511 nested `if` blocks was skipped as minified (average line
