@@ -195,18 +195,32 @@ pub fn generated_reason(text: &str, language: Language) -> Option<String> {
 /// (`//# sourceMappingURL=`, the older `//@`, or the block comment forms): a compiler or bundler
 /// wrote the file from other sources, as GitHub's linguist takes it (linguist looks at `.js`
 /// only; wtfcb at every JavaScript and TypeScript file, since a TypeScript file with a trailer is
-/// tsc's declaration output). Reads only the file's tail.
+/// tsc's declaration output). Reads only the file's tail, a line end at a time with `memrchr`
+/// (a minified file's last line is most of the file).
 fn source_map_trailer(text: &str) -> bool {
-    text.as_bytes()
-        .rsplit(|&b| b == b'\n')
-        .map(|l| l.trim_ascii())
-        .filter(|l| !l.is_empty())
-        .take(2)
-        .any(|l| {
-            (l.starts_with(b"//") || l.starts_with(b"/*"))
-                && matches!(l.get(2), Some(b'#' | b'@'))
-                && l[3..].trim_ascii_start().starts_with(b"sourceMappingURL=")
-        })
+    let bytes = text.as_bytes();
+    let mut end = bytes.len();
+    let mut seen = 0;
+    while seen < 2 {
+        let start = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |i| i + 1);
+        let line = bytes[start..end].trim_ascii();
+        if !line.is_empty() {
+            if (line.starts_with(b"//") || line.starts_with(b"/*"))
+                && matches!(line.get(2), Some(b'#' | b'@'))
+                && line[3..]
+                    .trim_ascii_start()
+                    .starts_with(b"sourceMappingURL=")
+            {
+                return true;
+            }
+            seen += 1;
+        }
+        if start == 0 {
+            return false;
+        }
+        end = start - 1;
+    }
+    false
 }
 
 /// The banner a JavaScript library's build puts first: a preserved comment, `/*!`, whose first
