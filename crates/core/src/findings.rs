@@ -177,21 +177,30 @@ pub fn sort(findings: &mut [Finding]) {
 /// snippet is normalised so re-indenting keeps it.
 pub fn fingerprint(rule: &str, path: &str, symbol: Option<&str>, snippet: &str) -> String {
     let mut hasher = Md5::new();
-    for part in [
-        rule,
-        path,
-        symbol.unwrap_or(""),
-        &snippet.split_whitespace().collect::<Vec<_>>().join(" "),
-    ] {
+    for part in [rule, path, symbol.unwrap_or("")] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
+    // The snippet's words joined by one space, fed as they are found (no joined copy).
+    for (i, word) in snippet.split_whitespace().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        hasher.update(word.as_bytes());
+    }
+    hasher.update([0u8]);
     short_hex(&hasher.finalize())
 }
 
 /// The first 8 bytes of a digest in hex: a fingerprint's form.
 fn short_hex(digest: &[u8]) -> String {
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    digest
+        .iter()
+        .take(8)
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Fills in the fingerprints of one file's findings (in their report order), from the
@@ -244,25 +253,28 @@ pub fn set_line_hashes(findings: &mut [Finding], text: &str) {
     // one, in order: the ordinal (`:k`) of a line is its place among the listed lines of its
     // hash.
     let listed = candidates(text, &wanted);
-    let mut seen: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-    let mut found: std::collections::HashMap<usize, (u64, u32)> =
-        std::collections::HashMap::with_capacity(wanted.len());
-    let hashes: std::collections::HashSet<u64> = listed
+    // Sorted vectors, not hash maps: a file has a few wanted lines and candidates.
+    let mut hashes: Vec<u64> = listed
         .iter()
         .filter(|(line, _)| wanted.binary_search(line).is_ok())
         .map(|&(_, hash)| hash)
         .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut seen = vec![0u32; hashes.len()];
+    // (line, hash, ordinal) of each wanted line, in line order.
+    let mut found: Vec<(usize, u64, u32)> = Vec::with_capacity(wanted.len());
     for &(line, hash) in &listed {
-        if hashes.contains(&hash) {
-            let n = seen.entry(hash).or_insert(0);
-            *n += 1;
+        if let Ok(at) = hashes.binary_search(&hash) {
+            seen[at] += 1;
             if wanted.binary_search(&line).is_ok() {
-                found.insert(line, (hash, *n));
+                found.push((line, hash, seen[at]));
             }
         }
     }
     for f in findings {
-        if let Some((h, n)) = found.get(&line_of(f)) {
+        if let Ok(at) = found.binary_search_by_key(&line_of(f), |&(line, ..)| line) {
+            let (_, h, n) = found[at];
             f.line_hash = format!("{h:x}:{n}");
         }
     }
