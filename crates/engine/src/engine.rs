@@ -456,7 +456,12 @@ fn analyze_source(
         candidate.language
     };
     if pipeline.skip_generated {
-        if let Some(reason) = walk::generated_reason(&source.text, language) {
+        // Read off the file's own bytes in this process: a panic here is the file's error,
+        // not the run's end.
+        let generated = isolate::guarded("content detection", || {
+            walk::generated_reason(&source.text, language)
+        })?;
+        if let Some(reason) = generated {
             return Err(Failure::Excluded(reason));
         }
     }
