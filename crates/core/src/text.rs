@@ -67,6 +67,16 @@ pub fn normalize(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// The longest prefix of `s` of at most `max` bytes that ends at a character boundary (a
+/// slice at a byte count alone panics inside a character).
+pub fn prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// How many `\n` bytes `bytes` holds. Counted in blocks of 64 whose sums fit a byte, which the
 /// compiler turns into vector compares: several times faster than a byte-at-a-time filter.
 pub fn count_newlines(bytes: &[u8]) -> usize {
