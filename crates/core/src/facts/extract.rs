@@ -470,7 +470,7 @@ impl Extractor<'_> {
             self.usage.see(self.lang, step.node, parent, text);
         }
         if let Some(go) = &mut self.go {
-            go.visit(step.node, self.src, &mut self.facts.go);
+            go.visit(step.node, step.kind_id, self.src, &mut self.facts.go);
         }
         if self.lang == Language::Rust {
             let seen = &mut self.inline_paths;

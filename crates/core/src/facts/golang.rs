@@ -64,8 +64,26 @@ pub struct GoScan {
 }
 
 impl GoScan {
-    /// Reads what `ignored-error` needs from one node.
-    pub fn visit(&mut self, node: Node, src: &str, out: &mut GoFacts) {
+    /// Reads what `ignored-error` needs from one node, whose kind is `kind_id` (the walk's).
+    pub fn visit(&mut self, node: Node, kind_id: u16, src: &str, out: &mut GoFacts) {
+        // Most nodes are none of the five kinds: one look at a table of their ids, instead of
+        // the kind's name compared with each (14% of the Go sample's fact pass).
+        static WANTED: std::sync::OnceLock<[u16; 6]> = std::sync::OnceLock::new();
+        let wanted = WANTED.get_or_init(|| {
+            let grammar = crate::lang::Language::Go.grammar();
+            [
+                "import_spec",
+                "function_declaration",
+                "method_declaration",
+                "short_var_declaration",
+                "assignment_statement",
+                "expression_statement",
+            ]
+            .map(|kind| grammar.id_for_node_kind(kind, true))
+        });
+        if !wanted.contains(&kind_id) {
+            return;
+        }
         match node.kind_name() {
             "import_spec" => self.import(node, src),
             "function_declaration" | "method_declaration" => {
