@@ -90,7 +90,7 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
     let (mut best, mut best_text) = (tree, std::borrow::Cow::Borrowed(text));
     if let Some(fixed) = crate::repair::rewrite_with_tree(lang, text, &best) {
         let old = edited(&best, text, &fixed);
-        if let Ok(better) = parse_by(lang, &fixed, Some(&old), deadline, budget) {
+        if let Ok(better) = parse_by(lang, &fixed, old.as_ref(), deadline, budget) {
             let errors = error_nodes(&better);
             if errors < best_errors || (hidden_class && errors == best_errors) {
                 (best, best_errors, best_text) = (better, errors, fixed.into());
@@ -105,19 +105,25 @@ pub fn parse_within(lang: Language, text: &str, budget: Duration) -> Result<Tree
         return Ok(best);
     };
     let old = edited(&best, &best_text, &fixed);
-    match parse_by(lang, &fixed, Some(&old), deadline, budget) {
+    match parse_by(lang, &fixed, old.as_ref(), deadline, budget) {
         Ok(better) if error_nodes(&better) < best_errors => Ok(better),
         _ => Ok(best),
     }
 }
 
+/// At most this many edits tell a tree of a rewrite: each edit visits the children before it
+/// of every node on its way down, so a file of 25,000 top-level declarations, each with a
+/// macro blanked, would cost quadratic time. A rewrite with more runs of changed bytes is
+/// parsed afresh, as all were before (merging runs into spans covered most of such a file,
+/// and the reuse then cost more time and memory than it saved).
+const MAX_EDITS: usize = 1024;
+
 /// `tree` (of `before`) told where `after`, a same-length rewrite of it, differs: one edit a
-/// run of changed bytes, so the parse of `after` reuses every subtree the rewrite did not touch
-/// instead of parsing the whole file again (the repairs' second parse was a fifth of all
+/// run of changed bytes, so the parse of `after` reuses every subtree the rewrite did not
+/// touch instead of parsing the whole file again (the repairs' second parse was a fifth of all
 /// parsing on C++ samples). Rows and columns are counted in each text (a rewrite may blank a
-/// line end).
-fn edited(tree: &Tree, before: &str, after: &str) -> Tree {
-    let mut tree = tree.clone();
+/// line end). `None` past [`MAX_EDITS`] runs.
+fn edited(tree: &Tree, before: &str, after: &str) -> Option<Tree> {
     let (a, b) = (before.as_bytes(), after.as_bytes());
     // (row, column) in `before` and in `after` at byte `at`.
     let (mut old_at, mut new_at) = (Point::new(0, 0), Point::new(0, 0));
@@ -128,6 +134,7 @@ fn edited(tree: &Tree, before: &str, after: &str) -> Tree {
             p.column += 1;
         }
     };
+    let mut runs: Vec<tree_sitter::InputEdit> = Vec::new();
     let mut at = 0;
     while at < a.len().min(b.len()) {
         if a[at] == b[at] {
@@ -142,7 +149,10 @@ fn edited(tree: &Tree, before: &str, after: &str) -> Tree {
             step(&mut new_at, b[at]);
             at += 1;
         }
-        tree.edit(&tree_sitter::InputEdit {
+        if runs.len() == MAX_EDITS {
+            return None;
+        }
+        runs.push(tree_sitter::InputEdit {
             start_byte: start,
             old_end_byte: at,
             new_end_byte: at,
@@ -151,7 +161,11 @@ fn edited(tree: &Tree, before: &str, after: &str) -> Tree {
             new_end_position: new_at,
         });
     }
-    tree
+    let mut tree = tree.clone();
+    for edit in &runs {
+        tree.edit(edit);
+    }
+    Some(tree)
 }
 
 /// Error and missing nodes in a tree (subtrees without errors are not entered).
@@ -681,10 +695,27 @@ mod tests {
                 // Only ASCII bytes, whole characters, were replaced.
                 let after = String::from_utf8(bytes).expect("UTF-8");
                 let fresh = parse(lang, &after, None);
-                let reused = parse(lang, &after, Some(&edited(&first, &text, &after)));
+                let old = edited(&first, &text, &after);
+                let reused = parse(lang, &after, old.as_ref());
                 assert_eq!(nodes(&fresh), nodes(&reused), "{file}, round {round}");
             }
         }
+        // Up to MAX_EDITS runs, the same tree again; past them, a fresh parse.
+        let declarations = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("ARROW_EXPORT int f{i}(int a);\n"))
+                .collect()
+        };
+        let text = declarations(MAX_EDITS);
+        let after = text.replace("ARROW_EXPORT", "            ");
+        let first = parse(Language::Cpp, &text, None);
+        let old = edited(&first, &text, &after).expect("MAX_EDITS runs");
+        let reused = parse(Language::Cpp, &after, Some(&old));
+        assert_eq!(nodes(&parse(Language::Cpp, &after, None)), nodes(&reused));
+        let text = declarations(MAX_EDITS + 1);
+        let after = text.replace("ARROW_EXPORT", "            ");
+        let first = parse(Language::Cpp, &text, None);
+        assert!(edited(&first, &text, &after).is_none());
     }
 
     #[test]
