@@ -565,11 +565,7 @@ pub fn check_parts(parts: &[Part]) -> anyhow::Result<()> {
 }
 
 fn short(build: &str) -> &str {
-    let end = (0..=build.len().min(12))
-        .rev()
-        .find(|&i| build.is_char_boundary(i))
-        .unwrap_or(0);
-    &build[..end]
+    wtfcb_core::text::prefix(build, 12)
 }
 
 /// The outcomes of the walked files, from the parts (checked with [`check_parts`]), in walk

@@ -22,12 +22,7 @@ fn line_of(text: &str, line: u32) -> &str {
 
 /// The UTF-16 column of byte column `byte` (0-based) in `line`.
 fn utf16_column(line: &str, byte: usize) -> u32 {
-    let byte = byte.min(line.len());
-    let cut = (0..=byte)
-        .rev()
-        .find(|&b| line.is_char_boundary(b))
-        .unwrap_or(0);
-    line[..cut].encode_utf16().count() as u32
+    wtfcb_core::text::prefix(line, byte).encode_utf16().count() as u32
 }
 
 /// The byte offset in `text` of an LSP position (UTF-16 column), clamped to the text.

@@ -96,6 +96,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prefixes_end_at_a_character() {
+        assert_eq!(prefix("aé", 2), "a");
+        assert_eq!(prefix("aé", 3), "aé");
+        assert_eq!(prefix("abc", 10), "abc");
+        assert_eq!(prefix("€uro", 2), "");
+        assert_eq!(prefix("", 0), "");
+    }
+
+    #[test]
     fn control_and_bidi_characters_never_reach_the_terminal() {
         assert_eq!(tty("src/a.py"), "src/a.py");
         assert_eq!(

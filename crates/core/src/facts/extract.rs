@@ -790,11 +790,7 @@ impl Extractor<'_> {
             return format!("{}{sep}{name}", scope.qualified);
         }
         let outer = scope.qualified.split(sep).next().unwrap_or_default();
-        let mut cut = outer.len().min(64);
-        while !outer.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        format!("{}{sep}…{sep}{name}", &outer[..cut])
+        format!("{}{sep}…{sep}{name}", crate::text::prefix(outer, 64))
     }
 
     /// A top-level anonymous function, named from the call it is passed to (see

@@ -20,11 +20,7 @@ fn clip(name: &str) -> String {
     if name.len() <= MAX_NAME {
         return name.to_string();
     }
-    let mut end = MAX_NAME;
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &name[..end])
+    format!("{}…", crate::text::prefix(name, MAX_NAME))
 }
 
 /// Collapses white space, for names and paths written across lines (`use a::{b,\n c}`).

@@ -366,12 +366,8 @@ impl<'a> Emitter<'a> {
     ) {
         let columns_utf16 = {
             let utf16 = |line: &str, column: u32| -> u32 {
-                let mut at = (column.max(1) - 1) as usize;
-                at = at.min(line.len());
-                while !line.is_char_boundary(at) {
-                    at -= 1;
-                }
-                line[..at].encode_utf16().count() as u32 + 1
+                let at = (column.max(1) - 1) as usize;
+                crate::text::prefix(line, at).encode_utf16().count() as u32 + 1
             };
             let (first, last) = (self.line(start_line), self.line(end_line));
             (!first.is_ascii() || !last.is_ascii())

@@ -75,11 +75,7 @@ fn clip(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
-    let mut end = max - 3;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+    format!("{}...", wtfcb_core::text::prefix(text, max - 3))
 }
 
 fn rule_descriptor(m: &RuleMeta) -> Value {
