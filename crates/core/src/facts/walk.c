@@ -20,29 +20,26 @@
 #include "./subtree.h"
 #include "./tree.h"
 
-// A child as a frame finds it: where it starts, its structural index (extras not counted) and
-// its alias in the parent's production.
+// One level of the walk: the children of one node (visible, the root, or hidden), with
+// everything a step reads kept in the frame, so a step touches the owner's subtree only once,
+// when the frame is pushed.
 typedef struct {
-  const Subtree *subtree;
-  Length position;
-  uint32_t structural;
-  TSSymbol alias;
-  bool extra;
-} Child;
-
-typedef struct {
-  // The node whose children this frame goes through (visible, the root, or hidden), as its
-  // own parent's frame found it (for field names seen through hidden nodes).
-  Child owner;
-  bool owner_visible;
+  const Subtree *children;
   const TSSymbol *alias_sequence;
   // Start (after its padding) of the child at `index`.
   Length position;
+  uint32_t count;
   uint32_t index;
-  // Structural index of the child at `index`.
+  // Structural index (extras not counted) of the child at `index`.
   uint32_t structural;
   // Depth of the visible nodes found in this frame (the root is at 0).
   uint32_t depth;
+  // The owner, as its own parent's frame found it, for field names seen through hidden
+  // nodes: its production, its structural index there, and whether it is visible or extra.
+  uint32_t owner_structural;
+  uint16_t owner_production;
+  bool owner_visible;
+  bool owner_extra;
 } Frame;
 
 typedef struct {
@@ -50,9 +47,13 @@ typedef struct {
   Frame *frames;
   uint32_t size;
   uint32_t capacity;
-  // The node yielded last, and its depth.
-  Child current;
+  // The node yielded last: its subtree, start, structural index and depth, and whether it
+  // is an extra.
+  const Subtree *current;
+  Length current_position;
+  uint32_t current_structural;
   uint32_t current_depth;
+  bool current_extra;
   // 0: the root is next; 1: walking; 2: done.
   uint8_t state;
 } WtfcbWalk;
@@ -81,61 +82,61 @@ void wtfcb_walk_delete(WtfcbWalk *self) {
   free(self);
 }
 
-// Starts going through the children of `owner`, whose visible nodes are at `depth`.
-static void push(WtfcbWalk *self, Child owner, bool visible, uint32_t depth) {
-  if (self->size == self->capacity) {
-    uint32_t capacity = self->capacity ? self->capacity * 2 : 64;
-    Frame *frames = realloc(self->frames, (size_t)capacity * sizeof(Frame));
-    if (!frames) abort();
-    self->frames = frames;
-    self->capacity = capacity;
-  }
-  uint16_t production = owner.subtree->ptr->production_id;
-  self->frames[self->size++] = (Frame){
-    .owner = owner,
-    .owner_visible = visible,
+// Makes room for another frame.
+static __attribute__((noinline)) void grow(WtfcbWalk *self) {
+  uint32_t capacity = self->capacity ? self->capacity * 2 : 64;
+  Frame *frames = realloc(self->frames, (size_t)capacity * sizeof(Frame));
+  if (!frames) abort();
+  self->frames = frames;
+  self->capacity = capacity;
+}
+
+// Starts going through the children of `owner` (which has some), starting at `position`,
+// whose visible nodes are at `depth`; returns the new top frame.
+static inline __attribute__((always_inline)) Frame *push(WtfcbWalk *self, const Subtree *owner,
+                                                         Length position, uint32_t structural,
+                                                         bool visible, bool extra, uint32_t depth) {
+  if (self->size == self->capacity) grow(self);
+  Subtree subtree = *owner;
+  uint16_t production = subtree.ptr->production_id;
+  Frame *frame = &self->frames[self->size++];
+  *frame = (Frame){
+    .children = ts_subtree_children(subtree),
     .alias_sequence = ts_language_alias_sequence(self->tree->language, production),
-    .position = owner.position,
+    .position = position,
+    .count = subtree.ptr->child_count,
     .index = 0,
     .structural = 0,
     .depth = depth,
+    .owner_structural = structural,
+    .owner_production = production,
+    .owner_visible = visible,
+    .owner_extra = extra,
   };
+  return frame;
 }
 
-// The child at the frame's index; moves the frame past it.
-static Child take(Frame *frame) {
-  uint32_t count = frame->owner.subtree->ptr->child_count;
-  const Subtree *children = ts_subtree_children(*frame->owner.subtree);
-  const Subtree *subtree = &children[frame->index];
-  Child child = {subtree, frame->position, frame->structural, 0, ts_subtree_extra(*subtree)};
-  if (!child.extra) {
-    if (frame->alias_sequence) child.alias = frame->alias_sequence[frame->structural];
-    frame->structural++;
-  }
-  frame->position = length_add(frame->position, ts_subtree_size(*subtree));
-  frame->index++;
-  if (frame->index < count) {
-    frame->position = length_add(frame->position, ts_subtree_padding(children[frame->index]));
-  }
-  return child;
-}
-
-// Makes `child`, at `depth`, the node yielded last, and describes it in `out`.
-static void yield(WtfcbWalk *self, Child child, uint32_t depth, WtfcbStep *out) {
-  self->current = child;
+// Makes the node of `subtree`, from `start` to `end`, the node yielded last, and describes it
+// in `out`.
+static inline __attribute__((always_inline)) void yield(WtfcbWalk *self, const Subtree *subtree, Length start, Length end,
+                         TSSymbol alias, uint32_t structural, bool extra, uint32_t depth,
+                         WtfcbStep *out) {
+  Subtree s = *subtree;
+  self->current = subtree;
+  self->current_position = start;
+  self->current_structural = structural;
   self->current_depth = depth;
-  Length start = child.position;
+  self->current_extra = extra;
   out->node = (TSNode){
-    {start.bytes, start.extent.row, start.extent.column, child.alias},
-    child.subtree,
+    {start.bytes, start.extent.row, start.extent.column, alias},
+    subtree,
     self->tree,
   };
-  out->child_count = ts_subtree_visible_child_count(*child.subtree);
+  out->child_count = ts_subtree_visible_child_count(s);
   out->depth = depth;
-  Length end = length_add(start, ts_subtree_size(*child.subtree));
   out->end_byte = end.bytes;
   out->end_point = end.extent;
-  TSSymbol symbol = child.alias ? child.alias : ts_subtree_symbol(*child.subtree);
+  TSSymbol symbol = alias ? alias : ts_subtree_symbol(s);
   // `ts_language_public_symbol`, without a call into another unit.
   out->symbol = symbol == ts_builtin_sym_error ? symbol : self->tree->language->public_symbol_map[symbol];
 }
@@ -147,30 +148,51 @@ bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
   if (self->state == 0) {
     self->state = 1;
     const Subtree *root = &self->tree->root;
-    Child child = {root, ts_subtree_padding(*root), 0, 0, false};
-    yield(self, child, 0, out);
+    Length start = ts_subtree_padding(*root);
+    yield(self, root, start, length_add(start, ts_subtree_size(*root)), 0, 0, false, 0, out);
     return true;
   }
-  if (descend && ts_subtree_visible_child_count(*self->current.subtree) > 0) {
-    push(self, self->current, true, self->current_depth + 1);
+  if (descend && ts_subtree_visible_child_count(*self->current) > 0) {
+    push(self, self->current, self->current_position, self->current_structural, true,
+         self->current_extra, self->current_depth + 1);
   }
-  while (self->size > 0) {
-    Frame *frame = &self->frames[self->size - 1];
-    if (frame->index == frame->owner.subtree->ptr->child_count) {
-      self->size--;
+  if (self->size == 0) {
+    self->state = 2;
+    return false;
+  }
+  Frame *frame = &self->frames[self->size - 1];
+  for (;;) {
+    if (frame->index == frame->count) {
+      if (--self->size == 0) {
+        self->state = 2;
+        return false;
+      }
+      frame--;
       continue;
     }
-    uint32_t depth = frame->depth;
-    Child child = take(frame);
-    if (ts_subtree_visible(*child.subtree) || child.alias) {
-      yield(self, child, depth, out);
+    const Subtree *child = &frame->children[frame->index];
+    Subtree s = *child;
+    Length start = frame->position;
+    Length end = length_add(start, ts_subtree_size(s));
+    frame->index++;
+    frame->position =
+        frame->index < frame->count ? length_add(end, ts_subtree_padding(frame->children[frame->index])) : end;
+    uint32_t structural = frame->structural;
+    bool extra = ts_subtree_extra(s);
+    TSSymbol alias = 0;
+    if (!extra) {
+      if (frame->alias_sequence) alias = frame->alias_sequence[structural];
+      frame->structural++;
+    }
+    if (ts_subtree_visible(s) || alias) {
+      yield(self, child, start, end, alias, structural, extra, frame->depth, out);
       return true;
     }
     // A hidden node: its visible descendants are children of the visible node above.
-    if (ts_subtree_visible_child_count(*child.subtree) > 0) push(self, child, false, depth);
+    if (ts_subtree_visible_child_count(s) > 0) {
+      frame = push(self, child, start, structural, false, extra, frame->depth);
+    }
   }
-  self->state = 2;
-  return false;
 }
 
 // The field of the node yielded last in its visible parent, as
@@ -178,17 +200,18 @@ bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
 // and through the hidden nodes above it; 0 for none.
 TSFieldId wtfcb_walk_field(const WtfcbWalk *self) {
   if (self->state != 1 || self->size == 0) return 0;
-  Child entry = self->current;
-  for (uint32_t i = self->size; i > 0 && !entry.extra; i--) {
+  uint32_t structural = self->current_structural;
+  bool extra = self->current_extra;
+  for (uint32_t i = self->size; i > 0 && !extra; i--) {
     const Frame *frame = &self->frames[i - 1];
     const TSFieldMapEntry *map, *end;
-    uint16_t production = frame->owner.subtree->ptr->production_id;
-    ts_language_field_map(self->tree->language, production, &map, &end);
+    ts_language_field_map(self->tree->language, frame->owner_production, &map, &end);
     for (; map < end; map++) {
-      if (!map->inherited && map->child_index == entry.structural) return map->field_id;
+      if (!map->inherited && map->child_index == structural) return map->field_id;
     }
     if (frame->owner_visible) break;
-    entry = frame->owner;
+    structural = frame->owner_structural;
+    extra = frame->owner_extra;
   }
   return 0;
 }

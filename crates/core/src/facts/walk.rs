@@ -125,22 +125,14 @@ impl<'tree> Walk<'tree> {
     /// The next visible node in preorder: the first child of the node returned last when
     /// `descend` is set (and it has children), else the next node after its subtree.
     pub fn next(&mut self, descend: bool) -> Option<Step<'tree>> {
-        let mut out = RawStep {
-            node: ffi::TSNode {
-                context: [0; 4],
-                id: std::ptr::null(),
-                tree: std::ptr::null(),
-            },
-            child_count: 0,
-            depth: 0,
-            end_byte: 0,
-            end_point: ffi::TSPoint { row: 0, column: 0 },
-            symbol: 0,
-        };
-        // SAFETY: `raw` is a live walk over `tree`; `out` is written before it is read.
-        if !unsafe { wtfcb_walk_next(self.raw, descend, &mut out) } {
+        let mut out = std::mem::MaybeUninit::<RawStep>::uninit();
+        // SAFETY: `raw` is a live walk over `tree`; C writes every field of `out` when it
+        // returns true, and `out` is read only then.
+        if !unsafe { wtfcb_walk_next(self.raw, descend, out.as_mut_ptr()) } {
             return None;
         }
+        // SAFETY: written in full (above).
+        let out = unsafe { out.assume_init() };
         let [start_byte, row, column, _alias] = out.node.context;
         // SAFETY: the node points into `tree`, which outlives 'tree.
         let node = unsafe { Node::from_raw(out.node) };
