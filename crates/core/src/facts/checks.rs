@@ -32,7 +32,7 @@ impl<'t> NodeView<'t, '_> {
     /// Named children other than comments.
     pub fn code_children(&self, node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
         super::walk::children(node)
-            .filter(|(c, named)| *named && !c.kind_name().contains("comment"))
+            .filter(|(c, named)| *named && !c.is_comment_kind())
             .map(|(c, _)| c)
     }
 

@@ -6,7 +6,7 @@
 //! declared, each field name is looked up in the grammar once per thread and its id kept.
 //! Outside a declared walk, `field` asks tree-sitter as `child_by_field_name` does.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroU16;
 
 use tree_sitter::Node;
@@ -15,18 +15,21 @@ use crate::lang::Language;
 
 struct Ids {
     grammar: Option<Language>,
-    /// The kind names of `grammar` by kind id (empty with no grammar declared).
-    kinds: &'static [&'static str],
     /// Field names asked for so far, with their id in `grammar` (None: the grammar has no such
     /// field).
     known: Vec<(&'static str, Option<NonZeroU16>)>,
 }
 
 thread_local! {
+    /// The kind names of the declared grammar by kind id (empty with none declared); apart
+    /// from `IDS`, so `kind_name` reads it without a borrow.
+    static KINDS: Cell<&'static [&'static str]> = const { Cell::new(&[]) };
+    /// Per kind id of the declared grammar, whether its name says comment (see
+    /// [`Field::is_comment_kind`]).
+    static COMMENTS: Cell<&'static [bool]> = const { Cell::new(&[]) };
     static IDS: RefCell<Ids> = const {
         RefCell::new(Ids {
             grammar: None,
-            kinds: &[],
             known: Vec::new(),
         })
     };
@@ -45,7 +48,8 @@ impl Grammar {
                 ids.known.clear();
             }
             ids.grammar = Some(lang);
-            ids.kinds = kind_names(lang);
+            KINDS.set(kind_names(lang));
+            COMMENTS.set(comment_kinds(lang));
             before
         });
         Grammar { before }
@@ -59,7 +63,8 @@ impl Drop for Grammar {
                 ids.known.clear();
             }
             ids.grammar = self.before;
-            ids.kinds = self.before.map_or(&[], kind_names);
+            KINDS.set(self.before.map_or(&[], kind_names));
+            COMMENTS.set(self.before.map_or(&[], comment_kinds));
         });
     }
 }
@@ -81,6 +86,19 @@ fn kind_names(lang: Language) -> &'static [&'static str] {
     })
 }
 
+/// Per kind id of `lang`'s grammar, whether the kind's name contains "comment", built once
+/// per process.
+fn comment_kinds(lang: Language) -> &'static [bool] {
+    static TABLES: [std::sync::OnceLock<Vec<bool>>; Language::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    TABLES[lang.index()].get_or_init(|| {
+        kind_names(lang)
+            .iter()
+            .map(|k| k.contains("comment"))
+            .collect()
+    })
+}
+
 pub trait Field<'t> {
     /// The child in field `name`, as `child_by_field_name` finds it.
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
@@ -88,12 +106,23 @@ pub trait Field<'t> {
     /// `kind()`, from a table while a grammar is declared: tree-sitter's `kind()` measures
     /// and checks the name's C string on every call (1% of a cold run's instructions).
     fn kind_name(&self) -> &'static str;
+
+    /// Whether the kind's name contains "comment" (`comment`, `line_comment`, `doc_comment`
+    /// and the like), from a table while a grammar is declared: a substring search per node
+    /// cost about 190 instructions.
+    fn is_comment_kind(&self) -> bool;
 }
 
 impl<'t> Field<'t> for Node<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>> {
         let id = IDS.with_borrow_mut(|ids| {
             ids.grammar?;
+            // The same name is almost always the same static string: compare addresses
+            // first, and the text only for a name not found so (a `memcmp` a known name).
+            let same = |n: &&str| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len();
+            if let Some(&(_, id)) = ids.known.iter().find(|(n, _)| same(n)) {
+                return Some(id);
+            }
             if let Some(&(_, id)) = ids.known.iter().find(|(n, _)| *n == name) {
                 return Some(id);
             }
@@ -110,11 +139,18 @@ impl<'t> Field<'t> for Node<'t> {
 
     fn kind_name(&self) -> &'static str {
         let id = usize::from(self.kind_id());
-        let name = IDS
-            .with_borrow(|ids| ids.kinds.get(id).copied())
-            .unwrap_or_else(|| self.kind());
+        let name = KINDS.get().get(id).copied().unwrap_or_else(|| self.kind());
         debug_assert_eq!(name, self.kind(), "a node of the declared grammar");
         name
+    }
+
+    fn is_comment_kind(&self) -> bool {
+        let id = usize::from(self.kind_id());
+        COMMENTS
+            .get()
+            .get(id)
+            .copied()
+            .unwrap_or_else(|| self.kind().contains("comment"))
     }
 }
 
@@ -145,11 +181,23 @@ mod tests {
             ] {
                 assert_eq!(node.field(name), node.child_by_field_name(name), "{name}");
                 assert_eq!(node.kind_name(), node.kind());
+                assert!(!node.is_comment_kind());
             }
         };
+        let commented = parser.parse("# note\nx = 1\n", None).unwrap();
+        let (comment, statement) = (
+            commented.root_node().child(0).unwrap(),
+            commented.root_node().child(1).unwrap(),
+        );
+        let comments = || {
+            assert!(comment.is_comment_kind());
+            assert!(!statement.is_comment_kind());
+        };
         check();
+        comments();
         {
             let _python = Grammar::enter(Language::Python);
+            comments();
             check();
             check();
             {
@@ -159,5 +207,18 @@ mod tests {
             check();
         }
         check();
+    }
+
+    #[test]
+    fn comment_kinds_are_the_kinds_named_so() {
+        for lang in Language::ALL {
+            let names = kind_names(lang);
+            let table = comment_kinds(lang);
+            assert_eq!(table.len(), names.len());
+            for (name, &comment) in names.iter().zip(table) {
+                assert_eq!(comment, name.contains("comment"), "{lang:?} {name}");
+            }
+            assert!(table.iter().any(|&c| c), "{lang:?} has a comment kind");
+        }
     }
 }
