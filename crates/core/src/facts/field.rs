@@ -131,7 +131,7 @@ impl<'t> Field<'t> for Node<'t> {
             Some(id)
         });
         match id {
-            Some(Some(id)) => self.child_by_field_id(id.get()),
+            Some(Some(id)) => super::walk::child_by_field_id(*self, id),
             Some(None) => None,
             None => self.child_by_field_name(name),
         }

@@ -312,3 +312,73 @@ void wtfcb_children_end(WtfcbChildren *self) {
   self->heap = NULL;
   self->depth = 0;
 }
+
+// The entries of `production`'s field map for `field_id` into [*map, *end); false for none.
+static bool field_entries(const TSLanguage *language, uint16_t production, TSFieldId field_id,
+                          const TSFieldMapEntry **map, const TSFieldMapEntry **end) {
+  ts_language_field_map(language, production, map, end);
+  // The entries are sorted by field id.
+  while (*map < *end && (*map)->field_id < field_id) (*map)++;
+  while (*map < *end && (*end)[-1].field_id > field_id) (*end)--;
+  return *map < *end;
+}
+
+// The first visible child of `node`, as `ts_node_child(node, 0)` finds it, or `none`.
+static TSNode first_child(TSNode node, TSNode none) {
+  WtfcbChildren children;
+  wtfcb_children_start(node, &children);
+  TSNode out;
+  bool named;
+  if (!wtfcb_children_next(&children, &out, &named)) out = none;
+  wtfcb_children_end(&children);
+  return out;
+}
+
+// The child of `self` in field `field_id`, as `ts_node_child_by_field_id` finds it (the same
+// node in every case, hidden nodes and inherited fields included), without its calls into
+// other units for each child and with the first visible child of a hidden field node found in
+// one pass.
+TSNode wtfcb_child_by_field_id(TSNode self, TSFieldId field_id) {
+  const TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+recur:;
+  Subtree subtree = *(const Subtree *)self.id;
+  if (!field_id || ts_subtree_child_count(subtree) == 0 || subtree.ptr->visible_child_count == 0) {
+    return none;
+  }
+  const TSLanguage *language = self.tree->language;
+  uint16_t production = subtree.ptr->production_id;
+  const TSFieldMapEntry *map, *map_end;
+  if (!field_entries(language, production, field_id, &map, &map_end)) return none;
+  const Subtree *children = ts_subtree_children(subtree);
+  uint32_t count = subtree.ptr->child_count;
+  const TSSymbol *alias_sequence = ts_language_alias_sequence(language, production);
+  Length position = {self.context[0], {self.context[1], self.context[2]}};
+  uint32_t structural = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    Subtree child = children[i];
+    if (i > 0) position = length_add(position, ts_subtree_padding(child));
+    Length start = position;
+    position = length_add(position, ts_subtree_size(child));
+    if (ts_subtree_extra(child)) continue;
+    TSSymbol alias = alias_sequence ? alias_sequence[structural] : 0;
+    if (structural++ < map->child_index) continue;
+    TSNode node = {{start.bytes, start.extent.row, start.extent.column, alias}, &children[i], self.tree};
+    if (map->inherited) {
+      // A hidden child's fields are its visible parent's: the last entry is searched in
+      // place of this call, an earlier one by a nested search that may find nothing.
+      if (map + 1 == map_end) {
+        self = node;
+        goto recur;
+      }
+      TSNode found = wtfcb_child_by_field_id(node, field_id);
+      if (found.id) return found;
+    } else if (ts_subtree_visible(child) || alias) {
+      return node;
+    } else if (ts_subtree_visible_child_count(child) > 0) {
+      // A hidden node in the field stands for its first visible child.
+      return first_child(node, none);
+    }
+    if (++map == map_end) return none;
+  }
+  return none;
+}

@@ -33,6 +33,16 @@ extern "C" {
         named: *mut bool,
     ) -> bool;
     fn wtfcb_children_end(children: *mut RawChildren);
+    fn wtfcb_child_by_field_id(node: ffi::TSNode, field: u16) -> ffi::TSNode;
+}
+
+/// The child of `node` in the field with id `field`, as `Node::child_by_field_id` finds it,
+/// in about half its instructions (see `walk.c`).
+pub fn child_by_field_id(node: Node<'_>, field: std::num::NonZeroU16) -> Option<Node<'_>> {
+    // SAFETY: the node is alive for its 'tree; the result is a node of the same tree or null.
+    let out = unsafe { wtfcb_child_by_field_id(node.into_raw(), field.get()) };
+    // SAFETY: non-null, it points into the node's tree.
+    (!out.id.is_null()).then(|| unsafe { Node::from_raw(out) })
 }
 
 /// The C iterator's state (`WtfcbChildren` in walk.c, which asserts that it fits).
@@ -241,6 +251,24 @@ mod tests {
         assert_eq!(by_walk(&tree, &some), by_cursor(&tree, &some), "{what}");
         assert!(all.len() > 1 || text.trim().is_empty(), "{what}");
         assert_children(tree.root_node(), what);
+        assert_fields(&tree, what);
+    }
+
+    /// Every node's child in every field of its grammar, against tree-sitter's lookup.
+    fn assert_fields(tree: &Tree, what: &str) {
+        let fields = u16::try_from(tree.language().field_count()).expect("a u16");
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            for id in (1..=fields).filter_map(std::num::NonZeroU16::new) {
+                let ours = child_by_field_id(node, id)
+                    .map(|c| (c.id(), c.byte_range(), c.start_position(), c.kind_id()));
+                let theirs = node
+                    .child_by_field_id(id.get())
+                    .map(|c| (c.id(), c.byte_range(), c.start_position(), c.kind_id()));
+                assert_eq!(ours, theirs, "{what}: field {id} of {}", node.kind());
+            }
+            stack.extend(children(node).map(|(c, _)| c));
+        }
     }
 
     /// Every node's children as the lister gives them, against `Node::child` one by one.
