@@ -931,9 +931,11 @@ impl Extractor<'_> {
             .map(|n| n.byte_range())
             .filter(|n| range.start <= n.start && n.end <= range.end)
             .unwrap_or(range.start..range.start);
+        // One searcher for both parts (building it is most of a short search's cost).
+        let finder = memchr::memmem::Finder::new(name.as_bytes());
         let found = |part: std::ops::Range<usize>| {
             let text = self.src.as_bytes().get(part).unwrap_or(&[]);
-            memchr::memmem::find(text, name.as_bytes()).is_some()
+            finder.find(text).is_some()
         };
         !name.is_empty() && (found(range.start..skip.start) || found(skip.end..range.end))
     }
