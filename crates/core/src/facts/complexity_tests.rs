@@ -400,6 +400,13 @@ fn logical_operators_in_preprocessor_conditions_are_not_decisions() {
         let f = &functions(lang, src)[0];
         assert_eq!((f.cyclomatic, f.cognitive), (1, 0), "{lang:?}");
     }
+    // Past the condition, operators count again: in the same function and in the next.
+    let after = "int f(int a, int b) {\n#if A && B\n  a = 1;\n#endif\n  return a && b;\n}\nint g(int a, int b) { return a || b; }\n";
+    for lang in [Language::C, Language::Cpp] {
+        let fs = functions(lang, after);
+        let seen: Vec<_> = fs.iter().map(|f| (f.cyclomatic, f.cognitive)).collect();
+        assert_eq!(seen, [(2, 1), (2, 1)], "{lang:?}");
+    }
 }
 
 // `else /* istanbul ignore else */ if`: the comment made the `if` a nested one.

@@ -105,6 +105,10 @@ struct Extractor<'a> {
     else_ifs: Vec<usize>,
     /// Go methods and their receiver type, matched to structs once the file is read.
     go_methods: Vec<String>,
+    /// The entered nodes that put something on `pending`, `preproc`, `else_ifs`, `scopes` or
+    /// `undo`, innermost last: every push is for the node being entered, and nodes are left
+    /// in the reverse order, so a node left that is not last here has nothing to take off.
+    held: Vec<usize>,
     /// Per node kind id, how clone detection reads its tokens.
     token_classes: &'static [tokens::Class],
     /// Leaf tokens before this byte belong to an import: not clone material.
@@ -184,6 +188,7 @@ impl<'a> Extractor<'a> {
             preproc: Vec::new(),
             else_ifs: Vec::new(),
             go_methods: Vec::new(),
+            held: Vec::new(),
             token_classes: tokens::classes(lang),
             import_end: 0,
             string_end: 0,
@@ -364,6 +369,7 @@ impl Extractor<'_> {
             && field() == Some("condition")
         {
             self.preproc.push(node.id());
+            self.hold(node.id());
         }
         if has_errors && (node.is_error() || node.is_missing()) {
             self.note_error(node, path);
@@ -517,7 +523,19 @@ impl Extractor<'_> {
         }
     }
 
+    /// Notes that the node being entered put something on a stack `leave` takes it off.
+    fn hold(&mut self, id: usize) {
+        if self.held.last() != Some(&id) {
+            self.held.push(id);
+        }
+    }
+
     fn leave(&mut self, node: Node) {
+        // Most nodes put nothing on any stack: one comparison rules them out.
+        if self.held.last() != Some(&node.id()) {
+            return;
+        }
+        self.held.pop();
         if self.pending.last().is_some_and(|p| p.node_id == node.id()) {
             self.pending.pop();
         }
@@ -566,6 +584,7 @@ impl Extractor<'_> {
             lambda,
             lowered: false,
         });
+        self.hold(node.id());
     }
 
     /// Before a node is handled: a child of a structure (not its head) stands one level
@@ -596,6 +615,7 @@ impl Extractor<'_> {
                     lambda: false,
                     lowered: true,
                 });
+                self.hold(node.id());
             }
         }
     }
@@ -628,6 +648,7 @@ impl Extractor<'_> {
                 if self.is_else_if(node, parent) {
                     cognitive = 1;
                     self.else_ifs.push(node.id());
+                    self.hold(node.id());
                 } else {
                     cognitive = 1 + nesting;
                     (raise_nesting, raise_depth) = (true, true);
@@ -708,6 +729,7 @@ impl Extractor<'_> {
                 nesting: raise_nesting,
                 depth: raise_depth,
             });
+            self.hold(node.id());
         }
     }
 
@@ -910,6 +932,7 @@ impl Extractor<'_> {
                 .then(|| names::go_receiver_name(node, self.src))
                 .flatten(),
         });
+        self.hold(node.id());
         self.scopes.push(Scope {
             node_id: node.id(),
             qualified,
@@ -951,6 +974,7 @@ impl Extractor<'_> {
             return;
         }
         let qualified = self.qualify(&name);
+        self.hold(node.id());
         self.scopes.push(Scope {
             node_id: node.id(),
             qualified,
@@ -979,6 +1003,7 @@ impl Extractor<'_> {
             code_lines: 0,
         });
         let idx = self.facts.classes.len() - 1;
+        self.hold(node.id());
         self.scopes.push(Scope {
             node_id: node.id(),
             qualified,
