@@ -369,7 +369,18 @@ fn jsx_ampersands(tree: &tree_sitter::Tree, bytes: &mut [u8]) -> bool {
 }
 
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+    // A table: the tokenizer asks this of nearly every byte of a rewritten file.
+    const WORD: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+            b += 1;
+        }
+        table
+    };
+    WORD[usize::from(b)]
 }
 
 /// Whether `word` stands at `at` as a whole word.
@@ -630,6 +641,19 @@ mod tests {
 
     fn errors(lang: Language, text: &str) -> bool {
         crate::parse::parse_raw(lang, text).root_node().has_error()
+    }
+
+    #[test]
+    fn word_bytes_are_letters_digits_underscore_and_dollar() {
+        let words: Vec<u8> = (0..=255u8).filter(|&b| is_word(b)).collect();
+        let expected: Vec<u8> = (b'0'..=b'9')
+            .chain(b'A'..=b'Z')
+            .chain(b'a'..=b'z')
+            .chain([b'_', b'$'])
+            .collect::<std::collections::BTreeSet<u8>>()
+            .into_iter()
+            .collect();
+        assert_eq!(words, expected);
     }
 
     // Issue 29: `Runtime & Build Information` in Prometheus's `Navbar.tsx` was a `high` syntax
