@@ -60,10 +60,7 @@ pub fn classes(lang: Language) -> &'static [Class] {
             .map(|id| {
                 let kind = grammar.node_kind_for_id(id).unwrap_or("");
                 let named = grammar.node_kind_is_named(id);
-                let number = numbers
-                    .get(&(named, kind.to_string()))
-                    .copied()
-                    .unwrap_or(OVERFLOW);
+                let number = numbers.get(&(named, kind)).copied().unwrap_or(OVERFLOW);
                 classify(kind, named, number)
             })
             .collect()
@@ -88,7 +85,7 @@ pub fn named_or_literal(lang: Language) -> &'static [bool; 256] {
 }
 
 /// The number of each (named, kind name) of a family's grammar.
-fn family_numbers(base: Language) -> std::collections::HashMap<(bool, String), u8> {
+fn family_numbers(base: Language) -> std::collections::HashMap<(bool, &'static str), u8> {
     let grammar = base.grammar();
     let count = grammar.node_kind_count() as u16;
     let visible = |id: &u16| grammar.node_kind_is_visible(*id);
@@ -103,8 +100,8 @@ fn family_numbers(base: Language) -> std::collections::HashMap<(bool, String), u
     for id in anonymous.chain(named) {
         let kind = grammar.node_kind_for_id(id).unwrap_or("");
         let named = grammar.node_kind_is_named(id);
-        let key = (named, kind.to_string());
-        if numbers.contains_key(&key) || classify(kind, named, next).norm != next {
+        let key = (named, kind);
+        if numbers.contains_key(&key) || is_identifier(kind, named) {
             continue; // An alias of a kind already numbered, or an identifier.
         }
         numbers.insert(key, next);
@@ -113,8 +110,8 @@ fn family_numbers(base: Language) -> std::collections::HashMap<(bool, String), u
     numbers
 }
 
-/// The class of one kind; `number` is its number unless it is an identifier.
-fn classify(kind: &str, named: bool, number: u8) -> Class {
+/// Whether a kind is a name: the tokens clone detection reads as one kind, `IDENTIFIER`.
+fn is_identifier(kind: &str, named: bool) -> bool {
     const NAMES: [&str; 8] = [
         "name",
         "constant",
@@ -125,6 +122,11 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
         "class_variable",
         "global_variable",
     ];
+    named && (kind.ends_with("identifier") || NAMES.contains(&kind))
+}
+
+/// The class of one kind; `number` is its number unless it is an identifier.
+fn classify(kind: &str, named: bool, number: u8) -> Class {
     const LITERALS: [&str; 14] = [
         "string", "integer", "float", "number", "char", "literal", "escape", "heredoc", "rune",
         "true", "false", "null", "nil", "none",
@@ -144,7 +146,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
         "concatenated_string",
         "heredoc_body",
     ];
-    if named && (kind.ends_with("identifier") || NAMES.contains(&kind)) {
+    if is_identifier(kind, named) {
         return Class {
             norm: IDENTIFIER,
             data: false,
@@ -152,8 +154,12 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
             literal: false,
         };
     }
-    let lower = kind.to_ascii_lowercase();
-    let literal = named && LITERALS.iter().any(|l| lower.contains(l));
+    // Lowered only for a named kind (the grammars' tables are read once per process, but
+    // hundreds of kinds each).
+    let literal = named && {
+        let lower = kind.to_ascii_lowercase();
+        LITERALS.iter().any(|l| lower.contains(l))
+    };
     Class {
         norm: number,
         data: literal || (!named && SEPARATORS.contains(&kind)),
@@ -366,4 +372,40 @@ fn text_hash(text: &str) -> u16 {
         h = h.wrapping_mul(0x0100_0193);
     }
     (h ^ (h >> 16)) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Every kind of every grammar: a name reads as `IDENTIFIER`; any other visible kind has the
+    // number of its family's kind of the same name, one number per name (up to `OVERFLOW`).
+    #[test]
+    fn kinds_are_numbered_once_per_name_across_a_family() {
+        for lang in Language::ALL {
+            let grammar = lang.grammar();
+            let base = family(lang);
+            let mut seen: std::collections::HashMap<u8, (bool, &str)> = Default::default();
+            for (id, class) in classes(lang).iter().enumerate() {
+                let id = u16::try_from(id).expect("a kind id");
+                let kind = grammar.node_kind_for_id(id).unwrap_or("");
+                let named = grammar.node_kind_is_named(id);
+                assert_eq!(
+                    class.norm == IDENTIFIER,
+                    is_identifier(kind, named),
+                    "{kind}"
+                );
+                if class.norm == IDENTIFIER || class.norm == OVERFLOW {
+                    continue;
+                }
+                let name = (named, kind);
+                assert_eq!(*seen.entry(class.norm).or_insert(name), name, "{lang:?}");
+                assert!(
+                    family_numbers(base).get(&name) == Some(&class.norm),
+                    "{kind}"
+                );
+            }
+            assert!(seen.len() > 20, "{lang:?} numbers its kinds");
+        }
+    }
 }
