@@ -109,6 +109,11 @@ struct Extractor<'a> {
     /// `undo`, innermost last: every push is for the node being entered, and nodes are left
     /// in the reverse order, so a node left that is not last here has nothing to take off.
     held: Vec<usize>,
+    /// The kind ids of the walk's path from the root, as `enter` last saw it.
+    path_kinds: Vec<u16>,
+    /// Per kind id, whether it is a preprocessor directive's, in C and C++ (empty in the
+    /// other languages, where no condition is a preprocessor's).
+    preproc_kinds: &'static [bool],
     /// Per node kind id, how clone detection reads its tokens.
     token_classes: &'static [tokens::Class],
     /// Leaf tokens before this byte belong to an import: not clone material.
@@ -189,6 +194,11 @@ impl<'a> Extractor<'a> {
             else_ifs: Vec::new(),
             go_methods: Vec::new(),
             held: Vec::new(),
+            path_kinds: Vec::new(),
+            preproc_kinds: match lang {
+                Language::C | Language::Cpp => super::field::preproc_kinds(lang),
+                _ => &[],
+            },
             token_classes: tokens::classes(lang),
             import_end: 0,
             string_end: 0,
@@ -361,11 +371,13 @@ impl Extractor<'_> {
         has_errors: bool,
     ) -> bool {
         let (node, children) = (step.node, step.child_count);
+        // The kinds of `path`'s nodes, kept beside it: each node entered is pushed on `path`
+        // next, and `path` only loses nodes from its end.
+        self.path_kinds.truncate(path.len());
+        let parent_kind = self.path_kinds.last().copied();
+        self.path_kinds.push(step.kind_id);
         self.adjust_levels(node, field, path);
-        if matches!(self.lang, Language::C | Language::Cpp)
-            && path
-                .last()
-                .is_some_and(|p| p.kind_name().starts_with("preproc_"))
+        if parent_kind.is_some_and(|k| self.preproc_kinds.get(usize::from(k)) == Some(&true))
             && field() == Some("condition")
         {
             self.preproc.push(node.id());

@@ -99,6 +99,19 @@ fn comment_kinds(lang: Language) -> &'static [bool] {
     })
 }
 
+/// Per kind id of `lang`'s grammar, whether the kind is a preprocessor directive's
+/// (`preproc_if`, `preproc_ifdef`, ...), built once per process.
+pub fn preproc_kinds(lang: Language) -> &'static [bool] {
+    static TABLES: [std::sync::OnceLock<Vec<bool>>; Language::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    TABLES[lang.index()].get_or_init(|| {
+        kind_names(lang)
+            .iter()
+            .map(|k| k.starts_with("preproc_"))
+            .collect()
+    })
+}
+
 pub trait Field<'t> {
     /// The child in field `name`, as `child_by_field_name` finds it.
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
