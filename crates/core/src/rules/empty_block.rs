@@ -117,6 +117,11 @@ impl Rule for EmptyBlock {
             }
             (_, _) => {
                 let body = node.field("body")?;
+                // Most bodies hold something: ruled out before the name and the declarator
+                // are read.
+                if body.named_child_count() != 0 {
+                    return None;
+                }
                 let declarator = node.field("declarator").map_or("", |d| view.text(d));
                 // C++ constructors, destructors and conversion operators are the functions
                 // without a return type: `Foo() {}`, `Foo::Foo(long l) : a_(l) {}`, `~Foo() {}`.
@@ -134,7 +139,7 @@ impl Rule for EmptyBlock {
                 {
                     return None;
                 }
-                ("function body", body.named_child_count() == 0)
+                ("function body", true)
             }
         };
         if !empty {
