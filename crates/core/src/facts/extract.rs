@@ -291,7 +291,9 @@ impl<'t> Walking<'_, '_, '_, 't> {
                 }
             }
             // The field is looked up only where it matters (it costs a search per node).
-            let enter = self.ex.enter(step, &|| walk.field_name(), path, has_errors);
+            let enter = self
+                .ex
+                .enter(&step, &|| walk.field_name(), path, has_errors);
             let parent = path.last().copied();
             path.push(step.node);
             if !enter || step.child_count == 0 {
@@ -365,7 +367,7 @@ impl Extractor<'_> {
     // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
     fn enter(
         &mut self,
-        step: super::walk::Step,
+        step: &super::walk::Step,
         field: &dyn Fn() -> Option<&'static str>,
         path: &[Node],
         has_errors: bool,
@@ -456,8 +458,8 @@ impl Extractor<'_> {
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
-        self.language_facts(&step, path);
-        self.token(&step, kind, children);
+        self.language_facts(step, path);
+        self.token(step, kind, children);
         true
     }
 
