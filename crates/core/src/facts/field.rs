@@ -86,30 +86,28 @@ fn kind_names(lang: Language) -> &'static [&'static str] {
     })
 }
 
-/// Per kind id of `lang`'s grammar, whether the kind's name contains "comment", built once
-/// per process.
+/// One table per language of a test on each kind name, by kind id, built on first use.
+type KindTables = [std::sync::OnceLock<Vec<bool>>; Language::ALL.len()];
+
+fn kinds_where(
+    tables: &'static KindTables,
+    lang: Language,
+    test: fn(&str) -> bool,
+) -> &'static [bool] {
+    tables[lang.index()].get_or_init(|| kind_names(lang).iter().map(|k| test(k)).collect())
+}
+
+/// Per kind id of `lang`'s grammar, whether the kind's name contains "comment".
 fn comment_kinds(lang: Language) -> &'static [bool] {
-    static TABLES: [std::sync::OnceLock<Vec<bool>>; Language::ALL.len()] =
-        [const { std::sync::OnceLock::new() }; Language::ALL.len()];
-    TABLES[lang.index()].get_or_init(|| {
-        kind_names(lang)
-            .iter()
-            .map(|k| k.contains("comment"))
-            .collect()
-    })
+    static TABLES: KindTables = [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    kinds_where(&TABLES, lang, |k| k.contains("comment"))
 }
 
 /// Per kind id of `lang`'s grammar, whether the kind is a preprocessor directive's
-/// (`preproc_if`, `preproc_ifdef`, ...), built once per process.
+/// (`preproc_if`, `preproc_ifdef`, ...).
 pub fn preproc_kinds(lang: Language) -> &'static [bool] {
-    static TABLES: [std::sync::OnceLock<Vec<bool>>; Language::ALL.len()] =
-        [const { std::sync::OnceLock::new() }; Language::ALL.len()];
-    TABLES[lang.index()].get_or_init(|| {
-        kind_names(lang)
-            .iter()
-            .map(|k| k.starts_with("preproc_"))
-            .collect()
-    })
+    static TABLES: KindTables = [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    kinds_where(&TABLES, lang, |k| k.starts_with("preproc_"))
 }
 
 pub trait Field<'t> {
