@@ -109,7 +109,7 @@ struct Extractor<'a> {
     /// `undo`, innermost last: every push is for the node being entered, and nodes are left
     /// in the reverse order, so a node left that is not last here has nothing to take off.
     held: Vec<usize>,
-    /// The kind ids of the walk's path from the root, as `enter` last saw it.
+    /// The kind ids of the walk's path from the root, as `enter` last saw it (C and C++ only).
     path_kinds: Vec<u16>,
     /// Per kind id, whether it is a preprocessor directive's, in C and C++ (empty in the
     /// other languages, where no condition is a preprocessor's).
@@ -373,15 +373,18 @@ impl Extractor<'_> {
         has_errors: bool,
     ) -> bool {
         let (node, children) = (step.node, step.child_count);
-        // The kinds of `path`'s nodes, kept beside it: each node entered is pushed on `path`
-        // next, and `path` only loses nodes from its end.
-        self.path_kinds.truncate(path.len());
-        let parent_kind = self.path_kinds.last().copied();
-        self.path_kinds.push(step.kind_id);
+        // In C and C++, the kinds of `path`'s nodes, kept beside it: each node entered is
+        // pushed on `path` next, and `path` only loses nodes from its end.
+        let mut preproc_parent = false;
+        if !self.preproc_kinds.is_empty() {
+            self.path_kinds.truncate(path.len());
+            let parent = self.path_kinds.last().copied();
+            preproc_parent =
+                parent.is_some_and(|k| self.preproc_kinds.get(usize::from(k)) == Some(&true));
+            self.path_kinds.push(step.kind_id);
+        }
         self.adjust_levels(node, field, path);
-        if parent_kind.is_some_and(|k| self.preproc_kinds.get(usize::from(k)) == Some(&true))
-            && field() == Some("condition")
-        {
+        if preproc_parent && field() == Some("condition") {
             self.preproc.push(node.id());
             self.hold(node.id());
         }
