@@ -4,11 +4,14 @@
 //!
 //! The cache never changes a result and is never fatal: a corrupt, foreign or newer cache file
 //! is moved aside and rebuilt with one warning; an unwritable directory means one warning and an
-//! uncached run. Workers only read; new entries are written in one transaction at the end.
+//! uncached run. Fresh results go to SQLite on a writer thread of their own while the run goes
+//! on (see [`Sink`]); the files' states and the run's record follow in one transaction at the
+//! end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -188,9 +191,9 @@ fn value_config() -> impl bincode::config::Config {
 }
 
 /// Writes result rows (values by content and key), seen `now`.
-fn insert_results(
+fn insert_results<V: AsRef<[u8]>>(
     tx: &rusqlite::Transaction,
-    rows: &[(Digest16, Digest16, Vec<u8>)],
+    rows: &[(Digest16, Digest16, V)],
     now: i64,
 ) -> rusqlite::Result<()> {
     let mut put = tx.prepare_cached(
@@ -198,9 +201,93 @@ fn insert_results(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (md5, key, value) in rows {
+        let value = value.as_ref();
         put.execute(params![&md5[..], &key[..], value, value.len() as i64, now])?;
     }
     Ok(())
+}
+
+/// A fresh entry for the `results` table: content, key, encoded value.
+type Row = (Digest16, Digest16, Arc<[u8]>);
+
+/// Entries by content and key.
+type ByKey<V> = HashMap<(Digest16, Digest16), V>;
+
+/// A writer thread's transaction holds at most about this many bytes of values, so the rows
+/// reach SQLite (and its WAL is checkpointed) in steps while files are still being parsed.
+const SINK_BATCH_BYTES: usize = 2 << 20;
+
+/// Fresh rows on their way to SQLite while the run goes on. A cold run's values are tens of
+/// megabytes (20 MB on cpython); written at the end they were most of the run's serial part.
+struct Sink {
+    rows: Sender<Row>,
+    thread: std::thread::JoinHandle<SinkOutcome>,
+}
+
+/// What a writer thread did: the distinct rows it committed, and the error that stopped it.
+struct SinkOutcome {
+    written: u64,
+    error: Option<rusqlite::Error>,
+}
+
+/// The writer thread: commits the rows it receives in transactions of about
+/// [`SINK_BATCH_BYTES`], until every sender is gone or a write fails (then it stops; the rows
+/// still coming are dropped with the channel, and `finish` reports the error).
+fn drain(db: &Path, rows: Receiver<Row>) -> SinkOutcome {
+    let mut committed = HashSet::new();
+    let outcome = |committed: HashSet<(Digest16, Digest16)>, error| SinkOutcome {
+        written: committed.len() as u64,
+        error,
+    };
+    let mut conn = match open_writer(db) {
+        Ok(conn) => conn,
+        Err(err) => return outcome(committed, Some(err)),
+    };
+    let mut batch = Vec::new();
+    while let Ok(first) = rows.recv() {
+        let mut bytes = first.2.len();
+        batch.push(first);
+        while bytes < SINK_BATCH_BYTES {
+            let Ok(row) = rows.try_recv() else { break };
+            bytes += row.2.len();
+            batch.push(row);
+        }
+        let written = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                insert_results(&tx, &batch, now_s())?;
+                tx.commit()
+            });
+        if let Err(err) = written {
+            return outcome(committed, Some(err));
+        }
+        committed.extend(batch.drain(..).map(|(md5, key, _)| (md5, key)));
+    }
+    outcome(committed, None)
+}
+
+/// Why the end of a run could not write the cache.
+enum Failed {
+    Sqlite(rusqlite::Error),
+    /// The writer thread panicked.
+    Panicked,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::Sqlite(err) => err.fmt(f),
+            Failed::Panicked => f.write_str("its writer thread stopped"),
+        }
+    }
+}
+
+/// A second connection to a cache `connect` has opened (and brought to the current schema).
+fn open_writer(db: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(db)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
 /// The remote's key of a result: the content and the result key (which holds the build and
@@ -381,10 +468,15 @@ pub struct Cache {
     readers: Mutex<Vec<Connection>>,
     states: HashMap<String, FileState>,
     lru: Mutex<LruCache<(Digest16, Digest16), Arc<CachedFile>>>,
-    new_results: Mutex<Vec<(Digest16, Digest16, Vec<u8>)>>,
-    /// Clone tokens stored in this run, by (content, tokens key), until `finish` writes them:
-    /// a file with the same content met later in the run reads them from here.
-    new_tokens: Mutex<HashMap<(Digest16, Digest16), Vec<u8>>>,
+    /// The writer thread fresh rows go to, started by the first of them; `None` before, and
+    /// for good if no thread could be started.
+    sink: Mutex<Option<Sink>>,
+    sink_tried: AtomicBool,
+    /// Fresh rows for `finish` to write, when no writer thread could be started.
+    new_results: Mutex<Vec<Row>>,
+    /// Clone tokens stored in this run, by (content, tokens key): a file with the same content
+    /// met later in the run reads them from here, whether or not they are in SQLite yet.
+    new_tokens: Mutex<ByKey<Arc<[u8]>>>,
     new_states: Mutex<Vec<NewState>>,
     touched: Mutex<Vec<(Digest16, Digest16)>>,
     /// File states served by a stat hit whose `last_seen` is over a day old.
@@ -804,6 +896,8 @@ impl Cache {
             // Grown on demand and trimmed by hand: `LruCache::new` would reserve room for every
             // entry up front.
             lru: Mutex::new(LruCache::unbounded()),
+            sink: Mutex::new(None),
+            sink_tried: AtomicBool::new(false),
             new_results: Mutex::new(Vec::new()),
             new_tokens: Mutex::new(HashMap::new()),
             new_states: Mutex::new(Vec::new()),
@@ -932,7 +1026,31 @@ impl Cache {
     /// (two thirds of the size) come along: `--duplicates exact` compares them and Type-2
     /// detection checks that copies read alike.
     pub fn put_tokens(&self, md5: Digest16, key: Digest16, tokens: &wtfcb_core::facts::Tokens) {
-        lock(&self.new_tokens).insert((md5, tokens_key(&key)), encode_value(tokens));
+        let key = tokens_key(&key);
+        let value: Arc<[u8]> = encode_value(tokens).into();
+        lock(&self.new_tokens).insert((md5, key), Arc::clone(&value));
+        self.queue((md5, key, value));
+    }
+
+    /// Hands a fresh row to the writer thread (starting it the first time), or keeps it for
+    /// `finish` when there is none.
+    fn queue(&self, row: Row) {
+        let mut sink = lock(&self.sink);
+        if sink.is_none() && !self.sink_tried.swap(true, Ordering::Relaxed) {
+            let (rows, receiver) = channel();
+            let db = self.db.clone();
+            *sink = std::thread::Builder::new()
+                .name("wtfcb-cache-write".into())
+                .spawn(move || drain(&db, receiver))
+                .ok()
+                .map(|thread| Sink { rows, thread });
+        }
+        match sink.as_ref() {
+            // A send fails only once the thread has stopped on an error, which `finish`
+            // reports; the row is not needed for this run's results.
+            Some(s) => drop(s.rows.send(row)),
+            None => lock(&self.new_results).push(row),
+        }
     }
 
     /// The clone tokens stored beside a result, if they are there and intact.
@@ -941,7 +1059,7 @@ impl Cache {
         let pending = lock(&self.new_tokens).get(&slot).cloned();
         let value = match pending {
             Some(bytes) => bytes,
-            None => self.read_row(md5, &slot.1).ok()??.0,
+            None => self.read_row(md5, &slot.1).ok()??.0.into(),
         };
         let tokens = decode_value(&value);
         if tokens.is_none() {
@@ -999,7 +1117,7 @@ impl Cache {
     /// Saves a project phase's state (written with the run's other entries).
     pub fn put_state(&self, phase: &str, value: Vec<u8>) {
         let key = self.state_key(phase);
-        lock(&self.new_results).push((self.opts.project, key, value));
+        self.queue((self.opts.project, key, value.into()));
     }
 
     fn remember(&self, key: (Digest16, Digest16), value: Arc<CachedFile>) {
@@ -1226,27 +1344,33 @@ impl Cache {
         Some(Upload { remote, thread })
     }
 
-    /// Queues a new result for the write at the end, and serves it from memory meanwhile.
+    /// Sends a new result to the writer thread, and serves it from memory meanwhile.
     pub fn put(&self, md5: Digest16, key: Digest16, value: CachedFile) {
         let encoded = value.encode();
         self.remember((md5, key), Arc::new(value));
-        lock(&self.new_results).push((md5, key, encoded));
+        self.queue((md5, key, encoded.into()));
     }
 
-    /// Writes everything new in one transaction, records the run, prunes. Never fails: a
-    /// problem becomes a warning.
+    /// Waits for the writer thread, then writes what is left (file states, refreshed entries,
+    /// the run's record) in one transaction, and prunes. Never fails: a problem becomes a
+    /// warning.
     pub fn finish(self, warnings: &mut Vec<String>) -> CacheStats {
         let start = Instant::now();
+        let sunk = lock(&self.sink).take().map(|Sink { rows, thread }| {
+            drop(rows);
+            thread.join()
+        });
+        let (sunk_rows, sink_error) = match sunk {
+            None => (0, None),
+            Some(Ok(o)) => (o.written, o.error.map(Failed::Sqlite)),
+            Some(Err(_)) => (0, Some(Failed::Panicked)),
+        };
         let mut results = std::mem::take(&mut *lock(&self.new_results));
-        results.extend(
-            std::mem::take(&mut *lock(&self.new_tokens))
-                .into_iter()
-                .map(|((md5, key), value)| (md5, key, value)),
-        );
-        // Identical files share one entry.
+        // Identical files share one entry; of a key given twice, the last value stands.
+        results.reverse();
         results.sort_by_key(|r| (r.0, r.1));
         results.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-        let written = results.len() as u64;
+        let written = sunk_rows + results.len() as u64;
         let bad = self.counters.bad_values.load(Ordering::Relaxed);
         if bad > 0 {
             warnings.push(format!(
@@ -1255,38 +1379,54 @@ impl Cache {
             ));
         }
         let mut stats = self.stats();
-        stats.entries_written = written + self.counters.adopted_rows.load(Ordering::Relaxed);
+        let adopted = self.counters.adopted_rows.load(Ordering::Relaxed);
+        stats.entries_written = written + adopted;
         let broken = self.broken.load(Ordering::Relaxed);
         let db = self.db.clone();
         let opts = self.opts.clone();
-        let outcome = {
-            let mut conn = lock(&self.writer);
-            self.write(&mut conn, &results, &stats).and_then(|run| {
-                prune(&conn, &opts)?;
-                // The run's own row learns how long writing it took (for `cache stats`).
-                let ms = start.elapsed().as_secs_f64() * 1e3;
-                conn.execute(
-                    "UPDATE runs SET write_ms = ?1 WHERE id = ?2",
-                    params![ms, run],
-                )?;
-                Ok(())
-            })
+        let outcome = match sink_error {
+            Some(failed) => Err(failed),
+            None => {
+                let mut conn = lock(&self.writer);
+                self.write(&mut conn, &results, written, &stats)
+                    .and_then(|run| {
+                        prune(&conn, &opts)?;
+                        // The run's own row learns how long writing it took (for `cache stats`).
+                        let ms = start.elapsed().as_secs_f64() * 1e3;
+                        conn.execute(
+                            "UPDATE runs SET write_ms = ?1 WHERE id = ?2",
+                            params![ms, run],
+                        )?;
+                        Ok(())
+                    })
+                    .map_err(Failed::Sqlite)
+            }
         };
         drop(self);
         if let Err(err) = outcome {
+            // What the writer thread committed before is there (and sound: each row is keyed
+            // by its content); the rest of the run, file states included, is not.
+            let saved = sunk_rows + adopted;
+            let unsaved = if saved == 0 {
+                "were not saved"
+            } else {
+                "were not all saved"
+            };
             warnings.push(format!(
-                "could not write the cache {} ({err}); results are correct but were not saved",
+                "could not write the cache {} ({err}); results are correct but {unsaved}",
                 db.display()
             ));
-            if broken || is_corruption(&err) {
+            stats.entries_written = saved;
+            let corrupt = matches!(&err, Failed::Sqlite(e) if is_corruption(e));
+            if broken || corrupt {
                 if let Ok(aside) = quarantine(&db) {
                     warnings.push(format!(
                         "the damaged cache was moved to {}; the next run rebuilds it",
                         aside.display()
                     ));
+                    stats.entries_written = 0;
                 }
             }
-            stats.entries_written = 0;
         }
         stats.write_ms = start.elapsed().as_secs_f64() * 1e3;
         stats
@@ -1323,7 +1463,8 @@ impl Cache {
     fn write(
         &self,
         conn: &mut Connection,
-        results: &[(Digest16, Digest16, Vec<u8>)],
+        results: &[Row],
+        written: u64,
         stats: &CacheStats,
     ) -> rusqlite::Result<i64> {
         let states = std::mem::take(&mut *lock(&self.new_states));
@@ -1385,7 +1526,7 @@ impl Cache {
                     stats.hash_hits as i64,
                     stats.misses as i64,
                     stats.files_parsed as i64,
-                    results.len() as i64,
+                    written as i64,
                     stats.read_ms
                 ],
             )?;
@@ -1562,6 +1703,74 @@ pub fn prune_now(opts: &CacheOptions) -> anyhow::Result<Option<Pruned>> {
 mod tests {
     use super::*;
     use crate::remote::{Reject, MAX_VALUE};
+
+    fn open_in(dir: &Path) -> Cache {
+        let mut warnings = Vec::new();
+        let cache = Cache::open(CacheOptions::new(dir.to_path_buf()), &mut warnings)
+            .expect("a cache in a fresh directory");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        cache
+    }
+
+    fn rows_in(db: &Path) -> i64 {
+        Connection::open(db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM results", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn fresh_rows_reach_sqlite_before_the_end_and_the_last_value_of_a_key_stands() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open_in(dir.path());
+        let db = cache.db.clone();
+        cache.put_state("graph", b"first".to_vec());
+        cache.put_state("graph", b"second".to_vec());
+        cache.put_state("duplicates", b"other".to_vec());
+        // The writer thread commits them while the run goes on (they were all written by
+        // `finish` before): wait for them, boundedly.
+        let mut waited = 0;
+        while rows_in(&db) < 2 {
+            assert!(waited < 3000, "rows still not in SQLite after 30 s");
+            std::thread::sleep(Duration::from_millis(10));
+            waited += 1;
+        }
+        let mut warnings = Vec::new();
+        let stats = cache.finish(&mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(stats.entries_written, 2, "one row per key");
+        assert_eq!(rows_in(&db), 2);
+        let again = open_in(dir.path());
+        assert_eq!(again.get_state("graph").as_deref(), Some(&b"second"[..]));
+        assert_eq!(
+            again.get_state("duplicates").as_deref(),
+            Some(&b"other"[..])
+        );
+    }
+
+    #[test]
+    fn a_failed_background_write_is_one_warning_and_the_run_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open_in(dir.path());
+        // Sound SQLite, but the writer thread's insert cannot succeed.
+        Connection::open(&cache.db)
+            .unwrap()
+            .execute_batch("DROP TABLE results")
+            .unwrap();
+        for i in 0..50u8 {
+            cache.put_state(&format!("phase {i}"), vec![i; 100]);
+        }
+        let mut warnings = Vec::new();
+        let stats = cache.finish(&mut warnings);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("could not write the cache")
+                && warnings[0].contains("no such table")
+                && warnings[0].ends_with("were not saved"),
+            "{warnings:?}"
+        );
+        assert_eq!(stats.entries_written, 0);
+    }
 
     #[test]
     fn remote_values_are_bounded_by_what_they_stand_for() {
