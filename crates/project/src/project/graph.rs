@@ -204,6 +204,9 @@ pub struct Resolver<'a> {
     include_dirs: Vec<String>,
     /// The lookups of the file being resolved.
     probes: std::cell::RefCell<Vec<u64>>,
+    /// The candidate paths of Python modules are built here: one buffer for the run instead
+    /// of one allocation per candidate (12,000 on 222 cpython files).
+    module_path: std::cell::RefCell<String>,
 }
 
 /// The maps resolution probes thousands of times a run (a relative script import up to 25
@@ -316,6 +319,7 @@ impl<'a> Resolver<'a> {
             js,
             include_dirs: vec![String::new(), "include/".to_string()],
             probes: Default::default(),
+            module_path: Default::default(),
         }
     }
 
@@ -394,11 +398,13 @@ impl<'a> Resolver<'a> {
     }
 
     fn python_module(&self, dir: &str, dotted: &str) -> Option<usize> {
-        // One buffer for both candidates: resolution tries thousands of them.
-        let mut path = String::with_capacity(dir.len() + dotted.len() + 12);
+        // One buffer for all candidates: resolution tries thousands of them.
+        let mut path = self.module_path.borrow_mut();
+        path.clear();
         path.push_str(dir);
         path.extend(dotted.chars().map(|c| if c == '.' { '/' } else { c }));
-        path.truncate(path.trim_end_matches('/').len());
+        let trimmed = path.trim_end_matches('/').len();
+        path.truncate(trimmed);
         if path.is_empty() {
             return self.file(&format!("{dir}__init__.py"));
         }
@@ -453,22 +459,26 @@ impl<'a> Resolver<'a> {
         let dots = spec.len() - spec.trim_start_matches('.').len();
         let module = &spec[dots..];
         // The directories to look in: the file's own, climbing one per extra dot; or the roots.
-        let dirs: Vec<String> = if dots > 0 {
+        // The roots are borrowed, not copied: a copy per import was 2 M of the 34 M instructions
+        // resolution took on 222 cpython files.
+        let own;
+        let dirs: &[String] = if dots > 0 {
             let mut dir = wtfcb_core::text::dir_of(rel).to_string();
             for _ in 1..dots {
                 dir = wtfcb_core::text::dir_of(dir.trim_end_matches('/')).to_string();
             }
-            vec![dir]
+            own = [dir];
+            &own
         } else {
             self.probe(Probe::PythonRoots);
-            self.python_roots.clone()
+            &self.python_roots
         };
         if dots == 0 {
             if let Some(local) = self.in_root_package(module) {
                 return self.python_in("", local, &import.names).ok_or(Unresolved);
             }
         }
-        for dir in &dirs {
+        for dir in dirs {
             // A root inside a test directory (Django's `tests/`, whose `tests/sphinx/` helper
             // package is named like the library; Flask's `tests/test_apps/`) is on the path
             // only when the tests run: its packages are for the files of that test tree, and
