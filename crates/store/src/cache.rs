@@ -1262,7 +1262,7 @@ impl Cache {
 
     /// Takes the results the remote had into the local cache: written to SQLite at once (one
     /// transaction), so that a run with more of them than the in-memory LRU holds still finds
-    /// every one; queued for the end of the run, as fresh results are, if that write fails.
+    /// every one; handed to the writer thread, as fresh results are, if that write fails.
     pub fn adopt_many(
         &self,
         values: Vec<(Digest16, Digest16, CachedFile, wtfcb_core::facts::Tokens)>,
