@@ -22,7 +22,8 @@
 # `wtfcb_core::facts::extract`: the syntactic rules run inside it, and so would the parses of
 # Rust macro bodies, which none of these samples has) and the rest (walk, reading, rules on
 # facts, the cross-file phase, the report); analyze's total as a multiple of the floor's; and the ten
-# functions the fact pass spends most in (self cost).
+# functions the fact pass spends most in (self cost). A measured run that did not analyze
+# every file of the sample is named on stderr, and the script then exits 1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpora=${1:-/tmp/corpora}
@@ -53,26 +54,32 @@ sample() {
   # generated, build output) nor those it skips.
   # (Exit 2, a file whose analysis failed, still writes the report.)
   { "$bin" analyze --no-cache --quiet --format json --fail-on never "$work/$name" || true; } |
-    python3 -c 'import json, sys; [print(f["path"]) for f in json.load(sys.stdin)["files"]]' \
-    > "$work/$name.list"
+    analyzed > "$work/$name.list"
+}
+
+# analyzed: the paths of the files a JSON report on stdin analyzed, one a line.
+analyzed() {
+  python3 -c 'import json, sys; [print(f["path"]) for f in json.load(sys.stdin)["files"]]'
 }
 
 # total FILE: the instructions a callgrind output file counted.
 total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 
-# grind OUT TOGGLE CMD...: callgrind, collecting everything or (TOGGLE) only inside it.
+# grind OUT TOGGLE CMD...: callgrind, collecting everything or (TOGGLE) only inside it; the
+# command's output goes to OUT.stdout.
 grind() {
   local out=$1 toggle=$2
   shift 2
   local opts=(--tool=callgrind --callgrind-out-file="$out")
   [ -n "$toggle" ] && opts+=(--toggle-collect="$toggle")
-  valgrind "${opts[@]}" "$@" > /dev/null 2> "$out.log" || true
+  valgrind "${opts[@]}" "$@" > "$out.stdout" 2> "$out.log" || true
   [ -s "$out" ] || { echo "callgrind wrote nothing: see $out.log" >&2; cat "$out.log" >&2; exit 2; }
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 millions() { awk -v a="$1" 'BEGIN { printf "%.1f M", a / 1e6 }'; }
 
+incomplete=0
 for name in "${names[@]}"; do
   case "$name" in
     python) dir=$corpora/cpython; regex='\.py$'; every=8; max=300 ;;
@@ -103,6 +110,14 @@ for name in "${names[@]}"; do
   grind "$work/all.out" "" "$bin" "${run[@]}"
   grind "$work/parse.out" ts_parser_parse_with_options "$bin" "${run[@]}"
   grind "$work/facts.out" 'wtfcb_core::facts::extract::extract' "$bin" "${run[@]}"
+  # Each measured run must have analyzed every file of the sample: one it skipped (a parse
+  # cut short by its budget, a memory cap) would count fewer instructions than its analysis.
+  for out in all parse facts; do
+    if ! analyzed < "$work/$out.out.stdout" | cmp -s - "$work/$name.list"; then
+      echo "== $name: the $out run did not analyze every file of the sample: its figures below are not comparable" >&2
+      incomplete=1
+    fi
+  done
   f_all=$(total "$work/floor.out"); f_parse=$(total "$work/floor-parse.out")
   a_all=$(total "$work/all.out"); a_parse=$(total "$work/parse.out"); a_facts=$(total "$work/facts.out")
   rest=$((a_all - a_parse - a_facts))
@@ -126,5 +141,6 @@ for name in "${names[@]}"; do
       }
       END { for (f in cost) printf "%14.1f M  %5.1f%%  %s\n", cost[f] / 1e6, 100 * cost[f] / all, f }' \
     "$work/facts.txt" | sort -rn | awk 'NR <= 10 { print "  " $0 }' | cut -c1-120
-  rm -f "$work"/*.out "$work"/*.out.log "$work/facts.txt"
+  rm -f "$work"/*.out "$work"/*.out.log "$work"/*.out.stdout "$work/facts.txt"
 done
+exit "$incomplete"
