@@ -224,6 +224,14 @@ struct Sink {
     thread: std::thread::JoinHandle<SinkOutcome>,
 }
 
+/// Whether the writer thread runs: not before the first row, nor when it could not be started
+/// (the rows then wait for `finish`).
+enum SinkState {
+    NotStarted,
+    Running(Sink),
+    Unavailable,
+}
+
 /// What a writer thread did: the distinct rows it committed, and the error that stopped it.
 struct SinkOutcome {
     written: u64,
@@ -235,14 +243,20 @@ struct SinkOutcome {
 /// stops; the rows still coming are dropped with the channel, and `finish` reports the error).
 fn drain(db: &Path, rows: Receiver<Row>) -> SinkOutcome {
     let mut committed = HashSet::new();
-    let outcome = |committed: HashSet<(Digest16, Digest16)>, error| SinkOutcome {
+    let error = write_batches(db, &rows, &mut committed).err();
+    SinkOutcome {
         written: committed.len() as u64,
         error,
-    };
-    let mut conn = match open_writer(db) {
-        Ok(conn) => conn,
-        Err(err) => return outcome(committed, Some(err)),
-    };
+    }
+}
+
+/// [`drain`]'s loop: the keys of the rows committed go into `committed`.
+fn write_batches(
+    db: &Path,
+    rows: &Receiver<Row>,
+    committed: &mut HashSet<(Digest16, Digest16)>,
+) -> rusqlite::Result<()> {
+    let mut conn = open_writer(db)?;
     let mut batch: Vec<Row> = Vec::new();
     let mut open = true;
     while open {
@@ -263,18 +277,12 @@ fn drain(db: &Path, rows: Receiver<Row>) -> SinkOutcome {
         // In key order, the batch's inserts walk the index once, left to right. (The sort is
         // stable: of a key given twice, the later value is inserted last and stands.)
         batch.sort_by_key(|r| (r.0, r.1));
-        let written = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .and_then(|tx| {
-                insert_results(&tx, &batch, now_s())?;
-                tx.commit()
-            });
-        if let Err(err) = written {
-            return outcome(committed, Some(err));
-        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        insert_results(&tx, &batch, now_s())?;
+        tx.commit()?;
         committed.extend(batch.drain(..).map(|(md5, key, _)| (md5, key)));
     }
-    outcome(committed, None)
+    Ok(())
 }
 
 /// Why the end of a run could not write the cache.
@@ -479,10 +487,8 @@ pub struct Cache {
     readers: Mutex<Vec<Connection>>,
     states: HashMap<String, FileState>,
     lru: Mutex<LruCache<(Digest16, Digest16), Arc<CachedFile>>>,
-    /// The writer thread fresh rows go to, started by the first of them; `None` before, and
-    /// for good if no thread could be started.
-    sink: Mutex<Option<Sink>>,
-    sink_tried: AtomicBool,
+    /// The writer thread fresh rows go to, started by the first of them.
+    sink: Mutex<SinkState>,
     /// Fresh rows for `finish` to write, when no writer thread could be started.
     new_results: Mutex<Vec<Row>>,
     /// Clone tokens stored in this run, by (content, tokens key): a file with the same content
@@ -907,8 +913,7 @@ impl Cache {
             // Grown on demand and trimmed by hand: `LruCache::new` would reserve room for every
             // entry up front.
             lru: Mutex::new(LruCache::unbounded()),
-            sink: Mutex::new(None),
-            sink_tried: AtomicBool::new(false),
+            sink: Mutex::new(SinkState::NotStarted),
             new_results: Mutex::new(Vec::new()),
             new_tokens: Mutex::new(HashMap::new()),
             new_states: Mutex::new(Vec::new()),
@@ -1047,20 +1052,22 @@ impl Cache {
     /// `finish` when there is none.
     fn queue(&self, row: Row) {
         let mut sink = lock(&self.sink);
-        if sink.is_none() && !self.sink_tried.swap(true, Ordering::Relaxed) {
+        if let SinkState::NotStarted = *sink {
             let (rows, receiver) = channel();
             let db = self.db.clone();
-            *sink = std::thread::Builder::new()
+            *sink = match std::thread::Builder::new()
                 .name("wtfcb-cache-write".into())
                 .spawn(move || drain(&db, receiver))
-                .ok()
-                .map(|thread| Sink { rows, thread });
+            {
+                Ok(thread) => SinkState::Running(Sink { rows, thread }),
+                Err(_) => SinkState::Unavailable,
+            };
         }
-        match sink.as_ref() {
+        match &*sink {
             // A send fails only once the thread has stopped on an error, which `finish`
             // reports; the row is not needed for this run's results.
-            Some(s) => drop(s.rows.send(row)),
-            None => lock(&self.new_results).push(row),
+            SinkState::Running(s) => drop(s.rows.send(row)),
+            _ => lock(&self.new_results).push(row),
         }
     }
 
@@ -1367,10 +1374,13 @@ impl Cache {
     /// warning.
     pub fn finish(self, warnings: &mut Vec<String>) -> CacheStats {
         let start = Instant::now();
-        let sunk = lock(&self.sink).take().map(|Sink { rows, thread }| {
-            drop(rows);
-            thread.join()
-        });
+        let sunk = match std::mem::replace(&mut *lock(&self.sink), SinkState::Unavailable) {
+            SinkState::Running(Sink { rows, thread }) => {
+                drop(rows);
+                Some(thread.join())
+            }
+            _ => None,
+        };
         let (sunk_rows, sink_error) = match sunk {
             None => (0, None),
             Some(Ok(o)) => (o.written, o.error.map(Failed::Sqlite)),
