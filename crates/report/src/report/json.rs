@@ -33,7 +33,11 @@ struct Indented {
 }
 
 /// A line break and the indentation of the levels that fit; deeper levels add more.
-const BREAK: &[u8; 129] = b"\n                                                                                                                                ";
+const BREAK: &[u8; 129] = &{
+    let mut text = [b' '; 129];
+    text[0] = b'\n';
+    text
+};
 
 impl Indented {
     /// A new line at the current level, after `before` (a comma or nothing).
