@@ -3,9 +3,15 @@
 //! is up to [`CONNECTIONS`] requests at once.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Condvar, Mutex};
+
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
 
 use super::seal::{plausible_head, HEAD};
-use super::{chunks_by, Call, Fetched, RemoteOptions, Store};
+use super::{lock, Call, Fetched, RemoteOptions, Store, IN_FLIGHT};
 
 /// Requests served at once.
 const CONNECTIONS: usize = 8;
@@ -25,12 +31,45 @@ pub fn open(opts: &RemoteOptions) -> Result<Box<dyn Store>, String> {
         .http_status_as_error(false)
         .max_idle_connections_per_host(CONNECTIONS)
         .build();
+    let agent = ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        Resolved::<DefaultResolver>::default(),
+    );
     Ok(Box::new(Http {
-        agent: config.into(),
+        agent,
         base: Base::of(opts.url.trim()),
         token: opts.token.clone(),
         token_env: opts.token_env.clone(),
     }))
+}
+
+/// ureq resolves the host before every request, even one that an open connection will
+/// serve, and with a timeout it does so on a thread of its own: on cpython's 1,750 values that
+/// was a thread and a `getaddrinfo` per request, most of the client's time. This resolver asks
+/// once per host and port and answers from memory for the rest of the run.
+#[derive(Debug, Default)]
+struct Resolved<R = DefaultResolver> {
+    known: Mutex<Vec<(String, ResolvedSocketAddrs)>>,
+    system: R,
+}
+
+impl<R: Resolver> Resolver for Resolved<R> {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        let host = format!("{}|{authority}", uri.scheme_str().unwrap_or_default());
+        if let Some((_, addrs)) = lock(&self.known).iter().find(|(h, _)| *h == host) {
+            return Ok(addrs.clone());
+        }
+        let addrs = self.system.resolve(uri, config, timeout)?;
+        lock(&self.known).push((host, addrs.clone()));
+        Ok(addrs)
+    }
 }
 
 /// Where an HTTP remote's values live: the URL's path, with each key appended as one more
@@ -64,26 +103,86 @@ impl Base {
 }
 
 impl Store for Http {
+    /// Up to [`CONNECTIONS`] requests at once, from the first key to the last: each thread
+    /// takes the next key as soon as it has handed over its last value (no thread waits for
+    /// the slowest request of a group), and the values go to `sink` on this thread as they
+    /// arrive. A thread reserves a key's limit before its request, so that values fetched and
+    /// not yet checked never add up to more than [`IN_FLIGHT`] bytes (or one value).
     fn get_many(
         &self,
         wanted: &[(String, usize)],
         call: &Call,
         sink: &mut dyn FnMut(Vec<(usize, Fetched)>),
     ) -> Result<(), String> {
-        for chunk in chunks_by(wanted, |(_, limit)| *limit) {
-            if call.is_down() {
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let budget = Budget::new(IN_FLIGHT);
+        let (sender, arrived) = channel::<(usize, Result<Fetched, String>, usize)>();
+        let fetch = |sender: Sender<(usize, Result<Fetched, String>, usize)>| loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= wanted.len() || stop.load(Ordering::Relaxed) || call.is_down() {
+                return;
+            }
+            let reserved = budget.take(wanted[i].1);
+            if stop.load(Ordering::Relaxed) {
+                budget.give(reserved);
+                return;
+            }
+            call.round_trips(1);
+            let fetched = self.get(&wanted[i], call);
+            if sender.send((i, fetched, reserved)).is_err() {
+                budget.give(reserved);
+                return;
+            }
+        };
+        std::thread::scope(|s| {
+            let threads = wanted.len().min(CONNECTIONS);
+            let started = (0..threads)
+                .filter(|_| {
+                    let sender = sender.clone();
+                    std::thread::Builder::new()
+                        .name("wtfcb-remote-get".into())
+                        .spawn_scoped(s, || fetch(sender))
+                        .is_ok()
+                })
+                .count();
+            drop(sender);
+            if started == 0 {
+                // No thread could start: one request at a time on this one.
+                for (i, key) in wanted.iter().enumerate() {
+                    if call.is_down() {
+                        break;
+                    }
+                    call.round_trips(1);
+                    sink(vec![(i, self.get(key, call)?)]);
+                }
                 return Ok(());
             }
-            call.round_trips(chunk.len());
-            let results: Vec<Result<Fetched, String>> =
-                parallel(&chunk, |&i| self.get(&wanted[i], call));
-            let mut got = Vec::with_capacity(chunk.len());
-            for (i, r) in chunk.into_iter().zip(results) {
-                got.push((i, r?));
+            // However this thread leaves (a panic in `sink` too), no request thread is left
+            // waiting for room that would never be given back.
+            let _release = Release(&budget, &stop);
+            let mut failed = None;
+            while let Ok(first) = arrived.recv() {
+                let mut got = Vec::new();
+                let mut reserved = 0;
+                for (i, fetched, held) in std::iter::once(first).chain(arrived.try_iter()) {
+                    reserved += held;
+                    match fetched {
+                        Ok(fetched) => got.push((i, fetched)),
+                        Err(e) => {
+                            // No request starts after the first failure.
+                            stop.store(true, Ordering::Relaxed);
+                            failed.get_or_insert(e);
+                        }
+                    }
+                }
+                if failed.is_none() {
+                    sink(got);
+                }
+                budget.give(reserved);
             }
-            sink(got);
-        }
-        Ok(())
+            failed.map_or(Ok(()), Err)
+        })
     }
 
     fn put_many(&self, items: &[(String, Vec<u8>)], call: &Call) -> Result<(), String> {
@@ -223,4 +322,257 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
             })
             .collect()
     })
+}
+
+/// Bytes that values fetched and not yet checked may take, reserved before each request by
+/// the key's limit and given back once `sink` has had the value.
+struct Budget {
+    held: Mutex<usize>,
+    /// Set when the reader stops: nothing waits for room any more.
+    closed: AtomicBool,
+    freed: Condvar,
+    most: usize,
+}
+
+impl Budget {
+    fn new(most: usize) -> Budget {
+        Budget {
+            held: Mutex::new(0),
+            closed: AtomicBool::new(false),
+            freed: Condvar::new(),
+            most,
+        }
+    }
+
+    /// Reserves `bytes`, waiting until they fit; one value alone always fits. Returns what was
+    /// reserved, for [`Budget::give`].
+    fn take(&self, bytes: usize) -> usize {
+        let mut held = lock(&self.held);
+        while *held > 0
+            && held.saturating_add(bytes) > self.most
+            && !self.closed.load(Ordering::Relaxed)
+        {
+            held = self.freed.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
+        *held += bytes;
+        bytes
+    }
+
+    fn give(&self, bytes: usize) {
+        let mut held = lock(&self.held);
+        *held = held.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+}
+
+/// Stops the request threads and lets every waiting one go, when the reader leaves.
+struct Release<'a>(&'a Budget, &'a AtomicBool);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.1.store(true, Ordering::Relaxed);
+        let _held = lock(&self.0.held);
+        self.0.closed.store(true, Ordering::Relaxed);
+        self.0.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::AtomicU64;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// A keep-alive HTTP/1.1 server on loopback: every `GET` is answered with `body` (`500` for
+    /// the request numbered `fails`, counting from 1). Returns its URL and its request count.
+    fn server(body: &'static [u8], fails: Option<u64>) -> (String, Arc<AtomicU64>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/cache", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let count = Arc::clone(&counted);
+                std::thread::spawn(move || answer(stream, body, fails, &count));
+            }
+        });
+        (url, count)
+    }
+
+    fn answer(stream: TcpStream, body: &[u8], fails: Option<u64>, count: &AtomicU64) {
+        let Ok(read) = stream.try_clone() else {
+            return;
+        };
+        let mut reader = BufReader::new(read);
+        let mut out = stream;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            // The headers, up to the blank line (a GET has no body).
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                    return;
+                }
+                if header.trim().is_empty() {
+                    break;
+                }
+            }
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            let status = if Some(n) == fails {
+                "500 Oops"
+            } else {
+                "200 OK"
+            };
+            let body = if Some(n) == fails { &[][..] } else { body };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            if out
+                .write_all(head.as_bytes())
+                .and_then(|_| out.write_all(body))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    fn backend(url: &str) -> Box<dyn Store> {
+        open(&RemoteOptions {
+            url: url.to_string(),
+            read_only: true,
+            token_env: "WTFCB_REMOTE_CACHE_TOKEN".into(),
+            token: None,
+            signing_key: None,
+            ttl: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(3),
+            timeout: Duration::from_secs(30),
+        })
+        .unwrap()
+    }
+
+    /// Runs `f` with a call bounded by 30 s.
+    fn with_call<T>(f: impl FnOnce(&Call) -> T) -> T {
+        let down = AtomicBool::new(false);
+        let round_trips = AtomicU64::new(0);
+        f(&Call {
+            deadline: Instant::now() + Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+            down: &down,
+            round_trips: &round_trips,
+        })
+    }
+
+    #[test]
+    fn a_lookup_holds_no_more_values_than_its_budget_and_hears_of_every_key() {
+        let (url, requests) = server(b"no value of ours", None);
+        let store = backend(&url);
+        // Each value may take half the budget: at most two may be fetched and not yet read.
+        let wanted: Vec<(String, usize)> =
+            (0..40).map(|i| (format!("k{i}"), IN_FLIGHT / 2)).collect();
+        let mut heard = vec![0; wanted.len()];
+        let mut read = 0u64;
+        with_call(|call| {
+            store.get_many(&wanted, call, &mut |chunk| {
+                let asked = requests.load(Ordering::SeqCst);
+                assert!(
+                    asked <= read + 2,
+                    "{asked} requests with {read} values read"
+                );
+                for (i, fetched) in chunk {
+                    // Shorter than an envelope's head: refused unread.
+                    assert_eq!(fetched, Fetched::TooLarge);
+                    heard[i] += 1;
+                    read += 1;
+                }
+            })
+        })
+        .unwrap();
+        assert!(heard.iter().all(|&n| n == 1), "{heard:?}");
+        assert_eq!(requests.load(Ordering::SeqCst), 40);
+    }
+
+    #[test]
+    fn a_failed_request_ends_the_lookup_with_its_error() {
+        let (url, requests) = server(b"x", Some(5));
+        let store = backend(&url);
+        let wanted: Vec<(String, usize)> = (0..200).map(|i| (format!("k{i}"), 1000)).collect();
+        let err = with_call(|call| store.get_many(&wanted, call, &mut |_| ())).unwrap_err();
+        assert!(err.contains("HTTP 500"), "{err}");
+        // No request starts after the failure is known; those under way finish.
+        let asked = requests.load(Ordering::SeqCst);
+        assert!(asked < 5 + 2 * CONNECTIONS as u64, "{asked} requests");
+    }
+
+    #[test]
+    fn a_reader_that_panics_leaves_no_request_thread_waiting() {
+        let (url, _) = server(b"x", None);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let store = backend(&url);
+            // One value at a time: the request threads wait for the reader to give room back.
+            let wanted: Vec<(String, usize)> =
+                (0..50).map(|i| (format!("k{i}"), IN_FLIGHT)).collect();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                with_call(|call| store.get_many(&wanted, call, &mut |_| panic!("reader failed")))
+            }));
+            done.send(outcome.is_err()).unwrap();
+        });
+        let panicked = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the lookup returned instead of waiting forever");
+        assert!(panicked);
+    }
+
+    #[derive(Debug, Default)]
+    struct Counting(AtomicU64);
+
+    impl Resolver for Counting {
+        fn resolve(
+            &self,
+            _: &ureq::http::Uri,
+            _: &ureq::config::Config,
+            _: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            let mut addrs = self.empty();
+            addrs.push(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                1000 + n as u16,
+            )));
+            Ok(addrs)
+        }
+    }
+
+    #[test]
+    fn a_host_is_resolved_once_per_run() {
+        let resolver = Resolved::<Counting>::default();
+        let config = ureq::config::Config::default();
+        let timeout = || NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::from_secs(5),
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        };
+        let resolve = |url: &str| {
+            let uri: ureq::http::Uri = url.parse().unwrap();
+            resolver.resolve(&uri, &config, timeout()).unwrap()[0]
+        };
+        let first = resolve("http://cache.example:8080/wtfcb/a");
+        assert_eq!(resolve("http://cache.example:8080/wtfcb/b"), first);
+        // Another port or scheme is another host.
+        assert_ne!(resolve("http://cache.example:8081/wtfcb/a"), first);
+        assert_ne!(resolve("https://cache.example:8080/wtfcb/a"), first);
+        assert_eq!(resolver.system.0.load(Ordering::SeqCst), 3);
+    }
 }

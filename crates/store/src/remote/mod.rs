@@ -31,7 +31,7 @@ pub const BATCH: usize = 256;
 
 /// Bytes of values one lookup reads before they are checked and dropped (a single value up to
 /// its own limit is still read whole).
-const IN_FLIGHT: usize = 32 << 20;
+pub(crate) const IN_FLIGHT: usize = 32 << 20;
 
 /// What a lookup found for one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
