@@ -394,18 +394,18 @@ pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
         })
         .collect();
     keys.dedup_by(|a, b| a.0 == b.0);
-    let mut found: std::collections::HashMap<String, (CachedFile, wtfcb_core::facts::Tokens)> =
-        keys.iter()
-            .map(|(k, _)| k.clone())
-            .zip(cache.remote_results(&keys))
-            .filter_map(|(k, v)| Some((k, v?)))
-            .collect();
+    let mut found: std::collections::HashMap<String, cache::RemoteResult> = keys
+        .iter()
+        .map(|(k, _)| k.clone())
+        .zip(cache.remote_results(&keys))
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
     // Each value once (identical files share it).
     let mut adopted = Vec::new();
     let mut served = std::collections::HashSet::new();
     for (md5, key, ..) in &wanted {
-        if let Some((value, tokens)) = found.remove(&cache::remote_key(md5, key)) {
-            adopted.push((*md5, *key, value, tokens));
+        if let Some(value) = found.remove(&cache::remote_key(md5, key)) {
+            adopted.push((*md5, *key, value));
             served.insert((*md5, *key));
         }
     }
