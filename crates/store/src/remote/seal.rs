@@ -127,15 +127,15 @@ pub fn open_bytes(
     if len > limit {
         return Err(Reject::Damaged);
     }
-    let mut payload = Vec::with_capacity(len.min(1 << 20));
-    flate2::read::GzDecoder::new(&body[HEAD..])
-        .take(len as u64 + 1)
-        .read_to_end(&mut payload)
-        .map_err(|_| Reject::Damaged)?;
-    if payload.len() != len {
-        return Err(Reject::Damaged);
+    // Read straight from the slice (no buffer between) into exactly the announced length,
+    // which `limit` bounds; one byte more, or one less, is damage.
+    let mut gz = flate2::bufread::GzDecoder::new(&body[HEAD..]);
+    let mut payload = vec![0u8; len];
+    gz.read_exact(&mut payload).map_err(|_| Reject::Damaged)?;
+    match gz.read(&mut [0u8; 1]) {
+        Ok(0) => Ok(payload),
+        _ => Err(Reject::Damaged),
     }
-    Ok(payload)
 }
 
 #[cfg(test)]
