@@ -216,6 +216,16 @@ mod tests {
             open_bytes("k", &big, None, 100_000).map(|p| p.len()),
             Ok(100_000)
         );
+        // A length announced one byte short or one byte long of what the body unpacks to.
+        for announced in [99_999u32, 100_001] {
+            let mut lying = big.clone();
+            lying[25..29].copy_from_slice(&announced.to_le_bytes());
+            assert_eq!(
+                open_bytes("k", &lying, None, 200_000),
+                Err(Reject::Damaged),
+                "{announced}"
+            );
+        }
         // The head alone says whether the rest is worth reading.
         assert!(plausible_head(&big, 100_000));
         assert!(!plausible_head(&big, 99_999), "unpacks past the limit");
