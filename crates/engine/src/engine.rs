@@ -383,33 +383,35 @@ pub fn prefetch_remote(walked: &WalkResult, plan: &Plan, services: &Services) {
     if wanted.is_empty() {
         return;
     }
-    // Identical files share one lookup. A value may take what the file's size justifies.
-    let mut keys: Vec<(String, usize)> = wanted
-        .iter()
-        .map(|(md5, key, candidate, ..)| {
-            (
+    // Identical files share one lookup (`wanted` is sorted: they are neighbours). A value may
+    // take what the file's size justifies.
+    let mut keys: Vec<(String, usize)> = Vec::with_capacity(wanted.len());
+    let mut slots: Vec<(cache::Digest16, cache::Digest16)> = Vec::with_capacity(wanted.len());
+    for (md5, key, candidate, ..) in &wanted {
+        if slots.last() != Some(&(*md5, *key)) {
+            keys.push((
                 cache::remote_key(md5, key),
                 cache::file_value_limit(candidate.size),
-            )
-        })
-        .collect();
-    keys.dedup_by(|a, b| a.0 == b.0);
-    let mut found: std::collections::HashMap<String, cache::RemoteResult> = keys
-        .iter()
-        .map(|(k, _)| k.clone())
-        .zip(cache.remote_results(&keys))
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect();
-    // Each value once (identical files share it).
-    let mut adopted = Vec::new();
-    let mut served = std::collections::HashSet::new();
-    for (md5, key, ..) in &wanted {
-        if let Some(value) = found.remove(&cache::remote_key(md5, key)) {
-            adopted.push((*md5, *key, value));
-            served.insert((*md5, *key));
+            ));
+            slots.push((*md5, *key));
         }
     }
-    cache.adopt_many(adopted);
+    // A batch at a time, each taken into the local cache as soon as it is here: the cache's
+    // writer thread stores one batch while the next is fetched, instead of all of them after
+    // the last request.
+    let mut served = std::collections::HashSet::new();
+    for (keys, slots) in keys
+        .chunks(wtfcb_store::remote::BATCH)
+        .zip(slots.chunks(wtfcb_store::remote::BATCH))
+    {
+        let adopted: Vec<_> = slots
+            .iter()
+            .zip(cache.remote_results(keys))
+            .filter_map(|(&(md5, key), value)| Some((md5, key, value?)))
+            .collect();
+        served.extend(adopted.iter().map(|(md5, key, _)| (*md5, *key)));
+        cache.adopt_many(adopted);
+    }
     // The files the remote served were read and hashed here: the run takes their results
     // without reading them again, and their states are recorded as any hashed file's.
     for (md5, key, candidate, stat, read_ns) in wanted {
