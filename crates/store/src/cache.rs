@@ -1767,6 +1767,22 @@ mod tests {
         cache
     }
 
+    /// The facts of a small Python file of five lines, its clone tokens included.
+    fn python_facts() -> FileFacts {
+        let src = "def f(a):\n    return a + 1\n\n\nx = f(2)\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&wtfcb_core::lang::Language::Python.grammar())
+            .unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        wtfcb_core::facts::extract(
+            &tree,
+            src,
+            wtfcb_core::lang::Language::Python,
+            &wtfcb_core::rules::SYNTACTIC,
+        )
+    }
+
     fn rows_in(db: &Path) -> i64 {
         Connection::open(db)
             .unwrap()
@@ -1879,18 +1895,7 @@ mod tests {
 
     #[test]
     fn a_remote_payload_is_cut_into_the_rows_the_local_cache_stores_and_checked_whole() {
-        let src = "def f(a):\n    return a + 1\n\n\nx = f(2)\n";
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&wtfcb_core::lang::Language::Python.grammar())
-            .unwrap();
-        let tree = parser.parse(src, None).unwrap();
-        let facts = wtfcb_core::facts::extract(
-            &tree,
-            src,
-            wtfcb_core::lang::Language::Python,
-            &wtfcb_core::rules::SYNTACTIC,
-        );
+        let facts = python_facts();
         let value = CachedFile::new(42, false, &facts, None, &[]);
         let payload = encode_value(&(&value, &facts.tokens));
         let r = remote_result(&payload).expect("a sound payload decodes");
@@ -1962,19 +1967,7 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_packed_and_damage_is_refused() {
-        let src = "def f(a):\n    return a + 1\n\n\nx = f(2)\n";
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&wtfcb_core::lang::Language::Python.grammar())
-            .unwrap();
-        let tree = parser.parse(src, None).unwrap();
-        let t = wtfcb_core::facts::extract(
-            &tree,
-            src,
-            wtfcb_core::lang::Language::Python,
-            &wtfcb_core::rules::SYNTACTIC,
-        )
-        .tokens;
+        let t = python_facts().tokens;
         let bytes = encode_value(&t);
         let back: wtfcb_core::facts::Tokens = decode_value(&bytes).unwrap();
         assert_eq!(back, t);

@@ -408,22 +408,27 @@ mod tests {
         };
         let mut reader = BufReader::new(read);
         let mut out = stream;
-        loop {
+        // A line without its line break; `None` once the client has gone.
+        let mut next_line = || {
             let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
+            match reader.read_line(&mut line) {
+                Ok(n) if n > 0 => Some(line.trim().to_string()),
+                _ => None,
             }
-            if line.trim().is_empty() {
+        };
+        loop {
+            // The request line, then the headers up to the blank line (a GET has no body).
+            let Some(request) = next_line() else {
+                return;
+            };
+            if request.is_empty() {
                 continue;
             }
-            // The headers, up to the blank line (a GET has no body).
             loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                    return;
-                }
-                if header.trim().is_empty() {
-                    break;
+                match next_line() {
+                    None => return,
+                    Some(header) if header.is_empty() => break,
+                    Some(_) => {}
                 }
             }
             let n = count.fetch_add(1, Ordering::SeqCst) + 1;
