@@ -155,20 +155,27 @@ impl CachedFile {
 
 /// Any stored value: a CRC-32 of the payload, then the payload (bincode).
 pub fn encode_value<T: bincode::Encode>(value: &T) -> Vec<u8> {
-    let payload = bincode::encode_to_vec(value, value_config()).unwrap_or_default();
+    framed(&bincode::encode_to_vec(value, value_config()).unwrap_or_default())
+}
+
+/// A payload with its CRC-32 before it, as every stored value is.
+fn framed(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 4);
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
     out
+}
+
+/// The payload of a [`framed`] value, if its checksum matches.
+fn unframed(bytes: &[u8]) -> Option<&[u8]> {
+    let (sum, payload) = bytes.split_first_chunk::<4>()?;
+    (crc32fast::hash(payload) == u32::from_le_bytes(*sum)).then_some(payload)
 }
 
 /// Decodes what [`encode_value`] wrote: `None` unless the checksum matches, every length is
 /// within the decoder's limit and the payload is consumed exactly.
 pub fn decode_value<T: bincode::Decode<()>>(bytes: &[u8]) -> Option<T> {
-    let (sum, payload) = bytes.split_first_chunk::<4>()?;
-    if crc32fast::hash(payload) != u32::from_le_bytes(*sum) {
-        return None;
-    }
+    let payload = unframed(bytes)?;
     match bincode::decode_from_slice(payload, value_config()) {
         Ok((value, used)) if used == payload.len() => Some(value),
         _ => None,
@@ -372,28 +379,17 @@ pub struct RemoteResult {
 /// and together consume the payload exactly. The tokens are decoded to check them, then
 /// dropped: a run that finds its project phases' states needs only their bytes, for later runs.
 fn remote_result(bytes: &[u8]) -> Option<RemoteResult> {
-    let (sum, payload) = bytes.split_first_chunk::<4>()?;
-    if crc32fast::hash(payload) != u32::from_le_bytes(*sum) {
-        return None;
-    }
+    let payload = unframed(bytes)?;
     let (value, cut) = bincode::decode_from_slice::<CachedFile, _>(payload, value_config()).ok()?;
     let (result, tokens) = payload.split_at(cut);
     match bincode::decode_from_slice::<wtfcb_core::facts::Tokens, _>(tokens, value_config()) {
         Ok((_, used)) if used == tokens.len() => Some(RemoteResult {
             value,
-            result_row: stored(result),
-            tokens_row: stored(tokens),
+            result_row: framed(result).into(),
+            tokens_row: framed(tokens).into(),
         }),
         _ => None,
     }
-}
-
-/// A payload as [`encode_value`] stores it: its checksum, then itself.
-fn stored(payload: &[u8]) -> Arc<[u8]> {
-    let mut out = Vec::with_capacity(payload.len() + 4);
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out.into()
 }
 
 /// Where the last run's remote counters are kept, for `cache stats`.
@@ -659,8 +655,8 @@ fn connect(db: &Path) -> Result<Connection, OpenError> {
         // Only a new file can change its page size and auto_vacuum; they must come before any
         // table. A page of 16 KiB holds most files' clone tokens (11 KB on average on
         // cpython) without a chain of overflow pages, and a run writes a quarter as many
-        // pages: a second checkout of cpython from a remote waited 100-110 ms for the writer
-        // thread at its end instead of 170-220 ms.
+        // pages: a second checkout of cpython from a remote waited 100-150 ms for the writer
+        // thread at its end instead of 170-250 ms.
         conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     }
@@ -1058,14 +1054,10 @@ impl Cache {
         if let Some(hit) = lock(&self.lru).get(&(*md5, *key)) {
             return Some(Arc::clone(hit));
         }
+        // A value the remote served this run (it may not be in SQLite yet).
         let adopted = lock(&self.adopted).get(&(*md5, *key)).cloned();
         if let Some(value) = adopted {
-            let Some(cached) = CachedFile::decode(&value).map(Arc::new) else {
-                self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
-                return None;
-            };
-            self.remember((*md5, *key), Arc::clone(&cached));
-            return Some(cached);
+            return self.decoded((*md5, *key), &value);
         }
         let (value, last_seen) = match self.read_row(md5, key) {
             Ok(row) => row?,
@@ -1077,17 +1069,24 @@ impl Cache {
                 return None;
             }
         };
-        let Some(cached) = CachedFile::decode(&value).map(Arc::new) else {
-            self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
-            return None;
-        };
+        let cached = self.decoded((*md5, *key), &value)?;
         if now_s() - last_seen > TOUCH_AFTER_S {
             // The tokens stored beside the result age with it.
             let mut touched = lock(&self.touched);
             touched.push((*md5, *key));
             touched.push((*md5, tokens_key(key)));
         }
-        self.remember((*md5, *key), Arc::clone(&cached));
+        Some(cached)
+    }
+
+    /// A stored result decoded and remembered in the LRU; a value that does not decode is
+    /// counted (and the file is analyzed afresh).
+    fn decoded(&self, slot: (Digest16, Digest16), value: &[u8]) -> Option<Arc<CachedFile>> {
+        let Some(cached) = CachedFile::decode(value).map(Arc::new) else {
+            self.counters.bad_values.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        self.remember(slot, Arc::clone(&cached));
         Some(cached)
     }
 
@@ -1324,19 +1323,23 @@ impl Cache {
     /// it has reached SQLite yet. (Written in one transaction before the run, as they were,
     /// they kept cpython's second checkout waiting 0.36 s of its 1.1 s.)
     pub fn adopt_many(&self, values: Vec<(Digest16, Digest16, RemoteResult)>) {
+        let values: Vec<_> = values
+            .into_iter()
+            .map(|(md5, key, r)| (md5, key, tokens_key(&key), r))
+            .collect();
         {
             let mut adopted = lock(&self.adopted);
             let mut tokens = lock(&self.new_tokens);
-            for (md5, key, r) in &values {
+            for (md5, key, tokens_key, r) in &values {
                 adopted.insert((*md5, *key), Arc::clone(&r.result_row));
-                tokens.insert((*md5, tokens_key(key)), Arc::clone(&r.tokens_row));
+                tokens.insert((*md5, *tokens_key), Arc::clone(&r.tokens_row));
             }
         }
         // The first of them are served decoded too.
         let room = self.opts.memory_entries;
-        for (i, (md5, key, r)) in values.into_iter().enumerate() {
+        for (i, (md5, key, tokens_key, r)) in values.into_iter().enumerate() {
             self.queue((md5, key, r.result_row));
-            self.queue((md5, tokens_key(&key), r.tokens_row));
+            self.queue((md5, tokens_key, r.tokens_row));
             if i < room {
                 self.remember((md5, key), Arc::new(r.value));
             }
@@ -1909,9 +1912,9 @@ mod tests {
         assert!(remote_result(&bad).is_none());
         let mut longer = payload[4..].to_vec();
         longer.push(0);
-        assert!(remote_result(&stored(&longer)).is_none());
+        assert!(remote_result(&framed(&longer)).is_none());
         let shorter = &payload[4..payload.len() - 1];
-        assert!(remote_result(&stored(shorter)).is_none());
+        assert!(remote_result(&framed(shorter)).is_none());
         // A result alone (no tokens after it) is no remote value.
         assert!(remote_result(&value.encode()).is_none());
     }
