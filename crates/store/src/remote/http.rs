@@ -117,21 +117,21 @@ impl Store for Http {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let budget = Budget::new(IN_FLIGHT);
-        let (sender, arrived) = channel::<(usize, Result<Fetched, String>, usize)>();
-        let fetch = |sender: Sender<(usize, Result<Fetched, String>, usize)>| loop {
+        let (sender, arrived) = channel::<(usize, Result<Fetched, String>)>();
+        let fetch = |sender: Sender<(usize, Result<Fetched, String>)>| loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= wanted.len() || stop.load(Ordering::Relaxed) || call.is_down() {
                 return;
             }
-            let reserved = budget.take(wanted[i].1);
+            budget.take(wanted[i].1);
             if stop.load(Ordering::Relaxed) {
-                budget.give(reserved);
+                budget.give(wanted[i].1);
                 return;
             }
             call.round_trips(1);
             let fetched = self.get(&wanted[i], call);
-            if sender.send((i, fetched, reserved)).is_err() {
-                budget.give(reserved);
+            if sender.send((i, fetched)).is_err() {
+                budget.give(wanted[i].1);
                 return;
             }
         };
@@ -165,8 +165,8 @@ impl Store for Http {
             while let Ok(first) = arrived.recv() {
                 let mut got = Vec::new();
                 let mut reserved = 0;
-                for (i, fetched, held) in std::iter::once(first).chain(arrived.try_iter()) {
-                    reserved += held;
+                for (i, fetched) in std::iter::once(first).chain(arrived.try_iter()) {
+                    reserved += wanted[i].1;
                     match fetched {
                         Ok(fetched) => got.push((i, fetched)),
                         Err(e) => {
@@ -327,40 +327,48 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
 /// Bytes that values fetched and not yet checked may take, reserved before each request by
 /// the key's limit and given back once `sink` has had the value.
 struct Budget {
-    held: Mutex<usize>,
-    /// Set when the reader stops: nothing waits for room any more.
-    closed: AtomicBool,
+    room: Mutex<Room>,
     freed: Condvar,
     most: usize,
+}
+
+/// What [`Budget`] guards.
+struct Room {
+    held: usize,
+    /// Set when the reader stops: nothing waits for room any more.
+    closed: bool,
 }
 
 impl Budget {
     fn new(most: usize) -> Budget {
         Budget {
-            held: Mutex::new(0),
-            closed: AtomicBool::new(false),
+            room: Mutex::new(Room {
+                held: 0,
+                closed: false,
+            }),
             freed: Condvar::new(),
             most,
         }
     }
 
-    /// Reserves `bytes`, waiting until they fit; one value alone always fits. Returns what was
-    /// reserved, for [`Budget::give`].
-    fn take(&self, bytes: usize) -> usize {
-        let mut held = lock(&self.held);
-        while *held > 0
-            && held.saturating_add(bytes) > self.most
-            && !self.closed.load(Ordering::Relaxed)
-        {
-            held = self.freed.wait(held).unwrap_or_else(|e| e.into_inner());
+    /// Reserves `bytes`, waiting until they fit; one value alone always fits.
+    fn take(&self, bytes: usize) {
+        let mut room = lock(&self.room);
+        while room.held > 0 && room.held.saturating_add(bytes) > self.most && !room.closed {
+            room = self.freed.wait(room).unwrap_or_else(|e| e.into_inner());
         }
-        *held += bytes;
-        bytes
+        room.held += bytes;
     }
 
     fn give(&self, bytes: usize) {
-        let mut held = lock(&self.held);
-        *held = held.saturating_sub(bytes);
+        let mut room = lock(&self.room);
+        room.held = room.held.saturating_sub(bytes);
+        self.freed.notify_all();
+    }
+
+    /// Lets every waiting thread go, and any later one through.
+    fn close(&self) {
+        lock(&self.room).closed = true;
         self.freed.notify_all();
     }
 }
@@ -371,9 +379,7 @@ struct Release<'a>(&'a Budget, &'a AtomicBool);
 impl Drop for Release<'_> {
     fn drop(&mut self) {
         self.1.store(true, Ordering::Relaxed);
-        let _held = lock(&self.0.held);
-        self.0.closed.store(true, Ordering::Relaxed);
-        self.0.freed.notify_all();
+        self.0.close();
     }
 }
 
