@@ -5,9 +5,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Counts allocations per phase while `--profile` is on; forwards to the system allocator.
+/// Counts allocations per phase while `--profile` is on; forwards to mimalloc.
 #[global_allocator]
 static ALLOCATOR: wtfcb::alloc::Counting = wtfcb::alloc::Counting;
+
+/// mimalloc's options, set before it starts: a constructor with a priority runs before those
+/// without one (mimalloc's, built by gcc) and before `main`.
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array.00100"]
+static CONFIGURE_ALLOCATOR: extern "C" fn() = wtfcb::alloc::configure;
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
