@@ -84,8 +84,15 @@ pub fn named_or_literal(lang: Language) -> &'static [bool; 256] {
     })
 }
 
-/// The number of each (named, kind name) of a family's grammar.
-fn family_numbers(base: Language) -> std::collections::HashMap<(bool, &'static str), u8> {
+/// The number of each (named, kind name) of a family's grammar (built once per process: the
+/// languages of a family share it).
+fn family_numbers(base: Language) -> &'static std::collections::HashMap<(bool, &'static str), u8> {
+    static TABLES: [OnceLock<std::collections::HashMap<(bool, &'static str), u8>>;
+        Language::ALL.len()] = [const { OnceLock::new() }; Language::ALL.len()];
+    TABLES[base.index()].get_or_init(|| numbers_of(base))
+}
+
+fn numbers_of(base: Language) -> std::collections::HashMap<(bool, &'static str), u8> {
     let grammar = base.grammar();
     let count = grammar.node_kind_count() as u16;
     let visible = |id: &u16| grammar.node_kind_is_visible(*id);
@@ -125,12 +132,45 @@ fn is_identifier(kind: &str, named: bool) -> bool {
     named && (kind.ends_with("identifier") || NAMES.contains(&kind))
 }
 
+/// The words whose presence in a named kind's name, in any case, makes it a literal.
+const LITERALS: [&str; 14] = [
+    "string", "integer", "float", "number", "char", "literal", "escape", "heredoc", "rune", "true",
+    "false", "null", "nil", "none",
+];
+
+/// Whether `kind` holds one of [`LITERALS`] in any case of its letters. Compared only where a
+/// byte is one a literal word starts with: lowering a copy and a substring search per word
+/// cost about 2,000 instructions a kind, times every kind of each grammar.
+fn names_a_literal(kind: &str) -> bool {
+    // Per byte, the words of `LITERALS` that start with it (bit i for word i).
+    const STARTS: [u16; 256] = {
+        let mut starts = [0u16; 256];
+        let mut i = 0;
+        while i < LITERALS.len() {
+            starts[LITERALS[i].as_bytes()[0] as usize] |= 1 << i;
+            i += 1;
+        }
+        starts
+    };
+    let bytes = kind.as_bytes();
+    (0..bytes.len()).any(|at| {
+        let mut words = STARTS[usize::from(bytes[at].to_ascii_lowercase())];
+        while words != 0 {
+            let word = LITERALS[words.trailing_zeros() as usize].as_bytes();
+            if bytes
+                .get(at..at + word.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(word))
+            {
+                return true;
+            }
+            words &= words - 1;
+        }
+        false
+    })
+}
+
 /// The class of one kind; `number` is its number unless it is an identifier.
 fn classify(kind: &str, named: bool, number: u8) -> Class {
-    const LITERALS: [&str; 14] = [
-        "string", "integer", "float", "number", "char", "literal", "escape", "heredoc", "rune",
-        "true", "false", "null", "nil", "none",
-    ];
     const SEPARATORS: [&str; 13] = [
         ",", ";", ":", "(", ")", "[", "]", "{", "}", "\"", "'", "-", "`",
     ];
@@ -154,12 +194,7 @@ fn classify(kind: &str, named: bool, number: u8) -> Class {
             literal: false,
         };
     }
-    // Lowered only for a named kind (the grammars' tables are read once per process, but
-    // hundreds of kinds each).
-    let literal = named && {
-        let lower = kind.to_ascii_lowercase();
-        LITERALS.iter().any(|l| lower.contains(l))
-    };
+    let literal = named && names_a_literal(kind);
     Class {
         norm: number,
         data: literal || (!named && SEPARATORS.contains(&kind)),
@@ -377,6 +412,46 @@ fn text_hash(text: &str) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The search by first letters finds what lowering the name and searching it for each word
+    // finds, on every kind name of every grammar and on names in other cases.
+    #[test]
+    fn literal_words_are_found_in_any_case_as_a_substring_search_finds_them() {
+        let slow = |kind: &str| {
+            let lower = kind.to_ascii_lowercase();
+            LITERALS.iter().any(|l| lower.contains(l))
+        };
+        let mut kinds: Vec<String> = [
+            "",
+            "n",
+            "nul",
+            "NULL",
+            "xNoNex",
+            "StringLit",
+            "é_true",
+            "rune",
+        ]
+        .map(String::from)
+        .to_vec();
+        for lang in Language::ALL {
+            let grammar = lang.grammar();
+            for id in 0..grammar.node_kind_count() as u16 {
+                let kind = grammar.node_kind_for_id(id).unwrap_or("");
+                kinds.push(kind.to_string());
+                kinds.push(kind.to_ascii_uppercase());
+            }
+        }
+        let mut literal = 0;
+        for kind in &kinds {
+            assert_eq!(names_a_literal(kind), slow(kind), "{kind:?}");
+            literal += usize::from(slow(kind));
+        }
+        assert!(
+            literal > 100 && literal < kinds.len(),
+            "{literal} of {}",
+            kinds.len()
+        );
+    }
 
     // Every kind of every grammar: a name reads as `IDENTIFIER`; any other visible kind has the
     // number of its family's kind of the same name, one number per name (up to `OVERFLOW`).
