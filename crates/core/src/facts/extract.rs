@@ -365,6 +365,9 @@ impl Extractor<'_> {
 
     /// Handles a node on the way down; returns whether to visit its children.
     // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
+    // Inlined into the walk's loop, as `adjust_levels` and `leave` are: called once per node
+    // each, their calls, spills and the step's copy cost 8 M of the npm sample's 594 M.
+    #[inline(always)]
     fn enter(
         &mut self,
         step: &super::walk::Step,
@@ -547,6 +550,7 @@ impl Extractor<'_> {
         }
     }
 
+    #[inline(always)]
     fn leave(&mut self, node: Node) {
         // Most nodes put nothing on any stack: one comparison rules them out.
         if self.held.last() != Some(&node.id()) {
@@ -607,6 +611,7 @@ impl Extractor<'_> {
     /// Before a node is handled: a child of a structure (not its head) stands one level
     /// deeper; the condition of an else-if stands at its chain's `if` level, one less than the
     /// `else` it hangs in.
+    #[inline(always)]
     fn adjust_levels(
         &mut self,
         node: Node,
