@@ -9,7 +9,8 @@
 //! the npm sample). mimalloc commits a new arena (1 GiB of address space) eagerly by default
 //! where the system overcommits, and with transparent huge pages that doubled the main
 //! process's peak RSS; [`configure`] makes that lazy before mimalloc starts (+7 MiB of peak
-//! RSS over glibc's malloc on cpython and on the crates corpus).
+//! RSS over glibc's malloc on cpython and on the crates corpus). Parser processes are started
+//! with mimalloc's default back (see `isolate`): their arena serves one parse after another.
 //!
 //! Phases are a thread-local tag set by [`phase`] around each stage of a file's work, so the
 //! counts of parallel threads land in the right phase. Parse and facts run in the parser
