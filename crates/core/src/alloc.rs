@@ -77,38 +77,41 @@ fn release(size: usize) {
 /// `MI_MAX_ALIGN_SIZE`); a layout asking for more takes the aligned calls.
 const PLAIN_ALIGN: usize = 16;
 
+/// A new block for `layout` from `plain` (mimalloc's call for the alignment every block has) or
+/// `aligned`, counted while profiling.
+///
+/// # Safety
+/// As `GlobalAlloc::alloc`; `plain` and `aligned` are a pair of mimalloc's calls.
+#[inline(always)]
+unsafe fn counted(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut std::ffi::c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut std::ffi::c_void,
+) -> *mut u8 {
+    let (size, align) = (layout.size(), layout.align());
+    let p = unsafe {
+        if align <= PLAIN_ALIGN {
+            plain(size)
+        } else {
+            aligned(size, align)
+        }
+    };
+    if ENABLED.load(Ordering::Relaxed) && !p.is_null() {
+        record(size);
+    }
+    p.cast()
+}
+
 // SAFETY: every call is forwarded to mimalloc with the layout's size and alignment (the aligned
 // calls past 16 bytes); the counting touches only atomics and a const thread-local, and never
 // allocates.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        let p = unsafe {
-            if align <= PLAIN_ALIGN {
-                mi::mi_malloc(size)
-            } else {
-                mi::mi_malloc_aligned(size, align)
-            }
-        };
-        if ENABLED.load(Ordering::Relaxed) && !p.is_null() {
-            record(size);
-        }
-        p.cast()
+        unsafe { counted(layout, mi::mi_malloc, mi::mi_malloc_aligned) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        let p = unsafe {
-            if align <= PLAIN_ALIGN {
-                mi::mi_zalloc(size)
-            } else {
-                mi::mi_zalloc_aligned(size, align)
-            }
-        };
-        if ENABLED.load(Ordering::Relaxed) && !p.is_null() {
-            record(size);
-        }
-        p.cast()
+        unsafe { counted(layout, mi::mi_zalloc, mi::mi_zalloc_aligned) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
