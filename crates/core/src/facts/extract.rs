@@ -364,8 +364,8 @@ impl Extractor<'_> {
     }
 
     /// Handles a node on the way down; returns whether to visit its children.
-    // Inlined into the walk's loop, as `adjust_levels` and `leave` are: called once per node
-    // each, their calls, spills and the step's copy cost 8 M of the npm sample's 594 M.
+    // Inlined into the walk's loop, as `adjust_levels` and `leave` are (each is called once
+    // per node): that took 8 M off the npm sample's 594 M instructions.
     #[inline(always)]
     // wtfcb: ignore[complex-function] -- one arm per node role: a dispatch table.
     fn enter(
