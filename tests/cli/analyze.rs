@@ -465,6 +465,84 @@ fn function_findings_point_at_the_name() {
     assert_eq!(at("a.py"), vec![(3, 9, false)]);
 }
 
+// A suppression above a function's decorators, attributes (doc comments among them) or template
+// header reaches its findings, as one above a class's decorators or attributes reaches the
+// class's: they belong to it, though the function starts at `def`/`fn` (Python's decorators
+// wrap the definition, Rust's attributes and TypeScript's member decorators are siblings before
+// it), with comments and blank lines among them. One above another item before it does not.
+#[test]
+fn suppressions_above_decorators_attributes_and_templates_reach_the_function() {
+    let p = Project::new();
+    let wide = "(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8) {}";
+    p.write(
+        "r.rs",
+        format!(
+            "// wtfcb: ignore[too-many-parameters] -- a\n/// Documented.\n#[inline]\n#[cfg(all(\n    unix,\n    test\n))]\nfn one{wide}\n\n\
+             // wtfcb: ignore[too-many-parameters] -- b\n#[derive(Debug)]\nstruct S;\nfn two{wide}\n\n\
+             // wtfcb: ignore[too-many-parameters] -- c\n#[inline]\n\n// a remark\n#[cold]\nfn three{wide}\n\n\
+             // wtfcb: ignore[god-class] -- d\n#[derive(Debug)]\nstruct T {{ x: u8 }}\nimpl T {{\n    fn m(&self) {{}}\n}}\n\n\
+             // wtfcb: ignore[god-class] -- e\n/// Documented.\n#[cfg(test)]\nimpl S {{\n    fn m(&self) {{}}\n}}\n"
+        ),
+    );
+    p.write(
+        "p.py",
+        "# wtfcb: ignore[too-many-parameters] -- a\n@decorator\n@other(1,\n       2)\ndef one(a, b, c, d, e, f):\n    pass\n\n\n\
+         # wtfcb: ignore[god-class] -- b\n@dataclass\nclass K:\n    @staticmethod\n    def two(a, b, c, d, e, f):\n        pass\n",
+    );
+    p.write(
+        "t.cc",
+        "// wtfcb: ignore[too-many-parameters] -- a\ntemplate <typename T>\ntemplate <typename U>\nU A<T>::one(U a, U b, U c, U d, U e, U f) { return a; }\n",
+    );
+    p.write(
+        "k.ts",
+        "// wtfcb: ignore[god-class] -- a\n@Component({\n  selector: \"x\",\n})\nexport class K {\n  // wtfcb: ignore[too-many-parameters] -- b\n  @log\n  @other()\n  wide(a: number, b: number, c: number, d: number, e: number, f: number) {}\n}\n",
+    );
+    p.write(
+        "wtfcb.toml",
+        "[rules.god-class]\nthresholds = { methods = 0 }\n",
+    );
+    let report = analyze_json(p.path(), &["--select", "too-many-parameters,god-class"]);
+    let at = |path: &str| -> Vec<(String, u64, bool)> {
+        crate::support::file(&report, path)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["start_line"].as_u64().unwrap(),
+                    f["suppressed"] == true,
+                )
+            })
+            .collect()
+    };
+    let t = |rule: &str, line: u64, suppressed: bool| (rule.to_string(), line, suppressed);
+    let params = "too-many-parameters";
+    assert_eq!(
+        at("r.rs"),
+        vec![
+            t(params, 8, true),
+            t(params, 13, false),
+            t(params, 20, true),
+            t("god-class", 25, false),
+            t("god-class", 32, true),
+        ]
+    );
+    assert_eq!(
+        at("p.py"),
+        vec![
+            t(params, 5, true),
+            t("god-class", 11, true),
+            t(params, 13, false)
+        ]
+    );
+    assert_eq!(at("t.cc"), vec![t(params, 4, true)]);
+    assert_eq!(
+        at("k.ts"),
+        vec![t("god-class", 5, true), t(params, 9, true)]
+    );
+}
+
 // Issue 9: `unused-suppression` (off by default) reports a comment, or a rule id in one, that
 // silences nothing, never one that does; a blanket ignore never silences the report about itself.
 #[test]

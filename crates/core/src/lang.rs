@@ -104,7 +104,8 @@ pub enum Role {
     Jump,
     /// `goto`.
     Goto,
-    /// A Rust attribute (`#[allow(clippy::...)]`): it may silence a check.
+    /// Written before an item and belonging to it: a Rust attribute (`#[allow(clippy::...)]`,
+    /// which may silence a check), a JavaScript or TypeScript decorator (`@log`).
     Attribute,
 }
 
@@ -292,6 +293,8 @@ impl Language {
                 | "interface_declaration"
                 | "enum_declaration" => Role::Class,
                 "import_statement" | "export_statement" => Role::Import,
+                // Before a class member, a sibling of it in TypeScript's class body.
+                "decorator" => Role::Attribute,
                 "call_expression" => Role::Call,
                 "if_statement" => Role::If,
                 "else_clause" => Role::Else,

@@ -125,6 +125,12 @@ struct Extractor<'a> {
     synthetic: std::collections::HashMap<String, u32>,
     /// The function being opened is such a top-level anonymous one (no class's method).
     opening_synthetic: bool,
+    /// The parent's id and the first row of a run of attributes (and, in Rust, doc comments)
+    /// written before an item as its siblings: tree-sitter-rust does not nest them in the item,
+    /// nor does TypeScript's class body its members' decorators.
+    attribute_run: Option<(usize, usize)>,
+    /// The node that ended such a run, and the run's first row: its head.
+    run_head: Option<(usize, usize)>,
     /// Which imports the code uses (Java, TypeScript).
     usage: super::usage::ImportUse,
     /// Go's declarations and dropped results (Go only).
@@ -204,6 +210,8 @@ impl<'a> Extractor<'a> {
             string_end: 0,
             synthetic: std::collections::HashMap::new(),
             opening_synthetic: false,
+            attribute_run: None,
+            run_head: None,
             usage: super::usage::ImportUse::default(),
             go: (lang == Language::Go).then(super::golang::GoScan::default),
             inline_paths: std::collections::HashSet::new(),
@@ -411,8 +419,14 @@ impl Extractor<'_> {
             );
         }
         let role = self.roles.get(kind).copied().unwrap_or(Role::Other);
+        if self.attribute_run.is_some() {
+            self.end_attribute_run(node, role, path);
+        }
         match role {
             Role::Comment => {
+                if self.lang == Language::Rust && is_outer_doc_comment(node, self.src) {
+                    self.extend_attribute_run(node, path)
+                }
                 self.mark_range(node, LINE_COMMENT);
                 names::comment_markers(
                     node,
@@ -427,7 +441,9 @@ impl Extractor<'_> {
                 self.mark_range(node, LINE_COMMENT);
                 return false;
             }
-            Role::Function if names::has_body(node, self.lang) => self.open_function(node, None),
+            Role::Function if names::has_body(node, self.lang) => {
+                self.open_function(node, None, path)
+            }
             // `module.exports = function equal(a, b) {...}`: a named function expression is
             // known by its own name, the one its recursive calls use.
             Role::Lambda
@@ -436,18 +452,18 @@ impl Extractor<'_> {
                     "function_expression" | "function" | "generator_function"
                 ) && node.field("name").is_some() =>
             {
-                self.open_function(node, None)
+                self.open_function(node, None, path)
             }
             Role::Lambda => {
                 let parent = path.last().copied();
                 let grandparent = path.len().checked_sub(2).map(|i| path[i]);
                 match names::binding_name(parent, grandparent, self.src) {
-                    Some(name) => self.open_function(node, Some(name)),
+                    Some(name) => self.open_function(node, Some(name), path),
                     // An anonymous function is part of the function around it, one level deeper.
                     None if !self.measured.is_empty() => self.raise(node, true, false, true),
                     // At the top level nothing else would measure it: a callback passed at
                     // module level, `export default function () {}`, a static block.
-                    None => self.open_callback(node, parent, grandparent),
+                    None => self.open_callback(node, path),
                 }
             }
             Role::Class => self.open_class(node, path),
@@ -457,10 +473,7 @@ impl Extractor<'_> {
                 names::imports(node, self.lang, self.src, &mut self.facts.imports);
                 self.measure(node, role, path);
             }
-            Role::Attribute => self
-                .facts
-                .suppressions
-                .extend(super::peers::rust_attribute(node, self.src)),
+            Role::Attribute => self.attribute(node, path),
             Role::Function | Role::StringStatement | Role::Other => {}
             _ => self.measure(node, role, path),
         }
@@ -839,7 +852,9 @@ impl Extractor<'_> {
 
     /// A top-level anonymous function, named from the call it is passed to (see
     /// `names::callback_name`), with its ordinal when the name repeats.
-    fn open_callback(&mut self, node: Node, parent: Option<Node>, grandparent: Option<Node>) {
+    fn open_callback(&mut self, node: Node, path: &[Node]) {
+        let parent = path.last().copied();
+        let grandparent = path.len().checked_sub(2).map(|i| path[i]);
         let name = names::callback_name(parent, grandparent, self.src)
             .unwrap_or_else(|| "<anonymous>".to_string());
         let n = self.synthetic.entry(name.clone()).or_insert(0);
@@ -850,11 +865,94 @@ impl Extractor<'_> {
             format!("{name}[{n}]")
         };
         self.opening_synthetic = true;
-        self.open_function(node, Some((name, node)));
+        self.open_function(node, Some((name, node)), path);
         self.opening_synthetic = false;
     }
 
-    fn open_function(&mut self, node: Node, bound: Option<(String, Node)>) {
+    /// An attribute or decorator: part of the item after it (unless it is Rust's `#![...]`,
+    /// of the item around it); a Rust one may silence a check.
+    fn attribute(&mut self, node: Node, path: &[Node]) {
+        if node.kind_name() != "inner_attribute_item" {
+            self.extend_attribute_run(node, path);
+        }
+        if self.lang == Language::Rust {
+            let allowed = super::peers::rust_attribute(node, self.src);
+            self.facts.suppressions.extend(allowed);
+        }
+    }
+
+    /// A sibling of a run of attributes other than an attribute or a comment ends the run: the
+    /// run is its head.
+    fn end_attribute_run(&mut self, node: Node, role: Role, path: &[Node]) {
+        if let Some((parent, row)) = self.attribute_run {
+            if path.last().map_or(usize::MAX, |p| p.id()) == parent
+                && !matches!(role, Role::Attribute | Role::Comment)
+            {
+                self.attribute_run = None;
+                self.run_head = Some((node.id(), row));
+            }
+        }
+    }
+
+    /// An attribute, decorator or doc comment before an item starts a run of them, or continues
+    /// the run its previous sibling is in.
+    fn extend_attribute_run(&mut self, node: Node, path: &[Node]) {
+        let parent = path.last().map_or(usize::MAX, |p| p.id());
+        let row = match self.attribute_run {
+            Some((p, row)) if p == parent => row,
+            _ => node.start_position().row,
+        };
+        self.attribute_run = Some((parent, row));
+    }
+
+    /// The first row of a function's or class's head: the decorators, attributes or template
+    /// header written before the node and belonging to it.
+    fn head_row(&mut self, node: Node, path: &[Node]) -> usize {
+        let start = node.start_position().row;
+        let around = |kinds: &[&str]| {
+            path.iter()
+                .rev()
+                .take_while(|p| kinds.contains(&p.kind_name()))
+                .last()
+                .map_or(start, |p| p.start_position().row.min(start))
+        };
+        let siblings = match self.run_head.take() {
+            Some((id, row)) if id == node.id() => row.min(start),
+            _ => start,
+        };
+        let around = match self.lang {
+            Language::Python => around(&["decorated_definition"]),
+            Language::Cpp => around(&["template_declaration"]),
+            // Decorators before `export` belong to the `export` statement.
+            Language::JavaScript | Language::TypeScript | Language::Tsx => {
+                around(&["export_statement"])
+            }
+            _ => start,
+        };
+        siblings.min(around)
+    }
+
+    /// Ruby's own notation: `Arrow::Slicer#initialize`, `Arrow::Table.load` for a singleton
+    /// method (classes and modules nest with `::`).
+    fn ruby_method_name(&self, node: Node, name: &str, qualified: &mut String) {
+        let Some(Scope {
+            kind: ScopeKind::Class(_),
+            ..
+        }) = self.scopes.last()
+        else {
+            return;
+        };
+        let mark = if node.kind_name() == "singleton_method" {
+            "."
+        } else {
+            "#"
+        };
+        if let Some(owner) = qualified.strip_suffix(&format!("::{name}")) {
+            *qualified = format!("{owner}{mark}{name}");
+        }
+    }
+
+    fn open_function(&mut self, node: Node, bound: Option<(String, Node)>, path: &[Node]) {
         let name_node = bound
             .as_ref()
             .map(|(_, n)| *n)
@@ -883,25 +981,8 @@ impl Extractor<'_> {
                 self.go_methods.push(receiver);
             }
         }
-        // Ruby's own notation: `Arrow::Slicer#initialize`, `Arrow::Table.load` for a singleton
-        // method (classes and modules nest with `::`).
-        if self.lang == Language::Ruby
-            && matches!(
-                self.scopes.last(),
-                Some(Scope {
-                    kind: ScopeKind::Class(_),
-                    ..
-                })
-            )
-        {
-            let mark = if node.kind_name() == "singleton_method" {
-                "."
-            } else {
-                "#"
-            };
-            if let Some(owner) = qualified.strip_suffix(&format!("::{name}")) {
-                qualified = format!("{owner}{mark}{name}");
-            }
+        if self.lang == Language::Ruby {
+            self.ruby_method_name(node, &name, &mut qualified);
         }
         // Go methods, and JavaScript methods of object literals as of classes, are called
         // through a receiver: a bare call of the same name is another function's.
@@ -925,10 +1006,12 @@ impl Extractor<'_> {
             }
         }
         let (parameters, uncounted) = names::parameters(node, self.lang, self.src);
+        let start = node.start_position().row;
+        let lead = (start - self.head_row(node, path)) as u32;
         self.facts.functions.push(Function {
             name: name.clone(),
             qualified_name: qualified.clone(),
-            start_line: node.start_position().row as u32 + 1,
+            start_line: start as u32 + 1,
             end_line: last_row(node) as u32 + 1,
             name_at: Position::from_point(name_at),
             parameters,
@@ -939,6 +1022,7 @@ impl Extractor<'_> {
             returns: 0,
             approximate: false,
             uncounted,
+            lead,
         });
         let idx = self.facts.functions.len() - 1;
         let may_recurse = self.may_recurse(node, name_node, &name);
@@ -1016,13 +1100,16 @@ impl Extractor<'_> {
             }
         }
         let qualified = self.qualify(&name);
+        let start = node.start_position().row;
+        let lead = (start - self.head_row(node, path)) as u32;
         self.facts.classes.push(Class {
             name,
             kind: kind.to_string(),
-            start_line: node.start_position().row as u32 + 1,
+            start_line: start as u32 + 1,
             end_line: last_row(node) as u32 + 1,
             methods: 0,
             code_lines: 0,
+            lead,
         });
         let idx = self.facts.classes.len() - 1;
         self.hold(node.id());
@@ -1096,6 +1183,15 @@ impl Extractor<'_> {
 
 /// A Python statement that is only a string literal: a docstring (tokei counts these as
 /// comments wherever they stand).
+/// A Rust doc comment for the item after it (`/// ...`, `/** ... */`), which is an attribute
+/// of that item; not `////` nor `/***`, which are plain comments, nor `//!`, which documents
+/// the item around it.
+fn is_outer_doc_comment(node: Node, src: &str) -> bool {
+    let text = names::text(node, src).as_bytes();
+    (text.starts_with(b"///") && !text.starts_with(b"////"))
+        || (text.starts_with(b"/**") && !text.starts_with(b"/***") && !text.starts_with(b"/**/"))
+}
+
 fn is_docstring(node: Node) -> bool {
     let mut named = super::walk::named_children(node);
     let first = named.next();

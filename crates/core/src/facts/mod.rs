@@ -100,6 +100,11 @@ pub struct Function {
     /// pylint do not.
     #[serde(skip)]
     pub uncounted: u32,
+    /// Lines of decorators, attributes or a template header written above `start_line` and
+    /// belonging to the function (`@cache`, `#[inline]`, `template <class T>`): a suppression
+    /// above them reaches its findings. Not in reports; `start_line` is where lizard starts.
+    #[serde(skip)]
+    pub lead: u32,
 }
 
 /// A class-like definition: class, struct, enum, union, interface, trait, impl block, module.
@@ -111,6 +116,10 @@ pub struct Class {
     pub end_line: u32,
     pub methods: u32,
     pub code_lines: u32,
+    /// Lines of decorators or attributes above `start_line` (`@dataclass`, `#[derive(...)]`),
+    /// as [`Function::lead`].
+    #[serde(skip)]
+    pub lead: u32,
 }
 
 /// ERROR and MISSING nodes of the tree; a file with any is still counted.

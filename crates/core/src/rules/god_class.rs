@@ -56,6 +56,7 @@ impl Rule for GodClass {
                 (class.end_line, 1),
                 Some(&class.name),
             );
+            out.reach_back(class.start_line.saturating_sub(class.lead));
         }
     }
 }

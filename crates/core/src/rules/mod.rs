@@ -423,8 +423,14 @@ impl<'a> Emitter<'a> {
             (f.end_line, end_column),
             Some(&f.qualified_name),
         );
+        self.reach_back(f.start_line.saturating_sub(f.lead));
+    }
+
+    /// Lets a suppression from `line` on reach the finding just emitted: a comment above a
+    /// function's or class's decorators, attributes or template header, or its return type.
+    pub fn reach_back(&mut self, line: u32) {
         if let Some(reach) = self.reach_from.last_mut() {
-            *reach = f.start_line.min(*reach);
+            *reach = line.min(*reach);
         }
     }
 }
