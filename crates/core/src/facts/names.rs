@@ -823,9 +823,7 @@ pub fn comment_markers(
     let body = text(node, src);
     let first_row = node.start_position().row;
     let first_col = node.start_position().column;
-    if super::peers::marker(lang)
-        .is_some_and(|m| memchr::memmem::find(body.as_bytes(), m.as_bytes()).is_some())
-    {
+    if super::peers::mentions_marker(lang, body.as_bytes()) {
         peer_markers(node, src, lang, body, suppressions);
     }
     if !may_hold_marker(body) {

@@ -186,6 +186,18 @@ pub fn marker(lang: Language) -> Option<&'static str> {
     }
 }
 
+/// Whether a comment holds its language's peer marker (see [`marker`]), found by a searcher
+/// built once per language and process rather than once per comment.
+pub fn mentions_marker(lang: Language, comment: &[u8]) -> bool {
+    type Finders = [Option<memchr::memmem::Finder<'static>>; Language::ALL.len()];
+    static FINDERS: std::sync::OnceLock<Finders> = std::sync::OnceLock::new();
+    let finders =
+        FINDERS.get_or_init(|| Language::ALL.map(|l| marker(l).map(memchr::memmem::Finder::new)));
+    finders[lang.index()]
+        .as_ref()
+        .is_some_and(|f| f.find(comment).is_some())
+}
+
 /// The wtfcb rules a list of peer codes stands for; `None` when it names none of them (then
 /// the comment silences nothing of wtfcb's), `Some(empty)` for "every check".
 fn rules_of(lang: Language, codes: &[&str]) -> Option<Vec<String>> {
