@@ -1181,8 +1181,6 @@ impl Extractor<'_> {
     }
 }
 
-/// A Python statement that is only a string literal: a docstring (tokei counts these as
-/// comments wherever they stand).
 /// A Rust doc comment for the item after it (`/// ...`, `/** ... */`), which is an attribute
 /// of that item; not `////` nor `/***`, which are plain comments, nor `//!`, which documents
 /// the item around it.
@@ -1192,6 +1190,8 @@ fn is_outer_doc_comment(node: Node, src: &str) -> bool {
         || (text.starts_with(b"/**") && !text.starts_with(b"/***") && !text.starts_with(b"/**/"))
 }
 
+/// A Python statement that is only a string literal: a docstring (tokei counts these as
+/// comments wherever they stand).
 fn is_docstring(node: Node) -> bool {
     let mut named = super::walk::named_children(node);
     let first = named.next();
