@@ -139,6 +139,8 @@ struct Extractor<'a> {
     inline_paths: std::collections::HashSet<String>,
     /// Each cognitive-complexity increment, when asked for ([`super::explain`]).
     steps: Option<Vec<super::explain::Step>>,
+    /// No language-specific scan reads leaves (see [`Extractor::plain_leaf`]).
+    plain_leaves: bool,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -216,6 +218,10 @@ impl<'a> Extractor<'a> {
             go: (lang == Language::Go).then(super::golang::GoScan::default),
             inline_paths: std::collections::HashSet::new(),
             steps: steps.then(Vec::new),
+            plain_leaves: !matches!(
+                lang,
+                Language::C | Language::Cpp | Language::Go | Language::Rust
+            ),
         }
     }
 
@@ -293,10 +299,11 @@ impl<'t> Walking<'_, '_, '_, 't> {
                 }
                 level = base + step.depth - wrappers;
             }
-            while path.len() > level {
-                if let Some(done) = path.pop() {
-                    self.ex.leave(done);
-                }
+            self.leave_to(path, level);
+            // Most leaves are only marked and recorded: not entered, not put on `path`.
+            if step.child_count == 0 && !has_errors && self.ex.plain_leaf(&step, path) {
+                self.ex.leaf(&step, usize::from(step.kind_id));
+                continue;
             }
             // The field is looked up only where it matters (it costs a search per node).
             let enter = self
@@ -317,10 +324,16 @@ impl<'t> Walking<'_, '_, '_, 't> {
             }
         }
         if body.is_some() {
-            while path.len() > base {
-                if let Some(done) = path.pop() {
-                    self.ex.leave(done);
-                }
+            self.leave_to(path, base);
+        }
+    }
+
+    /// Leaves the nodes on `path` deeper than `level`, the deepest first.
+    #[inline(always)]
+    fn leave_to(&mut self, path: &mut Vec<Node<'t>>, level: usize) {
+        while path.len() > level {
+            if let Some(done) = path.pop() {
+                self.ex.leave(done);
             }
         }
     }
@@ -531,6 +544,29 @@ impl Extractor<'_> {
                 .push(class, text, step.start.row as u32 + 1);
             self.string_end = step.end_byte;
         }
+    }
+
+    /// Whether `enter` would do nothing with this leaf but [`Extractor::leaf`], and `leave`
+    /// nothing at all: its kind has no role and no syntactic check, its parent raises no
+    /// levels for it, it ends no run of attributes, and no language-specific scan reads it
+    /// (Go's, Rust's inline paths, C's preprocessor conditions, import uses). A leaf with an
+    /// error (missing) is ruled out by the caller.
+    #[inline(always)]
+    fn plain_leaf(&self, step: &super::walk::Step, path: &[Node]) -> bool {
+        let kind = usize::from(step.kind_id);
+        if !self.plain_leaves
+            || self.roles.get(kind) != Some(&Role::Other)
+            || self.checks.get(kind).is_some_and(|c| !c.is_empty())
+            || self.attribute_run.is_some()
+            || (self.usage.active() && step.start_byte >= self.import_end)
+        {
+            return false;
+        }
+        let Some(parent) = path.last() else {
+            return false;
+        };
+        let id = parent.id();
+        self.pending.last().is_none_or(|p| p.node_id != id) && self.else_ifs.last() != Some(&id)
     }
 
     /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
@@ -1234,6 +1270,21 @@ mod tests {
         parser.set_language(&lang.grammar()).unwrap();
         let tree = parser.parse(src, None).unwrap();
         extract(&tree, src, lang, &crate::rules::SYNTACTIC)
+    }
+
+    // Leaves the walk reads quickly (no role, no check) still meet the syntactic rules when a
+    // rule looks at their kind: Ruby's bare `byebug` is an identifier, a leaf.
+    #[test]
+    fn a_rule_on_a_leaf_kind_sees_every_such_leaf() {
+        let src = "def f(a)\n  byebug\n  a\nend\n";
+        let hits = facts(Language::Ruby, src).hits;
+        let lines: Vec<(u32, u32)> = hits
+            .iter()
+            .map(|h| (h.start.line, h.start.column))
+            .collect();
+        assert_eq!(lines, [(2, 3)], "{hits:?}");
+        let debugger = crate::rules::index_of("debugger-statement").unwrap() as u16;
+        assert!(hits.iter().all(|h| h.rule == debugger), "{hits:?}");
     }
 
     #[test]
