@@ -139,8 +139,6 @@ struct Extractor<'a> {
     inline_paths: std::collections::HashSet<String>,
     /// Each cognitive-complexity increment, when asked for ([`super::explain`]).
     steps: Option<Vec<super::explain::Step>>,
-    /// No language-specific scan reads leaves (see [`Extractor::plain_leaf`]).
-    plain_leaves: bool,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -218,10 +216,6 @@ impl<'a> Extractor<'a> {
             go: (lang == Language::Go).then(super::golang::GoScan::default),
             inline_paths: std::collections::HashSet::new(),
             steps: steps.then(Vec::new),
-            plain_leaves: !matches!(
-                lang,
-                Language::C | Language::Cpp | Language::Go | Language::Rust
-            ),
         }
     }
 
@@ -548,14 +542,13 @@ impl Extractor<'_> {
 
     /// Whether `enter` would do nothing with this leaf but [`Extractor::leaf`], and `leave`
     /// nothing at all: its kind has no role and no syntactic check, its parent raises no
-    /// levels for it, it ends no run of attributes, and no language-specific scan reads it
-    /// (Go's, Rust's inline paths, C's preprocessor conditions, import uses). A leaf with an
-    /// error (missing) is ruled out by the caller.
+    /// levels for it, it ends no run of attributes, it is no condition of a C preprocessor
+    /// directive, and import uses do not read it. (Go's scan and Rust's inline paths read no
+    /// leaves.) A leaf with an error (missing) is ruled out by the caller.
     #[inline(always)]
     fn plain_leaf(&self, step: &super::walk::Step, path: &[Node]) -> bool {
         let kind = usize::from(step.kind_id);
-        if !self.plain_leaves
-            || self.roles.get(kind) != Some(&Role::Other)
+        if self.roles.get(kind) != Some(&Role::Other)
             || self.checks.get(kind).is_some_and(|c| !c.is_empty())
             || self.attribute_run.is_some()
             || (self.usage.active() && step.start_byte >= self.import_end)
@@ -565,6 +558,15 @@ impl Extractor<'_> {
         let Some(parent) = path.last() else {
             return false;
         };
+        // `path_kinds` holds the kinds of `path`'s nodes (and stale ones past its end).
+        if !self.preproc_kinds.is_empty()
+            && self
+                .path_kinds
+                .get(path.len() - 1)
+                .is_none_or(|&k| self.preproc_kinds.get(usize::from(k)) != Some(&false))
+        {
+            return false;
+        }
         let id = parent.id();
         self.pending.last().is_none_or(|p| p.node_id != id) && self.else_ifs.last() != Some(&id)
     }
