@@ -139,6 +139,9 @@ struct Extractor<'a> {
     inline_paths: std::collections::HashSet<String>,
     /// Each cognitive-complexity increment, when asked for ([`super::explain`]).
     steps: Option<Vec<super::explain::Step>>,
+    /// By kind id: a leaf of the kind is only marked and recorded (`enter` has nothing else
+    /// to do with it): no role, no syntactic check.
+    plain_kinds: Vec<bool>,
 }
 
 /// Reads every fact of one file off its tree, in one walk.
@@ -216,6 +219,7 @@ impl<'a> Extractor<'a> {
             go: (lang == Language::Go).then(super::golang::GoScan::default),
             inline_paths: std::collections::HashSet::new(),
             steps: steps.then(Vec::new),
+            plain_kinds: plain_kinds(lang.roles(), checks.table(lang)),
         }
     }
 
@@ -273,8 +277,14 @@ impl<'t> Walking<'_, '_, '_, 't> {
         // How many nodes from the root down stand for the token tree.
         let mut wrappers = 0;
         let has_errors = self.has_errors && body.is_none();
-        while let Some(step) = walk.next(descend) {
+        // Plain leaves are left to the walk, which passes over them and hands them back in
+        // batches, outside macro bodies and trees with errors (where a leaf may be missing).
+        let mut passed = (body.is_none() && !has_errors)
+            .then(|| super::walk::PassedLeaves::new(self.ex.plain_kinds.clone(), PASSED_LEAVES));
+        let mut pass_children = false;
+        while let Some(step) = self.next_step(&mut walk, &mut passed, descend, pass_children) {
             descend = false;
+            pass_children = false;
             let mut level = step.depth;
             if let Some(body) = body {
                 if step.start_byte >= body.end {
@@ -314,12 +324,38 @@ impl<'t> Walking<'_, '_, '_, 't> {
                 .and_then(|m| m.body(step.node, parent, depth));
             match inner {
                 Some(inner) => self.tree(inner.tree, path, Some(inner), depth + 1),
-                None => descend = true,
+                None => {
+                    descend = true;
+                    let kind = Some(step.kind_id);
+                    pass_children = self.ex.leaves_plain_under(step.node.id(), kind);
+                }
             }
         }
         if body.is_some() {
             self.leave_to(path, base);
         }
+    }
+
+    /// The walk's next step (see [`super::walk::Walk::next_passing`]), with the leaves it
+    /// passed over on the way recorded first, when the state allows passing over any.
+    #[inline(always)]
+    fn next_step(
+        &mut self,
+        walk: &mut super::walk::Walk<'t>,
+        passed: &mut Option<super::walk::PassedLeaves>,
+        descend: bool,
+        pass_children: bool,
+    ) -> Option<super::walk::Step<'t>> {
+        let pass_now = self.ex.may_pass_leaves() && !self.ex.usage.active();
+        let Some(leaves) = passed.as_mut().filter(|_| pass_now) else {
+            return walk.next_passing(descend, pass_children, None);
+        };
+        let next = walk.next_passing(descend, pass_children, Some(leaves));
+        for leaf in leaves.passed() {
+            self.ex.record_leaf(leaf);
+        }
+        leaves.clear();
+        next
     }
 
     /// Leaves the nodes on `path` deeper than `level`, the deepest first.
@@ -331,6 +367,19 @@ impl<'t> Walking<'_, '_, '_, 't> {
             }
         }
     }
+}
+
+/// How many leaves the walk passes over a step at most (see `walk::PassedLeaves`); a leaf
+/// past them is yielded and read as the others are.
+const PASSED_LEAVES: usize = 256;
+
+/// Kinds with no role and no syntactic check (see `Extractor::plain_kinds`).
+fn plain_kinds(roles: &[Role], checks: &[Vec<u16>]) -> Vec<bool> {
+    let mut plain: Vec<bool> = roles.iter().map(|&r| r == Role::Other).collect();
+    for (p, c) in plain.iter_mut().zip(checks) {
+        *p &= c.is_empty();
+    }
+    plain
 }
 
 /// Whether a line is white space only (as `str::trim` sees it), without decoding characters
@@ -548,9 +597,8 @@ impl Extractor<'_> {
     #[inline(always)]
     fn plain_leaf(&self, step: &super::walk::Step, path: &[Node]) -> bool {
         let kind = usize::from(step.kind_id);
-        if self.roles.get(kind) != Some(&Role::Other)
-            || self.checks.get(kind).is_some_and(|c| !c.is_empty())
-            || self.attribute_run.is_some()
+        if self.plain_kinds.get(kind) != Some(&true)
+            || !self.may_pass_leaves()
             || (self.usage.active() && step.start_byte >= self.import_end)
         {
             return false;
@@ -559,38 +607,68 @@ impl Extractor<'_> {
             return false;
         };
         // `path_kinds` holds the kinds of `path`'s nodes (and stale ones past its end).
+        let parent_kind = self.path_kinds.get(path.len() - 1).copied();
+        self.leaves_plain_under(parent.id(), parent_kind)
+    }
+
+    /// Whether a plain leaf in this state may be left to the walk (see
+    /// [`super::walk::PassedLeaves`]), as far as the state outside its parent goes: it would
+    /// end no run of attributes, and (`usage`) no import's uses are watched.
+    #[inline(always)]
+    fn may_pass_leaves(&self) -> bool {
+        self.attribute_run.is_none()
+    }
+
+    /// Whether the leaves among the children of node `id` (of kind `kind`, kept in C and C++
+    /// only) are plain as far as their parent goes: it raises no levels for its children, and
+    /// it is no C preprocessor directive (whose condition is entered).
+    #[inline(always)]
+    fn leaves_plain_under(&self, id: usize, kind: Option<u16>) -> bool {
         if !self.preproc_kinds.is_empty()
-            && self
-                .path_kinds
-                .get(path.len() - 1)
-                .is_none_or(|&k| self.preproc_kinds.get(usize::from(k)) != Some(&false))
+            && kind.is_none_or(|k| self.preproc_kinds.get(usize::from(k)) != Some(&false))
         {
             return false;
         }
-        let id = parent.id();
         self.pending.last().is_none_or(|p| p.node_id != id) && self.else_ifs.last() != Some(&id)
     }
 
     /// Marks a leaf's lines as code and records it as a clone token, unless it is empty or
     /// belongs to an import. Its positions come with the step, not from calls into tree-sitter.
     fn leaf(&mut self, step: &super::walk::Step, kind: usize) {
-        let range = step.start_byte..step.end_byte;
+        self.record_leaf(&super::walk::Leaf {
+            start_byte: step.start_byte as u32,
+            end_byte: step.end_byte as u32,
+            start_row: step.start.row as u32,
+            end_row: step.end.row as u32,
+            end_column: step.end.column as u32,
+            kind_id: kind as u16,
+        });
+    }
+
+    /// [`Extractor::leaf`] for a leaf the walk passed over, or one it yielded.
+    #[inline(always)]
+    fn record_leaf(&mut self, leaf: &super::walk::Leaf) {
+        let range = leaf.start_byte as usize..leaf.end_byte as usize;
         if range.is_empty() {
             return;
         }
-        let (start, end) = (step.start, step.end);
-        self.mark(start.row, LINE_CODE);
+        let (start, end) = (leaf.start_row as usize, leaf.end_row as usize);
+        self.mark(start, LINE_CODE);
         // A token that swallows its newline ends at column 0 of the next row.
-        let last = if end.column == 0 && end.row > start.row {
-            end.row - 1
+        let last = if leaf.end_column == 0 && end > start {
+            end - 1
         } else {
-            end.row
+            end
         };
         self.mark(last, LINE_CODE);
         if range.start >= self.import_end.max(self.string_end) {
-            let class = self.token_classes.get(kind).copied().unwrap_or_default();
+            let class = self
+                .token_classes
+                .get(usize::from(leaf.kind_id))
+                .copied()
+                .unwrap_or_default();
             let text = self.src.get(range).unwrap_or("");
-            self.facts.tokens.push(class, text, start.row as u32 + 1);
+            self.facts.tokens.push(class, text, leaf.start_row + 1);
         }
     }
 

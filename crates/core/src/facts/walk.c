@@ -40,6 +40,8 @@ typedef struct {
   uint16_t owner_production;
   bool owner_visible;
   bool owner_extra;
+  // Leaves found in this frame may be passed over (see `WtfcbLeaves`).
+  bool pass;
 } Frame;
 
 typedef struct {
@@ -69,6 +71,27 @@ typedef struct {
   TSSymbol symbol;
 } WtfcbStep;
 
+// A leaf passed over: what the fact pass reads of a leaf it only marks and records.
+typedef struct {
+  uint32_t start_byte;
+  uint32_t end_byte;
+  uint32_t start_row;
+  uint32_t end_row;
+  uint32_t end_column;
+  TSSymbol symbol;
+} WtfcbLeaf;
+
+// Where a step leaves the leaves it passed over on its way to the node it yields: a leaf
+// (no visible children) whose kind `plain` marks, found in a frame that allows it, goes into
+// `leaves` instead of being yielded, while there is room.
+typedef struct {
+  const bool *plain;
+  uint32_t plain_count;
+  WtfcbLeaf *leaves;
+  uint32_t capacity;
+  uint32_t count;
+} WtfcbLeaves;
+
 WtfcbWalk *wtfcb_walk_new(const TSTree *tree) {
   WtfcbWalk *self = calloc(1, sizeof(WtfcbWalk));
   if (!self) abort();
@@ -95,7 +118,8 @@ static __attribute__((noinline)) void grow(WtfcbWalk *self) {
 // whose visible nodes are at `depth`; returns the new top frame.
 static inline __attribute__((always_inline)) Frame *push(WtfcbWalk *self, const Subtree *owner,
                                                          Length position, uint32_t structural,
-                                                         bool visible, bool extra, uint32_t depth) {
+                                                         bool visible, bool extra, uint32_t depth,
+                                                         bool pass) {
   if (self->size == self->capacity) grow(self);
   Subtree subtree = *owner;
   uint16_t production = subtree.ptr->production_id;
@@ -112,8 +136,17 @@ static inline __attribute__((always_inline)) Frame *push(WtfcbWalk *self, const 
     .owner_production = production,
     .owner_visible = visible,
     .owner_extra = extra,
+    .pass = pass,
   };
   return frame;
+}
+
+// The kind a node is known by: `ts_language_public_symbol` of its alias or symbol, without a
+// call into another unit.
+static inline __attribute__((always_inline)) TSSymbol public_symbol(const WtfcbWalk *self, Subtree s,
+                                                                    TSSymbol alias) {
+  TSSymbol symbol = alias ? alias : ts_subtree_symbol(s);
+  return symbol == ts_builtin_sym_error ? symbol : self->tree->language->public_symbol_map[symbol];
 }
 
 // Makes the node of `subtree`, from `start` to `end`, the node yielded last, and describes it
@@ -136,14 +169,29 @@ static inline __attribute__((always_inline)) void yield(WtfcbWalk *self, const S
   out->depth = depth;
   out->end_byte = end.bytes;
   out->end_point = end.extent;
-  TSSymbol symbol = alias ? alias : ts_subtree_symbol(s);
-  // `ts_language_public_symbol`, without a call into another unit.
-  out->symbol = symbol == ts_builtin_sym_error ? symbol : self->tree->language->public_symbol_map[symbol];
+  out->symbol = public_symbol(self, s, alias);
+}
+
+// Passes over the visible node of `s`, from `start` to `end`, if it is a leaf of a kind
+// `leaves` passes over and there is room for it there.
+static inline __attribute__((always_inline)) bool pass_over(const WtfcbWalk *self, Subtree s,
+                                                            Length start, Length end,
+                                                            TSSymbol alias, WtfcbLeaves *leaves) {
+  if (ts_subtree_visible_child_count(s) > 0 || leaves->count >= leaves->capacity) return false;
+  TSSymbol symbol = public_symbol(self, s, alias);
+  if (symbol >= leaves->plain_count || !leaves->plain[symbol]) return false;
+  leaves->leaves[leaves->count++] = (WtfcbLeaf){
+    start.bytes, end.bytes, start.extent.row, end.extent.row, end.extent.column, symbol,
+  };
+  return true;
 }
 
 // Moves to the next visible node in preorder, into the children of the node yielded last when
-// `descend` is set; false once the tree is done.
-bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
+// `descend` is set (their leaves may be passed over when `pass_children` is set too); false
+// once the tree is done. With `leaves`, it passes over the leaves it may (see `WtfcbLeaves`)
+// and counts them there; without, it yields every node.
+bool wtfcb_walk_next(WtfcbWalk *self, bool descend, bool pass_children, WtfcbStep *out,
+                     WtfcbLeaves *leaves) {
   if (self->state == 2) return false;
   if (self->state == 0) {
     self->state = 1;
@@ -154,7 +202,7 @@ bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
   }
   if (descend && ts_subtree_visible_child_count(*self->current) > 0) {
     push(self, self->current, self->current_position, self->current_structural, true,
-         self->current_extra, self->current_depth + 1);
+         self->current_extra, self->current_depth + 1, pass_children);
   }
   if (self->size == 0) {
     self->state = 2;
@@ -185,12 +233,13 @@ bool wtfcb_walk_next(WtfcbWalk *self, bool descend, WtfcbStep *out) {
       frame->structural++;
     }
     if (ts_subtree_visible(s) || alias) {
+      if (leaves && frame->pass && pass_over(self, s, start, end, alias, leaves)) continue;
       yield(self, child, start, end, alias, structural, extra, frame->depth, out);
       return true;
     }
     // A hidden node: its visible descendants are children of the visible node above.
     if (ts_subtree_visible_child_count(s) > 0) {
-      frame = push(self, child, start, structural, false, extra, frame->depth);
+      frame = push(self, child, start, structural, false, extra, frame->depth, frame->pass);
     }
   }
 }

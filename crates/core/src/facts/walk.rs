@@ -21,10 +21,37 @@ struct RawStep {
     symbol: u16,
 }
 
+/// A leaf the walk passed over (`WtfcbLeaf`): where it starts and ends, and its kind.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct Leaf {
+    pub start_byte: u32,
+    pub end_byte: u32,
+    pub start_row: u32,
+    pub end_row: u32,
+    pub end_column: u32,
+    pub kind_id: u16,
+}
+
+#[repr(C)]
+struct RawLeaves {
+    plain: *const bool,
+    plain_count: u32,
+    leaves: *mut Leaf,
+    capacity: u32,
+    count: u32,
+}
+
 extern "C" {
     fn wtfcb_walk_new(tree: *const ffi::TSTree) -> *mut RawWalk;
     fn wtfcb_walk_delete(walk: *mut RawWalk);
-    fn wtfcb_walk_next(walk: *mut RawWalk, descend: bool, out: *mut RawStep) -> bool;
+    fn wtfcb_walk_next(
+        walk: *mut RawWalk,
+        descend: bool,
+        pass_children: bool,
+        out: *mut RawStep,
+        leaves: *mut RawLeaves,
+    ) -> bool;
     fn wtfcb_walk_field(walk: *const RawWalk) -> u16;
     fn wtfcb_children_start(node: ffi::TSNode, children: *mut RawChildren);
     fn wtfcb_children_next(
@@ -135,10 +162,43 @@ impl<'tree> Walk<'tree> {
     /// The next visible node in preorder: the first child of the node returned last when
     /// `descend` is set (and it has children), else the next node after its subtree.
     pub fn next(&mut self, descend: bool) -> Option<Step<'tree>> {
+        self.next_passing(descend, false, None)
+    }
+
+    /// [`Walk::next`], passing over the leaves `leaves` allows on the way (see
+    /// [`PassedLeaves`]) where their frame allows it: the children of a node the walk
+    /// descends into with `pass_children`, and the hidden levels below them. The leaves
+    /// passed over come before the step in preorder.
+    #[inline(always)]
+    pub fn next_passing(
+        &mut self,
+        descend: bool,
+        pass_children: bool,
+        leaves: Option<&mut PassedLeaves>,
+    ) -> Option<Step<'tree>> {
+        let raw_leaves = match leaves {
+            Some(l) => {
+                l.raw.count = 0;
+                l.raw.leaves = l.buffer.as_mut_ptr();
+                l.raw.plain = l.plain.as_ptr();
+                &mut l.raw as *mut RawLeaves
+            }
+            None => std::ptr::null_mut(),
+        };
         let mut out = std::mem::MaybeUninit::<RawStep>::uninit();
         // SAFETY: `raw` is a live walk over `tree`; C writes every field of `out` when it
-        // returns true, and `out` is read only then.
-        if !unsafe { wtfcb_walk_next(self.raw, descend, out.as_mut_ptr()) } {
+        // returns true, and `out` is read only then. `raw_leaves`, when not null, points at
+        // a table of `plain_count` kinds and a buffer of `capacity` leaves, both alive for
+        // the call.
+        if !unsafe {
+            wtfcb_walk_next(
+                self.raw,
+                descend,
+                pass_children,
+                out.as_mut_ptr(),
+                raw_leaves,
+            )
+        } {
             return None;
         }
         // SAFETY: written in full (above). Read in place: a copy of the whole step first
@@ -166,6 +226,43 @@ impl<'tree> Walk<'tree> {
         let id = unsafe { wtfcb_walk_field(self.raw) };
         std::num::NonZeroU16::new(id)
             .and_then(|id| self.tree.language().field_name_for_id(id.get()))
+    }
+}
+
+/// Leaves of a kind `plain` marks that the walk may pass over instead of yielding, and the
+/// ones the last step passed over.
+pub struct PassedLeaves {
+    raw: RawLeaves,
+    buffer: Vec<Leaf>,
+    /// What `raw.plain` points into.
+    plain: Vec<bool>,
+}
+
+impl PassedLeaves {
+    /// Room for `capacity` leaves a step; `plain[kind_id]` says which kinds to pass over.
+    pub fn new(plain: Vec<bool>, capacity: usize) -> Self {
+        let mut buffer = vec![Leaf::default(); capacity];
+        PassedLeaves {
+            raw: RawLeaves {
+                plain: plain.as_ptr(),
+                plain_count: u32::try_from(plain.len()).unwrap_or(u32::MAX),
+                leaves: buffer.as_mut_ptr(),
+                capacity: u32::try_from(capacity).unwrap_or(u32::MAX),
+                count: 0,
+            },
+            buffer,
+            plain,
+        }
+    }
+
+    /// The leaves the last step given these passed over, in preorder.
+    pub fn passed(&self) -> &[Leaf] {
+        &self.buffer[..(self.raw.count as usize).min(self.buffer.len())]
+    }
+
+    /// Forgets them (a step made without these passes over none).
+    pub fn clear(&mut self) {
+        self.raw.count = 0;
     }
 }
 
@@ -241,12 +338,120 @@ mod tests {
         out
     }
 
+    /// A node as the walk yields it, or a leaf it passed over (kind, bytes, start row, end
+    /// row and column).
+    #[derive(Debug, PartialEq)]
+    enum Visit {
+        Yielded(Seen),
+        Passed(u16, std::ops::Range<usize>, usize, usize, usize),
+    }
+
+    /// The walk passing over the leaves whose kinds `plain` marks, `capacity` at most a step,
+    /// among the children of the nodes `passes` picks (by their place in the output).
+    fn by_passing(
+        tree: &Tree,
+        plain: &[bool],
+        passes: &dyn Fn(usize) -> bool,
+        capacity: usize,
+    ) -> Vec<Visit> {
+        let mut out = Vec::new();
+        let mut walk = Walk::new(tree);
+        let mut leaves = PassedLeaves::new(plain.to_vec(), capacity);
+        let (mut descend, mut pass_children) = (false, false);
+        loop {
+            let next = walk.next_passing(descend, pass_children, Some(&mut leaves));
+            out.extend(leaves.passed().iter().map(|l| {
+                let bytes = l.start_byte as usize..l.end_byte as usize;
+                let (start, end, column) = (l.start_row, l.end_row, l.end_column);
+                Visit::Passed(
+                    l.kind_id,
+                    bytes,
+                    start as usize,
+                    end as usize,
+                    column as usize,
+                )
+            }));
+            let Some(step) = next else {
+                break;
+            };
+            out.push(Visit::Yielded(seen(
+                step.node,
+                step.depth,
+                walk.field_name(),
+            )));
+            descend = true;
+            pass_children = passes(out.len());
+        }
+        out
+    }
+
+    /// What [`by_passing`] should give, from the walk that yields every node.
+    fn passing_expected(
+        tree: &Tree,
+        plain: &[bool],
+        passes: &dyn Fn(usize) -> bool,
+        capacity: usize,
+    ) -> Vec<Visit> {
+        let mut out = Vec::new();
+        let mut walk = Walk::new(tree);
+        // Whether each node on the path from the root may have its leaves passed over.
+        let mut allows: Vec<bool> = Vec::new();
+        let mut run = 0;
+        while let Some(step) = walk.next(true) {
+            allows.truncate(step.depth);
+            let parent_allows = allows.last().copied().unwrap_or(false);
+            let kind = usize::from(step.kind_id);
+            if step.child_count == 0
+                && parent_allows
+                && plain.get(kind) == Some(&true)
+                && run < capacity
+            {
+                run += 1;
+                let (start, end) = (step.start, step.end);
+                let bytes = step.start_byte..step.end_byte;
+                out.push(Visit::Passed(
+                    step.kind_id,
+                    bytes,
+                    start.row,
+                    end.row,
+                    end.column,
+                ));
+                // A leaf has no children: what it allows is never read.
+                allows.push(false);
+                continue;
+            }
+            run = 0;
+            out.push(Visit::Yielded(seen(
+                step.node,
+                step.depth,
+                walk.field_name(),
+            )));
+            allows.push(passes(out.len()));
+        }
+        out
+    }
+
     fn assert_same(lang: Language, text: &str, what: &str) {
         let Ok(tree) = crate::parse::parse(lang, text) else {
             return;
         };
         let all = by_cursor(&tree, &|_| false);
         assert_eq!(by_walk(&tree, &|_| false), all, "{what}");
+        // Leaves passed over: of every kind under every node with room for all of them; of
+        // every third kind under some nodes, two a step.
+        let kinds = tree.language().node_kind_count();
+        let every: Vec<bool> = vec![true; kinds];
+        let thirds: Vec<bool> = (0..kinds).map(|k| k % 3 == 1).collect();
+        let (always, sometimes) = (|_: usize| true, |n: usize| n % 5 != 2);
+        type Case<'a> = (&'a [bool], &'a dyn Fn(usize) -> bool, usize);
+        let cases: [Case; 2] = [(&every, &always, 256), (&thirds, &sometimes, 2)];
+        for (plain, passes, capacity) in cases {
+            assert_eq!(
+                by_passing(&tree, plain, passes, capacity),
+                passing_expected(&tree, plain, passes, capacity),
+                "{what}: passing leaves, room for {capacity}"
+            );
+        }
         let some = |n: usize| n % 7 == 3;
         assert_eq!(by_walk(&tree, &some), by_cursor(&tree, &some), "{what}");
         assert!(all.len() > 1 || text.trim().is_empty(), "{what}");
