@@ -158,9 +158,14 @@ impl Rule for EmptyBlock {
 /// comment); `None` for an except clause that names a narrow type (see `broad_except::narrow_type`).
 fn python_block(view: &NodeView, kind: &str) -> Option<(&'static str, bool)> {
     let node = view.node;
-    let block = view
-        .code_children(node)
-        .find(|c| c.kind_name() == "block")?;
+    // A function's block is its `body` field, found without listing its children; an
+    // `except` clause's block has no field.
+    let block = match kind {
+        "function_definition" => node.field("body").filter(|b| b.kind_name() == "block")?,
+        _ => view
+            .code_children(node)
+            .find(|c| c.kind_name() == "block")?,
+    };
     let only_pass = view
         .code_children(block)
         .all(|s| s.kind_name() == "pass_statement");
