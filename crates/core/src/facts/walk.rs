@@ -346,14 +346,21 @@ mod tests {
         Passed(u16, std::ops::Range<usize>, usize, usize, usize),
     }
 
-    /// The walk passing over the leaves whose kinds `plain` marks, `capacity` at most a step,
-    /// among the children of the nodes `passes` picks (by their place in the output).
-    fn by_passing(
-        tree: &Tree,
-        plain: &[bool],
-        passes: &dyn Fn(usize) -> bool,
+    /// Leaves passed over: those whose kinds `plain` marks, `capacity` at most a step, among
+    /// the children of the nodes `passes` picks (by their place in the output).
+    struct Passing<'a> {
+        plain: &'a [bool],
+        passes: &'a dyn Fn(usize) -> bool,
         capacity: usize,
-    ) -> Vec<Visit> {
+    }
+
+    /// The walk passing over leaves as `how` says.
+    fn by_passing(tree: &Tree, how: &Passing) -> Vec<Visit> {
+        let Passing {
+            plain,
+            passes,
+            capacity,
+        } = *how;
         let mut out = Vec::new();
         let mut walk = Walk::new(tree);
         let mut leaves = PassedLeaves::new(plain.to_vec(), capacity);
@@ -386,12 +393,12 @@ mod tests {
     }
 
     /// What [`by_passing`] should give, from the walk that yields every node.
-    fn passing_expected(
-        tree: &Tree,
-        plain: &[bool],
-        passes: &dyn Fn(usize) -> bool,
-        capacity: usize,
-    ) -> Vec<Visit> {
+    fn passing_expected(tree: &Tree, how: &Passing) -> Vec<Visit> {
+        let Passing {
+            plain,
+            passes,
+            capacity,
+        } = *how;
         let mut out = Vec::new();
         let mut walk = Walk::new(tree);
         // Whether each node on the path from the root may have its leaves passed over.
@@ -443,13 +450,24 @@ mod tests {
         let every: Vec<bool> = vec![true; kinds];
         let thirds: Vec<bool> = (0..kinds).map(|k| k % 3 == 1).collect();
         let (always, sometimes) = (|_: usize| true, |n: usize| n % 5 != 2);
-        type Case<'a> = (&'a [bool], &'a dyn Fn(usize) -> bool, usize);
-        let cases: [Case; 2] = [(&every, &always, 256), (&thirds, &sometimes, 2)];
-        for (plain, passes, capacity) in cases {
+        let cases = [
+            Passing {
+                plain: &every,
+                passes: &always,
+                capacity: 256,
+            },
+            Passing {
+                plain: &thirds,
+                passes: &sometimes,
+                capacity: 2,
+            },
+        ];
+        for how in &cases {
             assert_eq!(
-                by_passing(&tree, plain, passes, capacity),
-                passing_expected(&tree, plain, passes, capacity),
-                "{what}: passing leaves, room for {capacity}"
+                by_passing(&tree, how),
+                passing_expected(&tree, how),
+                "{what}: passing leaves, room for {}",
+                how.capacity
             );
         }
         let some = |n: usize| n % 7 == 3;
