@@ -356,14 +356,9 @@ mod tests {
 
     /// The walk passing over leaves as `how` says.
     fn by_passing(tree: &Tree, how: &Passing) -> Vec<Visit> {
-        let Passing {
-            plain,
-            passes,
-            capacity,
-        } = *how;
         let mut out = Vec::new();
         let mut walk = Walk::new(tree);
-        let mut leaves = PassedLeaves::new(plain.to_vec(), capacity);
+        let mut leaves = PassedLeaves::new(how.plain.to_vec(), how.capacity);
         let (mut descend, mut pass_children) = (false, false);
         loop {
             let next = walk.next_passing(descend, pass_children, Some(&mut leaves));
@@ -387,18 +382,13 @@ mod tests {
                 walk.field_name(),
             )));
             descend = true;
-            pass_children = passes(out.len());
+            pass_children = (how.passes)(out.len());
         }
         out
     }
 
     /// What [`by_passing`] should give, from the walk that yields every node.
     fn passing_expected(tree: &Tree, how: &Passing) -> Vec<Visit> {
-        let Passing {
-            plain,
-            passes,
-            capacity,
-        } = *how;
         let mut out = Vec::new();
         let mut walk = Walk::new(tree);
         // Whether each node on the path from the root may have its leaves passed over.
@@ -410,8 +400,8 @@ mod tests {
             let kind = usize::from(step.kind_id);
             if step.child_count == 0
                 && parent_allows
-                && plain.get(kind) == Some(&true)
-                && run < capacity
+                && how.plain.get(kind) == Some(&true)
+                && run < how.capacity
             {
                 run += 1;
                 let (start, end) = (step.start, step.end);
@@ -433,7 +423,7 @@ mod tests {
                 step.depth,
                 walk.field_name(),
             )));
-            allows.push(passes(out.len()));
+            allows.push((how.passes)(out.len()));
         }
         out
     }
