@@ -103,6 +103,15 @@ fn comment_kinds(lang: Language) -> &'static [bool] {
     kinds_where(&TABLES, lang, |k| k.contains("comment"))
 }
 
+/// Per kind id of Rust's grammar, whether the kind is a path written with `::` (what
+/// `names::rust_inline_path` reads).
+pub fn rust_scoped_kinds() -> &'static [bool] {
+    static TABLES: KindTables = [const { std::sync::OnceLock::new() }; Language::ALL.len()];
+    kinds_where(&TABLES, Language::Rust, |k| {
+        matches!(k, "scoped_identifier" | "scoped_type_identifier")
+    })
+}
+
 /// Per kind id of `lang`'s grammar, whether the kind is a preprocessor directive's
 /// (`preproc_if`, `preproc_ifdef`, ...).
 pub fn preproc_kinds(lang: Language) -> &'static [bool] {
