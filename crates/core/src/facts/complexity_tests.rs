@@ -717,18 +717,3 @@ fn recursion_is_found_wherever_the_name_is_written() {
         "no recursion"
     );
 }
-
-// A loop whose body is a bare `;` (a leaf) nests it one level, as a body in braces, and an
-// else-if whose condition is a single name stands at its chain's level: leaves count where the
-// walk meets them, however it reads them.
-#[test]
-fn a_leaf_as_a_structures_child_counts_where_it_stands() {
-    let js = "function f(a) {\n  for (;;);\n  while (a);\n}\n";
-    assert_eq!(one(Language::JavaScript, js), (3, 2, 1, 0));
-    let braces = "function f(a) {\n  for (;;) {}\n  while (a) {}\n}\n";
-    assert_eq!(one(Language::JavaScript, braces), (3, 2, 1, 0));
-    let py = "def f(a, b):\n    if a:\n        pass\n    elif b:\n        pass\n";
-    assert_eq!(one(Language::Python, py), (3, 2, 1, 0));
-    let rb = "def f(a, b)\n  if a\n    1\n  elsif b\n    2\n  end\nend\n";
-    assert_eq!(one(Language::Ruby, rb), (3, 2, 1, 0));
-}
