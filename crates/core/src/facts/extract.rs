@@ -354,7 +354,6 @@ impl<'t> Walking<'_, '_, '_, 't> {
         for leaf in leaves.passed() {
             self.ex.record_leaf(leaf);
         }
-        leaves.clear();
         next
     }
 

@@ -179,8 +179,6 @@ impl<'tree> Walk<'tree> {
         let raw_leaves = match leaves {
             Some(l) => {
                 l.raw.count = 0;
-                l.raw.leaves = l.buffer.as_mut_ptr();
-                l.raw.plain = l.plain.as_ptr();
                 &mut l.raw as *mut RawLeaves
             }
             None => std::ptr::null_mut(),
@@ -232,10 +230,12 @@ impl<'tree> Walk<'tree> {
 /// Leaves of a kind `plain` marks that the walk may pass over instead of yielding, and the
 /// ones the last step passed over.
 pub struct PassedLeaves {
+    /// What C reads and writes: its pointers point into the two vectors' heap buffers, which
+    /// stay where they are (neither vector grows) when the struct moves.
     raw: RawLeaves,
     buffer: Vec<Leaf>,
-    /// What `raw.plain` points into.
-    plain: Vec<bool>,
+    /// Owns what `raw.plain` points into.
+    _plain: Vec<bool>,
 }
 
 impl PassedLeaves {
@@ -251,18 +251,13 @@ impl PassedLeaves {
                 count: 0,
             },
             buffer,
-            plain,
+            _plain: plain,
         }
     }
 
     /// The leaves the last step given these passed over, in preorder.
     pub fn passed(&self) -> &[Leaf] {
         &self.buffer[..(self.raw.count as usize).min(self.buffer.len())]
-    }
-
-    /// Forgets them (a step made without these passes over none).
-    pub fn clear(&mut self) {
-        self.raw.count = 0;
     }
 }
 
