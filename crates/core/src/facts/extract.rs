@@ -615,8 +615,8 @@ impl Extractor<'_> {
     }
 
     /// Whether a plain leaf in this state may be left to the walk (see
-    /// [`super::walk::PassedLeaves`]), as far as the state outside its parent goes: it would
-    /// end no run of attributes, and (`usage`) no import's uses are watched.
+    /// [`super::walk::PassedLeaves`]), as far as the state outside its parent and the import
+    /// uses (which the callers test) go: it would end no run of attributes.
     #[inline(always)]
     fn may_pass_leaves(&self) -> bool {
         self.attribute_run.is_none()
@@ -1024,9 +1024,9 @@ impl Extractor<'_> {
         self.attribute_run = Some((parent, row));
     }
 
-    /// The first row of a function's or class's head: the decorators, attributes or template
-    /// header written before the node and belonging to it.
-    fn head_row(&mut self, node: Node, path: &[Node]) -> usize {
+    /// How many lines of a function's or class's head are written above its node: the
+    /// decorators, attributes or template header before it and belonging to it.
+    fn lead(&mut self, node: Node, path: &[Node]) -> u32 {
         let start = node.start_position().row;
         let around = |kinds: &[&str]| {
             path.iter()
@@ -1048,7 +1048,7 @@ impl Extractor<'_> {
             }
             _ => start,
         };
-        siblings.min(around)
+        (start - siblings.min(around)) as u32
     }
 
     /// Ruby's own notation: `Arrow::Slicer#initialize`, `Arrow::Table.load` for a singleton
@@ -1126,7 +1126,7 @@ impl Extractor<'_> {
         }
         let (parameters, uncounted) = names::parameters(node, self.lang, self.src);
         let start = node.start_position().row;
-        let lead = (start - self.head_row(node, path)) as u32;
+        let lead = self.lead(node, path);
         self.facts.functions.push(Function {
             name: name.clone(),
             qualified_name: qualified.clone(),
@@ -1220,7 +1220,7 @@ impl Extractor<'_> {
         }
         let qualified = self.qualify(&name);
         let start = node.start_position().row;
-        let lead = (start - self.head_row(node, path)) as u32;
+        let lead = self.lead(node, path);
         self.facts.classes.push(Class {
             name,
             kind: kind.to_string(),
